@@ -1,0 +1,260 @@
+"""Workflow and activity messages: one pydantic model in, one out, for every boundary.
+
+These cross the Temporal data converter (pydantic_data_converter), so they hold plain data only:
+no SQLModel tables, no engine objects.
+"""
+
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from models.enums import (
+    DecisionKind,
+    FindingState,
+    NotificationKind,
+    ProductType,
+    ReviewAction,
+    ReviewState,
+    Severity,
+    StaffRole,
+    Verdict,
+)
+
+
+class Actor(BaseModel):
+    """Who asks. Resolved from the register by the caller (CLI, web app) before the update is sent;
+    the workflow's validators decide from it, since validators cannot do I/O."""
+
+    staff_id: str
+    roles: list[str] = Field(default_factory=list)
+    # Teams whose team staff (leader, focal points, members) include this person.
+    team_ids: list[str] = Field(default_factory=list)
+    name: str = ""
+
+    def has_role(self, *roles: StaffRole | str) -> bool:
+        return any(str(r) in self.roles for r in roles)
+
+
+class SlaPolicy(BaseModel):
+    """Durable SLA knobs; copied from Settings into each workflow at submission."""
+
+    review_working_days: int = 10
+    reminder_before: timedelta = timedelta(days=2)
+    # Overdue escalation to the GCU head happens this long after the due time.
+    escalate_after_due: timedelta = timedelta(0)
+    # Further escalation to the team's Deputy Prosecutor, after the GCU-head escalation.
+    dp_escalation_after: timedelta = timedelta(days=5)
+    resubmission_days: int = 30
+    resubmission_reminder_before: timedelta = timedelta(days=7)
+    holidays: list[date] = Field(default_factory=list)
+
+
+class FindingView(BaseModel):
+    finding_id: str  # stable: f"{product_id}:v{version_no}:{rule_id}"
+    rule_id: str
+    severity: Severity
+    message: str
+    citation: str
+    location: str
+    fix: str = ""
+    title: str = ""
+    pack_version: str = ""
+    state: FindingState = FindingState.OPEN
+    dismissed_by: str | None = None
+    dismissal_reason: str | None = None
+    dismissed_at: datetime | None = None
+
+
+class TransitionRecord(BaseModel):
+    """One entry of the review history; mirrored by exactly one audit event in the database."""
+
+    seq: int
+    action: ReviewAction
+    actor_id: str | None = None  # None for the system (timers, pre-check)
+    from_state: ReviewState | None = None
+    to_state: ReviewState
+    reason: str | None = None
+    at: datetime
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class NotifyTarget(BaseModel):
+    """Who to tell. Either a staff id, or a relation the activity resolves from the register:
+    'assignee', 'author', 'team_leader', 'team', 'gcu_head', 'gcu_reviewers', 'team_dp'."""
+
+    staff_id: str | None = None
+    relation: str | None = None
+
+
+class NotificationRequest(BaseModel):
+    kind: NotificationKind
+    targets: list[NotifyTarget]
+    subject: str
+    body: str = ""
+
+
+# ---------- workflow input ----------
+
+
+class ReviewWorkflowState(BaseModel):
+    """Everything the workflow keeps; carried across continue-as-new."""
+
+    state: ReviewState = ReviewState.SUBMITTED
+    version_id: int
+    version_no: int
+    version_label: str
+    title: str
+    assignee: str | None = None
+    last_reviewer: str | None = None
+    due_at: datetime | None = None
+    resubmission_due_at: datetime | None = None
+    submitted_at: datetime | None = None
+    verdict: Verdict | None = None
+    pack_version: str = ""
+    findings: list[FindingView] = Field(default_factory=list)
+    history: list[TransitionRecord] = Field(default_factory=list)
+    escalation_level: int = 0  # 0 none, 1 GCU head, 2 Deputy Prosecutor
+    reminder_sent_for_due: datetime | None = None
+    processed_request_ids: list[str] = Field(default_factory=list)
+    next_seq: int = 1
+
+
+class SubmitProductInput(BaseModel):
+    product_id: str
+    version_id: int
+    version_no: int = 1
+    version_label: str
+    product_type: ProductType
+    team_id: str
+    situation: str
+    author_id: str
+    title: str
+    submitted_by: Actor
+    request_id: str
+    sla: SlaPolicy = Field(default_factory=SlaPolicy)
+    carried_state: ReviewWorkflowState | None = None
+
+
+class ReviewOutcome(BaseModel):
+    product_id: str
+    final_state: ReviewState
+    version_no: int
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
+# ---------- updates (each carries the actor and a request id; all return ReviewStatus) ----------
+
+
+class ClaimRequest(BaseModel):
+    actor: Actor
+    request_id: str
+
+
+class AssignRequest(BaseModel):
+    actor: Actor
+    reviewer: Actor
+    request_id: str
+    reason: str | None = None
+
+
+class DismissFindingRequest(BaseModel):
+    actor: Actor
+    rule_id: str
+    reason: str
+    request_id: str
+
+
+class DecisionRequest(BaseModel):
+    actor: Actor
+    decision: DecisionKind
+    reason: str | None = None
+    request_id: str
+
+
+class ResubmitRequest(BaseModel):
+    actor: Actor
+    version_id: int
+    version_no: int
+    version_label: str
+    title: str
+    request_id: str
+
+
+class WithdrawRequest(BaseModel):
+    actor: Actor
+    reason: str
+    request_id: str
+
+
+class MoveDueDateRequest(BaseModel):
+    actor: Actor
+    due_at: datetime
+    reason: str
+    request_id: str
+
+
+class ReviewStatus(BaseModel):
+    product_id: str
+    workflow_id: str
+    state: ReviewState
+    product_type: ProductType
+    team_id: str
+    situation: str
+    author_id: str
+    title: str
+    version_id: int
+    version_no: int
+    version_label: str
+    assignee: str | None = None
+    due_at: datetime | None = None
+    resubmission_due_at: datetime | None = None
+    overdue: bool = False
+    escalation_level: int = 0
+    verdict: Verdict | None = None
+    pack_version: str = ""
+    findings: list[FindingView] = Field(default_factory=list)
+    history: list[TransitionRecord] = Field(default_factory=list)
+
+
+# ---------- activities ----------
+
+
+class PrecheckInput(BaseModel):
+    workflow_id: str
+    product_id: str
+    version_id: int
+    version_no: int
+
+
+class PrecheckResult(BaseModel):
+    verdict: Verdict
+    pack_version: str
+    findings: list[FindingView] = Field(default_factory=list)
+    format_errors: list[str] = Field(default_factory=list)
+
+
+class RecordTransitionInput(BaseModel):
+    """Persist one transition: audit event, review projection, decision/finding rows, then the
+    notifications. Idempotent on (workflow_id, transition.seq)."""
+
+    workflow_id: str
+    product_id: str
+    version_id: int
+    transition: TransitionRecord
+    state_after: ReviewWorkflowState
+    notifications: list[NotificationRequest] = Field(default_factory=list)
+
+
+class RecordTransitionResult(BaseModel):
+    audit_event_id: int
+    created: bool  # False when this transition had already been recorded (a retry)
+    notifications_created: int = 0
+
+
+class SearchAttributesView(BaseModel):
+    team: str
+    product_type: str
+    review_state: str
+    assignee: str | None = None
+    situation: str
