@@ -1,0 +1,72 @@
+"""The one place for configuration: environment variables (prefix-free, as documented in the README)
+with defaults that run the development system on SQLite and a local Temporal dev server."""
+
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.messages import SlaPolicy
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: str = Field("development", description="development | test | production")
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # default: SQLite file under var/
+    secret_key: str = DEV_SECRET
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: str | None = None
+    task_queue: str = "gcu-review"
+
+    # Documents
+    max_upload_bytes: int = 25 * 1024 * 1024
+    storage_dir: Path | None = None  # default: var/files
+
+    # Review SLA (working days exclude Saturday, Sunday and REVIEW_HOLIDAYS)
+    review_sla_working_days: int = 10
+    review_reminder_before_hours: int = 48
+    review_escalate_after_due_hours: int = 0
+    review_dp_escalation_after_hours: int = 120
+    resubmission_days: int = 30
+    resubmission_reminder_before_hours: int = 168
+    review_holidays: list[date] = Field(default_factory=list)
+
+    rules_pack_dir: Path | None = None  # default: rules/packs
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'gcu-review.db'}"
+        if self.storage_dir is None:
+            self.storage_dir = self.var_dir / "files"
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("SECRET_KEY must be set to a non-default value outside development")
+        return self
+
+    def sla_policy(self) -> SlaPolicy:
+        return SlaPolicy(
+            review_working_days=self.review_sla_working_days,
+            reminder_before=timedelta(hours=self.review_reminder_before_hours),
+            escalate_after_due=timedelta(hours=self.review_escalate_after_due_hours),
+            dp_escalation_after=timedelta(hours=self.review_dp_escalation_after_hours),
+            resubmission_days=self.resubmission_days,
+            resubmission_reminder_before=timedelta(hours=self.resubmission_reminder_before_hours),
+            holidays=list(self.review_holidays),
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
