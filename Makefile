@@ -1,0 +1,29 @@
+# Two commands on a fresh machine (Python 3.11+): `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Temporal dev server + worker + demo data on SQLite; Ctrl-C stops everything.
+run: $(STAMP)
+	$(BIN)/gcu-review up
+
+## The whole test suite (set TEST_POSTGRES_URL to run the database tests on PostgreSQL too).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/rules_bench.py
+
+clean:
+	rm -rf var .pytest_cache

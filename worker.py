@@ -1,0 +1,45 @@
+"""The worker: builds dependencies once, registers the workflows and activities, and polls.
+
+Run with `gcu-review worker` (or `python worker.py`). Several workers may run against one
+Temporal namespace and one database; activities are idempotent, so a crash mid-activity is safe.
+"""
+
+import asyncio
+import logging
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.review import ReviewActivities
+from settings import Settings, get_settings
+from store.db import make_engine
+from workflows.review import ProductReviewWorkflow
+
+log = logging.getLogger("gcu_review.worker")
+
+
+def build_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> Worker:
+    db_engine = make_engine(settings.database_url)
+    review_activities = ReviewActivities(db_engine=db_engine, settings=settings)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[ProductReviewWorkflow],
+        activities=[review_activities.precheck, review_activities.record_transition],
+    )
+
+
+async def run_worker(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
+    from service.temporal_client import connect
+
+    settings = settings or get_settings()
+    client = await connect(settings)
+    worker = build_worker(client, settings)
+    log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+    async with worker:
+        await (stop.wait() if stop else asyncio.Future())
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(run_worker())
