@@ -6,9 +6,11 @@ app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, revi
 
 
 def _register_all() -> None:
-    from cli import check as check_cmd
+    from cli import admin, check, reviews
 
-    check_cmd.register(app)
+    check.register(app)
+    reviews.register(app)
+    admin.register(app)
 
 
 _register_all()

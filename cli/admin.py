@@ -1,0 +1,151 @@
+"""Operator commands: up (what `make run` calls), worker, db upgrade, roster import, audit verify."""
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+import typer
+
+from cli.common import db_engine, emit_json
+from settings import get_settings
+
+roster_app = typer.Typer(no_args_is_help=True, help="The staff and certification register.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    from store.db import migrate
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    typer.echo(f"database at head: {settings.database_url}")
+
+
+@roster_app.command("import")
+def roster_import(path: Path, format: str = typer.Option("text", help="text | json")) -> None:
+    """Load teams, staff, certifications and briefings; a re-import updates, never duplicates."""
+    from sqlmodel import Session
+
+    from rules.roster import RosterError, load_roster
+    from store.roster_import import import_roster
+
+    try:
+        load = load_roster(path)
+    except RosterError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    with Session(db_engine()) as session:
+        report = import_roster(session=session, load=load)
+        session.commit()
+    if format == "json":
+        emit_json(report)
+        return
+    typer.echo(f"imported {path}: {report}")
+    for p in load.problems:
+        where = f"{p.file or path}:{p.line}" if p.line else str(p.file or path)
+        typer.echo(f"  skipped {where} {p.field or ''}: {p.message}", err=True)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; report the first broken link (exit 1 if any)."""
+    from sqlmodel import Session
+
+    from store.audit import verify_chain
+
+    with Session(db_engine()) as session:
+        report = verify_chain(session=session)
+    if report.ok:
+        typer.echo(f"audit trail intact: {report.checked} events verified")
+        return
+    typer.echo(f"audit trail BROKEN at event {report.first_broken_id}: {report.problem}", err=True)
+    raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(roster_app, name="roster")
+    app.add_typer(db_app, name="db")
+    app.add_typer(audit_app, name="audit")
+
+    @app.command()
+    def worker() -> None:
+        """Run a worker (several may run at once)."""
+        from worker import run_worker
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        asyncio.run(_until_signal(run_worker))
+
+    @app.command()
+    def up(
+        port: int = typer.Option(7233, help="Temporal gRPC port."),
+        ui_port: int = typer.Option(8233, help="Temporal Web UI port."),
+        demo: bool = typer.Option(True, help="Import the demo register and submit the demo products."),
+    ) -> None:
+        """Start everything for a local system: database, Temporal dev server, worker, demo data."""
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        asyncio.run(_up(port=port, ui_port=ui_port, demo=demo))
+
+
+async def _until_signal(run) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run(stop=stop)
+
+
+async def _up(*, port: int, ui_port: int, demo: bool) -> None:
+    from service import demo as demo_data
+    from service.devserver import start_dev_server, stop_dev_server
+    from service.temporal_client import connect
+    from store.db import migrate
+    from worker import build_worker
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.temporal_address = f"127.0.0.1:{port}"
+    typer.echo(f"database: {settings.database_url}")
+    migrate(settings.database_url)
+    typer.echo("starting the Temporal dev server (file-backed: var/temporal.db) ...")
+    server = start_dev_server(
+        db_file=settings.var_dir / "temporal.db", port=port, ui_port=ui_port, log_file=settings.var_dir / "temporal.log"
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        client = await connect(settings)
+        engine = db_engine()
+        async with build_worker(client, settings):
+            if demo:
+                fresh = await demo_data.seed(db_engine=engine, client=client, settings=settings)
+                await demo_data.drive_demo_states(db_engine=engine, client=client, product_ids=fresh)
+                typer.echo(f"demo data: {len(fresh)} products submitted now ({len(demo_data.DEMO_PRODUCTS)} in all)")
+            _print_welcome(ui_port=ui_port, demo=demo)
+            await stop.wait()
+            typer.echo("\nstopping ...")
+    finally:
+        stop_dev_server(server)
+        typer.echo("stopped.")
+
+
+def _print_welcome(*, ui_port: int, demo: bool) -> None:
+    from service.demo import DEMO_USERS
+
+    typer.echo("")
+    typer.echo("gcu-review is running.")
+    typer.echo(f"  Temporal Web UI (reviews, filter by Team / ReviewState / Assignee): http://localhost:{ui_port}")
+    typer.echo("  In another shell (source .venv/bin/activate):")
+    typer.echo("    gcu-review queue")
+    typer.echo("    gcu-review status IO-KESTREL-2025-233")
+    typer.echo("    gcu-review claim CS-KESTREL-2025-03 --as GX-02")
+    if demo:
+        typer.echo("  Demo people (act with --as STAFF_ID):")
+        for staff_id, what in DEMO_USERS:
+            typer.echo(f"    {staff_id:<6} {what}")
+    typer.echo("Press Ctrl-C to stop everything.")

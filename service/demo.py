@@ -1,0 +1,98 @@
+"""Demo data for `make run`: the demo register and the dev sample products in several states.
+
+Idempotent: a second `make run` finds the products already submitted and leaves them alone.
+"""
+
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from models.enums import DecisionKind
+from rules.roster import load_roster
+from service import reviews
+from service.errors import ServiceError
+from settings import PROJECT_ROOT, Settings
+from store.products import get_product
+from store.roster_import import import_roster
+
+log = logging.getLogger("gcu_review.demo")
+
+DEMO_DIR = PROJECT_ROOT / "demo"
+# Submitted in this order, each by the author named in its front matter.
+DEMO_PRODUCTS = sorted(p.name for p in (DEMO_DIR / "products").glob("*.md"))
+
+DEMO_USERS = [
+    ("HE-01", "team leader, Unified Team Heron (submits, resubmits, withdraws)"),
+    ("KE-03", "investigator, Unified Team Kestrel"),
+    ("GX-02", "GCU reviewer"),
+    ("GX-03", "GCU reviewer"),
+    ("GX-09", "GCU head (assigns, moves due dates, decides escalations)"),
+    ("DP-01", "Deputy Prosecutor for Heron and Kestrel"),
+]
+
+
+def import_demo_roster(db_engine: Engine, roster_path: Path = DEMO_DIR / "roster.yaml") -> None:
+    load = load_roster(roster_path)
+    with Session(db_engine) as session:
+        import_roster(session=session, load=load)
+        session.commit()
+
+
+async def seed(*, db_engine: Engine, client: Client, settings: Settings) -> list[str]:
+    """Submit the demo products not yet in the database; returns the product ids submitted now."""
+    import_demo_roster(db_engine)
+    submitted: list[str] = []
+    for filename in DEMO_PRODUCTS:
+        path = DEMO_DIR / "products" / filename
+        meta = reviews._parse_or_refuse(reviews.read_source(path, None, settings))
+        with Session(db_engine) as session:
+            if get_product(session=session, product_id=meta["product_id"]) is not None:
+                continue
+        try:
+            await reviews.submit(
+                db_engine=db_engine, client=client, settings=settings, path=path, actor_id=meta["author_id"]
+            )
+            submitted.append(meta["product_id"])
+        except ServiceError as exc:
+            log.warning("demo product %s not submitted: %s", filename, exc.message)
+    return submitted
+
+
+async def drive_demo_states(*, db_engine: Engine, client: Client, product_ids: list[str]) -> None:
+    """Move a few freshly submitted demo products along so every queue state has an example."""
+    import asyncio
+
+    async def settled(pid: str) -> None:
+        for _ in range(100):
+            st = await reviews.status(client=client, product_id=pid)
+            if st.state == "queued":
+                return
+            await asyncio.sleep(0.1)
+
+    plan = {
+        "IO-HERON-2025-104": [("claim", "GX-02"), ("decide", "GX-02", DecisionKind.APPROVE, None)],
+        "IP-HERON-2025-02": [
+            ("claim", "GX-03"),
+            ("decide", "GX-03", DecisionKind.RETURN, "Add the gender analysis and the GCU milestone before AWA/DCC."),
+        ],
+    }
+    for pid in product_ids:
+        steps = plan.get(pid)
+        if not steps:
+            continue
+        await settled(pid)
+        for step in steps:
+            try:
+                if step[0] == "claim":
+                    await reviews.claim(db_engine=db_engine, client=client, product_id=pid, actor_id=step[1])
+                else:
+                    await reviews.decide(
+                        db_engine=db_engine, client=client, product_id=pid, actor_id=step[1], decision=step[2],
+                        reason=step[3],
+                    )
+            except ServiceError as exc:
+                log.warning("demo step %s on %s refused: %s", step[0], pid, exc.message)
+                break

@@ -1,0 +1,285 @@
+"""Review actions shared by the CLI and the web app.
+
+Each action resolves the actor from the register, then asks the product's workflow through an
+Update; the workflow's validator is the one judge of what is allowed, and its refusal message is
+passed back unchanged.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from models.enums import DecisionKind
+from models.messages import (
+    Actor,
+    AssignRequest,
+    ClaimRequest,
+    DecisionRequest,
+    DismissFindingRequest,
+    MoveDueDateRequest,
+    ResubmitRequest,
+    ReviewStatus,
+    SubmitProductInput,
+    WithdrawRequest,
+)
+from rules.product import parse_product
+from service.actors import actor_from_roster, resolve_actor
+from service.errors import ActionRefused, ServiceError
+from settings import Settings
+from store import products as product_store
+from store.roster_view import roster_from_db
+
+WORKFLOW_NAME = "ProductReviewWorkflow"
+
+
+def workflow_id_for(product_id: str) -> str:
+    return f"product-review-{product_id}"
+
+
+class SubmitResult(BaseModel):
+    product_id: str
+    workflow_id: str
+    version_no: int
+    status: ReviewStatus | None = None
+
+
+@dataclass
+class SourceFile:
+    text: str
+    filename: str
+    media_type: str
+
+
+def read_source(path: Path, meta_path: Path | None, settings: Settings) -> SourceFile:
+    """The product text the engine checks: a .md file, or a .docx/.pdf with its --meta front matter."""
+    from rules.ingest import IngestError, load_product_source
+
+    try:
+        text = load_product_source(path, meta_path, max_bytes=settings.max_upload_bytes)
+    except IngestError as exc:
+        raise ServiceError(exc.message) from exc
+    except OSError as exc:
+        raise ServiceError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    media = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             ".pdf": "application/pdf"}.get(path.suffix.lower(), "text/markdown")
+    return SourceFile(text=text, filename=path.name, media_type=media)
+
+
+def _parse_or_refuse(source: SourceFile) -> dict:
+    outcome = parse_product(source.text)
+    if outcome.product is None:
+        problems = "; ".join(
+            f"line {e.line}: " * (e.line is not None) + f"{e.field}: " * (e.field is not None) + e.message
+            for e in outcome.errors
+        )
+        raise ServiceError(f"{source.filename}: format error, nothing was stored: {problems}")
+    product = outcome.product
+    meta = product.group("product")
+    return {
+        "product_id": product.id,
+        "product_type": product.type,
+        "team_id": meta["team"],
+        "situation": meta["situation"],
+        "author_id": meta["author"],
+        "title": meta["title"],
+        "version_label": product.version,
+        "front_matter": _jsonable(product.fm),
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _check_team_actor(actor: Actor, meta: dict) -> None:
+    if actor.staff_id != meta["author_id"] and meta["team_id"] not in actor.team_ids:
+        raise ActionRefused(
+            f"{actor.staff_id} is neither the author nor a member of team {meta['team_id']}: "
+            "only the submitting team may submit its products"
+        )
+
+
+async def submit(
+    *, db_engine: Engine, client: Client, settings: Settings, path: Path, actor_id: str, meta_path: Path | None = None
+) -> SubmitResult:
+    source = read_source(path, meta_path, settings)
+    meta = _parse_or_refuse(source)
+    with Session(db_engine) as session:
+        roster = roster_from_db(session=session)
+    actor = actor_from_roster(roster, actor_id)
+    _check_team_actor(actor, meta)
+    if roster.team(meta["team_id"]) is None:
+        raise ServiceError(f"{source.filename}: product.team {meta['team_id']!r} is not a team of the register")
+    workflow_id = workflow_id_for(meta["product_id"])
+    with Session(db_engine) as session:
+        if product_store.get_product(session=session, product_id=meta["product_id"]) is not None:
+            raise ActionRefused(
+                f"product {meta['product_id']} was already submitted (workflow {workflow_id}); "
+                "use `resubmit` for a new version"
+            )
+        version = product_store.create_version(
+            session=session,
+            submitted_by=actor.staff_id,
+            filename=source.filename,
+            media_type=source.media_type,
+            content=source.text.encode("utf-8"),
+            **meta,
+        )
+        session.commit()
+        version_id, version_no = version.id, version.version_no
+    request_id = str(uuid.uuid4())
+    try:
+        await client.start_workflow(
+            WORKFLOW_NAME,
+            SubmitProductInput(
+                product_id=meta["product_id"],
+                version_id=version_id,
+                version_no=version_no,
+                version_label=meta["version_label"],
+                product_type=meta["product_type"],
+                team_id=meta["team_id"],
+                situation=meta["situation"],
+                author_id=meta["author_id"],
+                title=meta["title"],
+                submitted_by=actor,
+                request_id=request_id,
+                sla=settings.sla_policy(),
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError as exc:
+        raise ActionRefused(f"a review workflow {workflow_id} already exists for product {meta['product_id']}") from exc
+    return SubmitResult(product_id=meta["product_id"], workflow_id=workflow_id, version_no=version_no)
+
+
+async def status(*, client: Client, product_id: str) -> ReviewStatus:
+    handle = client.get_workflow_handle(workflow_id_for(product_id))
+    try:
+        return await handle.query("status", result_type=ReviewStatus)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ServiceError(f"no review found for product {product_id!r}") from exc
+        raise
+
+
+async def _update(client: Client, product_id: str, name: str, request: BaseModel) -> ReviewStatus:
+    handle = client.get_workflow_handle(workflow_id_for(product_id))
+    try:
+        return await handle.execute_update(name, request, id=request.request_id, result_type=ReviewStatus)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+        raise ActionRefused(message) from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ServiceError(f"no open review for product {product_id!r} (never submitted, or already closed)") from exc
+        raise
+
+
+def _request_id(request_id: str | None) -> str:
+    return request_id or str(uuid.uuid4())
+
+
+async def claim(*, db_engine: Engine, client: Client, product_id: str, actor_id: str, request_id: str | None = None):
+    actor = resolve_actor(db_engine, actor_id)
+    return await _update(client, product_id, "claim", ClaimRequest(actor=actor, request_id=_request_id(request_id)))
+
+
+async def assign(
+    *, db_engine: Engine, client: Client, product_id: str, reviewer_id: str, actor_id: str, request_id: str | None = None
+):
+    actor = resolve_actor(db_engine, actor_id)
+    reviewer = resolve_actor(db_engine, reviewer_id)
+    request = AssignRequest(actor=actor, reviewer=reviewer, request_id=_request_id(request_id))
+    return await _update(client, product_id, "assign", request)
+
+
+async def dismiss(
+    *, db_engine: Engine, client: Client, product_id: str, rule_id: str, reason: str, actor_id: str,
+    request_id: str | None = None,
+):
+    actor = resolve_actor(db_engine, actor_id)
+    request = DismissFindingRequest(actor=actor, rule_id=rule_id, reason=reason, request_id=_request_id(request_id))
+    return await _update(client, product_id, "dismiss_finding", request)
+
+
+async def decide(
+    *, db_engine: Engine, client: Client, product_id: str, decision: DecisionKind, reason: str | None, actor_id: str,
+    request_id: str | None = None,
+):
+    actor = resolve_actor(db_engine, actor_id)
+    request = DecisionRequest(actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id))
+    return await _update(client, product_id, "decide", request)
+
+
+async def withdraw(
+    *, db_engine: Engine, client: Client, product_id: str, reason: str, actor_id: str, request_id: str | None = None
+):
+    actor = resolve_actor(db_engine, actor_id)
+    return await _update(
+        client, product_id, "withdraw", WithdrawRequest(actor=actor, reason=reason, request_id=_request_id(request_id))
+    )
+
+
+async def move_due_date(
+    *, db_engine: Engine, client: Client, product_id: str, due_at: datetime, reason: str, actor_id: str,
+    request_id: str | None = None,
+):
+    actor = resolve_actor(db_engine, actor_id)
+    request = MoveDueDateRequest(actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id))
+    return await _update(client, product_id, "move_due_date", request)
+
+
+async def resubmit(
+    *, db_engine: Engine, client: Client, settings: Settings, product_id: str, path: Path, actor_id: str,
+    meta_path: Path | None = None, request_id: str | None = None,
+) -> ReviewStatus:
+    source = read_source(path, meta_path, settings)
+    meta = _parse_or_refuse(source)
+    if meta["product_id"] != product_id:
+        raise ServiceError(
+            f"{source.filename}: product.id is {meta['product_id']!r}, but this resubmission is for {product_id!r}"
+        )
+    actor = resolve_actor(db_engine, actor_id)
+    _check_team_actor(actor, meta)
+    current = await status(client=client, product_id=product_id)
+    if meta["team_id"] != current.team_id:
+        raise ServiceError(f"{source.filename}: product.team changed from {current.team_id} to {meta['team_id']}")
+    with Session(db_engine) as session:
+        version = product_store.create_version(
+            session=session, submitted_by=actor.staff_id, filename=source.filename, media_type=source.media_type,
+            content=source.text.encode("utf-8"), **meta,
+        )
+        session.commit()
+        version_id, version_no = version.id, version.version_no
+    request = ResubmitRequest(
+        actor=actor, version_id=version_id, version_no=version_no, version_label=meta["version_label"],
+        title=meta["title"], request_id=_request_id(request_id),
+    )
+    try:
+        return await _update(client, product_id, "resubmit", request)
+    except ServiceError:
+        # The workflow refused this version: remove the draft so the stored history stays truthful.
+        with Session(db_engine) as session:
+            product_store.delete_unreviewed_version(session=session, version_id=version_id)
+            session.commit()
+        raise
+
