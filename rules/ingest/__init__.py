@@ -73,7 +73,7 @@ def document_to_markdown(
     if suffix == ".docx":
         return docx_to_markdown(data, filename, max_bytes)
     if suffix == ".pdf":
-        return pdf_to_markdown(data, filename, max_pages)
+        return pdf_to_markdown(data, filename, max_bytes, max_pages)
     raise IngestError(_unsupported(Path(filename)))
 
 

@@ -1,5 +1,4 @@
-"""A PDF body as Markdown. PDFs carry no headings, so they are inferred (limits in the README of
-this package and in `_heading_level`):
+"""A PDF body as Markdown. PDFs carry no headings, so they are inferred (limits: README.md here):
 
 * the **body size** is the font size most characters are set in;
 * a short line (at most 15 words) set at least 8% larger than the body size is a heading; the
@@ -23,7 +22,7 @@ import pypdf
 from rules.ingest import markdown
 from rules.ingest.errors import IngestError
 from rules.ingest.pdf_lines import Line, page_lines
-from rules.ingest.safety import require_kind
+from rules.ingest.safety import UNCOMPRESSED_FACTOR, require_kind
 
 LARGER = 1.08
 MAX_HEADING_WORDS = 15
@@ -34,7 +33,7 @@ _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.IGNOR
 _SENTENCE_END = (".", ",", ";", ":")
 
 
-def pdf_to_markdown(data: bytes, filename: str, max_pages: int) -> str:
+def pdf_to_markdown(data: bytes, filename: str, max_bytes: int, max_pages: int) -> str:
     require_kind(data, filename, "pdf", "a PDF document")
     if b"%%EOF" not in data[-2048:]:
         raise IngestError(f"{filename}: truncated or corrupt PDF (no end-of-file marker)")
@@ -52,7 +51,9 @@ def pdf_to_markdown(data: bytes, filename: str, max_pages: int) -> str:
     if pages > max_pages:
         raise IngestError(f"{filename}: the PDF has {pages} pages; the limit is {max_pages}")
     try:
-        lines = [line for number, page in enumerate(reader.pages) for line in _page(page, number)]
+        lines = _lines(reader, filename, max_bytes * UNCOMPRESSED_FACTOR)
+    except IngestError:
+        raise
     except Exception as exc:
         raise IngestError(f"{filename}: corrupt PDF, text extraction failed ({type(exc).__name__}: {exc})") from exc
     if not lines:
@@ -61,6 +62,23 @@ def pdf_to_markdown(data: bytes, filename: str, max_pages: int) -> str:
             f"submit the .docx or a PDF with a text layer"
         )
     return markdown.join_blocks(_blocks(lines))
+
+
+def _lines(reader: pypdf.PdfReader, filename: str, budget: int) -> list[Line]:
+    """All text lines, refusing a PDF whose page contents expand beyond the budget (pypdf bounds
+    each stream, not their sum, and a small file can repeat a huge compressed stream)."""
+    lines: list[Line] = []
+    expanded = 0
+    for number, page in enumerate(reader.pages):
+        contents = page.get_contents()
+        expanded += len(contents.get_data()) if contents is not None else 0
+        if expanded > budget:
+            raise IngestError(
+                f"{filename}: refused as a possible decompression bomb: the page contents expand "
+                f"beyond {budget // (1024 * 1024)} MB"
+            )
+        lines.extend(_page(page, number))
+    return lines
 
 
 def _page(page: pypdf.PageObject, number: int) -> list[Line]:

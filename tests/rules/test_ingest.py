@@ -12,7 +12,13 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf.generic import DecodedStreamObject, NameObject
 
 from rules.ingest import IngestError, document_to_markdown, load_product_source
 
@@ -254,6 +260,57 @@ def test_zip_with_too_many_entries_is_refused():
         document_to_markdown(zip_with(entries), "many.docx")
 
 
+def word_features_docx() -> bytes:
+    """What real Word files contain beyond plain styles: content controls, tracked changes,
+    custom heading styles, numbering without a list style, outline levels and merged cells."""
+    document = docx.Document()
+    annex = document.styles.add_style("Annex Heading", WD_STYLE_TYPE.PARAGRAPH)
+    annex.base_style = document.styles["Heading 2"]
+    document.add_paragraph("Witness vulnerability and protection", style="Annex Heading")
+    w = nsdecls("w")
+    for xml in [
+        f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>Inside a content control.</w:t></w:r></w:p></w:sdtContent></w:sdt>",
+        f'<w:p {w}><w:r><w:t xml:space="preserve">Kept </w:t></w:r><w:del w:id="1" w:author="a"><w:r>'
+        f'<w:delText>removed </w:delText></w:r></w:del><w:ins w:id="2" w:author="a"><w:r><w:t>inserted</w:t>'
+        f"</w:r></w:ins></w:p>",
+        f'<w:p {w}><w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+        f"<w:r><w:t>Nested item</w:t></w:r></w:p>",
+        f'<w:p {w}><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:r><w:t>Consent</w:t></w:r></w:p>',
+        f"<w:p {w}><w:r><w:t>Line one</w:t><w:br/><w:t>line two</w:t></w:r></w:p>",
+    ]:
+        document.element.body[-1].addprevious(parse_xml(xml))
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Span"
+    table.cell(0, 2).text = "C"
+    table.cell(1, 0).text = "a"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_docx_word_features_are_read_as_the_document_reads():
+    lines = document_to_markdown(word_features_docx(), "real.docx").split("\n")
+    assert lines == [
+        "## Witness vulnerability and protection",
+        "",
+        "Inside a content control.",
+        "",
+        "Kept inserted",
+        "",
+        "  - Nested item",
+        "",
+        "# Consent",
+        "",
+        "Line one",
+        "line two",
+        "",
+        "| Span |  | C |",
+        "| --- | --- | --- |",
+        "| a |  |  |",
+        "",
+    ]
+
+
 # --- .pdf -------------------------------------------------------------------------------------
 
 
@@ -328,6 +385,19 @@ def test_garbage_with_pdf_header_is_refused_as_corrupt():
         document_to_markdown(b"%PDF-1.7\n" + b"garbage " * 100 + b"\n%%EOF\n", "junk.pdf")
 
 
+def test_pdf_decompression_bomb_is_refused():
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf_bytes(sample_pdf))))
+    page = writer.pages[0]
+    stream = DecodedStreamObject()
+    stream.set_data(page.get_contents().get_data() + b" " * (5 * 1024 * 1024))
+    page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    assert len(buffer.getvalue()) < 64 * 1024
+    with pytest.raises(IngestError, match=r"bomb\.pdf: refused as a possible decompression bomb"):
+        document_to_markdown(buffer.getvalue(), "bomb.pdf", max_bytes=1024 * 1024)
+
+
 def test_pdf_with_too_many_pages_is_refused():
     def build(pdf):
         for _ in range(3):
@@ -346,6 +416,23 @@ def test_pdf_without_text_is_refused():
 def test_docx_renamed_pdf_is_refused():
     with pytest.raises(IngestError, match=r"plan\.pdf: not a PDF document: the content is a ZIP archive"):
         document_to_markdown(sample_docx(), "plan.pdf")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_damaged_documents_are_refused_or_read_never_crash(data):
+    name = data.draw(st.sampled_from(["damaged.docx", "damaged.pdf"]))
+    original = sample_docx() if name.endswith(".docx") else pdf_bytes(sample_pdf)
+    damaged = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 8))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(len(damaged) // 2, len(damaged)))
+    try:
+        result = document_to_markdown(bytes(damaged[:cut]), name)
+    except IngestError as error:
+        assert error.message.startswith(name + ": ")
+    else:
+        assert isinstance(result, str)
 
 
 # --- size, type and .md -----------------------------------------------------------------------
