@@ -80,7 +80,7 @@ def document_to_markdown(
 def _markdown_file(path: Path, max_bytes: int) -> str:
     data = read_bytes(path, max_bytes)
     kind = sniff(data)
-    if kind not in ("text", "empty"):
+    if kind in ("pdf", "zip", "ole"):  # NUL bytes alone are valid UTF-8: left to the parser
         raise IngestError(f"{path}: not a Markdown text file: the content is {describe(kind)}")
     return decode_utf8(data, str(path))
 
