@@ -1,0 +1,134 @@
+"""The review projection: one row per product, rewritten by every recorded transition, read by
+the GCU queue (filters, sorting, counts per state). The workflow stays the source of truth."""
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.enums import ReviewState
+from models.messages import ReviewWorkflowState
+from models.tables import Product, Review, ReviewPublic
+
+# States in which the GCU owes a decision: only these can be overdue in the queue.
+GCU_PENDING_STATES = (ReviewState.PRECHECKED, ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.ESCALATED)
+ORDERINGS = ("due_at", "priority", "updated_at")
+
+
+def _values(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [str(value)]
+    return [str(v) for v in value]
+
+
+def _overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Review.state.in_([str(s) for s in GCU_PENDING_STATES]), Review.due_at < now)
+
+
+def is_overdue(review: Review, now: datetime) -> bool:
+    return review.state in GCU_PENDING_STATES and review.due_at is not None and review.due_at < now
+
+
+def list_queue(
+    *,
+    session: Session,
+    team: str | Sequence[str] | None = None,
+    situation: str | Sequence[str] | None = None,
+    product_type: str | Sequence[str] | None = None,
+    state: str | Sequence[str] | None = None,
+    verdict: str | Sequence[str] | None = None,
+    overdue: bool | None = None,
+    assignee: str | None = None,
+    now: datetime | None = None,
+    order_by: str = "due_at",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ReviewPublic]:
+    """Reviews matching every given filter (a filter given as a list matches any of its values).
+
+    Sorted by due date (soonest first, no due date last), by priority (highest first, then due
+    date) or by last change (newest first)."""
+    if order_by not in ORDERINGS:
+        raise ValueError(f"order_by must be one of {', '.join(ORDERINGS)}, not {order_by!r}")
+    now = now or datetime.now(timezone.utc)
+    query = select(Review, Product.title, Product.author_id).join(Product, Product.id == Review.product_id)
+    for column, wanted in (
+        (Review.team_id, team),
+        (Review.situation, situation),
+        (Review.product_type, product_type),
+        (Review.state, state),
+        (Review.verdict, verdict),
+    ):
+        values = _values(wanted)
+        if values is not None:
+            query = query.where(column.in_(values))
+    if assignee is not None:
+        query = query.where(Review.assignee_id == assignee)
+    if overdue is True:
+        query = query.where(_overdue_clause(now))
+    elif overdue is False:
+        query = query.where(sa.not_(_overdue_clause(now)) | Review.due_at.is_(None))
+    due_last = sa.case((Review.due_at.is_(None), 1), else_=0)
+    if order_by == "due_at":
+        query = query.order_by(due_last, Review.due_at, Review.id)
+    elif order_by == "priority":
+        query = query.order_by(Review.priority.desc(), due_last, Review.due_at, Review.id)
+    else:
+        query = query.order_by(Review.updated_at.desc(), Review.id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        ReviewPublic.model_validate(
+            {**review.model_dump(), "title": title, "author_id": author_id, "overdue": is_overdue(review, now)}
+        )
+        for review, title, author_id in session.exec(query)
+    ]
+
+
+def counts_by_state(
+    *, session: Session, team: str | Sequence[str] | None = None, situation: str | Sequence[str] | None = None
+) -> dict[ReviewState, int]:
+    """Every state with its number of reviews (zero included), for the queue's header."""
+    query = select(Review.state, sa.func.count()).group_by(Review.state)
+    for column, wanted in ((Review.team_id, team), (Review.situation, situation)):
+        values = _values(wanted)
+        if values is not None:
+            query = query.where(column.in_(values))
+    counts = {state: 0 for state in ReviewState}
+    for state, count in session.exec(query):
+        counts[ReviewState(state)] = count
+    return counts
+
+
+def get_review(*, session: Session, product_id: str) -> Review | None:
+    return session.exec(select(Review).where(Review.product_id == product_id)).one_or_none()
+
+
+def upsert_review(
+    *, session: Session, product: Product, workflow_id: str, state_after: ReviewWorkflowState, at: datetime
+) -> Review:
+    """Project the workflow's state after a transition onto the review row."""
+    review = get_review(session=session, product_id=product.id)
+    if review is None:
+        review = Review(
+            product_id=product.id, workflow_id=workflow_id, team_id=product.team_id,
+            product_type=product.type, situation=product.situation,
+        )
+        session.add(review)
+    review.workflow_id = workflow_id
+    review.state = str(state_after.state)
+    review.assignee_id = state_after.assignee
+    review.due_at = state_after.due_at
+    review.resubmission_due_at = state_after.resubmission_due_at
+    review.escalation_level = state_after.escalation_level
+    review.verdict = None if state_after.verdict is None else str(state_after.verdict)
+    review.version_no = state_after.version_no
+    review.situation = product.situation
+    review.updated_at = at
+    session.flush()
+    return review

@@ -1,0 +1,56 @@
+"""The register as the rule engine reads it (models.roster.Roster), rebuilt from the tables.
+
+Only active teams and staff; revoked certificates are left out, so that inside the system the
+certification rules (STAFF-01..04) see exactly the register the GCU maintains.
+"""
+
+from sqlmodel import Session, select
+
+from models.roster import BriefingRecord, CertificationRecord, FocalPoints, Roster, RosterStaff, RosterTeam
+from models.tables import Briefing, Certification, Staff, Team, TeamMember
+
+
+def roster_from_db(*, session: Session) -> Roster:
+    members: dict[str, list[str]] = {}
+    for m in session.exec(select(TeamMember).order_by(TeamMember.team_id, TeamMember.position)):
+        members.setdefault(m.team_id, []).append(m.staff_id)
+    teams = [
+        RosterTeam(
+            id=t.id,
+            name=t.name,
+            situation=t.situation,
+            leader=t.leader_id,
+            focal_points=FocalPoints(sgbc=t.sgbc_focal_point_id, cac=t.cac_focal_point_id),
+            members=members.get(t.id, []),
+            deputy_prosecutor=t.deputy_prosecutor_id,
+        )
+        for t in session.exec(select(Team).where(Team.active).order_by(Team.id))
+    ]
+    staff = [
+        RosterStaff(
+            id=s.id,
+            name=s.name,
+            gender=s.gender,
+            team=s.home_team_id,
+            roles=list(s.roles or []),
+            designations=list(s.designations or []),
+            email=s.email,
+        )
+        for s in session.exec(select(Staff).where(Staff.active).order_by(Staff.id))
+    ]
+    certifications = [
+        CertificationRecord(staff_id=c.staff_id, cert=c.cert, issued=c.issued, expires=c.expires)
+        for c in session.exec(
+            select(Certification)
+            .join(Staff, Staff.id == Certification.staff_id)
+            .where(Certification.revoked_at.is_(None), Staff.active)
+            .order_by(Certification.id)
+        )
+    ]
+    briefings = [
+        BriefingRecord(staff_id=b.staff_id, area=b.area, date=b.date, expires=b.expires, briefed_by=b.briefed_by)
+        for b in session.exec(
+            select(Briefing).join(Staff, Staff.id == Briefing.staff_id).where(Staff.active).order_by(Briefing.id)
+        )
+    ]
+    return Roster(teams=teams, staff=staff, certifications=certifications, briefings=briefings)
