@@ -1,0 +1,110 @@
+"""The per-product context the CEL conditions read: a flat dict of qualified names
+(`witness.is_child`, `sec.consent.present`) computed in Python from the product and the roster.
+
+Every name exists for every product (neutral default when the type does not read it), so the CEL
+environment can declare them all and reject an undeclared name when a pack is loaded.
+Absent values are None (CEL null): `x == true` is then false, as the contract's comparisons say.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rules import facts_chg, facts_io, facts_mp, facts_plan
+from rules.certs import RosterIndex
+from rules.product import Product
+from rules.scan import Unit, scanned_units
+from rules.sections import SECTION_HEADINGS
+from rules.text import as_map, is_valid_reason
+
+SV = ["rape", "sexual_slavery", "enforced_prostitution", "forced_pregnancy", "enforced_sterilization",
+      "other_sexual_violence"]
+SGBC_TAGS = SV + ["forced_marriage", "gender_persecution"]
+CAC_TAGS = ["child_recruitment", "forcible_transfer_children", "deportation_children", "child_trafficking",
+            "attacks_on_education", "attacks_on_health_care"]
+OTHER_TAGS = ["enslavement", "murder", "extermination", "torture", "cruel_treatment", "mutilation",
+              "imprisonment", "deportation_transfer", "persecution_other", "other_inhumane_acts",
+              "outrages_on_dignity", "attacks_on_civilians", "pillage", "destruction_of_property"]
+CRIME_TAGS = SGBC_TAGS + CAC_TAGS + OTHER_TAGS
+EXCLUSION_KEYS = ["sgbc", "cac", "sexual_violence", "gender_persecution", "forced_marriage", "enslavement",
+                  "forced_pregnancy", "child_recruitment"]
+MIN_WORDS = 40
+
+
+@dataclass
+class Regexes:
+    """The pack's named regexes (requirements.md §3), compiled with IGNORECASE."""
+
+    named: dict[str, re.Pattern[str]]
+    conduct: list[re.Pattern[str]]  # P_SGBC_CONDUCT, which also disqualifies a valid reason
+
+    def valid_reason(self, value: Any) -> bool:
+        return is_valid_reason(value, [self.named["R_CORROBORATION"], *self.conduct])
+
+
+@dataclass
+class Inputs:
+    product: Product
+    roster: RosterIndex
+    rx: Regexes
+    _units: list[Unit] | None = None
+
+    def units(self) -> list[Unit]:
+        """The scanned text (format §5.2), computed once per product."""
+        if self._units is None:
+            self._units = scanned_units(self.product)
+        return self._units
+
+
+def pattern_var(rule_id: str) -> str:
+    return "patterns." + rule_id.replace("-", "_")
+
+
+def default_context(regex_names: list[str], pattern_rules: list[str]) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "product.type": "", "product.audience": "", "product.team": "", "product.submitted_on": None,
+        "tags.sv": SV, "tags.sgbc": SGBC_TAGS, "tags.cac": CAC_TAGS,
+    }
+    for key in SECTION_HEADINGS:
+        ctx.update({f"sec.{key}.exists": False, f"sec.{key}.words": 0, f"sec.{key}.present": False})
+    for key in EXCLUSION_KEYS:
+        ctx[f"exclusions.{key}.valid"] = False
+    for name in regex_names:
+        if name.startswith("R_"):
+            ctx[f"trigger.{name}"] = False
+        if name.startswith("F_"):
+            ctx[f"factors.body.{name}"] = False
+            ctx[f"factors.scanned.{name}"] = False
+    for rule_id in pattern_rules:
+        ctx[f"{pattern_var(rule_id)}.hits"] = 0
+        ctx[f"{pattern_var(rule_id)}.location"] = ""
+        ctx[f"{pattern_var(rule_id)}.matches"] = []
+    for module in (facts_plan, facts_io, facts_mp, facts_chg):
+        ctx.update(module.defaults())
+    return ctx
+
+
+def build_context(inp: Inputs, base: dict[str, Any]) -> dict[str, Any]:
+    p = inp.product
+    ctx = dict(base)
+    product = p.group("product")
+    ctx.update({"product.type": p.type.value, "product.audience": p.audience.value,
+                "product.team": product.get("team"), "product.submitted_on": product.get("submitted_on")})
+    for key, section in p.body.sections.items():
+        ctx[f"sec.{key}.exists"] = True
+        ctx[f"sec.{key}.words"] = section.words
+        ctx[f"sec.{key}.present"] = section.words >= MIN_WORDS
+    if p.type.value in ("IP", "CH", "CS"):
+        exclusions = as_map(p.fm.get("exclusions"))
+        for key in EXCLUSION_KEYS:
+            ctx[f"exclusions.{key}.valid"] = inp.rx.valid_reason(exclusions.get(key))
+    facts_plan.build(inp, ctx)
+    if p.type.value == "IO":
+        facts_io.build(inp, ctx)
+    if p.type.value == "MP":
+        facts_mp.build(inp, ctx)
+    if p.type.value in ("CH", "CS"):
+        facts_chg.build(inp, ctx)
+    return ctx

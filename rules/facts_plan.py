@@ -1,0 +1,113 @@
+"""Facts of investigation plans, annual plans and analysis reports, and of the submitting team."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from rules.certs import CERTS
+from rules.text import as_date, enum_list, staff_id
+
+if TYPE_CHECKING:
+    from rules.facts import Inputs
+
+CONSULTATION_POINTS = ["plan_approval", "before_first_mission", "before_awa_dcc", "other"]
+PRODUCT_TYPES = ["IP", "IO", "CH", "CS", "MP", "AP", "GA"]
+
+
+def defaults() -> dict[str, Any]:
+    return {
+        "team.known": False, "team.leader": None, "team.focal_sgbc": None, "team.focal_cac": None,
+        "team.leader_sgbc_basic": False, "team.leader_cac_basic": False, "team.focal_points": [],
+        "team.relevant_staff": [], "team.staff_certs": [],
+        "lines_of_inquiry": [], "gcu_consultation_points": [],
+        "training.counting": 0, "training.counting_staff": [], "gcu_review.counting": 0,
+        "ga.table_ok": False,
+    }
+
+
+def _team(inp: Inputs, ctx: dict[str, Any]) -> None:
+    idx, p = inp.roster, inp.product
+    team_id = p.group("product").get("team")
+    team = idx.teams.get(team_id) if isinstance(team_id, str) else None
+    if team is None:
+        return
+    day = as_date(p.group("product").get("submitted_on"))
+    ctx["team.known"] = True
+    ctx["team.leader"] = team.leader
+    ctx["team.focal_sgbc"] = team.focal_points.sgbc
+    ctx["team.focal_cac"] = team.focal_points.cac
+    ctx["team.leader_sgbc_basic"] = idx.holds(team.leader, "SGBC_BASIC", day)
+    ctx["team.leader_cac_basic"] = idx.holds(team.leader, "CAC_BASIC", day)
+    focal = []
+    for fp in (team.focal_points.sgbc, team.focal_points.cac):
+        if fp is not None and fp not in [f["id"] for f in focal]:
+            focal.append({"id": fp, "label": fp, "sgbc_basic": idx.holds(fp, "SGBC_BASIC", day),
+                          "cac_basic": idx.holds(fp, "CAC_BASIC", day)})
+    ctx["team.focal_points"] = focal
+    relevant = idx.relevant_team_staff(team_id)
+    ctx["team.relevant_staff"] = relevant
+    owned = {team.leader, team.focal_points.sgbc, team.focal_points.cac}
+    certs = []
+    for person in relevant:
+        for cert in CERTS:
+            certs.append({
+                "staff": person, "cert": cert, "label": f"{person} {cert}",
+                "lapsed": day is not None and idx.lapsed(person, cert, day),
+                "undated": idx.undated(person, cert),
+                "leader_or_focal_basic": person in owned and cert.endswith("_BASIC"),
+            })
+    ctx["team.staff_certs"] = certs
+
+
+def _annual(inp: Inputs, ctx: dict[str, Any]) -> None:
+    fm = inp.product.fm
+    counting_staff = []
+    targets = fm.get("training_targets")
+    for entry in targets if isinstance(targets, list) else []:
+        if isinstance(entry, dict) and staff_id(entry.get("staff")) and entry.get("cert") in CERTS:
+            counting_staff.append(entry["staff"])
+    ctx["training.counting"] = len(counting_staff)
+    ctx["training.counting_staff"] = counting_staff
+    schedule = fm.get("gcu_review_schedule")
+
+
+    ctx["gcu_review.counting"] = sum(
+        1 for e in (schedule if isinstance(schedule, list) else [])
+        if isinstance(e, dict) and e.get("product_type") in PRODUCT_TYPES
+        and isinstance(e.get("due"), str) and re.match(r"^\d{4}-Q[1-4]$", e["due"])
+    )
+
+
+def _factors(inp: Inputs, ctx: dict[str, Any]) -> None:
+    units = inp.units()
+    body = [u for u in units if u.is_body]
+    for name, rx in inp.rx.named.items():
+        if name.startswith("F_"):
+            ctx[f"factors.body.{name}"] = any(rx.search(u.text) for u in body)
+            ctx[f"factors.scanned.{name}"] = any(rx.search(u.text) for u in units)
+
+
+def build(inp: Inputs, ctx: dict[str, Any]) -> None:
+    p = inp.product
+    _team(inp, ctx)
+    kind = p.type.value
+    if kind == "IP":
+        ctx["lines_of_inquiry"] = enum_list(p.fm.get("lines_of_inquiry"), _crime_tags())
+        ctx["gcu_consultation_points"] = enum_list(p.fm.get("gcu_consultation_points"), CONSULTATION_POINTS)
+    if kind == "AP":
+        _annual(inp, ctx)
+    if kind in ("IP", "GA"):
+        _factors(inp, ctx)
+    if kind == "GA":
+        sex, band = inp.rx.named["F_SEX"], inp.rx.named["F_AGE_BAND"]
+        ctx["ga.table_ok"] = any(sex.search(t) and band.search(t) for t in p.body.tables("disaggregated_data"))
+
+
+def _crime_tags() -> list[str]:
+    from rules.facts import CRIME_TAGS
+
+    return CRIME_TAGS
+
+
+

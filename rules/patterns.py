@@ -1,0 +1,41 @@
+"""Pattern rules over the scanned text with the precedence and suppression of requirements.md §1.4."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rules.scan import Unit
+
+
+@dataclass
+class PatternResult:
+    hits: int = 0
+    location: str = ""
+    matches: list[str] = field(default_factory=list)
+
+
+def run_patterns(
+    units: list[Unit], rules: list[tuple[str, list[re.Pattern[str]]]]
+) -> dict[str, PatternResult]:
+    """`rules` are the applicable pattern rules in precedence order (earliest suppresses later).
+
+    An occurrence is suppressed when it overlaps, in the same unit, any occurrence (suppressed or
+    not) of an earlier rule; occurrences of one rule never suppress each other."""
+    results = {rule_id: PatternResult() for rule_id, _ in rules}
+    for unit in units:
+        earlier: list[tuple[int, int]] = []
+        for rule_id, patterns in rules:
+            mine = [(m.start(), m.end(), m.group(0)) for p in patterns for m in p.finditer(unit.text)]
+            mine.sort()
+            result = results[rule_id]
+            for start, end, text in mine:
+                if any(s < end and start < e for s, e in earlier):
+                    continue
+                if result.hits == 0:
+                    result.location = unit.location(start)
+                result.hits += 1
+                if len(result.matches) < 20:
+                    result.matches.append(text)
+            earlier.extend((s, e) for s, e, _ in mine)
+    return results
