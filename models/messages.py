@@ -117,6 +117,12 @@ class ReviewWorkflowState(BaseModel):
     reminder_sent_for_due: datetime | None = None
     processed_request_ids: list[str] = Field(default_factory=list)
     next_seq: int = 1
+    # Added for the workflow (issue 3): SLA bookkeeping of the resubmission deadline and the outcome.
+    resubmission_reminder_sent_for: datetime | None = None
+    resubmission_expired_for: datetime | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    runs: int = 1  # workflow runs so far (continue-as-new increments it)
 
 
 class SubmitProductInput(BaseModel):
@@ -133,6 +139,11 @@ class SubmitProductInput(BaseModel):
     request_id: str
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
     carried_state: ReviewWorkflowState | None = None
+    # Upsert Team/ProductType/ReviewState/Assignee/Situation; off only for a namespace where they
+    # cannot be registered (workflows/search_attributes.register_search_attributes).
+    search_attributes_enabled: bool = True
+    # Continue-as-new after this many history events (None: when the server suggests it). For tests.
+    continue_as_new_after_events: int | None = None
 
 
 class ReviewOutcome(BaseModel):
@@ -215,6 +226,12 @@ class ReviewStatus(BaseModel):
     pack_version: str = ""
     findings: list[FindingView] = Field(default_factory=list)
     history: list[TransitionRecord] = Field(default_factory=list)
+    # Added (issue 3): who the review returns to after a resubmission, the outcome, and the human
+    # actions the transition table allows in this state (for buttons and CLI help).
+    last_reviewer: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    allowed_actions: list[ReviewAction] = Field(default_factory=list)
 
 
 # ---------- activities ----------

@@ -29,7 +29,18 @@ class Transition:
     who: frozenset[str]
     reason_required: bool = False
     label: str = ""
+    # Per-state refinement of `who` (added for the workflow): in_review the assignee decides, once
+    # escalated the decision belongs to the GCU head.
+    who_when: tuple[tuple[ReviewState, frozenset[str]], ...] = ()
 
+    def allows(self, state: ReviewState) -> bool:
+        return state in self.from_states
+
+    def who_in(self, state: ReviewState) -> frozenset[str]:
+        return next((who for s, who in self.who_when if s == state), self.who)
+
+
+_REVIEWER_DECIDES = ((S.IN_REVIEW, frozenset({Who.ASSIGNEE})), (S.ESCALATED, frozenset({Who.GCU_HEAD})))
 
 _BEFORE_DECISION = frozenset({S.SUBMITTED, S.PRECHECKED, S.QUEUED, S.IN_REVIEW, S.ESCALATED, S.RETURNED, S.RESUBMITTED})
 
@@ -52,6 +63,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({Who.ASSIGNEE, Who.GCU_HEAD}),
         reason_required=True,
         label="Dismiss finding",
+        who_when=_REVIEWER_DECIDES,
     ),
     Transition(
         ReviewAction.APPROVE,
@@ -59,6 +71,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.APPROVED,
         frozenset({Who.ASSIGNEE, Who.GCU_HEAD}),
         label="Approve",
+        who_when=_REVIEWER_DECIDES,
     ),
     Transition(
         ReviewAction.RETURN,
@@ -67,6 +80,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({Who.ASSIGNEE, Who.GCU_HEAD}),
         reason_required=True,
         label="Return for revision",
+        who_when=_REVIEWER_DECIDES,
     ),
     Transition(
         ReviewAction.ESCALATE,
@@ -97,6 +111,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(ReviewAction.RESUBMISSION_REMINDER, frozenset({S.RETURNED}), None, frozenset({Who.SYSTEM})),
     Transition(ReviewAction.RESUBMISSION_EXPIRED, frozenset({S.RETURNED}), None, frozenset({Who.SYSTEM})),
 )
+
+# After a resubmission passes the pre-check, the review goes straight back to the last reviewer: an
+# ASSIGN made by the system. Kept out of TRANSITIONS' per-action lookup so `transition_for(ASSIGN)`
+# stays the GCU head's action.
+BACK_TO_LAST_REVIEWER = Transition(
+    ReviewAction.ASSIGN, frozenset({S.PRECHECKED}), S.IN_REVIEW, frozenset({Who.SYSTEM}), label="Back to last reviewer"
+)
+AUTOMATIC_TRANSITIONS: tuple[Transition, ...] = (BACK_TO_LAST_REVIEWER,)
 
 _BY_ACTION = {t.action: t for t in TRANSITIONS}
 

@@ -1,0 +1,1 @@
+"""Temporal workflows: the product review state machine and its SLA timers (deterministic code only)."""

@@ -1,0 +1,454 @@
+"""ProductReviewWorkflow: one per product (workflow id `product-review-<product_id>`).
+
+The workflow is the review state machine and its SLA timers, nothing else. Every change of state
+goes through `_commit`, which records the transition with the `record_transition` activity (audit
+event, review projection, notifications; idempotent on (workflow_id, seq)) before the workflow
+adopts the new state. Human actions are Updates whose validators read models/review_states.py
+(through workflows/guards.py); handlers take one lock and check again inside it.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows import guards, sla
+from workflows.findings import open_findings_for_rule, verdict_for_views
+from workflows.notices import notifications_for
+from workflows.search_attributes import review_search_attributes
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Verdict
+    from models.messages import (
+        AssignRequest,
+        ClaimRequest,
+        DecisionRequest,
+        DismissFindingRequest,
+        MoveDueDateRequest,
+        PrecheckInput,
+        PrecheckResult,
+        RecordTransitionInput,
+        RecordTransitionResult,
+        ResubmitRequest,
+        ReviewOutcome,
+        ReviewStatus,
+        ReviewWorkflowState,
+        SubmitProductInput,
+        TransitionRecord,
+        WithdrawRequest,
+    )
+    from models.review_states import allowed_actions
+
+WORKFLOW_ID_PREFIX = "product-review-"
+MAX_REMEMBERED_REQUEST_IDS = 200
+
+PRECHECK_TIMEOUT = timedelta(minutes=5)
+PRECHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1), maximum_attempts=5)
+RECORD_TIMEOUT = timedelta(seconds=30)
+# Unlimited attempts: a transition must be recorded before the workflow moves on; only a
+# non-retryable error from the activity (a bug or a locked version) surfaces.
+RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+_PRECHECK_STATES = frozenset({ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED})
+
+
+def workflow_id_for(product_id: str) -> str:
+    return f"{WORKFLOW_ID_PREFIX}{product_id}"
+
+
+@workflow.defn(name="ProductReviewWorkflow")
+class ProductReviewWorkflow:
+    @workflow.init
+    def __init__(self, inp: SubmitProductInput) -> None:
+        self._inp = inp
+        self._st = (
+            inp.carried_state.model_copy(deep=True)
+            if inp.carried_state is not None
+            else ReviewWorkflowState(
+                version_id=inp.version_id,
+                version_no=inp.version_no,
+                version_label=inp.version_label,
+                title=inp.title,
+            )
+        )
+        self._lock = asyncio.Lock()
+        # Bumped by every recorded change: wakes the SLA loop so it re-arms for the new state/due date.
+        self._epoch = 0
+
+    # ---------------- main loop ----------------
+
+    @workflow.run
+    async def run(self, inp: SubmitProductInput) -> ReviewOutcome:
+        if inp.carried_state is None:
+            async with self._lock:
+                await self._submit()
+        else:
+            self._st.runs += 1
+            self._upsert_search_attributes()
+        while self._st.state not in TERMINAL_STATES:
+            if self._st.state in _PRECHECK_STATES:
+                async with self._lock:
+                    await self._precheck_and_route()
+                continue
+            if self._continue_as_new_due():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(inp.model_copy(update={"carried_state": self._st}))
+            await self._wait_for_change_or_sla()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return ReviewOutcome(
+            product_id=inp.product_id,
+            final_state=self._st.state,
+            version_no=self._st.version_no,
+            decided_by=self._st.decided_by,
+            decided_at=self._st.decided_at,
+        )
+
+    async def _submit(self) -> None:
+        new = self._draft()
+        new.submitted_at = workflow.now()
+        self._remember(new, self._inp.request_id)
+        await self._commit(
+            new, ReviewAction.SUBMIT, self._inp.submitted_by.staff_id, from_state=None,
+            details={"request_id": self._inp.request_id, "version": self._st.version_label},
+        )
+
+    async def _precheck_and_route(self) -> None:
+        if self._st.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED):
+            result = await self._run_precheck()
+            new = self._draft()
+            new.state = ReviewState.PRECHECKED
+            new.findings = result.findings
+            new.pack_version = result.pack_version
+            new.verdict = verdict_for_views(result.findings, result.verdict)
+            details = {"verdict": str(new.verdict), "findings": str(len(result.findings)), "pack_version": result.pack_version}
+            if result.format_errors:
+                details["format_errors"] = "; ".join(result.format_errors)[:1000]
+            await self._commit(new, ReviewAction.PRECHECK, None, details=details)
+        if self._st.state == ReviewState.PRECHECKED:
+            new = self._draft()
+            new.due_at = sla.review_due_at(self._last_submission_at(), self._inp.sla)
+            new.escalation_level = 0
+            if new.last_reviewer:
+                # A resubmission goes back to the reviewer who returned it.
+                new.state, new.assignee = ReviewState.IN_REVIEW, new.last_reviewer
+                await self._commit(new, ReviewAction.ASSIGN, None, details={"reviewer": new.assignee, "why": "back to last reviewer"})
+            else:
+                new.state, new.assignee = ReviewState.QUEUED, None
+                await self._commit(new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()})
+
+    async def _run_precheck(self) -> PrecheckResult:
+        try:
+            return await workflow.execute_activity(
+                names.PRECHECK,
+                PrecheckInput(
+                    workflow_id=workflow.info().workflow_id,
+                    product_id=self._inp.product_id,
+                    version_id=self._st.version_id,
+                    version_no=self._st.version_no,
+                ),
+                result_type=PrecheckResult,
+                start_to_close_timeout=PRECHECK_TIMEOUT,
+                retry_policy=PRECHECK_RETRY,
+            )
+        except ActivityError as err:
+            # The product still reaches a human, who can only return it: approval is refused on a format error.
+            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
+            workflow.logger.warning("pre-check failed for %s: %s", self._inp.product_id, cause)
+            return PrecheckResult(verdict=Verdict.FORMAT_ERROR, pack_version="", format_errors=[f"pre-check failed: {cause}"])
+
+    def _continue_as_new_due(self) -> bool:
+        info = workflow.info()
+        limit = self._inp.continue_as_new_after_events
+        return info.is_continue_as_new_suggested() or (limit is not None and info.get_current_history_length() >= limit)
+
+    async def _wait_for_change_or_sla(self) -> None:
+        """Sleep until the state changes or the next SLA event is due (samples: updatable_timer)."""
+        epoch = self._epoch
+        event = sla.next_sla_event(self._st, self._inp.sla, workflow.now())
+        if event is None:
+            await workflow.wait_condition(lambda: self._epoch != epoch)
+            return
+        delay = event.at - workflow.now()
+        if delay > timedelta(0):
+            try:
+                await workflow.wait_condition(lambda: self._epoch != epoch, timeout=delay, timeout_summary=str(event.action))
+                return
+            except asyncio.TimeoutError:
+                pass
+        async with self._lock:
+            if self._epoch == epoch:  # no update slipped in while we waited for the lock
+                await self._fire_sla(event)
+
+    async def _fire_sla(self, event: sla.SlaEvent) -> None:
+        new = self._draft()
+        if event.action == ReviewAction.REMINDER:
+            new.reminder_sent_for_due = event.due_at
+        elif event.action == ReviewAction.OVERDUE_ESCALATION:
+            new.escalation_level = 1
+        elif event.action == ReviewAction.DP_ESCALATION:
+            new.escalation_level = 2
+        elif event.action == ReviewAction.RESUBMISSION_REMINDER:
+            new.resubmission_reminder_sent_for = event.due_at
+        elif event.action == ReviewAction.RESUBMISSION_EXPIRED:
+            new.resubmission_expired_for = event.due_at
+        details = {"due_at": event.due_at.isoformat()}
+        if event.action in (ReviewAction.OVERDUE_ESCALATION, ReviewAction.DP_ESCALATION):
+            details["escalation_level"] = str(new.escalation_level)
+        await self._commit(new, event.action, None, details=details)
+
+    # ---------------- updates ----------------
+
+    @workflow.update
+    async def claim(self, req: ClaimRequest) -> ReviewStatus:
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_claim(self._ctx(), req)
+                new = self._draft()
+                new.state, new.assignee, new.last_reviewer = ReviewState.IN_REVIEW, req.actor.staff_id, req.actor.staff_id
+                await self._commit_request(new, ReviewAction.CLAIM, req.actor.staff_id, req.request_id)
+            return self.status()
+
+    @claim.validator
+    def _validate_claim(self, req: ClaimRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_claim(self._ctx(), req)
+
+    @workflow.update
+    async def assign(self, req: AssignRequest) -> ReviewStatus:
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_assign(self._ctx(), req)
+                new = self._draft()
+                reviewer = req.reviewer.staff_id
+                new.state, new.assignee, new.last_reviewer = ReviewState.IN_REVIEW, reviewer, reviewer
+                details = {"reviewer": reviewer, "previous": self._st.assignee or ""}
+                await self._commit_request(new, ReviewAction.ASSIGN, req.actor.staff_id, req.request_id, req.reason, details)
+            return self.status()
+
+    @assign.validator
+    def _validate_assign(self, req: AssignRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_assign(self._ctx(), req)
+
+    @workflow.update
+    async def dismiss_finding(self, req: DismissFindingRequest) -> ReviewStatus:
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_dismiss(self._ctx(), req)
+                new = self._draft()
+                for finding in open_findings_for_rule(new.findings, req.rule_id):
+                    finding.state = FindingState.DISMISSED
+                    finding.dismissed_by, finding.dismissal_reason = req.actor.staff_id, req.reason
+                    finding.dismissed_at = workflow.now()
+                new.verdict = verdict_for_views(new.findings, new.verdict)
+                details = {"rule_id": req.rule_id, "verdict": str(new.verdict)}
+                await self._commit_request(new, ReviewAction.DISMISS_FINDING, req.actor.staff_id, req.request_id, req.reason, details)
+            return self.status()
+
+    @dismiss_finding.validator
+    def _validate_dismiss_finding(self, req: DismissFindingRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_dismiss(self._ctx(), req)
+
+    @workflow.update
+    async def decide(self, req: DecisionRequest) -> ReviewStatus:
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_decide(self._ctx(), req)
+                new = self._draft()
+                if req.decision == DecisionKind.APPROVE:
+                    new.state, new.decided_by, new.decided_at = ReviewState.APPROVED, req.actor.staff_id, workflow.now()
+                elif req.decision == DecisionKind.RETURN:
+                    new.state = ReviewState.RETURNED
+                    new.resubmission_due_at = sla.resubmission_due_at(workflow.now(), self._inp.sla)
+                else:
+                    new.state = ReviewState.ESCALATED
+                details = {"verdict": str(new.verdict), "version": new.version_label}
+                action = guards.DECISION_ACTIONS[req.decision]
+                await self._commit_request(new, action, req.actor.staff_id, req.request_id, req.reason, details)
+            return self.status()
+
+    @decide.validator
+    def _validate_decide(self, req: DecisionRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_decide(self._ctx(), req)
+
+    @workflow.update
+    async def resubmit(self, req: ResubmitRequest) -> ReviewStatus:
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_resubmit(self._ctx(), req)
+                new = self._draft()
+                new.state = ReviewState.RESUBMITTED
+                new.version_id, new.version_no, new.version_label, new.title = (
+                    req.version_id, req.version_no, req.version_label, req.title,
+                )
+                new.findings, new.verdict, new.pack_version = [], None, ""
+                new.resubmission_due_at = None
+                details = {"version": req.version_label, "version_no": str(req.version_no)}
+                await self._commit_request(new, ReviewAction.RESUBMIT, req.actor.staff_id, req.request_id, None, details)
+            return self.status()
+
+    @resubmit.validator
+    def _validate_resubmit(self, req: ResubmitRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_resubmit(self._ctx(), req)
+
+    @workflow.update
+    async def withdraw(self, req: WithdrawRequest) -> ReviewStatus:
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_withdraw(self._ctx(), req)
+                new = self._draft()
+                new.state, new.decided_by, new.decided_at = ReviewState.WITHDRAWN, req.actor.staff_id, workflow.now()
+                await self._commit_request(new, ReviewAction.WITHDRAW, req.actor.staff_id, req.request_id, req.reason)
+            return self.status()
+
+    @withdraw.validator
+    def _validate_withdraw(self, req: WithdrawRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_withdraw(self._ctx(), req)
+
+    @workflow.update
+    async def move_due_date(self, req: MoveDueDateRequest) -> ReviewStatus:
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_move_due_date(self._ctx(), req, workflow.now())
+                new = self._draft()
+                if new.state == ReviewState.RETURNED:
+                    previous, new.resubmission_due_at = new.resubmission_due_at, req.due_at
+                else:
+                    # A new deadline earns a new reminder and a fresh escalation ladder.
+                    previous, new.due_at, new.escalation_level = new.due_at, req.due_at, 0
+                details = {"due_at": req.due_at.isoformat(), "previous": previous.isoformat() if previous else ""}
+                await self._commit_request(new, ReviewAction.MOVE_DUE_DATE, req.actor.staff_id, req.request_id, req.reason, details)
+            return self.status()
+
+    @move_due_date.validator
+    def _validate_move_due_date(self, req: MoveDueDateRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_move_due_date(self._ctx(), req, workflow.now())
+
+    # ---------------- query ----------------
+
+    @workflow.query
+    def status(self) -> ReviewStatus:
+        st, inp = self._st, self._inp
+        return ReviewStatus(
+            product_id=inp.product_id,
+            workflow_id=workflow.info().workflow_id,
+            state=st.state,
+            product_type=inp.product_type,
+            team_id=inp.team_id,
+            situation=inp.situation,
+            author_id=inp.author_id,
+            title=st.title,
+            version_id=st.version_id,
+            version_no=st.version_no,
+            version_label=st.version_label,
+            assignee=st.assignee,
+            due_at=st.due_at,
+            resubmission_due_at=st.resubmission_due_at,
+            overdue=sla.is_overdue(st, workflow.now()),
+            escalation_level=st.escalation_level,
+            verdict=st.verdict,
+            pack_version=st.pack_version,
+            findings=[f.model_copy() for f in st.findings],
+            history=list(st.history),
+            last_reviewer=st.last_reviewer,
+            decided_by=st.decided_by,
+            decided_at=st.decided_at,
+            allowed_actions=[t.action for t in allowed_actions(st.state)],
+        )
+
+    # ---------------- recording ----------------
+
+    def _ctx(self) -> guards.ReviewContext:
+        return guards.ReviewContext(author_id=self._inp.author_id, team_id=self._inp.team_id, st=self._st)
+
+    def _draft(self) -> ReviewWorkflowState:
+        return self._st.model_copy(deep=True)
+
+    def _seen(self, request_id: str) -> bool:
+        return request_id in self._st.processed_request_ids
+
+    @staticmethod
+    def _remember(new: ReviewWorkflowState, request_id: str) -> None:
+        new.processed_request_ids = [*new.processed_request_ids, request_id][-MAX_REMEMBERED_REQUEST_IDS:]
+
+    def _last_submission_at(self):
+        submissions = (ReviewAction.SUBMIT, ReviewAction.RESUBMIT)
+        return next((r.at for r in reversed(self._st.history) if r.action in submissions), workflow.now())
+
+    async def _commit_request(
+        self,
+        new: ReviewWorkflowState,
+        action: ReviewAction,
+        actor_id: str,
+        request_id: str,
+        reason: str | None = None,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        self._remember(new, request_id)
+        try:
+            await self._commit(new, action, actor_id, reason=reason, details={**(details or {}), "request_id": request_id})
+        except ActivityError as err:
+            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
+            raise ApplicationError(f"{action} could not be recorded: {cause}", type="RecordFailed", non_retryable=True) from err
+
+    async def _commit(
+        self,
+        new: ReviewWorkflowState,
+        action: ReviewAction,
+        actor_id: str | None,
+        *,
+        from_state: ReviewState | None | object = ...,
+        reason: str | None = None,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        """Record one transition durably, then adopt `new` as the workflow's state."""
+        record = TransitionRecord(
+            seq=new.next_seq,
+            action=action,
+            actor_id=actor_id,
+            from_state=self._st.state if from_state is ... else from_state,
+            to_state=new.state,
+            reason=(reason or "").strip() or None,
+            at=workflow.now(),
+            details=details or {},
+        )
+        new.next_seq += 1
+        new.history = [*new.history, record]
+        await workflow.execute_activity(
+            names.RECORD_TRANSITION,
+            RecordTransitionInput(
+                workflow_id=workflow.info().workflow_id,
+                product_id=self._inp.product_id,
+                version_id=new.version_id,
+                transition=record,
+                state_after=new,
+                notifications=notifications_for(record, new),
+            ),
+            result_type=RecordTransitionResult,
+            start_to_close_timeout=RECORD_TIMEOUT,
+            retry_policy=RECORD_RETRY,
+        )
+        self._st = new
+        self._epoch += 1
+        self._upsert_search_attributes()
+
+    def _upsert_search_attributes(self) -> None:
+        if not self._inp.search_attributes_enabled:
+            return
+        workflow.upsert_search_attributes(
+            review_search_attributes(
+                team=self._inp.team_id,
+                product_type=str(self._inp.product_type),
+                review_state=str(self._st.state),
+                assignee=self._st.assignee,
+                situation=self._inp.situation,
+            )
+        )

@@ -1,0 +1,102 @@
+"""Pure SLA arithmetic: working-day due dates and the next timer event of a review.
+
+No clock is read here: callers pass `now` (the workflow passes `workflow.now()`), so the same
+functions run inside the workflow sandbox, in tests and in the web app.
+Working days are counted on UTC calendar dates; Saturdays, Sundays and SlaPolicy.holidays are skipped.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.enums import ReviewAction, ReviewState
+    from models.messages import ReviewWorkflowState, SlaPolicy
+
+SATURDAY = 5
+
+# States in which the review clock runs (the GCU owes a decision).
+REVIEW_CLOCK_STATES = frozenset({ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.ESCALATED})
+
+
+def is_working_day(day: date, holidays: Iterable[date] = ()) -> bool:
+    return day.weekday() < SATURDAY and day not in set(holidays)
+
+
+def add_working_days(start: datetime, days: int, holidays: Iterable[date] = ()) -> datetime:
+    """The same time of day, `days` working days after `start` (the start day itself never counts).
+
+    A submission on Friday 15:00 with days=1 is due Monday 15:00; on Saturday, also Monday.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    closed = set(holidays)
+    day = start.date()
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_working_day(day, closed):
+            remaining -= 1
+    return datetime.combine(day, start.timetz())
+
+
+def review_due_at(submitted_at: datetime, policy: SlaPolicy) -> datetime:
+    return add_working_days(submitted_at, policy.review_working_days, policy.holidays)
+
+
+def resubmission_due_at(returned_at: datetime, policy: SlaPolicy) -> datetime:
+    """Resubmission deadlines are calendar days: the team's drafting time, not the GCU's desk time."""
+    return returned_at + timedelta(days=policy.resubmission_days)
+
+
+@dataclass(frozen=True)
+class SlaEvent:
+    action: ReviewAction
+    at: datetime
+    due_at: datetime  # the deadline the event belongs to (guards against a moved due date)
+
+
+def overdue_escalation_at(due_at: datetime, policy: SlaPolicy) -> datetime:
+    return due_at + policy.escalate_after_due
+
+
+def dp_escalation_at(due_at: datetime, policy: SlaPolicy) -> datetime:
+    return overdue_escalation_at(due_at, policy) + policy.dp_escalation_after
+
+
+def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime) -> list[SlaEvent]:
+    """Every SLA event still owed in the current state, earliest first."""
+    events: list[SlaEvent] = []
+    if st.state in REVIEW_CLOCK_STATES and st.due_at is not None:
+        due = st.due_at
+        # A reminder is only useful before the deadline; once overdue the escalations take over.
+        if st.reminder_sent_for_due != due and now < due:
+            events.append(SlaEvent(ReviewAction.REMINDER, due - policy.reminder_before, due))
+        if st.escalation_level < 1:
+            events.append(SlaEvent(ReviewAction.OVERDUE_ESCALATION, overdue_escalation_at(due, policy), due))
+        if st.escalation_level < 2:
+            events.append(SlaEvent(ReviewAction.DP_ESCALATION, dp_escalation_at(due, policy), due))
+    elif st.state == ReviewState.RETURNED and st.resubmission_due_at is not None:
+        due = st.resubmission_due_at
+        if st.resubmission_reminder_sent_for != due and now < due:
+            events.append(
+                SlaEvent(ReviewAction.RESUBMISSION_REMINDER, due - policy.resubmission_reminder_before, due)
+            )
+        if st.resubmission_expired_for != due:
+            events.append(SlaEvent(ReviewAction.RESUBMISSION_EXPIRED, due, due))
+    return sorted(events, key=lambda e: e.at)
+
+
+def next_sla_event(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime) -> SlaEvent | None:
+    events = pending_sla_events(st, policy, now)
+    return events[0] if events else None
+
+
+def is_overdue(st: ReviewWorkflowState, now: datetime) -> bool:
+    if st.state in REVIEW_CLOCK_STATES and st.due_at is not None:
+        return now > st.due_at
+    if st.state == ReviewState.RETURNED and st.resubmission_due_at is not None:
+        return now > st.resubmission_due_at
+    return False
