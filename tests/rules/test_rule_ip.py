@@ -10,7 +10,7 @@ from factories import (
 VALID_REASON = (
     "Clinic records and the accounts of three insiders show no such conduct by the brigade in the period."
 )
-SHORT_REASON = "No information so far on these crimes in the district."  # 9 words
+SHORT_REASON = "No information so far on these crimes in district."  # 9 words
 IP_RULES = ["SGBC-IP-01", "CAC-IP-02", "SGBC-IP-03", "CAC-IP-04", "GEN-IP-05", "GEN-IP-06"]
 
 
