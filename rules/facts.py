@@ -108,3 +108,26 @@ def build_context(inp: Inputs, base: dict[str, Any]) -> dict[str, Any]:
     if p.type.value in ("CH", "CS"):
         facts_chg.build(inp, ctx)
     return ctx
+
+
+# The keys of the maps inside list facts (what `c.`, `w.`, `m.`, `f.` can read in CEL), with
+# neutral defaults; rule examples may give only the keys that matter to them.
+ITEM_DEFAULTS: dict[str, dict[str, Any]] = {
+    "counts": {"index": 0, "label": "", "crime": None, "status": None, "active": False, "is_sgbc": None,
+               "is_cac": None, "sgbc": False, "reason_valid": False, "reason_corroboration": False},
+    "mp.witnesses": {"index": 0, "label": "", "is_child": False, "is_sgbc": False, "is_sensitive": False,
+                     "interviewer_present": False, "interviewer_cac_adv": False, "interviewer_sgbc_adv": False},
+    "mission.team": {"index": 0, "label": "", "staff_present": False, "role": None, "sgbc_basic": False,
+                     "cac_basic": False, "sgbc_briefing": False, "cac_briefing": False},
+    "team.focal_points": {"id": "", "label": "", "sgbc_basic": False, "cac_basic": False},
+    "team.staff_certs": {"staff": "", "cert": "", "label": "", "lapsed": False, "undated": False,
+                         "leader_or_focal_basic": False},
+}
+
+
+def with_item_defaults(facts: dict[str, Any]) -> dict[str, Any]:
+    out = dict(facts)
+    for name, defaults in ITEM_DEFAULTS.items():
+        if isinstance(out.get(name), list):
+            out[name] = [{**defaults, **item} if isinstance(item, dict) else item for item in out[name]]
+    return out

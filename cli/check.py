@@ -1,0 +1,128 @@
+"""`gcu-review check` and `gcu-review rules lint|test` (requirements.md §1.7)."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from models.enums import SEVERITY_ORDER, Verdict
+from models.findings import JSON_FINDING_FIELDS, CheckResult
+
+JSON_RESULT_FIELDS = {"file", "product_id", "verdict", "findings", "errors"}
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def result_json(result: CheckResult) -> dict:
+    data = result.model_dump(mode="json", include=JSON_RESULT_FIELDS)
+    data["findings"] = [{k: f[k] for k in ("rule_id", "severity", "message", "citation", "location")
+                         if k in JSON_FINDING_FIELDS} for f in data["findings"]]
+    return {k: data[k] for k in ("file", "product_id", "verdict", "findings", "errors")}
+
+
+def exit_status(results: list[CheckResult]) -> int:
+    verdicts = {r.verdict for r in results}
+    if Verdict.FORMAT_ERROR in verdicts:
+        return 2
+    if verdicts & {Verdict.REVISE, Verdict.BLOCKED}:
+        return 1
+    return 0
+
+
+def render_text(result: CheckResult) -> str:
+    lines = [f"{result.file}: {result.product_id or '-'}  verdict: {result.verdict.value}"]
+    for e in result.errors:
+        where = ", ".join(x for x in (f"line {e.line}" if e.line else "", e.field or "") if x)
+        lines.append(f"  format error{f' ({where})' if where else ''}: {e.message}")
+    for severity in SEVERITY_ORDER:
+        group = [f for f in result.findings if f.severity == severity]
+        if group:
+            lines.append(f"  {severity.value.upper()} ({len(group)})")
+        for f in group:
+            lines.append(f"    {f.rule_id} at {f.location}: {f.message}")
+            lines.append(f"      citation: {f.citation}")
+            if f.fix:
+                lines.append(f"      fix: {f.fix}")
+    return "\n".join(lines)
+
+
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Product files (.md, or .docx/.pdf with --meta)")],
+    roster: Annotated[Path, typer.Option("--roster", help="Roster / register YAML")],
+    meta: Annotated[Path | None, typer.Option("--meta", help="Front matter YAML for .docx/.pdf")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.TEXT,
+) -> None:
+    """Check product files against the rule packs; exit 0 clean/notes, 1 revise/blocked, 2 format error."""
+    from rules.engine import default_engine
+    from rules.pack import PackError
+    from rules.roster import RosterError, load_roster
+    from settings import get_settings
+
+    try:
+        roster_load = load_roster(roster)
+    except RosterError as exc:
+        typer.echo(f"roster {exc.file}{f' line {exc.line}' if exc.line else ''}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        engine = default_engine()
+    except PackError as exc:
+        typer.echo(f"rule pack error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    max_bytes = get_settings().max_upload_bytes
+    results = [engine.check_file(f, roster_load.roster, meta, max_bytes=max_bytes) for f in files]
+    for r, f in zip(results, files, strict=True):
+        r.file = str(f)
+    if output == OutputFormat.JSON:
+        typer.echo(json.dumps([result_json(r) for r in results], ensure_ascii=False, indent=2))
+    else:
+        typer.echo("\n\n".join(render_text(r) for r in results))
+    raise typer.Exit(exit_status(results))
+
+
+rules_app = typer.Typer(no_args_is_help=True, help="Rule packs: validate and run their examples.")
+
+
+@rules_app.command("lint")
+def lint(path: Annotated[Path | None, typer.Argument(help="Pack directory (default rules/packs)")] = None) -> None:
+    """Load and compile a pack; report the first problem with file, line and column."""
+    from rules.engine import Engine
+    from rules.pack import PackError
+
+    try:
+        engine = Engine.load(path)
+    except PackError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"ok: pack {engine.pack_version}, {len(engine.pack.rules)} rules")
+
+
+@rules_app.command("test")
+def test(path: Annotated[Path | None, typer.Argument(help="Pack directory (default rules/packs)")] = None) -> None:
+    """Run every rule's own examples (must fire / must not fire)."""
+    from rules.engine import Engine
+    from rules.examples import run_examples
+    from rules.pack import PackError
+
+    try:
+        engine = Engine.load(path)
+    except PackError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    outcomes = run_examples(engine)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        typer.echo(f"FAIL {o.rule_id} {o.kind}[{o.index}]: {o.detail}")
+    typer.echo(f"{len(outcomes) - len(failed)}/{len(outcomes)} examples pass ({len(engine.pack.rules)} rules)")
+    raise typer.Exit(1 if failed else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+    app.add_typer(rules_app, name="rules")

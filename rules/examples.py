@@ -1,0 +1,46 @@
+"""Running every rule's own examples (`gcu-review rules test`): each `fires` example must produce
+a finding of that rule, each `passes` example must not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules.celx import EngineError
+from rules.engine import Engine
+from rules.facts import with_item_defaults
+from rules.scan import Unit
+from rules.text import normalise
+
+
+@dataclass
+class ExampleOutcome:
+    rule_id: str
+    kind: str  # fires | passes
+    index: int
+    ok: bool
+    detail: str = ""
+
+
+def run_examples(engine: Engine) -> list[ExampleOutcome]:
+    base = engine.pack.base_context
+    outcomes = []
+    for compiled in engine.pack.rules:
+        rule = compiled.rule
+        for kind, examples in (("fires", rule.examples.fires), ("passes", rule.examples.passes)):
+            for i, example in enumerate(examples):
+                unknown = sorted(set(example.facts) - set(base))
+                if unknown:
+                    outcomes.append(ExampleOutcome(rule.id, kind, i, False, f"unknown facts {unknown}"))
+                    continue
+                ctx = {**base, **with_item_defaults(example.facts)}
+                units = [Unit(normalise(example.text), line_starts=[0], line_numbers=[1], is_body=True)] \
+                    if example.text is not None else []
+                try:
+                    fired = any(f.rule_id == rule.id for f in engine.evaluate(ctx, None, units))
+                except EngineError as exc:
+                    outcomes.append(ExampleOutcome(rule.id, kind, i, False, str(exc)))
+                    continue
+                ok = fired == (kind == "fires")
+                outcomes.append(ExampleOutcome(rule.id, kind, i, ok, "" if ok else
+                                               f"expected the rule to {'fire' if kind == 'fires' else 'pass'}"))
+    return outcomes
