@@ -1,0 +1,104 @@
+"""The GCU queue: filters, sorting and counts over the review projection."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from models.enums import ReviewState
+from models.messages import ReviewWorkflowState
+from store.db import session_scope
+from store.products import get_product
+from store.reviews import counts_by_state, list_queue, upsert_review
+from tests.dbutil import uid
+from tests.store.factories import new_version
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+def _review(session, *, team, situation="Situation A", product_type="IP", state=ReviewState.QUEUED,
+            due_in_days=None, verdict="revise", assignee=None):
+    version = new_version(session, team_id=team, situation=situation, product_type=product_type)
+    product = get_product(session=session, product_id=version.product_id)
+    state_after = ReviewWorkflowState(
+        state=state, version_id=version.id, version_no=1, version_label="1.0", title="t", assignee=assignee,
+        due_at=None if due_in_days is None else NOW + timedelta(days=due_in_days), verdict=verdict,
+    )
+    return upsert_review(session=session, product=product, workflow_id=f"product-review-{product.id}",
+                         state_after=state_after, at=NOW).product_id
+
+
+@pytest.fixture(scope="module")
+def queue(engine):
+    team_a, team_b = uid("TA"), uid("TB")
+    with session_scope(engine) as session:
+        ids = {
+            "a_overdue": _review(session, team=team_a, due_in_days=-2, state=ReviewState.IN_REVIEW, assignee="GX-02"),
+            "a_soon": _review(session, team=team_a, due_in_days=1, verdict="clean"),
+            "a_later": _review(session, team=team_a, due_in_days=5, product_type="IO", situation="Situation B"),
+            "a_returned_late": _review(session, team=team_a, due_in_days=-9, state=ReviewState.RETURNED),
+            "b_no_due": _review(session, team=team_b, due_in_days=None, state=ReviewState.SUBMITTED),
+        }
+    return team_a, team_b, ids
+
+
+def _ids(reviews):
+    return [r.product_id for r in reviews]
+
+
+def test_a_teams_queue_is_sorted_by_due_date(engine, queue):
+    team_a, _, ids = queue
+    with session_scope(engine) as session:
+        got = list_queue(session=session, team=team_a, now=NOW)
+    assert _ids(got) == [ids["a_returned_late"], ids["a_overdue"], ids["a_soon"], ids["a_later"]]
+    assert got[1].title == "A product" and got[1].author_id == "HE-01"
+
+
+def test_overdue_means_a_gcu_decision_past_its_due_date(engine, queue):
+    team_a, team_b, ids = queue
+    with session_scope(engine) as session:
+        overdue = list_queue(session=session, team=[team_a, team_b], overdue=True, now=NOW)
+        not_overdue = list_queue(session=session, team=[team_a, team_b], overdue=False, now=NOW)
+    assert _ids(overdue) == [ids["a_overdue"]]
+    assert overdue[0].overdue is True
+    assert set(_ids(not_overdue)) == set(ids.values()) - {ids["a_overdue"]}
+
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"situation": "Situation B"}, ["a_later"]),
+        ({"product_type": "IO"}, ["a_later"]),
+        ({"state": "in_review"}, ["a_overdue"]),
+        ({"state": ["queued", "returned"]}, ["a_returned_late", "a_soon", "a_later"]),
+        ({"verdict": "clean"}, ["a_soon"]),
+        ({"assignee": "GX-02"}, ["a_overdue"]),
+    ],
+)
+def test_queue_filters(engine, queue, filters, expected):
+    team_a, _, ids = queue
+    with session_scope(engine) as session:
+        got = list_queue(session=session, team=team_a, now=NOW, **filters)
+    assert _ids(got) == [ids[k] for k in expected]
+
+
+def test_reviews_without_due_date_come_last(engine, queue):
+    team_a, team_b, ids = queue
+    with session_scope(engine) as session:
+        got = list_queue(session=session, team=[team_a, team_b], now=NOW)
+    assert _ids(got)[-1] == ids["b_no_due"]
+
+
+def test_counts_by_state_include_every_state(engine, queue):
+    team_a, _, _ = queue
+    with session_scope(engine) as session:
+        counts = counts_by_state(session=session, team=team_a)
+    assert counts[ReviewState.QUEUED] == 2
+    assert counts[ReviewState.IN_REVIEW] == 1
+    assert counts[ReviewState.RETURNED] == 1
+    assert counts[ReviewState.APPROVED] == 0
+    assert set(counts) == set(ReviewState)
+
+
+def test_an_unknown_ordering_is_refused(engine):
+    with session_scope(engine) as session, pytest.raises(ValueError, match="order_by"):
+        list_queue(session=session, order_by="title")
