@@ -967,13 +967,21 @@ def finding(result, rule_id: str):
     return hits[0]
 
 
+def missing_heading(key: str) -> frozenset[str]:
+    """Where a rule's Location names only `section:<key>`, a missing heading may be reported there or
+    as `product` (requirements.md §1.2: "product (no better place, e.g. a missing heading)")."""
+    return frozenset({f"section:{key}", "product"})
+
+
 def assert_fires(spec: ProductSpec, rule_id: str, severity: str | None = None, location: str | None = None,
                  roster=None):
     result = spec.check(roster)
     hit = finding(result, rule_id)
     if severity is not None:
         assert hit.severity == severity, f"{rule_id}: severity {hit.severity}, expected {severity}"
-    if location is not None:
+    if isinstance(location, (set, frozenset, tuple)):
+        assert hit.location in location, f"{rule_id}: location {hit.location!r}, expected one of {location!r}"
+    elif location is not None:
         assert hit.location == location, f"{rule_id}: location {hit.location!r}, expected {location!r}"
     return hit
 
