@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
         WithdrawRequest,
     )
-    from models.review_states import allowed_actions
+    from models.review_states import BACK_TO_LAST_REVIEWER, allowed_actions
 
 WORKFLOW_ID_PREFIX = "product-review-"
 MAX_REMEMBERED_REQUEST_IDS = 200
@@ -133,8 +133,8 @@ class ProductReviewWorkflow:
             new.escalation_level = 0
             if new.last_reviewer:
                 # A resubmission goes back to the reviewer who returned it.
-                new.state, new.assignee = ReviewState.IN_REVIEW, new.last_reviewer
-                await self._commit(new, ReviewAction.ASSIGN, None, details={"reviewer": new.assignee, "why": "back to last reviewer"})
+                new.state, new.assignee = BACK_TO_LAST_REVIEWER.to_state, new.last_reviewer
+                await self._commit(new, BACK_TO_LAST_REVIEWER.action, None, details={"reviewer": new.assignee, "why": "back to last reviewer"})
             else:
                 new.state, new.assignee = ReviewState.QUEUED, None
                 await self._commit(new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()})

@@ -9,7 +9,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 from temporalio import activity
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -119,23 +119,38 @@ def submit_input(product_id: str | None = None, **overrides) -> SubmitProductInp
     return SubmitProductInput(**values)
 
 
+# Workflows started per task queue, terminated when their worker stops: on the time-skipping
+# server a left-over workflow whose timer fires with no worker polling would freeze the clock.
+_started: dict[str, list[WorkflowHandle]] = {}
+
+
 @asynccontextmanager
 async def review_worker(env: WorkflowEnvironment, fakes: FakeReviewActivities) -> AsyncIterator[str]:
     task_queue = f"review-{uuid4()}"
-    async with Worker(
-        env.client,
-        task_queue=task_queue,
-        workflows=[ProductReviewWorkflow],
-        activities=[fakes.precheck, fakes.record_transition],
-    ):
-        yield task_queue
+    _started[task_queue] = []
+    try:
+        async with Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=[ProductReviewWorkflow],
+            activities=[fakes.precheck, fakes.record_transition],
+        ):
+            yield task_queue
+    finally:
+        for started in _started.pop(task_queue):
+            handle = env.client.get_workflow_handle(started.id)  # the latest run, after continue-as-new
+            description = await handle.describe()
+            if description.status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test finished")
 
 
 async def start_review(env: WorkflowEnvironment, task_queue: str, inp: SubmitProductInput | None = None) -> WorkflowHandle:
     inp = inp or submit_input()
-    return await env.client.start_workflow(
+    handle = await env.client.start_workflow(
         ProductReviewWorkflow.run, inp, id=workflow_id_for(inp.product_id), task_queue=task_queue
     )
+    _started[task_queue].append(handle)
+    return handle
 
 
 async def wait_until(handle: WorkflowHandle, predicate, *, timeout: float = 10.0) -> ReviewStatus:
