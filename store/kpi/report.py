@@ -1,0 +1,33 @@
+"""All three KPIs for one period and scope: what `gcu-review kpi` and the daily sweep compute."""
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from store.kpi.config import KpiConfig
+from store.kpi.kpi10 import compute_kpi10
+from store.kpi.kpi11 import compute_kpi11
+from store.kpi.kpi12 import compute_kpi12
+from store.kpi.periods import Period, containing
+from store.kpi.result import KpiResult
+
+
+def compute_kpis(
+    *, session: Session, today: dt.date, period: Period | None = None, team_id: str | None = None,
+    situation: str | None = None, config: KpiConfig | None = None, kpis: tuple[str, ...] = ("10", "11", "12"),
+) -> list[KpiResult]:
+    """With no `period`, each KPI uses its default period (§7: quarter for 10 and 12, year for 11)
+    containing `today`; KPI 12's reporting date is then `today` rather than a future quarter end."""
+    config = config or KpiConfig()
+    results = []
+    scope = dict(team_id=team_id, situation=situation)
+    if "10" in kpis:
+        results.append(compute_kpi10(session=session, period=period or containing(config.kpi10.default_period, today),
+                                     config=config.kpi10, **scope))
+    if "11" in kpis:
+        results.append(compute_kpi11(session=session, period=period or containing(config.kpi11.default_period, today),
+                                     config=config.kpi11, **scope))
+    if "12" in kpis:
+        results.append(compute_kpi12(session=session, period=period or containing(config.kpi12.default_period, today),
+                                     config=config.kpi12, as_of=None if period else today, **scope))
+    return results
