@@ -1,0 +1,125 @@
+"""Replay committed histories of representative runs against the current workflow code.
+
+A change to ProductReviewWorkflow that would break running reviews (a new activity call, a
+reordered timer) fails here; guard such changes with `workflow.patched(...)`.
+
+Regenerate the histories (only when a change is intentionally incompatible, and never for
+workflows already running in production):
+
+    RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/workflows/test_replay.py -k record -q
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from models.enums import DecisionKind, ReviewState, Severity
+from models.messages import (
+    AssignRequest,
+    ClaimRequest,
+    DecisionRequest,
+    DismissFindingRequest,
+    MoveDueDateRequest,
+    ResubmitRequest,
+    SlaPolicy,
+    WithdrawRequest,
+)
+from review_fakes import (
+    AUTHOR,
+    HEAD,
+    REVIEWER,
+    REVIEWER_2,
+    TEAMMATE,
+    FakeReviewActivities,
+    finding,
+    review_worker,
+    rid,
+    start_review,
+    submit_input,
+    wait_for_state,
+    wait_until,
+)
+from temporalio.client import WorkflowHistory
+from workflows.review import ProductReviewWorkflow as WF
+
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
+
+
+async def test_recorded_histories_replay_with_current_code():
+    files = sorted(HISTORIES.glob("*.json"))
+    assert len(files) >= 3, "run the recorder (see module docstring)"
+    replayer = Replayer(workflows=[WF], data_converter=pydantic_data_converter)
+    for path in files:
+        history = WorkflowHistory.from_json(path.stem, path.read_text())
+        assert len(history.events) > 20, path.name
+        await replayer.replay_workflow(history)  # raises on non-determinism
+
+
+# ---------- the recorder: representative runs ----------
+
+
+async def _return_dismiss_resubmit_approve(env, tq) -> WorkflowHandle:
+    handle = await start_review(env, tq, submit_input(product_id="HIST-LIFECYCLE"))
+    await wait_for_state(handle, ReviewState.QUEUED)
+    await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+    await handle.execute_update(WF.decide, DecisionRequest(
+        actor=REVIEWER, decision=DecisionKind.RETURN, reason="Risk assessment missing", request_id=rid()))
+    await handle.execute_update(WF.resubmit, ResubmitRequest(
+        actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="Revised", request_id=rid()))
+    await wait_until(handle, lambda s: s.state == ReviewState.IN_REVIEW and s.version_no == 2)
+    await handle.execute_update(WF.dismiss_finding, DismissFindingRequest(
+        actor=REVIEWER, rule_id="SGBC-INT-07", reason="Quoted witness speech", request_id=rid()))
+    await handle.execute_update(WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.APPROVE, request_id=rid()))
+    await handle.result()
+    return handle
+
+
+async def _escalate_reassign_withdraw(env, tq) -> WorkflowHandle:
+    handle = await start_review(env, tq, submit_input(product_id="HIST-ESCALATION"))
+    await wait_for_state(handle, ReviewState.QUEUED)
+    await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+    await handle.execute_update(WF.decide, DecisionRequest(
+        actor=REVIEWER, decision=DecisionKind.ESCALATE, reason="Consent question", request_id=rid()))
+    await handle.execute_update(WF.assign, AssignRequest(actor=HEAD, reviewer=REVIEWER_2, request_id=rid()))
+    await handle.execute_update(WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Mission cancelled", request_id=rid()))
+    await handle.result()
+    return handle
+
+
+async def _sla_reminder_escalation_moved_due_return_expiry(env, tq) -> WorkflowHandle:
+    policy = SlaPolicy(escalate_after_due=timedelta(hours=4), dp_escalation_after=timedelta(days=5))
+    handle = await start_review(env, tq, submit_input(product_id="HIST-SLA", sla=policy))
+    status = await wait_for_state(handle, ReviewState.QUEUED)
+    await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+    await env.sleep(status.due_at + timedelta(days=6) - await env.get_current_time())
+    await wait_until(handle, lambda s: s.escalation_level == 2)
+    await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
+        actor=HEAD, due_at=await env.get_current_time() + timedelta(days=3), reason="Translator ill", request_id=rid()))
+    await handle.execute_update(WF.decide, DecisionRequest(
+        actor=REVIEWER, decision=DecisionKind.RETURN, reason="Revise", request_id=rid()))
+    await env.sleep(timedelta(days=policy.resubmission_days, hours=1))
+    await wait_until(handle, lambda s: s.overdue)
+    await handle.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="Superseded", request_id=rid()))
+    await handle.result()
+    return handle
+
+
+@pytest.mark.skipif(not os.environ.get("RECORD_HISTORIES"), reason="set RECORD_HISTORIES=1 to regenerate tests/histories")
+async def test_record_histories(temporal_env, time_skipping_env):
+    HISTORIES.mkdir(exist_ok=True)
+    findings = {1: [finding("GEN-IO-03", Severity.MAJOR)], 2: [finding("SGBC-INT-07", Severity.BLOCKING)]}
+    runs = [
+        ("lifecycle_return_resubmit_approve", temporal_env, _return_dismiss_resubmit_approve),
+        ("escalate_reassign_withdraw", temporal_env, _escalate_reassign_withdraw),
+        ("sla_escalations_moved_due_resubmission_expiry", time_skipping_env, _sla_reminder_escalation_moved_due_return_expiry),
+    ]
+    for name, env, scenario in runs:
+        async with review_worker(env, FakeReviewActivities(findings)) as tq:
+            handle = await scenario(env, tq)
+            history = await handle.fetch_history()
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
