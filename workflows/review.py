@@ -18,6 +18,7 @@ from workflows import guards, sla
 from workflows.findings import open_findings_for_rule, verdict_for_views
 from workflows.notices import notifications_for
 from workflows.search_attributes import review_search_attributes
+from workflows.status import build_status
 
 with workflow.unsafe.imports_passed_through():
     from activities import names
@@ -40,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
         WithdrawRequest,
     )
-    from models.review_states import BACK_TO_LAST_REVIEWER, allowed_actions
+    from models.review_states import BACK_TO_LAST_REVIEWER
 
 WORKFLOW_ID_PREFIX = "product-review-"
 MAX_REMEMBERED_REQUEST_IDS = 200
@@ -184,16 +185,7 @@ class ProductReviewWorkflow:
 
     async def _fire_sla(self, event: sla.SlaEvent) -> None:
         new = self._draft()
-        if event.action == ReviewAction.REMINDER:
-            new.reminder_sent_for_due = event.due_at
-        elif event.action == ReviewAction.OVERDUE_ESCALATION:
-            new.escalation_level = 1
-        elif event.action == ReviewAction.DP_ESCALATION:
-            new.escalation_level = 2
-        elif event.action == ReviewAction.RESUBMISSION_REMINDER:
-            new.resubmission_reminder_sent_for = event.due_at
-        elif event.action == ReviewAction.RESUBMISSION_EXPIRED:
-            new.resubmission_expired_for = event.due_at
+        sla.mark_sla_event(new, event)
         details = {"due_at": event.due_at.isoformat()}
         if event.action in (ReviewAction.OVERDUE_ESCALATION, ReviewAction.DP_ESCALATION):
             details["escalation_level"] = str(new.escalation_level)
@@ -336,33 +328,7 @@ class ProductReviewWorkflow:
 
     @workflow.query
     def status(self) -> ReviewStatus:
-        st, inp = self._st, self._inp
-        return ReviewStatus(
-            product_id=inp.product_id,
-            workflow_id=workflow.info().workflow_id,
-            state=st.state,
-            product_type=inp.product_type,
-            team_id=inp.team_id,
-            situation=inp.situation,
-            author_id=inp.author_id,
-            title=st.title,
-            version_id=st.version_id,
-            version_no=st.version_no,
-            version_label=st.version_label,
-            assignee=st.assignee,
-            due_at=st.due_at,
-            resubmission_due_at=st.resubmission_due_at,
-            overdue=sla.is_overdue(st, workflow.now()),
-            escalation_level=st.escalation_level,
-            verdict=st.verdict,
-            pack_version=st.pack_version,
-            findings=[f.model_copy() for f in st.findings],
-            history=list(st.history),
-            last_reviewer=st.last_reviewer,
-            decided_by=st.decided_by,
-            decided_at=st.decided_at,
-            allowed_actions=[t.action for t in allowed_actions(st.state)],
-        )
+        return build_status(self._inp, self._st, workflow.info().workflow_id, workflow.now())
 
     # ---------------- recording ----------------
 

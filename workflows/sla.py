@@ -94,6 +94,20 @@ def next_sla_event(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime) ->
     return events[0] if events else None
 
 
+def mark_sla_event(st: ReviewWorkflowState, event: SlaEvent) -> None:
+    """Note in `st` that `event` happened, so it is not owed again for the same deadline."""
+    if event.action == ReviewAction.REMINDER:
+        st.reminder_sent_for_due = event.due_at
+    elif event.action == ReviewAction.OVERDUE_ESCALATION:
+        st.escalation_level = max(st.escalation_level, 1)
+    elif event.action == ReviewAction.DP_ESCALATION:
+        st.escalation_level = 2
+    elif event.action == ReviewAction.RESUBMISSION_REMINDER:
+        st.resubmission_reminder_sent_for = event.due_at
+    elif event.action == ReviewAction.RESUBMISSION_EXPIRED:
+        st.resubmission_expired_for = event.due_at
+
+
 def is_overdue(st: ReviewWorkflowState, now: datetime) -> bool:
     if st.state in REVIEW_CLOCK_STATES and st.due_at is not None:
         return now > st.due_at
