@@ -1,5 +1,4 @@
-"""Activity names shared by the workflow (which references activities by name only, so it never
-imports I/O code into the sandbox) and the worker (which registers the implementations)."""
+"""Activity names: the only thing workflows know about activities (they never import SQLModel)."""
 
 PRECHECK = "precheck"
 RECORD_TRANSITION = "record_transition"
