@@ -49,8 +49,11 @@ class Engine:
         return cls(load_pack(pack_dir))
 
     # -- evaluation -------------------------------------------------------------------------
+    def _activation(self, ctx: dict[str, Any], names: list[str]) -> Any:
+        return self.pack.env.Activation(data={n: ctx[n] for n in names})
+
     def _applicable(self, ctx: dict[str, Any], product_type: str) -> list[CompiledRule]:
-        activation = self.pack.env.Activation(data=ctx)
+        activation = self._activation(ctx, self.pack.applicability_names)
         return [r for r in self.pack.rules
                 if product_type in r.rule.applies_to and r.applies_when.boolean(activation)]
 
@@ -67,7 +70,12 @@ class Engine:
         applicable = self._applicable(ctx, ctx["product.type"])
         if any(r.patterns for r in applicable):
             self._add_patterns(ctx, applicable, units or [])
-        activation = self.pack.env.Activation(data=ctx)
+        return self.evaluate_rules(ctx, applicable, product)
+
+    def evaluate_rules(self, ctx: dict[str, Any], applicable: list[CompiledRule],
+                       product: Product | None) -> list[Finding]:
+        """The CEL part of `evaluate`: conditions and severities of the applicable rules."""
+        activation = self._activation(ctx, self.pack.used_names)
         findings = []
         for rule in applicable:
             finding = self._run_rule(rule, activation, ctx, product)

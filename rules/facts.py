@@ -33,12 +33,22 @@ EXCLUSION_KEYS = ["sgbc", "cac", "sexual_violence", "gender_persecution", "force
 MIN_WORDS = 40
 
 
+class _AllNames(frozenset):
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
 @dataclass
 class Regexes:
     """The pack's named regexes (requirements.md §3), compiled with IGNORECASE."""
 
     named: dict[str, re.Pattern[str]]
     conduct: list[re.Pattern[str]]  # P_SGBC_CONDUCT, which also disqualifies a valid reason
+    used: frozenset[str] = frozenset()  # context names some expression reads (None = all)
+
+    def __post_init__(self) -> None:
+        if not self.used:
+            self.used = _AllNames()
 
     def valid_reason(self, value: Any) -> bool:
         return is_valid_reason(value, [self.named["R_CORROBORATION"], *self.conduct])

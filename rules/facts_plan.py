@@ -80,12 +80,19 @@ def _annual(inp: Inputs, ctx: dict[str, Any]) -> None:
 
 
 def _factors(inp: Inputs, ctx: dict[str, Any]) -> None:
+    """F_* regexes over the body blocks and over the whole scanned text (only those the pack reads)."""
     units = inp.units()
     body = [u for u in units if u.is_body]
+    front = [u for u in units if not u.is_body]
     for name, rx in inp.rx.named.items():
-        if name.startswith("F_"):
-            ctx[f"factors.body.{name}"] = any(rx.search(u.text) for u in body)
-            ctx[f"factors.scanned.{name}"] = any(rx.search(u.text) for u in units)
+        if not name.startswith("F_"):
+            continue
+        body_key, scanned_key = f"factors.body.{name}", f"factors.scanned.{name}"
+        if body_key not in inp.rx.used and scanned_key not in inp.rx.used:
+            continue
+        in_body = any(rx.search(u.text) for u in body)
+        ctx[body_key] = in_body
+        ctx[scanned_key] = in_body or any(rx.search(u.text) for u in front)
 
 
 def build(inp: Inputs, ctx: dict[str, Any]) -> None:

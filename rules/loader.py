@@ -44,6 +44,8 @@ class LoadedPack:
     regexes: Regexes
     base_context: dict[str, Any]
     env: Any
+    applicability_names: list[str] = field(default_factory=list)  # read by applies_when
+    used_names: list[str] = field(default_factory=list)  # read by any expression of the pack
 
 
 def _check_template(template: str, names: set[str], file: str, line: int | None, what: str) -> None:
@@ -120,4 +122,20 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     env = new_env(list(base))
     compiled = [_compile_rule(env, set(base), by_id[rid][3], by_id[rid][0], by_id[rid][1], by_id[rid][2])
                 for rid in manifest.order]
-    return LoadedPack(manifest.version, compiled, manifest.precedence, Regexes(named, conduct), base, env)
+    pack = LoadedPack(manifest.version, compiled, manifest.precedence, Regexes(named, conduct), base, env)
+    # An Activation costs time per variable given, so each pass passes only the names it can read.
+    pack.applicability_names = _names_in([r.applies_when.source for r in compiled], base)
+    sources = [e.source for r in compiled for e in _expressions(r)]
+    pack.used_names = _names_in(sources, base)
+    pack.regexes.used = frozenset(pack.used_names)
+    return pack
+
+
+def _expressions(rule: CompiledRule) -> list[Any]:
+    subs = [x for s in rule.subs for x in (s.when, s.check, s.failing) if x is not None]
+    return [rule.applies_when, *subs, *[w for w, _ in rule.severity_cases if w is not None]]
+
+
+def _names_in(sources: list[str], declared: dict[str, Any]) -> list[str]:
+    text = "\n".join(sources)
+    return [n for n in declared if re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", text)]

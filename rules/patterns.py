@@ -8,6 +8,16 @@ from dataclasses import dataclass, field
 from rules.scan import Unit
 
 
+_SCREENS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _screen(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    key = tuple(p.pattern for p in patterns)
+    if key not in _SCREENS:
+        _SCREENS[key] = re.compile("|".join(f"(?:{p})" for p in key) or "(?!)", re.IGNORECASE)
+    return _SCREENS[key]
+
+
 @dataclass
 class PatternResult:
     hits: int = 0
@@ -23,9 +33,14 @@ def run_patterns(
     An occurrence is suppressed when it overlaps, in the same unit, any occurrence (suppressed or
     not) of an earlier rule; occurrences of one rule never suppress each other."""
     results = {rule_id: PatternResult() for rule_id, _ in rules}
+    # An alternation of a rule's patterns finds a match iff one of them does: a cheap pre-test,
+    # after which every pattern still runs on its own (its occurrences' ranges matter, §1.4).
+    screens = [_screen(patterns) for _, patterns in rules]
     for unit in units:
         earlier: list[tuple[int, int]] = []
-        for rule_id, patterns in rules:
+        for (rule_id, patterns), screen in zip(rules, screens, strict=True):
+            if not screen.search(unit.text):
+                continue
             mine = [(m.start(), m.end(), m.group(0)) for p in patterns for m in p.finditer(unit.text)]
             mine.sort()
             result = results[rule_id]
