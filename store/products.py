@@ -7,8 +7,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models.enums import ReviewState
-from models.tables import Product, ProductVersion, Review, utcnow
-from store.errors import ProductLocked, ProductMismatch
+from models.tables import Decision, Finding, Product, ProductVersion, Review, utcnow
+from store.errors import ProductLocked, ProductMismatch, StoreError
 
 
 def create_version(
@@ -103,3 +103,30 @@ def list_versions(*, session: Session, product_id: str) -> list[ProductVersion]:
             select(ProductVersion).where(ProductVersion.product_id == product_id).order_by(ProductVersion.version_no)
         )
     )
+
+
+def delete_unreviewed_version(*, session: Session, version_id: int) -> bool:
+    """Take back the latest version of a product when its review refused it (e.g. a resubmission
+    the workflow rejected), so the stored history holds only versions that were reviewed.
+
+    Refused for a version that is not the latest, is locked, or already has findings or decisions.
+    The product goes too when this was its only version and it has no review. False: no such version.
+    """
+    version = session.get(ProductVersion, version_id)
+    if version is None:
+        return False
+    product = session.get(Product, version.product_id, with_for_update=True)
+    has_findings = session.exec(select(Finding.id).where(Finding.version_id == version_id)).first() is not None
+    has_decisions = session.exec(select(Decision.id).where(Decision.version_id == version_id)).first() is not None
+    if version.locked or has_findings or has_decisions or version.version_no != product.current_version_no:
+        raise StoreError(
+            f"version {version.version_no} of {product.id} has been reviewed or superseded; it cannot be taken back"
+        )
+    session.delete(version)
+    product.current_version_no -= 1
+    session.flush()
+    has_review = session.exec(select(Review.id).where(Review.product_id == product.id)).first() is not None
+    if product.current_version_no == 0 and not has_review:
+        session.delete(product)
+    session.flush()
+    return True

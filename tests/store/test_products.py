@@ -4,8 +4,8 @@ import pytest
 
 from models.tables import Review
 from store.db import session_scope
-from store.errors import ProductLocked, ProductMismatch
-from store.products import get_product, get_version, get_version_by_no, list_versions
+from store.errors import ProductLocked, ProductMismatch, StoreError
+from store.products import delete_unreviewed_version, get_product, get_version, get_version_by_no, list_versions
 from tests.dbutil import uid
 from tests.store.factories import new_version
 
@@ -62,3 +62,33 @@ def test_a_new_version_cannot_change_type_or_team(engine, change, message):
     with pytest.raises(ProductMismatch, match=message):
         with session_scope(engine) as session:
             new_version(session, product_id=product_id, **change)
+
+
+def test_an_unreviewed_latest_version_can_be_taken_back(engine):
+    product_id = uid("P")
+    with session_scope(engine) as session:
+        new_version(session, product_id=product_id)
+        v2 = new_version(session, product_id=product_id)
+    with session_scope(engine) as session:
+        assert delete_unreviewed_version(session=session, version_id=v2.id) is True
+    with session_scope(engine) as session:
+        assert get_product(session=session, product_id=product_id).current_version_no == 1
+        assert new_version(session, product_id=product_id).version_no == 2
+
+
+def test_a_products_only_version_taken_back_removes_the_product(engine):
+    with session_scope(engine) as session:
+        v1 = new_version(session)
+    with session_scope(engine) as session:
+        delete_unreviewed_version(session=session, version_id=v1.id)
+    with session_scope(engine) as session:
+        assert get_product(session=session, product_id=v1.product_id) is None
+
+
+def test_a_superseded_or_locked_version_cannot_be_taken_back(engine):
+    product_id = uid("P")
+    with session_scope(engine) as session:
+        v1 = new_version(session, product_id=product_id)
+        new_version(session, product_id=product_id).locked = True
+    with session_scope(engine) as session, pytest.raises(StoreError, match="cannot be taken back"):
+        delete_unreviewed_version(session=session, version_id=v1.id)
