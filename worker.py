@@ -14,6 +14,7 @@ from activities.review import ReviewActivities
 from settings import Settings, get_settings
 from store.db import make_engine
 from workflows.review import ProductReviewWorkflow
+from workflows.search_attributes import register_search_attributes
 
 log = logging.getLogger("gcu_review.worker")
 
@@ -34,6 +35,9 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
 
     settings = settings or get_settings()
     client = await connect(settings)
+    # Idempotent: a dev server already has them (make run passes --search-attribute), a new
+    # namespace gets them here; Temporal Cloud namespaces are configured in the Cloud console.
+    await register_search_attributes(client, settings.temporal_namespace)
     worker = build_worker(client, settings)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
     async with worker:
