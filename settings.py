@@ -45,6 +45,24 @@ class Settings(BaseSettings):
 
     rules_pack_dir: Path | None = None  # default: rules/packs
 
+    # Web application (issue 5): pages and /api
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    session_cookie_name: str = "gcu_session"
+    session_max_age_hours: int = 8
+    # None: Secure cookies everywhere except in development.
+    session_cookie_secure: bool | None = None
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    # Optional OIDC sign-in (an organisation's identity provider); off while oidc_discovery_url is empty.
+    oidc_discovery_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scope: str = "openid email profile"
+    # The ID-token claim matched against an account's username, then against the register's staff email.
+    oidc_username_claim: str = "email"
+    oidc_button_label: str = "Sign in with your organisation account"
+
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> "Settings":
         if not self.database_url:

@@ -1,0 +1,143 @@
+"""Who is signed in and what they may see: the one place the web pages and the API ask.
+
+Roles come from the register (Staff.roles), team membership from Team/TeamMember (leader, focal
+points, members: the team staff of product-format.md §9.1), and a Deputy Prosecutor's cluster from
+Team.deputy_prosecutor_id. The account itself only adds `is_admin`.
+
+Object checks answer "not found" (404) for an object the person may not see, so that changing an id
+in a URL cannot even tell whether another team's product exists.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.enums import StaffRole
+from models.tables import Product, Staff, Team, TeamMember
+from models.web_tables import Account
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: int
+    username: str
+    staff_id: str | None
+    name: str
+    roles: frozenset[str] = frozenset()
+    team_ids: frozenset[str] = frozenset()  # teams whose team staff include this person
+    cluster_team_ids: frozenset[str] = frozenset()  # teams whose Deputy Prosecutor this person is
+    is_admin: bool = False
+    via_token: bool = False
+    csrf_token: str = ""
+
+    # -------- roles
+    @property
+    def is_team_staff(self) -> bool:
+        return bool(self.team_ids)
+
+    @property
+    def is_gcu_reviewer(self) -> bool:
+        return StaffRole.GCU_REVIEWER in self.roles or self.is_gcu_head
+
+    @property
+    def is_gcu_head(self) -> bool:
+        return StaffRole.GCU_HEAD in self.roles
+
+    @property
+    def is_deputy_prosecutor(self) -> bool:
+        return StaffRole.DEPUTY_PROSECUTOR in self.roles
+
+    @property
+    def sees_all_teams(self) -> bool:
+        return self.is_admin or self.is_gcu_reviewer
+
+    @property
+    def can_act(self) -> bool:
+        """Workflow actions need a person of the register: a pure administrator only reads."""
+        return self.staff_id is not None
+
+    def role_labels(self) -> list[str]:
+        labels = []
+        if self.is_admin:
+            labels.append("administrator")
+        if self.is_gcu_head:
+            labels.append("GCU head")
+        elif self.is_gcu_reviewer:
+            labels.append("GCU reviewer")
+        if self.is_deputy_prosecutor:
+            labels.append("Deputy Prosecutor")
+        if self.team_ids:
+            labels.append("team " + ", ".join(sorted(self.team_ids)))
+        return labels
+
+    # -------- what they may see
+    def visible_team_ids(self) -> frozenset[str] | None:
+        """None: every team."""
+        if self.sees_all_teams:
+            return None
+        return self.team_ids | (self.cluster_team_ids if self.is_deputy_prosecutor else frozenset())
+
+    def may_see_team(self, team_id: str) -> bool:
+        visible = self.visible_team_ids()
+        return visible is None or team_id in visible
+
+    def may_see_queue(self) -> bool:
+        return self.is_admin or self.is_gcu_reviewer
+
+    def may_see_dashboard(self) -> bool:
+        return self.is_admin or self.is_gcu_head or self.is_deputy_prosecutor
+
+    def may_see_certifications(self) -> bool:
+        return self.is_admin or self.is_gcu_reviewer or self.is_deputy_prosecutor or self.is_team_staff
+
+    def may_submit_for(self, team_id: str) -> bool:
+        return self.can_act and team_id in self.team_ids
+
+    def dashboard_team_ids(self) -> frozenset[str] | None:
+        """The teams a dashboard covers: a Deputy Prosecutor's cluster; everything for the GCU head and admin."""
+        if self.is_admin or self.is_gcu_head:
+            return None
+        return self.cluster_team_ids
+
+
+def principal_for(session: Session, account: Account, *, via_token: bool = False, csrf_token: str = "") -> Principal:
+    staff = session.get(Staff, account.staff_id) if account.staff_id else None
+    roles: frozenset[str] = frozenset(staff.roles or []) if staff is not None and staff.active else frozenset()
+    team_ids: frozenset[str] = frozenset()
+    cluster: frozenset[str] = frozenset()
+    if staff is not None and staff.active:
+        sid = staff.id
+        led = session.exec(
+            select(Team.id).where(
+                Team.active,
+                sa.or_(Team.leader_id == sid, Team.sgbc_focal_point_id == sid, Team.cac_focal_point_id == sid),
+            )
+        ).all()
+        member_of = session.exec(
+            select(TeamMember.team_id).join(Team, Team.id == TeamMember.team_id).where(
+                TeamMember.staff_id == sid, Team.active
+            )
+        ).all()
+        team_ids = frozenset([*led, *member_of])
+        cluster = frozenset(session.exec(select(Team.id).where(Team.active, Team.deputy_prosecutor_id == sid)).all())
+    return Principal(
+        account_id=account.id,
+        username=account.username,
+        staff_id=account.staff_id if staff is not None and staff.active else None,
+        name=(staff.name if staff is not None else None) or account.username,
+        roles=roles,
+        team_ids=team_ids,
+        cluster_team_ids=cluster,
+        is_admin=account.is_admin,
+        via_token=via_token,
+        csrf_token=csrf_token,
+    )
+
+
+def visible_product(session: Session, principal: Principal, product_id: str) -> Product | None:
+    """The product, or None when it does not exist or this person may not see it (both: 404)."""
+    product = session.get(Product, product_id)
+    if product is None or not principal.may_see_team(product.team_id):
+        return None
+    return product

@@ -1,0 +1,90 @@
+"""The FastAPI application: server-rendered pages for teams, GCU reviewers, Deputy Prosecutors and
+administrators, and the same actions as a JSON API under /api (OpenAPI at /api/openapi.json).
+
+`create_app(settings)` is the factory; the engine and the Temporal client can be handed in (tests,
+`gcu-review up`), otherwise they are made from settings.
+"""
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException
+from temporalio.client import Client
+
+from settings import Settings, get_settings
+from web.deps import LoginRequired, TemporalConnector
+from web.headers import SecurityHeadersMiddleware
+from web.templating import render
+
+WEB_DIR = Path(__file__).resolve().parent
+
+
+def create_app(settings: Settings | None = None, *, db_engine: Engine | None = None, temporal_client: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if db_engine is None:
+        from store.db import make_engine
+
+        db_engine = make_engine(settings.database_url)
+    app = FastAPI(
+        title="gcu-review",
+        description="Compliance review of SGBC/CAC products: the same actions and reads as the web pages, "
+        "with the same authorization. Authenticate with `Authorization: Bearer <token>`.",
+        version="1",
+        docs_url=None,  # served by web.routes.api_docs from vendored assets (no CDN, strict CSP)
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db_engine = db_engine
+    app.state.temporal = TemporalConnector(settings, temporal_client)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+    from web.routes import api, api_docs, auth, pages_misc, pages_products, pages_review
+
+    for module in (auth, pages_products, pages_review, pages_misc, api_docs, api):
+        app.include_router(module.router)
+
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException):
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        titles = {403: "Not allowed", 404: "Not found", 409: "Refused", 503: "Service unavailable"}
+        return render(
+            request, "error.html", {"title": titles.get(exc.status_code, "Error"), "message": exc.detail},
+            status_code=exc.status_code, headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError):
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
+        if _wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        return render(request, "error.html", {"title": "Bad request", "message": "; ".join(problems)}, status_code=422)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def _health() -> dict:
+        return {"ok": True}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def _favicon():
+        return HTMLResponse(status_code=204)

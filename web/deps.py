@@ -1,0 +1,136 @@
+"""FastAPI dependencies: the database session, the signed-in person (cookie for pages, Bearer token
+for /api), CSRF checks, the Temporal client, and the flash message of the last action."""
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Form, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from temporalio.client import Client
+
+from models.web_tables import Account
+from settings import Settings
+from web import accounts, security
+from web.access import Principal, principal_for
+
+FLASH_COOKIE = "gcu_flash"
+ANON_CSRF_COOKIE = "gcu_csrf"
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
+
+
+class TemporalConnector:
+    """One client per app, connected on first use (the pages that only read never need Temporal)."""
+
+    def __init__(self, settings: Settings, client: Client | None = None):
+        self._settings = settings
+        self._client = client
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Client:
+        if self._client is None:
+            async with self._lock:
+                if self._client is None:
+                    from service.temporal_client import connect
+
+                    self._client = await connect(self._settings)
+        return self._client
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.db_engine, expire_on_commit=False) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def session_signer(settings: Settings) -> security.CookieSigner:
+    return security.CookieSigner(settings.secret_key, salt="gcu-review.session")
+
+
+def _session_principal(request: Request, db: Session) -> Principal | None:
+    settings: Settings = request.app.state.settings
+    max_age = int(timedelta(hours=settings.session_max_age_hours).total_seconds())
+    session_id = session_signer(settings).loads(request.cookies.get(settings.session_cookie_name), max_age)
+    if session_id is None:
+        return None
+    row = accounts.find_session(session=db, session_id=session_id)
+    if row is None:
+        return None
+    account = db.get(Account, row.account_id)
+    if account is None or not account.active:
+        return None
+    return principal_for(db, account, csrf_token=row.csrf_token)
+
+
+def optional_principal(request: Request, db: DbSession) -> Principal | None:
+    return _session_principal(request, db)
+
+
+def page_principal(request: Request, db: DbSession) -> Principal:
+    principal = _session_principal(request, db)
+    if principal is None:
+        raise LoginRequired()
+    request.state.principal = principal
+    return principal
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def check_csrf(principal: PagePrincipal, csrf_token: Annotated[str, Form()] = "") -> Principal:
+    if not security.same_token(csrf_token, principal.csrf_token):
+        raise HTTPException(status_code=403, detail="The form has expired or did not come from this site (CSRF check). Reload the page and try again.")
+    return principal
+
+
+FormPrincipal = Annotated[Principal, Depends(check_csrf)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: `gcu-review accounts token USERNAME`, or the Account page.")
+
+
+def api_principal(
+    db: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(status_code=401, detail="a Bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    account = accounts.account_for_token(session=db, token=credentials.credentials)
+    if account is None:
+        raise HTTPException(status_code=401, detail="invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
+    db.commit()  # last_used_at
+    return principal_for(db, account, via_token=True)
+
+
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+async def temporal_client(request: Request) -> Client:
+    try:
+        return await request.app.state.temporal.get()
+    except Exception as exc:  # noqa: BLE001 - any connection failure is the same for the user
+        raise HTTPException(
+            status_code=503,
+            detail=f"The review service (Temporal at {request.app.state.settings.temporal_address}) is not reachable: {exc}",
+        ) from exc
+
+
+TemporalClient = Annotated[Client, Depends(temporal_client)]
+
+
+def require(condition: bool, message: str = "You do not have access to this page.") -> None:
+    if not condition:
+        raise HTTPException(status_code=403, detail=message)
+
+
+def not_found(what: str = "This product does not exist, or you do not have access to it.") -> HTTPException:
+    return HTTPException(status_code=404, detail=what)

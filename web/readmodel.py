@@ -1,0 +1,139 @@
+"""What the pages and the API read about a product, from the data layer (never from Temporal, so
+reading works while the review service is down): versions, findings grouped by severity, the diff
+between versions and which findings a new version resolved, the audit history."""
+
+import difflib
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from models.enums import SEVERITY_ORDER, ReviewAction, ReviewState
+from models.review_states import allowed_actions
+from models.tables import Finding, Product, ProductVersion, Review
+from store import audit as audit_store
+from store import findings as finding_store
+from store import products as product_store
+from store import reviews as review_store
+from web.access import Principal
+
+SEVERITY_LABELS = {"blocking": "Blocking", "major": "Major", "minor": "Minor", "advisory": "Advisory"}
+
+
+@dataclass
+class FindingGroup:
+    severity: str
+    label: str
+    findings: list[Finding]
+
+
+@dataclass
+class VersionDiff:
+    old: ProductVersion
+    new: ProductVersion
+    lines: list[tuple[str, str]]  # (kind: add | del | hunk | ctx | meta, text)
+    resolved: list[Finding] = field(default_factory=list)  # fired on old, not on new
+    new_findings: list[Finding] = field(default_factory=list)  # fired on new, not on old
+    still_open: list[Finding] = field(default_factory=list)
+
+
+def document_text(version: ProductVersion) -> str:
+    if version.check_text:
+        return version.check_text
+    return version.content.decode("utf-8", errors="replace")
+
+
+def versions(session: Session, product_id: str) -> list[ProductVersion]:
+    return product_store.list_versions(session=session, product_id=product_id)
+
+
+def version(session: Session, product_id: str, version_no: int | None) -> ProductVersion | None:
+    product = session.get(Product, product_id)
+    if product is None:
+        return None
+    no = version_no if version_no is not None else product.current_version_no
+    return product_store.get_version_by_no(session=session, product_id=product_id, version_no=no)
+
+
+def grouped_findings(findings: list[Finding]) -> list[FindingGroup]:
+    groups = []
+    for severity in SEVERITY_ORDER:
+        members = [f for f in findings if f.severity == severity]
+        if members:
+            groups.append(FindingGroup(str(severity), SEVERITY_LABELS[str(severity)], members))
+    return groups
+
+
+def findings_of(session: Session, version: ProductVersion) -> list[Finding]:
+    return finding_store.list_for_version(session=session, version_id=version.id)
+
+
+def review_of(session: Session, product_id: str) -> Review | None:
+    return review_store.get_review(session=session, product_id=product_id)
+
+
+def diff_versions(session: Session, old: ProductVersion, new: ProductVersion) -> VersionDiff:
+    raw = difflib.unified_diff(
+        document_text(old).split("\n"), document_text(new).split("\n"),
+        fromfile=f"version {old.version_no} ({old.version_label})", tofile=f"version {new.version_no} ({new.version_label})",
+        lineterm="", n=3,
+    )
+    lines: list[tuple[str, str]] = []
+    for line in raw:
+        if line.startswith(("---", "+++")):
+            kind = "meta"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        else:
+            kind = "ctx"
+        lines.append((kind, line))
+    old_f = {f.rule_id: f for f in findings_of(session, old)}
+    new_f = {f.rule_id: f for f in findings_of(session, new)}
+    return VersionDiff(
+        old=old, new=new, lines=lines,
+        resolved=[f for rid, f in old_f.items() if rid not in new_f],
+        new_findings=[f for rid, f in new_f.items() if rid not in old_f],
+        still_open=[f for rid, f in new_f.items() if rid in old_f],
+    )
+
+
+def audit_history(session: Session, product_id: str):
+    return audit_store.list_events(session=session, product_id=product_id)
+
+
+def products_for(session: Session, principal: Principal, *, team_ids: frozenset[str] | None = None) -> list[tuple[Product, Review | None]]:
+    """Products this person may see (optionally only some teams), newest first."""
+    query = select(Product, Review).join(Review, Review.product_id == Product.id, isouter=True)
+    visible = principal.visible_team_ids()
+    if visible is not None:
+        query = query.where(Product.team_id.in_(sorted(visible)))
+    if team_ids is not None:
+        query = query.where(Product.team_id.in_(sorted(team_ids)))
+    query = query.order_by(Product.created_at.desc(), Product.id)
+    return [(p, r) for p, r in session.exec(query)]
+
+
+def actions_for(principal: Principal, product: Product, review: Review | None) -> set[ReviewAction]:
+    """The buttons to show: what the transition table allows in this state AND what this person's
+    relation to the review could do. The workflow's validator still decides when the button is used."""
+    if review is None or not principal.can_act:
+        return set()
+    state = ReviewState(review.state)
+    team_side = product.team_id in principal.team_ids or product.author_id == principal.staff_id
+    possible = {t.action for t in allowed_actions(state)}
+    mine: set[ReviewAction] = set()
+    if team_side:
+        mine |= {ReviewAction.RESUBMIT, ReviewAction.WITHDRAW}
+    if principal.is_gcu_reviewer and not team_side:
+        mine.add(ReviewAction.CLAIM)
+        decider = review.assignee_id == principal.staff_id if state == ReviewState.IN_REVIEW else principal.is_gcu_head
+        if decider:
+            mine |= {ReviewAction.APPROVE, ReviewAction.RETURN, ReviewAction.DISMISS_FINDING}
+            if state == ReviewState.IN_REVIEW:
+                mine.add(ReviewAction.ESCALATE)
+    if principal.is_gcu_head and not team_side:
+        mine |= {ReviewAction.ASSIGN, ReviewAction.MOVE_DUE_DATE}
+    return possible & mine

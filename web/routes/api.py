@@ -1,0 +1,346 @@
+"""The JSON API: the same reads and actions as the pages, with the same checks (role: 403, object:
+404), authenticated with a Bearer token. A refused action answers 409 with the workflow's reason;
+bad input 400; an unreachable review service 503."""
+
+import datetime as dt
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
+from models.messages import ReviewStatus
+from models.tables import AuditEventPublic, FindingPublic, NotificationPublic, ProductPublic, ProductVersionPublic, ReviewPublic
+from service.errors import ActionRefused, ServiceError
+from service.reviews import SubmitResult
+from store import notifications as notification_store
+from store import reviews as review_store
+from web import actions, insights, readmodel
+from web.access import Principal, visible_product
+from web.deps import ApiPrincipal, DbSession, TemporalClient, not_found, require
+from web.routes.pages_review import parse_due
+from web.uploads import MetaForm, read_limited
+
+router = APIRouter(prefix="/api", tags=["gcu-review"])
+
+
+class Me(BaseModel):
+    username: str
+    staff_id: str | None
+    name: str
+    roles: list[str]
+    team_ids: list[str]
+    cluster_team_ids: list[str]
+    is_admin: bool
+
+
+class ProductDetail(BaseModel):
+    product: ProductPublic
+    review: ReviewPublic | None
+    versions: list[ProductVersionPublic]
+    findings: list[FindingPublic] = Field(description="findings of the current version")
+    allowed_actions: list[ReviewAction] = Field(description="actions this caller could take now")
+
+
+class DiffOut(BaseModel):
+    old_version: int
+    new_version: int
+    diff: str
+    resolved_rule_ids: list[str]
+    new_rule_ids: list[str]
+    still_open_rule_ids: list[str]
+
+
+class ReasonIn(BaseModel):
+    reason: str
+
+
+class AssignIn(BaseModel):
+    reviewer_id: str
+
+
+class DismissIn(BaseModel):
+    reason: str
+
+
+class DecisionIn(BaseModel):
+    decision: DecisionKind
+    reason: str | None = None
+
+
+class DueDateIn(BaseModel):
+    due_at: str = Field(description="YYYY-MM-DD (end of that day, UTC) or an ISO 8601 date-time")
+    reason: str
+
+
+class QueueCounts(BaseModel):
+    counts: dict[ReviewState, int]
+
+
+def _product(db, me: Principal, product_id: str):
+    product = visible_product(db, me, product_id)
+    if product is None:
+        raise not_found()
+    return product
+
+
+async def _call(make):
+    try:
+        return await make()
+    except ActionRefused as exc:
+        raise HTTPException(409, exc.message) from exc
+    except ServiceError as exc:
+        raise HTTPException(400, exc.message) from exc
+
+
+@router.get("/me", response_model=Me)
+def me(me: ApiPrincipal):
+    return Me(username=me.username, staff_id=me.staff_id, name=me.name, roles=sorted(me.roles),
+              team_ids=sorted(me.team_ids), cluster_team_ids=sorted(me.cluster_team_ids), is_admin=me.is_admin)
+
+
+@router.get("/queue", response_model=list[ReviewPublic])
+def queue(
+    db: DbSession, me: ApiPrincipal,
+    team: str | None = None, situation: str | None = None, type: ProductType | None = None,
+    state: ReviewState | None = None, verdict: Verdict | None = None, overdue: bool | None = None,
+    sort: Annotated[str, Query(pattern="^(due_at|priority|updated_at)$")] = "due_at",
+):
+    """The GCU review queue (GCU reviewers, the GCU head, administrators)."""
+    require(me.may_see_queue(), "The review queue is for the GCU.")
+    return review_store.list_queue(session=db, team=team, situation=situation, product_type=type, state=state,
+                                   verdict=verdict, overdue=overdue, order_by=sort)
+
+
+@router.get("/queue/counts", response_model=QueueCounts)
+def queue_counts(db: DbSession, me: ApiPrincipal, team: str | None = None, situation: str | None = None):
+    require(me.may_see_queue(), "The review queue is for the GCU.")
+    return QueueCounts(counts=review_store.counts_by_state(session=db, team=team, situation=situation))
+
+
+@router.get("/products", response_model=list[ProductPublic])
+def products(db: DbSession, me: ApiPrincipal):
+    """Every product the caller may see: their teams', their cluster's, or all for the GCU."""
+    return [ProductPublic.model_validate(p, from_attributes=True) for p, _r in readmodel.products_for(db, me)]
+
+
+@router.get("/products/{product_id}", response_model=ProductDetail)
+def product(db: DbSession, me: ApiPrincipal, product_id: str):
+    p = _product(db, me, product_id)
+    review = readmodel.review_of(db, product_id)
+    current = readmodel.version(db, product_id, None)
+    review_out = None
+    if review is not None:
+        review_out = ReviewPublic.model_validate({
+            **review.model_dump(), "title": p.title, "author_id": p.author_id,
+            "overdue": review_store.is_overdue(review, datetime.now(dt.timezone.utc)),
+        })
+    return ProductDetail(
+        product=ProductPublic.model_validate(p, from_attributes=True),
+        review=review_out,
+        versions=[ProductVersionPublic.model_validate(v, from_attributes=True) for v in readmodel.versions(db, product_id)],
+        findings=[FindingPublic.model_validate(f, from_attributes=True) for f in (readmodel.findings_of(db, current) if current else [])],
+        allowed_actions=sorted(readmodel.actions_for(me, p, review)),
+    )
+
+
+@router.get("/products/{product_id}/versions/{version_no}/findings", response_model=list[FindingPublic])
+def version_findings(db: DbSession, me: ApiPrincipal, product_id: str, version_no: int):
+    _product(db, me, product_id)
+    v = readmodel.version(db, product_id, version_no)
+    if v is None:
+        raise not_found("No such version.")
+    return [FindingPublic.model_validate(f, from_attributes=True) for f in readmodel.findings_of(db, v)]
+
+
+@router.get("/products/{product_id}/versions/{version_no}/text", response_class=Response,
+            responses={200: {"content": {"text/markdown": {}}}})
+def version_text(db: DbSession, me: ApiPrincipal, product_id: str, version_no: int):
+    """The checked text of a version (Markdown with front matter)."""
+    _product(db, me, product_id)
+    v = readmodel.version(db, product_id, version_no)
+    if v is None:
+        raise not_found("No such version.")
+    return Response(readmodel.document_text(v).encode("utf-8"), media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/products/{product_id}/diff", response_model=DiffOut)
+def diff(db: DbSession, me: ApiPrincipal, product_id: str, base: int | None = None, version: int | None = None):
+    _product(db, me, product_id)
+    new = readmodel.version(db, product_id, version)
+    old = readmodel.version(db, product_id, base if base is not None else (new.version_no - 1 if new else 0))
+    if new is None or old is None or old.id == new.id:
+        raise not_found("There is no earlier version to compare with.")
+    d = readmodel.diff_versions(db, old, new)
+    return DiffOut(
+        old_version=old.version_no, new_version=new.version_no, diff="\n".join(text for _k, text in d.lines),
+        resolved_rule_ids=[f.rule_id for f in d.resolved], new_rule_ids=[f.rule_id for f in d.new_findings],
+        still_open_rule_ids=[f.rule_id for f in d.still_open],
+    )
+
+
+@router.get("/products/{product_id}/audit", response_model=list[AuditEventPublic])
+def audit(db: DbSession, me: ApiPrincipal, product_id: str):
+    _product(db, me, product_id)
+    return readmodel.audit_history(db, product_id)
+
+
+@router.get("/notifications", response_model=list[NotificationPublic])
+def notifications(db: DbSession, me: ApiPrincipal, unread_only: bool = False):
+    if not me.staff_id:
+        return []
+    return notification_store.list_for(session=db, recipient_id=me.staff_id, unread_only=unread_only, limit=500)
+
+
+@router.post("/notifications/{notification_id}/read", status_code=204)
+def notification_read(db: DbSession, me: ApiPrincipal, notification_id: int):
+    if not me.staff_id or not notification_store.mark_read(session=db, notification_id=notification_id, recipient_id=me.staff_id):
+        raise not_found("No such notification.")
+    db.commit()
+
+
+@router.get("/dashboard")
+def dashboard(db: DbSession, me: ApiPrincipal) -> dict:
+    """The Deputy Prosecutor's dashboard: review figures per team, overdue and escalated reviews,
+    teams without focal points, certification gaps, KPIs 10-12 (null while not computed)."""
+    require(me.may_see_dashboard(), "The dashboard is for Deputy Prosecutors and the GCU head.")
+    scope = me.dashboard_team_ids()
+    today = dt.date.today()
+    overdue, escalated = insights.overdue_and_escalated(db, scope)
+    gaps = insights.certification_gaps(db, scope, today)
+    kpis = insights.kpi_panels(db, scope, today)
+    return {
+        "teams": None if scope is None else sorted(scope),
+        "figures": [vars(f) for f in insights.review_figures(db, scope)],
+        "overdue": [r.model_dump(mode="json") for r in overdue],
+        "escalated": [r.model_dump(mode="json") for r in escalated],
+        "teams_without_focal_points": [{"team_id": t.id, "missing": areas} for t, areas in insights.teams_without_focal_points(db, scope)],
+        "certification_gaps": None if gaps is None else [g.model_dump(mode="json") for g in gaps],
+        "kpis": None if kpis is None else [vars(k) for k in kpis],
+    }
+
+
+@router.get("/certifications")
+def certifications(db: DbSession, me: ApiPrincipal, expiring_within: int = 90) -> dict:
+    require(me.may_see_certifications(), "The certification register is for the GCU, Deputy Prosecutors and teams.")
+    scope = me.visible_team_ids()
+    today = dt.date.today()
+    per_team = insights.certifications(db, scope, today)
+    gaps = insights.certification_gaps(db, scope, today, expiring_within)
+    return {
+        "on": today.isoformat(),
+        "teams": None if per_team is None else {t.id: [r.model_dump(mode="json") for r in rows] for t, rows in per_team},
+        "gaps": None if gaps is None else [g.model_dump(mode="json") for g in gaps],
+    }
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _meta(form_fields: dict) -> MetaForm:
+    return MetaForm(**{k: v or "" for k, v in form_fields.items()})
+
+
+@router.post("/products", response_model=SubmitResult, status_code=201)
+async def submit(
+    request: Request, me: ApiPrincipal, client: TemporalClient, file: Annotated[UploadFile, File()],
+    meta_id: Annotated[str, Form()] = "", meta_type: Annotated[str, Form()] = "", meta_title: Annotated[str, Form()] = "",
+    meta_team: Annotated[str, Form()] = "", meta_situation: Annotated[str, Form()] = "",
+    meta_version: Annotated[str, Form()] = "", meta_author: Annotated[str, Form()] = "",
+    meta_submitted_on: Annotated[str, Form()] = "", meta_audience: Annotated[str, Form()] = "",
+    meta_stage: Annotated[str, Form()] = "", meta_extra_yaml: Annotated[str, Form()] = "",
+):
+    """Submit a product: a .md file, or a .docx/.pdf with the meta_* fields (product-format.md §2.1)
+    and any further front matter as YAML in meta_extra_yaml."""
+    require(me.is_team_staff and me.can_act, "Only members of a Unified Team submit products.")
+    settings = request.app.state.settings
+    meta = _meta({"id": meta_id, "type": meta_type, "title": meta_title, "team": meta_team, "situation": meta_situation,
+                  "version": meta_version, "author": meta_author, "submitted_on": meta_submitted_on,
+                  "audience": meta_audience, "stage": meta_stage, "extra_yaml": meta_extra_yaml})
+
+    async def make():
+        data = await read_limited(file, settings.max_upload_bytes)
+        return await actions.submit_upload(db_engine=request.app.state.db_engine, client=client, settings=settings,
+                                           principal=me, data=data, filename=file.filename, meta=meta)
+
+    return await _call(make)
+
+
+@router.post("/products/{product_id}/resubmit", response_model=ReviewStatus)
+async def resubmit(
+    request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str,
+    file: Annotated[UploadFile, File()],
+    meta_id: Annotated[str, Form()] = "", meta_type: Annotated[str, Form()] = "", meta_title: Annotated[str, Form()] = "",
+    meta_team: Annotated[str, Form()] = "", meta_situation: Annotated[str, Form()] = "",
+    meta_version: Annotated[str, Form()] = "", meta_author: Annotated[str, Form()] = "",
+    meta_submitted_on: Annotated[str, Form()] = "", meta_audience: Annotated[str, Form()] = "",
+    meta_stage: Annotated[str, Form()] = "", meta_extra_yaml: Annotated[str, Form()] = "",
+):
+    p = _product(db, me, product_id)
+    require(me.can_act and (p.team_id in me.team_ids or p.author_id == me.staff_id), "Only the submitting team resubmits.")
+    settings = request.app.state.settings
+    meta = _meta({"id": meta_id, "type": meta_type, "title": meta_title, "team": meta_team, "situation": meta_situation,
+                  "version": meta_version, "author": meta_author, "submitted_on": meta_submitted_on,
+                  "audience": meta_audience, "stage": meta_stage, "extra_yaml": meta_extra_yaml})
+
+    async def make():
+        data = await read_limited(file, settings.max_upload_bytes)
+        return await actions.resubmit_upload(db_engine=request.app.state.db_engine, client=client, settings=settings,
+                                             principal=me, product_id=product_id, data=data, filename=file.filename, meta=meta)
+
+    return await _call(make)
+
+
+@router.post("/products/{product_id}/withdraw", response_model=ReviewStatus)
+async def withdraw(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: ReasonIn):
+    p = _product(db, me, product_id)
+    require(p.team_id in me.team_ids or p.author_id == me.staff_id, "Only the submitting team withdraws.")
+    return await _call(lambda: actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me,
+                                                product_id=product_id, reason=body.reason))
+
+
+@router.post("/products/{product_id}/claim", response_model=ReviewStatus)
+async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str):
+    _product(db, me, product_id)
+    require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
+    return await _call(lambda: actions.claim(db_engine=request.app.state.db_engine, client=client, principal=me,
+                                             product_id=product_id))
+
+
+@router.post("/products/{product_id}/assign", response_model=ReviewStatus)
+async def assign(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: AssignIn):
+    _product(db, me, product_id)
+    require(me.is_gcu_head, "Only the GCU head assigns reviews.")
+    return await _call(lambda: actions.assign(db_engine=request.app.state.db_engine, client=client, principal=me,
+                                              product_id=product_id, reviewer_id=body.reviewer_id))
+
+
+@router.post("/products/{product_id}/findings/{rule_id}/dismiss", response_model=ReviewStatus)
+async def dismiss(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, rule_id: str,
+                  body: DismissIn):
+    _product(db, me, product_id)
+    require(me.is_gcu_reviewer, "Only GCU reviewers dismiss findings.")
+    return await _call(lambda: actions.dismiss(db_engine=request.app.state.db_engine, client=client, principal=me,
+                                               product_id=product_id, rule_id=rule_id, reason=body.reason))
+
+
+@router.post("/products/{product_id}/decision", response_model=ReviewStatus)
+async def decision(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: DecisionIn):
+    _product(db, me, product_id)
+    require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
+    return await _call(lambda: actions.decide(db_engine=request.app.state.db_engine, client=client, principal=me,
+                                              product_id=product_id, decision=body.decision, reason=body.reason))
+
+
+@router.post("/products/{product_id}/due-date", response_model=ReviewStatus)
+async def due_date(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: DueDateIn):
+    _product(db, me, product_id)
+    require(me.is_gcu_head, "Only the GCU head moves due dates.")
+
+    async def make():
+        return await actions.move_due_date(db_engine=request.app.state.db_engine, client=client, principal=me,
+                                           product_id=product_id, due_at=parse_due(body.due_at), reason=body.reason)
+
+    return await _call(make)

@@ -1,0 +1,97 @@
+"""The Deputy Prosecutor's dashboard, the certification register, in-app notifications, and the
+administrator's account list."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from sqlmodel import select
+
+from models.web_tables import Account
+from store import notifications as notification_store
+from web import accounts, insights
+from web.deps import DbSession, FormPrincipal, PagePrincipal, require
+from web.templating import flash_redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def dashboard_data(db, me, today: dt.date) -> dict:
+    scope = me.dashboard_team_ids()
+    overdue, escalated = insights.overdue_and_escalated(db, scope)
+    return {
+        "scope": scope,
+        "figures": insights.review_figures(db, scope),
+        "overdue": overdue,
+        "escalated": escalated,
+        "no_focal_points": insights.teams_without_focal_points(db, scope),
+        "gaps": insights.certification_gaps(db, scope, today),
+        "kpis": insights.kpi_panels(db, scope, today),
+        "today": today,
+    }
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, db: DbSession, me: PagePrincipal):
+    require(me.may_see_dashboard(), "The dashboard is for Deputy Prosecutors and the GCU head.")
+    return render(request, "dashboard.html", {"title": "Dashboard", **dashboard_data(db, me, dt.date.today())})
+
+
+@router.get("/certifications")
+def certifications(request: Request, db: DbSession, me: PagePrincipal, expiring_within: int = 90):
+    require(me.may_see_certifications(), "The certification register is for the GCU, Deputy Prosecutors and teams.")
+    scope = me.visible_team_ids()
+    today = dt.date.today()
+    return render(request, "certifications.html", {
+        "title": "Certification register", "today": today, "window": expiring_within,
+        "per_team": insights.certifications(db, scope, today),
+        "expiring": insights.certifications(db, scope, today, expiring_within=expiring_within),
+        "gaps": insights.certification_gaps(db, scope, today, expiring_within),
+    })
+
+
+@router.get("/notifications")
+def notifications(request: Request, db: DbSession, me: PagePrincipal):
+    rows = notification_store.list_for(session=db, recipient_id=me.staff_id, limit=200) if me.staff_id else []
+    return render(request, "notifications.html", {"title": "Notifications", "rows": rows})
+
+
+@router.post("/notifications/{notification_id}/read")
+def mark_read(request: Request, db: DbSession, me: FormPrincipal, notification_id: int):
+    if not me.staff_id or not notification_store.mark_read(session=db, notification_id=notification_id, recipient_id=me.staff_id):
+        raise HTTPException(404, "No such notification.")
+    db.commit()
+    return flash_redirect(request, "/notifications", "Marked as read.")
+
+
+@router.get("/admin/accounts")
+def admin_accounts(request: Request, db: DbSession, me: PagePrincipal):
+    require(me.is_admin, "Only administrators manage accounts.")
+    rows = db.exec(select(Account).order_by(Account.username)).all()
+    return render(request, "admin_accounts.html", {"title": "Accounts", "rows": rows, "now": dt.datetime.now(dt.timezone.utc)})
+
+
+@router.post("/admin/accounts")
+def admin_create_account(
+    request: Request, db: DbSession, me: FormPrincipal,
+    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "", staff_id: Annotated[str, Form()] = "",
+):
+    require(me.is_admin, "Only administrators manage accounts.")
+    try:
+        accounts.create_account(session=db, username=username, password=password or None, staff_id=staff_id.strip() or None)
+    except ValueError as exc:
+        return flash_redirect(request, "/admin/accounts", str(exc), "error")
+    db.commit()
+    return flash_redirect(request, "/admin/accounts", f"Account {username} created.")
+
+
+@router.post("/admin/accounts/{account_id}/unlock")
+def admin_unlock(request: Request, db: DbSession, me: FormPrincipal, account_id: int):
+    require(me.is_admin, "Only administrators manage accounts.")
+    account = db.get(Account, account_id)
+    if account is None:
+        raise HTTPException(404, "No such account.")
+    account.locked_until, account.failed_logins = None, 0
+    db.add(account)
+    db.commit()
+    return flash_redirect(request, "/admin/accounts", f"Account {account.username} unlocked.")

@@ -1,0 +1,190 @@
+"""Team pages: the team's products, submitting, the product page (pre-check findings by severity),
+resubmitting, the diff between versions, withdrawing; plus the document and audit history, which
+every person who may see the product may read."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from models.enums import ProductType, ReviewState
+from service.errors import ServiceError
+from web import actions, readmodel
+from web.access import Principal, visible_product
+from web.deps import DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.templating import flash_redirect, render
+from web.uploads import MetaForm, read_limited
+
+router = APIRouter(include_in_schema=False)
+
+AUDIENCES = ("internal", "external", "court")
+STAGES = ("AWA", "DCC", "TRIAL", "OTHER")
+
+
+def _meta_from_form(form) -> MetaForm:
+    return MetaForm(**{k: str(form.get(f"meta_{k}", "") or "") for k in MetaForm.model_fields})
+
+
+def _product_or_404(db, me: Principal, product_id: str):
+    product = visible_product(db, me, product_id)
+    if product is None:
+        raise not_found()
+    return product
+
+
+def _is_team_side(me: Principal, product) -> bool:
+    return product.team_id in me.team_ids or product.author_id == me.staff_id
+
+
+@router.get("/team")
+def team_page(request: Request, db: DbSession, me: PagePrincipal):
+    require(me.is_team_staff, "This page is for members of a Unified Team.")
+    rows = readmodel.products_for(db, me, team_ids=me.team_ids)
+    return render(request, "team.html", {"title": "Your team's products", "rows": rows})
+
+
+def _submit_form(request: Request, me: Principal, error: str | None = None, meta: MetaForm | None = None, status_code=200):
+    teams = sorted(me.team_ids)
+    meta = meta or MetaForm(team=teams[0] if len(teams) == 1 else "", author=me.staff_id or "")
+    return render(
+        request, "submit.html",
+        {"title": "Submit a product", "error": error, "meta": meta, "teams": teams, "types": list(ProductType),
+         "audiences": AUDIENCES, "stages": STAGES},
+        status_code=status_code,
+    )
+
+
+@router.get("/products/new")
+def submit_form(request: Request, me: PagePrincipal):
+    require(me.is_team_staff and me.can_act, "Only members of a Unified Team submit products.")
+    return _submit_form(request, me)
+
+
+@router.post("/products")
+async def submit(request: Request, me: FormPrincipal, client: TemporalClient, file: Annotated[UploadFile, File()]):
+    require(me.is_team_staff and me.can_act, "Only members of a Unified Team submit products.")
+    form = await request.form()
+    meta = _meta_from_form(form)
+    settings = request.app.state.settings
+    try:
+        data = await read_limited(file, settings.max_upload_bytes)
+        result = await actions.submit_upload(
+            db_engine=request.app.state.db_engine, client=client, settings=settings, principal=me, data=data,
+            filename=file.filename, meta=meta,
+        )
+    except ServiceError as exc:
+        return _submit_form(request, me, exc.message, meta, status_code=400 if exc.exit_code == 2 else 409)
+    return flash_redirect(
+        request, f"/products/{result.product_id}",
+        f"Submitted {result.product_id} (version {result.version_no}); the pre-check is running.",
+    )
+
+
+@router.get("/products/{product_id}")
+def product_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str, version: int | None = None):
+    product = _product_or_404(db, me, product_id)
+    shown = readmodel.version(db, product_id, version)
+    if shown is None:
+        raise not_found("No such version.")
+    review = readmodel.review_of(db, product_id)
+    findings = readmodel.findings_of(db, shown)
+    return render(request, "product.html", {
+        "title": f"{product.id}: {product.title}",
+        "product": product, "review": review, "shown": shown,
+        "versions": readmodel.versions(db, product_id),
+        "groups": readmodel.grouped_findings(findings),
+        "finding_count": len(findings),
+        "actions": readmodel.actions_for(me, product, review),
+        "pending": review is not None and review.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED),
+    })
+
+
+@router.get("/products/{product_id}/status")
+def product_status_fragment(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
+    """The state badge, polled by htmx while the pre-check runs."""
+    _product_or_404(db, me, product_id)
+    review = readmodel.review_of(db, product_id)
+    return render(request, "_status.html", {"review": review, "product_id": product_id})
+
+
+@router.get("/products/{product_id}/versions/{version_no}/text")
+def download_text(db: DbSession, me: PagePrincipal, product_id: str, version_no: int):
+    """The checked text of a version (Markdown with its front matter), only through this access check."""
+    _product_or_404(db, me, product_id)
+    shown = readmodel.version(db, product_id, version_no)
+    if shown is None:
+        raise not_found("No such version.")
+    filename = f"{product_id}-v{version_no}.md"
+    return Response(
+        readmodel.document_text(shown).encode("utf-8"), media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/products/{product_id}/diff")
+def diff_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str, base: int | None = None, version: int | None = None):
+    product = _product_or_404(db, me, product_id)
+    new = readmodel.version(db, product_id, version)
+    if new is None:
+        raise not_found("No such version.")
+    old_no = base if base is not None else new.version_no - 1
+    old = readmodel.version(db, product_id, old_no) if old_no >= 1 else None
+    diff = readmodel.diff_versions(db, old, new) if old is not None and old.id != new.id else None
+    return render(request, "diff.html", {
+        "title": f"{product.id}: changes", "product": product, "diff": diff, "new": new,
+        "versions": readmodel.versions(db, product_id),
+    })
+
+
+@router.get("/products/{product_id}/audit")
+def audit_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
+    product = _product_or_404(db, me, product_id)
+    return render(request, "audit.html", {
+        "title": f"{product.id}: history", "product": product, "events": readmodel.audit_history(db, product_id),
+    })
+
+
+@router.get("/products/{product_id}/resubmit")
+def resubmit_form(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
+    product = _product_or_404(db, me, product_id)
+    require(_is_team_side(me, product) and me.can_act, "Only the submitting team resubmits its products.")
+    return render(request, "resubmit.html", {"title": f"Resubmit {product.id}", "product": product, "meta": MetaForm(),
+                                             "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES})
+
+
+@router.post("/products/{product_id}/resubmit")
+async def resubmit(
+    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
+    file: Annotated[UploadFile, File()],
+):
+    product = _product_or_404(db, me, product_id)
+    require(_is_team_side(me, product) and me.can_act, "Only the submitting team resubmits its products.")
+    meta = _meta_from_form(await request.form())
+    settings = request.app.state.settings
+    try:
+        data = await read_limited(file, settings.max_upload_bytes)
+        status = await actions.resubmit_upload(
+            db_engine=request.app.state.db_engine, client=client, settings=settings, principal=me,
+            product_id=product_id, data=data, filename=file.filename, meta=meta,
+        )
+    except ServiceError as exc:
+        return render(request, "resubmit.html", {
+            "title": f"Resubmit {product.id}", "product": product, "meta": meta, "error": exc.message,
+            "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES,
+        }, status_code=400 if exc.exit_code == 2 else 409)
+    return flash_redirect(request, f"/products/{product_id}", f"Version {status.version_no} submitted; the pre-check is running.")
+
+
+@router.post("/products/{product_id}/withdraw")
+async def withdraw(
+    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
+    reason: Annotated[str, Form()] = "",
+):
+    product = _product_or_404(db, me, product_id)
+    require(_is_team_side(me, product), "Only the submitting team withdraws its products.")
+    try:
+        await actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, reason=reason)
+    except ServiceError as exc:
+        return flash_redirect(request, f"/products/{product_id}", exc.message, "error")
+    return flash_redirect(request, f"/products/{product_id}", "Withdrawn.")
+

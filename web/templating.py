@@ -1,0 +1,84 @@
+"""Jinja2 rendering with the signed-in person, the CSRF token and the flash message of the last
+action; autoescaping is on for every template (document text and reasons are user input)."""
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from models.enums import ReviewAction
+from web.security import CookieSigner
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+FLASH_COOKIE = "gcu_flash"
+FLASH_MAX_AGE = 120
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _day(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    return value.isoformat()
+
+
+def _label(value) -> str:
+    return str(value or "").replace("_", " ")
+
+
+TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.filters["day"] = _day
+TEMPLATES.env.filters["label"] = _label
+TEMPLATES.env.globals["A"] = ReviewAction
+
+
+def _signer(request: Request) -> CookieSigner:
+    return CookieSigner(request.app.state.settings.secret_key, salt="gcu-review.flash")
+
+
+def flash_redirect(request: Request, url: str, message: str, kind: str = "ok") -> RedirectResponse:
+    """Redirect after a POST, carrying one message (the result or the refusal reason) to the next page."""
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE, _signer(request).dumps(json.dumps({"kind": kind, "message": message})),
+        max_age=FLASH_MAX_AGE, httponly=True, samesite="lax", secure=cookie_secure(request), path="/",
+    )
+    return response
+
+
+def cookie_secure(request: Request) -> bool:
+    settings = request.app.state.settings
+    if settings.session_cookie_secure is not None:
+        return settings.session_cookie_secure
+    return settings.environment != "development"
+
+
+def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200, headers=None):
+    context = dict(context or {})
+    principal = getattr(request.state, "principal", None)
+    context.setdefault("me", principal)
+    context.setdefault("csrf_token", principal.csrf_token if principal is not None else context.get("csrf_token", ""))
+    flash = None
+    raw = request.cookies.get(FLASH_COOKIE)
+    if raw:
+        data = _signer(request).loads(raw, FLASH_MAX_AGE)
+        if data:
+            try:
+                flash = json.loads(data)
+            except ValueError:
+                flash = None
+    context.setdefault("flash", flash)
+    context.setdefault("oidc_enabled", bool(request.app.state.settings.oidc_discovery_url))
+    response = TEMPLATES.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
+    if raw:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
