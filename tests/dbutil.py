@@ -106,15 +106,15 @@ def fresh_engine(request, tmp_path, template_databases) -> Iterator[sa.Engine]:
 
 
 def _empty_postgres(engine: sa.Engine) -> None:
-    from sqlmodel import SQLModel
-
-    import models.tables  # noqa: F401  (registers the tables)
+    """Empty every table the migrations made (whoever's models they hold), then re-seed the one row
+    the initial migration inserts: the audit chain head."""
     from models.tables import AuditChainHead
     from store.audit import GENESIS_HASH
 
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    tables = [t for t in sa.inspect(engine).get_table_names() if t != "alembic_version"]
+    quoted = ", ".join(f'"{t}"' for t in tables)
     with engine.begin() as c:
-        c.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        c.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         c.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER ALL")  # a tampering test may have disabled it
         c.execute(sa.insert(AuditChainHead.__table__).values(id=1, last_hash=GENESIS_HASH, length=0))
 
