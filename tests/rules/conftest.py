@@ -1,7 +1,7 @@
 """Per-rule tests of the rule engine against the domain contract (../shared/domain).
 
-The factories module sits next to this file; pytest puts this folder on sys.path (no
-__init__.py here, so `rules` keeps meaning the engine package, not this test folder).
+Tests import `tests.rules.factories` (a namespace package, like `tests.store.factories`): with no
+__init__.py here, `rules` keeps meaning the engine package, not this test folder.
 """
 
 import sys

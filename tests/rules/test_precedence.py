@@ -3,7 +3,7 @@ edge cases that change rule results (format §1.1) and format errors (format §7
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     DROP, Raw, append_to, assert_fires, assert_silent, ch, cs, io_adult, io_child, ip, mp, rule_ids, to_yaml,
 )
 
@@ -13,7 +13,7 @@ NOT_SURVIVOR = {"witnesses[0].sgbc_survivor": False}
 
 
 def check_text(text):
-    from factories import base_roster
+    from tests.rules.factories import base_roster
     from rules.engine import check_text as engine_check
 
     return engine_check(text, base_roster())

@@ -3,7 +3,7 @@ GEN-AP-01, GEN-AP-02, GCA-01, GCA-02 (SGBC-IP-08 in GA: test_rule_ip.py)."""
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     DROP, GA_TABLE, TEAM_ALPHA_CERTIFIABLE, Raw, ap, assert_fires, assert_silent, ga, missing_heading, prose,
     rename_section, roster_with, section, without_section,
 )
@@ -188,6 +188,6 @@ def test_gca_02_accepts_synonyms(heading):
 
 @pytest.mark.parametrize("rule_id", ["GCA-01", "GCA-02", "GEN-AP-01", "GEN-AP-02"])
 def test_ap_and_ga_rules_do_not_apply_to_an_ip(rule_id):
-    from factories import ip
+    from tests.rules.factories import ip
 
     assert_silent(ip(), rule_id)

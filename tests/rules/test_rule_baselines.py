@@ -3,7 +3,7 @@ shows that this change, and nothing else, is the defect."""
 
 import pytest
 
-from factories import BASELINES, base_roster
+from tests.rules.factories import BASELINES, base_roster
 
 from models.enums import Verdict
 
@@ -23,7 +23,7 @@ def test_baseline_product_id_is_reported(kind):
 
 
 def test_baseline_roster_parses_without_problems():
-    from factories import base_roster_dict, roster_text
+    from tests.rules.factories import base_roster_dict, roster_text
     from rules.roster import parse_roster_text
 
     load = parse_roster_text(roster_text(base_roster_dict()))

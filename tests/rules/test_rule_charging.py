@@ -2,7 +2,7 @@
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     CH_FACTS, DROP, append_to, assert_fires, assert_silent, ch, cs, prose, section, without_section,
 )
 

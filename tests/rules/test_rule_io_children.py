@@ -2,7 +2,7 @@
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     CHILD_APPROACH_CORE, CHILD_APPROACH_STOP, DROP, Raw, append_to, assert_fires, assert_silent, io_adult,
     io_child, prose, rename_section, section, without_section,
 )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     DROP, missing_heading, Raw, append_to, assert_fires, assert_silent, ch, cs, io_adult, io_child, rename_section, section,
     without_section,
 )
@@ -81,7 +81,7 @@ def test_sgbc_int_02_interviewer_without_a_roster_gender_matches_only_no_prefere
 
 
 def test_sgbc_int_02_staff_with_an_invalid_roster_gender_has_no_gender():
-    from factories import roster_with, staff_entry
+    from tests.rules.factories import roster_with, staff_entry
 
     roster = roster_with(lambda d: staff_entry(d, "AL-03").update(gender="Female"))
     assert_fires(io_adult(), "SGBC-INT-02", "major", "field:gender_choice", roster=roster)

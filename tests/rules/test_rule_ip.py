@@ -2,7 +2,7 @@
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     BASELINES, IP_GENDER_CORE, FILLER, append_to, assert_fires, assert_silent, ga, io_adult, io_child, ip,
     prose, rename_section, roster_with, section, without_section,
 )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from factories import BASELINES, append_to, assert_fires, assert_silent, ch, ip, io_adult
+from tests.rules.factories import BASELINES, append_to, assert_fires, assert_silent, ch, ip, io_adult
 
 AUDIENCES = ["internal", "external", "court"]
 LANG01 = ["child prostitutes", "child prostitute", "children prostitutes", "child sex workers", "child sex-worker",

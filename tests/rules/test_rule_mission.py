@@ -2,7 +2,7 @@
 
 import pytest
 
-from factories import DROP, missing_heading, Raw, assert_fires, assert_silent, mp, rename_section, section, without_section
+from tests.rules.factories import DROP, missing_heading, Raw, assert_fires, assert_silent, mp, rename_section, section, without_section
 
 ADULT_WITNESS = {"code": "AL-W-300", "age": 40, "gender": "male", "sgbc_survivor": False}
 ADULT_SURVIVOR = {"code": "AL-S-301", "age": 30, "gender": "female", "sgbc_survivor": True}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     DROP, Raw, ap, assert_fires, assert_silent, io_adult, io_child, ip, mp, remove_briefings, remove_records,
     roster_with,
 )

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from factories import (
+from tests.rules.factories import (
     DROP, ap, append_to, io_adult, io_child, ip, mp, remove_records, roster_with, rule_ids, without_section,
 )
 
