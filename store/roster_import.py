@@ -49,6 +49,9 @@ class ImportReport(BaseModel):
             )
         return "; ".join(parts) + f"; {len(self.problems)} problem(s)"
 
+    def __str__(self) -> str:
+        return self.summary()
+
 
 def _apply(row: Any, values: dict[str, Any]) -> bool:
     changed = False

@@ -154,3 +154,12 @@ def test_the_sample_roster_imports_and_reads_back_unchanged(fresh_engine):
         and c.cert in {"SGBC_BASIC", "SGBC_ADV", "CAC_BASIC", "CAC_ADV"}
     ]})
     assert _without_lines(stored) == _without_lines(kept)
+
+
+def test_the_report_reads_as_a_summary(fresh_engine):
+    report = _import(fresh_engine, small_roster("A"))
+    assert str(report) == (
+        "teams: 1 created, 0 updated, 0 unchanged; staff: 7 created, 0 updated, 0 unchanged; "
+        "certifications: 3 created, 0 updated, 0 unchanged; briefings: 0 created, 0 updated, 0 unchanged; "
+        "0 problem(s)"
+    )
