@@ -58,8 +58,12 @@ def register(app: typer.Typer) -> None:
         result = run_async(go)
         if format == OutputFormat.JSON:
             emit_json(result)
+            return
+        typer.echo(f"submitted {result.product_id} version {result.version_no}; workflow {result.workflow_id}")
+        if result.status is None:
+            typer.echo("the automatic pre-check is still running: see `gcu-review status` shortly")
         else:
-            typer.echo(f"submitted {result.product_id} version {result.version_no}; workflow {result.workflow_id}")
+            _print_status(result.status)
 
     @app.command()
     def status(product_id: str, format: OutputFormat = OutputFormat.TEXT) -> None:

@@ -5,6 +5,7 @@ Update; the workflow's validator is the one judge of what is allowed, and its re
 passed back unchanged.
 """
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.enums import DecisionKind
+from models.enums import DecisionKind, ReviewState
 from models.messages import (
     Actor,
     AssignRequest,
@@ -115,7 +116,8 @@ def _check_team_actor(actor: Actor, meta: dict) -> None:
 
 
 async def submit(
-    *, db_engine: Engine, client: Client, settings: Settings, path: Path, actor_id: str, meta_path: Path | None = None
+    *, db_engine: Engine, client: Client, settings: Settings, path: Path, actor_id: str, meta_path: Path | None = None,
+    wait_seconds: float = 30.0,
 ) -> SubmitResult:
     source = read_source(path, meta_path, settings)
     meta = _parse_or_refuse(source)
@@ -167,7 +169,24 @@ async def submit(
         )
     except WorkflowAlreadyStartedError as exc:
         raise ActionRefused(f"a review workflow {workflow_id} already exists for product {meta['product_id']}") from exc
-    return SubmitResult(product_id=meta["product_id"], workflow_id=workflow_id, version_no=version_no)
+    settled = await wait_for_precheck(client=client, product_id=meta["product_id"], timeout=wait_seconds)
+    return SubmitResult(
+        product_id=meta["product_id"], workflow_id=workflow_id, version_no=version_no, status=settled
+    )
+
+
+async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, version_no: int | None = None):
+    """The status once the automatic pre-check has run (so the team sees its findings), or None
+    if it has not finished within `timeout` seconds (the review goes on regardless)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        current = await status(client=client, product_id=product_id)
+        prechecking = current.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED)
+        if not prechecking and (version_no is None or current.version_no >= version_no):
+            return current
+        if asyncio.get_running_loop().time() >= deadline:
+            return None
+        await asyncio.sleep(0.2)
 
 
 async def status(*, client: Client, product_id: str) -> ReviewStatus:
@@ -275,11 +294,13 @@ async def resubmit(
         title=meta["title"], request_id=_request_id(request_id),
     )
     try:
-        return await _update(client, product_id, "resubmit", request)
+        accepted = await _update(client, product_id, "resubmit", request)
     except ServiceError:
         # The workflow refused this version: remove the draft so the stored history stays truthful.
         with Session(db_engine) as session:
             product_store.delete_unreviewed_version(session=session, version_id=version_id)
             session.commit()
         raise
+    settled = await wait_for_precheck(client=client, product_id=product_id, timeout=30.0, version_no=version_no)
+    return settled or accepted
 
