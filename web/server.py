@@ -1,0 +1,52 @@
+"""Run the web app with uvicorn inside the caller's event loop, so `gcu-review up` can serve it next
+to the worker, and stop it when `stop` is set."""
+
+import asyncio
+import contextlib
+import logging
+
+import uvicorn
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from settings import Settings
+from web.app import create_app
+
+log = logging.getLogger("gcu_review.web")
+
+
+async def serve(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    db_engine: Engine | None = None,
+    temporal_client: Client | None = None,
+    started: asyncio.Event | None = None,
+) -> None:
+    """Serve until `stop` is set. `started` (optional) is set once the socket is listening."""
+    app = create_app(settings, db_engine=db_engine, temporal_client=temporal_client)
+    config = uvicorn.Config(
+        app, host=host or settings.web_host, port=port if port is not None else settings.web_port,
+        log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn's own signal handlers would take Ctrl-C away from the caller, who owns shutdown.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                await task  # re-raises why it could not start (e.g. the port is taken)
+                raise RuntimeError(f"the web server stopped before it started on {config.host}:{config.port}")
+            await asyncio.sleep(0.05)
+        log.info("web app on http://%s:%s", config.host, config.port)
+        if started is not None:
+            started.set()
+        stop_wait = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+    finally:
+        server.should_exit = True
+        await asyncio.gather(task, return_exceptions=True)
