@@ -53,10 +53,9 @@ A first draft <script>alert(1)</script> with a bush wives mention.
 
 
 def make_settings(tmp_path: Path, **extra) -> Settings:
-    return Settings(
-        environment="development", database_url=f"sqlite:///{tmp_path / 'web.db'}", var_dir=tmp_path,
-        secret_key="test-secret-key-for-web-tests", **extra,
-    )
+    values = {"environment": "development", "database_url": f"sqlite:///{tmp_path / 'web.db'}", "var_dir": tmp_path,
+              "secret_key": "test-secret-key-for-web-tests", **extra}
+    return Settings(**values)
 
 
 def _add_product(session: Session, team: str, pid: str, author: str, state: ReviewState, versions: int = 1) -> None:

@@ -1,0 +1,241 @@
+"""Signing in and out, lock-out, cookies, CSRF, tokens, security headers, escaping, demo accounts,
+and the accounts CLI."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from models.web_tables import Account
+from tests.web.conftest import PRODUCTS, csrf_from, make_settings, sign_in
+from web.accounts import account_for_token, create_account, create_api_token, get_account, seed_demo_accounts
+from web.app import create_app
+
+
+@pytest.fixture()
+def fresh_client(app):
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture()
+def lockable(web_db):
+    """A throw-away account for lock-out tests (the demo accounts are shared by the module)."""
+    _settings, engine = web_db
+    username = f"lock-{datetime.now().timestamp()}"
+    with Session(engine) as session:
+        create_account(session=session, username=username, password="correct-horse-battery", staff_id="HE-04")
+        session.commit()
+    return username
+
+
+def test_sign_in_sets_a_hardened_session_cookie(fresh_client):
+    response = sign_in(fresh_client, "heron.lead")
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert "gcu_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert "Secure" not in cookie  # development serves plain http on localhost
+
+
+def test_the_session_cookie_is_secure_outside_development(tmp_path, web_db):
+    _settings, engine = web_db
+    settings = make_settings(tmp_path, environment="production")
+    with TestClient(create_app(settings, db_engine=engine), base_url="https://testserver") as client:
+        response = sign_in(client, "heron.lead")
+        assert response.status_code == 303
+        assert "Secure" in response.headers["set-cookie"]
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(fresh_client):
+    response = sign_in(fresh_client, "heron.lead", "wrong-password-123")
+    assert response.status_code == 401
+    assert "Wrong username or password." in response.text
+    unknown = sign_in(fresh_client, "nobody-here", "wrong-password-123")
+    assert unknown.status_code == 401 and "Wrong username or password." in unknown.text
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(fresh_client, lockable, web_db):
+    _settings, engine = web_db
+    for _ in range(4):
+        assert "Wrong username or password." in sign_in(fresh_client, lockable, "not-the-password").text
+    locked = sign_in(fresh_client, lockable, "not-the-password")
+    assert "locked for 15 minutes" in locked.text
+    # While locked, even the right password is refused.
+    again = sign_in(fresh_client, lockable, "correct-horse-battery")
+    assert again.status_code == 401 and "locked until" in again.text
+    with Session(engine) as session:
+        account = get_account(session=session, username=lockable)
+        assert account.locked_until - datetime.now(timezone.utc) > timedelta(minutes=14)
+        account.locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+        session.add(account)
+        session.commit()
+    assert sign_in(fresh_client, lockable, "correct-horse-battery").status_code == 303
+
+
+def test_a_success_resets_the_failure_count(fresh_client, lockable, web_db):
+    _settings, engine = web_db
+    for _ in range(4):
+        sign_in(fresh_client, lockable, "not-the-password")
+    assert sign_in(fresh_client, lockable, "correct-horse-battery").status_code == 303
+    with Session(engine) as session:
+        assert get_account(session=session, username=lockable).failed_logins == 0
+
+
+def test_sign_in_needs_the_form_token(fresh_client):
+    fresh_client.get("/login")
+    response = fresh_client.post("/login", data={"username": "heron.lead", "password": "demo-heron.lead-pw", "csrf_token": "x"})
+    assert response.status_code == 403 and "expired" in response.text
+
+
+def test_sign_out_ends_the_session_on_the_server(app, fresh_client):
+    sign_in(fresh_client, "heron.lead")
+    stolen = fresh_client.cookies.get("gcu_session")
+    token = csrf_from(fresh_client.get("/team").text)
+    assert fresh_client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    with TestClient(app) as replay:
+        replay.cookies.set("gcu_session", stolen)
+        response = replay.get("/team", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_a_tampered_session_cookie_is_ignored(app):
+    with TestClient(app) as client:
+        client.cookies.set("gcu_session", "forged.value.sig")
+        assert client.get("/team", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+def test_sign_in_never_redirects_off_site(fresh_client, target):
+    page = fresh_client.get("/login")
+    response = fresh_client.post("/login", data={
+        "username": "gcu.head", "password": "demo-gcu.head-pw", "csrf_token": csrf_from(page.text), "next": target,
+    }, follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_pages_send_security_headers(clients):
+    response = clients["gcu.head"].get("/queue")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in response.text.replace('<script src=', '')  # no inline script
+
+
+def test_document_text_is_escaped_on_the_review_page(clients):
+    page = clients["gcu.albrecht"].get(f"/products/{PRODUCTS['T-HERON']}/review").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_findings_are_grouped_by_severity_with_citation_and_fix(clients):
+    page = clients["heron.lead"].get(f"/products/{PRODUCTS['T-HERON']}?version=1").text
+    major, minor = page.index('id="sev-major"'), page.index('id="sev-minor"')
+    assert major < minor
+    assert "2014 SGBC Policy Paper [V]" in page and "Add a gender analysis." in page
+    review = clients["gcu.albrecht"].get(f"/products/{PRODUCTS['T-HERON']}/review").text
+    assert 'id="L16"' in review
+
+
+def test_the_diff_shows_resolved_findings(clients):
+    page = clients["heron.lead"].get(f"/products/{PRODUCTS['T-HERON']}/diff").text
+    resolved = page.split('<ul id="resolved">', 1)[1].split("</ul>", 1)[0]
+    assert "LANG-03" in resolved and "SGBC-IP-01" not in resolved
+    assert "-A first draft" in page.replace("&lt;", "<") and "+A first draft" in page.replace("&lt;", "<")
+
+
+def test_queue_filters_and_counts(clients):
+    client = clients["gcu.albrecht"]
+    queued = client.get("/queue?state=queued").text
+    assert PRODUCTS["T-HERON"] in queued and PRODUCTS["T-KESTREL"] not in queued
+    overdue = client.get("/queue?overdue=yes").text
+    assert PRODUCTS["T-HERON"] in overdue and PRODUCTS["T-OSPREY"] not in overdue
+    kestrel = client.get("/queue?team=T-KESTREL").text
+    assert PRODUCTS["T-KESTREL"] in kestrel and PRODUCTS["T-HERON"] not in kestrel
+    fragment = client.get("/queue?team=T-KESTREL", headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment and PRODUCTS["T-KESTREL"] in fragment
+    assert '<span class="badge state-queued">queued</span> 1' in queued
+
+
+def test_the_deputy_prosecutor_dashboard_covers_only_the_cluster(clients):
+    page = clients["dp.marsh"].get("/dashboard").text
+    assert 'data-team="T-HERON"' in page and 'data-team="T-KESTREL"' in page
+    assert 'data-team="T-OSPREY"' not in page
+    assert PRODUCTS["T-HERON"] in page  # overdue (queued, due yesterday)
+
+
+def test_api_tokens_are_stored_hashed_and_can_be_revoked(web_db, clients, tokens):
+    _settings, engine = web_db
+    with Session(engine) as session:
+        account = get_account(session=session, username="heron.lead")
+        row, token = create_api_token(session=session, account=account, name="revoke-me")
+        assert token not in row.token_hash and len(row.token_hash) == 64
+        session.commit()
+        token_id = row.id
+    assert clients["anonymous"].get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["staff_id"] == "HE-01"
+    client = clients["heron.lead"]
+    csrf = csrf_from(client.get("/account").text)
+    assert client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    assert clients["anonymous"].get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    # Another person's token cannot be revoked by id.
+    other = clients["kestrel.inv"]
+    csrf = csrf_from(other.get("/account").text)
+    assert other.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_expired_tokens_are_refused(web_db):
+    _settings, engine = web_db
+    with Session(engine) as session:
+        account = get_account(session=session, username="gcu.head")
+        _row, token = create_api_token(session=session, account=account, name="old",
+                                       expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
+        session.commit()
+        assert account_for_token(session=session, token=token) is None
+
+
+def test_seeding_demo_accounts_is_idempotent(web_db):
+    _settings, engine = web_db
+    first = seed_demo_accounts(db_engine=engine)
+    second = seed_demo_accounts(db_engine=engine)
+    assert [u for u, _p, _w in first] == [u for u, _p, _w in second]
+    assert {u for u, _p, _w in first} >= {"heron.lead", "kestrel.inv", "gcu.albrecht", "gcu.velde", "gcu.head", "dp.marsh", "admin"}
+    with Session(engine) as session:
+        from sqlmodel import select
+
+        assert len(session.exec(select(Account).where(Account.username == "heron.lead")).all()) == 1
+
+
+def test_accounts_need_a_register_person(web_db):
+    _settings, engine = web_db
+    with Session(engine) as session, pytest.raises(ValueError, match="not in the register"):
+        create_account(session=session, username="ghost", password="long-enough-password", staff_id="XX-99")
+
+
+def test_the_accounts_cli(tmp_path, web_db, monkeypatch):
+    from cli.web import register
+    from settings import get_settings
+
+    settings, _engine = web_db
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    try:
+        created = runner.invoke(app, ["accounts", "create", "cli.user", "--staff", "KE-04", "--password-stdin"],
+                                input="a-long-password\n")
+        assert created.exit_code == 0, created.output
+        short = runner.invoke(app, ["accounts", "set-password", "cli.user", "--password-stdin"], input="short\n")
+        assert short.exit_code == 2 and "at least 10 characters" in short.output
+        changed = runner.invoke(app, ["accounts", "set-password", "cli.user", "--password-stdin"], input="another-long-one\n")
+        assert changed.exit_code == 0, changed.output
+        token = runner.invoke(app, ["accounts", "token", "cli.user", "--name", "ci"])
+        assert token.exit_code == 0 and token.output.strip().startswith("gcu_")
+        unknown = runner.invoke(app, ["accounts", "create", "x.user", "--staff", "NOPE", "--password-stdin"], input="a-long-password\n")
+        assert unknown.exit_code == 2 and "not in the register" in unknown.output
+    finally:
+        get_settings.cache_clear()
