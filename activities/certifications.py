@@ -2,6 +2,8 @@
 threshold) and snapshots by (KPI, period, scope, day), so a retry or a second run on the same day
 writes nothing new."""
 
+import asyncio
+
 from sqlalchemy import Engine
 from temporalio import activity
 
@@ -20,14 +22,22 @@ class CertificationActivities:
         self.db_engine = db_engine
         self.settings = settings
 
+    # Async methods running the blocking database work in a thread, like the review activities, so
+    # the worker needs no activity executor.
     @activity.defn(name=cert_names.NOTIFY_EXPIRING_CERTIFICATES)
-    def notify_expiring_certificates(self, request: ExpiryNoticesInput) -> ExpiryNoticesResult:
+    async def notify_expiring_certificates(self, request: ExpiryNoticesInput) -> ExpiryNoticesResult:
+        return await asyncio.to_thread(self._notify, request)
+
+    @activity.defn(name=cert_names.STORE_KPI_SNAPSHOTS)
+    async def store_kpi_snapshots(self, request: SnapshotInput) -> SnapshotResult:
+        """KPIs 10-12 for the periods containing the sweep day, office-wide scope."""
+        return await asyncio.to_thread(self._snapshots, request)
+
+    def _notify(self, request: ExpiryNoticesInput) -> ExpiryNoticesResult:
         with session_scope(self.db_engine) as session:
             return send_expiry_notices(session=session, request=request)
 
-    @activity.defn(name=cert_names.STORE_KPI_SNAPSHOTS)
-    def store_kpi_snapshots(self, request: SnapshotInput) -> SnapshotResult:
-        """KPIs 10-12 for the periods containing the sweep day, office-wide scope."""
+    def _snapshots(self, request: SnapshotInput) -> SnapshotResult:
         with session_scope(self.db_engine) as session:
             results = compute_kpis(session=session, today=request.as_of, config=load_kpi_config())
             rows = save_snapshots(session=session, results=results, taken_on=request.as_of)

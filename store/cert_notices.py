@@ -97,10 +97,10 @@ def send_expiry_notices(*, session: Session, request: ExpiryNoticesInput) -> Exp
             due.append((cert_id, staff_id, cert, expires, name, threshold))
     if not due:
         return result
-    sent = set(session.execute(
+    sent = {tuple(row) for row in session.execute(
         sa.select(CertificationNotice.certification_id, CertificationNotice.threshold)
         .where(CertificationNotice.certification_id.in_([d[0] for d in due]))
-    ).tuples())
+    )}
     leaders = _leaders(session, {d[1] for d in due})
     for cert_id, staff_id, cert, expires, name, threshold in due:
         if (cert_id, threshold) in sent:
