@@ -37,6 +37,7 @@ from service.actors import actor_from_roster, resolve_actor
 from service.errors import ActionRefused, ServiceError
 from settings import Settings
 from store import products as product_store
+from store.errors import StoreError
 from store.roster_view import roster_from_db
 
 WORKFLOW_NAME = "ProductReviewWorkflow"
@@ -55,9 +56,15 @@ class SubmitResult(BaseModel):
 
 @dataclass
 class SourceFile:
-    text: str
+    text: str  # the product text the rules read (front matter + Markdown body)
     filename: str
     media_type: str
+    original: bytes | None = None  # the uploaded .docx/.pdf, kept as submitted
+
+    def store_fields(self) -> dict:
+        if self.original is None:
+            return {"content": self.text.encode("utf-8"), "check_text": None}
+        return {"content": self.original, "check_text": self.text}
 
 
 def read_source(path: Path, meta_path: Path | None, settings: Settings) -> SourceFile:
@@ -71,8 +78,10 @@ def read_source(path: Path, meta_path: Path | None, settings: Settings) -> Sourc
     except OSError as exc:
         raise ServiceError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
     media = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             ".pdf": "application/pdf"}.get(path.suffix.lower(), "text/markdown")
-    return SourceFile(text=text, filename=path.name, media_type=media)
+             ".pdf": "application/pdf"}.get(path.suffix.lower())
+    if media is None:
+        return SourceFile(text=text, filename=path.name, media_type="text/markdown")
+    return SourceFile(text=text, filename=path.name, media_type=media, original=path.read_bytes())
 
 
 def _parse_or_refuse(source: SourceFile) -> dict:
@@ -107,6 +116,13 @@ def _jsonable(value):
     return str(value)
 
 
+def _create_version(**fields):
+    try:
+        return product_store.create_version(**fields)
+    except StoreError as exc:
+        raise ActionRefused(str(exc)) from exc
+
+
 def _check_team_actor(actor: Actor, meta: dict) -> None:
     if actor.staff_id != meta["author_id"] and meta["team_id"] not in actor.team_ids:
         raise ActionRefused(
@@ -134,12 +150,12 @@ async def submit(
                 f"product {meta['product_id']} was already submitted (workflow {workflow_id}); "
                 "use `resubmit` for a new version"
             )
-        version = product_store.create_version(
+        version = _create_version(
             session=session,
             submitted_by=actor.staff_id,
             filename=source.filename,
             media_type=source.media_type,
-            content=source.text.encode("utf-8"),
+            **source.store_fields(),
             **meta,
         )
         session.commit()
@@ -283,9 +299,9 @@ async def resubmit(
     if meta["team_id"] != current.team_id:
         raise ServiceError(f"{source.filename}: product.team changed from {current.team_id} to {meta['team_id']}")
     with Session(db_engine) as session:
-        version = product_store.create_version(
+        version = _create_version(
             session=session, submitted_by=actor.staff_id, filename=source.filename, media_type=source.media_type,
-            content=source.text.encode("utf-8"), **meta,
+            **source.store_fields(), **meta,
         )
         session.commit()
         version_id, version_no = version.id, version.version_no
