@@ -1,5 +1,8 @@
 """`gcu-review`: the operator CLI. Each command module registers its commands on the one Typer app."""
 
+import os
+import sys
+
 import typer
 
 app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, reviews, roster and KPIs.")
@@ -15,5 +18,26 @@ def _register_all() -> None:
 
 _register_all()
 
+
+def main() -> None:
+    """Console entry point.
+
+    The Temporal client's Rust runtime keeps native threads that can abort CPython's finalisation
+    ("PyGILState_Release: thread state must be current", temporalio/sdk-python#300), turning a
+    finished command into a SIGABRT. So once the command is done and its output flushed, the
+    process ends without interpreter teardown.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, (int, type(None))):
+            print(exc.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    main()
