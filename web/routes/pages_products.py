@@ -45,7 +45,8 @@ def team_page(request: Request, db: DbSession, me: PagePrincipal):
 
 def _submit_form(request: Request, me: Principal, error: str | None = None, meta: MetaForm | None = None, status_code=200):
     teams = sorted(me.team_ids)
-    meta = meta or MetaForm(team=teams[0] if len(teams) == 1 else "", author=me.staff_id or "")
+    # Not pre-filled: a filled field means "use these fields", which a .md with front matter refuses.
+    meta = meta or MetaForm()
     return render(
         request, "submit.html",
         {"title": "Submit a product", "error": error, "meta": meta, "teams": teams, "types": list(ProductType),
