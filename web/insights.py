@@ -126,28 +126,62 @@ def certifications(session: Session, team_ids: frozenset[str] | None, on: dt.dat
     ]
 
 
-def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date) -> list[KpiPanel] | None:
-    """KPIs 10, 11 and 12 for the dashboard, or None while the KPI module offers no computation.
+def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date, trend_periods: int = 4) -> list[KpiPanel] | None:
+    """KPIs 10, 11 and 12 for the dashboard (store.kpi.report.compute_kpis), or None when the KPI
+    module is not installed. The one adapter between store/kpi and the dashboard.
 
-    The one adapter between store/kpi (issue 5, another module) and the dashboard."""
+    For a Deputy Prosecutor's cluster the headline is aggregated from the per-team breakdown: KPI 10
+    counts the cluster's teams whose relevant products were all engaged; KPIs 11 and 12 add up the
+    teams' numerators and denominators (a person on the staff of two teams counts in both)."""
     try:
-        from store.kpi import report as kpi_report
+        from store.kpi.config import KpiConfig
+        from store.kpi.periods import containing, previous
+        from store.kpi.report import compute_kpis
     except ImportError:
         return None
-    compute = getattr(kpi_report, "dashboard_kpis", None) or getattr(kpi_report, "compute_all", None)
-    if compute is None:
-        return None
-    results = compute(session=session, team_ids=None if team_ids is None else sorted(team_ids), today=today)
+    config = KpiConfig()
+    kinds = {"10": config.kpi10.default_period, "11": config.kpi11.default_period, "12": config.kpi12.default_period}
     panels = []
-    for r in results:
-        teams = [(b.key, b.value, b.numerator, b.denominator) for b in r.breakdowns.get("team", [])]
-        trend = [(label, value) for label, value in (r.details.get("trend") or [])]
+    for result in compute_kpis(session=session, today=today, config=config):
+        teams = _cluster_rows(result, team_ids)
+        numerator, denominator, value = _headline(result, teams, team_ids)
+        trend, period = [], result.period
+        for _ in range(trend_periods - 1):
+            period = previous(period, kinds[result.kpi])
+            (past,) = compute_kpis(session=session, today=today, period=period, config=config, kpis=(result.kpi,))
+            trend.append((past.period.label, _headline(past, _cluster_rows(past, team_ids), team_ids)[2]))
+        trend = [*reversed(trend), (result.period.label, value)]
         panels.append(KpiPanel(
-            kpi=r.kpi, title=r.title, citation=r.citation, value=r.value, target=r.target, status=r.status,
-            measure=r.measure, period=getattr(r.period, "label", str(r.period)), numerator=r.numerator,
-            denominator=r.denominator, per_team=teams, trend=trend,
+            kpi=result.kpi, title=result.title, citation=result.citation, value=value, target=result.target,
+            status=_status(value, result.target), measure=result.measure, period=result.period.label,
+            numerator=numerator, denominator=denominator,
+            per_team=[(b.key, b.value, b.numerator, b.denominator) for b in teams], trend=trend,
         ))
     return panels
+
+
+def _cluster_rows(result, team_ids: frozenset[str] | None):
+    rows = result.breakdowns.get("team", [])
+    return rows if team_ids is None else [b for b in rows if b.key in team_ids]
+
+
+def _headline(result, rows, team_ids: frozenset[str] | None) -> tuple[int, int, float | None]:
+    if team_ids is None:
+        return result.numerator, result.denominator, result.value
+    if result.kpi == "10":
+        numerator = sum(1 for b in rows if b.denominator and b.extra.get("all_engaged"))
+        denominator = sum(1 for b in rows if b.denominator)
+    else:
+        numerator, denominator = sum(b.numerator for b in rows), sum(b.denominator for b in rows)
+    return numerator, denominator, (numerator / denominator if denominator else None)
+
+
+def _status(value: float | None, target: float | None) -> str:
+    if value is None:
+        return "no data"
+    if target is None:
+        return "no target"
+    return "met" if value >= target - 1e-12 else "not met"
 
 
 def count_reviews(session: Session, team_ids: frozenset[str] | None) -> int:

@@ -166,6 +166,10 @@ def test_the_deputy_prosecutor_dashboard_covers_only_the_cluster(clients):
     assert 'data-team="T-HERON"' in page and 'data-team="T-KESTREL"' in page
     assert 'data-team="T-OSPREY"' not in page
     assert PRODUCTS["T-HERON"] in page  # overdue (queued, due yesterday)
+    # KPI panels, with the per-team breakdown limited to the cluster.
+    assert 'id="kpi-10"' in page and 'id="kpi-12"' in page
+    kpi12 = page.split('id="kpi-12"', 1)[1].split("</article>", 1)[0]
+    assert "<td>T-HERON</td>" in kpi12 and "T-OSPREY" not in kpi12
 
 
 def test_api_tokens_are_stored_hashed_and_can_be_revoked(web_db, clients, tokens):

@@ -66,6 +66,11 @@ async def test_a_product_goes_from_submission_to_approval_in_the_browser(tmp_pat
                 async def shot(page, name: str) -> None:
                     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
+                # Before: the Deputy Prosecutor's dashboard shows no approval for Heron.
+                dp = await person("dp.marsh")
+                await expect(dp.locator('tr[data-team="T-HERON"] td.approved')).to_have_text("0")
+                await expect(dp.locator("#kpi-12")).to_be_visible()
+
                 # The team submits.
                 team = await person("heron.lead")
                 await expect(team.get_by_role("heading", name="Your team's products")).to_be_visible()
@@ -123,7 +128,7 @@ async def test_a_product_goes_from_submission_to_approval_in_the_browser(tmp_pat
                 await wait_for_state(engine, pid, "approved")
 
                 # The Deputy Prosecutor's dashboard counts the approval for Heron.
-                dp = await person("dp.marsh")
+                await dp.reload()
                 await expect(dp.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
                 await expect(dp.locator('tr[data-team="T-HERON"] td.approved')).to_have_text("1")
                 await shot(dp, "06-dashboard")
