@@ -6,8 +6,11 @@ roles and designations (union over roles) with records valid on d: ADV satisfies
 area, briefings count only where the matrix allows it (interpreter, intermediary), an expired or
 revoked certificate is not held.
 
-The matrix rows (store/role_matrix.py) become SQL CASE expressions over the staff's JSON role and
-designation lists; holdings are one GROUP BY over valid certificates and briefings. Reported
+The matrix rows (store/role_matrix.py) become SQL CASE expressions over the staff's role and
+designation lists; holdings are one GROUP BY over valid certificates and briefings. Staff are first
+grouped by (roles, designations, holdings[, team or situation]): people with the same roles and
+certificates have the same result, so the role matrix is evaluated once per group (a few hundred
+groups at 20k staff), and every count is a SUM of group sizes. Reported
 separately: basic level, advanced level, SGBC and CAC areas, per certification, per role, per team
 and situation (team staff, format §9.1; a person in two teams counts in both).
 The focal point's "one of the two ADV" belongs to the advanced level and to neither area.
@@ -21,27 +24,12 @@ from store.certifications import briefing_valid_on, cert_valid_on, team_staff_qu
 from store.kpi.config import Kpi12Config
 from store.kpi.periods import Period
 from store.kpi.result import BreakdownRow, KpiResult, ratio, scope_of, status_of
-from store.kpi.sqlfn import count_if, json_list_has
+from store.kpi.sqlfn import json_list_has
 from store.role_matrix import AREAS, ROLE_MATRIX, Level, MatrixRow
 
 CERTIFIABLE = sorted({row.role.value for row in ROLE_MATRIX})
-
-
-def _row_applies(row: MatrixRow):
-    condition = json_list_has(Staff.roles, row.role.value)
-    if row.designation is not None:
-        condition = sa.and_(condition, json_list_has(Staff.designations, row.designation.value))
-    return condition
-
-
-def _level_expr(area: str):
-    """Highest level any applicable row asks for in `area` (the union of requirements)."""
-    whens = []
-    for level in (Level.ADV, Level.BASIC, Level.BASIC_OR_BRIEFING):
-        rows = [r for r in ROLE_MATRIX if r.level(area) == level]
-        if rows:
-            whens.append((sa.or_(*[_row_applies(r) for r in rows]), int(level)))
-    return sa.case(*whens, else_=int(Level.NONE))
+DESIGNATIONS = sorted({row.designation.value for row in ROLE_MATRIX if row.designation is not None})
+HOLDINGS = [f"{area.lower()}_{kind}" for area in AREAS for kind in ("basic", "adv", "brief")]
 
 
 def _holdings(on) -> sa.Subquery:
@@ -68,98 +56,129 @@ def _briefed(on) -> sa.Subquery:
     )
 
 
-def staff_status(on, staff_filter=None) -> sa.Subquery:
-    """One row per certifiable active staff member: requirement levels and whether each is met."""
+def _groups(on, dimension=None, membership=None, staff_filter=None) -> sa.Subquery:
+    """Active staff grouped by (dimension, roles, designations, holdings on `on`), with group size `n`.
+    `dimension`: None, or a column of `membership` joined with Team (team id, situation)."""
     held, briefed = _holdings(on), _briefed(on)
-    levels = {area: _level_expr(area) for area in AREAS}
-    any_adv_required = sa.or_(*[_row_applies(r) for r in ROLE_MATRIX if r.any_adv])
-    columns = [Staff.id.label("staff_id"), Staff.roles, any_adv_required.label("any_adv_req")]
-    for area in AREAS:
-        a = area.lower()
-        basic = sa.func.coalesce(getattr(held.c, f"{a}_basic"), 0) == 1
-        adv = sa.func.coalesce(getattr(held.c, f"{a}_adv"), 0) == 1
-        brief = sa.func.coalesce(getattr(briefed.c, f"{a}_brief"), 0) == 1
-        columns += [
-            levels[area].label(f"{a}_level"),
-            sa.case((levels[area] == int(Level.ADV), adv), (levels[area] == int(Level.BASIC), basic),
-                    (levels[area] == int(Level.BASIC_OR_BRIEFING), sa.or_(basic, brief)), else_=sa.true())
-            .label(f"{a}_met"),
-            sa.case((levels[area] >= int(Level.BASIC_OR_BRIEFING), sa.or_(basic, sa.and_(
-                levels[area] == int(Level.BASIC_OR_BRIEFING), brief))), else_=sa.true()).label(f"{a}_basic_met"),
-            adv.label(f"{a}_adv_held"),
-        ]
+    roles, designations = sa.cast(Staff.roles, sa.Text), sa.cast(Staff.designations, sa.Text)
+    holding_columns = [sa.func.coalesce(held.c[h], 0).label(h) for h in HOLDINGS if not h.endswith("brief")]
+    holding_columns += [sa.func.coalesce(briefed.c[h], 0).label(h) for h in HOLDINGS if h.endswith("brief")]
+    keys = [roles.label("roles"), designations.label("designations"), *holding_columns]
+    if dimension is not None:
+        keys.insert(0, dimension.label("dim"))
     query = (
-        sa.select(*columns)
+        sa.select(*keys, sa.func.count(sa.distinct(Staff.id)).label("n"))
+        .select_from(Staff)
         .outerjoin(held, held.c.staff_id == Staff.id)
         .outerjoin(briefed, briefed.c.staff_id == Staff.id)
-        .where(Staff.active, sa.or_(*[json_list_has(Staff.roles, role) for role in CERTIFIABLE]))
+        .where(Staff.active)
     )
+    if membership is not None:
+        query = query.join(membership, membership.c.staff_id == Staff.id).join(Team, Team.id == membership.c.team_id)
     if staff_filter is not None:
         query = query.where(staff_filter)
-    inner = query.subquery("levels")
+    return query.group_by(*[k.element if hasattr(k, "element") else k for k in keys]).subquery("groups")
+
+
+def _flags(g: sa.Subquery) -> sa.Subquery:
+    """Each role and designation test once, as a column (keeps the statement small)."""
+    return sa.select(
+        g,
+        *[json_list_has(g.c.roles, role).label(f"r_{role}") for role in CERTIFIABLE],
+        *[json_list_has(g.c.designations, d).label(f"d_{d}") for d in DESIGNATIONS],
+    ).where(sa.or_(*[json_list_has(g.c.roles, r) for r in CERTIFIABLE])).subquery("flags")
+
+
+def _row_applies(f, row: MatrixRow):
+    condition = f.c[f"r_{row.role.value}"]
+    if row.designation is not None:
+        condition = sa.and_(condition, f.c[f"d_{row.designation.value}"])
+    return condition
+
+
+def _level_expr(f, area: str):
+    """Highest level any applicable row asks for in `area` (the union of requirements)."""
+    whens = []
+    for level in (Level.ADV, Level.BASIC, Level.BASIC_OR_BRIEFING):
+        rows = [r for r in ROLE_MATRIX if r.level(area) == level]
+        if rows:
+            whens.append((sa.or_(*[_row_applies(f, r) for r in rows]), int(level)))
+    return sa.case(*whens, else_=int(Level.NONE))
+
+
+def group_status(g: sa.Subquery) -> sa.Subquery:
+    """Per group: requirement levels, what is met, and the group size `n` (certifiable groups only)."""
+    f = _flags(g)
+    lv = sa.select(
+        f, *[_level_expr(f, area).label(f"{area.lower()}_level") for area in AREAS],
+        sa.or_(*[_row_applies(f, r) for r in ROLE_MATRIX if r.any_adv]).label("any_adv_req"),
+    ).subquery("levels")
+    columns = [lv.c.n, *([lv.c.dim] if "dim" in lv.c else []), *[lv.c[f"r_{role}"] for role in CERTIFIABLE],
+               lv.c.any_adv_req]
+    for area in AREAS:
+        a = area.lower()
+        level = lv.c[f"{a}_level"]
+        basic, adv, brief = lv.c[f"{a}_basic"] == 1, lv.c[f"{a}_adv"] == 1, lv.c[f"{a}_brief"] == 1
+        columns += [
+            level,
+            sa.case((level == int(Level.ADV), adv), (level == int(Level.BASIC), basic),
+                    (level == int(Level.BASIC_OR_BRIEFING), sa.or_(basic, brief)), else_=sa.true()).label(f"{a}_met"),
+            sa.case((level == int(Level.BASIC_OR_BRIEFING), sa.or_(basic, brief)),
+                    (level > int(Level.NONE), basic), else_=sa.true()).label(f"{a}_basic_met"),
+            adv.label(f"{a}_adv_held"),
+        ]
+    inner = sa.select(*columns).subquery("met")
     adv_any = sa.or_(inner.c.sgbc_adv_held, inner.c.cac_adv_held)
-    sgbc_adv_ok = sa.or_(inner.c.sgbc_level != int(Level.ADV), inner.c.sgbc_adv_held)
-    cac_adv_ok = sa.or_(inner.c.cac_level != int(Level.ADV), inner.c.cac_adv_held)
     any_adv_ok = sa.or_(sa.not_(inner.c.any_adv_req), adv_any)
     return sa.select(
-        inner.c.staff_id, inner.c.roles, inner.c.sgbc_level, inner.c.cac_level, inner.c.any_adv_req,
-        inner.c.sgbc_met, inner.c.cac_met, inner.c.sgbc_adv_held, inner.c.cac_adv_held,
+        inner,
         sa.and_(inner.c.sgbc_met, inner.c.cac_met, any_adv_ok).label("all_met"),
         sa.and_(inner.c.sgbc_basic_met, inner.c.cac_basic_met).label("basic_met"),
         sa.or_(inner.c.sgbc_level == int(Level.ADV), inner.c.cac_level == int(Level.ADV),
                inner.c.any_adv_req).label("adv_required"),
-        sa.and_(sgbc_adv_ok, cac_adv_ok, any_adv_ok).label("adv_met"),
+        sa.and_(sa.or_(inner.c.sgbc_level != int(Level.ADV), inner.c.sgbc_adv_held),
+                sa.or_(inner.c.cac_level != int(Level.ADV), inner.c.cac_adv_held), any_adv_ok).label("adv_met"),
     ).subquery("staff_status")
 
 
-def _aggregate_columns(s):
-    return [
-        sa.func.count().label("population"),
-        count_if(s.c.all_met).label("certified"),
-        count_if(s.c.basic_met).label("basic_met"),
-        count_if(s.c.adv_required).label("adv_population"),
-        count_if(sa.and_(s.c.adv_required, s.c.adv_met)).label("adv_met"),
-        count_if(s.c.sgbc_level > 0).label("sgbc_population"),
-        count_if(sa.and_(s.c.sgbc_level > 0, s.c.sgbc_met)).label("sgbc_met"),
-        count_if(s.c.cac_level > 0).label("cac_population"),
-        count_if(sa.and_(s.c.cac_level > 0, s.c.cac_met)).label("cac_met"),
-    ]
+def _sum(s, *conditions) -> sa.ColumnElement:
+    condition = sa.and_(*conditions) if conditions else sa.true()
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, s.c.n), else_=0)), 0)
 
 
-def _per_certification(session: Session, s) -> list[BreakdownRow]:
+def _totals(session: Session, s) -> dict[str, int]:
     lvl = {"SGBC": s.c.sgbc_level, "CAC": s.c.cac_level}
-    held_adv = {"SGBC": s.c.sgbc_adv_held, "CAC": s.c.cac_adv_held}
     met = {"SGBC": s.c.sgbc_met, "CAC": s.c.cac_met}
-    columns = []
-    for area in AREAS:
-        # BASIC requirement (with or without briefing); ADV requirement.
-        columns += [count_if(sa.and_(lvl[area] >= 1, lvl[area] <= 2)).label(f"{area}_BASIC_pop"),
-                    count_if(sa.and_(lvl[area] >= 1, lvl[area] <= 2, met[area])).label(f"{area}_BASIC_met"),
-                    count_if(lvl[area] == 3).label(f"{area}_ADV_pop"),
-                    count_if(sa.and_(lvl[area] == 3, met[area])).label(f"{area}_ADV_met")]
-    any_adv = sa.and_(s.c.any_adv_req, lvl["SGBC"] != 3, lvl["CAC"] != 3)
-    columns += [count_if(any_adv).label("ANY_ADV_pop"),
-                count_if(sa.and_(any_adv, sa.or_(held_adv["SGBC"], held_adv["CAC"]))).label("ANY_ADV_met")]
-    row = session.execute(sa.select(*columns)).mappings().one()
-    out = []
-    for key, label in [("SGBC_BASIC", "SGBC_BASIC"), ("SGBC_ADV", "SGBC_ADV"), ("CAC_BASIC", "CAC_BASIC"),
-                       ("CAC_ADV", "CAC_ADV"), ("ANY_ADV", "SGBC_ADV|CAC_ADV")]:
-        pop, got = int(row[f"{key}_pop"]), int(row[f"{key}_met"])
-        out.append(BreakdownRow(key=label, numerator=got, denominator=pop, value=ratio(got, pop)))
-    return out
-
-
-def _per_role(session: Session, s) -> list[BreakdownRow]:
-    columns = []
-    for role in CERTIFIABLE:
-        has = json_list_has(s.c.roles, role)
-        columns += [count_if(has).label(f"{role}_pop"), count_if(sa.and_(has, s.c.all_met)).label(f"{role}_met")]
-    row = session.execute(sa.select(*columns)).mappings().one()
-    return [
-        BreakdownRow(key=role, numerator=int(row[f"{role}_met"]), denominator=int(row[f"{role}_pop"]),
-                     value=ratio(int(row[f"{role}_met"]), int(row[f"{role}_pop"])))
-        for role in CERTIFIABLE if row[f"{role}_pop"]
+    columns = [
+        _sum(s).label("population"), _sum(s, s.c.all_met).label("certified"),
+        _sum(s, s.c.basic_met).label("basic_met"),
+        _sum(s, s.c.adv_required).label("adv_population"), _sum(s, s.c.adv_required, s.c.adv_met).label("adv_met"),
     ]
+    for area in AREAS:
+        columns += [_sum(s, lvl[area] > 0).label(f"{area}_population"), _sum(s, lvl[area] > 0, met[area]).label(f"{area}_met"),
+                    # per certification: a BASIC requirement (with or without briefing), an ADV requirement
+                    _sum(s, lvl[area] >= 1, lvl[area] <= 2).label(f"{area}_BASIC_pop"),
+                    _sum(s, lvl[area] >= 1, lvl[area] <= 2, met[area]).label(f"{area}_BASIC_met"),
+                    _sum(s, lvl[area] == 3).label(f"{area}_ADV_pop"),
+                    _sum(s, lvl[area] == 3, met[area]).label(f"{area}_ADV_met")]
+    any_adv = sa.and_(s.c.any_adv_req, lvl["SGBC"] != 3, lvl["CAC"] != 3)
+    columns += [_sum(s, any_adv).label("ANY_ADV_pop"),
+                _sum(s, any_adv, sa.or_(s.c.sgbc_adv_held, s.c.cac_adv_held)).label("ANY_ADV_met")]
+    for role in CERTIFIABLE:
+        columns += [_sum(s, s.c[f"r_{role}"]).label(f"{role}_pop"),
+                    _sum(s, s.c[f"r_{role}"], s.c.all_met).label(f"{role}_met")]
+    return {k: int(v) for k, v in session.execute(sa.select(*columns)).mappings().one().items()}
+
+
+def _row(key: str, met: int, pop: int, **extra) -> BreakdownRow:
+    return BreakdownRow(key=key, numerator=met, denominator=pop, value=ratio(met, pop), extra=extra)
+
+
+def _by_dimension(session: Session, on, dimension, membership, staff_filter) -> list[tuple]:
+    s = group_status(_groups(on, dimension, membership, staff_filter))
+    return session.execute(
+        sa.select(s.c.dim, _sum(s), _sum(s, s.c.all_met)).group_by(s.c.dim).order_by(s.c.dim)
+    ).all()
 
 
 def compute_kpi12(
@@ -173,34 +192,12 @@ def compute_kpi12(
     staff_filter = None
     if team_id is not None or situation is not None:
         staff_filter = Staff.id.in_(sa.select(membership.c.staff_id))
-    s = staff_status(on, staff_filter)
-    totals = session.execute(sa.select(*_aggregate_columns(s))).mappings().one()
-    population, certified = int(totals["population"]), int(totals["certified"])
+    t = _totals(session, group_status(_groups(on, staff_filter=staff_filter)))
+    population, certified = t["population"], t["certified"]
     value = ratio(certified, population)
-
-    def level_row(key: str, met: str, pop: str) -> BreakdownRow:
-        return BreakdownRow(key=key, numerator=int(totals[met]), denominator=int(totals[pop]),
-                            value=ratio(int(totals[met]), int(totals[pop])))
-
-    by_team = session.execute(
-        sa.select(membership.c.team_id, Team.situation, sa.func.count().label("n"), count_if(s.c.all_met).label("met"))
-        .select_from(s)
-        .join(membership, membership.c.staff_id == s.c.staff_id)
-        .join(Team, Team.id == membership.c.team_id)
-        .group_by(membership.c.team_id, Team.situation)
-        .order_by(membership.c.team_id)
-    ).all()
-    by_situation: dict[str, list[int]] = {}
-    situation_staff = session.execute(
-        sa.select(Team.situation, sa.func.count(sa.distinct(s.c.staff_id)),
-                  sa.func.count(sa.distinct(sa.case((s.c.all_met, s.c.staff_id)))))
-        .select_from(s)
-        .join(membership, membership.c.staff_id == s.c.staff_id)
-        .join(Team, Team.id == membership.c.team_id)
-        .group_by(Team.situation).order_by(Team.situation)
-    ).all()
-    for sit, n, met in situation_staff:
-        by_situation[sit or "-"] = [int(met), int(n)]
+    situations = {team: sit for team, sit in session.execute(sa.select(Team.id, Team.situation))}
+    by_team = _by_dimension(session, on, membership.c.team_id, membership, None)
+    by_situation = _by_dimension(session, on, Team.situation, membership, None)
     return KpiResult(
         kpi="12", title=config.title, citation=config.citation, period=period, scope=scope_of(team_id, situation),
         numerator=certified, denominator=population, value=value, target=config.target,
@@ -209,13 +206,13 @@ def compute_kpi12(
         definition={**config.model_dump(), "reporting_date": on.isoformat(),
                     "role_matrix": "requirements.md §6.3; designations count with the investigator role only"},
         breakdowns={
-            "level": [level_row("basic", "basic_met", "population"), level_row("advanced", "adv_met", "adv_population")],
-            "area": [level_row("SGBC", "sgbc_met", "sgbc_population"), level_row("CAC", "cac_met", "cac_population")],
-            "certification": _per_certification(session, s),
-            "role": _per_role(session, s),
-            "team": [BreakdownRow(key=t, numerator=int(m), denominator=int(n), value=ratio(int(m), int(n)),
-                                  extra={"situation": sit}) for t, sit, n, m in by_team],
-            "situation": [BreakdownRow(key=k, numerator=m, denominator=n, value=ratio(m, n))
-                          for k, (m, n) in by_situation.items()],
+            "level": [_row("basic", t["basic_met"], population), _row("advanced", t["adv_met"], t["adv_population"])],
+            "area": [_row(area, t[f"{area}_met"], t[f"{area}_population"]) for area in AREAS],
+            "certification": [_row(label, t[f"{key}_met"], t[f"{key}_pop"]) for key, label in (
+                ("SGBC_BASIC", "SGBC_BASIC"), ("SGBC_ADV", "SGBC_ADV"), ("CAC_BASIC", "CAC_BASIC"),
+                ("CAC_ADV", "CAC_ADV"), ("ANY_ADV", "SGBC_ADV|CAC_ADV"))],
+            "role": [_row(role, t[f"{role}_met"], t[f"{role}_pop"]) for role in CERTIFIABLE if t[f"{role}_pop"]],
+            "team": [_row(team, int(m), int(n), situation=situations.get(team)) for team, n, m in by_team],
+            "situation": [_row(sit or "-", int(m), int(n)) for sit, n, m in by_situation],
         },
     )

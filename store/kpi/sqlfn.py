@@ -1,36 +1,16 @@
 """Portable SQL helpers for SQLite and PostgreSQL."""
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
 
 
-class json_list_has(ColumnElement):
-    """`column` (a JSON list of strings) contains `value`. A closed-vocabulary value (roles,
-    designations) is rendered as a literal so that PostgreSQL can keep one plan for every call."""
-
-    type = sa.Boolean()
-    inherit_cache = False
-
-    def __init__(self, column, value: str):
-        self.column = column
-        self.value = value
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-@compiles(json_list_has, "postgresql")
-def _pg(element, compiler, **kw):
-    # `?` on jsonb tests the array's top-level string elements.
-    return f"(CAST({compiler.process(element.column, **kw)} AS JSONB) ? {_literal(element.value)})"
-
-
-@compiles(json_list_has)
-def _sqlite(element, compiler, **kw):
-    column = compiler.process(element.column, **kw)
-    return f"EXISTS (SELECT 1 FROM json_each({column}) AS je WHERE je.value = {_literal(element.value)})"
+def json_list_has(column, value: str) -> sa.ColumnElement[bool]:
+    """`column` (a JSON list of strings) has the element `value`, for closed-vocabulary values
+    (roles, designations). A text match on `"value"` (quotes included) is exact for string
+    elements, since a quote inside an element is escaped; it is portable, and on PostgreSQL several
+    times cheaper than parsing every row as jsonb."""
+    if '"' in value or "\\" in value or "%" in value or "_" in value.replace("_", ""):
+        raise ValueError(f"not a closed-vocabulary value: {value!r}")
+    return sa.cast(column, sa.Text).contains(f'"{value}"', autoescape=True)
 
 
 def as_int(condition) -> sa.ColumnElement:
