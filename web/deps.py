@@ -16,7 +16,6 @@ from settings import Settings
 from web import accounts, security
 from web.access import Principal, principal_for
 
-FLASH_COOKIE = "gcu_flash"
 ANON_CSRF_COOKIE = "gcu_csrf"
 
 

@@ -135,7 +135,7 @@ def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date
     teams' numerators and denominators (a person on the staff of two teams counts in both)."""
     try:
         from store.kpi.config import KpiConfig
-        from store.kpi.periods import containing, previous
+        from store.kpi.periods import previous
         from store.kpi.report import compute_kpis
     except ImportError:
         return None
