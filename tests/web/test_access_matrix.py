@@ -46,7 +46,7 @@ def test_page_access_by_role(clients, user, path, expected):
     assert response.status_code == expected, response.text[:300]
 
 
-OBJECT_PAGES = ["", "/diff", "/audit", "/versions/1/text", "/status", "/review", "/resubmit"]
+OBJECT_PAGES = ["", "/diff", "/audit", "/versions/1/text", "/versions/1/file", "/status", "/review", "/resubmit"]
 
 
 def _object_expectation(user: str, team: str, suffix: str) -> int:

@@ -192,3 +192,34 @@ async def test_a_docx_is_submitted_with_the_meta_form(tmp_path, temporal_env, me
             assert "format error, nothing was stored" in response.text and "product.audience" in response.text
             assert "gcu-upload-" not in response.text  # the private staging folder is not shown
         await team.aclose()
+
+
+async def test_the_submitted_docx_is_downloaded_as_submitted_only_by_those_who_may_see_it(tmp_path, temporal_env):
+    import io
+
+    from docx import Document
+
+    async with review_system(tmp_path, temporal_env) as (settings, engine, client):
+        app = create_app(settings, db_engine=engine, temporal_client=client)
+        team, outsider = await signed_in(app, "heron.lead"), await signed_in(app, "kestrel.inv")
+        pid = new_product_id()
+        document = Document()
+        document.add_heading("Investigation plan", level=1)
+        document.add_paragraph("A short plan.")
+        data = io.BytesIO()
+        document.save(data)
+        meta = {"meta_id": pid, "meta_type": "IP", "meta_title": "Plan", "meta_team": "T-HERON",
+                "meta_situation": "Situation in Velmora", "meta_version": "1", "meta_author": "HE-01",
+                "meta_submitted_on": "2025-10-06", "meta_audience": "internal"}
+        token = csrf_from((await team.get("/products/new")).text)
+        response = await team.post("/products", data={**meta, "csrf_token": token},
+                                   files={"file": ("plan.docx", data.getvalue(), "application/octet-stream")})
+        assert response.status_code == 303, response.text[:500]
+        download = await team.get(f"/products/{pid}/versions/1/file")
+        assert download.status_code == 200 and download.content == data.getvalue()
+        assert download.headers["content-disposition"] == 'attachment; filename="plan.docx"'
+        assert (await outsider.get(f"/products/{pid}/versions/1/file")).status_code == 404
+        checked = await team.get(f"/products/{pid}/versions/1/text")
+        assert checked.text.startswith("---\nproduct:") and "A short plan." in checked.text
+        await team.aclose()
+        await outsider.aclose()

@@ -122,6 +122,18 @@ def download_text(db: DbSession, me: PagePrincipal, product_id: str, version_no:
     )
 
 
+@router.get("/products/{product_id}/versions/{version_no}/file")
+def download_file(db: DbSession, me: PagePrincipal, product_id: str, version_no: int):
+    """The file as submitted (.md, .docx or .pdf), only through this access check, never inline."""
+    _product_or_404(db, me, product_id)
+    shown = readmodel.version(db, product_id, version_no)
+    if shown is None:
+        raise not_found("No such version.")
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in shown.filename) or "product"
+    return Response(shown.content, media_type=shown.media_type or "application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+
+
 @router.get("/products/{product_id}/diff")
 def diff_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str, base: int | None = None, version: int | None = None):
     product = _product_or_404(db, me, product_id)
