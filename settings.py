@@ -84,6 +84,27 @@ class Settings(BaseSettings):
             holidays=list(self.review_holidays),
         )
 
+    # Email and compliance summaries (issue 5, notify/ and summaries/). SMTP_HOST empty: no email at
+    # all, notifications stay in-app. SMTP_SSL (implicit TLS, usually port 465) wins over STARTTLS.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "GCU review <gcu-review@localhost>"
+    # Notifications older than this when first picked up are not emailed (e.g. SMTP configured late).
+    mail_max_age_hours: int = 72
+    # Temporal Schedule `notification-outbox`: how often pending notifications are emailed.
+    outbox_interval_seconds: int = 60
+    # Temporal Schedule `compliance-summary` (cron, UTC) and the length of the period each run covers:
+    # the `summary_period_days` days that end the day before the run.
+    summary_cron: str = "0 7 * * 1"
+    summary_period_days: int = 7
+    # Links in emails point here (the web app's public address).
+    app_base_url: str = "http://127.0.0.1:8000"
+
 
 @lru_cache
 def get_settings() -> Settings:
