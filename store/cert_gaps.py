@@ -93,9 +93,9 @@ def gap_report(
     expiring_within: int = 90, only_with_gaps: bool = True,
 ) -> list[PersonGaps]:
     membership = team_staff_query([team_id] if team_id else None).subquery()
-    teams_of: dict[str, list[str]] = defaultdict(list)
+    teams_of: dict[str, set[str]] = defaultdict(set)
     for t_id, s_id in session.execute(sa.select(membership.c.team_id, membership.c.staff_id)):
-        teams_of[s_id].append(t_id)
+        teams_of[s_id].add(t_id)
     query = select(Staff).where(Staff.active).order_by(Staff.id)
     if team_id is not None:
         query = query.where(Staff.id.in_(sa.select(membership.c.staff_id)))
@@ -117,7 +117,7 @@ def gap_report(
         required, gaps = person_gaps(person.roles, person.designations, held[person.id], on, expiring_within)
         if gaps or not only_with_gaps:
             report.append(PersonGaps(
-                staff_id=person.id, name=person.name, teams=sorted(teams_of.get(person.id, [])),
+                staff_id=person.id, name=person.name, teams=sorted(teams_of.get(person.id, set())),
                 roles=list(person.roles), designations=list(person.designations), required=required, gaps=gaps,
             ))
     return report

@@ -161,7 +161,8 @@ def add_briefing(
 
 
 def team_staff_query(team_ids: Sequence[str] | None = None, situation: str | None = None) -> sa.Select:
-    """(team_id, staff_id) of team staff (format §9.1: leader, focal points, members) of active teams."""
+    """(team_id, staff_id) of team staff (format §9.1: leader, focal points, members) of active teams.
+    UNION ALL: a leader who is also listed as a member appears twice; callers count distinct staff."""
 
     def of_teams(q):
         q = q.where(Team.active)
@@ -176,7 +177,7 @@ def team_staff_query(team_ids: Sequence[str] | None = None, situation: str | Non
         for column in (Team.leader_id, Team.sgbc_focal_point_id, Team.cac_focal_point_id)
     ]
     parts.append(of_teams(sa.select(TeamMember.team_id, TeamMember.staff_id).join(Team, Team.id == TeamMember.team_id)))
-    return sa.union(*parts)
+    return sa.union_all(*parts)
 
 
 class CertificationRow(BaseModel):

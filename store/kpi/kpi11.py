@@ -7,11 +7,12 @@ Units (store/kpi/charge_units.py) count in the period containing their filing da
   (undecided) and `withdrawn` are outside the denominator and reported separately.
 SGBC and CAC are independent flags: a unit flagged both counts in both. The headline value is the
 grant rate over all stages of units that are SGBC or CAC. Also: units added at DCC with no AWA
-predecessor, and attrition along `linked_unit_prev_stage` (AWA -> DCC -> TRIAL -> APPEAL).
+predecessor, and attrition along `linked_unit_prev_stage` (AWA -> DCC -> TRIAL -> APPEAL): units
+presented at a stage in the period, and how many of them a later-stage unit continues.
+All measures come from one GROUP BY (stage, team, situation) scan.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.kpi_tables import STAGE_ORDER, ChargeOutcome, ChargeUnit, SgbcBasis
@@ -41,19 +42,55 @@ def _in_scope(table, period: Period, team_id, situation):
     return conditions
 
 
-def _measures(flag) -> list[tuple[str, sa.ColumnElement]]:
+MEASURES = ("presented", "granted", "declined", "recharacterised", "decided", "undecided", "withdrawn",
+            "no_prev_stage_unit", "carried")
+
+
+def _measures(flag, carried) -> list[tuple[str, sa.ColumnElement]]:
     o = ChargeUnit.outcome
+    presented = sa.and_(flag, o != ChargeOutcome.WITHDRAWN.value)
     return [
-        ("presented", sa.and_(flag, o != ChargeOutcome.WITHDRAWN.value)),
+        ("presented", presented),
         ("granted", sa.and_(flag, o == ChargeOutcome.GRANTED.value)),
         ("declined", sa.and_(flag, o == ChargeOutcome.DECLINED.value)),
         ("recharacterised", sa.and_(flag, o == ChargeOutcome.RECHARACTERISED.value)),
         ("decided", sa.and_(flag, o.in_(DECIDED))),
         ("undecided", sa.and_(flag, o.in_(UNDECIDED))),
         ("withdrawn", sa.and_(flag, o == ChargeOutcome.WITHDRAWN.value)),
-        ("no_prev_stage_unit", sa.and_(flag, o != ChargeOutcome.WITHDRAWN.value,
-                                       ChargeUnit.linked_unit_prev_stage.is_(None))),
+        ("no_prev_stage_unit", sa.and_(presented, ChargeUnit.linked_unit_prev_stage.is_(None))),
+        # presented here and continued by a unit at a later stage (lineage, for attrition)
+        ("carried", sa.and_(presented, carried)),
     ]
+
+
+def _grouped(session: Session, period: Period, config: Kpi11Config, team_id, situation) -> list[dict]:
+    """One scan: every measure per (stage, team, situation); Python only adds up these few rows."""
+    flags = flag_conditions(config)
+    successors = (
+        sa.select(ChargeUnit.linked_unit_prev_stage.label("prev_id"))
+        .where(ChargeUnit.linked_unit_prev_stage.is_not(None)).distinct().subquery("successors")
+    )
+    carried = successors.c.prev_id.is_not(None)
+    columns = [ChargeUnit.stage, ChargeUnit.team_id, ChargeUnit.situation]
+    for flag_name, flag in flags.items():
+        columns += [count_if(cond).label(f"{flag_name}:{m}") for m, cond in _measures(flag, carried)]
+    query = (
+        sa.select(*columns)
+        .outerjoin(successors, successors.c.prev_id == ChargeUnit.id)
+        .where(*_in_scope(ChargeUnit, period, team_id, situation))
+        .group_by(ChargeUnit.stage, ChargeUnit.team_id, ChargeUnit.situation)
+    )
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+def _add(rows: list[dict], key) -> dict:
+    out: dict = {}
+    for row in rows:
+        bucket = out.setdefault(key(row), {})
+        for name, value in row.items():
+            if ":" in name:
+                bucket[name] = bucket.get(name, 0) + int(value)
+    return out
 
 
 def compute_kpi11(
@@ -61,21 +98,16 @@ def compute_kpi11(
     situation: str | None = None,
 ) -> KpiResult:
     config = config or Kpi11Config()
-    flags = flag_conditions(config)
-    columns = [ChargeUnit.stage]
-    for flag_name, flag in flags.items():
-        columns += [count_if(cond).label(f"{flag_name}:{m}") for m, cond in _measures(flag)]
-    rows = session.execute(
-        sa.select(*columns).where(*_in_scope(ChargeUnit, period, team_id, situation)).group_by(ChargeUnit.stage)
-    ).mappings().all()
-    by_stage = {row["stage"]: row for row in rows}
+    flags = list(flag_conditions(config))
+    rows = _grouped(session, period, config, team_id, situation)
+    by_stage = _add(rows, lambda r: r["stage"])
     stage_rows: dict[str, list[BreakdownRow]] = {name: [] for name in flags}
     for stage in STAGE_ORDER:
-        row = by_stage.get(stage.value)
-        if row is None:
+        sums = by_stage.get(stage.value)
+        if sums is None:
             continue
         for flag_name in flags:
-            m = {k.split(":", 1)[1]: int(v) for k, v in row.items() if k.startswith(f"{flag_name}:")}
+            m = {k.split(":", 1)[1]: v for k, v in sums.items() if k.startswith(f"{flag_name}:")}
             stage_rows[flag_name].append(BreakdownRow(
                 key=stage.value, numerator=m["granted"], denominator=m["decided"], value=ratio(m["granted"], m["decided"]),
                 extra={k: m[k] for k in ("presented", "granted", "declined", "recharacterised", "undecided", "withdrawn")},
@@ -83,24 +115,25 @@ def compute_kpi11(
     total = {m: sum(r.extra[m] for r in stage_rows["SGBC_or_CAC"]) for m in ("granted", "presented")}
     decided = sum(r.denominator for r in stage_rows["SGBC_or_CAC"])
     value = ratio(total["granted"], decided)
-    added_at_dcc = {}
-    for flag_name in flags:
-        row = by_stage.get("DCC")
-        added_at_dcc[flag_name] = int(row[f"{flag_name}:no_prev_stage_unit"]) if row else 0
-
+    dcc = by_stage.get("DCC", {})
+    added_at_dcc = {flag_name: dcc.get(f"{flag_name}:no_prev_stage_unit", 0) for flag_name in flags}
+    attrition = []
+    for stage, following in zip(STAGE_ORDER[:-1], STAGE_ORDER[1:], strict=True):
+        sums = by_stage.get(stage.value, {})
+        for flag_name in flags:
+            start, carried = sums.get(f"{flag_name}:presented", 0), sums.get(f"{flag_name}:carried", 0)
+            if start:
+                attrition.append({"from": stage.value, "to": following.value, "flag": flag_name, "units": start,
+                                  "carried": carried, "dropped": start - carried})
     breakdowns = {f"stage_{name}": rows_ for name, rows_ in stage_rows.items()}
-    any_flag = flags["SGBC_or_CAC"]
-    for dimension, column in (("team", ChargeUnit.team_id), ("situation", ChargeUnit.situation)):
-        grouped = session.execute(
-            sa.select(column, count_if(sa.and_(any_flag, ChargeUnit.outcome != ChargeOutcome.WITHDRAWN.value)),
-                      count_if(sa.and_(any_flag, ChargeUnit.outcome == ChargeOutcome.GRANTED.value)),
-                      count_if(sa.and_(any_flag, ChargeUnit.outcome.in_(DECIDED))))
-            .where(*_in_scope(ChargeUnit, period, team_id, situation)).group_by(column).order_by(column)
-        ).all()
+    for dimension in ("team", "situation"):
+        column = "team_id" if dimension == "team" else "situation"
+        sums = _add(rows, lambda r, c=column: r[c] or "-")
         breakdowns[dimension] = [
-            BreakdownRow(key=key or "-", numerator=int(g), denominator=int(d), value=ratio(int(g), int(d)),
-                         extra={"presented": int(p)})
-            for key, p, g, d in grouped if p or d
+            BreakdownRow(key=key, numerator=v["SGBC_or_CAC:granted"], denominator=v["SGBC_or_CAC:decided"],
+                         value=ratio(v["SGBC_or_CAC:granted"], v["SGBC_or_CAC:decided"]),
+                         extra={"presented": v["SGBC_or_CAC:presented"]})
+            for key, v in sorted(sums.items()) if v["SGBC_or_CAC:presented"] or v["SGBC_or_CAC:decided"]
         ]
     return KpiResult(
         kpi="11", title=config.title, citation=config.citation, period=period, scope=scope_of(team_id, situation),
@@ -110,36 +143,5 @@ def compute_kpi11(
                 "all stages, by filing date",
         definition=config.model_dump(),
         breakdowns=breakdowns,
-        details={"presented": total["presented"], "added_at_dcc": added_at_dcc,
-                 "attrition": attrition(session=session, period=period, config=config, team_id=team_id,
-                                        situation=situation)},
+        details={"presented": total["presented"], "added_at_dcc": added_at_dcc, "attrition": attrition},
     )
-
-
-def attrition(*, session: Session, period: Period, config: Kpi11Config, team_id=None, situation=None) -> list[dict]:
-    """Per stage transition and flag: units presented at the earlier stage in the period, and how
-    many of them have a linked unit at a later stage."""
-    prev = aliased(ChargeUnit, name="prev")
-    nxt = aliased(ChargeUnit, name="nxt")
-    flags = flag_conditions(config, prev)
-    has_next = sa.exists(sa.select(1).where(nxt.linked_unit_prev_stage == prev.id))
-    columns = [prev.stage]
-    for flag_name, flag in flags.items():
-        presented = sa.and_(flag, prev.outcome != ChargeOutcome.WITHDRAWN.value)
-        columns += [count_if(presented).label(f"{flag_name}:from"),
-                    count_if(sa.and_(presented, has_next)).label(f"{flag_name}:carried")]
-    rows = session.execute(
-        sa.select(*columns).where(*_in_scope(prev, period, team_id, situation)).group_by(prev.stage)
-    ).mappings().all()
-    by_stage = {r["stage"]: r for r in rows}
-    out = []
-    for stage, following in zip(STAGE_ORDER[:-1], STAGE_ORDER[1:], strict=True):
-        row = by_stage.get(stage.value)
-        if row is None:
-            continue
-        for flag_name in flags:
-            start, carried = int(row[f"{flag_name}:from"]), int(row[f"{flag_name}:carried"])
-            if start:
-                out.append({"from": stage.value, "to": following.value, "flag": flag_name, "units": start,
-                            "carried": carried, "dropped": start - carried})
-    return out
