@@ -103,6 +103,8 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     from service.devserver import start_dev_server, stop_dev_server
     from service.temporal_client import connect
     from store.db import migrate
+    from web.accounts import seed_demo_accounts
+    from web.server import serve
     from worker import build_worker
 
     settings = get_settings()
@@ -122,30 +124,39 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
         client = await connect(settings)
         engine = db_engine()
         async with build_worker(client, settings):
+            accounts = []
             if demo:
                 fresh = await demo_data.seed(db_engine=engine, client=client, settings=settings)
                 await demo_data.drive_demo_states(db_engine=engine, client=client, product_ids=fresh)
                 typer.echo(f"demo data: {len(fresh)} products submitted now ({len(demo_data.DEMO_PRODUCTS)} in all)")
-            _print_welcome(ui_port=ui_port, demo=demo)
+                accounts = seed_demo_accounts(db_engine=engine)
+            started = asyncio.Event()
+            web_task = asyncio.create_task(
+                serve(settings, stop, db_engine=engine, temporal_client=client, started=started)
+            )
+            await asyncio.wait({web_task, asyncio.create_task(started.wait())}, return_when=asyncio.FIRST_COMPLETED)
+            if web_task.done():
+                web_task.result()  # the web app failed to start: raise its error
+            _print_welcome(settings=settings, ui_port=ui_port, accounts=accounts)
             await stop.wait()
             typer.echo("\nstopping ...")
+            await web_task
     finally:
         stop_dev_server(server)
         typer.echo("stopped.")
 
 
-def _print_welcome(*, ui_port: int, demo: bool) -> None:
-    from service.demo import DEMO_USERS
-
+def _print_welcome(*, settings, ui_port: int, accounts: list[tuple[str, str, str]]) -> None:
     typer.echo("")
     typer.echo("gcu-review is running.")
-    typer.echo(f"  Temporal Web UI (reviews, filter by Team / ReviewState / Assignee): http://localhost:{ui_port}")
-    typer.echo("  In another shell (source .venv/bin/activate):")
+    typer.echo(f"  Web app:          http://{settings.web_host}:{settings.web_port}")
+    typer.echo(f"  Temporal Web UI:  http://localhost:{ui_port}  (filter reviews by Team, ReviewState, Assignee)")
+    if accounts:
+        typer.echo("  Demo accounts (development only):")
+        for username, password, what in accounts:
+            typer.echo(f"    {username:<14} {password:<24} {what}")
+    typer.echo("  CLI, in another shell (source .venv/bin/activate):")
     typer.echo("    gcu-review queue")
     typer.echo("    gcu-review status IO-KESTREL-2025-233")
     typer.echo("    gcu-review claim CS-KESTREL-2025-03 --as GX-02")
-    if demo:
-        typer.echo("  Demo people (act with --as STAFF_ID):")
-        for staff_id, what in DEMO_USERS:
-            typer.echo(f"    {staff_id:<6} {what}")
     typer.echo("Press Ctrl-C to stop everything.")

@@ -9,11 +9,12 @@ app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, revi
 
 
 def _register_all() -> None:
-    from cli import admin, check, reviews
+    from cli import admin, check, reviews, web
 
     check.register(app)
     reviews.register(app)
     admin.register(app)
+    web.register(app)
 
 
 _register_all()

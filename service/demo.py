@@ -24,14 +24,6 @@ DEMO_DIR = PROJECT_ROOT / "demo"
 # Submitted in this order, each by the author named in its front matter.
 DEMO_PRODUCTS = sorted(p.name for p in (DEMO_DIR / "products").glob("*.md"))
 
-DEMO_USERS = [
-    ("HE-01", "team leader, Unified Team Heron (submits, resubmits, withdraws)"),
-    ("KE-03", "investigator, Unified Team Kestrel"),
-    ("GX-02", "GCU reviewer"),
-    ("GX-03", "GCU reviewer"),
-    ("GX-09", "GCU head (assigns, moves due dates, decides escalations)"),
-    ("DP-01", "Deputy Prosecutor for Heron and Kestrel"),
-]
 
 
 def import_demo_roster(db_engine: Engine, roster_path: Path = DEMO_DIR / "roster.yaml") -> None:
