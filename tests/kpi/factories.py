@@ -13,8 +13,6 @@ from store.audit import append_event
 from store.kpi.facts import record_product_facts
 from store.products import create_version
 
-NO_TRIGGER = staticmethod(lambda version: False)
-
 
 def team(session: Session, team_id: str, situation: str = "Velmora", leader: str | None = None,
          members: list[str] = (), sgbc_fp: str | None = None, cac_fp: str | None = None) -> Team:
