@@ -72,3 +72,10 @@ class SummaryRunResult(BaseModel):
     period: SummaryPeriod
     summaries: list[SummaryRef] = Field(default_factory=list)
     emails: list[EmailSummaryResult] = Field(default_factory=list)
+
+
+def previous_period(run_day: dt.date, days: int) -> SummaryPeriod:
+    """The `days` whole days that end the day before `run_day` (a Monday run: the previous week)."""
+    if days < 1:
+        raise ValueError("a summary period is at least one day")
+    return SummaryPeriod(start=run_day - dt.timedelta(days=days), end=run_day - dt.timedelta(days=1))

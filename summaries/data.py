@@ -1,0 +1,218 @@
+"""The figures of one Deputy Prosecutor's compliance summary, by SQL aggregation over the teams of
+their cluster (active teams whose `deputy_prosecutor_id` is the DP).
+
+Definitions (stated in the summary itself):
+- reviewed / approved / returned: distinct products with a reviewer decision (approve or return; an
+  escalation is not a decision) dated within the period; a product returned and then approved in
+  the same period counts once as reviewed, and once in each of approved and returned.
+- open blocking findings: blocking findings still open on the current version of products whose
+  review is not finished (not approved, not withdrawn), as of the time the summary is made.
+- overdue reviews: reviews awaiting the GCU whose due date has passed at that time.
+- most frequent findings: findings raised on versions submitted within the period, by rule,
+  advisory findings excluded, whatever happened to them afterwards.
+"""
+
+import datetime as dt
+from datetime import datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from models.enums import DecisionKind, FindingState, ReviewState, Severity
+from models.summary_messages import SummaryPeriod
+from models.tables import Decision, Finding, Product, ProductVersion, Review, Staff, Team
+from store.reviews import GCU_PENDING_STATES
+
+TOP_RULES = 10
+FINISHED = [str(ReviewState.APPROVED), str(ReviewState.WITHDRAWN)]
+
+
+class TeamFigures(BaseModel):
+    team_id: str
+    name: str
+    reviewed: int = 0
+    approved: int = 0
+    returned: int = 0
+    open_blocking: int = 0
+    overdue: int = 0
+
+
+class RuleCount(BaseModel):
+    rule_id: str
+    title: str
+    severity: str
+    citation: str
+    count: int
+    products: int
+
+
+class OverdueReview(BaseModel):
+    product_id: str
+    title: str
+    team_id: str
+    state: str
+    assignee_id: str | None
+    due_at: datetime
+    days_overdue: int
+
+
+class TrendPoint(BaseModel):
+    period: str
+    value: float | None
+
+
+class KpiFigures(BaseModel):
+    kpi: str
+    title: str
+    citation: str
+    period: str
+    measure: str
+    numerator: int
+    denominator: int
+    value: float | None
+    target: float | None
+    status: str
+    per_team: list[TrendPoint] = Field(default_factory=list)  # period = team id
+    trend: list[TrendPoint] = Field(default_factory=list)  # oldest first, this period last
+
+
+class GapRow(BaseModel):
+    staff_id: str
+    name: str | None
+    teams: list[str]
+    requirement: str
+    status: str
+    expires: dt.date | None
+
+
+class SummaryData(BaseModel):
+    deputy_prosecutor_id: str
+    deputy_prosecutor_name: str | None
+    period: SummaryPeriod
+    as_of: datetime
+    teams: list[TeamFigures]
+    reviewed: int
+    approved: int
+    returned: int
+    open_blocking: int
+    overdue: int
+    overdue_reviews: list[OverdueReview]
+    top_findings: list[RuleCount]
+    kpis: list[KpiFigures] | None = None  # None: KPI module unavailable
+    certification_gaps: list[GapRow] | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+def period_bounds(period: SummaryPeriod) -> tuple[datetime, datetime]:
+    """[first day 00:00 UTC, day after the last 00:00 UTC)."""
+    return (datetime.combine(period.start, time(), timezone.utc),
+            datetime.combine(period.end + timedelta(days=1), time(), timezone.utc))
+
+
+def cluster_teams(session: Session, deputy_prosecutor_id: str) -> list[Team]:
+    return list(session.exec(
+        select(Team).where(Team.active, Team.deputy_prosecutor_id == deputy_prosecutor_id).order_by(Team.id)
+    ))
+
+
+def _decisions_by_team(session: Session, team_ids: list[str], start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+    kinds = [str(DecisionKind.APPROVE), str(DecisionKind.RETURN)]
+    in_period = (Decision.decided_at >= start, Decision.decided_at < end, Decision.decision.in_(kinds),
+                 Product.team_id.in_(team_ids))
+    counts: dict[str, dict[str, int]] = {}
+    by_kind = (
+        sa.select(Product.team_id, Decision.decision, sa.func.count(sa.distinct(Decision.product_id)))
+        .join(Product, Product.id == Decision.product_id).where(*in_period)
+        .group_by(Product.team_id, Decision.decision)
+    )
+    for team_id, kind, n in session.execute(by_kind):
+        counts.setdefault(team_id, {})[kind] = n
+    reviewed = (
+        sa.select(Product.team_id, sa.func.count(sa.distinct(Decision.product_id)))
+        .join(Product, Product.id == Decision.product_id).where(*in_period).group_by(Product.team_id)
+    )
+    for team_id, n in session.execute(reviewed):
+        counts.setdefault(team_id, {})["reviewed"] = n
+    return counts
+
+
+def _open_blocking_by_team(session: Session, team_ids: list[str]) -> dict[str, int]:
+    query = (
+        sa.select(Product.team_id, sa.func.count(Finding.id))
+        .join(ProductVersion, ProductVersion.id == Finding.version_id)
+        .join(Product, sa.and_(Product.id == ProductVersion.product_id,
+                               Product.current_version_no == ProductVersion.version_no))
+        .join(Review, Review.product_id == Product.id)
+        .where(Product.team_id.in_(team_ids), Finding.severity == str(Severity.BLOCKING),
+               Finding.state == str(FindingState.OPEN), Review.state.not_in(FINISHED))
+        .group_by(Product.team_id)
+    )
+    return dict(session.execute(query).all())
+
+
+def _overdue(session: Session, team_ids: list[str], now: datetime) -> list[OverdueReview]:
+    query = (
+        sa.select(Review, Product.title)
+        .join(Product, Product.id == Review.product_id)
+        .where(Review.team_id.in_(team_ids), Review.state.in_([str(s) for s in GCU_PENDING_STATES]),
+               Review.due_at < now)
+        .order_by(Review.due_at, Review.product_id)
+    )
+    return [
+        OverdueReview(product_id=r.product_id, title=title, team_id=r.team_id, state=r.state, assignee_id=r.assignee_id,
+                      due_at=r.due_at, days_overdue=(now - r.due_at).days)
+        for r, title in session.execute(query)
+    ]
+
+
+def _top_findings(session: Session, team_ids: list[str], start: datetime, end: datetime) -> list[RuleCount]:
+    query = (
+        sa.select(Finding.rule_id, sa.func.max(Finding.title), sa.func.max(Finding.severity),
+                  sa.func.max(Finding.citation), sa.func.count(Finding.id), sa.func.count(sa.distinct(Finding.product_id)))
+        .join(ProductVersion, ProductVersion.id == Finding.version_id)
+        .join(Product, Product.id == ProductVersion.product_id)
+        .where(Product.team_id.in_(team_ids), ProductVersion.submitted_at >= start, ProductVersion.submitted_at < end,
+               Finding.severity != str(Severity.ADVISORY))
+        .group_by(Finding.rule_id)
+        .order_by(sa.func.count(Finding.id).desc(), Finding.rule_id)
+        .limit(TOP_RULES)
+    )
+    return [RuleCount(rule_id=r, title=t or "", severity=s, citation=c or "", count=n, products=p)
+            for r, t, s, c, n, p in session.execute(query)]
+
+
+def build_summary_data(
+    *, session: Session, deputy_prosecutor_id: str, period: SummaryPeriod, as_of: datetime,
+    with_kpis: bool = True, with_gaps: bool = True,
+) -> SummaryData:
+    from summaries.cluster import cluster_gaps, cluster_kpis
+
+    dp = session.get(Staff, deputy_prosecutor_id)
+    teams = cluster_teams(session, deputy_prosecutor_id)
+    team_ids = [t.id for t in teams]
+    start, end = period_bounds(period)
+    decisions = _decisions_by_team(session, team_ids, start, end) if team_ids else {}
+    blocking = _open_blocking_by_team(session, team_ids) if team_ids else {}
+    overdue = _overdue(session, team_ids, as_of) if team_ids else []
+    rows = []
+    for team in teams:
+        d = decisions.get(team.id, {})
+        rows.append(TeamFigures(
+            team_id=team.id, name=team.name or team.id, reviewed=d.get("reviewed", 0),
+            approved=d.get(str(DecisionKind.APPROVE), 0), returned=d.get(str(DecisionKind.RETURN), 0),
+            open_blocking=blocking.get(team.id, 0), overdue=sum(1 for o in overdue if o.team_id == team.id),
+        ))
+    notes = [] if teams else [f"No active team has {deputy_prosecutor_id} as its Deputy Prosecutor."]
+    kpis = cluster_kpis(session, team_ids, period.end) if with_kpis else None
+    gaps = cluster_gaps(session, team_ids, as_of.date()) if with_gaps else None
+    if with_kpis and kpis is None:
+        notes.append("KPIs 10-12 are not available (store.kpi is not installed).")
+    return SummaryData(
+        deputy_prosecutor_id=deputy_prosecutor_id, deputy_prosecutor_name=dp.name if dp else None, period=period,
+        as_of=as_of, teams=rows, reviewed=sum(r.reviewed for r in rows), approved=sum(r.approved for r in rows),
+        returned=sum(r.returned for r in rows), open_blocking=sum(r.open_blocking for r in rows),
+        overdue=len(overdue), overdue_reviews=overdue,
+        top_findings=_top_findings(session, team_ids, start, end) if team_ids else [],
+        kpis=kpis, certification_gaps=gaps, notes=notes,
+    )

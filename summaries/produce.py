@@ -1,0 +1,26 @@
+"""Make one summary: figures, HTML, PDF, stored. The activity and `gcu-review summaries run
+--local` both call this."""
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from models.summary_messages import SummaryPeriod, SummaryRef
+from summaries.data import build_summary_data
+from summaries.render import SummaryRenderer
+from summaries.store import day_bounds_ok, save_summary
+
+
+def produce_summary(
+    *, session: Session, deputy_prosecutor_id: str, period: SummaryPeriod, as_of: datetime, renderer: SummaryRenderer,
+    generated_at: datetime | None = None,
+) -> SummaryRef:
+    day_bounds_ok(period)
+    generated_at = generated_at or as_of
+    data = build_summary_data(session=session, deputy_prosecutor_id=deputy_prosecutor_id, period=period, as_of=as_of)
+    row, replaced = save_summary(
+        session=session, deputy_prosecutor_id=deputy_prosecutor_id, period=period,
+        html=renderer.html(data, generated_at), pdf=renderer.pdf(data, generated_at),
+        data=data.model_dump(mode="json"), generated_at=generated_at,
+    )
+    return SummaryRef(summary_id=row.id, deputy_prosecutor_id=deputy_prosecutor_id, period=period, replaced=replaced)
