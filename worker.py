@@ -10,9 +10,11 @@ import logging
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.certifications import CertificationActivities
 from activities.review import ReviewActivities
 from settings import Settings, get_settings
 from store.db import make_engine
+from workflows.cert_sweep import CertificationSweepWorkflow, ensure_sweep_schedule
 from workflows.review import ProductReviewWorkflow
 from workflows.search_attributes import register_search_attributes
 
@@ -22,12 +24,18 @@ log = logging.getLogger("gcu_review.worker")
 def build_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> Worker:
     db_engine = make_engine(settings.database_url)
     review_activities = ReviewActivities(db_engine=db_engine, settings=settings)
+    cert_activities = CertificationActivities(db_engine=db_engine, settings=settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ProductReviewWorkflow],
-        activities=[review_activities.precheck, review_activities.record_transition],
+        workflows=[ProductReviewWorkflow, CertificationSweepWorkflow],
+        activities=[review_activities.precheck, review_activities.record_transition, *cert_activities.all()],
     )
+
+
+async def ensure_schedules(client: Client, settings: Settings) -> None:
+    """Create or update the recurring jobs (idempotent; every worker may call it)."""
+    await ensure_sweep_schedule(client, settings)
 
 
 async def run_worker(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
@@ -38,6 +46,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
     # Idempotent: a dev server already has them (make run passes --search-attribute), a new
     # namespace gets them here; Temporal Cloud namespaces are configured in the Cloud console.
     await register_search_attributes(client, settings.temporal_namespace)
+    await ensure_schedules(client, settings)
     worker = build_worker(client, settings)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
     async with worker:

@@ -29,6 +29,7 @@ from models.roster import Roster
 from models.tables import Decision, Product, ProductVersion, utcnow
 from store import audit, findings, notifications, recipients, reviews
 from store.db import session_scope
+from store.kpi.facts import record_product_facts
 from store.errors import NotFound
 from store.roster_view import roster_from_db
 
@@ -114,6 +115,8 @@ class ReviewActivities:
                 rows = findings.record_findings(session=session, version=version, findings=result.findings, at=utcnow())
             version.verdict = str(result.verdict)
             version.pack_version = result.pack_version
+            # KPI 10 reads relevance and execution dates from these facts (store/kpi/facts.py).
+            record_product_facts(session=session, version=version)
             views = [findings.to_view(row) for row in rows]
         return PrecheckResult(
             verdict=result.verdict,

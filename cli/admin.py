@@ -105,7 +105,7 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     from store.db import migrate
     from web.accounts import seed_demo_accounts
     from web.server import serve
-    from worker import build_worker
+    from worker import build_worker, ensure_schedules
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +122,7 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         client = await connect(settings)
+        await ensure_schedules(client, settings)
         engine = db_engine()
         async with build_worker(client, settings):
             accounts = []

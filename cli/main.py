@@ -9,11 +9,13 @@ app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, revi
 
 
 def _register_all() -> None:
-    from cli import admin, check, reviews, web
+    from cli import admin, certs, check, kpi, reviews, web
 
     check.register(app)
     reviews.register(app)
     admin.register(app)
+    certs.register(app)
+    kpi.register(app)
     web.register(app)
 
 
