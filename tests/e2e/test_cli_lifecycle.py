@@ -140,6 +140,17 @@ async def test_approval_needs_blocking_and_major_findings_dismissed(system):
     assert (await run(cli.json, "decide", pid, "approve", "--as", "GX-02"))["state"] == "approved"
 
 
+async def test_approval_with_an_undismissed_blocking_finding_is_refused(system):
+    cli, tmp = system
+    path, pid = product_copy(tmp, "S3-IO-adolescent.md")
+    submitted = await run(cli.json, "submit", str(path), "--as", "KE-03")
+    assert submitted["status"]["verdict"] == "blocked"
+    await run(cli.ok, "claim", pid, "--as", "GX-03")
+    refusal = await run(cli.refused, "decide", pid, "approve", "--as", "GX-03")
+    assert "STAFF-02 (blocking)" in refusal
+    assert (await run(cli.json, "status", pid))["state"] == "in_review"
+
+
 async def test_self_review_and_team_review_are_refused(system):
     cli, tmp = system
     path, pid = product_copy(tmp, "S1-IP-heron.md")
