@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     oidc_username_claim: str = "email"
     oidc_button_label: str = "Sign in with your organisation account"
 
+    # Data retention (docs/production.md): days after an approval or withdrawal before the product
+    # file contents are purged (`gcu-review retention purge`), each replaced by its SHA-256, which
+    # stays with the metadata, findings, decisions and the audit trail. 0 keeps everything forever.
+    retention_days_closed_reviews: int = Field(0, ge=0)
+
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> "Settings":
         if not self.database_url:
