@@ -34,6 +34,7 @@ class SummaryRunInput(BaseModel):
     """Empty for a scheduled run: the previous period, every Deputy Prosecutor, emailed."""
 
     period: SummaryPeriod | None = None
+    period_days: int = 7  # without `period`: the days that end the day before the (scheduled) run
     deputy_prosecutor_id: str | None = None
     email: bool = True
 
@@ -72,6 +73,7 @@ class SummaryRunResult(BaseModel):
     period: SummaryPeriod
     summaries: list[SummaryRef] = Field(default_factory=list)
     emails: list[EmailSummaryResult] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list)  # Deputy Prosecutors whose summary could not be made
 
 
 def previous_period(run_day: dt.date, days: int) -> SummaryPeriod:
