@@ -55,7 +55,8 @@ class SummaryActivities:
     def _produce(self, request: ProduceSummaryInput) -> SummaryRef:
         with session_scope(self.db_engine) as session:
             return produce_summary(session=session, deputy_prosecutor_id=request.deputy_prosecutor_id,
-                                   period=request.period, as_of=request.as_of, renderer=self.renderer)
+                                   period=request.period, as_of=request.as_of, renderer=self.renderer,
+                                   regenerate_emailed=request.regenerate_emailed)
 
     def all(self) -> list:
         return [self.list_deputy_prosecutors, self.produce_summary, self.email_summary]

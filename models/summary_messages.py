@@ -37,6 +37,8 @@ class SummaryRunInput(BaseModel):
     period_days: int = 7  # without `period`: the days that end the day before the (scheduled) run
     deputy_prosecutor_id: str | None = None
     email: bool = True
+    # Remake summaries already emailed (data corrected since); they are not emailed again.
+    regenerate_emailed: bool = False
 
 
 class DeputyProsecutorsInput(BaseModel):
@@ -51,6 +53,7 @@ class ProduceSummaryInput(BaseModel):
     deputy_prosecutor_id: str
     period: SummaryPeriod
     as_of: dt.datetime  # "now" of the figures that depend on it (overdue reviews, open findings)
+    regenerate_emailed: bool = False
 
 
 class SummaryRef(BaseModel):
@@ -58,6 +61,7 @@ class SummaryRef(BaseModel):
     deputy_prosecutor_id: str
     period: SummaryPeriod
     replaced: bool = False  # an earlier summary of the same DP and period was regenerated
+    kept: bool = False  # it had been emailed already, so it was kept as sent
 
 
 class EmailSummaryInput(BaseModel):

@@ -49,16 +49,20 @@ def get_summary(*, session: Session, summary_id: int) -> ComplianceSummaryDetail
     return ComplianceSummaryDetail(**public_of(row).model_dump(), html=row.html, pdf=row.pdf, data=row.data)
 
 
+def find_summary(*, session: Session, deputy_prosecutor_id: str, period: SummaryPeriod) -> ComplianceSummary | None:
+    return session.exec(select(ComplianceSummary).where(
+        ComplianceSummary.deputy_prosecutor_id == deputy_prosecutor_id,
+        ComplianceSummary.period_start == period.start, ComplianceSummary.period_end == period.end,
+    )).first()
+
+
 def save_summary(
     *, session: Session, deputy_prosecutor_id: str, period: SummaryPeriod, html: str, pdf: bytes, data: dict,
     generated_at: datetime,
 ) -> tuple[ComplianceSummary, bool]:
     """Insert, or replace the content of the summary of the same DP and period (keeping its id and
     emailed_at, so a regenerated summary is not emailed again). Returns (row, replaced)."""
-    row = session.exec(select(ComplianceSummary).where(
-        ComplianceSummary.deputy_prosecutor_id == deputy_prosecutor_id,
-        ComplianceSummary.period_start == period.start, ComplianceSummary.period_end == period.end,
-    )).first()
+    row = find_summary(session=session, deputy_prosecutor_id=deputy_prosecutor_id, period=period)
     replaced = row is not None
     if row is None:
         row = ComplianceSummary(deputy_prosecutor_id=deputy_prosecutor_id, period_start=period.start,

@@ -55,7 +55,8 @@ class ComplianceSummaryWorkflow:
         for dp in dps.ids:
             try:
                 ref: SummaryRef = await workflow.execute_activity(
-                    PRODUCE_SUMMARY, ProduceSummaryInput(deputy_prosecutor_id=dp, period=period, as_of=workflow.now()),
+                    PRODUCE_SUMMARY, ProduceSummaryInput(deputy_prosecutor_id=dp, period=period, as_of=workflow.now(),
+                                                        regenerate_emailed=request.regenerate_emailed),
                     result_type=SummaryRef, start_to_close_timeout=TIMEOUT, retry_policy=RETRY,
                 )
             except ActivityError as exc:
