@@ -86,16 +86,20 @@ class Outbox:
             return result
         result.unconfirmed += self.expire_stale_claims()
         ids = self._pending_notification_ids(limit)
-        if not ids:
+        summary_ids = self._summary_retries_due()
+        if not ids and not summary_ids:
             return result
         with self.mailer.connection() as conn:
             for notification_id in ids:
                 outcome = self._deliver(conn, notification_key(notification_id),
-                                        lambda s, i=notification_id: self._prepare_notification(s, i),
+                                        lambda s, first, i=notification_id: self._prepare_notification(s, i, first),
                                         notification_id=notification_id)
                 _count(result, outcome)
                 if progress:
                     progress()
+            for summary_id in summary_ids:  # summaries whose email could not be handed over at first
+                self._deliver(conn, summary_key(summary_id), lambda s, _first, i=summary_id: self._prepare_summary(s, i),
+                              summary_id=summary_id)
         return result
 
     def send_summary(self, summary_id: int) -> str:
@@ -103,7 +107,7 @@ class Outbox:
         if not self.mailer.configured:
             return "not_configured"
         with self.mailer.connection() as conn:
-            return self._deliver(conn, summary_key(summary_id), lambda s: self._prepare_summary(s, summary_id),
+            return self._deliver(conn, summary_key(summary_id), lambda s, _first: self._prepare_summary(s, summary_id),
                                  summary_id=summary_id)
 
     def expire_stale_claims(self) -> int:
@@ -138,7 +142,14 @@ class Outbox:
             ids |= set(session.exec(retry_due.order_by(EmailDelivery.notification_id).limit(limit)).all())
         return sorted(ids)[:limit]
 
-    def _deliver(self, conn: MailConnection, key: str, prepare: Callable[[Session], Prepared], **refs) -> str:
+    def _summary_retries_due(self) -> list[int]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(EmailDelivery.summary_id).where(
+                EmailDelivery.summary_id.is_not(None), EmailDelivery.state == DeliveryState.RETRY,
+                EmailDelivery.next_attempt_at <= self.clock(),
+            ).order_by(EmailDelivery.summary_id)).all())
+
+    def _deliver(self, conn: MailConnection, key: str, prepare: Callable[[Session, bool], Prepared], **refs) -> str:
         claimed = self._claim(key, prepare, refs)
         if isinstance(claimed, str):
             return claimed
@@ -156,7 +167,7 @@ class Outbox:
             return self._record_not_sent(delivery_id, f"{type(exc).__name__}: {exc}", permanent=False)
         return self._record(delivery_id, DeliveryState.SENT, key=key)
 
-    def _claim(self, key: str, prepare: Callable[[Session], Prepared], refs: dict) -> str | tuple[int, Prepared]:
+    def _claim(self, key: str, prepare: Callable[[Session, bool], Prepared], refs: dict) -> str | tuple[int, Prepared]:
         now = self.clock()
         try:
             with session_scope(self.engine) as session:
@@ -165,7 +176,7 @@ class Outbox:
                     existing.state == DeliveryState.RETRY and existing.next_attempt_at and existing.next_attempt_at <= now
                 ):
                     return f"already_{existing.state}"
-                prepared = prepare(session)
+                prepared = prepare(session, existing is None)
                 state = DeliveryState.SKIPPED if prepared.skip_reason else DeliveryState.SENDING
                 fields = dict(recipient_id=prepared.recipient_id, to_address=prepared.to_address,
                               message_id=message_id_for(key, self.settings), claimed_at=now, error=prepared.skip_reason)
@@ -229,10 +240,10 @@ class Outbox:
             return None, f"{staff_id} has no email address in the register"
         return staff, None
 
-    def _prepare_notification(self, session: Session, notification_id: int) -> Prepared:
+    def _prepare_notification(self, session: Session, notification_id: int, first: bool) -> Prepared:
         n = session.get(Notification, notification_id)
         too_old = self.clock() - timedelta(hours=self.settings.mail_max_age_hours)
-        if n.created_at < too_old:
+        if first and n.created_at < too_old:  # a retry or an operator's requeue is sent whatever its age
             return Prepared(n.recipient_id, skip_reason=f"older than mail_max_age_hours ({self.settings.mail_max_age_hours})")
         staff, why_not = self._recipient(session, n.recipient_id)
         if staff is None:

@@ -256,3 +256,27 @@ def test_smtp_login_with_the_configured_credentials(fresh_engine):
         assert len(server.received) == 1
     finally:
         server.stop()
+
+
+def test_an_operator_can_requeue_an_unconfirmed_delivery_and_nothing_else(fresh_engine, smtp_server):
+    from notify.deliveries import list_deliveries, requeue
+
+    with session_scope(fresh_engine) as s:
+        person(s, "AU-13", "a13@example.org")
+        notify(s, "AU-13")
+    clock = Clock()
+    settings = mail_settings(smtp_server.port)
+    with pytest.raises(Killed):
+        DiesAfterSending(engine=fresh_engine, settings=settings, clock=clock).send_pending()
+    clock.now += CLAIM_LEASE + timedelta(seconds=1)
+    outbox = Outbox(engine=fresh_engine, settings=settings, clock=clock)
+    outbox.send_pending()
+    with session_scope(fresh_engine) as s:
+        (row,) = list_deliveries(session=s, state="unconfirmed")
+        requeue(session=s, delivery_id=row.id)
+    with session_scope(fresh_engine) as s, pytest.raises(ValueError, match="retry"):
+        requeue(session=s, delivery_id=row.id)
+    # The requeued delivery is due from now; utcnow() is later than the test clock's fixed NOW.
+    clock.now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    assert outbox.send_pending().sent == 1
+    assert len(smtp_server.received) == 2
