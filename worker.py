@@ -11,12 +11,17 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.certifications import CertificationActivities
+from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
+from activities.summaries import SummaryActivities
 from settings import Settings, get_settings
 from store.db import make_engine
 from workflows.cert_sweep import CertificationSweepWorkflow, ensure_sweep_schedule
+from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
 from workflows.search_attributes import register_search_attributes
+from workflows.summaries import ComplianceSummaryWorkflow
+from workflows.summaries import ensure_schedules as ensure_summary_and_outbox_schedules
 
 log = logging.getLogger("gcu_review.worker")
 
@@ -25,17 +30,31 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     db_engine = make_engine(settings.database_url)
     review_activities = ReviewActivities(db_engine=db_engine, settings=settings)
     cert_activities = CertificationActivities(db_engine=db_engine, settings=settings)
+    notify_activities = NotifyActivities(db_engine=db_engine, settings=settings)
+    summary_activities = SummaryActivities(db_engine=db_engine, settings=settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ProductReviewWorkflow, CertificationSweepWorkflow],
-        activities=[review_activities.precheck, review_activities.record_transition, *cert_activities.all()],
+        workflows=[
+            ProductReviewWorkflow,
+            CertificationSweepWorkflow,
+            NotificationOutboxWorkflow,
+            ComplianceSummaryWorkflow,
+        ],
+        activities=[
+            review_activities.precheck,
+            review_activities.record_transition,
+            *cert_activities.all(),
+            *notify_activities.all(),
+            *summary_activities.all(),
+        ],
     )
 
 
 async def ensure_schedules(client: Client, settings: Settings) -> None:
     """Create or update the recurring jobs (idempotent; every worker may call it)."""
     await ensure_sweep_schedule(client, settings)
+    await ensure_summary_and_outbox_schedules(client, settings)
 
 
 async def run_worker(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:

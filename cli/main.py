@@ -9,7 +9,7 @@ app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, revi
 
 
 def _register_all() -> None:
-    from cli import admin, certs, check, kpi, reviews, web
+    from cli import admin, certs, check, kpi, reviews, summaries, web
 
     check.register(app)
     reviews.register(app)
@@ -17,6 +17,7 @@ def _register_all() -> None:
     certs.register(app)
     kpi.register(app)
     web.register(app)
+    summaries.register(app)
 
 
 _register_all()
