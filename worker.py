@@ -29,6 +29,9 @@ log = logging.getLogger("gcu_review.worker")
 def build_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> Worker:
     db_engine = make_engine(settings.database_url)
     review_activities = ReviewActivities(db_engine=db_engine, settings=settings)
+    # Load the rule packs now: a broken pack stops the worker at start (with file, line and column),
+    # not at the first pre-check.
+    review_activities.rules_engine()
     cert_activities = CertificationActivities(db_engine=db_engine, settings=settings)
     notify_activities = NotifyActivities(db_engine=db_engine, settings=settings)
     summary_activities = SummaryActivities(db_engine=db_engine, settings=settings)

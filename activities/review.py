@@ -50,6 +50,20 @@ class RulesEngine(Protocol):
     def check_text(self, text: str, roster: Roster, file: str = "<memory>") -> CheckResult: ...
 
 
+def _engine_factory_for(settings) -> Callable[[], RulesEngine]:
+    """RULES_PACK_DIR selects another pack folder (e.g. a GCU-edited copy); default: rules/packs."""
+    pack_dir = getattr(settings, "rules_pack_dir", None)
+    if pack_dir is None:
+        return _default_engine_factory
+
+    def load() -> RulesEngine:
+        from rules.engine import Engine
+
+        return Engine.load(pack_dir)
+
+    return load
+
+
 def _default_engine_factory() -> RulesEngine:
     from rules.engine import default_engine
 
@@ -78,7 +92,7 @@ class ReviewActivities:
     ) -> None:
         self.db_engine = db_engine
         self.settings = settings
-        self._rules_engine_factory = rules_engine_factory or _default_engine_factory
+        self._rules_engine_factory = rules_engine_factory or _engine_factory_for(settings)
         self._rules_engine: RulesEngine | None = None
         self._rules_engine_lock = threading.Lock()
 
