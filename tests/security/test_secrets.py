@@ -3,7 +3,7 @@ development secret key is refused outside development.
 
 Known secrets are planted in every place a secret can come from (SECRET_KEY, TEMPORAL_API_KEY,
 OIDC_CLIENT_SECRET, the password inside DATABASE_URL); then the output is searched for them.
-Settings has no SMTP password yet; when mail settings arrive, add them to SECRETS below."""
+A new secret setting belongs in SECRETS below."""
 
 import os
 import signal
@@ -25,6 +25,7 @@ SECRETS = {
     "SECRET_KEY": "sk-planted-3f9c2a71d8e4",
     "TEMPORAL_API_KEY": "tak-planted-b81e55c09a2f",
     "OIDC_CLIENT_SECRET": "oidc-planted-7d2e90aa41c3",
+    "SMTP_PASSWORD": "smtp-planted-5e61b2c8f0d4",
 }
 DB_PASSWORD = "dbpw-planted-c4a1f0e93b7d"
 
@@ -95,13 +96,13 @@ def test_the_cli_refuses_to_start_in_production_with_the_default_key(tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Settings keeps secret_key, temporal_api_key, oidc_client_secret as plain str, so repr() shows them "
+    reason="Settings keeps secret_key, temporal_api_key, oidc_client_secret, smtp_password as plain str, so repr() shows them "
     "(fix proposed in the issue-6 security report: SecretStr or a masking __repr_args__)",
 )
 def test_repr_of_settings_shows_no_secret():
     settings = Settings(
         secret_key=SECRETS["SECRET_KEY"], temporal_api_key=SECRETS["TEMPORAL_API_KEY"],
-        oidc_client_secret=SECRETS["OIDC_CLIENT_SECRET"],
+        oidc_client_secret=SECRETS["OIDC_CLIENT_SECRET"], smtp_password=SECRETS["SMTP_PASSWORD"],
         database_url=f"postgresql://gcu:{DB_PASSWORD}@db.example.org/gcu",
     )
     _assert_no_secret(repr(settings) + str(settings), "repr(settings)")
