@@ -15,6 +15,8 @@ COPY store store
 COPY service service
 COPY cli cli
 COPY web web
+COPY notify notify
+COPY summaries summaries
 RUN pip wheel --wheel-dir /wheels .
 
 # ---- runtime

@@ -177,3 +177,22 @@ def test_the_env_example_lists_every_secret_empty():
     values = dict(line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#"))
     for name in SECRETS:
         assert values.get(name) == "", f"{name} must be listed, and empty, in deploy/.env.example"
+
+
+def test_the_image_gets_every_package_the_project_installs():
+    """A package added to pyproject.toml must be copied by the Dockerfile and let through
+    .dockerignore, or the image is built without it."""
+    import tomllib
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    packages = [p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]]
+    modules = project["tool"]["setuptools"].get("py-modules", [])
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    ignore = (PROJECT_ROOT / ".dockerignore").read_text().split()
+    for package in packages:
+        assert f"COPY {package} {package}" in dockerfile, f"Dockerfile does not copy {package}/"
+        assert f"!{package}/" in ignore, f".dockerignore keeps out {package}/"
+    for module in modules:
+        assert f"{module}.py" in dockerfile and f"!{module}.py" in ignore, module
+    assert "USER gcu" in dockerfile and "FROM python:3.11-slim" in dockerfile
+    assert "COPY . " not in dockerfile
