@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.enums import StaffRole
+from models.summary_tables import ComplianceSummaryDetail
 from models.tables import Product, Staff, Team, TeamMember
 from models.web_tables import Account
 
@@ -94,6 +95,16 @@ class Principal:
     def may_submit_for(self, team_id: str) -> bool:
         return self.can_act and team_id in self.team_ids
 
+    def may_see_summaries(self) -> bool:
+        return self.is_admin or self.is_gcu_head or self.is_deputy_prosecutor
+
+    def summaries_owner(self) -> str | None:
+        """Whose compliance summaries this person reads: None for everyone's (the GCU head, admin);
+        a Deputy Prosecutor reads only their own, whoever heads their teams' clusters later."""
+        if self.is_admin or self.is_gcu_head:
+            return None
+        return self.staff_id or ""
+
     def dashboard_team_ids(self) -> frozenset[str] | None:
         """The teams a dashboard covers: a Deputy Prosecutor's cluster; everything for the GCU head and admin."""
         if self.is_admin or self.is_gcu_head:
@@ -141,3 +152,16 @@ def visible_product(session: Session, principal: Principal, product_id: str) -> 
     if product is None or not principal.may_see_team(product.team_id):
         return None
     return product
+
+
+def visible_summary(session: Session, principal: Principal, summary_id: int) -> ComplianceSummaryDetail | None:
+    """A stored compliance summary, or None when it does not exist or is another Deputy Prosecutor's (both: 404)."""
+    from summaries.store import get_summary
+
+    summary = get_summary(session=session, summary_id=summary_id)
+    if summary is None:
+        return None
+    owner = principal.summaries_owner()
+    if owner is not None and summary.deputy_prosecutor_id != owner:
+        return None
+    return summary

@@ -189,3 +189,11 @@ def count_reviews(session: Session, team_ids: frozenset[str] | None) -> int:
     if team_ids is not None:
         query = query.where(Review.team_id.in_(sorted(team_ids)))
     return session.execute(query).scalar_one()
+
+
+def compliance_summaries(session: Session, owner: str | None, limit: int | None = 20):
+    """Stored compliance summaries, newest period first (summaries/store.py): one Deputy Prosecutor's
+    (`owner`), or everyone's (None). List rows only: headline figures, no HTML or PDF."""
+    from summaries.store import list_summaries
+
+    return list_summaries(session=session, deputy_prosecutor_id=owner, limit=limit)

@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Path as FastApiPath
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
 from models.messages import ReviewStatus
+from models.summary_tables import ComplianceSummaryPublic
 from models.tables import AuditEventPublic, FindingPublic, NotificationPublic, ProductPublic, ProductVersionPublic, ReviewPublic
 from service.errors import ActionRefused, ServiceError
 from service.reviews import SubmitResult
@@ -21,6 +23,7 @@ from web import actions, insights, readmodel
 from web.access import Principal, visible_product
 from web.deps import ApiPrincipal, DbSession, TemporalClient, not_found, require
 from web.routes.pages_review import parse_due
+from web.routes.pages_summaries import pdf_response, summary_or_404
 from web.uploads import MetaForm, read_limited
 
 router = APIRouter(prefix="/api", tags=["gcu-review"])
@@ -73,6 +76,12 @@ class DecisionIn(BaseModel):
 class DueDateIn(BaseModel):
     due_at: str = Field(description="YYYY-MM-DD (end of that day, UTC) or an ISO 8601 date-time")
     reason: str
+
+
+class SummaryOut(ComplianceSummaryPublic):
+    html: str = Field(description="the summary as generated (a standalone HTML document)")
+    data: dict = Field(description="the figures the HTML and PDF were rendered from (summaries.data.SummaryData)")
+    pdf_url: str
 
 
 class QueueCounts(BaseModel):
@@ -195,7 +204,7 @@ def notifications(db: DbSession, me: ApiPrincipal, unread_only: bool = False):
 
 
 @router.post("/notifications/{notification_id}/read", status_code=204)
-def notification_read(db: DbSession, me: ApiPrincipal, notification_id: int):
+def notification_read(db: DbSession, me: ApiPrincipal, notification_id: Annotated[int, FastApiPath(ge=1, le=2**63 - 1)]):
     if not me.staff_id or not notification_store.mark_read(session=db, notification_id=notification_id, recipient_id=me.staff_id):
         raise not_found("No such notification.")
     db.commit()
@@ -219,11 +228,33 @@ def dashboard(db: DbSession, me: ApiPrincipal) -> dict:
         "teams_without_focal_points": [{"team_id": t.id, "missing": areas} for t, areas in insights.teams_without_focal_points(db, scope)],
         "certification_gaps": None if gaps is None else [g.model_dump(mode="json") for g in gaps],
         "kpis": None if kpis is None else [vars(k) for k in kpis],
+        "compliance_summaries": [
+            s.model_dump(mode="json") for s in insights.compliance_summaries(db, me.summaries_owner())
+        ] if me.may_see_summaries() else [],
     }
 
 
+@router.get("/summaries", response_model=list[ComplianceSummaryPublic])
+def summaries(db: DbSession, me: ApiPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    """Compliance summaries, newest period first: a Deputy Prosecutor's own; everyone's for the GCU
+    head and administrators. Headline figures only; open one for its HTML and figures."""
+    require(me.may_see_summaries(), "Compliance summaries are for Deputy Prosecutors and the GCU head.")
+    return insights.compliance_summaries(db, me.summaries_owner(), limit)
+
+
+@router.get("/summaries/{summary_id}", response_model=SummaryOut)
+def summary(db: DbSession, me: ApiPrincipal, summary_id: int):
+    s = summary_or_404(db, me, summary_id)
+    return SummaryOut(**s.model_dump(exclude={"pdf"}), pdf_url=f"/api/summaries/{s.id}/pdf")
+
+
+@router.get("/summaries/{summary_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def summary_pdf(db: DbSession, me: ApiPrincipal, summary_id: int):
+    return pdf_response(summary_or_404(db, me, summary_id))
+
+
 @router.get("/certifications")
-def certifications(db: DbSession, me: ApiPrincipal, expiring_within: int = 90) -> dict:
+def certifications(db: DbSession, me: ApiPrincipal, expiring_within: Annotated[int, Query(ge=0, le=3650)] = 90) -> dict:
     require(me.may_see_certifications(), "The certification register is for the GCU, Deputy Prosecutors and teams.")
     scope = me.visible_team_ids()
     today = dt.date.today()

@@ -27,6 +27,7 @@ def dashboard_data(db, me, today: dt.date) -> dict:
         "no_focal_points": insights.teams_without_focal_points(db, scope),
         "gaps": insights.certification_gaps(db, scope, today),
         "kpis": insights.kpi_panels(db, scope, today),
+        "summaries": insights.compliance_summaries(db, me.summaries_owner()) if me.may_see_summaries() else [],
         "today": today,
     }
 
