@@ -454,3 +454,65 @@ async def worker_system(kind: str, client: Client, tmp: Path, *, temporal_addres
         finally:
             worker.stop()
             engine.dispose()
+
+
+class TcpProxy:
+    """A TCP relay in the test's event loop, so the worker's database can be cut off (every open
+    connection reset, new ones refused) and restored without touching the shared server."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.cut_count = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                dst.close()
+
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self._writers -= {writer, up_writer}
+
+    async def cut(self) -> None:
+        """The database vanishes: the listener closes and every relayed connection is reset."""
+        self.cut_count += 1
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            transport = writer.transport
+            if transport is not None:
+                transport.abort()
+        self._writers.clear()
+        if server is not None:
+            await server.wait_closed()
+
+    async def restore(self) -> None:
+        await self.start()
+
+    async def close(self) -> None:
+        await self.cut()
+
+
+def through_proxy(url: str, proxy: TcpProxy) -> str:
+    return sa.make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)

@@ -133,3 +133,18 @@ async def test_concurrent_actions_on_one_review_have_exactly_one_winner(kind, te
             winners[race["name"]][side] += 1
     print(f"\n{kind}: {len(races)} races, winners (first, second) per kind: {winners}")
     assert not problems, "\n".join(problems[:30])
+
+
+@pytest.mark.xfail(strict=True, reason="bug: service._update maps a closed workflow's NOT_FOUND to ServiceError "
+                   "'never submitted, or already closed' (tests/faults/PATCHES.md #2)")
+async def test_a_decision_after_the_review_closed_is_refused_with_the_reason(temporal_env, tmp_path):
+    """The slow side of a race may arrive after the workflow has finished: it must still hear why."""
+    async with worker_system("sqlite", temporal_env.client, tmp_path) as (system, _worker):
+        pid = f"LATE-{uuid.uuid4().hex[:8].upper()}"
+        await _prepare(system, pid, None)
+        await _decide(system, pid, APPROVE, "GX-02")
+        await system.client.get_workflow_handle(reviews.workflow_id_for(pid)).result()
+        with pytest.raises(ServiceError) as refused:
+            await _decide(system, pid, RETURN, "GX-02")
+        assert isinstance(refused.value, ActionRefused), f"{type(refused.value).__name__}: {refused.value}"
+        assert "approved" in refused.value.message
