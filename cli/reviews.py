@@ -1,5 +1,5 @@
 """Review lifecycle commands: submit, status, queue, claim, assign, dismiss, decide, resubmit,
-withdraw, move-due. `--as STAFF_ID` is for operators on the server; people use the web app."""
+withdraw, comment, move-due. `--as STAFF_ID` is for operators on the server; people use the web app."""
 
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -198,6 +198,16 @@ def register(app: typer.Typer) -> None:
         _done(
             run_async(lambda: _call(reviews.withdraw, product_id=product_id, reason=reason, actor_id=actor)), format
         )
+
+    @app.command()
+    def comment(
+        product_id: str,
+        text: str = typer.Option(..., help="The comment (at most 4000 characters)."),
+        actor: str = AS_OPTION,
+        format: OutputFormat = OutputFormat.TEXT,
+    ) -> None:
+        """Comment on a review (the assignee, the GCU head or the submitting team), recorded in its history."""
+        _done(run_async(lambda: _call(reviews.comment, product_id=product_id, text=text, actor_id=actor)), format)
 
     @app.command("move-due")
     def move_due(

@@ -152,3 +152,4 @@ class NotificationKind(StrEnum):
     RESUBMISSION_REMINDER = "resubmission_reminder"
     CERTIFICATE_EXPIRY = "certificate_expiry"
     QUEUED = "queued"
+    COMMENT = "comment"  # added (issue 5): a reviewer or the team commented on a review

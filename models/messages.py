@@ -205,6 +205,15 @@ class MoveDueDateRequest(BaseModel):
     request_id: str
 
 
+class CommentRequest(BaseModel):
+    """Added (issue 5). The text is checked by the validator (not empty, at most
+    models.review_states.COMMENT_MAX_CHARS), so a refusal names the reason."""
+
+    actor: Actor
+    text: str
+    request_id: str
+
+
 class ReviewStatus(BaseModel):
     product_id: str
     workflow_id: str

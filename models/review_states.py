@@ -102,6 +102,16 @@ TRANSITIONS: tuple[Transition, ...] = (
         reason_required=True,
         label="Move due date",
     ),
+    # Added (issue 5): a remark on the review, recorded in the audit trail with its text as the
+    # reason; no state change. The reviewer side (assignee, GCU head) and the team talk to each other.
+    Transition(
+        ReviewAction.COMMENT,
+        _BEFORE_DECISION,
+        None,
+        frozenset({Who.ASSIGNEE, Who.GCU_HEAD, Who.TEAM}),
+        reason_required=True,
+        label="Comment",
+    ),
     # SLA events: recorded in the audit trail, no state change.
     Transition(ReviewAction.REMINDER, frozenset({S.QUEUED, S.IN_REVIEW, S.ESCALATED}), None, frozenset({Who.SYSTEM})),
     Transition(
@@ -121,6 +131,8 @@ BACK_TO_LAST_REVIEWER = Transition(
 AUTOMATIC_TRANSITIONS: tuple[Transition, ...] = (BACK_TO_LAST_REVIEWER,)
 
 _BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+COMMENT_MAX_CHARS = 4000  # after stripping surrounding white space
 
 
 def transition_for(action: ReviewAction) -> Transition:

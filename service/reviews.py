@@ -24,6 +24,7 @@ from models.messages import (
     Actor,
     AssignRequest,
     ClaimRequest,
+    CommentRequest,
     DecisionRequest,
     DismissFindingRequest,
     MoveDueDateRequest,
@@ -272,6 +273,16 @@ async def withdraw(
     return await _update(
         client, product_id, "withdraw", WithdrawRequest(actor=actor, reason=reason, request_id=_request_id(request_id))
     )
+
+
+async def comment(
+    *, db_engine: Engine, client: Client, product_id: str, text: str, actor_id: str, request_id: str | None = None
+) -> ReviewStatus:
+    """A comment by the assignee, the GCU head or the submitting team; the workflow checks who and
+    the text (not empty, at most models.review_states.COMMENT_MAX_CHARS characters)."""
+    actor = resolve_actor(db_engine, actor_id)
+    request = CommentRequest(actor=actor, text=text, request_id=_request_id(request_id))
+    return await _update(client, product_id, "comment", request)
 
 
 async def move_due_date(

@@ -6,7 +6,7 @@ them before anything reaches history; handlers run them again inside the lock, b
 update may have changed the state between validation and execution.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         Actor,
         AssignRequest,
         ClaimRequest,
+        CommentRequest,
         DecisionRequest,
         DismissFindingRequest,
         MoveDueDateRequest,
@@ -28,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewWorkflowState,
         WithdrawRequest,
     )
-    from models.review_states import Transition, Who, transition_for
+    from models.review_states import COMMENT_MAX_CHARS, Transition, Who, transition_for
 
 
 class Refusal(StrEnum):
@@ -176,3 +177,19 @@ def check_move_due_date(ctx: ReviewContext, req: MoveDueDateRequest, now: dateti
         raise refuse(Refusal.INVALID_REQUEST, "the new due date needs a time zone")
     if req.due_at <= now:
         raise refuse(Refusal.INVALID_REQUEST, f"the new due date {req.due_at.isoformat()} is not in the future")
+
+
+def comment_side(actor: Actor, ctx: ReviewContext) -> str:
+    """'gcu' when the assignee or the GCU head speaks, otherwise 'team': decides who is told."""
+    found = relations(actor, ctx)
+    return "gcu" if found & {Who.ASSIGNEE, Who.GCU_HEAD} else "team"
+
+
+def check_comment(ctx: ReviewContext, req: CommentRequest) -> None:
+    # State and relation from the table; the text (the table's required reason) in a comment's own words.
+    check_transition(replace(transition_for(ReviewAction.COMMENT), reason_required=False), ctx, req.actor)
+    text = req.text.strip()
+    if not text:
+        raise refuse(Refusal.REASON_REQUIRED, "a comment cannot be empty")
+    if len(text) > COMMENT_MAX_CHARS:
+        raise refuse(Refusal.INVALID_REQUEST, f"a comment is at most {COMMENT_MAX_CHARS} characters (this one has {len(text)})")

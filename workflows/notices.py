@@ -5,7 +5,7 @@ after the transition itself is durably recorded."""
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.enums import NotificationKind, ReviewAction
+    from models.enums import NotificationKind, ReviewAction, ReviewState
     from models.messages import NotificationRequest, NotifyTarget, ReviewWorkflowState, TransitionRecord
 
 AUTHOR = NotifyTarget(relation="author")
@@ -69,4 +69,12 @@ def notifications_for(rec: TransitionRecord, st: ReviewWorkflowState) -> list[No
     if a == ReviewAction.RESUBMISSION_EXPIRED:
         return [n(kind=K.ESCALATION, targets=[TEAM, TEAM_LEADER, GCU_HEAD],
                   subject=f"Resubmission deadline passed: {title}")]
+    if a == ReviewAction.COMMENT:
+        # The other side hears it: the team a reviewer's remark, the reviewer (or, with nobody
+        # assigned, the GCU head) the team's. The commenter is never told of their own comment.
+        if rec.details.get("side") == "gcu":
+            targets = [AUTHOR, TEAM, ASSIGNEE]  # the assignee too, when the GCU head comments
+        else:
+            targets = [ASSIGNEE, GCU_HEAD] if st.state == ReviewState.ESCALATED or not st.assignee else [ASSIGNEE]
+        return [n(kind=K.COMMENT, targets=targets, subject=f"Comment by {rec.actor_id}: {title}", body=rec.reason or "")]
     return []  # submit, pre-check, resubmit, dismissals: recorded, nobody to tell

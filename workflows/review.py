@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from models.messages import (
         AssignRequest,
         ClaimRequest,
+        CommentRequest,
         DecisionRequest,
         DismissFindingRequest,
         MoveDueDateRequest,
@@ -323,6 +324,21 @@ class ProductReviewWorkflow:
     def _validate_move_due_date(self, req: MoveDueDateRequest) -> None:
         if not self._seen(req.request_id):
             guards.check_move_due_date(self._ctx(), req, workflow.now())
+
+    @workflow.update
+    async def comment(self, req: CommentRequest) -> ReviewStatus:
+        """A remark with no change of state; recorded like any transition (audit trail, notices)."""
+        async with self._lock:
+            if not self._seen(req.request_id):
+                guards.check_comment(self._ctx(), req)
+                details = {"side": guards.comment_side(req.actor, self._ctx())}
+                await self._commit_request(self._draft(), ReviewAction.COMMENT, req.actor.staff_id, req.request_id, req.text, details)
+            return self.status()
+
+    @comment.validator
+    def _validate_comment(self, req: CommentRequest) -> None:
+        if not self._seen(req.request_id):
+            guards.check_comment(self._ctx(), req)
 
     # ---------------- query ----------------
 
