@@ -14,6 +14,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 DEV_SECRET = "dev-insecure-secret-change-me"
 
 
+SECRET_FIELDS = frozenset({"secret_key", "temporal_api_key", "oidc_client_secret", "smtp_password"})
+
+
+def _mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -30,9 +42,8 @@ class Settings(BaseSettings):
     temporal_api_key: str | None = None
     task_queue: str = "gcu-review"
 
-    # Documents
+    # Documents (stored in the database, served only through access-checked routes)
     max_upload_bytes: int = 25 * 1024 * 1024
-    storage_dir: Path | None = None  # default: var/files
 
     # Review SLA (working days exclude Saturday, Sunday and REVIEW_HOLIDAYS)
     review_sla_working_days: int = 10
@@ -72,11 +83,21 @@ class Settings(BaseSettings):
     def _defaults_and_secrets(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'gcu-review.db'}"
-        if self.storage_dir is None:
-            self.storage_dir = self.var_dir / "files"
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("SECRET_KEY must be set to a non-default value outside development")
+        if self.environment not in ("development", "test") and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                f"SECRET_KEY must be set to a non-default value outside development (ENVIRONMENT={self.environment})"
+            )
         return self
+
+    def __repr_args__(self):
+        """repr()/str() of the settings never show a secret (they end up in logs and tracebacks)."""
+        for name, value in super().__repr_args__():
+            if name in SECRET_FIELDS and value:
+                yield name, "**********"
+            elif name == "database_url" and isinstance(value, str) and "@" in value:
+                yield name, _mask_url_password(value)
+            else:
+                yield name, value
 
     def sla_policy(self) -> SlaPolicy:
         return SlaPolicy(

@@ -8,6 +8,7 @@ import asyncio
 import logging
 
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.certifications import CertificationActivities
@@ -67,7 +68,13 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
     client = await connect(settings)
     # Idempotent: a dev server already has them (make run passes --search-attribute), a new
     # namespace gets them here; Temporal Cloud namespaces are configured in the Cloud console.
-    await register_search_attributes(client, settings.temporal_namespace)
+    try:
+        await register_search_attributes(client, settings.temporal_namespace)
+    except RPCError as err:
+        if err.status != RPCStatusCode.PERMISSION_DENIED:
+            raise
+        # Temporal Cloud: search attributes are set up in the Cloud console, not by workers.
+        log.warning("cannot register search attributes (%s); make sure the namespace defines them", err.message)
     await ensure_schedules(client, settings)
     worker = build_worker(client, settings)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)

@@ -10,6 +10,15 @@ import typer
 from cli.common import db_engine, emit_json
 from settings import get_settings
 
+def printable_url(url: str) -> str:
+    """A database URL safe for logs: the password masked."""
+    import sqlalchemy as sa
+
+    from store.db import normalize_url
+
+    return sa.make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
 roster_app = typer.Typer(no_args_is_help=True, help="The staff and certification register.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
@@ -22,7 +31,7 @@ def db_upgrade() -> None:
 
     settings = get_settings()
     migrate(settings.database_url)
-    typer.echo(f"database at head: {settings.database_url}")
+    typer.echo(f"database at head: {printable_url(settings.database_url)}")
 
 
 @roster_app.command("import")
@@ -110,7 +119,7 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings.temporal_address = f"127.0.0.1:{port}"
-    typer.echo(f"database: {settings.database_url}")
+    typer.echo(f"database: {printable_url(settings.database_url)}")
     migrate(settings.database_url)
     typer.echo("starting the Temporal dev server (file-backed: var/temporal.db) ...")
     server = start_dev_server(

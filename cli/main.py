@@ -9,7 +9,7 @@ app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, revi
 
 
 def _register_all() -> None:
-    from cli import admin, certs, check, kpi, reviews, summaries, web
+    from cli import admin, certs, check, kpi, retention, reviews, summaries, web
 
     check.register(app)
     reviews.register(app)
@@ -18,6 +18,7 @@ def _register_all() -> None:
     kpi.register(app)
     web.register(app)
     summaries.register(app)
+    retention.register(app)
 
 
 _register_all()

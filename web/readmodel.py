@@ -37,6 +37,10 @@ class VersionDiff:
 
 
 def document_text(version: ProductVersion) -> str:
+    from store.retention import is_purged
+
+    if is_purged(version):
+        return f"(This document was removed under the data-retention policy; its SHA-256 was {version.sha256}.)"
     if version.check_text:
         return version.check_text
     return version.content.decode("utf-8", errors="replace")
@@ -136,4 +140,12 @@ def actions_for(principal: Principal, product: Product, review: Review | None) -
                 mine.add(ReviewAction.ESCALATE)
     if principal.is_gcu_head and not team_side:
         mine |= {ReviewAction.ASSIGN, ReviewAction.MOVE_DUE_DATE}
+    if team_side or principal.is_gcu_head or review.assignee_id == principal.staff_id:
+        mine.add(ReviewAction.COMMENT)
     return possible & mine
+
+
+def comments_of(session: Session, product_id: str):
+    """The comments on a product's review, oldest first: COMMENT events of its audit trail (the
+    workflow's history as recorded), the text in `reason`."""
+    return [e for e in audit_history(session, product_id) if e.action == ReviewAction.COMMENT]

@@ -22,7 +22,7 @@ healthcheck = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(healthcheck)
 
 
-async def _poll_until(check, *, healthy: bool, timeout: float = 15.0) -> tuple[bool, str]:
+async def _poll_until(check, *, healthy: bool, timeout: float = 30.0) -> tuple[bool, str]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         result = await check()

@@ -30,12 +30,7 @@ FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 UNREACHABLE_TEMPORAL = "127.0.0.1:1"
 # 500s this fuzzing found in web/routes/api.py, reported with a fix (issue-6 security report). Each must
 # keep reproducing (derandomized examples) until fixed; then delete its line and the test turns strict.
-KNOWN_FAILURES = {
-    # an id beyond 64-bit INTEGER reaches the database: Path(ge=1, le=2**63 - 1) on notification_id
-    "POST /api/notifications/{notification_id}/read": "OverflowError",
-    # today + timedelta(days=expiring_within) overflows for huge values: Query(ge=0, le=3650)
-    "GET /api/certifications": "OverflowError",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -71,11 +71,6 @@ def test_the_development_secret_is_allowed_in_development():
     assert Settings(environment="development").secret_key == DEV_SECRET
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py refuses the default key only when ENVIRONMENT == 'production'; 'staging', 'prod' or a "
-    "typo run with the public development key (fix proposed in the issue-6 security report)",
-)
 @pytest.mark.parametrize("environment", ["staging", "prod"])
 def test_the_development_secret_is_refused_in_any_other_environment(environment):
     with pytest.raises(ValidationError):
@@ -94,11 +89,6 @@ def test_the_cli_refuses_to_start_in_production_with_the_default_key(tmp_path):
 # ---------------------------------------------------------------- repr and logs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Settings keeps secret_key, temporal_api_key, oidc_client_secret, smtp_password as plain str, so repr() shows them "
-    "(fix proposed in the issue-6 security report: SecretStr or a masking __repr_args__)",
-)
 def test_repr_of_settings_shows_no_secret():
     settings = Settings(
         secret_key=SECRETS["SECRET_KEY"], temporal_api_key=SECRETS["TEMPORAL_API_KEY"],
@@ -109,11 +99,6 @@ def test_repr_of_settings_shows_no_secret():
 
 
 @pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set (a URL with a password)")
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/admin.py db_upgrade echoes DATABASE_URL with its password ('database at head: ...'); it lands in "
-    "the migrate container's log (fix proposed in the issue-6 security report)",
-)
 def test_db_upgrade_does_not_print_the_database_password(tmp_path):
     with fresh_database("postgres", tmp_path) as url:
         done = _cli("db", "upgrade", env=_base_env(tmp_path, _url_with_password(url)))

@@ -60,6 +60,10 @@ class ReasonIn(BaseModel):
     reason: str
 
 
+class CommentIn(BaseModel):
+    text: str = Field(description="the comment, 1 to 4000 characters")
+
+
 class AssignIn(BaseModel):
     reviewer_id: str
 
@@ -330,6 +334,16 @@ async def withdraw(request: Request, db: DbSession, me: ApiPrincipal, client: Te
     require(p.team_id in me.team_ids or p.author_id == me.staff_id, "Only the submitting team withdraws.")
     return await _call(lambda: actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                 product_id=product_id, reason=body.reason))
+
+
+@router.post("/products/{product_id}/comments", response_model=ReviewStatus)
+async def comment(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: CommentIn):
+    """Comment on the review (the assignee, the GCU head or the submitting team, until it is approved
+    or withdrawn); recorded in its history with the text as the reason."""
+    p = _product(db, me, product_id)
+    require(actions.may_comment_on(me, p), "Only the reviewer, the GCU head and the submitting team comment.")
+    return await _call(lambda: actions.comment(db_engine=request.app.state.db_engine, client=client, principal=me,
+                                               product_id=product_id, text=body.text))
 
 
 @router.post("/products/{product_id}/claim", response_model=ReviewStatus)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from models.enums import ProductType, ReviewState
 from service.errors import ServiceError
+from store.retention import is_purged
 from web import actions, readmodel
 from web.access import Principal, visible_product
 from web.deps import DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
@@ -96,6 +97,7 @@ def product_page(request: Request, db: DbSession, me: PagePrincipal, product_id:
         "groups": readmodel.grouped_findings(findings),
         "finding_count": len(findings),
         "actions": readmodel.actions_for(me, product, review),
+        "comments": readmodel.comments_of(db, product_id),
         "pending": review is not None and review.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED),
     })
 
@@ -129,6 +131,11 @@ def download_file(db: DbSession, me: PagePrincipal, product_id: str, version_no:
     shown = readmodel.version(db, product_id, version_no)
     if shown is None:
         raise not_found("No such version.")
+    if is_purged(shown):
+        return Response(
+            f"This file was removed under the data-retention policy; its SHA-256 was {shown.sha256}.\n",
+            status_code=410, media_type="text/plain",
+        )
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in shown.filename) or "product"
     return Response(shown.content, media_type=shown.media_type or "application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"'})
