@@ -94,3 +94,16 @@ async def move_due_date(
         db_engine=db_engine, client=client, product_id=product_id, due_at=due_at, reason=reason,
         actor_id=_actor(principal),
     )
+
+
+async def comment(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, text: str):
+    return await reviews.comment(
+        db_engine=db_engine, client=client, product_id=product_id, text=text, actor_id=_actor(principal)
+    )
+
+
+def may_comment_on(principal: Principal, product) -> bool:
+    """Who could ever comment (the role check, 403): the submitting team, GCU reviewers (the
+    assignee), the GCU head. Whether this person may now is the workflow's to say."""
+    team_side = product.team_id in principal.team_ids or product.author_id == principal.staff_id
+    return principal.can_act and (team_side or principal.is_gcu_reviewer)

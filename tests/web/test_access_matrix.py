@@ -100,6 +100,7 @@ ACTIONS = {
     "/decide": ({"decision": "approve"}, {"gcu.albrecht", "gcu.head"}),
     "/due-date": ({"due": "2030-01-01", "reason": "holidays"}, {"gcu.head"}),
     "/withdraw": ({"reason": "no longer needed"}, {"heron.lead", "kestrel.inv"}),
+    "/comment": ({"text": "a remark"}, {"heron.lead", "kestrel.inv", "gcu.albrecht", "gcu.head"}),
 }
 
 
@@ -186,6 +187,7 @@ API_ACTIONS = {
     "/decision": ({"decision": "approve"}, {"gcu.albrecht", "gcu.head"}),
     "/due-date": ({"due_at": "2030-01-01", "reason": "holidays"}, {"gcu.head"}),
     "/withdraw": ({"reason": "no longer needed"}, {"heron.lead", "kestrel.inv"}),
+    "/comments": ({"text": "a remark"}, {"heron.lead", "kestrel.inv", "gcu.albrecht", "gcu.head"}),
 }
 
 

@@ -68,6 +68,7 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
         "title": f"Review {product.id}", "product": product, "review": review, "shown": shown,
         "lines": text.split("\n"), "groups": readmodel.grouped_findings(findings),
         "actions": readmodel.actions_for(me, product, review), "reviewers": reviewers,
+        "comments": readmodel.comments_of(db, product_id),
     })
 
 
@@ -160,3 +161,15 @@ async def move_due_date(
         )
 
     return await _run(request, product_id, make, f"Due date moved to {due}.")
+
+
+@router.post("/products/{product_id}/comment")
+async def comment(
+    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
+    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "product",
+):
+    product = _reviewable(db, me, product_id)
+    require(actions.may_comment_on(me, product), "Only the reviewer, the GCU head and the submitting team comment.")
+    return await _run(request, product_id, lambda: actions.comment(
+        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text),
+        "Comment added.", back="review" if back == "review" else "product")
