@@ -100,6 +100,10 @@ async def test_return_resubmit_and_approve_by_the_same_reviewer(system):
     assert submitted["status"]["verdict"] == "clean"
 
     assert (await run(cli.json, "claim", pid, "--as", "GX-02"))["state"] == "in_review"
+    commented = await run(cli.json, "comment", pid, "--text", "Was the interpreter briefed?", "--as", "GX-02")
+    assert commented["state"] == "in_review"
+    assert (commented["history"][-1]["action"], commented["history"][-1]["reason"]) == ("comment", "Was the interpreter briefed?")
+    assert "KE-01 may not comment" in await run(cli.refused, "comment", pid, "--text", "hello", "--as", "KE-01")
     refused = await run(cli.refused, "decide", pid, "return", "--as", "GX-02")
     assert "reason" in refused.lower()
     returned = await run(cli.json, "decide", pid, "return", "--reason", "Add the interpreter's briefing date", "--as", "GX-02")
@@ -117,6 +121,7 @@ async def test_return_resubmit_and_approve_by_the_same_reviewer(system):
     actions = [h["action"] for h in history]
     assert actions[:4] == ["submit", "precheck", "enqueue", "claim"]
     assert "resubmit" in actions and actions[-1] == "approve"
+    assert actions[4] == "comment" and actions.count("comment") == 1
 
 
 async def test_approval_needs_blocking_and_major_findings_dismissed(system):
