@@ -1,0 +1,184 @@
+"""Review lifecycles per second against a bare baseline workflow, on the same dev server in the
+same run (issue 6, Load and performance; target: at least 0.5 of the baseline).
+
+- review lifecycle: submit (the product is stored, the workflow starts, the pre-check runs the rule
+  engine and records its findings), claim, approve: every step through service/reviews.py, every
+  transition recorded in the database (audit chain, review projection, notifications).
+- baseline: a workflow with one no-op activity and one update, started and completed the same way
+  (start, wait for the activity, update, result).
+Both run with the same concurrency on one in-process worker each, against one in-memory dev server.
+Also reports the update round trip of a reviewer action (claim, approve) p50/p95, and the
+baseline's update round trip.
+
+    .venv/bin/python bench/workflow_bench.py            # 200 lifecycles each, concurrency 10
+    .venv/bin/python bench/workflow_bench.py --small    # 40 each
+    --postgres URL: the review database on PostgreSQL instead of SQLite
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio import activity, workflow  # noqa: E402
+
+if not workflow.unsafe.in_sandbox():  # the sandbox re-imports this module for BaselineWorkflow
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+BASELINE_QUEUE_PREFIX = "bench-baseline"
+
+
+@activity.defn(name="bench_noop")
+async def noop() -> None:
+    return None
+
+
+@workflow.defn(name="BenchBaselineWorkflow")
+class BaselineWorkflow:
+    def __init__(self) -> None:
+        self._done = False
+
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.execute_activity("bench_noop", start_to_close_timeout=timedelta(seconds=30))
+        await workflow.wait_condition(lambda: self._done)
+        return "done"
+
+    @workflow.update
+    async def approve(self) -> str:
+        self._done = True
+        return "approved"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def _timed(latencies: list[float], awaitable):
+    start = time.perf_counter()
+    result = await awaitable
+    latencies.append(time.perf_counter() - start)
+    return result
+
+
+async def run_baseline(client, count: int, concurrency: int) -> tuple[float, list[float]]:
+    queue = f"{BASELINE_QUEUE_PREFIX}-{uuid.uuid4().hex[:6]}"
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            handle = await client.start_workflow("BenchBaselineWorkflow", id=f"{queue}-{i}", task_queue=queue)
+            # Like the review's pre-check wait: the update comes once the activity has run.
+            while True:
+                description = await handle.describe()
+                if not description.raw_description.pending_activities and description.history_length > 5:
+                    break
+                await asyncio.sleep(0.2)
+            await _timed(latencies, handle.execute_update("approve", result_type=str))
+            await handle.result()
+
+    async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(count)))
+        elapsed = time.perf_counter() - start
+    return count / elapsed, latencies
+
+
+async def run_reviews(client, db_url: str, tmp: Path, count: int, concurrency: int) -> tuple[float, list[float]]:
+    from models.enums import DecisionKind, ReviewState
+    from service import reviews
+    from settings import Settings
+    from store.db import make_engine
+    from tests.faults.harness import product_copy
+    from worker import build_worker
+
+    queue = f"bench-review-{uuid.uuid4().hex[:6]}"
+    settings = Settings(database_url=db_url, task_queue=queue, var_dir=tmp)
+    engine = make_engine(db_url)
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+    paths = [product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"BENCH-{uuid.uuid4().hex[:8].upper()}")
+             for _ in range(count)]
+
+    async def one(path: Path) -> None:
+        async with gate:
+            submitted = await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
+                                             actor_id="HE-01", wait_seconds=60)
+            pid = submitted.product_id
+            assert submitted.status is not None and submitted.status.state == ReviewState.QUEUED
+            await _timed(latencies, reviews.claim(db_engine=engine, client=client, product_id=pid, actor_id="GX-02"))
+            done = await _timed(latencies, reviews.decide(db_engine=engine, client=client, product_id=pid,
+                                                          decision=DecisionKind.APPROVE, reason=None, actor_id="GX-02"))
+            assert done.state == ReviewState.APPROVED
+            await client.get_workflow_handle(submitted.workflow_id).result()
+
+    worker = build_worker(client, settings)
+    try:
+        async with worker:
+            # Warm-up outside the clock: the worker loads the rule packs on its first pre-check.
+            await one(product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"WARM-{uuid.uuid4().hex[:8].upper()}"))
+            latencies.clear()
+            start = time.perf_counter()
+            await asyncio.gather(*(one(p) for p in paths))
+            elapsed = time.perf_counter() - start
+    finally:
+        engine.dispose()
+    return count / elapsed, latencies
+
+
+def _line(name: str, latencies: list[float]) -> str:
+    ms = [x * 1000 for x in latencies]
+    return f"{name}: p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, mean {statistics.mean(ms):.0f} ms (n={len(ms)})"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="40 lifecycles each (quick)")
+    parser.add_argument("--count", type=int, default=None)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--postgres", default=None, help="review database on this PostgreSQL server URL")
+    args = parser.parse_args()
+    count = args.count or (40 if args.small else 200)
+
+    if args.postgres:
+        os.environ["TEST_POSTGRES_URL"] = args.postgres
+    # The workflow must come from an importable module (not __main__) for the workflow sandbox.
+    import workflow_bench as bench
+    from service.devserver import temporal_binary
+    from tests.dbutil import fresh_database
+    from tests.faults.harness import import_roster
+    from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
+        search_attributes=SEARCH_ATTRIBUTE_KEYS,
+    )
+    async with env:
+        with tempfile.TemporaryDirectory() as tmp, fresh_database("postgres" if args.postgres else "sqlite", Path(tmp)) as url:
+            import_roster(url)
+            base_rate, base_lat = await bench.run_baseline(env.client, count, args.concurrency)
+            review_rate, review_lat = await bench.run_reviews(env.client, url, Path(tmp), count, args.concurrency)
+    print(f"workflow bench: {count} lifecycles each, concurrency {args.concurrency}, "
+          f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server")
+    print(f"baseline (1 no-op activity + 1 update): {base_rate:.1f} workflows/s")
+    print(f"review lifecycle (submit, pre-check, claim, approve): {review_rate:.1f} lifecycles/s")
+    ratio = review_rate / base_rate
+    print(f"ratio: {ratio:.2f} (target >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(_line("reviewer action update round trip (claim, approve)", review_lat))
+    print(_line("baseline update round trip", base_lat))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
