@@ -44,6 +44,21 @@ _DECISIONS = {
 }
 
 
+# Heartbeats tell Temporal the worker is alive; a worker that dies (SIGKILL, lost host) misses
+# them and the attempt is retried after the workflow's heartbeat timeout instead of the much
+# longer start-to-close timeout.
+HEARTBEAT_EVERY_SECONDS = 2.0
+
+
+async def _heartbeating(work):
+    task = asyncio.ensure_future(work)
+    while True:
+        activity.heartbeat()
+        done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_SECONDS)
+        if done:
+            return task.result()
+
+
 class RulesEngine(Protocol):
     pack_version: str
 
@@ -106,7 +121,7 @@ class ReviewActivities:
 
     @activity.defn(name=names.PRECHECK)
     async def precheck(self, input: PrecheckInput) -> PrecheckResult:
-        return await asyncio.to_thread(self._precheck, input)
+        return await _heartbeating(asyncio.to_thread(self._precheck, input))
 
     def _precheck(self, input: PrecheckInput) -> PrecheckResult:
         with session_scope(self.db_engine) as session:
@@ -162,7 +177,7 @@ class ReviewActivities:
 
     @activity.defn(name=names.RECORD_TRANSITION)
     async def record_transition(self, input: RecordTransitionInput) -> RecordTransitionResult:
-        return await asyncio.to_thread(self._record_transition, input)
+        return await _heartbeating(asyncio.to_thread(self._record_transition, input))
 
     def _record_transition(self, input: RecordTransitionInput) -> RecordTransitionResult:
         t = input.transition

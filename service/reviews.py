@@ -226,8 +226,20 @@ async def _update(client: Client, product_id: str, name: str, request: BaseModel
         raise ActionRefused(message) from exc
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
+            # The slower side of a race may arrive once the review has closed: tell it why.
+            closed = await _closed_state(client, product_id)
+            if closed is not None:
+                raise ActionRefused(f"cannot {name.replace('_', ' ')}: the review is already {closed}") from exc
             raise ServiceError(f"no open review for product {product_id!r} (never submitted, or already closed)") from exc
         raise
+
+
+async def _closed_state(client: Client, product_id: str) -> ReviewState | None:
+    """The final state of a finished review workflow (queries still answer), or None if there is none."""
+    try:
+        return (await status(client=client, product_id=product_id)).state
+    except (ServiceError, RPCError):
+        return None
 
 
 def _request_id(request_id: str | None) -> str:

@@ -48,8 +48,14 @@ WORKFLOW_ID_PREFIX = "product-review-"
 MAX_REMEMBERED_REQUEST_IDS = 200
 
 PRECHECK_TIMEOUT = timedelta(minutes=5)
-PRECHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1), maximum_attempts=5)
+# A database or network outage must not turn into a format-error verdict that blocks approval:
+# attempts go on for an hour (a deterministic failure, e.g. a rule-engine bug, still ends then).
+PRECHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+PRECHECK_GIVE_UP_AFTER = timedelta(hours=1)
 RECORD_TIMEOUT = timedelta(seconds=30)
+# Both activities heartbeat while they work: a crashed worker's attempt is retried after this,
+# not after the start-to-close timeout (5 min for the pre-check).
+ACTIVITY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 # Unlimited attempts: a transition must be recorded before the workflow moves on; only a
 # non-retryable error from the activity (a bug or a locked version) surfaces.
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -153,6 +159,8 @@ class ProductReviewWorkflow:
                 ),
                 result_type=PrecheckResult,
                 start_to_close_timeout=PRECHECK_TIMEOUT,
+                schedule_to_close_timeout=PRECHECK_GIVE_UP_AFTER,
+                heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT,
                 retry_policy=PRECHECK_RETRY,
             )
         except ActivityError as err:
@@ -416,6 +424,7 @@ class ProductReviewWorkflow:
             ),
             result_type=RecordTransitionResult,
             start_to_close_timeout=RECORD_TIMEOUT,
+            heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT,
             retry_policy=RECORD_RETRY,
         )
         self._st = new

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.certifications import CertificationActivities
@@ -100,6 +101,12 @@ async def test_daily_sweep_notifies_each_threshold_once(time_skipping_env, fresh
 async def test_schedule_is_created_once_then_updated(temporal_env):
     client = temporal_env.client
     settings = Settings(task_queue=f"sweep-{uuid.uuid4()}")
+    # The session's dev server is shared: a worker started by another test may have created it.
+    try:
+        await client.get_schedule_handle(SCHEDULE_ID).delete()
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
     try:
         assert await ensure_sweep_schedule(client, settings) == "created"
         assert await ensure_sweep_schedule(client, settings, hour_utc=3) == "updated"

@@ -72,8 +72,6 @@ async def test_worker_rides_out_a_database_outage(temporal_env, tmp_path):
     print(f"\nproxy outage 10 s: activity retries {dict(retried)}, {report.decisions} decisions")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the pre-check gives up after 5 attempts (~15 s) and the review "
-                   "gets a format-error verdict that blocks approval (tests/faults/PATCHES.md #3)")
 async def test_a_precheck_during_a_20_second_outage_keeps_its_real_verdict(temporal_env, tmp_path):
     proxy = TcpProxy(*_postgres_address())
     await proxy.start()

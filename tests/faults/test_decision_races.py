@@ -135,8 +135,6 @@ async def test_concurrent_actions_on_one_review_have_exactly_one_winner(kind, te
     assert not problems, "\n".join(problems[:30])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: service._update maps a closed workflow's NOT_FOUND to ServiceError "
-                   "'never submitted, or already closed' (tests/faults/PATCHES.md #2)")
 async def test_a_decision_after_the_review_closed_is_refused_with_the_reason(temporal_env, tmp_path):
     """The slow side of a race may arrive after the workflow has finished: it must still hear why."""
     async with worker_system("sqlite", temporal_env.client, tmp_path) as (system, _worker):

@@ -64,8 +64,6 @@ async def test_worker_sigkills_lose_and_duplicate_nothing(kind, temporal_env, tm
 PRECHECK_RECOVERY_SECONDS = 40
 
 
-@pytest.mark.xfail(strict=True, reason="bug: pre-check has a 5 min start-to-close timeout and no heartbeat "
-                   "(tests/faults/PATCHES.md #1)")
 async def test_a_precheck_cut_short_by_a_crash_is_retried_promptly(temporal_env, tmp_path):
     async with worker_system("sqlite", temporal_env.client, tmp_path) as (system, worker):
         lc = Lifecycle(product_id=f"CRASH-{uuid.uuid4().hex[:8].upper()}", script="dismiss_and_approve")

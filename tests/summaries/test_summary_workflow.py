@@ -88,6 +88,17 @@ async def test_without_a_period_the_run_covers_the_week_before_and_stays_in_app_
     assert [e.state for e in result.emails] == ["not_configured"]
 
 
+async def _delete_schedules(client: Client, *schedule_ids: str) -> None:
+    from temporalio.service import RPCError, RPCStatusCode
+
+    for schedule_id in schedule_ids:
+        try:
+            await client.get_schedule_handle(schedule_id).delete()
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+
+
 async def test_the_schedules_are_created_once_then_updated_and_start_the_summary(temporal_env, fresh_engine):
     """The time-skipping test server does not implement Schedules, so this runs on the dev server:
     the schedule's next runs are Mondays 07:00 UTC, and triggering it runs the workflow for the
@@ -96,6 +107,9 @@ async def test_the_schedules_are_created_once_then_updated_and_start_the_summary
         dataset.build(s)
     client = temporal_env.client
     settings = settings_for()
+    # Schedule ids are per namespace and the dev server is shared by the session: a worker started by
+    # another test (gcu-review worker ensures its schedules) may have created them already.
+    await _delete_schedules(client, SCHEDULE_ID, OUTBOX_SCHEDULE)
     try:
         assert await ensure_schedules(client, settings) == {SCHEDULE_ID: "created", OUTBOX_SCHEDULE: "created"}
         summary = await client.get_schedule_handle(SCHEDULE_ID).describe()
