@@ -196,6 +196,7 @@ async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, 
     """The status once the automatic pre-check has run (so the team sees its findings), or None
     if it has not finished within `timeout` seconds (the review goes on regardless)."""
     deadline = asyncio.get_running_loop().time() + timeout
+    pause = 0.05  # a pre-check usually takes well under a second: ask often first, then less often
     while True:
         current = await status(client=client, product_id=product_id)
         prechecking = current.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED)
@@ -203,7 +204,8 @@ async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, 
             return current
         if asyncio.get_running_loop().time() >= deadline:
             return None
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(pause)
+        pause = min(pause * 1.5, 0.5)
 
 
 async def status(*, client: Client, product_id: str) -> ReviewStatus:

@@ -1,0 +1,47 @@
+"""The actor resolved for an action matches the register: roles, and every team the person leads,
+is a focal point of or belongs to (the workflow's self-review checks depend on it)."""
+
+import pytest
+from sqlmodel import Session
+
+from rules.roster import parse_roster_text
+from service.actors import actor_from_roster, resolve_actor
+from service.errors import ServiceError
+from store.roster_import import import_roster
+from tests.dbutil import db_url, engine  # noqa: F401  (pytest fixtures)
+
+ROSTER = """
+teams:
+  - {id: T-A, leader: A-1, focal_points: {sgbc: A-2, cac: null}, members: [A-3, X-9]}
+  - {id: T-B, leader: B-1, focal_points: {sgbc: X-9, cac: X-9}, members: []}
+staff:
+  - {id: A-1, name: Leader, roles: [team_leader]}
+  - {id: A-2, name: Focal, roles: [investigator, focal_point]}
+  - {id: A-3, name: Member, roles: [investigator]}
+  - {id: B-1, name: Other leader, roles: [team_leader]}
+  - {id: X-9, name: Seconded, roles: [investigator, gcu_reviewer]}
+  - {id: G-1, name: Reviewer, roles: [gcu_reviewer]}
+"""
+
+
+@pytest.fixture(scope="module")
+def register(engine):  # noqa: F811
+    load = parse_roster_text(ROSTER)
+    with Session(engine) as session:
+        import_roster(session=session, load=load)
+        session.commit()
+    return load.roster
+
+
+@pytest.mark.parametrize("staff_id", ["A-1", "A-2", "A-3", "B-1", "X-9", "G-1"])
+def test_resolved_actor_matches_the_register(engine, register, staff_id):  # noqa: F811
+    assert resolve_actor(engine, staff_id) == actor_from_roster(register, staff_id)
+
+
+def test_a_person_in_two_teams_is_in_both(engine, register):  # noqa: F811
+    assert resolve_actor(engine, "X-9").team_ids == ["T-A", "T-B"]
+
+
+def test_an_unknown_person_cannot_act(engine, register):  # noqa: F811
+    with pytest.raises(ServiceError, match="not in the register"):
+        resolve_actor(engine, "NOBODY")
