@@ -1,0 +1,447 @@
+"""The web app under load: the GCU review queue page with 10k open reviews, and reviewer actions
+(claim + decision) through the JSON API on real workflows (issue 6, Load and performance; target:
+queue page p95 under 150 ms at 20 concurrent clients).
+
+- setup: a fresh migrated database (SQLite file, or a new PostgreSQL database with --postgres), the
+  demo register and accounts, and N open reviews (product, version, review rows) written straight
+  through the data layer, no workflows; the web app served by uvicorn in this process on a free
+  127.0.0.1 port, next to an in-memory Temporal dev server and an in-process worker.
+- queue page: GET /queue signed in as a GCU reviewer (session cookie from the real /login form),
+  from C concurrent httpx clients, a bounded number of requests and seconds. Baseline in the same
+  run with the same client setup: GET /healthz.
+- decision: P products submitted through service/reviews.py (real pre-check on the worker), then per
+  product POST /api/products/{id}/claim and POST /api/products/{id}/decision (approve) with a Bearer
+  token, C at once: each request's latency and the claim+decision round trip. Baseline: GET /api/me.
+
+    .venv/bin/python bench/web_bench.py                       # 10,000 reviews, 2,000 requests, 200 products
+    .venv/bin/python bench/web_bench.py --small               # 1,000 reviews, 300 requests, 40 products
+    --postgres postgresql://postgres@127.0.0.1:5432/postgres  # on PostgreSQL (creates and drops its own database)
+    --profile: also profile one queue page in-process (cProfile) and time its SQL alone
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import hashlib
+import io
+import os
+import pstats
+import re
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from models.enums import ReviewState, Verdict  # noqa: E402
+
+OPEN_STATES = [ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.RETURNED, ReviewState.ESCALATED,
+               ReviewState.RESUBMITTED]
+TEAMS = [("T-HERON", "Situation in Velmora", "HE-01"), ("T-KESTREL", "Situation in Velmora", "KE-03"),
+         ("T-OSPREY", "Situation on the Sundaran Coast", "OS-01")]
+TYPES = ["IO", "IP", "CH", "CS", "MP", "AP", "GA"]
+REVIEWER = ("gcu.albrecht", "GX-02")
+
+
+# ------------------------------------------------------------------ measuring
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)  # seconds
+    elapsed: float = 0.0
+    errors: int = 0
+
+    def line(self) -> str:
+        ms = [x * 1000 for x in self.latencies] or [float("nan")]
+        rate = len(self.latencies) / self.elapsed if self.elapsed else float("nan")
+        return (f"{self.name}: n={len(self.latencies)}, p50 {percentile(ms, 0.5):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms, "
+                f"p99 {percentile(ms, 0.99):.1f} ms, mean {statistics.mean(ms):.1f} ms, {rate:.1f} req/s"
+                + (f", {self.errors} errors" if self.errors else ""))
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.latencies, 0.95)
+
+
+async def hammer(name: str, clients: list[httpx.AsyncClient], method: str, path: str, *, requests: int,
+                 seconds: float) -> Run:
+    """`requests` calls spread over one task per client, stopped early after `seconds`."""
+    run = Run(name)
+    remaining = requests
+    deadline = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal remaining
+        while remaining > 0 and time.perf_counter() < deadline:
+            remaining -= 1
+            start = time.perf_counter()
+            response = await client.request(method, path)
+            took = time.perf_counter() - start
+            if response.status_code != 200:
+                run.errors += 1
+            else:
+                run.latencies.append(took)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in clients))
+    run.elapsed = time.perf_counter() - start
+    return run
+
+
+# ------------------------------------------------------------------ the database
+
+
+def seed_reviews(db_engine, count: int) -> None:
+    """`count` open reviews of the demo teams, written as rows (product, version, review)."""
+    from models.tables import Product, ProductVersion, Review
+
+    now = datetime.now(timezone.utc)
+    content = b"---\nproduct:\n  id: X\n---\n\n# Seeded for the web bench\n"
+    sha = hashlib.sha256(content).hexdigest()
+    chunk = 1000
+    with db_engine.begin() as conn:
+        for start in range(0, count, chunk):
+            products, versions, reviews = [], [], []
+            for i in range(start, min(count, start + chunk)):
+                team, situation, author = TEAMS[i % len(TEAMS)]
+                pid = f"BENCH-{i:06d}"
+                ptype = TYPES[i % len(TYPES)]
+                state = OPEN_STATES[i % len(OPEN_STATES)]
+                due = now + timedelta(hours=(i * 7919) % 2000 - 200)  # some overdue, in no particular order
+                products.append(dict(id=pid, type=ptype, team_id=team, situation=situation, author_id=author,
+                                     title=f"Seeded product {i} of the web bench", current_version_no=1,
+                                     workflow_id=f"product-review-{pid}", created_at=now))
+                versions.append(dict(product_id=pid, version_no=1, version_label="1", filename=f"{pid}.md",
+                                     media_type="text/markdown", sha256=sha, size_bytes=len(content),
+                                     front_matter={"product": {"id": pid}}, submitted_by=author, submitted_at=now,
+                                     verdict=Verdict.REVISE.value, pack_version="1.0.0", locked=False,
+                                     content=content, check_text=None))
+                reviews.append(dict(product_id=pid, workflow_id=f"product-review-{pid}", state=state.value,
+                                    assignee_id="GX-02" if state == ReviewState.IN_REVIEW else None, due_at=due,
+                                    resubmission_due_at=None, priority=i % 3, escalation_level=0,
+                                    verdict=Verdict.REVISE.value, version_no=1, team_id=team, product_type=ptype,
+                                    situation=situation, updated_at=now - timedelta(seconds=i)))
+            conn.execute(Product.__table__.insert(), products)
+            conn.execute(ProductVersion.__table__.insert(), versions)
+            conn.execute(Review.__table__.insert(), reviews)
+
+
+# ------------------------------------------------------------------ the web app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def sign_in(client: httpx.AsyncClient, username: str) -> None:
+    from web.accounts import demo_password
+
+    page = await client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf, "no CSRF token on /login"
+    response = await client.post("/login", data={"username": username, "password": demo_password(username),
+                                                 "csrf_token": csrf.group(1), "next": "/"})
+    assert response.status_code == 303, f"sign-in as {username} failed: {response.status_code}"
+
+
+def api_token(db_engine, username: str) -> str:
+    from web.accounts import create_api_token, get_account
+
+    with Session(db_engine) as session:
+        _row, token = create_api_token(session=session, account=get_account(session=session, username=username),
+                                       name="web bench")
+        session.commit()
+    return token
+
+
+def profile_queue_page(settings, db_engine, cookies: httpx.Cookies) -> str:
+    """One queue page in-process: its parts timed (list_queue, counts_by_state, the template) and
+    the handler's thread under cProfile, to say where the time goes."""
+    from fastapi.testclient import TestClient
+
+    import store.reviews as review_store
+    import web.routes.pages_review as pages_review
+    from web.app import create_app
+
+    timings: dict[str, float] = {}
+    profiler = cProfile.Profile()
+    originals = {"list_queue": review_store.list_queue, "counts_by_state": review_store.counts_by_state,
+                 "render": pages_review.render}
+
+    def timed(name, fn, first=False, last=False):
+        def wrapper(*a, **kw):
+            if first:
+                profiler.enable()  # in the handler's thread (a sync route runs in one threadpool thread)
+            start = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                timings[name] = time.perf_counter() - start
+                if last:
+                    profiler.disable()
+        return wrapper
+
+    app = create_app(settings, db_engine=db_engine)
+    out = io.StringIO()
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        client.cookies.update(dict(cookies.items()))
+        assert client.get("/queue").status_code == 200  # warm
+        review_store.list_queue = timed("list_queue", originals["list_queue"], first=True)
+        review_store.counts_by_state = timed("counts_by_state", originals["counts_by_state"])
+        pages_review.render = timed("render", originals["render"], last=True)
+        try:
+            start = time.perf_counter()
+            response = client.get("/queue")
+            page = time.perf_counter() - start
+        finally:
+            review_store.list_queue = originals["list_queue"]
+            review_store.counts_by_state = originals["counts_by_state"]
+            pages_review.render = originals["render"]
+    rows = response.text.count("<tr") - 1
+    parts = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
+    print(f"one queue page in-process, alone: {page * 1000:.0f} ms for {rows} rows and {len(response.content) / 1e6:.2f} MB "
+          f"of HTML ({parts})", file=out)
+    with db_engine.connect() as conn:
+        from sqlalchemy import select as sa_select
+
+        from models.tables import Product, Review
+
+        query = (sa_select(Review, Product.title).join(Product, Product.id == Review.product_id)
+                 .order_by(Review.due_at, Review.id))
+        sql = str(query.compile(db_engine))
+        explain = "EXPLAIN QUERY PLAN " if db_engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
+        plan = conn.exec_driver_sql(explain + sql).fetchall()
+    print("plan of the queue query (join, order by due date):", file=out)
+    for row in plan:
+        print("   ", " ".join(str(x) for x in row), file=out)
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(15)
+    return out.getvalue()
+
+
+class Server:
+    """The web app on 127.0.0.1:port: a uvicorn subprocess (default: the clients' CPU time is not the
+    server's), or uvicorn inside this event loop (--in-process)."""
+
+    def __init__(self, stop=None, task=None, process=None):
+        self._stop, self._task, self._process = stop, task, process
+
+    async def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            await self._process.wait()
+        else:
+            self._stop.set()
+            await self._task
+
+
+async def start_server(args, settings, db_engine, env, port: int) -> Server:
+    if args.in_process:
+        from web.server import serve
+
+        stop, started = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(serve(settings, stop, host="127.0.0.1", port=port, db_engine=db_engine,
+                                         temporal_client=env.client, started=started))
+        await asyncio.wait_for(started.wait(), 30)
+        return Server(stop=stop, task=task)
+    root = Path(__file__).resolve().parents[1]
+    child_env = {**os.environ, "ENVIRONMENT": settings.environment, "DATABASE_URL": settings.database_url,
+                 "VAR_DIR": str(settings.var_dir), "TASK_QUEUE": settings.task_queue, "SECRET_KEY": settings.secret_key,
+                 "TEMPORAL_ADDRESS": env.client.service_client.config.target_host}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "warning", "--no-access-log", "--lifespan", "off", cwd=root, env=child_env,
+    )
+    deadline = time.perf_counter() + 60
+    async with httpx.AsyncClient() as probe:
+        while True:
+            try:
+                if (await probe.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return Server(process=process)
+            except httpx.TransportError:
+                pass
+            if process.returncode is not None or time.perf_counter() > deadline:
+                raise RuntimeError("the web app did not start")
+            await asyncio.sleep(0.2)
+
+
+# ------------------------------------------------------------------ the decision endpoint
+
+
+async def submit_products(db_engine, client, settings, tmp: Path, count: int, concurrency: int) -> list[str]:
+    from service import reviews
+    from tests.faults.harness import product_copy
+
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> str:
+        async with gate:
+            path = product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"WEBB-{uuid.uuid4().hex[:8].upper()}")
+            result = await reviews.submit(db_engine=db_engine, client=client, settings=settings, path=path,
+                                          actor_id="HE-01", wait_seconds=120)
+            assert result.status is not None and result.status.state == ReviewState.QUEUED, result
+            return result.product_id
+
+    return await asyncio.gather(*(one(i) for i in range(count)))
+
+
+async def claim_and_decide(clients: list[httpx.AsyncClient], product_ids: list[str]) -> tuple[Run, Run, Run]:
+    claims, decisions, trips = Run("POST claim"), Run("POST decision (approve)"), Run("claim + decision round trip")
+    todo = list(product_ids)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while todo:
+            pid = todo.pop()
+            start = time.perf_counter()
+            claimed = await client.post(f"/api/products/{pid}/claim")
+            mid = time.perf_counter()
+            decided = await client.post(f"/api/products/{pid}/decision", json={"decision": "approve", "reason": None})
+            end = time.perf_counter()
+            for run, response, took in ((claims, claimed, mid - start), (decisions, decided, end - mid)):
+                if response.status_code == 200:
+                    run.latencies.append(took)
+                else:
+                    run.errors += 1
+                    print(f"  {run.name} {pid}: {response.status_code} {response.text[:200]}", file=sys.stderr)
+            if claimed.status_code == 200 and decided.status_code == 200:
+                assert decided.json()["state"] == ReviewState.APPROVED
+                trips.latencies.append(end - start)
+            else:
+                trips.errors += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in clients))
+    for run in (claims, decisions, trips):
+        run.elapsed = time.perf_counter() - start
+    return claims, decisions, trips
+
+
+# ------------------------------------------------------------------ main
+
+
+async def run(args: argparse.Namespace) -> None:
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    from service.demo import import_demo_roster
+    from service.devserver import temporal_binary
+    from settings import Settings
+    from store.db import make_engine
+    from tests.dbutil import fresh_database
+    from web.accounts import seed_demo_accounts
+    from worker import build_worker
+    from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
+
+    kind = "postgres" if args.postgres else "sqlite"
+    c = args.concurrency
+    with tempfile.TemporaryDirectory() as tmp_name, fresh_database(kind, Path(tmp_name)) as url:
+        tmp = Path(tmp_name)
+        queue_name = f"web-bench-{uuid.uuid4().hex[:6]}"
+        settings = Settings(environment="development", database_url=url, var_dir=tmp, task_queue=queue_name,
+                            secret_key="web-bench-secret-key-not-for-production")
+        db_engine = make_engine(url)
+        import_demo_roster(db_engine)
+        seed_demo_accounts(db_engine=db_engine)
+        start = time.perf_counter()
+        seed_reviews(db_engine, args.reviews)
+        print(f"seeded {args.reviews} open reviews in {time.perf_counter() - start:.1f} s ({kind})", flush=True)
+
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
+            search_attributes=SEARCH_ATTRIBUTE_KEYS,
+        )
+        async with env:
+            port = free_port()
+            server = await start_server(args, settings, db_engine, env, port)
+            base = f"http://127.0.0.1:{port}"
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            page_clients = [httpx.AsyncClient(base_url=base, timeout=120, limits=limits) for _ in range(c)]
+            try:
+                for client in page_clients:
+                    await sign_in(client, REVIEWER[0])
+                # Warm-up (templates compiled, connection pool filled) outside the clock.
+                await hammer("warm", page_clients, "GET", "/queue", requests=c, seconds=120)
+                health = await hammer("baseline GET /healthz", page_clients, "GET", "/healthz",
+                                      requests=args.requests, seconds=args.seconds)
+                queue = await hammer(f"GET /queue ({args.reviews} open reviews)", page_clients, "GET", "/queue",
+                                     requests=args.requests, seconds=args.seconds)
+                profile = profile_queue_page(settings, db_engine, page_clients[0].cookies) if args.profile else ""
+
+                token = api_token(db_engine, REVIEWER[0])
+                headers = {"Authorization": f"Bearer {token}"}
+                api_clients = [httpx.AsyncClient(base_url=base, timeout=120, limits=limits, headers=headers)
+                               for _ in range(c)]
+                try:
+                    me = await hammer("baseline GET /api/me", api_clients, "GET", "/api/me",
+                                      requests=args.requests, seconds=args.seconds)
+                    async with build_worker(env.client, settings):
+                        start = time.perf_counter()
+                        products = await submit_products(db_engine, env.client, settings, tmp, args.products, c)
+                        print(f"submitted {len(products)} products (pre-checked, queued) in "
+                              f"{time.perf_counter() - start:.1f} s", flush=True)
+                        claims, decisions, trips = await claim_and_decide(api_clients, products)
+                finally:
+                    for client in api_clients:
+                        await client.aclose()
+            finally:
+                for client in page_clients:
+                    await client.aclose()
+                await server.stop()
+        db_engine.dispose()
+
+    print(f"\nweb bench: database {'PostgreSQL' if args.postgres else 'SQLite'}, {args.reviews} open reviews, "
+          f"{c} concurrent clients, uvicorn {'in-process' if args.in_process else 'subprocess'} (1 worker process), in-memory Temporal dev server")
+    print(health.line())
+    print(queue.line())
+    ratio = queue.p95 / health.p95 if health.latencies and queue.latencies else float("nan")
+    verdict = "met" if queue.latencies and queue.p95 < 0.150 else "NOT met"
+    print(f"queue page p95 / baseline p95: {ratio:.1f}x; target queue p95 < 150 ms: {verdict}")
+    print(me.line())
+    for r in (claims, decisions, trips):
+        print(r.line())
+    if profile:
+        print("\n" + profile)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="1,000 reviews, 300 requests, 40 products")
+    parser.add_argument("--reviews", type=int, default=None, help="open reviews seeded (default 10,000)")
+    parser.add_argument("--requests", type=int, default=None, help="requests per GET phase (default 2,000)")
+    parser.add_argument("--seconds", type=float, default=120.0, help="time bound per GET phase")
+    parser.add_argument("--products", type=int, default=None, help="products claimed and decided (default 200)")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--postgres", default=None, help="PostgreSQL server URL (a new database is created there)")
+    parser.add_argument("--profile", action="store_true", help="profile one queue page in-process")
+    parser.add_argument("--in-process", action="store_true", help="serve from this process, not a uvicorn subprocess")
+    args = parser.parse_args()
+    args.reviews = args.reviews or (1000 if args.small else 10_000)
+    args.requests = args.requests or (300 if args.small else 2000)
+    args.products = args.products or (40 if args.small else 200)
+    if args.postgres:
+        os.environ["TEST_POSTGRES_URL"] = args.postgres
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
