@@ -33,13 +33,13 @@ from models.messages import (
     SubmitProductInput,
     WithdrawRequest,
 )
+from models.tables import Team
 from rules.product import parse_product
-from service.actors import actor_from_roster, resolve_actor
+from service.actors import resolve_actor
 from service.errors import ActionRefused, ServiceError
 from settings import Settings
 from store import products as product_store
 from store.errors import StoreError
-from store.roster_view import roster_from_db
 
 WORKFLOW_NAME = "ProductReviewWorkflow"
 
@@ -132,20 +132,16 @@ def _check_team_actor(actor: Actor, meta: dict) -> None:
         )
 
 
-async def submit(
-    *, db_engine: Engine, client: Client, settings: Settings, path: Path, actor_id: str, meta_path: Path | None = None,
-    wait_seconds: float = 30.0,
-) -> SubmitResult:
+def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta_path: Path | None, actor_id: str):
     source = read_source(path, meta_path, settings)
     meta = _parse_or_refuse(source)
-    with Session(db_engine) as session:
-        roster = roster_from_db(session=session)
-    actor = actor_from_roster(roster, actor_id)
+    actor = resolve_actor(db_engine, actor_id)
     _check_team_actor(actor, meta)
-    if roster.team(meta["team_id"]) is None:
-        raise ServiceError(f"{source.filename}: product.team {meta['team_id']!r} is not a team of the register")
     workflow_id = workflow_id_for(meta["product_id"])
     with Session(db_engine) as session:
+        team = session.get(Team, meta["team_id"])
+        if team is None or not team.active:
+            raise ServiceError(f"{source.filename}: product.team {meta['team_id']!r} is not a team of the register")
         if product_store.get_product(session=session, product_id=meta["product_id"]) is not None:
             raise ActionRefused(
                 f"product {meta['product_id']} was already submitted (workflow {workflow_id}); "
@@ -160,7 +156,18 @@ async def submit(
             **meta,
         )
         session.commit()
-        version_id, version_no = version.id, version.version_no
+        return source, meta, actor, version.id, version.version_no
+
+
+async def submit(
+    *, db_engine: Engine, client: Client, settings: Settings, path: Path, actor_id: str, meta_path: Path | None = None,
+    wait_seconds: float = 30.0,
+) -> SubmitResult:
+    # File reading, parsing and the database run in a thread: the web app shares this event loop.
+    source, meta, actor, version_id, version_no = await asyncio.to_thread(
+        _store_first_version, db_engine, settings, path, meta_path, actor_id
+    )
+    workflow_id = workflow_id_for(meta["product_id"])
     request_id = str(uuid.uuid4())
     try:
         await client.start_workflow(
@@ -244,20 +251,30 @@ async def _closed_state(client: Client, product_id: str) -> ReviewState | None:
         return None
 
 
+def _delete_draft(db_engine: Engine, version_id: int) -> None:
+    with Session(db_engine) as session:
+        product_store.delete_unreviewed_version(session=session, version_id=version_id)
+        session.commit()
+
+
+async def _actor(db_engine: Engine, staff_id: str) -> Actor:
+    return await asyncio.to_thread(resolve_actor, db_engine, staff_id)
+
+
 def _request_id(request_id: str | None) -> str:
     return request_id or str(uuid.uuid4())
 
 
 async def claim(*, db_engine: Engine, client: Client, product_id: str, actor_id: str, request_id: str | None = None):
-    actor = resolve_actor(db_engine, actor_id)
+    actor = await _actor(db_engine, actor_id)
     return await _update(client, product_id, "claim", ClaimRequest(actor=actor, request_id=_request_id(request_id)))
 
 
 async def assign(
     *, db_engine: Engine, client: Client, product_id: str, reviewer_id: str, actor_id: str, request_id: str | None = None
 ):
-    actor = resolve_actor(db_engine, actor_id)
-    reviewer = resolve_actor(db_engine, reviewer_id)
+    actor = await _actor(db_engine, actor_id)
+    reviewer = await _actor(db_engine, reviewer_id)
     request = AssignRequest(actor=actor, reviewer=reviewer, request_id=_request_id(request_id))
     return await _update(client, product_id, "assign", request)
 
@@ -266,7 +283,7 @@ async def dismiss(
     *, db_engine: Engine, client: Client, product_id: str, rule_id: str, reason: str, actor_id: str,
     request_id: str | None = None,
 ):
-    actor = resolve_actor(db_engine, actor_id)
+    actor = await _actor(db_engine, actor_id)
     request = DismissFindingRequest(actor=actor, rule_id=rule_id, reason=reason, request_id=_request_id(request_id))
     return await _update(client, product_id, "dismiss_finding", request)
 
@@ -275,7 +292,7 @@ async def decide(
     *, db_engine: Engine, client: Client, product_id: str, decision: DecisionKind, reason: str | None, actor_id: str,
     request_id: str | None = None,
 ):
-    actor = resolve_actor(db_engine, actor_id)
+    actor = await _actor(db_engine, actor_id)
     request = DecisionRequest(actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id))
     return await _update(client, product_id, "decide", request)
 
@@ -283,7 +300,7 @@ async def decide(
 async def withdraw(
     *, db_engine: Engine, client: Client, product_id: str, reason: str, actor_id: str, request_id: str | None = None
 ):
-    actor = resolve_actor(db_engine, actor_id)
+    actor = await _actor(db_engine, actor_id)
     return await _update(
         client, product_id, "withdraw", WithdrawRequest(actor=actor, reason=reason, request_id=_request_id(request_id))
     )
@@ -294,7 +311,7 @@ async def comment(
 ) -> ReviewStatus:
     """A comment by the assignee, the GCU head or the submitting team; the workflow checks who and
     the text (not empty, at most models.review_states.COMMENT_MAX_CHARS characters)."""
-    actor = resolve_actor(db_engine, actor_id)
+    actor = await _actor(db_engine, actor_id)
     request = CommentRequest(actor=actor, text=text, request_id=_request_id(request_id))
     return await _update(client, product_id, "comment", request)
 
@@ -303,7 +320,7 @@ async def move_due_date(
     *, db_engine: Engine, client: Client, product_id: str, due_at: datetime, reason: str, actor_id: str,
     request_id: str | None = None,
 ):
-    actor = resolve_actor(db_engine, actor_id)
+    actor = await _actor(db_engine, actor_id)
     request = MoveDueDateRequest(actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id))
     return await _update(client, product_id, "move_due_date", request)
 
@@ -312,24 +329,28 @@ async def resubmit(
     *, db_engine: Engine, client: Client, settings: Settings, product_id: str, path: Path, actor_id: str,
     meta_path: Path | None = None, request_id: str | None = None,
 ) -> ReviewStatus:
-    source = read_source(path, meta_path, settings)
-    meta = _parse_or_refuse(source)
+    source = await asyncio.to_thread(read_source, path, meta_path, settings)
+    meta = await asyncio.to_thread(_parse_or_refuse, source)
     if meta["product_id"] != product_id:
         raise ServiceError(
             f"{source.filename}: product.id is {meta['product_id']!r}, but this resubmission is for {product_id!r}"
         )
-    actor = resolve_actor(db_engine, actor_id)
+    actor = await _actor(db_engine, actor_id)
     _check_team_actor(actor, meta)
     current = await status(client=client, product_id=product_id)
     if meta["team_id"] != current.team_id:
         raise ServiceError(f"{source.filename}: product.team changed from {current.team_id} to {meta['team_id']}")
-    with Session(db_engine) as session:
-        version = _create_version(
-            session=session, submitted_by=actor.staff_id, filename=source.filename, media_type=source.media_type,
-            **source.store_fields(), **meta,
-        )
-        session.commit()
-        version_id, version_no = version.id, version.version_no
+
+    def store_version():
+        with Session(db_engine) as session:
+            version = _create_version(
+                session=session, submitted_by=actor.staff_id, filename=source.filename, media_type=source.media_type,
+                **source.store_fields(), **meta,
+            )
+            session.commit()
+            return version.id, version.version_no
+
+    version_id, version_no = await asyncio.to_thread(store_version)
     request = ResubmitRequest(
         actor=actor, version_id=version_id, version_no=version_no, version_label=meta["version_label"],
         title=meta["title"], request_id=_request_id(request_id),
@@ -338,9 +359,7 @@ async def resubmit(
         accepted = await _update(client, product_id, "resubmit", request)
     except ServiceError:
         # The workflow refused this version: remove the draft so the stored history stays truthful.
-        with Session(db_engine) as session:
-            product_store.delete_unreviewed_version(session=session, version_id=version_id)
-            session.commit()
+        await asyncio.to_thread(_delete_draft, db_engine, version_id)
         raise
     settled = await wait_for_precheck(client=client, product_id=product_id, timeout=30.0, version_no=version_no)
     return settled or accepted
