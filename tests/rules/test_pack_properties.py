@@ -78,6 +78,8 @@ def _assert_loads_or_names_the_file(pack_dir: Path, mutated: str, needs_line: bo
     try:
         Engine.load(pack_dir)
     except PackError as exc:
+        if _known_defect(exc):
+            return
         names = {str(pack_dir / name) for name in FILES}
         assert exc.file in names, f"PackError names no pack file: {exc}"
         assert str(exc).startswith(exc.file)
@@ -85,6 +87,12 @@ def _assert_loads_or_names_the_file(pack_dir: Path, mutated: str, needs_line: bo
         if needs_line and exc.file == str(pack_dir / mutated):
             assert exc.line is not None, f"no line for an error in the mutated file: {exc}"
             assert f"{exc.file}:{exc.line}" in str(exc)
+
+
+def _known_defect(exc: PackError) -> bool:
+    """Errors of rules/loader.py that name no file or no line yet; pinned by the strict xfail tests at
+    the end of this file (so the properties stay deterministic while they are open)."""
+    return exc.file == "SGBC-INT-07" or exc.message.endswith("is required by the engine")
 
 
 ANY_VALUE = st.recursive(
@@ -176,4 +184,17 @@ def test_an_invalid_sgbc_int_07_pattern_names_io_sgbc_yaml_and_its_line(pack_roo
     with pytest.raises(PackError) as exc:
         Engine.load(pack_dir)
     assert exc.value.file == str(pack_dir / "io_sgbc.yaml")
+    assert exc.value.line is not None
+
+
+@pytest.mark.xfail(strict=True, reason="rules/loader.py reports a regex the engine needs but `regexes` lacks "
+                   "without the line of `regexes` (found by the properties above)")
+def test_a_missing_engine_regex_names_the_manifest_and_the_line_of_regexes(pack_root):
+    pack_dir = _fresh_copy(pack_root)
+    doc = _copy(ORIGINAL[MANIFEST])
+    del doc["regexes"]["R_CORROBORATION"]
+    (pack_dir / MANIFEST).write_text(_dump(doc), encoding="utf-8")
+    with pytest.raises(PackError) as exc:
+        Engine.load(pack_dir)
+    assert exc.value.file == str(pack_dir / MANIFEST)
     assert exc.value.line is not None
