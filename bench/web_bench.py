@@ -24,11 +24,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import faulthandler
 import hashlib
 import io
 import os
 import pstats
 import re
+import signal
 import socket
 import statistics
 import sys
@@ -249,7 +251,11 @@ class Server:
     async def stop(self) -> None:
         if self._process is not None:
             self._process.terminate()
-            await self._process.wait()
+            try:  # uvicorn waits for in-flight requests; a wedged one would keep it alive
+                await asyncio.wait_for(self._process.wait(), 15)
+            except asyncio.TimeoutError:
+                self._process.kill()
+                await self._process.wait()
         else:
             self._stop.set()
             await self._task
@@ -305,12 +311,16 @@ async def submit_products(db_engine, client, settings, tmp: Path, count: int, co
     return await asyncio.gather(*(one(i) for i in range(count)))
 
 
-async def claim_and_decide(clients: list[httpx.AsyncClient], product_ids: list[str]) -> tuple[Run, Run, Run]:
+async def claim_and_decide(clients: list[httpx.AsyncClient], product_ids: list[str],
+                           seconds: float) -> tuple[Run, Run, Run]:
+    """Each client claims then approves products until none is left or `seconds` have passed; a
+    phase still running 60 s after that is cut short (counted as errors: the API is wedged)."""
     claims, decisions, trips = Run("POST claim"), Run("POST decision (approve)"), Run("claim + decision round trip")
     todo = list(product_ids)
+    deadline = time.perf_counter() + seconds
 
     async def worker(client: httpx.AsyncClient) -> None:
-        while todo:
+        while todo and time.perf_counter() < deadline:
             pid = todo.pop()
             start = time.perf_counter()
             claimed = await client.post(f"/api/products/{pid}/claim")
@@ -330,7 +340,12 @@ async def claim_and_decide(clients: list[httpx.AsyncClient], product_ids: list[s
                 trips.errors += 1
 
     start = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in clients))
+    try:
+        await asyncio.wait_for(asyncio.gather(*(worker(c) for c in clients)), seconds + 60)
+    except (asyncio.TimeoutError, httpx.TimeoutException):
+        trips.errors += len(clients)
+        print(f"  claim/decision phase cut short after {time.perf_counter() - start:.0f} s: requests still "
+              f"hanging (wedged)", file=sys.stderr)
     for run in (claims, decisions, trips):
         run.elapsed = time.perf_counter() - start
     return claims, decisions, trips
@@ -383,8 +398,10 @@ async def run(args: argparse.Namespace) -> None:
                 await hammer("warm", page_clients, "GET", "/queue", requests=c, seconds=120)
                 health = await hammer("baseline GET /healthz", page_clients, "GET", "/healthz",
                                       requests=args.requests, seconds=args.seconds)
+                print(health.line(), flush=True)
                 queue = await hammer(f"GET /queue ({args.reviews} open reviews)", page_clients, "GET", "/queue",
                                      requests=args.requests, seconds=args.seconds)
+                print(queue.line(), flush=True)
                 profile = profile_queue_page(settings, db_engine, page_clients[0].cookies) if args.profile else ""
 
                 token = api_token(db_engine, REVIEWER[0])
@@ -394,12 +411,14 @@ async def run(args: argparse.Namespace) -> None:
                 try:
                     me = await hammer("baseline GET /api/me", api_clients, "GET", "/api/me",
                                       requests=args.requests, seconds=args.seconds)
+                    print(me.line(), flush=True)
                     async with build_worker(env.client, settings):
                         start = time.perf_counter()
                         products = await submit_products(db_engine, env.client, settings, tmp, args.products, c)
                         print(f"submitted {len(products)} products (pre-checked, queued) in "
                               f"{time.perf_counter() - start:.1f} s", flush=True)
-                        claims, decisions, trips = await claim_and_decide(api_clients, products)
+                        claims, decisions, trips = await claim_and_decide(api_clients[:args.decision_concurrency],
+                                                                          products, args.seconds)
                 finally:
                     for client in api_clients:
                         await client.aclose()
@@ -417,6 +436,7 @@ async def run(args: argparse.Namespace) -> None:
     verdict = "met" if queue.latencies and queue.p95 < 0.150 else "NOT met"
     print(f"queue page p95 / baseline p95: {ratio:.1f}x; target queue p95 < 150 ms: {verdict}")
     print(me.line())
+    print(f"claim + decision with {args.decision_concurrency} clients at once:")
     for r in (claims, decisions, trips):
         print(r.line())
     if profile:
@@ -424,6 +444,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` dumps every thread's stack (a stuck run)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="1,000 reviews, 300 requests, 40 products")
     parser.add_argument("--reviews", type=int, default=None, help="open reviews seeded (default 10,000)")
@@ -431,6 +452,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="time bound per GET phase")
     parser.add_argument("--products", type=int, default=None, help="products claimed and decided (default 200)")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--decision-concurrency", type=int, default=None,
+                        help="clients claiming and deciding at once (default: --concurrency)")
     parser.add_argument("--postgres", default=None, help="PostgreSQL server URL (a new database is created there)")
     parser.add_argument("--profile", action="store_true", help="profile one queue page in-process")
     parser.add_argument("--in-process", action="store_true", help="serve from this process, not a uvicorn subprocess")
@@ -438,6 +461,7 @@ def main() -> None:
     args.reviews = args.reviews or (1000 if args.small else 10_000)
     args.requests = args.requests or (300 if args.small else 2000)
     args.products = args.products or (40 if args.small else 200)
+    args.decision_concurrency = min(args.decision_concurrency or args.concurrency, args.concurrency)
     if args.postgres:
         os.environ["TEST_POSTGRES_URL"] = args.postgres
     asyncio.run(run(args))
