@@ -114,10 +114,17 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     if set(manifest.precedence) != set(pattern_rules):
         raise PackError("`precedence` must list exactly the rules with `patterns`", str(manifest_path),
                         mdoc.line_of(("precedence",)))
-    conduct = [compile_regex(p, "SGBC-INT-07", None, "P_SGBC_CONDUCT") for p in by_id["SGBC-INT-07"][3].patterns or []]
     for needed in ("R_CORROBORATION", "F_STOP", "F_SEX", "F_AGE_BAND"):
         if needed not in named:
-            raise PackError(f"regex {needed} is required by the engine", str(manifest_path))
+            raise PackError(f"regex {needed} is required by the engine", str(manifest_path),
+                            mdoc.line_of(("regexes",)))
+    # SGBC-INT-07's patterns are also P_SGBC_CONDUCT, which "valid reason" reads (format §1.1).
+    if "SGBC-INT-07" not in by_id:
+        raise PackError("rule SGBC-INT-07 is required by the engine (its patterns are P_SGBC_CONDUCT)",
+                        str(manifest_path), mdoc.line_of(("order",)))
+    c_path, c_doc, c_index, c_rule = by_id["SGBC-INT-07"]
+    conduct = [compile_regex(p, str(c_path), c_doc.line_of(("rules", c_index, "patterns", i)), f"SGBC-INT-07 patterns[{i}]")
+               for i, p in enumerate(c_rule.patterns or [])]
     base = default_context(list(named), pattern_rules)
     env = new_env(list(base))
     compiled = [_compile_rule(env, set(base), by_id[rid][3], by_id[rid][0], by_id[rid][1], by_id[rid][2])

@@ -78,8 +78,6 @@ def _assert_loads_or_names_the_file(pack_dir: Path, mutated: str, needs_line: bo
     try:
         Engine.load(pack_dir)
     except PackError as exc:
-        if _known_defect(exc):
-            return
         names = {str(pack_dir / name) for name in FILES}
         assert exc.file in names, f"PackError names no pack file: {exc}"
         assert str(exc).startswith(exc.file)
@@ -88,11 +86,6 @@ def _assert_loads_or_names_the_file(pack_dir: Path, mutated: str, needs_line: bo
             assert exc.line is not None, f"no line for an error in the mutated file: {exc}"
             assert f"{exc.file}:{exc.line}" in str(exc)
 
-
-def _known_defect(exc: PackError) -> bool:
-    """Errors of rules/loader.py that name no file or no line yet; pinned by the strict xfail tests at
-    the end of this file (so the properties stay deterministic while they are open)."""
-    return exc.file == "SGBC-INT-07" or exc.message.endswith("is required by the engine")
 
 
 ANY_VALUE = st.recursive(
@@ -173,8 +166,6 @@ def test_a_pack_file_that_is_not_utf8_names_its_file(pack_root):
     assert exc.value.file == str(pack_dir / "ip.yaml")
 
 
-@pytest.mark.xfail(strict=True, reason="rules/loader.py compiles SGBC-INT-07's patterns for P_SGBC_CONDUCT "
-                   "before the rule itself, with file='SGBC-INT-07' and no line (found by the properties above)")
 def test_an_invalid_sgbc_int_07_pattern_names_io_sgbc_yaml_and_its_line(pack_root):
     pack_dir = _fresh_copy(pack_root)
     doc = _copy(ORIGINAL["io_sgbc.yaml"])
@@ -187,8 +178,6 @@ def test_an_invalid_sgbc_int_07_pattern_names_io_sgbc_yaml_and_its_line(pack_roo
     assert exc.value.line is not None
 
 
-@pytest.mark.xfail(strict=True, reason="rules/loader.py reports a regex the engine needs but `regexes` lacks "
-                   "without the line of `regexes` (found by the properties above)")
 def test_a_missing_engine_regex_names_the_manifest_and_the_line_of_regexes(pack_root):
     pack_dir = _fresh_copy(pack_root)
     doc = _copy(ORIGINAL[MANIFEST])
