@@ -87,7 +87,6 @@ def _assert_loads_or_names_the_file(pack_dir: Path, mutated: str, needs_line: bo
             assert f"{exc.file}:{exc.line}" in str(exc)
 
 
-
 ANY_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
