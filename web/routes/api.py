@@ -99,7 +99,11 @@ def _product(db, me: Principal, product_id: str):
     return product
 
 
-async def _call(make):
+async def _call(db, make):
+    # The request's database connection goes back to the pool while the workflow decides (which can
+    # take a while): the action resolves its actor on a connection of its own, and holding both at
+    # once let 20 concurrent actions exhaust the pool (bench/web_bench.py).
+    db.close()
     try:
         return await make()
     except ActionRefused as exc:
@@ -120,11 +124,12 @@ def queue(
     team: str | None = None, situation: str | None = None, type: ProductType | None = None,
     state: ReviewState | None = None, verdict: Verdict | None = None, overdue: bool | None = None,
     sort: Annotated[str, Query(pattern="^(due_at|priority|updated_at)$")] = "due_at",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ):
-    """The GCU review queue (GCU reviewers, the GCU head, administrators)."""
+    """The GCU review queue (GCU reviewers, the GCU head, administrators), `limit` rows from `offset`."""
     require(me.may_see_queue(), "The review queue is for the GCU.")
     return review_store.list_queue(session=db, team=team, situation=situation, product_type=type, state=state,
-                                   verdict=verdict, overdue=overdue, order_by=sort)
+                                   verdict=verdict, overdue=overdue, order_by=sort, limit=limit, offset=offset)
 
 
 @router.get("/queue/counts", response_model=QueueCounts)
@@ -280,7 +285,7 @@ def _meta(form_fields: dict) -> MetaForm:
 
 @router.post("/products", response_model=SubmitResult, status_code=201)
 async def submit(
-    request: Request, me: ApiPrincipal, client: TemporalClient, file: Annotated[UploadFile, File()],
+    request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, file: Annotated[UploadFile, File()],
     meta_id: Annotated[str, Form()] = "", meta_type: Annotated[str, Form()] = "", meta_title: Annotated[str, Form()] = "",
     meta_team: Annotated[str, Form()] = "", meta_situation: Annotated[str, Form()] = "",
     meta_version: Annotated[str, Form()] = "", meta_author: Annotated[str, Form()] = "",
@@ -300,7 +305,7 @@ async def submit(
         return await actions.submit_upload(db_engine=request.app.state.db_engine, client=client, settings=settings,
                                            principal=me, data=data, filename=file.filename, meta=meta)
 
-    return await _call(make)
+    return await _call(db, make)
 
 
 @router.post("/products/{product_id}/resubmit", response_model=ReviewStatus)
@@ -325,14 +330,14 @@ async def resubmit(
         return await actions.resubmit_upload(db_engine=request.app.state.db_engine, client=client, settings=settings,
                                              principal=me, product_id=product_id, data=data, filename=file.filename, meta=meta)
 
-    return await _call(make)
+    return await _call(db, make)
 
 
 @router.post("/products/{product_id}/withdraw", response_model=ReviewStatus)
 async def withdraw(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: ReasonIn):
     p = _product(db, me, product_id)
     require(p.team_id in me.team_ids or p.author_id == me.staff_id, "Only the submitting team withdraws.")
-    return await _call(lambda: actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me,
+    return await _call(db, lambda: actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                 product_id=product_id, reason=body.reason))
 
 
@@ -342,7 +347,7 @@ async def comment(request: Request, db: DbSession, me: ApiPrincipal, client: Tem
     or withdrawn); recorded in its history with the text as the reason."""
     p = _product(db, me, product_id)
     require(actions.may_comment_on(me, p), "Only the reviewer, the GCU head and the submitting team comment.")
-    return await _call(lambda: actions.comment(db_engine=request.app.state.db_engine, client=client, principal=me,
+    return await _call(db, lambda: actions.comment(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                product_id=product_id, text=body.text))
 
 
@@ -350,7 +355,7 @@ async def comment(request: Request, db: DbSession, me: ApiPrincipal, client: Tem
 async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str):
     _product(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
-    return await _call(lambda: actions.claim(db_engine=request.app.state.db_engine, client=client, principal=me,
+    return await _call(db, lambda: actions.claim(db_engine=request.app.state.db_engine, client=client, principal=me,
                                              product_id=product_id))
 
 
@@ -358,7 +363,7 @@ async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: Tempo
 async def assign(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: AssignIn):
     _product(db, me, product_id)
     require(me.is_gcu_head, "Only the GCU head assigns reviews.")
-    return await _call(lambda: actions.assign(db_engine=request.app.state.db_engine, client=client, principal=me,
+    return await _call(db, lambda: actions.assign(db_engine=request.app.state.db_engine, client=client, principal=me,
                                               product_id=product_id, reviewer_id=body.reviewer_id))
 
 
@@ -367,7 +372,7 @@ async def dismiss(request: Request, db: DbSession, me: ApiPrincipal, client: Tem
                   body: DismissIn):
     _product(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers dismiss findings.")
-    return await _call(lambda: actions.dismiss(db_engine=request.app.state.db_engine, client=client, principal=me,
+    return await _call(db, lambda: actions.dismiss(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                product_id=product_id, rule_id=rule_id, reason=body.reason))
 
 
@@ -375,7 +380,7 @@ async def dismiss(request: Request, db: DbSession, me: ApiPrincipal, client: Tem
 async def decision(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: DecisionIn):
     _product(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
-    return await _call(lambda: actions.decide(db_engine=request.app.state.db_engine, client=client, principal=me,
+    return await _call(db, lambda: actions.decide(db_engine=request.app.state.db_engine, client=client, principal=me,
                                               product_id=product_id, decision=body.decision, reason=body.reason))
 
 
@@ -388,4 +393,4 @@ async def due_date(request: Request, db: DbSession, me: ApiPrincipal, client: Te
         return await actions.move_due_date(db_engine=request.app.state.db_engine, client=client, principal=me,
                                            product_id=product_id, due_at=parse_due(body.due_at), reason=body.reason)
 
-    return await _call(make)
+    return await _call(db, make)

@@ -3,8 +3,9 @@ findings), and the reviewer's and the GCU head's actions."""
 
 from datetime import datetime, time, timezone
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from sqlmodel import select
 
 from models.enums import DecisionKind, ProductType, ReviewState, Verdict
@@ -21,6 +22,9 @@ router = APIRouter(include_in_schema=False)
 SORTS = {"due_at": "Due date (soonest first)", "priority": "Priority (highest first)", "updated_at": "Last change"}
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 def queue_filters(team: str, situation: str, type: str, state: str, verdict: str, overdue: str, sort: str) -> dict:
     return {
         "team": team or None, "situation": situation or None, "product_type": type or None, "state": state or None,
@@ -33,11 +37,14 @@ def queue_filters(team: str, situation: str, type: str, state: str, verdict: str
 def queue_page(
     request: Request, db: DbSession, me: PagePrincipal,
     team: str = "", situation: str = "", type: str = "", state: str = "", verdict: str = "", overdue: str = "",
-    sort: str = "due_at",
+    sort: str = "due_at", page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
     require(me.may_see_queue(), "The review queue is for the GCU.")
     filters = queue_filters(team, situation, type, state, verdict, overdue, sort)
-    rows = review_store.list_queue(session=db, **filters)
+    # One page at a time: a queue of thousands must not be built and rendered whole on every visit.
+    rows = review_store.list_queue(session=db, **filters, limit=QUEUE_PAGE_SIZE + 1, offset=(page - 1) * QUEUE_PAGE_SIZE)
+    has_next = len(rows) > QUEUE_PAGE_SIZE
+    rows = rows[:QUEUE_PAGE_SIZE]
     counts = review_store.counts_by_state(session=db, team=filters["team"], situation=filters["situation"])
     teams = db.exec(select(Team).order_by(Team.id)).all()
     situations = sorted({t.situation for t in teams if t.situation})
@@ -47,6 +54,10 @@ def queue_page(
                      "overdue": overdue, "sort": filters["order_by"]},
         "teams": teams, "situations": situations, "types": list(ProductType), "states": list(ReviewState),
         "verdicts": [v for v in Verdict], "sorts": SORTS,
+        "page": page, "has_next": has_next, "first_row": (page - 1) * QUEUE_PAGE_SIZE + 1,
+        "page_query": urlencode({k: v for k, v in {"team": team, "situation": situation, "type": type, "state": state,
+                                                    "verdict": verdict, "overdue": overdue,
+                                                    "sort": "" if sort == "due_at" else sort}.items() if v}),
     }
     template = "_queue_table.html" if request.headers.get("HX-Request") == "true" else "queue.html"
     return render(request, template, context)
@@ -79,8 +90,9 @@ def _reviewable(db, me, product_id: str):
     return product
 
 
-async def _run(request: Request, product_id: str, make, done: str, back: str = "review"):
+async def _run(request: Request, db, product_id: str, make, done: str, back: str = "review"):
     target = f"/products/{product_id}/review" if back == "review" else f"/products/{product_id}"
+    db.close()  # see web/routes/api.py _call: no pooled connection is held while the workflow decides
     try:
         await make()
     except ServiceError as exc:
@@ -92,7 +104,7 @@ async def _run(request: Request, product_id: str, make, done: str, back: str = "
 async def claim(request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str):
     _reviewable(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
-    return await _run(request, product_id, lambda: actions.claim(
+    return await _run(request, db, product_id, lambda: actions.claim(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id), "Claimed: the review is yours.")
 
 
@@ -103,7 +115,7 @@ async def assign(
 ):
     _reviewable(db, me, product_id)
     require(me.is_gcu_head, "Only the GCU head assigns reviews.")
-    return await _run(request, product_id, lambda: actions.assign(
+    return await _run(request, db, product_id, lambda: actions.assign(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id,
         reviewer_id=reviewer_id), f"Assigned to {reviewer_id}.")
 
@@ -115,7 +127,7 @@ async def dismiss(
 ):
     _reviewable(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers dismiss findings.")
-    return await _run(request, product_id, lambda: actions.dismiss(
+    return await _run(request, db, product_id, lambda: actions.dismiss(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, rule_id=rule_id,
         reason=reason), f"Finding {rule_id} dismissed.")
 
@@ -129,7 +141,7 @@ async def decide(
     require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
     done = {DecisionKind.APPROVE: "Approved.", DecisionKind.RETURN: "Returned to the team.",
             DecisionKind.ESCALATE: "Escalated to the GCU head."}[decision]
-    return await _run(request, product_id, lambda: actions.decide(
+    return await _run(request, db, product_id, lambda: actions.decide(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, decision=decision,
         reason=reason), done)
 
@@ -160,7 +172,7 @@ async def move_due_date(
             due_at=parse_due(due), reason=reason,
         )
 
-    return await _run(request, product_id, make, f"Due date moved to {due}.")
+    return await _run(request, db, product_id, make, f"Due date moved to {due}.")
 
 
 @router.post("/products/{product_id}/comment")
@@ -170,6 +182,6 @@ async def comment(
 ):
     product = _reviewable(db, me, product_id)
     require(actions.may_comment_on(me, product), "Only the reviewer, the GCU head and the submitting team comment.")
-    return await _run(request, product_id, lambda: actions.comment(
+    return await _run(request, db, product_id, lambda: actions.comment(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text),
         "Comment added.", back="review" if back == "review" else "product")
