@@ -206,8 +206,6 @@ def build_summary_data(
     notes = [] if teams else [f"No active team has {deputy_prosecutor_id} as its Deputy Prosecutor."]
     kpis = cluster_kpis(session, team_ids, period.end) if with_kpis else None
     gaps = cluster_gaps(session, team_ids, as_of.date()) if with_gaps else None
-    if with_kpis and kpis is None:
-        notes.append("KPIs 10-12 are not available (store.kpi is not installed).")
     return SummaryData(
         deputy_prosecutor_id=deputy_prosecutor_id, deputy_prosecutor_name=dp.name if dp else None, period=period,
         as_of=as_of, teams=rows, reviewed=sum(r.reviewed for r in rows), approved=sum(r.approved for r in rows),

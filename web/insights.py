@@ -13,6 +13,9 @@ from sqlmodel import Session, select
 from models.enums import ReviewState
 from models.tables import Review, Team
 from store import reviews as review_store
+from store.cert_gaps import gap_report
+from store.certifications import list_certifications
+from store.kpi.cluster import cluster_kpis
 
 PENDING = {str(s) for s in review_store.GCU_PENDING_STATES}
 
@@ -98,11 +101,7 @@ def teams_without_focal_points(session: Session, team_ids: frozenset[str] | None
 
 def certification_gaps(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int = 90):
     """People of these teams whose certificates do not meet the role matrix (missing, lapsed,
-    expiring within the window), from store.cert_gaps. None when that module is not installed."""
-    try:
-        from store.cert_gaps import gap_report
-    except ImportError:
-        return None
+    expiring within the window), from store.cert_gaps."""
     if team_ids is None:
         return gap_report(session=session, on=on, expiring_within=expiring_within)
     seen, report = set(), []
@@ -115,73 +114,25 @@ def certification_gaps(session: Session, team_ids: frozenset[str] | None, on: dt
 
 
 def certifications(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int | None = None):
-    """Certification records per team: [(team, rows)], from store.certifications (None if absent)."""
-    try:
-        from store.certifications import list_certifications
-    except ImportError:
-        return None
+    """Certification records per team: [(team, rows)], from store.certifications."""
     return [
         (team, list_certifications(session=session, on=on, team_id=team.id, expiring_within=expiring_within))
         for team in teams_in_scope(session, team_ids)
     ]
 
 
-def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date, trend_periods: int = 4) -> list[KpiPanel] | None:
-    """KPIs 10, 11 and 12 for the dashboard (store.kpi.report.compute_kpis), or None when the KPI
-    module is not installed. The one adapter between store/kpi and the dashboard.
-
-    For a Deputy Prosecutor's cluster the headline is aggregated from the per-team breakdown: KPI 10
-    counts the cluster's teams whose relevant products were all engaged; KPIs 11 and 12 add up the
-    teams' numerators and denominators (a person on the staff of two teams counts in both)."""
-    try:
-        from store.kpi.config import KpiConfig
-        from store.kpi.periods import previous
-        from store.kpi.report import compute_kpis
-    except ImportError:
-        return None
-    config = KpiConfig()
-    kinds = {"10": config.kpi10.default_period, "11": config.kpi11.default_period, "12": config.kpi12.default_period}
+def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date, trend_periods: int = 4) -> list[KpiPanel]:
+    """KPIs 10, 11 and 12 for the dashboard, with the cluster headline of store/kpi/cluster.py (the
+    same figures as the Deputy Prosecutor's compliance summary)."""
     panels = []
-    for result in compute_kpis(session=session, today=today, config=config):
-        teams = _cluster_rows(result, team_ids)
-        numerator, denominator, value = _headline(result, teams, team_ids)
-        trend, period = [], result.period
-        for _ in range(trend_periods - 1):
-            period = previous(period, kinds[result.kpi])
-            (past,) = compute_kpis(session=session, today=today, period=period, config=config, kpis=(result.kpi,))
-            trend.append((past.period.label, _headline(past, _cluster_rows(past, team_ids), team_ids)[2]))
-        trend = [*reversed(trend), (result.period.label, value)]
+    for k in cluster_kpis(session=session, today=today, team_ids=team_ids, trend_periods=trend_periods):
+        r = k.result
         panels.append(KpiPanel(
-            kpi=result.kpi, title=result.title, citation=result.citation, value=value, target=result.target,
-            status=_status(value, result.target), measure=result.measure, period=result.period.label,
-            numerator=numerator, denominator=denominator,
-            per_team=[(b.key, b.value, b.numerator, b.denominator) for b in teams], trend=trend,
+            kpi=r.kpi, title=r.title, citation=r.citation, value=k.value, target=r.target, status=k.status,
+            measure=r.measure, period=r.period.label, numerator=k.numerator, denominator=k.denominator,
+            per_team=[(b.key, b.value, b.numerator, b.denominator) for b in k.team_rows], trend=k.trend,
         ))
     return panels
-
-
-def _cluster_rows(result, team_ids: frozenset[str] | None):
-    rows = result.breakdowns.get("team", [])
-    return rows if team_ids is None else [b for b in rows if b.key in team_ids]
-
-
-def _headline(result, rows, team_ids: frozenset[str] | None) -> tuple[int, int, float | None]:
-    if team_ids is None:
-        return result.numerator, result.denominator, result.value
-    if result.kpi == "10":
-        numerator = sum(1 for b in rows if b.denominator and b.extra.get("all_engaged"))
-        denominator = sum(1 for b in rows if b.denominator)
-    else:
-        numerator, denominator = sum(b.numerator for b in rows), sum(b.denominator for b in rows)
-    return numerator, denominator, (numerator / denominator if denominator else None)
-
-
-def _status(value: float | None, target: float | None) -> str:
-    if value is None:
-        return "no data"
-    if target is None:
-        return "no target"
-    return "met" if value >= target - 1e-12 else "not met"
 
 
 def count_reviews(session: Session, team_ids: frozenset[str] | None) -> int:

@@ -235,8 +235,8 @@ def dashboard(db: DbSession, me: ApiPrincipal) -> dict:
         "overdue": [r.model_dump(mode="json") for r in overdue],
         "escalated": [r.model_dump(mode="json") for r in escalated],
         "teams_without_focal_points": [{"team_id": t.id, "missing": areas} for t, areas in insights.teams_without_focal_points(db, scope)],
-        "certification_gaps": None if gaps is None else [g.model_dump(mode="json") for g in gaps],
-        "kpis": None if kpis is None else [vars(k) for k in kpis],
+        "certification_gaps": [g.model_dump(mode="json") for g in gaps],
+        "kpis": [vars(k) for k in kpis],
         "compliance_summaries": [
             s.model_dump(mode="json") for s in insights.compliance_summaries(db, me.summaries_owner())
         ] if me.may_see_summaries() else [],
@@ -271,8 +271,8 @@ def certifications(db: DbSession, me: ApiPrincipal, expiring_within: Annotated[i
     gaps = insights.certification_gaps(db, scope, today, expiring_within)
     return {
         "on": today.isoformat(),
-        "teams": None if per_team is None else {t.id: [r.model_dump(mode="json") for r in rows] for t, rows in per_team},
-        "gaps": None if gaps is None else [g.model_dump(mode="json") for g in gaps],
+        "teams": {t.id: [r.model_dump(mode="json") for r in rows] for t, rows in per_team},
+        "gaps": [g.model_dump(mode="json") for g in gaps],
     }
 
 
