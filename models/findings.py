@@ -38,7 +38,11 @@ JSON_FINDING_FIELDS = {"rule_id", "severity", "message", "citation", "location"}
 
 def verdict_for(findings: list[Finding], dismissed_rule_ids: frozenset[str] = frozenset()) -> Verdict:
     """requirements.md §1.5: the verdict counts every finding that is not dismissed."""
-    severities = {f.severity for f in findings if f.rule_id not in dismissed_rule_ids}
+    return verdict_from_severities({f.severity for f in findings if f.rule_id not in dismissed_rule_ids})
+
+
+def verdict_from_severities(severities: set[Severity]) -> Verdict:
+    """requirements.md §1.5, from the severities of the findings that count."""
     if Severity.BLOCKING in severities:
         return Verdict.BLOCKED
     if Severity.MAJOR in severities:

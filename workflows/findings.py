@@ -4,6 +4,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models.enums import FindingState, Severity, Verdict
+    from models.findings import verdict_from_severities
     from models.messages import FindingView
 
 # requirements.md §1.5: "A reviewer cannot approve a product with an undismissed blocking or major finding."
@@ -19,14 +20,7 @@ def verdict_for_views(findings: list[FindingView], current: Verdict | None = Non
     """models.findings.verdict_for over FindingView; a format error stays a format error."""
     if current == Verdict.FORMAT_ERROR:
         return current
-    severities = {f.severity for f in counted(findings)}
-    if Severity.BLOCKING in severities:
-        return Verdict.BLOCKED
-    if Severity.MAJOR in severities:
-        return Verdict.REVISE
-    if Severity.MINOR in severities:
-        return Verdict.APPROVABLE_WITH_NOTES
-    return Verdict.CLEAN
+    return verdict_from_severities({f.severity for f in counted(findings)})
 
 
 def approval_blockers(findings: list[FindingView]) -> list[FindingView]:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from store.kpi.config import KpiConfig, load_kpi_config
 from store.kpi.periods import previous
 from store.kpi.report import compute_kpis
-from store.kpi.result import KpiResult
+from store.kpi.result import KpiResult, ratio, status_of
 
 DEFAULT_TREND_PERIODS = 4
 
@@ -34,14 +34,6 @@ class ClusterKpi(BaseModel):
     trend: list[tuple[str, float | None]]  # oldest first, the current period last
 
 
-def kpi_status(value: float | None, target: float | None) -> str:
-    if value is None:
-        return "no data"
-    if target is None:
-        return "no target"
-    return "met" if value >= target - 1e-12 else "not met"
-
-
 def _rows(result: KpiResult, team_ids: frozenset[str] | None) -> list:
     rows = result.breakdowns.get("team", [])
     return rows if team_ids is None else [b for b in rows if b.key in team_ids]
@@ -56,7 +48,7 @@ def cluster_headline(result: KpiResult, team_ids: frozenset[str] | None) -> tupl
         denominator = sum(1 for b in rows if b.denominator)
     else:
         numerator, denominator = sum(b.numerator for b in rows), sum(b.denominator for b in rows)
-    return numerator, denominator, (numerator / denominator if denominator else None)
+    return numerator, denominator, ratio(numerator, denominator)
 
 
 def cluster_kpis(
@@ -79,6 +71,6 @@ def cluster_kpis(
             trend.insert(0, (past.period.label, cluster_headline(past, scope)[2]))
         figures.append(ClusterKpi(
             result=result, team_rows=_rows(result, scope), numerator=numerator, denominator=denominator, value=value,
-            status=kpi_status(value, result.target), trend=trend,
+            status=status_of(value, result.target), trend=trend,
         ))
     return figures
