@@ -8,7 +8,7 @@ passed back unchanged.
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -199,26 +199,38 @@ async def submit(
     )
 
 
+# A query needs a worker to answer it. While none can (all down, or one replaying a review whose
+# workflow task a crashed worker held), waiting for the pre-check gives up at its own deadline
+# instead of the query's 30 s default; the submission itself has already succeeded.
+MIN_QUERY_TIMEOUT_SECONDS = 2.0
+
+
 async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, version_no: int | None = None):
     """The status once the automatic pre-check has run (so the team sees its findings), or None
     if it has not finished within `timeout` seconds (the review goes on regardless)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     pause = 0.05  # a pre-check usually takes well under a second: ask often first, then less often
     while True:
-        current = await status(client=client, product_id=product_id)
-        prechecking = current.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED)
-        if not prechecking and (version_no is None or current.version_no >= version_no):
-            return current
-        if asyncio.get_running_loop().time() >= deadline:
+        remaining = max(deadline - loop.time(), MIN_QUERY_TIMEOUT_SECONDS)
+        try:
+            current = await status(client=client, product_id=product_id, rpc_timeout=timedelta(seconds=remaining))
+        except RPCError:
+            current = None  # no worker answered in time; NOT_FOUND has become a ServiceError already
+        if current is not None:
+            prechecking = current.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED)
+            if not prechecking and (version_no is None or current.version_no >= version_no):
+                return current
+        if loop.time() >= deadline:
             return None
         await asyncio.sleep(pause)
         pause = min(pause * 1.5, 0.5)
 
 
-async def status(*, client: Client, product_id: str) -> ReviewStatus:
+async def status(*, client: Client, product_id: str, rpc_timeout: timedelta | None = None) -> ReviewStatus:
     handle = client.get_workflow_handle(workflow_id_for(product_id))
     try:
-        return await handle.query("status", result_type=ReviewStatus)
+        return await handle.query("status", result_type=ReviewStatus, rpc_timeout=rpc_timeout)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ServiceError(f"no review found for product {product_id!r}") from exc
