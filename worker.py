@@ -5,7 +5,9 @@ Temporal namespace and one database; activities are idempotent, so a crash mid-a
 """
 
 import asyncio
+import compileall
 import logging
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -17,6 +19,7 @@ from activities.review import ReviewActivities
 from activities.summaries import SummaryActivities
 from settings import Settings, get_settings
 from store.db import make_engine
+import workflows
 from workflows.cert_sweep import CertificationSweepWorkflow, ensure_sweep_schedule
 from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
@@ -27,7 +30,16 @@ from workflows.summaries import ensure_schedules as ensure_summary_and_outbox_sc
 log = logging.getLogger("gcu_review.worker")
 
 
+def cache_workflow_bytecode() -> None:
+    """The workflow sandbox imports each workflow module afresh for every workflow instance it
+    creates. Without a bytecode cache (PYTHONDONTWRITEBYTECODE, an editable install) every one of
+    those imports compiles the source again; write the cache once. A read-only folder is no error:
+    an installed package has its cache already (pip writes it)."""
+    compileall.compile_dir(str(Path(workflows.__file__).parent), quiet=2, maxlevels=0)
+
+
 def build_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> Worker:
+    cache_workflow_bytecode()
     db_engine = make_engine(settings.database_url)
     review_activities = ReviewActivities(db_engine=db_engine, settings=settings)
     # Load the rule packs now: a broken pack stops the worker at start (with file, line and column),
@@ -47,6 +59,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
         ],
         activities=[
             review_activities.precheck,
+            review_activities.record_transitions,
             review_activities.record_transition,
             *cert_activities.all(),
             *notify_activities.all(),

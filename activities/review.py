@@ -2,17 +2,21 @@
 
 Both are idempotent, because Temporal retries an activity whose worker crashed after writing:
 - precheck keys findings by f"{product_id}:v{version_no}:{rule_id}", so a rerun writes nothing twice;
-- record_transition is keyed by (workflow_id, transition.seq): a retry finds its audit event and
-  returns created=False without touching anything.
+- record_transitions (and record_transition, its one-at-a-time form for reviews started earlier)
+  is keyed by (workflow_id, transition.seq): a retry finds its audit events and returns
+  created=False without touching anything; two racing attempts meet the unique (workflow_id, seq)
+  of audit_event, and the loser is rolled back whole.
 Database work is synchronous SQLAlchemy, run in a thread so the worker's event loop stays free.
 """
 
 import asyncio
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -24,6 +28,8 @@ from models.messages import (
     PrecheckResult,
     RecordTransitionInput,
     RecordTransitionResult,
+    RecordTransitionsInput,
+    RecordTransitionsResult,
 )
 from models.roster import Roster
 from models.tables import Decision, Product, ProductVersion, utcnow
@@ -52,11 +58,27 @@ HEARTBEAT_EVERY_SECONDS = 2.0
 
 async def _heartbeating(work):
     task = asyncio.ensure_future(work)
+    if activity.info().is_local:  # a local activity lives inside its workflow task: nothing to heartbeat
+        return await task
     while True:
         activity.heartbeat()
         done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_SECONDS)
         if done:
             return task.result()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A transition to write, with what was read for it before the write transaction."""
+
+    item: RecordTransitionInput
+    version_no: int
+    finding_id: str | None  # the finding a dismiss_finding transition dismisses
+    recipients: list[list[str]]  # per notification request of the item
+
+
+def _already(audit_event_id: int) -> RecordTransitionResult:
+    return RecordTransitionResult(audit_event_id=audit_event_id, created=False, notifications_created=0)
 
 
 class RulesEngine(Protocol):
@@ -173,79 +195,142 @@ class ReviewActivities:
             line = version.content[: exc.start].count(b"\n") + 1
             return "", FormatErrorEntry(line=line, message="not valid UTF-8")
 
-    # ------------------------------------------------------------------ record_transition
+    # ------------------------------------------------------------------ record_transitions
+
+    @activity.defn(name=names.RECORD_TRANSITIONS)
+    async def record_transitions(self, input: RecordTransitionsInput) -> RecordTransitionsResult:
+        results = await _heartbeating(asyncio.to_thread(self._record_transitions, input.transitions))
+        return RecordTransitionsResult(results=results)
 
     @activity.defn(name=names.RECORD_TRANSITION)
     async def record_transition(self, input: RecordTransitionInput) -> RecordTransitionResult:
-        return await _heartbeating(asyncio.to_thread(self._record_transition, input))
+        """One transition per call: what reviews started before record_transitions still ask for."""
+        return (await _heartbeating(asyncio.to_thread(self._record_transitions, [input])))[0]
 
-    def _record_transition(self, input: RecordTransitionInput) -> RecordTransitionResult:
-        t = input.transition
+    def _record_transitions(self, items: list[RecordTransitionInput]) -> list[RecordTransitionResult]:
+        first = items[0]
+        if any((i.workflow_id, i.product_id) != (first.workflow_id, first.product_id) for i in items):
+            raise ApplicationError("transitions recorded together must belong to one review", type="BadTransition",
+                                   non_retryable=True)
+        # Reads first, in a transaction of their own: a retry of transitions already recorded is
+        # answered here, and who is told is worked out before any lock is taken.
         with session_scope(self.db_engine) as session:
-            # Lock the chain first: the check for an earlier attempt and the append are then atomic.
-            audit.lock_chain(session=session)
-            earlier = audit.find_event(session=session, workflow_id=input.workflow_id, transition_seq=t.seq)
-            if earlier is not None:
-                session.rollback()
-                return RecordTransitionResult(audit_event_id=earlier.id, created=False, notifications_created=0)
-            product = session.get(Product, input.product_id)
+            earlier = self._recorded_events(session, items)
+            if len(earlier) == len(items):
+                return [_already(earlier[i.transition.seq]) for i in items]
+            product = session.get(Product, first.product_id)
             if product is None:
-                raise _not_found(f"product {input.product_id} is not stored")
-            version = self._version(session, input.product_id, input.version_id)
-            product.workflow_id = input.workflow_id
-            event = audit.append_event(
-                session=session,
-                workflow_id=input.workflow_id,
-                transition_seq=t.seq,
-                product_id=input.product_id,
-                action=t.action,
-                actor_id=t.actor_id,
-                from_state=t.from_state,
-                to_state=t.to_state,
-                reason=t.reason,
-                at=t.at,
-                details=t.details,
-            )
-            reviews.upsert_review(
-                session=session, product=product, workflow_id=input.workflow_id, state_after=input.state_after, at=t.at
-            )
-            self._apply_action(session, input, version, event.id)
-            created = self._notify(session, input, product, event.id)
-            return RecordTransitionResult(audit_event_id=event.id, created=True, notifications_created=created)
+                raise _not_found(f"product {first.product_id} is not stored")
+            version_nos = self._version_numbers(session, items)
+            plans = [
+                _Plan(item, version_nos[item.version_id], self._finding_to_dismiss(item, version_nos[item.version_id]),
+                      self._recipients(session, item, product))
+                for item in items if item.transition.seq not in earlier
+            ]
+        try:
+            written = self._write_transitions(product, plans)
+        except IntegrityError:
+            # Two attempts raced (a worker presumed dead was not): the unique (workflow_id,
+            # transition_seq) let one through and rolled the other back whole.
+            with session_scope(self.db_engine) as session:
+                earlier = self._recorded_events(session, items)
+            if len(earlier) != len(items):
+                raise
+            return [_already(earlier[i.transition.seq]) for i in items]
+        return [written.get(i.transition.seq) or _already(earlier[i.transition.seq]) for i in items]
 
     @staticmethod
-    def _apply_action(session, input: RecordTransitionInput, version: ProductVersion, audit_event_id: int) -> None:
-        t = input.transition
-        if t.action == ReviewAction.DISMISS_FINDING:
-            rule_id = t.details.get(DETAIL_RULE_ID)
-            if not rule_id:
-                raise ApplicationError(
-                    f"a {t.action} transition needs details[{DETAIL_RULE_ID!r}]", type="BadTransition", non_retryable=True
-                )
-            finding_id = t.details.get(DETAIL_FINDING_ID) or findings.finding_key(
-                input.product_id, version.version_no, rule_id
-            )
-            try:
-                findings.dismiss(session=session, finding_id=finding_id, dismissed_by=t.actor_id, reason=t.reason, at=t.at)
-            except NotFound as exc:
-                raise _not_found(str(exc)) from None
+    def _recorded_events(session, items: list[RecordTransitionInput]) -> dict[int, int]:
+        """seq -> audit event id, for the transitions among `items` already recorded."""
+        return audit.event_ids(session=session, workflow_id=items[0].workflow_id, seqs=[i.transition.seq for i in items])
+
+    def _version_numbers(self, session, items: list[RecordTransitionInput]) -> dict[int, int]:
+        """version id -> version number, checking each version belongs to the product. Only these
+        columns: a version row also holds the document itself."""
+        ids = {item.version_id for item in items}
+        rows = session.execute(
+            sa.select(ProductVersion.id, ProductVersion.product_id, ProductVersion.version_no)
+            .where(ProductVersion.id.in_(ids))
+        ).all()
+        found = {row.id: row for row in rows if row.product_id == items[0].product_id}
+        missing = sorted(ids - found.keys())
+        if missing:
+            raise _not_found(f"product {items[0].product_id} has no stored version with id {missing[0]}")
+        return {version_id: row.version_no for version_id, row in found.items()}
+
+    def _write_transitions(self, product: Product, plans: list["_Plan"]) -> dict[int, RecordTransitionResult]:
+        """One transaction. The per-product rows are written before the audit events, because
+        appending takes the global chain lock, held until commit: only the rows that name an
+        event (decisions, notifications) are written under it."""
+        last = plans[-1].item
+        with session_scope(self.db_engine) as session:
+            if product.workflow_id != last.workflow_id:
+                session.execute(sa.update(Product).where(Product.id == product.id).values(workflow_id=last.workflow_id))
+            # In one transaction, only the last state is ever visible: project that one.
+            reviews.upsert_review(session=session, product=product, workflow_id=last.workflow_id,
+                                  state_after=last.state_after, at=last.transition.at)
+            for plan in plans:
+                t = plan.item.transition
+                if plan.finding_id is not None:
+                    try:
+                        findings.dismiss(session=session, finding_id=plan.finding_id, dismissed_by=t.actor_id,
+                                         reason=t.reason, at=t.at)
+                    except NotFound as exc:
+                        raise _not_found(str(exc)) from None
+                if t.action == ReviewAction.APPROVE:
+                    session.execute(sa.update(ProductVersion).where(ProductVersion.id == plan.item.version_id)
+                                    .values(locked=True))
+            return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
+
+    @staticmethod
+    def _append(session, plan: "_Plan") -> RecordTransitionResult:
+        item, t = plan.item, plan.item.transition
+        event = audit.append_event(
+            session=session,
+            workflow_id=item.workflow_id,
+            transition_seq=t.seq,
+            product_id=item.product_id,
+            action=t.action,
+            actor_id=t.actor_id,
+            from_state=t.from_state,
+            to_state=t.to_state,
+            reason=t.reason,
+            at=t.at,
+            details=t.details,
+        )
         decision = _DECISIONS.get(t.action)
         if decision is not None:
-            session.add(
-                Decision(
-                    product_id=input.product_id, version_id=version.id, reviewer_id=t.actor_id, decision=str(decision),
-                    reason=t.reason, decided_at=t.at, audit_event_id=audit_event_id,
-                )
-            )
-        if t.action == ReviewAction.APPROVE:
-            version.locked = True
-        session.flush()
+            session.execute(sa.insert(Decision).values(
+                product_id=item.product_id, version_id=item.version_id, reviewer_id=t.actor_id, decision=str(decision),
+                reason=t.reason, decided_at=t.at, audit_event_id=event.id,
+            ))
+        created = notifications.create_for_event(
+            session=session, audit_event_id=event.id, product_id=item.product_id, created_at=t.at,
+            messages=[
+                (recipient_id, request.kind, request.subject, request.body)
+                for request, recipient_ids in zip(item.notifications, plan.recipients)
+                for recipient_id in recipient_ids
+            ],
+        )
+        return RecordTransitionResult(audit_event_id=event.id, created=True, notifications_created=created)
 
     @staticmethod
-    def _notify(session, input: RecordTransitionInput, product: Product, audit_event_id: int) -> int:
-        """Notifications are written in the transaction of the audit event, so they exist only once
-        the transition is durably recorded, and at most once per (event, recipient)."""
-        created = 0
+    def _finding_to_dismiss(input: RecordTransitionInput, version_no: int) -> str | None:
+        t = input.transition
+        if t.action != ReviewAction.DISMISS_FINDING:
+            return None
+        rule_id = t.details.get(DETAIL_RULE_ID)
+        if not rule_id:
+            raise ApplicationError(
+                f"a {t.action} transition needs details[{DETAIL_RULE_ID!r}]", type="BadTransition", non_retryable=True
+            )
+        return t.details.get(DETAIL_FINDING_ID) or findings.finding_key(input.product_id, version_no, rule_id)
+
+    @staticmethod
+    def _recipients(session, input: RecordTransitionInput, product: Product) -> list[list[str]]:
+        """Per notification request, the staff to tell: active people of the register, and never
+        the one whose action it was."""
+        resolved = []
         for request in input.notifications:
             try:
                 recipient_ids = recipients.resolve_targets(
@@ -254,13 +339,5 @@ class ReviewActivities:
                 )
             except ValueError as exc:
                 raise ApplicationError(str(exc), type="BadNotification", non_retryable=True) from None
-            for recipient_id in recipient_ids:
-                if recipient_id == input.transition.actor_id:
-                    continue  # nobody is told about their own action
-                row = notifications.create_notification(
-                    session=session, recipient_id=recipient_id, kind=request.kind, subject=request.subject,
-                    body=request.body, product_id=input.product_id, audit_event_id=audit_event_id,
-                    created_at=input.transition.at,
-                )
-                created += row is not None
-        return created
+            resolved.append([r for r in recipient_ids if r != input.transition.actor_id])
+        return resolved

@@ -262,7 +262,9 @@ class PrecheckResult(BaseModel):
 
 class RecordTransitionInput(BaseModel):
     """Persist one transition: audit event, review projection, decision/finding rows, then the
-    notifications. Idempotent on (workflow_id, transition.seq)."""
+    notifications. Idempotent on (workflow_id, transition.seq). `state_after` is the projection's
+    source: the workflow leaves out its history, findings and request ids, which grow with every
+    transition and which the recording does not read."""
 
     workflow_id: str
     product_id: str
@@ -276,6 +278,17 @@ class RecordTransitionResult(BaseModel):
     audit_event_id: int
     created: bool  # False when this transition had already been recorded (a retry)
     notifications_created: int = 0
+
+
+class RecordTransitionsInput(BaseModel):
+    """Consecutive transitions of one review recorded in one transaction, in order (the pre-check
+    and the routing that follows it; a single human action is a list of one)."""
+
+    transitions: list[RecordTransitionInput] = Field(min_length=1)
+
+
+class RecordTransitionsResult(BaseModel):
+    results: list[RecordTransitionResult]
 
 
 class SearchAttributesView(BaseModel):

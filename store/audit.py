@@ -1,8 +1,9 @@
 """The append-only audit trail: one global hash chain over every recorded transition.
 
-hash = sha256(prev_hash + canonical JSON of the event's fields). Appends lock the one-row
-`audit_chain_head` first (an UPDATE: a row lock on PostgreSQL, the writer lock on SQLite), so two
-activities appending at the same time queue up instead of forking the chain. Verification walks
+hash = sha256(prev_hash + canonical JSON of the event's fields). An append locks the one-row
+`audit_chain_head` (an UPDATE: a row lock on PostgreSQL, the writer lock on SQLite) until its
+transaction commits, so two activities appending at the same time queue up instead of forking the
+chain; callers write their other rows first, so the lock is held briefly. Verification walks
 the chain in id order and compares its end with the head, so an edited, deleted, reordered or
 truncated trail is detected. Database triggers refuse UPDATE and DELETE on audit_event as well.
 """
@@ -56,17 +57,27 @@ def event_hash(prev_hash: str, event: Any) -> str:
     return hashlib.sha256((prev_hash + canonical_json(event)).encode("utf-8")).hexdigest()
 
 
-def lock_chain(*, session: Session) -> AuditChainHead:
-    """Take the chain lock for the rest of the transaction and return the current head."""
-    session.execute(
-        sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(length=AuditChainHead.length)
-    )
-    head = session.exec(
-        select(AuditChainHead).where(AuditChainHead.id == 1).execution_options(populate_existing=True)
+class ChainHead(BaseModel):
+    last_hash: str
+    length: int
+
+
+_HEAD = AuditChainHead.__table__
+_EVENTS = AuditEvent.__table__
+
+
+def lock_chain(*, session: Session) -> ChainHead:
+    """Take the chain lock for the rest of the transaction and return the current head.
+
+    One statement (an UPDATE ... RETURNING): every append waits here, so the lock is taken as late
+    as possible and held for as few round trips as possible."""
+    row = session.execute(
+        sa.update(_HEAD).where(_HEAD.c.id == 1).values(length=_HEAD.c.length)
+        .returning(_HEAD.c.last_hash, _HEAD.c.length)
     ).one_or_none()
-    if head is None:
+    if row is None:
         raise RuntimeError("audit_chain_head row missing: run the database migrations")
-    return head
+    return ChainHead(last_hash=row.last_hash, length=row.length)
 
 
 def append_event(
@@ -83,10 +94,12 @@ def append_event(
     reason: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event at the end of the chain, inside the caller's transaction."""
+    """Append one event at the end of the chain, inside the caller's transaction.
+
+    A second event for the same (workflow_id, transition_seq) raises sqlalchemy's IntegrityError
+    (the table's unique constraint); the caller's transaction must then be rolled back."""
     if at.tzinfo is None:
         raise ValueError("audit events need a timezone-aware time")
-    head = lock_chain(session=session)
     fields = {
         "workflow_id": workflow_id,
         "transition_seq": transition_seq,
@@ -100,21 +113,31 @@ def append_event(
         "at": at.astimezone(timezone.utc),
         "details": dict(details or {}),
     }
-    event = AuditEvent(**fields, prev_hash=head.last_hash, hash=event_hash(head.last_hash, fields))
-    session.add(event)
-    session.flush()
-    head.last_event_id = event.id
-    head.last_hash = event.hash
-    head.length = head.length + 1
-    session.add(head)
-    session.flush()
-    return event
+    session.flush()  # the caller's own pending writes go first, outside the chain lock
+    head = lock_chain(session=session)
+    digest = event_hash(head.last_hash, fields)
+    event_id = session.execute(
+        sa.insert(_EVENTS).values(**fields, prev_hash=head.last_hash, hash=digest).returning(_EVENTS.c.id)
+    ).scalar_one()
+    session.execute(
+        sa.update(_HEAD).where(_HEAD.c.id == 1).values(last_event_id=event_id, last_hash=digest, length=head.length + 1)
+    )
+    return AuditEvent(id=event_id, **fields, prev_hash=head.last_hash, hash=digest)
 
 
 def find_event(*, session: Session, workflow_id: str, transition_seq: int) -> AuditEvent | None:
     return session.exec(
         select(AuditEvent).where(AuditEvent.workflow_id == workflow_id, AuditEvent.transition_seq == transition_seq)
     ).one_or_none()
+
+
+def event_ids(*, session: Session, workflow_id: str, seqs: list[int]) -> dict[int, int]:
+    """transition_seq -> event id, for those of `seqs` the workflow has an event for."""
+    rows = session.execute(
+        sa.select(AuditEvent.transition_seq, AuditEvent.id)
+        .where(AuditEvent.workflow_id == workflow_id, AuditEvent.transition_seq.in_(seqs))
+    ).all()
+    return {seq: event_id for seq, event_id in rows}
 
 
 def list_events(*, session: Session, product_id: str) -> list[AuditEventPublic]:

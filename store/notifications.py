@@ -4,6 +4,8 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from sqlmodel import Session, select
 
 from models.tables import Notification, NotificationPublic, utcnow
@@ -40,6 +42,29 @@ def create_notification(
     session.add(row)
     session.flush()
     return row
+
+
+def create_for_event(
+    *,
+    session: Session,
+    audit_event_id: int,
+    product_id: str | None,
+    created_at: datetime,
+    messages: list[tuple[str, str, str, str]],
+) -> int:
+    """The notifications of an audit event appended in this same transaction, in one INSERT:
+    `messages` are (recipient_id, kind, subject, body), at most one kept per (recipient, kind).
+    The event is new, so nothing can have been written for it before: no lookup needed."""
+    rows: dict[tuple[str, str], dict] = {}
+    for recipient_id, kind, subject, body in messages:
+        rows.setdefault((recipient_id, str(kind)), {
+            "recipient_id": recipient_id, "kind": str(kind), "subject": subject, "body": body,
+            "product_id": product_id, "audit_event_id": audit_event_id, "dedupe_key": None,
+            "created_at": created_at, "read_at": None, "emailed_at": None,
+        })
+    if rows:
+        session.execute(sa.insert(Notification.__table__), list(rows.values()))
+    return len(rows)
 
 
 def list_for(

@@ -1,26 +1,31 @@
 """ProductReviewWorkflow: one per product (workflow id `product-review-<product_id>`).
 
 The workflow is the review state machine and its SLA timers, nothing else. Every change of state
-goes through `_commit`, which records the transition with the `record_transition` activity (audit
+goes through `_commit`, which records the transition with the `record_transitions` local activity (audit
 event, review projection, notifications; idempotent on (workflow_id, seq)) before the workflow
 adopts the new state. Human actions are Updates whose validators read models/review_states.py
 (through workflows/guards.py); handlers take one lock and check again inside it.
 """
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import guards, sla
-from workflows.findings import open_findings_for_rule, verdict_for_views
-from workflows.notices import notifications_for
-from workflows.search_attributes import review_search_attributes
-from workflows.status import build_status
-
 with workflow.unsafe.imports_passed_through():
+    # The sandbox re-imports, for every workflow instance it creates, each module not passed
+    # through: the helpers below are pure functions of their arguments (deterministic, no state
+    # of their own) and are imported once. Replays in tests/workflows/test_replay.py pin them.
+    import workflows.guards as guards  # not `from workflows import ...`: that form re-imports in the sandbox
+    import workflows.sla as sla
+    from workflows.findings import open_findings_for_rule, verdict_for_views
+    from workflows.notices import notifications_for
+    from workflows.search_attributes import review_search_attributes
+    from workflows.status import build_status
+
     from activities import names
     from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Verdict
     from models.messages import (
@@ -34,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
         PrecheckResult,
         RecordTransitionInput,
         RecordTransitionResult,
+        RecordTransitionsInput,
+        RecordTransitionsResult,
         ResubmitRequest,
         ReviewOutcome,
         ReviewStatus,
@@ -59,8 +66,22 @@ ACTIVITY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 # Unlimited attempts: a transition must be recorded before the workflow moves on; only a
 # non-retryable error from the activity (a bug or a locked version) surfaces.
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# Transitions are recorded by a local activity (record_transitions): one short transaction on the
+# worker that runs the workflow task, so a reviewer's action costs one workflow task instead of
+# three server round trips (schedule the activity, run it, resume the workflow), and the pre-check
+# and the routing after it share one transaction. Histories written before this change scheduled
+# an ordinary record_transition activity per transition; the patch keeps them replaying that way.
+RECORD_AS_LOCAL_ACTIVITY_PATCH = "record-transition-as-local-activity"
+# What the recording does not read, and which grows with every transition: left out of its input.
+_NOT_RECORDED = {"history": [], "findings": [], "processed_request_ids": []}
 
 _PRECHECK_STATES = frozenset({ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED})
+
+
+@dataclass(frozen=True)
+class _Step:
+    state: ReviewWorkflowState  # the workflow's whole state after the transition
+    recording: RecordTransitionInput
 
 
 def workflow_id_for(product_id: str) -> str:
@@ -124,6 +145,9 @@ class ProductReviewWorkflow:
         )
 
     async def _precheck_and_route(self) -> None:
+        """Pre-check a new version, then route it: into the queue, or back to the reviewer who
+        returned it. Both transitions are recorded in one transaction."""
+        steps: list[_Step] = []
         if self._st.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED):
             result = await self._run_precheck()
             new = self._draft()
@@ -134,18 +158,25 @@ class ProductReviewWorkflow:
             details = {"verdict": str(new.verdict), "findings": str(len(result.findings)), "pack_version": result.pack_version}
             if result.format_errors:
                 details["format_errors"] = "; ".join(result.format_errors)[:1000]
-            await self._commit(new, ReviewAction.PRECHECK, None, details=details)
-        if self._st.state == ReviewState.PRECHECKED:
-            new = self._draft()
-            new.due_at = sla.review_due_at(self._last_submission_at(), self._inp.sla)
+            steps.append(self._step(self._st, new, ReviewAction.PRECHECK, None, details=details))
+            if not self._batched_recording():
+                await self._record(steps)
+                steps = []
+        base = steps[-1].state if steps else self._st
+        if base.state == ReviewState.PRECHECKED:
+            new = base.model_copy(deep=True)
+            new.due_at = sla.review_due_at(self._last_submission_at(base), self._inp.sla)
             new.escalation_level = 0
             if new.last_reviewer:
                 # A resubmission goes back to the reviewer who returned it.
                 new.state, new.assignee = BACK_TO_LAST_REVIEWER.to_state, new.last_reviewer
-                await self._commit(new, BACK_TO_LAST_REVIEWER.action, None, details={"reviewer": new.assignee, "why": "back to last reviewer"})
+                steps.append(self._step(base, new, BACK_TO_LAST_REVIEWER.action, None,
+                                        details={"reviewer": new.assignee, "why": "back to last reviewer"}))
             else:
                 new.state, new.assignee = ReviewState.QUEUED, None
-                await self._commit(new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()})
+                steps.append(self._step(base, new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()}))
+        if steps:
+            await self._record(steps)
 
     async def _run_precheck(self) -> PrecheckResult:
         try:
@@ -369,9 +400,9 @@ class ProductReviewWorkflow:
     def _remember(new: ReviewWorkflowState, request_id: str) -> None:
         new.processed_request_ids = [*new.processed_request_ids, request_id][-MAX_REMEMBERED_REQUEST_IDS:]
 
-    def _last_submission_at(self):
+    def _last_submission_at(self, st: ReviewWorkflowState):
         submissions = (ReviewAction.SUBMIT, ReviewAction.RESUBMIT)
-        return next((r.at for r in reversed(self._st.history) if r.action in submissions), workflow.now())
+        return next((r.at for r in reversed(st.history) if r.action in submissions), workflow.now())
 
     async def _commit_request(
         self,
@@ -400,11 +431,25 @@ class ProductReviewWorkflow:
         details: dict[str, str] | None = None,
     ) -> None:
         """Record one transition durably, then adopt `new` as the workflow's state."""
+        await self._record([self._step(self._st, new, action, actor_id, from_state=from_state, reason=reason, details=details)])
+
+    def _step(
+        self,
+        base: ReviewWorkflowState,
+        new: ReviewWorkflowState,
+        action: ReviewAction,
+        actor_id: str | None,
+        *,
+        from_state: ReviewState | None | object = ...,
+        reason: str | None = None,
+        details: dict[str, str] | None = None,
+    ) -> "_Step":
+        """The transition from `base` to `new` (which gets its history entry and next seq)."""
         record = TransitionRecord(
             seq=new.next_seq,
             action=action,
             actor_id=actor_id,
-            from_state=self._st.state if from_state is ... else from_state,
+            from_state=base.state if from_state is ... else from_state,
             to_state=new.state,
             reason=(reason or "").strip() or None,
             at=workflow.now(),
@@ -412,21 +457,38 @@ class ProductReviewWorkflow:
         )
         new.next_seq += 1
         new.history = [*new.history, record]
-        await workflow.execute_activity(
-            names.RECORD_TRANSITION,
-            RecordTransitionInput(
-                workflow_id=workflow.info().workflow_id,
-                product_id=self._inp.product_id,
-                version_id=new.version_id,
-                transition=record,
-                state_after=new,
-                notifications=notifications_for(record, new),
-            ),
-            result_type=RecordTransitionResult,
-            start_to_close_timeout=RECORD_TIMEOUT,
-            heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT,
-            retry_policy=RECORD_RETRY,
+        recording = RecordTransitionInput(
+            workflow_id=workflow.info().workflow_id,
+            product_id=self._inp.product_id,
+            version_id=new.version_id,
+            transition=record,
+            state_after=new.model_copy(update=_NOT_RECORDED),
+            notifications=notifications_for(record, new),
         )
+        return _Step(state=new, recording=recording)
+
+    @staticmethod
+    def _batched_recording() -> bool:
+        return workflow.patched(RECORD_AS_LOCAL_ACTIVITY_PATCH)
+
+    async def _record(self, steps: list["_Step"]) -> None:
+        """Record the steps durably, in order, then adopt the state after the last one."""
+        if self._batched_recording():
+            await workflow.execute_local_activity(
+                names.RECORD_TRANSITIONS, RecordTransitionsInput(transitions=[s.recording for s in steps]),
+                result_type=RecordTransitionsResult, start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY,
+            )
+            self._adopt(steps[-1].state)
+            return
+        for step in steps:  # a review started before the patch: one ordinary activity per transition
+            await workflow.execute_activity(
+                names.RECORD_TRANSITION, step.recording, result_type=RecordTransitionResult,
+                start_to_close_timeout=RECORD_TIMEOUT, heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+            self._adopt(step.state)
+
+    def _adopt(self, new: ReviewWorkflowState) -> None:
         self._st = new
         self._epoch += 1
         self._upsert_search_attributes()

@@ -19,6 +19,7 @@ from models.messages import (
     NotifyTarget,
     PrecheckInput,
     RecordTransitionInput,
+    RecordTransitionsInput,
     ReviewWorkflowState,
     TransitionRecord,
 )
@@ -310,3 +311,80 @@ async def test_concurrent_transitions_of_many_workflows_keep_one_valid_chain(fre
         report = verify_chain(session=session)
     assert report.ok, report.problem
     assert report.checked == len(inputs)
+
+
+# ---------------------------------------------------------------- record_transitions (batches)
+
+
+def _batch(*items: RecordTransitionInput) -> RecordTransitionsInput:
+    return RecordTransitionsInput(transitions=list(items))
+
+
+async def test_a_precheck_and_its_routing_are_recorded_in_order_in_one_call(engine, env):
+    with session_scope(engine) as session:
+        p = seed_register(session)
+        version = new_version(session, team_id=f"{p}-TEAM", author_id=f"{p}-03")
+    queued = NotificationRequest(kind=NotificationKind.QUEUED, subject="In the GCU queue",
+                                 targets=[NotifyTarget(relation="author")])
+    batch = _batch(
+        _transition_input(version, 1, ReviewAction.PRECHECK, ReviewState.PRECHECKED, from_state=ReviewState.SUBMITTED),
+        _transition_input(version, 2, ReviewAction.ENQUEUE, ReviewState.QUEUED, from_state=ReviewState.PRECHECKED,
+                          notifications=[queued]),
+    )
+    first = await env.run(_activities(engine).record_transitions, batch)
+    retry = await env.run(_activities(engine).record_transitions, batch)
+    assert [(r.created, r.notifications_created) for r in first.results] == [(True, 0), (True, 1)]
+    assert first.results[0].audit_event_id < first.results[1].audit_event_id
+    assert [(r.created, r.audit_event_id) for r in retry.results] == [(False, r.audit_event_id) for r in first.results]
+    with session_scope(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.product_id == version.product_id)
+                              .order_by(AuditEvent.id)).all()
+        review = get_review(session=session, product_id=version.product_id)
+    assert [(e.action, e.to_state) for e in events] == [("precheck", "prechecked"), ("enqueue", "queued")]
+    assert review.state == "queued"  # the state after the last transition of the batch
+    assert _recipients(engine, first.results[1].audit_event_id) == [f"{p}-03"]
+
+
+async def test_a_batch_that_fails_part_way_writes_none_of_it(engine, env):
+    with session_scope(engine) as session:
+        version = new_version(session)
+    bad = NotificationRequest(kind=NotificationKind.QUEUED, subject="x", targets=[NotifyTarget(relation="friends")])
+    batch = _batch(
+        _transition_input(version, 1, ReviewAction.PRECHECK, ReviewState.PRECHECKED),
+        _transition_input(version, 2, ReviewAction.ENQUEUE, ReviewState.QUEUED, notifications=[bad]),
+    )
+    with pytest.raises(ApplicationError, match="unknown notification relation"):
+        await env.run(_activities(engine).record_transitions, batch)
+    assert _count(engine, AuditEvent, AuditEvent.product_id == version.product_id) == 0
+    with session_scope(engine) as session:
+        assert get_review(session=session, product_id=version.product_id) is None
+
+
+async def test_transitions_of_two_reviews_are_never_recorded_together(engine, env):
+    with session_scope(engine) as session:
+        one, other = new_version(session), new_version(session)
+    with pytest.raises(ApplicationError, match="must belong to one review"):
+        await env.run(_activities(engine).record_transitions, _batch(
+            _transition_input(one, 1, ReviewAction.REMINDER, ReviewState.QUEUED),
+            _transition_input(other, 1, ReviewAction.REMINDER, ReviewState.QUEUED),
+        ))
+    assert _count(engine, AuditEvent, AuditEvent.product_id.in_([one.product_id, other.product_id])) == 0
+
+
+async def test_racing_attempts_of_one_batch_record_it_once(fresh_engine, env):
+    # A worker presumed dead may still be writing when the retry starts: both pass the first
+    # look-up, and the unique (workflow_id, seq) rolls the later one back whole.
+    with session_scope(fresh_engine) as session:
+        p = seed_register(session)
+        version = new_version(session, team_id=f"{p}-TEAM", author_id=f"{p}-03")
+    told = NotificationRequest(kind=NotificationKind.RETURNED, subject="Returned", targets=[NotifyTarget(relation="author")])
+    batch = _batch(_transition_input(version, 1, ReviewAction.RETURN, ReviewState.RETURNED, actor=f"{p}-GR",
+                                     reason="Add the consent section", notifications=[told]))
+    acts = _activities(fresh_engine)
+    results = await asyncio.gather(*(env.run(acts.record_transitions, batch) for _ in range(6)))
+    assert sorted(r.results[0].created for r in results) == [False] * 5 + [True]
+    assert len({r.results[0].audit_event_id for r in results}) == 1
+    assert _count(fresh_engine, Decision, Decision.product_id == version.product_id) == 1
+    assert _count(fresh_engine, Notification, Notification.product_id == version.product_id) == 1
+    with session_scope(fresh_engine) as session:
+        assert verify_chain(session=session).ok

@@ -13,6 +13,7 @@ the same transitions as the workflow's own history), no duplicated finding or no
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -386,10 +387,15 @@ def check_database(engine: sa.Engine, lifecycles: list[Lifecycle]) -> DatabaseRe
                           notifications=len(notes), findings=len(found))
 
 
+# The marker name the SDK core gives a local activity's result in the history.
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
 async def activity_retries(client: Client, product_ids: list[str]) -> Counter:
     """Activity attempts after the first (a worker died holding one, or the database was away), by
     activity type. Attempts that time out and are retried leave no event of their own in the
-    history; the attempt number of the one that finally started does."""
+    history; the attempt number of the one that finally started does (for an ordinary activity
+    its started event, for a local activity the marker recording its result)."""
     from temporalio.api.enums.v1 import EventType
 
     counts: Counter = Counter()
@@ -403,6 +409,12 @@ async def activity_retries(client: Client, product_ids: list[str]) -> Counter:
                 started = event.activity_task_started_event_attributes
                 if started.attempt > 1:
                     counts[scheduled.get(started.scheduled_event_id, "?")] += started.attempt - 1
+            elif event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+                marker = event.marker_recorded_event_attributes
+                if marker.marker_name == LOCAL_ACTIVITY_MARKER and "data" in marker.details:
+                    data = json.loads(marker.details["data"].payloads[0].data)
+                    if data.get("attempt", 1) > 1:
+                        counts[f"{data.get('activity_type', '?')} (local)"] += data["attempt"] - 1
     return counts
 
 

@@ -24,6 +24,8 @@ from models.messages import (
     PrecheckResult,
     RecordTransitionInput,
     RecordTransitionResult,
+    RecordTransitionsInput,
+    RecordTransitionsResult,
     ReviewStatus,
     SlaPolicy,
     SubmitProductInput,
@@ -63,6 +65,7 @@ class FakeReviewActivities:
         self.precheck_error = precheck_error
         self.prechecks: list[PrecheckInput] = []
         self.records: list[RecordTransitionInput] = []
+        self.calls: list[int] = []  # transitions per recording call
         self._recorded: set[tuple[str, int]] = set()
 
     @activity.defn(name=names.PRECHECK)
@@ -80,10 +83,22 @@ class FakeReviewActivities:
             ],
         )
 
-    @activity.defn(name=names.RECORD_TRANSITION)
-    async def record_transition(self, inp: RecordTransitionInput) -> RecordTransitionResult:
+    @activity.defn(name=names.RECORD_TRANSITIONS)
+    async def record_transitions(self, inp: RecordTransitionsInput) -> RecordTransitionsResult:
+        self.calls.append(len(inp.transitions))
         if self.record_delay:
             await asyncio.sleep(self.record_delay)
+        return RecordTransitionsResult(results=[self._record(item) for item in inp.transitions])
+
+    @activity.defn(name=names.RECORD_TRANSITION)
+    async def record_transition(self, inp: RecordTransitionInput) -> RecordTransitionResult:
+        """The one-at-a-time form, which only histories recorded before record_transitions use."""
+        self.calls.append(1)
+        if self.record_delay:
+            await asyncio.sleep(self.record_delay)
+        return self._record(inp)
+
+    def _record(self, inp: RecordTransitionInput) -> RecordTransitionResult:
         key = (inp.workflow_id, inp.transition.seq)
         created = key not in self._recorded
         if created:
@@ -133,7 +148,7 @@ async def review_worker(env: WorkflowEnvironment, fakes: FakeReviewActivities) -
             env.client,
             task_queue=task_queue,
             workflows=[ProductReviewWorkflow],
-            activities=[fakes.precheck, fakes.record_transition],
+            activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition],
         ):
             yield task_queue
     finally:

@@ -1,7 +1,8 @@
 """Replay committed histories of representative runs against the current workflow code.
 
 A change to ProductReviewWorkflow that would break running reviews (a new activity call, a
-reordered timer) fails here; guard such changes with `workflow.patched(...)`.
+reordered timer) fails here; guard such changes with `workflow.patched(...)`, move the histories
+to a folder of their own (added to EARLIER_GENERATIONS) and record the new ones.
 
 Regenerate the histories (only when a change is intentionally incompatible, and never for
 workflows already running in production):
@@ -50,9 +51,16 @@ from workflows.review import ProductReviewWorkflow as WF
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
 
-async def test_recorded_histories_replay_with_current_code():
-    files = sorted(HISTORIES.glob("*.json"))
-    assert len(files) >= 3, "run the recorder (see module docstring)"
+# Histories written by earlier versions of the workflow, kept for as long as such a version may
+# still have reviews running: v1 recorded transitions with ordinary activities.
+EARLIER_GENERATIONS = ("v1-activity-recording",)
+
+
+@pytest.mark.parametrize("generation", ["current", *EARLIER_GENERATIONS])
+async def test_recorded_histories_replay_with_current_code(generation):
+    folder = HISTORIES if generation == "current" else HISTORIES / generation
+    files = sorted(folder.glob("*.json"))
+    assert len(files) >= 3, f"{folder}: run the recorder (see module docstring)"
     replayer = Replayer(workflows=[WF], data_converter=pydantic_data_converter)
     for path in files:
         history = WorkflowHistory.from_json(path.stem, path.read_text())

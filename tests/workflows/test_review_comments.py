@@ -58,7 +58,7 @@ async def test_reviewer_and_team_comment_and_each_comment_is_recorded_without_a_
     assert [h.action for h in after_team.history][-2:] == [A.COMMENT, A.COMMENT]
     assert after_reviewer.history[-1].seq + 1 == after_team.history[-1].seq  # one record per comment
 
-    # The same path as every transition: recorded through record_transition, in order.
+    # The same path as every transition: recorded through record_transitions, in order.
     assert fakes.actions() == [A.SUBMIT, A.PRECHECK, A.ENQUEUE, A.CLAIM, A.COMMENT, A.COMMENT, A.COMMENT]
     reviewer_rec, team_rec, head_rec = [r for r in fakes.records if r.transition.action == A.COMMENT]
     assert reviewer_rec.state_after.state == ReviewState.IN_REVIEW
