@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,42 @@ class BaselineWorkflow:
     async def approve(self) -> str:
         self._done = True
         return "approved"
+
+
+def _cpu_seconds_of(binary: str) -> float:
+    """User + system CPU seconds of the processes running `binary` (Linux /proc)."""
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/exe") != binary:
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+    return total
+
+
+@dataclass
+class Phase:
+    """One side of the comparison: throughput, update latencies, and where the CPU went."""
+
+    rate: float
+    latencies: list[float]
+    count: int
+    bench_cpu: float = 0.0  # this process: the driver, the worker, the activities
+    server_cpu: float = 0.0  # the Temporal dev server
+
+    def cpu_line(self, name: str) -> str:
+        return (f"{name}: CPU per workflow {self.bench_cpu / self.count * 1000:.0f} ms in this process "
+                f"(client, worker, activities), {self.server_cpu / self.count * 1000:.0f} ms in the Temporal server")
+
+
+async def measured(run, count: int, server_binary: str) -> Phase:
+    cpu, server = time.process_time(), _cpu_seconds_of(server_binary)
+    rate, latencies = await run
+    return Phase(rate=rate, latencies=latencies, count=count, bench_cpu=time.process_time() - cpu,
+                 server_cpu=_cpu_seconds_of(server_binary) - server)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -168,16 +205,21 @@ async def main() -> None:
     async with env:
         with tempfile.TemporaryDirectory() as tmp, fresh_database("postgres" if args.postgres else "sqlite", Path(tmp)) as url:
             import_roster(url)
-            base_rate, base_lat = await bench.run_baseline(env.client, count, args.concurrency)
-            review_rate, review_lat = await bench.run_reviews(env.client, url, Path(tmp), count, args.concurrency)
+            server = os.path.realpath(temporal_binary())
+            base = await bench.measured(bench.run_baseline(env.client, count, args.concurrency), count, server)
+            review = await bench.measured(bench.run_reviews(env.client, url, Path(tmp), count, args.concurrency),
+                                          count, server)
     print(f"workflow bench: {count} lifecycles each, concurrency {args.concurrency}, "
-          f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server")
-    print(f"baseline (1 no-op activity + 1 update): {base_rate:.1f} workflows/s")
-    print(f"review lifecycle (submit, pre-check, claim, approve): {review_rate:.1f} lifecycles/s")
-    ratio = review_rate / base_rate
+          f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server, {os.cpu_count()} CPUs")
+    print(f"baseline (1 no-op activity + 1 update): {base.rate:.1f} workflows/s")
+    print(f"review lifecycle (submit, pre-check, claim, approve): {review.rate:.1f} lifecycles/s")
+    ratio = review.rate / base.rate
     print(f"ratio: {ratio:.2f} (target >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
-    print(_line("reviewer action update round trip (claim, approve)", review_lat))
-    print(_line("baseline update round trip", base_lat))
+    print(_line("reviewer action update round trip (claim, approve)", review.latencies))
+    print(_line("baseline update round trip", base.latencies))
+    # Where the difference comes from: a lifecycle's CPU against the baseline's, per process.
+    print(base.cpu_line("baseline"))
+    print(review.cpu_line("review lifecycle"))
 
 
 if __name__ == "__main__":
