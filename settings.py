@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Web application (issue 5): pages and /api
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # Processes serving the web app (`gcu-review web`): one process renders one page at a time per
+    # CPU it can use, so a busy queue wants about one per core (bench/web_bench.py --web-workers).
+    web_workers: int = Field(default=1, ge=1, le=64)
     session_cookie_name: str = "gcu_session"
     session_max_age_hours: int = 8
     # None: Secure cookies everywhere except in development.

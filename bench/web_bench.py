@@ -17,6 +17,7 @@ queue page p95 under 150 ms at 20 concurrent clients).
     .venv/bin/python bench/web_bench.py --small               # 1,000 reviews, 300 requests, 40 products
     --postgres postgresql://postgres@127.0.0.1:5432/postgres  # on PostgreSQL (creates and drops its own database)
     --profile: also profile one queue page in-process (cProfile) and time its SQL alone
+    --web-workers N: serve from N uvicorn processes (as WEB_WORKERS does in production)
 """
 
 from __future__ import annotations
@@ -276,7 +277,8 @@ async def start_server(args, settings, db_engine, env, port: int) -> Server:
                  "TEMPORAL_ADDRESS": env.client.service_client.config.target_host}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log", "--lifespan", "off", cwd=root, env=child_env,
+        "--log-level", "warning", "--no-access-log", "--lifespan", "off", "--workers", str(args.web_workers),
+        cwd=root, env=child_env,
     )
     deadline = time.perf_counter() + 60
     async with httpx.AsyncClient() as probe:
@@ -437,7 +439,8 @@ async def run(args: argparse.Namespace) -> None:
         db_engine.dispose()
 
     print(f"\nweb bench: database {'PostgreSQL' if args.postgres else 'SQLite'}, {args.reviews} open reviews, "
-          f"{c} concurrent clients, uvicorn {'in-process' if args.in_process else 'subprocess'} (1 worker process), in-memory Temporal dev server")
+          f"{c} concurrent clients, uvicorn {'in-process' if args.in_process else 'subprocess'} "
+          f"({1 if args.in_process else args.web_workers} worker process(es)), in-memory Temporal dev server")
     print(health.line())
     print(queue.line())
     ratio = queue.p95 / health.p95 if health.latencies and queue.latencies else float("nan")
@@ -462,6 +465,8 @@ def main() -> None:
                         help="clients claiming and deciding at once (default: --concurrency)")
     parser.add_argument("--postgres", default=None, help="PostgreSQL server URL (a new database is created there)")
     parser.add_argument("--profile", action="store_true", help="profile one queue page in-process")
+    parser.add_argument("--web-workers", type=int, default=1,
+                        help="uvicorn worker processes of the web app (default 1; not with --in-process)")
     parser.add_argument("--in-process", action="store_true", help="serve from this process, not a uvicorn subprocess")
     args = parser.parse_args()
     args.reviews = args.reviews or (1000 if args.small else 10_000)

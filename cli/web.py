@@ -115,12 +115,21 @@ def register(app: typer.Typer) -> None:
     def web(
         host: str = typer.Option(None, help="Interface to listen on (default: WEB_HOST)."),
         port: int = typer.Option(None, help="Port (default: WEB_PORT)."),
+        workers: int = typer.Option(None, min=1, max=64, help="Processes serving requests (default: WEB_WORKERS, 1)."),
     ) -> None:
         """Serve the web app and the /api (the worker runs separately: `gcu-review worker`)."""
-        from web.server import serve
+        from web.server import serve, serve_processes
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         settings = get_settings()
+        processes = workers or settings.web_workers
+        if processes > 1:
+            # Each process builds its app from the environment (web.app:create_app); uvicorn
+            # supervises them and stops them on SIGINT/SIGTERM.
+            typer.echo(f"web app on http://{host or settings.web_host}:{port or settings.web_port}, "
+                       f"{processes} processes (Ctrl-C stops)")
+            serve_processes(settings, processes, host=host, port=port)
+            return
 
         async def main() -> None:
             stop = asyncio.Event()

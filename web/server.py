@@ -1,5 +1,5 @@
-"""Run the web app with uvicorn inside the caller's event loop, so `gcu-review up` can serve it next
-to the worker, and stop it when `stop` is set."""
+"""Run the web app with uvicorn: inside the caller's event loop, so `gcu-review up` can serve it next
+to the worker and stop it when `stop` is set; or as several processes (`gcu-review web --workers`)."""
 
 import asyncio
 import contextlib
@@ -50,3 +50,13 @@ async def serve(
     finally:
         server.should_exit = True
         await asyncio.gather(task, return_exceptions=True)
+
+
+def serve_processes(settings: Settings, processes: int, *, host: str | None = None, port: int | None = None) -> None:
+    """Serve from `processes` uvicorn worker processes until SIGINT/SIGTERM. Each builds the app from
+    the environment, as `get_settings()` reads it (the same settings as this process's)."""
+    uvicorn.run(
+        "web.app:create_app", factory=True, workers=processes,
+        host=host or settings.web_host, port=port if port is not None else settings.web_port,
+        log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
+    )
