@@ -72,7 +72,6 @@ class _Plan:
     """A transition to write, with what was read for it before the write transaction."""
 
     item: RecordTransitionInput
-    version_no: int
     finding_id: str | None  # the finding a dismiss_finding transition dismisses
     recipients: list[list[str]]  # per notification request of the item
 
@@ -223,7 +222,7 @@ class ReviewActivities:
                 raise _not_found(f"product {first.product_id} is not stored")
             version_nos = self._version_numbers(session, items)
             plans = [
-                _Plan(item, version_nos[item.version_id], self._finding_to_dismiss(item, version_nos[item.version_id]),
+                _Plan(item, self._finding_to_dismiss(item, version_nos[item.version_id]),
                       self._recipients(session, item, product))
                 for item in items if item.transition.seq not in earlier
             ]
@@ -244,7 +243,8 @@ class ReviewActivities:
         """seq -> audit event id, for the transitions among `items` already recorded."""
         return audit.event_ids(session=session, workflow_id=items[0].workflow_id, seqs=[i.transition.seq for i in items])
 
-    def _version_numbers(self, session, items: list[RecordTransitionInput]) -> dict[int, int]:
+    @staticmethod
+    def _version_numbers(session, items: list[RecordTransitionInput]) -> dict[int, int]:
         """version id -> version number, checking each version belongs to the product. Only these
         columns: a version row also holds the document itself."""
         ids = {item.version_id for item in items}
@@ -258,7 +258,7 @@ class ReviewActivities:
             raise _not_found(f"product {items[0].product_id} has no stored version with id {missing[0]}")
         return {version_id: row.version_no for version_id, row in found.items()}
 
-    def _write_transitions(self, product: Product, plans: list["_Plan"]) -> dict[int, RecordTransitionResult]:
+    def _write_transitions(self, product: Product, plans: list[_Plan]) -> dict[int, RecordTransitionResult]:
         """One transaction. The per-product rows are written before the audit events, because
         appending takes the global chain lock, held until commit: only the rows that name an
         event (decisions, notifications) are written under it."""
@@ -283,7 +283,7 @@ class ReviewActivities:
             return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
 
     @staticmethod
-    def _append(session, plan: "_Plan") -> RecordTransitionResult:
+    def _append(session, plan: _Plan) -> RecordTransitionResult:
         item, t = plan.item, plan.item.transition
         event = audit.append_event(
             session=session,

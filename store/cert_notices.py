@@ -19,8 +19,9 @@ from sqlmodel import Session, select
 from models.cert_messages import ExpiryNoticesInput, ExpiryNoticesResult
 from models.enums import NotificationKind
 from models.kpi_tables import CertificationNotice, ExpiryThreshold
-from models.tables import Certification, Notification, Staff, Team
+from models.tables import Certification, Staff, Team
 from store.certifications import team_staff_query
+from store.notifications import create_notification
 
 
 def threshold_for(days_left: int, thresholds: list[int]) -> str | None:
@@ -112,10 +113,10 @@ def send_expiry_notices(*, session: Session, request: ExpiryNoticesInput) -> Exp
         subject, body = _text(cert, staff_id, name, threshold, expires, on)
         for recipient in recipients:
             key = f"cert-expiry:{cert_id}:{threshold}:{recipient}"
-            if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first() is None:
-                session.add(Notification(recipient_id=recipient, kind=NotificationKind.CERTIFICATE_EXPIRY.value,
-                                         subject=subject, body=body, dedupe_key=key))
-                result.notifications += 1
+            written = create_notification(session=session, recipient_id=recipient,
+                                          kind=NotificationKind.CERTIFICATE_EXPIRY.value, subject=subject, body=body,
+                                          dedupe_key=key)
+            result.notifications += written is not None
         result.notices += 1
         result.by_threshold[threshold] = result.by_threshold.get(threshold, 0) + 1
     session.flush()

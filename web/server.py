@@ -13,6 +13,8 @@ from settings import Settings
 from web.app import create_app
 
 log = logging.getLogger("gcu_review.web")
+# The same server options in one process or several.
+UVICORN_OPTIONS = {"log_level": "warning", "access_log": False, "lifespan": "off", "proxy_headers": False}
 
 
 async def serve(
@@ -28,8 +30,7 @@ async def serve(
     """Serve until `stop` is set. `started` (optional) is set once the socket is listening."""
     app = create_app(settings, db_engine=db_engine, temporal_client=temporal_client)
     config = uvicorn.Config(
-        app, host=host or settings.web_host, port=port if port is not None else settings.web_port,
-        log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
+        app, host=host or settings.web_host, port=port if port is not None else settings.web_port, **UVICORN_OPTIONS,
     )
     server = uvicorn.Server(config)
     # uvicorn's own signal handlers would take Ctrl-C away from the caller, who owns shutdown.
@@ -57,6 +58,5 @@ def serve_processes(settings: Settings, processes: int, *, host: str | None = No
     the environment, as `get_settings()` reads it (the same settings as this process's)."""
     uvicorn.run(
         "web.app:create_app", factory=True, workers=processes,
-        host=host or settings.web_host, port=port if port is not None else settings.web_port,
-        log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
+        host=host or settings.web_host, port=port if port is not None else settings.web_port, **UVICORN_OPTIONS,
     )

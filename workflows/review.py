@@ -443,7 +443,7 @@ class ProductReviewWorkflow:
         from_state: ReviewState | None | object = ...,
         reason: str | None = None,
         details: dict[str, str] | None = None,
-    ) -> "_Step":
+    ) -> _Step:
         """The transition from `base` to `new` (which gets its history entry and next seq)."""
         record = TransitionRecord(
             seq=new.next_seq,
@@ -471,7 +471,7 @@ class ProductReviewWorkflow:
     def _batched_recording() -> bool:
         return workflow.patched(RECORD_AS_LOCAL_ACTIVITY_PATCH)
 
-    async def _record(self, steps: list["_Step"]) -> None:
+    async def _record(self, steps: list[_Step]) -> None:
         """Record the steps durably, in order, then adopt the state after the last one."""
         if self._batched_recording():
             await workflow.execute_local_activity(
