@@ -225,6 +225,16 @@ class Review(ReviewBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
+# One index per ordering of the GCU queue (store.reviews.QUEUE_ORDERINGS, the same expressions):
+# a page of 50 is read off the index, not sorted out of every open review (migration 0007q).
+_review = Review.__table__.c
+QUEUE_ORDER_INDEXES = (
+    sa.Index("ix_review_queue_due", _review.due_at.is_(None), _review.due_at, _review.id),
+    sa.Index("ix_review_queue_priority", _review.priority.desc(), _review.due_at.is_(None), _review.due_at, _review.id),
+    sa.Index("ix_review_queue_updated", _review.updated_at, _review.id),
+)
+
+
 class ReviewPublic(ReviewBase):
     id: int
     title: str = ""

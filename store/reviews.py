@@ -13,7 +13,14 @@ from models.tables import Product, Review, ReviewPublic
 
 # States in which the GCU owes a decision: only these can be overdue in the queue.
 GCU_PENDING_STATES = (ReviewState.PRECHECKED, ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.ESCALATED)
-ORDERINGS = ("due_at", "priority", "updated_at")
+# Soonest due first, no due date last (`due_at IS NULL` sorts false before true on every database).
+_DUE_LAST = Review.due_at.is_(None)
+QUEUE_ORDERINGS = {
+    "due_at": (_DUE_LAST, Review.due_at, Review.id),
+    "priority": (Review.priority.desc(), _DUE_LAST, Review.due_at, Review.id),
+    "updated_at": (Review.updated_at.desc(), Review.id.desc()),
+}
+ORDERINGS = tuple(QUEUE_ORDERINGS)
 
 
 def _values(value: str | Sequence[str] | None) -> list[str] | None:
@@ -28,13 +35,16 @@ def _overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(Review.state.in_([str(s) for s in GCU_PENDING_STATES]), Review.due_at < now)
 
 
+def _overdue(state: str, due_at: datetime | None, now: datetime) -> bool:
+    return state in GCU_PENDING_STATES and due_at is not None and due_at < now
+
+
 def is_overdue(review: Review, now: datetime) -> bool:
-    return review.state in GCU_PENDING_STATES and review.due_at is not None and review.due_at < now
+    return _overdue(review.state, review.due_at, now)
 
 
-def list_queue(
+def queue_query(
     *,
-    session: Session,
     team: str | Sequence[str] | None = None,
     situation: str | Sequence[str] | None = None,
     product_type: str | Sequence[str] | None = None,
@@ -42,19 +52,17 @@ def list_queue(
     verdict: str | Sequence[str] | None = None,
     overdue: bool | None = None,
     assignee: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
     order_by: str = "due_at",
     limit: int | None = None,
     offset: int = 0,
-) -> list[ReviewPublic]:
-    """Reviews matching every given filter (a filter given as a list matches any of its values).
-
-    Sorted by due date (soonest first, no due date last), by priority (highest first, then due
-    date) or by last change (newest first)."""
+) -> sa.Select:
+    """The SELECT behind `list_queue`: review columns with the product's title and author."""
     if order_by not in ORDERINGS:
         raise ValueError(f"order_by must be one of {', '.join(ORDERINGS)}, not {order_by!r}")
-    now = now or datetime.now(timezone.utc)
-    query = select(Review, Product.title, Product.author_id).join(Product, Product.id == Review.product_id)
+    # Plain rows, not ORM objects: the queue is read-only, and the identity map would cost more
+    # than the query.
+    query = sa.select(*Review.__table__.c, Product.title, Product.author_id).join(Product, Product.id == Review.product_id)
     for column, wanted in (
         (Review.team_id, team),
         (Review.situation, situation),
@@ -71,23 +79,29 @@ def list_queue(
         query = query.where(_overdue_clause(now))
     elif overdue is False:
         query = query.where(sa.not_(_overdue_clause(now)) | Review.due_at.is_(None))
-    due_last = sa.case((Review.due_at.is_(None), 1), else_=0)
-    if order_by == "due_at":
-        query = query.order_by(due_last, Review.due_at, Review.id)
-    elif order_by == "priority":
-        query = query.order_by(Review.priority.desc(), due_last, Review.due_at, Review.id)
-    else:
-        query = query.order_by(Review.updated_at.desc(), Review.id)
+    # Each ordering is one index of models.tables (QUEUE_ORDER_INDEXES): a page is read off the
+    # index instead of sorting every open review.
+    query = query.order_by(*QUEUE_ORDERINGS[order_by])
     if offset:
         query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [
-        ReviewPublic.model_validate(
-            {**review.model_dump(), "title": title, "author_id": author_id, "overdue": is_overdue(review, now)}
-        )
-        for review, title, author_id in session.exec(query)
-    ]
+    return query
+
+
+def list_queue(*, session: Session, now: datetime | None = None, **filters) -> list[ReviewPublic]:
+    """Reviews matching every given filter of `queue_query` (a filter given as a list matches any
+    of its values).
+
+    Sorted by due date (soonest first, no due date last), by priority (highest first, then due
+    date) or by last change (newest first)."""
+    now = now or datetime.now(timezone.utc)
+    rows = []
+    for row in session.connection().execute(queue_query(now=now, **filters)).mappings():
+        data = dict(row)
+        data["overdue"] = _overdue(data["state"], data["due_at"], now)
+        rows.append(ReviewPublic.model_validate(data))
+    return rows
 
 
 def counts_by_state(
