@@ -6,8 +6,8 @@ import base64
 import hashlib
 import re
 
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,17 +32,37 @@ def csp_for_stored_page(html: str) -> str:
     return STRICT_CSP.replace("style-src 'self'", "style-src 'self' " + " ".join(hashes))
 
 
-class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next):
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", DOCS_CSP if request.url.path == "/api/docs" else STRICT_CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if not request.url.path.startswith("/static"):
-            # Pages show case material: never keep them in shared caches or the back/forward cache.
-            headers.setdefault("Cache-Control", "no-store")
-        return response
+_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """A plain ASGI middleware (not BaseHTTPMiddleware, which runs every response through a task
+    group and a memory stream): it adds the headers a response does not set itself."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", DOCS_CSP if path == "/api/docs" else STRICT_CSP)
+                for name, value in _HEADERS:
+                    headers.setdefault(name, value)
+                if not path.startswith("/static"):
+                    # Pages show case material: never keep them in shared caches or the back/forward cache.
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

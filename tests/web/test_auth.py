@@ -124,6 +124,30 @@ def test_pages_send_security_headers(clients):
     assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["x-frame-options"] == "DENY"
     assert "<script>" not in response.text.replace('<script src=', '')  # no inline script
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("who, path, status", [
+    ("anonymous", "/queue", 303),                # the redirect to the sign-in page
+    ("gcu.head", "/products/NO-SUCH/review", 404),  # an error page
+    ("anonymous", "/api/me", 401),                # a JSON error
+    ("anonymous", "/api/openapi.json", 200),
+    ("anonymous", "/static/app.css", 200),
+])
+def test_every_response_carries_the_security_headers(clients, who, path, status):
+    response = clients[who].get(path, follow_redirects=False)
+    assert response.status_code == status
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["permissions-policy"] == "camera=(), microphone=(), geolocation=()"
+    # The app's own assets may be cached; nothing else may.
+    assert (response.headers.get("cache-control") == "no-store") is (not path.startswith("/static"))
+
+
+def test_the_api_docs_alone_allow_inline_styles(clients):
+    docs = clients["anonymous"].get("/api/docs").headers["content-security-policy"]
+    page = clients["anonymous"].get("/login").headers["content-security-policy"]
+    assert "style-src 'self' 'unsafe-inline'" in docs and "unsafe-inline" not in page
 
 
 def test_document_text_is_escaped_on_the_review_page(clients):
