@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # Processes serving the web app (`gcu-review web`): one process renders one page at a time per
     # CPU it can use, so a busy queue wants about one per core (bench/web_bench.py --web-workers).
     web_workers: int = Field(default=1, ge=1, le=64)
+    # Threads per web process that run the routes' database reads and templates. Python runs one
+    # at a time, so more threads only fight over the interpreter lock: at 40 (the default of the
+    # server library) a page under load cost twice its CPU. Requests beyond these wait their turn.
+    web_threads: int = Field(default=4, ge=1, le=256)
     session_cookie_name: str = "gcu_session"
     session_max_age_hours: int = 8
     # None: Secure cookies everywhere except in development.

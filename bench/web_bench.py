@@ -18,6 +18,7 @@ queue page p95 under 150 ms at 20 concurrent clients).
     --postgres postgresql://postgres@127.0.0.1:5432/postgres  # on PostgreSQL (creates and drops its own database)
     --profile: also profile one queue page in-process (cProfile) and time its SQL alone
     --web-workers N: serve from N uvicorn processes (as WEB_WORKERS does in production)
+    --web-threads N: route threads per process (WEB_THREADS)
 """
 
 from __future__ import annotations
@@ -243,8 +244,8 @@ def profile_queue_page(settings, db_engine, cookies: httpx.Cookies) -> str:
 
 
 class Server:
-    """The web app on 127.0.0.1:port: a uvicorn subprocess (default: the clients' CPU time is not the
-    server's), or uvicorn inside this event loop (--in-process)."""
+    """The web app on 127.0.0.1:port: `gcu-review web` in a subprocess (default: the clients' CPU
+    time is not the server's), or uvicorn inside this event loop (--in-process)."""
 
     def __init__(self, stop=None, task=None, process=None):
         self._stop, self._task, self._process = stop, task, process
@@ -274,11 +275,11 @@ async def start_server(args, settings, db_engine, env, port: int) -> Server:
     root = Path(__file__).resolve().parents[1]
     child_env = {**os.environ, "ENVIRONMENT": settings.environment, "DATABASE_URL": settings.database_url,
                  "VAR_DIR": str(settings.var_dir), "TASK_QUEUE": settings.task_queue, "SECRET_KEY": settings.secret_key,
-                 "TEMPORAL_ADDRESS": env.client.service_client.config.target_host}
+                 "TEMPORAL_ADDRESS": env.client.service_client.config.target_host, "WEB_THREADS": str(settings.web_threads)}
+    # `gcu-review web`, as in production (its socket and uvicorn options, WEB_THREADS).
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log", "--lifespan", "off", "--workers", str(args.web_workers),
-        cwd=root, env=child_env,
+        sys.executable, "-c", "from cli.main import main; main()", "web", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(args.web_workers), cwd=root, env=child_env, stdout=asyncio.subprocess.DEVNULL,
     )
     deadline = time.perf_counter() + 60
     async with httpx.AsyncClient() as probe:
@@ -382,7 +383,8 @@ async def run(args: argparse.Namespace) -> None:
         tmp = Path(tmp_name)
         queue_name = f"web-bench-{uuid.uuid4().hex[:6]}"
         settings = Settings(environment="development", database_url=url, var_dir=tmp, task_queue=queue_name,
-                            secret_key="web-bench-secret-key-not-for-production")
+                            secret_key="web-bench-secret-key-not-for-production",
+                            **({"web_threads": args.web_threads} if args.web_threads else {}))
         db_engine = make_engine(url)
         import_demo_roster(db_engine)
         seed_demo_accounts(db_engine=db_engine)
@@ -439,8 +441,9 @@ async def run(args: argparse.Namespace) -> None:
         db_engine.dispose()
 
     print(f"\nweb bench: database {'PostgreSQL' if args.postgres else 'SQLite'}, {args.reviews} open reviews, "
-          f"{c} concurrent clients, uvicorn {'in-process' if args.in_process else 'subprocess'} "
-          f"({1 if args.in_process else args.web_workers} worker process(es)), in-memory Temporal dev server")
+          f"{c} concurrent clients, web app {'in this process' if args.in_process else 'from gcu-review web'} "
+          f"({1 if args.in_process else args.web_workers} worker process(es), {settings.web_threads} threads each), "
+          f"in-memory Temporal dev server")
     print(health.line())
     print(queue.line())
     ratio = queue.p95 / health.p95 if health.latencies and queue.latencies else float("nan")
@@ -467,7 +470,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile one queue page in-process")
     parser.add_argument("--web-workers", type=int, default=1,
                         help="uvicorn worker processes of the web app (default 1; not with --in-process)")
-    parser.add_argument("--in-process", action="store_true", help="serve from this process, not a uvicorn subprocess")
+    parser.add_argument("--web-threads", type=int, default=None,
+                        help="threads per web process running the routes (default: WEB_THREADS, or the settings default)")
+    parser.add_argument("--in-process", action="store_true", help="serve from this process, not a gcu-review web subprocess")
     args = parser.parse_args()
     args.reviews = args.reviews or (1000 if args.small else 10_000)
     args.requests = args.requests or (300 if args.small else 2000)

@@ -14,6 +14,8 @@ from models.tables import Staff, utcnow
 from models.web_tables import Account, ApiToken, WebSession
 from web import security
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how finely an API token's last use is recorded
+
 
 class AccountError(ValueError):
     """Bad input for an account operation (unknown user, staff id not in the register, ...)."""
@@ -135,8 +137,11 @@ def account_for_token(*, session: Session, token: str, now: datetime | None = No
     account = session.get(Account, row.account_id)
     if account is None or not account.active:
         return None
-    row.last_used_at = now
-    session.add(row)
+    # Written at most once a minute: a script calling the API in a loop must not turn every read
+    # into a write.
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
     return account
 
 

@@ -5,9 +5,11 @@ administrators, and the same actions as a JSON API under /api (OpenAPI at /api/o
 `gcu-review up`), otherwise they are made from settings.
 """
 
+import contextlib
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -30,7 +32,14 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
         from store.db import make_engine
 
         db_engine = make_engine(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="gcu-review",
         description="Compliance review of SGBC/CAC products: the same actions and reads as the web pages, "
         "with the same authorization. Authenticate with `Authorization: Bearer <token>`.",

@@ -2,11 +2,14 @@
 for /api), CSRF checks, the Temporal client, and the flash message of the last action."""
 
 import asyncio
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Form, HTTPException, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from temporalio.client import Client
@@ -45,39 +48,77 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.db_engine, expire_on_commit=False) as session:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The route's session. Made and closed on the event loop (no thread hop): a Session opens no
+    connection until its first query, which the route makes in its own worker thread."""
+    session = Session(request.app.state.db_engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+
+
+class DbRoute(APIRoute):
+    """A route whose synchronous endpoint gives its database connection back before it returns.
+
+    FastAPI validates a sync endpoint's return value in a second worker thread, and closes the
+    `get_db` session only after the response is sent. Holding the connection until then, a request
+    would wait for a thread while keeping a connection that a thread may be waiting for: with few
+    threads (WEB_THREADS) and a busy pool, both waits never end."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any):
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _releasing_sessions(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _releasing_sessions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()
+
+    return run
 
 
 def session_signer(settings: Settings) -> security.CookieSigner:
     return security.CookieSigner(settings.secret_key, salt="gcu-review.session")
 
 
-def _session_principal(request: Request, db: Session) -> Principal | None:
+# Who is signed in is read in a session of its own, closed before the route runs: a request never
+# holds a pooled connection while it waits for a worker thread (with WEB_THREADS below the pool
+# size, that wait would otherwise deadlock under load).
+
+
+def _session_principal(request: Request) -> Principal | None:
     settings: Settings = request.app.state.settings
     max_age = int(timedelta(hours=settings.session_max_age_hours).total_seconds())
     session_id = session_signer(settings).loads(request.cookies.get(settings.session_cookie_name), max_age)
     if session_id is None:
         return None
-    row = accounts.find_session(session=db, session_id=session_id)
-    if row is None:
-        return None
-    account = db.get(Account, row.account_id)
-    if account is None or not account.active:
-        return None
-    return principal_for(db, account, csrf_token=row.csrf_token)
+    with Session(request.app.state.db_engine) as db:
+        row = accounts.find_session(session=db, session_id=session_id)
+        if row is None:
+            return None
+        account = db.get(Account, row.account_id)
+        if account is None or not account.active:
+            return None
+        return principal_for(db, account, csrf_token=row.csrf_token)
 
 
-def optional_principal(request: Request, db: DbSession) -> Principal | None:
-    return _session_principal(request, db)
+def optional_principal(request: Request) -> Principal | None:
+    return _session_principal(request)
 
 
-def page_principal(request: Request, db: DbSession) -> Principal:
-    principal = _session_principal(request, db)
+def page_principal(request: Request) -> Principal:
+    principal = _session_principal(request)
     if principal is None:
         raise LoginRequired()
     request.state.principal = principal
@@ -99,15 +140,16 @@ _bearer = HTTPBearer(auto_error=False, description="An API token: `gcu-review ac
 
 
 def api_principal(
-    db: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(status_code=401, detail="a Bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    account = accounts.account_for_token(session=db, token=credentials.credentials)
-    if account is None:
-        raise HTTPException(status_code=401, detail="invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    db.commit()  # last_used_at
-    return principal_for(db, account, via_token=True)
+    with Session(request.app.state.db_engine) as db:
+        account = accounts.account_for_token(session=db, token=credentials.credentials)
+        if account is None:
+            raise HTTPException(status_code=401, detail="invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        db.commit()  # last_used_at, when it moved
+        return principal_for(db, account, via_token=True)
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]

@@ -1,6 +1,7 @@
 """Signing in and out, lock-out, cookies, CSRF, tokens, security headers, escaping, demo accounts,
 and the accounts CLI."""
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -223,6 +224,62 @@ def test_expired_tokens_are_refused(web_db):
                                        expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
         session.commit()
         assert account_for_token(session=session, token=token) is None
+
+
+def test_a_tokens_last_use_is_recorded_at_most_once_a_minute(web_db):
+    _settings, engine = web_db
+    start = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+    with Session(engine) as session:
+        row, token = create_api_token(session=session, account=get_account(session=session, username="gcu.head"),
+                                      name="busy script")
+        session.commit()
+        used = []
+        for seconds in (0, 20, 59, 60, 61, 130):
+            assert account_for_token(session=session, token=token, now=start + timedelta(seconds=seconds)) is not None
+            session.commit()
+            session.refresh(row)
+            used.append((row.last_used_at - start).seconds)
+    assert used == [0, 0, 0, 60, 60, 130]
+
+
+def test_the_web_threads_setting_sizes_the_route_thread_pool(tmp_path):
+    import anyio.to_thread
+
+    from store.db import migrate
+
+    settings = make_settings(tmp_path, web_threads=3)
+    migrate(settings.database_url)
+    app = create_app(settings)
+
+    @app.get("/threads-probe")
+    async def probe() -> int:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    with TestClient(app) as client:  # the lifespan runs
+        assert client.get("/threads-probe").json() == 3
+
+
+async def test_no_request_holds_a_connection_while_it_waits_for_a_thread(web_db, tokens):
+    """One route thread and one pooled connection, 20 requests at once: each reads who is signed in
+    and then the queue in separate thread hops. Were the connection kept between the hops, the
+    second request would take the thread and wait for the connection the first one holds."""
+    import anyio.to_thread
+    import httpx
+
+    from store.db import make_engine
+    from tests.web.conftest import _NoTemporal
+
+    settings, _engine = web_db
+    one_connection = make_engine(settings.database_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    app = create_app(settings, db_engine=one_connection, temporal_client=_NoTemporal())
+    anyio.to_thread.current_default_thread_limiter().total_tokens = 1
+    headers = {"Authorization": f"Bearer {tokens['gcu.head']}"}
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers) as client:
+            responses = await asyncio.wait_for(asyncio.gather(*(client.get("/api/queue") for _ in range(20))), 60)
+    finally:
+        one_connection.dispose()
+    assert [r.status_code for r in responses] == [200] * 20
 
 
 def test_seeding_demo_accounts_is_idempotent(web_db):

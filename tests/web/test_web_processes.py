@@ -64,3 +64,29 @@ def test_several_processes_serve_the_app_and_stop_on_sigterm(tmp_path):
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "2 processes" in output
+
+
+async def test_connections_to_the_shared_socket_send_without_delay():
+    """Each accepted connection has Nagle's algorithm off (TCP_NODELAY), as with one process;
+    without it every keep-alive response waits for the client's delayed ACK."""
+    import asyncio
+
+    import uvicorn
+
+    from web.server import shared_socket
+
+    sock = shared_socket(uvicorn.Config("web.app:create_app", host="127.0.0.1", port=0, workers=2))
+    accepted: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    def on_connect(reader, writer):
+        accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(on_connect, sock=sock)
+    try:
+        _reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        assert await asyncio.wait_for(accepted, 10) == 1
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()

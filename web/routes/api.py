@@ -21,12 +21,12 @@ from store import notifications as notification_store
 from store import reviews as review_store
 from web import actions, insights, readmodel
 from web.access import Principal, visible_product
-from web.deps import ApiPrincipal, DbSession, TemporalClient, not_found, require
+from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
 from web.uploads import MetaForm, read_limited
 
-router = APIRouter(prefix="/api", tags=["gcu-review"])
+router = APIRouter(prefix="/api", tags=["gcu-review"], route_class=DbRoute)
 
 
 class Me(BaseModel):

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from web import accounts, security
-from web.deps import ANON_CSRF_COOKIE, DbSession, FormPrincipal, PagePrincipal, optional_principal, session_signer
+from web.deps import ANON_CSRF_COOKIE, DbRoute, DbSession, FormPrincipal, PagePrincipal, optional_principal, session_signer
 from web.templating import cookie_secure, flash_redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DbRoute)
 ANON_CSRF_MAX_AGE = 3600
 
 
@@ -55,8 +55,8 @@ def start_browser_session(request: Request, db, account_id: int, next_url: str, 
 
 
 @router.get("/login")
-def login_form(request: Request, db: DbSession, next: str = "/"):
-    if optional_principal(request, db) is not None:
+def login_form(request: Request, next: str = "/"):
+    if optional_principal(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return _login_page(request, _safe_next(next))
 

@@ -10,10 +10,10 @@ from sqlmodel import select
 from models.web_tables import Account
 from store import notifications as notification_store
 from web import accounts, insights
-from web.deps import DbSession, FormPrincipal, PagePrincipal, require
+from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, require
 from web.templating import flash_redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DbRoute)
 
 
 def dashboard_data(db, me, today: dt.date) -> dict:

@@ -12,11 +12,11 @@ from service.errors import ServiceError
 from store.retention import is_purged
 from web import actions, readmodel
 from web.access import Principal, visible_product
-from web.deps import DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
 from web.templating import flash_redirect, render
 from web.uploads import MetaForm, read_limited
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DbRoute)
 
 AUDIENCES = ("internal", "external", "court")
 STAGES = ("AWA", "DCC", "TRIAL", "OTHER")

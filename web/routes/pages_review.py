@@ -14,10 +14,10 @@ from service.errors import ServiceError
 from store import reviews as review_store
 from web import actions, readmodel
 from web.access import visible_product
-from web.deps import DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
 from web.templating import flash_redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DbRoute)
 
 SORTS = {"due_at": "Due date (soonest first)", "priority": "Priority (highest first)", "updated_at": "Last change"}
 

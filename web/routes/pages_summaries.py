@@ -7,10 +7,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from models.summary_tables import ComplianceSummaryDetail
 from web.access import Principal, visible_summary
-from web.deps import DbSession, PagePrincipal, not_found, require
+from web.deps import DbRoute, DbSession, PagePrincipal, not_found, require
 from web.headers import csp_for_stored_page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DbRoute)
 
 ROLE_MESSAGE = "Compliance summaries are for Deputy Prosecutors and the GCU head."
 NOT_FOUND = "This compliance summary does not exist, or you do not have access to it."
