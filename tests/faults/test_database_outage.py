@@ -44,8 +44,10 @@ def _postgres_address() -> tuple[str, int]:
     return url.host or "127.0.0.1", url.port or 5432
 
 
-async def _outage(proxy: TcpProxy, *, after: float, seconds: float) -> None:
-    await asyncio.sleep(after)
+async def _outage(proxy: TcpProxy, client, product_id: str, *, seconds: float) -> None:
+    # Cut once the first pre-check runs: every other transition of the run is still to come (a
+    # fixed delay let a quick run finish before the outage).
+    await wait_for_pending_activity(client, product_id, "precheck")
     await proxy.cut()
     try:
         await asyncio.sleep(seconds)
@@ -60,7 +62,7 @@ async def test_worker_rides_out_a_database_outage(temporal_env, tmp_path):
         async with worker_system("postgres", temporal_env.client, tmp_path,
                                  worker_db_url=lambda url: through_proxy(url, proxy)) as (system, _worker):
             lifecycles = new_lifecycles(12, prefix="DBCUT")
-            outage = asyncio.create_task(_outage(proxy, after=4, seconds=10))
+            outage = asyncio.create_task(_outage(proxy, system.client, lifecycles[0].product_id, seconds=10))
             await asyncio.wait_for(run_lifecycles(system, lifecycles, concurrency=12), timeout=300)
             await outage
             report = check_database(system.engine, lifecycles)
