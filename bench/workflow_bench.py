@@ -17,12 +17,16 @@ baseline's update round trip.
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +41,7 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
 BASELINE_QUEUE_PREFIX = "bench-baseline"
+WARM_UP_TIMEOUT = 120  # seconds for a side's first workflow (a worker process that cannot start)
 
 
 @activity.defn(name="bench_noop")
@@ -68,11 +73,17 @@ def _cpu_seconds_of(binary: str) -> float:
         try:
             if os.readlink(f"/proc/{pid}/exe") != binary:
                 continue
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += _cpu_seconds_of_pid(int(pid))
         except OSError:
             continue
     return total
+
+
+def _cpu_seconds_of_pid(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -82,19 +93,33 @@ class Phase:
     rate: float
     latencies: list[float]
     count: int
-    bench_cpu: float = 0.0  # this process: the driver, the worker, the activities
-    server_cpu: float = 0.0  # the Temporal dev server
+    bench_cpu: float  # this process: the driver, and the worker unless --worker-processes
+    worker_cpu: float  # the worker process
+    server_cpu: float  # the Temporal dev server
 
     def cpu_line(self, name: str) -> str:
-        return (f"{name}: CPU per workflow {self.bench_cpu / self.count * 1000:.0f} ms in this process "
-                f"(client, worker, activities), {self.server_cpu / self.count * 1000:.0f} ms in the Temporal server")
+        def per(seconds: float) -> str:
+            return f"{seconds / self.count * 1000:.0f} ms"
+
+        worker = f", {per(self.worker_cpu)} in the worker process" if self.worker_cpu else ""
+        return (f"{name}: CPU per workflow {per(self.bench_cpu)} in this process{worker}, "
+                f"{per(self.server_cpu)} in the Temporal server")
 
 
-async def measured(run, count: int, server_binary: str) -> Phase:
-    cpu, server = time.process_time(), _cpu_seconds_of(server_binary)
-    rate, latencies = await run
-    return Phase(rate=rate, latencies=latencies, count=count, bench_cpu=time.process_time() - cpu,
-                 server_cpu=_cpu_seconds_of(server_binary) - server)
+class Clock:
+    """Started after a side's warm-up: wall time and CPU of this process, its worker process and
+    the Temporal server."""
+
+    def __init__(self, server_binary: str, worker_pid: int | None):
+        self.server_binary, self.worker_pid = server_binary, worker_pid
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.worker, self.server = _cpu_seconds_of_pid(worker_pid), _cpu_seconds_of(server_binary)
+
+    def phase(self, count: int, latencies: list[float]) -> Phase:
+        return Phase(rate=count / (time.perf_counter() - self.wall), latencies=latencies, count=count,
+                     bench_cpu=time.process_time() - self.cpu,
+                     worker_cpu=_cpu_seconds_of_pid(self.worker_pid) - self.worker,
+                     server_cpu=_cpu_seconds_of(self.server_binary) - self.server)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -109,7 +134,26 @@ async def _timed(latencies: list[float], awaitable):
     return result
 
 
-async def run_baseline(client, count: int, concurrency: int) -> tuple[float, list[float]]:
+@contextlib.asynccontextmanager
+async def _worker_process(argv: list[str], env: dict[str, str], log: Path) -> AsyncIterator[int]:
+    with open(log, "ab") as out:
+        process = subprocess.Popen(argv, cwd=Path(__file__).resolve().parents[1], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    try:
+        yield process.pid
+    except asyncio.TimeoutError:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"the worker process ({' '.join(argv[1:])}) did not serve; its log ends:\n{tail}") from None
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def run_baseline(client, count: int, concurrency: int, args, server_binary: str) -> Phase:
     queue = f"{BASELINE_QUEUE_PREFIX}-{uuid.uuid4().hex[:6]}"
     latencies: list[float] = []
     gate = asyncio.Semaphore(concurrency)
@@ -126,21 +170,32 @@ async def run_baseline(client, count: int, concurrency: int) -> tuple[float, lis
             await _timed(latencies, handle.execute_update("approve", result_type=str))
             await handle.result()
 
-    async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
-        start = time.perf_counter()
+    async def clocked(worker_pid: int | None) -> Phase:
+        # Warm-up outside the clock (and, with a worker process, until it polls).
+        await asyncio.wait_for(one(-1), WARM_UP_TIMEOUT)
+        latencies.clear()
+        clock = Clock(server_binary, worker_pid)
         await asyncio.gather(*(one(i) for i in range(count)))
-        elapsed = time.perf_counter() - start
-    return count / elapsed, latencies
+        return clock.phase(count, latencies)
+
+    if not args.worker_processes:
+        async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
+            return await clocked(None)
+    argv = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", queue,
+            "--address", client.service_client.config.target_host]
+    async with _worker_process(argv, dict(os.environ), args.tmp / "baseline-worker.log") as pid:
+        return await clocked(pid)
 
 
-async def run_reviews(client, db_url: str, tmp: Path, count: int, concurrency: int) -> tuple[float, list[float]]:
+async def run_reviews(client, db_url: str, count: int, concurrency: int, args, server_binary: str) -> Phase:
     from models.enums import DecisionKind, ReviewState
     from service import reviews
     from settings import Settings
     from store.db import make_engine
-    from tests.faults.harness import product_copy
+    from tests.faults.harness import product_copy, worker_env
     from worker import build_worker
 
+    tmp = args.tmp
     queue = f"bench-review-{uuid.uuid4().hex[:6]}"
     settings = Settings(database_url=db_url, task_queue=queue, var_dir=tmp)
     engine = make_engine(db_url)
@@ -154,25 +209,43 @@ async def run_reviews(client, db_url: str, tmp: Path, count: int, concurrency: i
             submitted = await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
                                              actor_id="HE-01", wait_seconds=60)
             pid = submitted.product_id
-            assert submitted.status is not None and submitted.status.state == ReviewState.QUEUED
+            assert submitted.status is not None and submitted.status.state == ReviewState.QUEUED, submitted
             await _timed(latencies, reviews.claim(db_engine=engine, client=client, product_id=pid, actor_id="GX-02"))
             done = await _timed(latencies, reviews.decide(db_engine=engine, client=client, product_id=pid,
                                                           decision=DecisionKind.APPROVE, reason=None, actor_id="GX-02"))
             assert done.state == ReviewState.APPROVED
             await client.get_workflow_handle(submitted.workflow_id).result()
 
-    worker = build_worker(client, settings)
+    async def clocked(worker_pid: int | None) -> Phase:
+        # Warm-up outside the clock: the worker loads the rule packs on its first pre-check.
+        warm = product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"WARM-{uuid.uuid4().hex[:8].upper()}")
+        await asyncio.wait_for(one(warm), WARM_UP_TIMEOUT)
+        latencies.clear()
+        clock = Clock(server_binary, worker_pid)
+        await asyncio.gather(*(one(p) for p in paths))
+        return clock.phase(count, latencies)
+
     try:
-        async with worker:
-            # Warm-up outside the clock: the worker loads the rule packs on its first pre-check.
-            await one(product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"WARM-{uuid.uuid4().hex[:8].upper()}"))
-            latencies.clear()
-            start = time.perf_counter()
-            await asyncio.gather(*(one(p) for p in paths))
-            elapsed = time.perf_counter() - start
+        if not args.worker_processes:
+            async with build_worker(client, settings):
+                return await clocked(None)
+        env = worker_env(db_url=db_url, temporal_address=client.service_client.config.target_host,
+                         task_queue=queue, var_dir=tmp)
+        async with _worker_process([sys.executable, "-m", "cli.main", "worker"], env, tmp / "review-worker.log") as pid:
+            return await clocked(pid)
     finally:
         engine.dispose()
-    return count / elapsed, latencies
+
+
+async def serve_baseline_worker(queue: str, address: str) -> None:
+    """The baseline's worker process (--baseline-worker): until SIGTERM."""
+    from temporalio.client import Client
+
+    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
+        await stop.wait()
 
 
 def _line(name: str, latencies: list[float]) -> str:
@@ -186,13 +259,20 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--postgres", default=None, help="review database on this PostgreSQL server URL")
+    parser.add_argument("--worker-processes", action="store_true",
+                        help="run each side's worker in a process of its own instead of inside this one")
+    parser.add_argument("--baseline-worker", metavar="QUEUE", help=argparse.SUPPRESS)
+    parser.add_argument("--address", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    count = args.count or (40 if args.small else 200)
-
-    if args.postgres:
-        os.environ["TEST_POSTGRES_URL"] = args.postgres
     # The workflow must come from an importable module (not __main__) for the workflow sandbox.
     import workflow_bench as bench
+
+    if args.baseline_worker:
+        await bench.serve_baseline_worker(args.baseline_worker, args.address)
+        return
+    count = args.count or (40 if args.small else 200)
+    if args.postgres:
+        os.environ["TEST_POSTGRES_URL"] = args.postgres
     from service.devserver import temporal_binary
     from tests.dbutil import fresh_database
     from tests.faults.harness import import_roster
@@ -204,13 +284,15 @@ async def main() -> None:
     )
     async with env:
         with tempfile.TemporaryDirectory() as tmp, fresh_database("postgres" if args.postgres else "sqlite", Path(tmp)) as url:
+            args.tmp = Path(tmp)
             import_roster(url)
             server = os.path.realpath(temporal_binary())
-            base = await bench.measured(bench.run_baseline(env.client, count, args.concurrency), count, server)
-            review = await bench.measured(bench.run_reviews(env.client, url, Path(tmp), count, args.concurrency),
-                                          count, server)
+            base = await bench.run_baseline(env.client, count, args.concurrency, args, server)
+            review = await bench.run_reviews(env.client, url, count, args.concurrency, args, server)
+    layout = "a worker process each" if args.worker_processes else "workers inside this process"
     print(f"workflow bench: {count} lifecycles each, concurrency {args.concurrency}, "
-          f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server, {os.cpu_count()} CPUs")
+          f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server, {layout}, "
+          f"{os.cpu_count()} CPUs")
     print(f"baseline (1 no-op activity + 1 update): {base.rate:.1f} workflows/s")
     print(f"review lifecycle (submit, pre-check, claim, approve): {review.rate:.1f} lifecycles/s")
     ratio = review.rate / base.rate
