@@ -162,6 +162,12 @@ class ClaimRequest(BaseModel):
     request_id: str
 
 
+class PrecheckWaitRequest(BaseModel):
+    """Answer once the pre-check of this version (or a later one) has run and the review is routed."""
+
+    version_no: int = Field(default=1, ge=1)
+
+
 class AssignRequest(BaseModel):
     actor: Actor
     reviewer: Actor

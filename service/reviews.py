@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -28,6 +28,7 @@ from models.messages import (
     DecisionRequest,
     DismissFindingRequest,
     MoveDueDateRequest,
+    PrecheckWaitRequest,
     ResubmitRequest,
     ReviewStatus,
     SubmitProductInput,
@@ -42,6 +43,7 @@ from store import products as product_store
 from store.errors import StoreError
 
 WORKFLOW_NAME = "ProductReviewWorkflow"
+PRECHECK_SETTLED = "precheck_settled"  # the workflow's update that answers once the pre-check has run
 
 
 def workflow_id_for(product_id: str) -> str:
@@ -193,38 +195,47 @@ async def submit(
         )
     except WorkflowAlreadyStartedError as exc:
         raise ActionRefused(f"a review workflow {workflow_id} already exists for product {meta['product_id']}") from exc
-    settled = await wait_for_precheck(client=client, product_id=meta["product_id"], timeout=wait_seconds)
+    settled = await wait_for_precheck(client=client, product_id=meta["product_id"], timeout=wait_seconds,
+                                      version_no=version_no)
     return SubmitResult(
         product_id=meta["product_id"], workflow_id=workflow_id, version_no=version_no, status=settled
     )
 
 
-# A query needs a worker to answer it. While none can (all down, or one replaying a review whose
-# workflow task a crashed worker held), waiting for the pre-check gives up at its own deadline
-# instead of the query's 30 s default; the submission itself has already succeeded.
+# The status query after a finished review, or when the wait found no running workflow, must not
+# wait for the query's 30 s default: it needs a worker too.
 MIN_QUERY_TIMEOUT_SECONDS = 2.0
 
 
 async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, version_no: int | None = None):
-    """The status once the automatic pre-check has run (so the team sees its findings), or None
-    if it has not finished within `timeout` seconds (the review goes on regardless)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    pause = 0.05  # a pre-check usually takes well under a second: ask often first, then less often
-    while True:
-        remaining = max(deadline - loop.time(), MIN_QUERY_TIMEOUT_SECONDS)
-        try:
-            current = await status(client=client, product_id=product_id, rpc_timeout=timedelta(seconds=remaining))
-        except RPCError:
-            current = None  # no worker answered in time; NOT_FOUND has become a ServiceError already
-        if current is not None:
-            prechecking = current.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED)
-            if not prechecking and (version_no is None or current.version_no >= version_no):
-                return current
-        if loop.time() >= deadline:
+    """The status once the automatic pre-check of `version_no` (default: the first) has run and the
+    review is routed, so the team sees its findings; or None if that has not happened within
+    `timeout` seconds (the submission stands and the review goes on regardless).
+
+    One update (`precheck_settled`) that the workflow answers when it gets there: no polling. Its id
+    names the version, so a repeated wait joins the first instead of adding to the history."""
+    request = PrecheckWaitRequest(version_no=version_no or 1)
+    handle = client.get_workflow_handle(workflow_id_for(product_id))
+    try:
+        return await asyncio.wait_for(
+            handle.execute_update(PRECHECK_SETTLED, request, id=f"{PRECHECK_SETTLED}-v{request.version_no}",
+                                  result_type=ReviewStatus),
+            timeout,
+        )
+    except (asyncio.TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # (The SDK reports the wait's cancellation at the deadline as its own error.)
+        return None  # still pre-checking, or no worker has picked the review up yet
+    except WorkflowUpdateFailedError:
+        return None  # refused: that version is not (or no longer) the review's
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
             return None
-        await asyncio.sleep(pause)
-        pause = min(pause * 1.5, 0.5)
+    # Not running: a review that has already ended answers its status; one never submitted is an error.
+    try:
+        return await status(client=client, product_id=product_id,
+                            rpc_timeout=timedelta(seconds=max(timeout, MIN_QUERY_TIMEOUT_SECONDS)))
+    except RPCError:
+        return None
 
 
 async def status(*, client: Client, product_id: str, rpc_timeout: timedelta | None = None) -> ReviewStatus:

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         DismissFindingRequest,
         MoveDueDateRequest,
         PrecheckInput,
+        PrecheckWaitRequest,
         PrecheckResult,
         RecordTransitionInput,
         RecordTransitionResult,
@@ -380,6 +381,26 @@ class ProductReviewWorkflow:
             guards.check_comment(self._ctx(), req)
 
     # ---------------- query ----------------
+
+    @workflow.update
+    async def precheck_settled(self, req: PrecheckWaitRequest) -> ReviewStatus:
+        """The status once version `req.version_no` (or a later one) has been pre-checked and
+        routed, or the review has ended: what a submitter waits for, instead of polling `status`.
+        Changes nothing."""
+        await workflow.wait_condition(lambda: self._precheck_settled_for(req.version_no))
+        return self.status()
+
+    @precheck_settled.validator
+    def _validate_precheck_settled(self, req: PrecheckWaitRequest) -> None:
+        # A version that never comes would keep the handler, and so the review, open for good.
+        if req.version_no > self._st.version_no:
+            raise ApplicationError(f"version {req.version_no} has not been submitted (the review is at "
+                                   f"version {self._st.version_no})", non_retryable=True)
+
+    def _precheck_settled_for(self, version_no: int) -> bool:
+        if self._st.state in TERMINAL_STATES:
+            return True
+        return self._st.state not in _PRECHECK_STATES and self._st.version_no >= version_no
 
     @workflow.query
     def status(self) -> ReviewStatus:

@@ -59,8 +59,10 @@ class FakeReviewActivities:
         *,
         record_delay: float = 0.0,
         precheck_error: str | None = None,
+        precheck_gate: asyncio.Event | None = None,
     ) -> None:
         self.findings_by_version = findings_by_version or {}
+        self.precheck_gate = precheck_gate  # when given, a pre-check finishes only once it is set
         self.record_delay = record_delay
         self.precheck_error = precheck_error
         self.prechecks: list[PrecheckInput] = []
@@ -71,6 +73,8 @@ class FakeReviewActivities:
     @activity.defn(name=names.PRECHECK)
     async def precheck(self, inp: PrecheckInput) -> PrecheckResult:
         self.prechecks.append(inp)
+        if self.precheck_gate is not None:
+            await self.precheck_gate.wait()
         if self.precheck_error:
             raise ApplicationError(self.precheck_error, type="VersionNotFound", non_retryable=True)
         findings = self.findings_by_version.get(inp.version_no, [])

@@ -5,7 +5,9 @@ import asyncio
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Replayer
 
 from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Severity, Verdict
 from models.messages import (
@@ -404,3 +406,58 @@ async def test_continue_as_new_keeps_the_review_state(temporal_env):
     assert [r.transition.seq for r in fakes.records] == list(range(1, len(fakes.records) + 1))
     assert (outcome.final_state, outcome.version_no) == (ReviewState.APPROVED, 3)
     assert fakes.actions()[0] == A.SUBMIT and fakes.actions().count(A.SUBMIT) == 1
+
+
+def _settled_waits_in_history(events) -> int:
+    return sum(1 for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+               and e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name == "precheck_settled")
+
+
+async def test_the_submitters_wait_answers_when_the_precheck_has_routed_the_review(temporal_env):
+    from service.reviews import wait_for_precheck
+
+    gate = asyncio.Event()
+    async with review_worker(temporal_env, FakeReviewActivities({1: [finding("GEN-IO-03", Severity.MAJOR)]},
+                                                                precheck_gate=gate)) as tq:
+        inp = submit_input()
+        handle = await start_review(temporal_env, tq, inp)
+        waits = [asyncio.create_task(wait_for_precheck(client=temporal_env.client, product_id=inp.product_id,
+                                                       timeout=30, version_no=1)) for _ in range(2)]
+        await asyncio.sleep(0.5)
+        assert not any(w.done() for w in waits)  # the pre-check is still running
+        gate.set()
+        first, second = await asyncio.gather(*waits)
+        assert (first.state, first.version_no, first.verdict) == (ReviewState.QUEUED, 1, Verdict.REVISE)
+        assert second == first
+        # A version not submitted yet is refused at once (it would hold the review open forever).
+        assert await wait_for_precheck(client=temporal_env.client, product_id=inp.product_id, timeout=30,
+                                       version_no=2) is None
+
+        await handle.execute_update(*claim())
+        await handle.execute_update(*decide(DecisionKind.RETURN, reason="Revise"))
+        await handle.execute_update(*resubmit(2))
+        again = await wait_for_precheck(client=temporal_env.client, product_id=inp.product_id, timeout=30, version_no=2)
+        assert (again.state, again.version_no, again.assignee) == (ReviewState.IN_REVIEW, 2, REVIEWER.staff_id)
+
+        await handle.execute_update(WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Cancelled", request_id=rid()))
+        await handle.result()
+        ended = await wait_for_precheck(client=temporal_env.client, product_id=inp.product_id, timeout=30, version_no=2)
+        history = await handle.fetch_history()
+    assert ended == again  # a repeated wait joins the first one, even after the review ended
+    # Two waits on version 1 joined one update; version 2 added one more.
+    assert _settled_waits_in_history(history.events) == 2
+    # Waiting handlers replay deterministically.
+    await Replayer(workflows=[WF], data_converter=pydantic_data_converter).replay_workflow(history)
+
+
+async def test_waiting_on_a_review_that_has_ended_answers_its_last_status(temporal_env):
+    from service.reviews import wait_for_precheck
+
+    async with review_worker(temporal_env, FakeReviewActivities()) as tq:
+        inp = submit_input()
+        handle = await start_review(temporal_env, tq, inp)
+        await wait_for_state(handle, ReviewState.QUEUED)
+        await handle.execute_update(WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Cancelled", request_id=rid()))
+        await handle.result()
+        ended = await wait_for_precheck(client=temporal_env.client, product_id=inp.product_id, timeout=30)
+    assert ended.state == ReviewState.WITHDRAWN
