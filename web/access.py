@@ -119,19 +119,18 @@ def principal_for(session: Session, account: Account, *, via_token: bool = False
     cluster: frozenset[str] = frozenset()
     if staff is not None and staff.active:
         sid = staff.id
-        led = session.exec(
-            select(Team.id).where(
-                Team.active,
-                sa.or_(Team.leader_id == sid, Team.sgbc_focal_point_id == sid, Team.cac_focal_point_id == sid),
-            )
+        # One query (every request resolves its principal): the active teams this person works in
+        # (leader, focal point or member) and those they oversee as Deputy Prosecutor.
+        works_in = sa.or_(
+            Team.leader_id == sid, Team.sgbc_focal_point_id == sid, Team.cac_focal_point_id == sid,
+            Team.id.in_(select(TeamMember.team_id).where(TeamMember.staff_id == sid)),
+        )
+        oversees = Team.deputy_prosecutor_id == sid
+        rows = session.exec(
+            select(Team.id, works_in.label("works_in"), oversees.label("oversees")).where(Team.active, sa.or_(works_in, oversees))
         ).all()
-        member_of = session.exec(
-            select(TeamMember.team_id).join(Team, Team.id == TeamMember.team_id).where(
-                TeamMember.staff_id == sid, Team.active
-            )
-        ).all()
-        team_ids = frozenset([*led, *member_of])
-        cluster = frozenset(session.exec(select(Team.id).where(Team.active, Team.deputy_prosecutor_id == sid)).all())
+        team_ids = frozenset(team for team, works, _ in rows if works)
+        cluster = frozenset(team for team, _, oversee in rows if oversee)
     return Principal(
         account_id=account.id,
         username=account.username,
