@@ -124,8 +124,8 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         processes = workers or settings.web_workers
         if processes > 1:
-            # Each process builds its app from the environment (web.app:create_app); uvicorn
-            # supervises them and stops them on SIGINT/SIGTERM.
+            # Each process builds its app from the environment (web.app:create_app) and listens on
+            # a socket of its own; this one restarts them if they die and stops them on SIGINT/SIGTERM.
             typer.echo(f"web app on http://{host or settings.web_host}:{port or settings.web_port}, "
                        f"{processes} processes (Ctrl-C stops)")
             serve_processes(settings, processes, host=host, port=port)

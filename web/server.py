@@ -4,10 +4,13 @@ to the worker and stop it when `stop` is set; or as several processes (`gcu-revi
 import asyncio
 import contextlib
 import logging
+import multiprocessing
+import signal
 import socket
+import threading
+import time
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
@@ -56,29 +59,77 @@ async def serve(
 
 
 def serve_processes(settings: Settings, processes: int, *, host: str | None = None, port: int | None = None) -> None:
-    """Serve from `processes` uvicorn worker processes until SIGINT/SIGTERM. Each builds the app from
-    the environment, as `get_settings()` reads it (the same settings as this process's)."""
-    config = uvicorn.Config(
-        "web.app:create_app", factory=True, workers=processes,
-        host=host or settings.web_host, port=port if port is not None else settings.web_port, **UVICORN_OPTIONS,
-    )
-    sock = shared_socket(config)
+    """Serve from `processes` uvicorn processes until SIGINT/SIGTERM; a process that dies is started
+    again. Each builds the app from the environment, as `get_settings()` reads it (the same settings
+    as this process's), and listens on a socket of its own (`listening_socket`)."""
+    host = host or settings.web_host
+    # Bound here (never listened on): the port is checked and chosen once for every process.
+    reserved = listening_socket(host, settings.web_port if port is None else port)
+    port = reserved.getsockname()[1]
+    context = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def start(index: int) -> tuple[multiprocessing.process.BaseProcess, float]:
+        process = context.Process(target=_serve_one, args=(host, port), name=f"gcu-review-web-{index}")
+        process.start()
+        return process, time.monotonic()
+
+    children = [start(i) for i in range(processes)]
+    failed = False
     try:
-        Multiprocess(config, sockets=[sock]).run()
+        while not stop.wait(0.5):
+            for index, (process, started) in enumerate(children):
+                if process.is_alive():
+                    continue
+                if time.monotonic() - started < STARTUP_GRACE_SECONDS:
+                    log.error("web process %s exited at start (code %s): stopping", process.name, process.exitcode)
+                    failed = True
+                    stop.set()
+                    break
+                log.warning("web process %s exited (code %s): starting it again", process.name, process.exitcode)
+                children[index] = start(index)
     finally:
+        for process, _ in children:
+            if process.is_alive():
+                process.terminate()  # uvicorn finishes the requests in flight
+        for process, _ in children:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        reserved.close()
+    if failed:
+        raise SystemExit(1)
+
+
+STARTUP_GRACE_SECONDS = 10.0  # a process dying sooner than this is a start-up failure, not restarted
+
+
+def _serve_one(host: str, port: int) -> None:
+    """One web process (spawned): the app from the environment, on its own socket."""
+    config = uvicorn.Config("web.app:create_app", factory=True, **UVICORN_OPTIONS)
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port with SO_REUSEPORT, one per web process.
+
+    - The kernel spreads new connections over the processes' sockets. With one socket shared by
+      all (uvicorn's --workers), the process that woke first accepted a burst of connections
+      whole: with 20 keep-alive clients one process often served most of them (the web bench
+      measured 154 against 460 pages/s for the same build).
+    - The protocol is set to TCP: asyncio turns Nagle's algorithm off only on accepted sockets that
+      say so, and uvicorn binds its shared socket with protocol 0 (uvicorn issue #3149), so every
+      keep-alive response waited ~40 ms for the client's delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError:
         sock.close()
-
-
-def shared_socket(config: uvicorn.Config) -> socket.socket:
-    """The listening socket the worker processes share, marked as TCP.
-
-    uvicorn binds it with protocol 0 (uvicorn issue #3149, open), and asyncio turns Nagle's
-    algorithm off only on accepted sockets whose protocol says TCP: every keep-alive response then
-    waited ~40 ms for the client's delayed ACK (the web bench saw /healthz at 44 ms with 2
-    processes, 1 ms with one)."""
-    sock = config.bind_socket()
-    if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto == socket.IPPROTO_TCP:
-        return sock
-    tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-    tcp.set_inheritable(True)
-    return tcp
+        raise
+    return sock

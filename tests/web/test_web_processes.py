@@ -1,5 +1,5 @@
-"""`gcu-review web --workers N` serves the app from N processes, each built from the environment,
-and stops them all on SIGTERM."""
+"""`gcu-review web --workers N` serves the app from N processes, each built from the environment and
+listening on a socket of its own; a process that dies is started again, and SIGTERM stops them all."""
 
 import os
 import signal
@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from store.db import migrate
+from web.server import STARTUP_GRACE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,7 +35,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_several_processes_serve_the_app_and_stop_on_sigterm(tmp_path):
+def _web_children(pid: int) -> list[int]:
+    """The web processes of `gcu-review web` (multiprocessing's helper processes left out)."""
+    found = []
+    for child in _children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def test_several_processes_serve_the_app_restart_and_stop_on_sigterm(tmp_path):
     url = f"sqlite:///{tmp_path / 'web.db'}"
     migrate(url)
     port = _free_port()
@@ -42,6 +55,7 @@ def test_several_processes_serve_the_app_and_stop_on_sigterm(tmp_path):
            "SECRET_KEY": "s" * 40, "WEB_WORKERS": "2"}
     cli = [sys.executable, "-c", "from cli.main import main; main()", "web", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(cli, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    launched = time.monotonic()
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -52,13 +66,32 @@ def test_several_processes_serve_the_app_and_stop_on_sigterm(tmp_path):
                 pass
             assert process.poll() is None and time.monotonic() < deadline, "the web app did not start"
             time.sleep(0.2)
-        # uvicorn's supervisor with one child process per worker.
+        # One child process per worker.
         deadline = time.monotonic() + 30
-        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+        while len(_web_children(process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(_children(process.pid)) >= 2
+        first = _web_children(process.pid)
+        assert len(first) == 2
         login = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
         assert login.status_code == 200 and "csrf_token" in login.text
+
+        # A process that dies after its start is started again.
+        time.sleep(max(0.0, STARTUP_GRACE_SECONDS + 0.5 - (time.monotonic() - launched)))
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = _web_children(process.pid)
+            if len(now) == 2 and first[0] not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and first[0] not in now and first[1] in now, (first, now)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the new process's socket may not be listening yet
+            try:
+                assert all(httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200 for _ in range(20))
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
@@ -66,27 +99,43 @@ def test_several_processes_serve_the_app_and_stop_on_sigterm(tmp_path):
     assert "2 processes" in output
 
 
-async def test_connections_to_the_shared_socket_send_without_delay():
-    """Each accepted connection has Nagle's algorithm off (TCP_NODELAY), as with one process;
-    without it every keep-alive response waits for the client's delayed ACK."""
+async def test_each_process_socket_sends_without_delay_and_connections_spread_over_them():
+    """Each web process listens on a socket of its own on the same port (SO_REUSEPORT): the kernel
+    spreads connections over them (a shared socket let one process accept a whole burst), and every
+    accepted connection has Nagle's algorithm off (TCP_NODELAY), without which each keep-alive
+    response waits for the client's delayed ACK."""
     import asyncio
 
-    import uvicorn
+    from web.server import listening_socket
 
-    from web.server import shared_socket
+    reserved = listening_socket("127.0.0.1", 0)  # as serve_processes: bound, never listened on
+    port = reserved.getsockname()[1]
+    accepted: list[list[int]] = [[], []]
 
-    sock = shared_socket(uvicorn.Config("web.app:create_app", host="127.0.0.1", port=0, workers=2))
-    accepted: asyncio.Future = asyncio.get_running_loop().create_future()
+    def on_connect(index):
+        def handle(reader, writer):
+            accepted[index].append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+        return handle
 
-    def on_connect(reader, writer):
-        accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-        writer.close()
-
-    server = await asyncio.start_server(on_connect, sock=sock)
+    servers = [await asyncio.start_server(on_connect(i), sock=listening_socket("127.0.0.1", port)) for i in range(2)]
     try:
-        _reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
-        assert await asyncio.wait_for(accepted, 10) == 1
-        writer.close()
+        writers = []
+        for _ in range(40):
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writers.append(writer)
+        for _ in range(100):
+            if len(accepted[0]) + len(accepted[1]) == 40:
+                break
+            await asyncio.sleep(0.05)
+        for writer in writers:
+            writer.close()
     finally:
-        server.close()
-        await server.wait_closed()
+        for server in servers:
+            server.close()
+            await server.wait_closed()
+        reserved.close()
+    assert len(accepted[0]) + len(accepted[1]) == 40
+    # 40 connections hashed over two sockets: all on one would happen once in 2**39 runs.
+    assert accepted[0] and accepted[1], accepted
+    assert set(accepted[0] + accepted[1]) == {1}
