@@ -36,8 +36,8 @@ with workflow.unsafe.imports_passed_through():
         DismissFindingRequest,
         MoveDueDateRequest,
         PrecheckInput,
-        PrecheckWaitRequest,
         PrecheckResult,
+        PrecheckWaitRequest,
         RecordTransitionInput,
         RecordTransitionResult,
         RecordTransitionsInput,
@@ -380,8 +380,6 @@ class ProductReviewWorkflow:
         if not self._seen(req.request_id):
             guards.check_comment(self._ctx(), req)
 
-    # ---------------- query ----------------
-
     @workflow.update
     async def precheck_settled(self, req: PrecheckWaitRequest) -> ReviewStatus:
         """The status once version `req.version_no` (or a later one) has been pre-checked and
@@ -401,6 +399,8 @@ class ProductReviewWorkflow:
         if self._st.state in TERMINAL_STATES:
             return True
         return self._st.state not in _PRECHECK_STATES and self._st.version_no >= version_no
+
+    # ---------------- query ----------------
 
     @workflow.query
     def status(self) -> ReviewStatus:
