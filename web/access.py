@@ -112,8 +112,14 @@ class Principal:
         return self.cluster_team_ids
 
 
-def principal_for(session: Session, account: Account, *, via_token: bool = False, csrf_token: str = "") -> Principal:
-    staff = session.get(Staff, account.staff_id) if account.staff_id else None
+_LOOK_UP = object()
+
+
+def principal_for(session: Session, account: Account, *, via_token: bool = False, csrf_token: str = "",
+                  staff: Staff | None | object = _LOOK_UP) -> Principal:
+    """`staff`: the account's register person when the caller has read it already (None: none)."""
+    if staff is _LOOK_UP:
+        staff = session.get(Staff, account.staff_id) if account.staff_id else None
     roles: frozenset[str] = frozenset(staff.roles or []) if staff is not None and staff.active else frozenset()
     team_ids: frozenset[str] = frozenset()
     cluster: frozenset[str] = frozenset()

@@ -174,14 +174,29 @@ def start_session(*, session: Session, account_id: int, max_age: timedelta, via:
     return row, session_id
 
 
+def _live(row: WebSession | None, now: datetime) -> bool:
+    return row is not None and row.revoked_at is None and row.expires_at > now
+
+
 def find_session(*, session: Session, session_id: str, now: datetime | None = None) -> WebSession | None:
-    now = now or utcnow()
     row = session.exec(
         select(WebSession).where(WebSession.session_hash == security.sha256_hex(session_id))
     ).one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    return row if _live(row, now or utcnow()) else None
+
+
+def signed_in(*, session: Session, session_id: str, now: datetime | None = None) -> tuple[WebSession, Account, Staff | None] | None:
+    """The live browser session with its active account and register person, in one query (every
+    page request asks)."""
+    found = session.exec(
+        select(WebSession, Account, Staff)
+        .join(Account, Account.id == WebSession.account_id)
+        .outerjoin(Staff, Staff.id == Account.staff_id)
+        .where(WebSession.session_hash == security.sha256_hex(session_id))
+    ).one_or_none()
+    if found is None or not _live(found[0], now or utcnow()) or not found[1].active:
         return None
-    return row
+    return found
 
 
 def end_session(*, session: Session, session_id: str) -> None:

@@ -14,7 +14,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
-from models.web_tables import Account
 from settings import Settings
 from web import accounts, security
 from web.access import Principal, principal_for
@@ -104,13 +103,11 @@ def _session_principal(request: Request) -> Principal | None:
     if session_id is None:
         return None
     with Session(request.app.state.db_engine) as db:
-        row = accounts.find_session(session=db, session_id=session_id)
-        if row is None:
+        found = accounts.signed_in(session=db, session_id=session_id)
+        if found is None:
             return None
-        account = db.get(Account, row.account_id)
-        if account is None or not account.active:
-            return None
-        return principal_for(db, account, csrf_token=row.csrf_token)
+        row, account, staff = found
+        return principal_for(db, account, csrf_token=row.csrf_token, staff=staff)
 
 
 def optional_principal(request: Request) -> Principal | None:
