@@ -4,8 +4,9 @@ queue page p95 under 150 ms at 20 concurrent clients).
 
 - setup: a fresh migrated database (SQLite file, or a new PostgreSQL database with --postgres), the
   demo register and accounts, and N open reviews (product, version, review rows) written straight
-  through the data layer, no workflows; the web app served by uvicorn in this process on a free
-  127.0.0.1 port, next to an in-memory Temporal dev server and an in-process worker.
+  through the data layer, no workflows; the web app served by `gcu-review web` (a subprocess, or
+  with --in-process uvicorn in this process) on a free 127.0.0.1 port, next to an in-memory
+  Temporal dev server and an in-process worker.
 - queue page: GET /queue signed in as a GCU reviewer (session cookie from the real /login form),
   over C keep-alive connections from wrk for a fixed time (or C httpx clients in this process,
   a bounded number of requests, with --load httpx). Baseline in the same run with the same load
@@ -71,6 +72,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def _summary(name: str, n: int, p50: float, p95: float, p99: float, mean: float, rate: float, errors: int) -> str:
+    """One phase as a line (times in ms)."""
+    return (f"{name}: n={n}, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, mean {mean:.1f} ms, {rate:.1f} req/s"
+            + (f", {errors} errors" if errors else ""))
+
+
 @dataclass
 class Run:
     name: str
@@ -80,10 +87,8 @@ class Run:
 
     def line(self) -> str:
         ms = [x * 1000 for x in self.latencies] or [float("nan")]
-        rate = len(self.latencies) / self.elapsed if self.elapsed else float("nan")
-        return (f"{self.name}: n={len(self.latencies)}, p50 {percentile(ms, 0.5):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms, "
-                f"p99 {percentile(ms, 0.99):.1f} ms, mean {statistics.mean(ms):.1f} ms, {rate:.1f} req/s"
-                + (f", {self.errors} errors" if self.errors else ""))
+        return _summary(self.name, self.count, percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 0.99),
+                        statistics.mean(ms), self.count / self.elapsed if self.elapsed else float("nan"), self.errors)
 
     @property
     def p95(self) -> float:
@@ -109,9 +114,8 @@ class WrkRun:
     errors: int
 
     def line(self) -> str:
-        return (f"{self.name}: n={self.count}, p50 {self.p50 * 1000:.1f} ms, p95 {self.p95 * 1000:.1f} ms, "
-                f"p99 {self.p99 * 1000:.1f} ms, mean {self.mean * 1000:.1f} ms, {self.count / self.elapsed:.1f} req/s"
-                + (f", {self.errors} errors" if self.errors else "") + " (wrk)")
+        return _summary(self.name, self.count, self.p50 * 1000, self.p95 * 1000, self.p99 * 1000, self.mean * 1000,
+                        self.count / self.elapsed, self.errors) + " (wrk)"
 
 
 _WRK_REPORT = r"""
@@ -471,19 +475,16 @@ async def run(args: argparse.Namespace) -> None:
                     await sign_in(client, REVIEWER[0])
                 # Warm-up (templates compiled, connection pool filled) outside the clock.
                 await hammer("warm", page_clients, "GET", "/queue", requests=c, seconds=120)
-                queue_name = f"GET /queue ({args.reviews} open reviews)"
-                if args.load == "wrk":
-                    health = await wrk("baseline GET /healthz", base, "/healthz", cookies=httpx.Cookies(),
-                                       concurrency=c, seconds=args.wrk_seconds, tmp=tmp)
-                    print(health.line(), flush=True)
-                    queue = await wrk(queue_name, base, "/queue", cookies=page_clients[0].cookies, concurrency=c,
-                                      seconds=args.wrk_seconds, tmp=tmp)
-                else:
-                    health = await hammer("baseline GET /healthz", page_clients, "GET", "/healthz",
-                                          requests=args.requests, seconds=args.seconds)
-                    print(health.line(), flush=True)
-                    queue = await hammer(queue_name, page_clients, "GET", "/queue", requests=args.requests,
-                                         seconds=args.seconds)
+                async def get_phase(name: str, path: str):
+                    """The signed-in clients' GETs of `path`, from the chosen load generator."""
+                    if args.load == "wrk":
+                        return await wrk(name, base, path, cookies=page_clients[0].cookies, concurrency=c,
+                                         seconds=args.wrk_seconds, tmp=tmp)
+                    return await hammer(name, page_clients, "GET", path, requests=args.requests, seconds=args.seconds)
+
+                health = await get_phase("baseline GET /healthz", "/healthz")
+                print(health.line(), flush=True)
+                queue = await get_phase(f"GET /queue ({args.reviews} open reviews)", "/queue")
                 print(queue.line(), flush=True)
                 profile = profile_queue_page(settings, db_engine, page_clients[0].cookies) if args.profile else ""
                 print(profile, flush=True)

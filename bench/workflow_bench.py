@@ -21,7 +21,6 @@ import contextlib
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -136,21 +135,18 @@ async def _timed(latencies: list[float], awaitable):
 
 @contextlib.asynccontextmanager
 async def _worker_process(argv: list[str], env: dict[str, str], log: Path) -> AsyncIterator[int]:
-    with open(log, "ab") as out:
-        process = subprocess.Popen(argv, cwd=Path(__file__).resolve().parents[1], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+    """The worker as a process of its own (the fault tests' WorkerProcess), its pid for the CPU count."""
+    from tests.faults.harness import WorkerProcess
+
+    worker = WorkerProcess(env, log, argv)
+    worker.start()
     try:
-        yield process.pid
+        yield worker.pid
     except asyncio.TimeoutError:
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-        raise RuntimeError(f"the worker process ({' '.join(argv[1:])}) did not serve; its log ends:\n{tail}") from None
+        raise RuntimeError(f"the worker process ({' '.join(argv[1:])}) did not serve; its log ends:\n"
+                           f"{worker.log_tail(30)}") from None
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        worker.stop()
 
 
 async def run_baseline(client, count: int, concurrency: int, args, server_binary: str) -> Phase:

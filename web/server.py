@@ -20,6 +20,7 @@ from web.app import create_app
 log = logging.getLogger("gcu_review.web")
 # The same server options in one process or several; the app's lifespan sizes its thread pool.
 UVICORN_OPTIONS = {"log_level": "warning", "access_log": False, "lifespan": "on", "proxy_headers": False}
+STARTUP_GRACE_SECONDS = 10.0  # a web process dying sooner than this is a start-up failure, not restarted
 
 
 async def serve(
@@ -102,9 +103,6 @@ def serve_processes(settings: Settings, processes: int, *, host: str | None = No
         reserved.close()
     if failed:
         raise SystemExit(1)
-
-
-STARTUP_GRACE_SECONDS = 10.0  # a process dying sooner than this is a start-up failure, not restarted
 
 
 def _serve_one(host: str, port: int) -> None:

@@ -92,11 +92,12 @@ def product_copy(tmp: Path, sample: str, *, product_id: str, version: str | None
 
 
 class WorkerProcess:
-    """`python -m cli.main worker` with the system's environment; SIGKILL and restart at will."""
+    """`python -m cli.main worker` (or `argv`) with the system's environment; SIGKILL and restart at will."""
 
-    def __init__(self, env: dict[str, str], log_path: Path):
+    def __init__(self, env: dict[str, str], log_path: Path, argv: list[str] | None = None):
         self.env = env
         self.log_path = log_path
+        self.argv = argv or [sys.executable, "-m", "cli.main", "worker"]
         self.proc: subprocess.Popen | None = None
         self.starts = 0
         self.kills = 0
@@ -105,7 +106,7 @@ class WorkerProcess:
         assert self.proc is None or self.proc.poll() is not None, "worker already running"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "worker"], cwd=PROJECT_ROOT, env=self.env,
+            self.argv, cwd=PROJECT_ROOT, env=self.env,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()
