@@ -43,6 +43,12 @@ async def test_worker_sigkills_lose_and_duplicate_nothing(kind, temporal_env, tm
         monkey = asyncio.create_task(chaos_monkey(worker, kills=kills, window=(1.0, 4.0), stop=stop, rng=rng))
         try:
             await asyncio.wait_for(run_lifecycles(system, lifecycles, concurrency=concurrency), timeout=1800)
+            # A run quicker than the monkey's kills: more reviews until it has made them all, so
+            # every kill lands on work in flight (a fixed-size run could end before the kills).
+            while not monkey.done():
+                more = new_lifecycles(concurrency)
+                lifecycles += more
+                await asyncio.wait_for(run_lifecycles(system, more, concurrency=concurrency), timeout=600)
         finally:
             stop.set()
             await monkey
@@ -52,7 +58,7 @@ async def test_worker_sigkills_lose_and_duplicate_nothing(kind, temporal_env, tm
     report.assert_clean()
     assert report.decisions == sum(len(lc.decisions) for lc in lifecycles)
     print(
-        f"\n{kind}: {count} lifecycles, {worker.kills} kills in {time.monotonic() - started:.0f} s, "
+        f"\n{kind}: {len(lifecycles)} lifecycles, {worker.kills} kills in {time.monotonic() - started:.0f} s, "
         f"{sum(lc.retries for lc in lifecycles)} client retries, activity retries {dict(retried)}, "
         f"{report.decisions} decisions, {report.audit_events} audit events, {report.notifications} notifications"
     )
