@@ -225,6 +225,23 @@ class Review(ReviewBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
+class ReviewStateCount(SQLModel, table=True):
+    """How many reviews each (team, situation, state) holds: the GCU queue's per-state counts.
+
+    Written only by database triggers on `review` (migration 0008c), in the transaction that
+    changes the review, so it is exact and no application code can forget it. Counting the review
+    table instead cost every queue page a scan of all reviews, decided ones included, which grow
+    for ever. A migration that rebuilds `review` (SQLite batch mode) must create the triggers again;
+    tests/store/test_review_counts.py fails if they are missing."""
+
+    __tablename__ = "review_state_count"
+
+    team_id: str = Field(primary_key=True)
+    situation: str = Field(primary_key=True)
+    state: str = Field(primary_key=True)
+    reviews: int = 0
+
+
 # One index per ordering of the GCU queue (store.reviews.QUEUE_ORDERINGS, the same expressions):
 # a page of 50 is read off the index, not sorted out of every open review (migration 0007q).
 _review = Review.__table__.c

@@ -28,18 +28,19 @@ def _libpq_url(url: str) -> str:
 
 
 @contextmanager
-def fresh_database(kind: str, tmp_dir: Path, template: str | None = None) -> Iterator[str]:
+def fresh_database(kind: str, tmp_dir: Path, template: str | None = None, revision: str = "head") -> Iterator[str]:
     """A new, migrated, empty database; dropped (PostgreSQL) when the block ends.
 
     `template`: a database made by an enclosing fresh_database() to copy instead of migrating
-    again (an SQLite file path or a PostgreSQL URL); copying is several times faster."""
+    again (an SQLite file path or a PostgreSQL URL); copying is several times faster.
+    `revision`: migrate only that far (for tests of a migration's upgrade)."""
     if kind == "sqlite":
         path = tmp_dir / f"gcu-{uuid.uuid4().hex[:8]}.db"
         url = f"sqlite:///{path}"
         if template:
             shutil.copyfile(sa.make_url(template).database, path)
         else:
-            migrate(url)
+            migrate(url, revision)
         yield url
         return
     admin_url = _libpq_url(os.environ[POSTGRES_ENV])
@@ -50,7 +51,7 @@ def fresh_database(kind: str, tmp_dir: Path, template: str | None = None) -> Ite
     url = sa.make_url(normalize_url(os.environ[POSTGRES_ENV])).set(database=name).render_as_string(hide_password=False)
     try:
         if not template:
-            migrate(url)
+            migrate(url, revision)
         yield url
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
