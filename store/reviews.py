@@ -100,7 +100,8 @@ def list_queue(*, session: Session, now: datetime | None = None, **filters) -> l
     for row in session.connection().execute(queue_query(now=now, **filters)).mappings():
         data = dict(row)
         data["overdue"] = _overdue(data["state"], data["due_at"], now)
-        rows.append(ReviewPublic.model_validate(data))
+        # Typed already by the table's columns: validating 50 rows again cost a tenth of a page.
+        rows.append(ReviewPublic.model_construct(**data))
     return rows
 
 

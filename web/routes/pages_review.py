@@ -46,7 +46,7 @@ def queue_page(
     has_next = len(rows) > QUEUE_PAGE_SIZE
     rows = rows[:QUEUE_PAGE_SIZE]
     counts = review_store.counts_by_state(session=db, team=filters["team"], situation=filters["situation"])
-    teams = db.exec(select(Team).order_by(Team.id)).all()
+    teams = db.exec(select(Team.id, Team.situation).order_by(Team.id)).all()  # what the filters show
     situations = sorted({t.situation for t in teams if t.situation})
     context = {
         "title": "Review queue", "rows": rows, "counts": counts,
