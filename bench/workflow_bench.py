@@ -6,13 +6,15 @@ same run (issue 6, Load and performance; target: at least 0.5 of the baseline).
   transition recorded in the database (audit chain, review projection, notifications).
 - baseline: a workflow with one no-op activity and one update, started and completed the same way
   (start, wait for the activity, update, result).
-Both run with the same concurrency on one in-process worker each, against one in-memory dev server.
-Also reports the update round trip of a reviewer action (claim, approve) p50/p95, and the
+Both run with the same concurrency against one in-memory dev server, each side's worker in a
+process of its own as deployed (the web app or CLI is one process, `gcu-review worker` another);
+--in-process-workers runs both workers inside the bench process instead. Also reports the update round trip of a reviewer action (claim, approve) p50/p95, and the
 baseline's update round trip.
 
     .venv/bin/python bench/workflow_bench.py            # 200 lifecycles each, concurrency 10
     .venv/bin/python bench/workflow_bench.py --small    # 40 each
     --postgres URL: the review database on PostgreSQL instead of SQLite
+    --in-process-workers: the workers share this process (and its GIL) with the driver
 """
 
 import argparse
@@ -92,7 +94,7 @@ class Phase:
     rate: float
     latencies: list[float]
     count: int
-    bench_cpu: float  # this process: the driver, and the worker unless --worker-processes
+    bench_cpu: float  # this process: the driver, and the workers with --in-process-workers
     worker_cpu: float  # the worker process
     server_cpu: float  # the Temporal dev server
 
@@ -174,7 +176,7 @@ async def run_baseline(client, count: int, concurrency: int, args, server_binary
         await asyncio.gather(*(one(i) for i in range(count)))
         return clock.phase(count, latencies)
 
-    if not args.worker_processes:
+    if args.in_process_workers:
         async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
             return await clocked(None)
     argv = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", queue,
@@ -222,7 +224,7 @@ async def run_reviews(client, db_url: str, count: int, concurrency: int, args, s
         return clock.phase(count, latencies)
 
     try:
-        if not args.worker_processes:
+        if args.in_process_workers:
             async with build_worker(client, settings):
                 return await clocked(None)
         env = worker_env(db_url=db_url, temporal_address=client.service_client.config.target_host,
@@ -255,8 +257,8 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--postgres", default=None, help="review database on this PostgreSQL server URL")
-    parser.add_argument("--worker-processes", action="store_true",
-                        help="run each side's worker in a process of its own instead of inside this one")
+    parser.add_argument("--in-process-workers", action="store_true",
+                        help="run both sides' workers inside this process instead of a process each")
     parser.add_argument("--baseline-worker", metavar="QUEUE", help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -285,7 +287,7 @@ async def main() -> None:
             server = os.path.realpath(temporal_binary())
             base = await bench.run_baseline(env.client, count, args.concurrency, args, server)
             review = await bench.run_reviews(env.client, url, count, args.concurrency, args, server)
-    layout = "a worker process each" if args.worker_processes else "workers inside this process"
+    layout = "workers inside this process" if args.in_process_workers else "a worker process each"
     print(f"workflow bench: {count} lifecycles each, concurrency {args.concurrency}, "
           f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server, {layout}, "
           f"{os.cpu_count()} CPUs")
