@@ -37,7 +37,7 @@ from store import audit, findings, notifications, recipients, reviews
 from store.db import session_scope
 from store.kpi.facts import record_product_facts
 from store.errors import NotFound
-from store.roster_view import roster_from_db
+from store.roster_view import RosterCache
 
 # transition.details keys read by record_transition for a dismiss_finding transition.
 DETAIL_RULE_ID = "rule_id"
@@ -131,6 +131,7 @@ class ReviewActivities:
         self._rules_engine_factory = rules_engine_factory or _engine_factory_for(settings)
         self._rules_engine: RulesEngine | None = None
         self._rules_engine_lock = threading.Lock()
+        self._roster_cache = RosterCache()
 
     def rules_engine(self) -> RulesEngine:
         with self._rules_engine_lock:
@@ -149,7 +150,7 @@ class ReviewActivities:
             version = self._version(session, input.product_id, input.version_id, input.version_no)
             filename = version.filename
             text, decode_error = self._text_of(version)
-            roster = roster_from_db(session=session)
+            roster = self._roster_cache.roster(session=session)
         engine = self.rules_engine()
         if decode_error is not None:
             result = CheckResult(file=filename, verdict=Verdict.FORMAT_ERROR, errors=[decode_error],

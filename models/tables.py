@@ -242,6 +242,17 @@ class ReviewStateCount(SQLModel, table=True):
     reviews: int = 0
 
 
+class RegisterRevision(SQLModel, table=True):
+    """One row: a number that changes with every change to the register tables the rule engine
+    reads (team, team_member, staff, certification, briefing). Written only by database triggers
+    (migration 0009r); store/roster_view.py RosterCache rebuilds the register when it changes."""
+
+    __tablename__ = "register_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = Field(sa_type=sa.BigInteger)
+
+
 # One index per ordering of the GCU queue (store.reviews.QUEUE_ORDERINGS, the same expressions):
 # a page of 50 is read off the index, not sorted out of every open review (migration 0007q).
 _review = Review.__table__.c

@@ -4,10 +4,41 @@ Only active teams and staff; revoked certificates are left out, so that inside t
 certification rules (STAFF-01..04) see exactly the register the GCU maintains.
 """
 
+import threading
+
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.roster import BriefingRecord, CertificationRecord, FocalPoints, Roster, RosterStaff, RosterTeam
-from models.tables import Briefing, Certification, Staff, Team, TeamMember
+from models.tables import Briefing, Certification, RegisterRevision, Staff, Team, TeamMember
+
+
+class RosterCache:
+    """The register built once per change of it: each pre-check reads one number
+    (RegisterRevision, changed by database triggers with every change to the register tables)
+    and rebuilds only when it differs from the one the cached register was built under.
+
+    The number is read before the tables, so a change committed in between can only make the
+    cached register newer than its number says (and the next call builds again), never older.
+    The cached Roster is shared: the rule engine only reads it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: tuple[int, Roster] | None = None
+
+    def roster(self, *, session: Session) -> Roster:
+        revision = session.execute(
+            sa.select(RegisterRevision.revision).where(RegisterRevision.id == 1)
+        ).scalar_one_or_none()
+        with self._lock:
+            cached = self._cached
+        if cached is not None and revision is not None and cached[0] == revision:
+            return cached[1]
+        roster = roster_from_db(session=session)
+        if revision is not None:
+            with self._lock:
+                self._cached = (revision, roster)
+        return roster
 
 
 def roster_from_db(*, session: Session) -> Roster:

@@ -2,7 +2,7 @@
 run through temporalio's ActivityEnvironment."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from models.messages import (
     ReviewWorkflowState,
     TransitionRecord,
 )
-from models.tables import AuditEvent, Decision, Finding, Notification, ProductVersion
+from models.tables import AuditEvent, Certification, Decision, Finding, Notification, ProductVersion
 from settings import Settings
 from store.audit import verify_chain
 from store.db import make_engine, session_scope
@@ -46,9 +46,11 @@ class ScriptedEngine:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.rosters = []
 
     def check_text(self, text, roster, file="<memory>"):
         self.calls += 1
+        self.rosters.append(roster)
         found = [
             EngineFinding(rule_id=rule, severity=Severity(sev), message=f"{rule} fired", citation="Policy §1",
                           location="product", pack_version=self.pack_version)
@@ -124,6 +126,24 @@ async def test_a_retried_precheck_writes_no_finding_twice_and_keeps_dismissals(e
     assert [f.finding_id for f in again.findings] == [f.finding_id for f in first.findings]
     assert _count(engine, Finding, Finding.version_id == version.id) == 2
     assert {f.rule_id: str(f.state) for f in again.findings} == {"GEN-IP-05": "open", "LANG-03": "dismissed"}
+
+
+async def test_a_precheck_reads_the_register_as_it_is_and_builds_it_again_only_after_a_change(engine, env):
+    scripted = ScriptedEngine()
+    acts = _activities(engine, scripted)
+    with session_scope(engine) as session:
+        prefix = seed_register(session)
+        versions = [new_version(session, text="no findings") for _ in range(3)]
+    await env.run(acts.precheck, _precheck_input(versions[0]))
+    await env.run(acts.precheck, _precheck_input(versions[1]))
+    assert scripted.rosters[1] is scripted.rosters[0]  # nothing changed: the register built for the first
+    with session_scope(engine) as session:
+        session.add(Certification(staff_id=f"{prefix}-11", cert="CAC_BASIC", issued=date(2026, 11, 1),
+                                  expires=date(2029, 10, 31)))
+    await env.run(acts.precheck, _precheck_input(versions[2]))
+    assert scripted.rosters[2] is not scripted.rosters[0]
+    assert (f"{prefix}-11", "CAC_BASIC") in {(c.staff_id, c.cert) for c in scripted.rosters[2].certifications}
+    assert (f"{prefix}-11", "CAC_BASIC") not in {(c.staff_id, c.cert) for c in scripted.rosters[0].certifications}
 
 
 async def test_findings_that_no_longer_fire_on_a_new_version_are_resolved(engine, env):

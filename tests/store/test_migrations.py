@@ -9,7 +9,7 @@ from models.tables import utcnow
 
 EXPECTED_TABLES = {
     "team", "team_member", "staff", "certification", "briefing", "product", "product_version", "review",
-    "finding", "decision", "audit_event", "audit_chain_head", "notification", "review_state_count",
+    "finding", "decision", "audit_event", "audit_chain_head", "notification", "review_state_count", "register_revision",
 }
 
 
