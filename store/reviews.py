@@ -127,24 +127,23 @@ def get_review(*, session: Session, product_id: str) -> Review | None:
 
 def upsert_review(
     *, session: Session, product: Product, workflow_id: str, state_after: ReviewWorkflowState, at: datetime
-) -> Review:
-    """Project the workflow's state after a transition onto the review row."""
-    review = get_review(session=session, product_id=product.id)
-    if review is None:
-        review = Review(
-            product_id=product.id, workflow_id=workflow_id, team_id=product.team_id,
-            product_type=product.type, situation=product.situation,
-        )
-        session.add(review)
-    review.workflow_id = workflow_id
-    review.state = str(state_after.state)
-    review.assignee_id = state_after.assignee
-    review.due_at = state_after.due_at
-    review.resubmission_due_at = state_after.resubmission_due_at
-    review.escalation_level = state_after.escalation_level
-    review.verdict = None if state_after.verdict is None else str(state_after.verdict)
-    review.version_no = state_after.version_no
-    review.situation = product.situation
-    review.updated_at = at
-    session.flush()
-    return review
+) -> None:
+    """Project the workflow's state after a transition onto the review row: one UPDATE, or the
+    INSERT of a product's first transition (every transition is recorded through here)."""
+    review = Review.__table__
+    values = dict(
+        workflow_id=workflow_id,
+        state=str(state_after.state),
+        assignee_id=state_after.assignee,
+        due_at=state_after.due_at,
+        resubmission_due_at=state_after.resubmission_due_at,
+        escalation_level=state_after.escalation_level,
+        verdict=None if state_after.verdict is None else str(state_after.verdict),
+        version_no=state_after.version_no,
+        situation=product.situation,
+        updated_at=at,
+    )
+    updated = session.execute(sa.update(review).where(review.c.product_id == product.id).values(**values))
+    if updated.rowcount == 0:
+        session.execute(sa.insert(review).values(product_id=product.id, team_id=product.team_id,
+                                                 product_type=product.type, priority=0, **values))

@@ -23,8 +23,9 @@ def _review(session, *, team, situation="Situation A", product_type="IP", state=
         state=state, version_id=version.id, version_no=1, version_label="1.0", title="t", assignee=assignee,
         due_at=None if due_in_days is None else NOW + timedelta(days=due_in_days), verdict=verdict,
     )
-    return upsert_review(session=session, product=product, workflow_id=f"product-review-{product.id}",
-                         state_after=state_after, at=NOW).product_id
+    upsert_review(session=session, product=product, workflow_id=f"product-review-{product.id}",
+                  state_after=state_after, at=NOW)
+    return product.id
 
 
 @pytest.fixture(scope="module")
