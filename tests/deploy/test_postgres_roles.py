@@ -112,6 +112,26 @@ def test_the_app_role_may_use_every_table_the_migrations_made(migrated):
     assert missing == []
 
 
+def test_the_triggers_that_keep_counts_and_the_register_revision_work_for_the_app_role(migrated):
+    """They run with the writer's rights: the app role's writes must be able to fire them."""
+    engine, _ = migrated
+    team = f"T-{uuid.uuid4().hex[:6]}"
+    with engine.begin() as c:
+        before = c.exec_driver_sql("SELECT revision FROM register_revision").scalar_one()
+        c.exec_driver_sql(f"INSERT INTO team (id, name, situation, active) VALUES ('{team}', 'Team', 'S', true)")
+        c.exec_driver_sql(f"INSERT INTO product (id, type, team_id, situation, author_id, title, current_version_no, "
+                          f"created_at) VALUES ('P-{team}', 'IP', '{team}', 'S', 'A-01', 't', 1, now())")
+        c.exec_driver_sql(f"INSERT INTO review (product_id, workflow_id, state, priority, escalation_level, version_no, "
+                          f"team_id, product_type, situation, updated_at) VALUES "
+                          f"('P-{team}', 'wf', 'queued', 0, 0, 1, '{team}', 'IP', 'S', now())")
+        c.exec_driver_sql(f"UPDATE review SET state = 'in_review' WHERE product_id = 'P-{team}'")
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT revision FROM register_revision").scalar_one() != before
+        counts = dict(c.exec_driver_sql(
+            f"SELECT state, reviews FROM review_state_count WHERE team_id = '{team}'").all())
+    assert counts == {"queued": 0, "in_review": 1}
+
+
 def test_the_app_role_cannot_edit_or_delete_audit_events(migrated):
     engine, _ = migrated
     message = _refused(engine, "UPDATE audit_event SET reason = 'nothing happened'")
