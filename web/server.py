@@ -8,7 +8,9 @@ import multiprocessing
 import signal
 import socket
 import threading
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from sqlalchemy.engine import Engine
@@ -20,7 +22,9 @@ from web.app import create_app
 log = logging.getLogger("gcu_review.web")
 # The same server options in one process or several; the app's lifespan sizes its thread pool.
 UVICORN_OPTIONS = {"log_level": "warning", "access_log": False, "lifespan": "on", "proxy_headers": False}
-STARTUP_GRACE_SECONDS = 10.0  # a web process dying sooner than this is a start-up failure, not restarted
+# A process slot whose process died this many times in a row before it served stops every process
+# (exit code 1): a setting or the database is wrong, and starting again would only loop.
+MAX_FAILED_STARTS = 3
 
 
 async def serve(
@@ -59,56 +63,99 @@ async def serve(
         await asyncio.gather(task, return_exceptions=True)
 
 
-def serve_processes(settings: Settings, processes: int, *, host: str | None = None, port: int | None = None) -> None:
-    """Serve from `processes` uvicorn processes until SIGINT/SIGTERM; a process that dies is started
-    again. Each builds the app from the environment, as `get_settings()` reads it (the same settings
-    as this process's), and listens on a socket of its own (`listening_socket`)."""
+def serve_processes(settings: Settings, processes: int, *, host: str | None = None, port: int | None = None,
+                    target: Callable[[str, int, Any], None] | None = None) -> None:
+    """Serve from `processes` uvicorn processes until SIGINT/SIGTERM. A process that dies after it
+    served is started again; one that dies before it served is a failed start, started again up
+    to MAX_FAILED_STARTS times in a row. Each builds the app from the environment, as
+    `get_settings()` reads it (the same settings as this process's), and listens on a socket of its
+    own (`listening_socket`). `target(host, port, serving)` runs in each process (default
+    `_serve_one`)."""
     host = host or settings.web_host
+    target = target or _serve_one
     # Bound here (never listened on): the port is checked and chosen once for every process.
     reserved = listening_socket(host, settings.web_port if port is None else port)
     port = reserved.getsockname()[1]
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
 
-    def start(index: int) -> tuple[multiprocessing.process.BaseProcess, float]:
-        process = context.Process(target=_serve_one, args=(host, port), name=f"gcu-review-web-{index}")
-        process.start()
-        return process, time.monotonic()
+    @dataclass
+    class Slot:
+        index: int
+        process: multiprocessing.process.BaseProcess | None = None
+        serving: Any = None  # a multiprocessing Event, set by the process once it listens
+        announced: bool = False
+        failed_starts: int = 0
 
-    children = [start(i) for i in range(processes)]
+        def start(self) -> None:
+            self.serving, self.announced = context.Event(), False
+            self.process = context.Process(target=target, args=(host, port, self.serving),
+                                           name=f"gcu-review-web-{self.index}")
+            self.process.start()
+
+    slots = [Slot(i) for i in range(processes)]
+    for slot in slots:
+        slot.start()
     failed = False
     try:
-        while not stop.wait(0.5):
-            for index, (process, started) in enumerate(children):
+        while not stop.wait(0.2):
+            for slot in slots:
+                process = slot.process
                 if process.is_alive():
+                    if not slot.announced and slot.serving.is_set():
+                        slot.announced, slot.failed_starts = True, 0
+                        log.info("web process %s (pid %s) serving", process.name, process.pid)
                     continue
-                if time.monotonic() - started < STARTUP_GRACE_SECONDS:
-                    log.error("web process %s exited at start (code %s): stopping", process.name, process.exitcode)
-                    failed = True
-                    stop.set()
-                    break
-                log.warning("web process %s exited (code %s): starting it again", process.name, process.exitcode)
-                children[index] = start(index)
+                if slot.serving.is_set():
+                    slot.failed_starts = 0
+                    log.warning("web process %s exited (code %s): starting it again", process.name, process.exitcode)
+                else:
+                    slot.failed_starts += 1
+                    if slot.failed_starts >= MAX_FAILED_STARTS:
+                        log.error("web process %s exited before serving (code %s), %s times in a row: stopping",
+                                  process.name, process.exitcode, slot.failed_starts)
+                        failed = True
+                        stop.set()
+                        break
+                    log.warning("web process %s exited before serving (code %s): starting it again",
+                                process.name, process.exitcode)
+                slot.start()
     finally:
-        for process, _ in children:
+        running = [slot.process for slot in slots if slot.process is not None]
+        for process in running:
             if process.is_alive():
                 process.terminate()  # uvicorn finishes the requests in flight
-        for process, _ in children:
+        for process in running:
             process.join(timeout=30)
             if process.is_alive():
                 process.kill()
                 process.join()
         reserved.close()
+        for sig, handler in previous.items():
+            if handler is not None:  # None: installed outside Python, nothing to put back
+                signal.signal(sig, handler)
     if failed:
         raise SystemExit(1)
 
 
-def _serve_one(host: str, port: int) -> None:
+class _ServingServer(uvicorn.Server):
+    """Sets `serving` once it listens, so the supervisor can tell a failed start from a crash."""
+
+    def __init__(self, config: uvicorn.Config, serving) -> None:
+        super().__init__(config)
+        self._serving = serving
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._serving.set()
+
+
+def _serve_one(host: str, port: int, serving) -> None:
     """One web process (spawned): the app from the environment, on its own socket."""
     config = uvicorn.Config("web.app:create_app", factory=True, **UVICORN_OPTIONS)
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    _ServingServer(config, serving).run(sockets=[listening_socket(host, port)])
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
