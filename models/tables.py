@@ -245,7 +245,9 @@ class ReviewStateCount(SQLModel, table=True):
 class RegisterRevision(SQLModel, table=True):
     """One row: a number that changes with every change to the register tables the rule engine
     reads (team, team_member, staff, certification, briefing). Written only by database triggers
-    (migration 0009r); store/roster_view.py RosterCache rebuilds the register when it changes."""
+    (migration 0009r); store/roster_view.py RosterCache rebuilds the register when it changes. A
+    migration that rebuilds one of those tables (SQLite batch mode) must create its triggers again;
+    tests/store/test_register_revision.py fails if they are missing."""
 
     __tablename__ = "register_revision"
 

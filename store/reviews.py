@@ -100,7 +100,7 @@ def list_queue(*, session: Session, now: datetime | None = None, **filters) -> l
     for row in session.connection().execute(queue_query(now=now, **filters)).mappings():
         data = dict(row)
         data["overdue"] = _overdue(data["state"], data["due_at"], now)
-        # Typed already by the table's columns: validating 50 rows again cost a tenth of a page.
+        # Typed already by the table's columns: validating 50 rows again cost ~5% of a page under load.
         rows.append(ReviewPublic.model_construct(**data))
     return rows
 
