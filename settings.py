@@ -64,8 +64,10 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1, le=64)
     # Threads per web process that run the routes' database reads and templates. Python runs one
     # at a time, so more threads only fight over the interpreter lock: at 40 (the default of the
-    # server library) a page under load cost twice its CPU. Requests beyond these wait their turn.
-    web_threads: int = Field(default=4, ge=1, le=256)
+    # server library) a page under load cost twice its CPU, and 2 served the loaded queue faster
+    # than 4 with a shorter tail on both databases (bench/web_bench.py --web-threads). Requests
+    # beyond these wait their turn; the reviewer actions are async and hold no thread.
+    web_threads: int = Field(default=2, ge=1, le=256)
     session_cookie_name: str = "gcu_session"
     session_max_age_hours: int = 8
     # None: Secure cookies everywhere except in development.
