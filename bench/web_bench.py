@@ -455,7 +455,7 @@ async def run(args: argparse.Namespace) -> None:
         seed_reviews(db_engine, args.reviews)
         if kind == "postgres":
             # What autovacuum does within a minute of such a load in production: statistics for the
-            # planner, and the visibility map that lets counts read the index alone.
+            # planner and the visibility map, so the queue query plans as it would there.
             with db_engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE review, product")
         print(f"seeded {args.reviews} open reviews in {time.perf_counter() - start:.1f} s ({kind})", flush=True)
@@ -542,7 +542,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=None, help="PostgreSQL server URL (a new database is created there)")
     parser.add_argument("--profile", action="store_true", help="profile one queue page in-process")
     parser.add_argument("--web-workers", type=int, default=1,
-                        help="uvicorn worker processes of the web app (default 1; not with --in-process)")
+                        help="processes serving the web app, as WEB_WORKERS (default 1; not with --in-process)")
     parser.add_argument("--web-threads", type=int, default=None,
                         help="threads per web process running the routes (default: WEB_THREADS, or the settings default)")
     parser.add_argument("--load", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx",
