@@ -94,8 +94,6 @@ def session_signer(settings: Settings) -> security.CookieSigner:
 # Who is signed in is read in a session of its own, closed before the route runs: a request never
 # holds a pooled connection while it waits for a worker thread (with WEB_THREADS below the pool
 # size, that wait would otherwise deadlock under load).
-
-
 def _session_principal(request: Request) -> Principal | None:
     settings: Settings = request.app.state.settings
     max_age = int(timedelta(hours=settings.session_max_age_hours).total_seconds())
