@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.certifications import CertificationActivities
@@ -20,12 +19,10 @@ from activities.summaries import SummaryActivities
 from settings import Settings, get_settings
 from store.db import make_engine
 import workflows
-from workflows.cert_sweep import CertificationSweepWorkflow, ensure_sweep_schedule
+from workflows.cert_sweep import CertificationSweepWorkflow
 from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
-from workflows.search_attributes import register_search_attributes
 from workflows.summaries import ComplianceSummaryWorkflow
-from workflows.summaries import ensure_schedules as ensure_summary_and_outbox_schedules
 
 log = logging.getLogger("gcu_review.worker")
 
@@ -68,27 +65,15 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     )
 
 
-async def ensure_schedules(client: Client, settings: Settings) -> None:
-    """Create or update the recurring jobs (idempotent; every worker may call it)."""
-    await ensure_sweep_schedule(client, settings)
-    await ensure_summary_and_outbox_schedules(client, settings)
-
-
 async def run_worker(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     from service.temporal_client import connect
+    from service.temporal_setup import prepare_namespace
 
     settings = settings or get_settings()
     client = await connect(settings)
-    # Idempotent: a dev server already has them (make run passes --search-attribute), a new
-    # namespace gets them here; Temporal Cloud namespaces are configured in the Cloud console.
-    try:
-        await register_search_attributes(client, settings.temporal_namespace)
-    except RPCError as err:
-        if err.status != RPCStatusCode.PERMISSION_DENIED:
-            raise
-        # Temporal Cloud: search attributes are set up in the Cloud console, not by workers.
-        log.warning("cannot register search attributes (%s); make sure the namespace defines them", err.message)
-    await ensure_schedules(client, settings)
+    # Search attributes (registered, or a refusal to start naming the missing ones) and schedules
+    # (created if missing; an operator's pause survives): idempotent, every worker start does it.
+    await prepare_namespace(client, settings)
     worker = build_worker(client, settings)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
     async with worker:

@@ -83,10 +83,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker() -> None:
         """Run a worker (several may run at once)."""
+        from service.temporal_setup import NamespaceNotReady
         from worker import run_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        asyncio.run(_until_signal(run_worker))
+        try:
+            asyncio.run(_until_signal(run_worker))
+        except NamespaceNotReady as exc:
+            typer.echo(f"error: the worker did not start: {exc}", err=True)
+            raise typer.Exit(1) from exc
 
     @app.command()
     def up(
@@ -114,7 +119,8 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     from store.db import migrate
     from web.accounts import seed_demo_accounts
     from web.server import serve
-    from worker import build_worker, ensure_schedules
+    from service.temporal_setup import ensure_schedules
+    from worker import build_worker
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)

@@ -234,7 +234,8 @@ def schedule() -> None:
     """Create or update the Temporal Schedule `certification-sweep` (daily); idempotent."""
     from cli.common import client, run_async
     from settings import get_settings
-    from workflows.cert_sweep import SCHEDULE_ID, ensure_sweep_schedule
+    from service.temporal_setup import ensure_sweep_schedule
+    from workflows.cert_sweep import SCHEDULE_ID
 
     async def go() -> str:
         return await ensure_sweep_schedule(await client(), get_settings())

@@ -149,10 +149,10 @@ def schedule() -> None:
     """Create or update the Temporal Schedules `compliance-summary` and `notification-outbox`; idempotent."""
     from cli.common import client, run_async
     from settings import get_settings
-    from workflows.summaries import ensure_schedules
+    from service.temporal_setup import ensure_summary_schedules
 
     async def go():
-        return await ensure_schedules(await client(), get_settings())
+        return await ensure_summary_schedules(await client(), get_settings())
 
     for schedule_id, outcome in run_async(go).items():
         typer.echo(f"schedule {schedule_id}: {outcome}")

@@ -22,7 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS, register_search_attributes  # noqa: E402
+from service.temporal_setup import register_search_attributes  # noqa: E402
+from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS  # noqa: E402
 
 
 def installed_binary(name: str) -> str:

@@ -2,8 +2,9 @@
 Schedule `notification-outbox`. The activity does the sending, row by row, at most once each
 (notify/outbox.py); this workflow only bounds it in time.
 
-The schedule is paused (with a note saying why) while SMTP is not configured, and resumed by
-`ensure_outbox_schedule` once it is.
+The schedule (service/temporal_setup.py) is paused, with NOT_CONFIGURED_NOTE, while SMTP is not
+configured, and resumed by the next worker start once it is; a pause with any other note is an
+operator's, which no deployment lifts.
 """
 
 from datetime import timedelta
@@ -34,39 +35,3 @@ class NotificationOutboxWorkflow:
                                  result.failed, result.unconfirmed)
         return result
 
-
-def outbox_schedule(settings):
-    from temporalio.client import (
-        Schedule,
-        ScheduleActionStartWorkflow,
-        ScheduleIntervalSpec,
-        ScheduleOverlapPolicy,
-        SchedulePolicy,
-        ScheduleSpec,
-        ScheduleState,
-    )
-
-    configured = bool(settings.smtp_host)
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            NotificationOutboxWorkflow.run, OutboxInput(), id=WORKFLOW_ID, task_queue=settings.task_queue,
-            execution_timeout=timedelta(minutes=15),
-        ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.outbox_interval_seconds))]),
-        # One outbox run at a time; a missed minute is not worth catching up (the next run takes it all).
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=1)),
-        state=ScheduleState(paused=not configured, note=None if configured else NOT_CONFIGURED_NOTE),
-    )
-
-
-async def ensure_outbox_schedule(client, settings) -> str:
-    """Create schedule `notification-outbox`, or update it to the current settings; idempotent."""
-    from temporalio.client import ScheduleAlreadyRunningError, ScheduleUpdate
-
-    schedule = outbox_schedule(settings)
-    try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
-        return "created"
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(SCHEDULE_ID).update(lambda _: ScheduleUpdate(schedule=schedule))
-        return "updated"

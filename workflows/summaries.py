@@ -4,8 +4,7 @@ by default) starts it with no period: it then covers the `period_days` days befo
 day, which comes from the schedule (TemporalScheduledStartTime), so a late or caught-up run still
 reports the week it was meant for. `gcu-review summaries run` starts it on demand.
 
-`ensure_schedules(client, settings)` creates or updates both of issue 5's schedules
-(`compliance-summary` and `notification-outbox`); the worker calls it at start.
+The schedules are set up by service/temporal_setup.py (client code stays out of workflows/).
 """
 
 from datetime import datetime, timedelta
@@ -34,7 +33,10 @@ SCHEDULE_ID = "compliance-summary"
 WORKFLOW_ID = "compliance-summary"
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 TIMEOUT = timedelta(minutes=10)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=2), maximum_attempts=5)
+# A database or SMTP blip must not cost a Deputy Prosecutor their summary: attempts go on, further
+# and further apart, for a day; only then does that summary count as failed (the others go on).
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10))
+GIVE_UP_AFTER = timedelta(days=1)
 
 
 def _run_time() -> datetime:
@@ -49,7 +51,8 @@ class ComplianceSummaryWorkflow:
         period = request.period or previous_period(_run_time().date(), request.period_days)
         dps: DeputyProsecutorsResult = await workflow.execute_activity(
             LIST_DEPUTY_PROSECUTORS, DeputyProsecutorsInput(only=request.deputy_prosecutor_id),
-            result_type=DeputyProsecutorsResult, start_to_close_timeout=TIMEOUT, retry_policy=RETRY,
+            result_type=DeputyProsecutorsResult, start_to_close_timeout=TIMEOUT,
+            schedule_to_close_timeout=GIVE_UP_AFTER, retry_policy=RETRY,
         )
         result = SummaryRunResult(period=period)
         for dp in dps.ids:
@@ -57,7 +60,8 @@ class ComplianceSummaryWorkflow:
                 ref: SummaryRef = await workflow.execute_activity(
                     PRODUCE_SUMMARY, ProduceSummaryInput(deputy_prosecutor_id=dp, period=period, as_of=workflow.now(),
                                                         regenerate_emailed=request.regenerate_emailed),
-                    result_type=SummaryRef, start_to_close_timeout=TIMEOUT, retry_policy=RETRY,
+                    result_type=SummaryRef, start_to_close_timeout=TIMEOUT, schedule_to_close_timeout=GIVE_UP_AFTER,
+                    retry_policy=RETRY,
                 )
             except ActivityError as exc:
                 # One DP's failure must not cost the others their summary; the run fails at the end.
@@ -68,7 +72,8 @@ class ComplianceSummaryWorkflow:
             if request.email:
                 sent: EmailSummaryResult = await workflow.execute_activity(
                     EMAIL_SUMMARY, EmailSummaryInput(summary_id=ref.summary_id), result_type=EmailSummaryResult,
-                    start_to_close_timeout=TIMEOUT, retry_policy=RETRY,
+                    start_to_close_timeout=TIMEOUT, schedule_to_close_timeout=GIVE_UP_AFTER,
+                    retry_policy=RETRY,
                 )
                 result.emails.append(sent)
         if result.failed:
@@ -76,45 +81,3 @@ class ComplianceSummaryWorkflow:
                                    non_retryable=True)
         return result
 
-
-def summary_schedule(settings):
-    from temporalio.client import (
-        Schedule,
-        ScheduleActionStartWorkflow,
-        ScheduleOverlapPolicy,
-        SchedulePolicy,
-        ScheduleSpec,
-    )
-
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            ComplianceSummaryWorkflow.run, SummaryRunInput(period_days=settings.summary_period_days), id=WORKFLOW_ID,
-            task_queue=settings.task_queue, execution_timeout=timedelta(hours=6),
-        ),
-        spec=ScheduleSpec(cron_expressions=[settings.summary_cron], time_zone_name="UTC"),
-        # A run missed while Temporal was down is caught up within a day, never doubled.
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
-    )
-
-
-async def _ensure(client, schedule_id: str, schedule) -> str:
-    from temporalio.client import ScheduleAlreadyRunningError, ScheduleUpdate
-
-    try:
-        await client.create_schedule(schedule_id, schedule)
-        return "created"
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(schedule_id).update(lambda _: ScheduleUpdate(schedule=schedule))
-        return "updated"
-
-
-async def ensure_schedules(client, settings) -> dict[str, str]:
-    """Create or update `compliance-summary` and `notification-outbox`; idempotent, so every worker
-    start may call it. Returns {schedule id: "created" | "updated"}."""
-    from workflows.outbox import SCHEDULE_ID as OUTBOX_SCHEDULE_ID
-    from workflows.outbox import ensure_outbox_schedule
-
-    return {
-        SCHEDULE_ID: await _ensure(client, SCHEDULE_ID, summary_schedule(settings)),
-        OUTBOX_SCHEDULE_ID: await ensure_outbox_schedule(client, settings),
-    }

@@ -16,7 +16,8 @@ from models.tables import Notification
 from settings import Settings
 from store.cert_notices import send_expiry_notices, threshold_for
 from tests.kpi import factories as f
-from workflows.cert_sweep import SCHEDULE_ID, CertificationSweepWorkflow, ensure_sweep_schedule
+from service.temporal_setup import ensure_sweep_schedule
+from workflows.cert_sweep import SCHEDULE_ID, CertificationSweepWorkflow
 
 
 def test_threshold_is_the_nearest_one_not_every_one_skipped():

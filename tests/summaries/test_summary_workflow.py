@@ -20,7 +20,8 @@ from tests.notify.conftest import SmtpServer
 from tests.summaries import dataset
 from workflows.outbox import NOT_CONFIGURED_NOTE, NotificationOutboxWorkflow
 from workflows.outbox import SCHEDULE_ID as OUTBOX_SCHEDULE
-from workflows.summaries import SCHEDULE_ID, ComplianceSummaryWorkflow, ensure_schedules
+from service.temporal_setup import ensure_summary_schedules as ensure_schedules
+from workflows.summaries import SCHEDULE_ID, ComplianceSummaryWorkflow
 
 
 def worker_for(client: Client, engine, settings: Settings) -> Worker:
