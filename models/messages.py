@@ -6,7 +6,7 @@ no SQLModel tables, no engine objects.
 
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from models.enums import (
     DecisionKind,
@@ -19,6 +19,15 @@ from models.enums import (
     StaffRole,
     Verdict,
 )
+from models.limits import DUE_DATE_MAX, DUE_DATE_MIN, REQUEST_ID_MAX_CHARS, TEXT_HARD_MAX_CHARS
+
+# Free texts and request ids of the update requests: a hard cap here on what reaches a Temporal
+# payload (past it the workflow cannot even decode the request); the precise limits
+# (models/limits.py) are the API's, the service layer's and the workflow validators', with a sentence.
+Reason = Field(max_length=TEXT_HARD_MAX_CHARS)
+OptionalReason = Field(default=None, max_length=TEXT_HARD_MAX_CHARS)
+# The service layer scopes a caller's key to the person and the action: "<staff id>/<action>/<key>".
+RequestId = Field(min_length=1, max_length=2 * REQUEST_ID_MAX_CHARS)
 
 
 class Actor(BaseModel):
@@ -140,7 +149,7 @@ class SubmitProductInput(BaseModel):
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
     carried_state: ReviewWorkflowState | None = None
     # Upsert Team/ProductType/ReviewState/Assignee/Situation; off only for a namespace where they
-    # cannot be registered (workflows/search_attributes.register_search_attributes).
+    # cannot be registered (service/temporal_setup.register_search_attributes).
     search_attributes_enabled: bool = True
     # Continue-as-new after this many history events (None: when the server suggests it). For tests.
     continue_as_new_after_events: int | None = None
@@ -159,7 +168,7 @@ class ReviewOutcome(BaseModel):
 
 class ClaimRequest(BaseModel):
     actor: Actor
-    request_id: str
+    request_id: str = RequestId
 
 
 class PrecheckWaitRequest(BaseModel):
@@ -171,22 +180,22 @@ class PrecheckWaitRequest(BaseModel):
 class AssignRequest(BaseModel):
     actor: Actor
     reviewer: Actor
-    request_id: str
-    reason: str | None = None
+    request_id: str = RequestId
+    reason: str | None = OptionalReason
 
 
 class DismissFindingRequest(BaseModel):
     actor: Actor
-    rule_id: str
-    reason: str
-    request_id: str
+    rule_id: str = Field(max_length=200)
+    reason: str = Reason
+    request_id: str = RequestId
 
 
 class DecisionRequest(BaseModel):
     actor: Actor
     decision: DecisionKind
-    reason: str | None = None
-    request_id: str
+    reason: str | None = OptionalReason
+    request_id: str = RequestId
 
 
 class ResubmitRequest(BaseModel):
@@ -195,20 +204,28 @@ class ResubmitRequest(BaseModel):
     version_no: int
     version_label: str
     title: str
-    request_id: str
+    request_id: str = RequestId
 
 
 class WithdrawRequest(BaseModel):
     actor: Actor
-    reason: str
-    request_id: str
+    reason: str = Reason
+    request_id: str = RequestId
 
 
 class MoveDueDateRequest(BaseModel):
     actor: Actor
     due_at: datetime
-    reason: str
-    request_id: str
+    reason: str = Reason
+    request_id: str = RequestId
+
+    @field_validator("due_at")
+    @classmethod
+    def _due_in_range(cls, due_at: datetime) -> datetime:
+        # Static bounds only: this also runs inside the workflow, which may not read the clock.
+        if due_at.tzinfo is not None and not DUE_DATE_MIN <= due_at < DUE_DATE_MAX:
+            raise ValueError(f"a due date must lie between {DUE_DATE_MIN.year} and {DUE_DATE_MAX.year - 1}")
+        return due_at
 
 
 class CommentRequest(BaseModel):
@@ -216,8 +233,8 @@ class CommentRequest(BaseModel):
     models.review_states.COMMENT_MAX_CHARS), so a refusal names the reason."""
 
     actor: Actor
-    text: str
-    request_id: str
+    text: str = Field(max_length=TEXT_HARD_MAX_CHARS)
+    request_id: str = RequestId
 
 
 class ReviewStatus(BaseModel):

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.enums import DecisionKind, ReviewState
+from models.limits import COMMENT_MAX_CHARS, REASON_MAX_CHARS, REQUEST_ID_MAX_CHARS
 from models.messages import (
     Actor,
     AssignRequest,
@@ -34,7 +35,7 @@ from models.messages import (
     SubmitProductInput,
     WithdrawRequest,
 )
-from models.tables import Team
+from models.tables import Review, Team
 from rules.product import parse_product
 from service.actors import resolve_actor
 from service.errors import ActionRefused, ServiceError
@@ -134,21 +135,35 @@ def _check_team_actor(actor: Actor, meta: dict) -> None:
         )
 
 
-def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta_path: Path | None, actor_id: str):
+@dataclass
+class _FirstVersion:
+    source: SourceFile
+    meta: dict
+    actor: Actor
+    version_id: int
+    version_no: int
+    stored_now: bool  # False: the product was stored by an earlier submission
+    reviewed: bool = False  # the earlier submission's review has recorded something
+    same_content: bool = False  # the earlier submission stored exactly this file
+
+
+def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta_path: Path | None,
+                         actor_id: str) -> _FirstVersion:
     source = read_source(path, meta_path, settings)
     meta = _parse_or_refuse(source)
     actor = resolve_actor(db_engine, actor_id)
     _check_team_actor(actor, meta)
-    workflow_id = workflow_id_for(meta["product_id"])
     with Session(db_engine) as session:
         team = session.get(Team, meta["team_id"])
         if team is None or not team.active:
             raise ServiceError(f"{source.filename}: product.team {meta['team_id']!r} is not a team of the register")
-        if product_store.get_product(session=session, product_id=meta["product_id"]) is not None:
-            raise ActionRefused(
-                f"product {meta['product_id']} was already submitted (workflow {workflow_id}); "
-                "use `resubmit` for a new version"
-            )
+        product = product_store.get_product(session=session, product_id=meta["product_id"])
+        if product is not None:
+            latest = product_store.get_version_by_no(session=session, product_id=product.id,
+                                                     version_no=product.current_version_no)
+            reviewed = session.exec(select(Review.id).where(Review.product_id == product.id)).first() is not None
+            return _FirstVersion(source, meta, actor, latest.id, latest.version_no, stored_now=False, reviewed=reviewed,
+                                 same_content=latest.content == source.store_fields()["content"])
         version = _create_version(
             session=session,
             submitted_by=actor.staff_id,
@@ -158,48 +173,111 @@ def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta
             **meta,
         )
         session.commit()
-        return source, meta, actor, version.id, version.version_no
+        return _FirstVersion(source, meta, actor, version.id, version.version_no, stored_now=True)
+
+
+async def _started_input(client: Client, workflow_id: str) -> SubmitProductInput | None:
+    """The input of the review workflow `workflow_id` (its latest run), or None if there is none."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        async for event in handle.fetch_history_events():
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            (inp,) = await client.data_converter.decode(payloads, [SubmitProductInput])
+            return inp
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+    return None
 
 
 async def submit(
     *, db_engine: Engine, client: Client, settings: Settings, path: Path, actor_id: str, meta_path: Path | None = None,
-    wait_seconds: float = 30.0,
+    wait_seconds: float = 30.0, request_id: str | None = None,
 ) -> SubmitResult:
+    """Store the first version of a product and start its review.
+
+    The version is committed before the workflow starts (the workflow needs its id). A start that
+    fails takes the version back, so nothing is left half-submitted; a process that dies between
+    the two leaves a product without a review, which the next submission of the same file (or
+    `gcu-review repair`) starts. A retry with the same request id answers like the first."""
+    key = _request_id(request_id)
     # File reading, parsing and the database run in a thread: the web app shares this event loop.
-    source, meta, actor, version_id, version_no = await asyncio.to_thread(
-        _store_first_version, db_engine, settings, path, meta_path, actor_id
-    )
+    first = await asyncio.to_thread(_store_first_version, db_engine, settings, path, meta_path, actor_id)
+    meta, actor = first.meta, first.actor
     workflow_id = workflow_id_for(meta["product_id"])
-    request_id = str(uuid.uuid4())
+    request_id = scoped_request_id(actor.staff_id, "submit", key)
+    if not first.stored_now:
+        started = await _started_input(client, workflow_id)
+        if started is not None and started.request_id == request_id:  # a retry of this very submission
+            return await _submitted(client, meta["product_id"], workflow_id, started.version_no, wait_seconds)
+        if started is not None or first.reviewed or not first.same_content:
+            raise ActionRefused(
+                f"product {meta['product_id']} was already submitted (workflow {workflow_id}); "
+                "use `resubmit` for a new version"
+            )
+        # Stored by a submission whose review never started (the process died in between): start it now.
     try:
-        await client.start_workflow(
-            WORKFLOW_NAME,
-            SubmitProductInput(
-                product_id=meta["product_id"],
-                version_id=version_id,
-                version_no=version_no,
-                version_label=meta["version_label"],
-                product_type=meta["product_type"],
-                team_id=meta["team_id"],
-                situation=meta["situation"],
-                author_id=meta["author_id"],
-                title=meta["title"],
-                submitted_by=actor,
-                request_id=request_id,
-                sla=settings.sla_policy(),
-            ),
-            id=workflow_id,
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
+        await start_review(client, settings, meta=meta, actor=actor, version_id=first.version_id,
+                           version_no=first.version_no, request_id=request_id)
     except WorkflowAlreadyStartedError as exc:
         raise ActionRefused(f"a review workflow {workflow_id} already exists for product {meta['product_id']}") from exc
-    settled = await wait_for_precheck(client=client, product_id=meta["product_id"], timeout=wait_seconds,
-                                      version_no=version_no)
-    return SubmitResult(
-        product_id=meta["product_id"], workflow_id=workflow_id, version_no=version_no, status=settled
+    except RPCError as exc:
+        await _settle_failed_start(db_engine, client, first, request_id, exc)
+    return await _submitted(client, meta["product_id"], workflow_id, first.version_no, wait_seconds)
+
+
+async def _settle_failed_start(db_engine: Engine, client: Client, first: _FirstVersion, request_id: str,
+                               exc: RPCError) -> None:
+    """After a start that failed (Temporal unreachable), make the outcome certain: started after all
+    (the answer was lost), or not started and the stored version taken back. Raises unless started."""
+    product_id = first.meta["product_id"]
+    try:
+        started = await _started_input(client, workflow_id_for(product_id))
+    except RPCError:
+        raise ServiceError(
+            f"the review service is unavailable ({exc.message}): product {product_id} is stored but its review "
+            "may not have started; submit the same file again in a moment to finish the submission"
+        ) from exc
+    if started is not None and started.request_id == request_id:
+        return
+    if first.stored_now:
+        await asyncio.to_thread(_delete_draft, db_engine, first.version_id)
+    raise ServiceError(
+        f"the review service is unavailable ({exc.message}): product {product_id} was not submitted; "
+        "submit it again in a moment"
+    ) from exc
+
+
+async def start_review(client: Client, settings: Settings, *, meta: dict, actor: Actor, version_id: int,
+                       version_no: int, request_id: str, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE) -> None:
+    """Start the review workflow of a stored first version (submission, self-healing and repair)."""
+    await client.start_workflow(
+        WORKFLOW_NAME,
+        SubmitProductInput(
+            product_id=meta["product_id"],
+            version_id=version_id,
+            version_no=version_no,
+            version_label=meta["version_label"],
+            product_type=meta["product_type"],
+            team_id=meta["team_id"],
+            situation=meta["situation"],
+            author_id=meta["author_id"],
+            title=meta["title"],
+            submitted_by=actor,
+            request_id=request_id,
+            sla=settings.sla_policy(),
+        ),
+        id=workflow_id_for(meta["product_id"]),
+        task_queue=settings.task_queue,
+        id_reuse_policy=id_reuse_policy,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
     )
+
+
+async def _submitted(client: Client, product_id: str, workflow_id: str, version_no: int,
+                     wait_seconds: float) -> SubmitResult:
+    settled = await wait_for_precheck(client=client, product_id=product_id, timeout=wait_seconds, version_no=version_no)
+    return SubmitResult(product_id=product_id, workflow_id=workflow_id, version_no=version_no, status=settled)
 
 
 # The status query after a finished review, or when the wait found no running workflow, must not
@@ -248,7 +326,16 @@ async def status(*, client: Client, product_id: str, rpc_timeout: timedelta | No
         raise
 
 
+def scoped_request_id(actor_id: str, action: str, key: str) -> str:
+    """The update id of `key`: the same key from another person, or for another action, is another
+    request (a client's key must never answer someone else's action)."""
+    return f"{actor_id}/{action}/{key}"
+
+
 async def _update(client: Client, product_id: str, name: str, request: BaseModel) -> ReviewStatus:
+    """Send update `name`. Its id is the scoped request id, so a retry with the same key is answered
+    by Temporal with the first outcome, and the workflow itself records the request once."""
+    request = request.model_copy(update={"request_id": scoped_request_id(request.actor.staff_id, name, request.request_id)})
     handle = client.get_workflow_handle(workflow_id_for(product_id))
     try:
         return await handle.execute_update(name, request, id=request.request_id, result_type=ReviewStatus)
@@ -285,12 +372,42 @@ async def _actor(db_engine: Engine, staff_id: str) -> Actor:
 
 
 def _request_id(request_id: str | None) -> str:
-    return request_id or str(uuid.uuid4())
+    if request_id is None:
+        return str(uuid.uuid4())
+    if not request_id.isprintable() or not 0 < len(request_id) <= REQUEST_ID_MAX_CHARS:
+        raise ServiceError(f"a request id is 1 to {REQUEST_ID_MAX_CHARS} printable characters")
+    return request_id
+
+
+_FIELD_WORDS = {"text": "the comment", "reason": "the reason", "due_at": "the due date", "request_id": "the request id",
+                "rule_id": "the rule id"}
+
+
+def _request(model: type[BaseModel], **fields) -> BaseModel:
+    """The update request, or a ServiceError naming the field and the bound it breaks (a reason too
+    long, a due date out of range), before anything is sent."""
+    for field, limit in (("reason", REASON_MAX_CHARS), ("text", COMMENT_MAX_CHARS)):
+        given = len((fields.get(field) or "").strip())
+        if given > limit:
+            raise ServiceError(f"{_FIELD_WORDS[field]} is too long: at most {limit} characters (got {given})")
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "request"
+            what = _FIELD_WORDS.get(field, field)
+            if error["type"] == "string_too_long":
+                given = len(fields.get(field) or "")
+                problems.append(f"{what} is too long: at most {error['ctx']['max_length']} characters (got {given})")
+            else:
+                problems.append(f"{what}: {error['msg'].removeprefix('Value error, ')}")
+        raise ServiceError("; ".join(problems)) from exc
 
 
 async def claim(*, db_engine: Engine, client: Client, product_id: str, actor_id: str, request_id: str | None = None):
     actor = await _actor(db_engine, actor_id)
-    return await _update(client, product_id, "claim", ClaimRequest(actor=actor, request_id=_request_id(request_id)))
+    return await _update(client, product_id, "claim", _request(ClaimRequest, actor=actor, request_id=_request_id(request_id)))
 
 
 async def assign(
@@ -298,7 +415,7 @@ async def assign(
 ):
     actor = await _actor(db_engine, actor_id)
     reviewer = await _actor(db_engine, reviewer_id)
-    request = AssignRequest(actor=actor, reviewer=reviewer, request_id=_request_id(request_id))
+    request = _request(AssignRequest, actor=actor, reviewer=reviewer, request_id=_request_id(request_id))
     return await _update(client, product_id, "assign", request)
 
 
@@ -307,7 +424,8 @@ async def dismiss(
     request_id: str | None = None,
 ):
     actor = await _actor(db_engine, actor_id)
-    request = DismissFindingRequest(actor=actor, rule_id=rule_id, reason=reason, request_id=_request_id(request_id))
+    request = _request(DismissFindingRequest, actor=actor, rule_id=rule_id, reason=reason,
+                       request_id=_request_id(request_id))
     return await _update(client, product_id, "dismiss_finding", request)
 
 
@@ -316,7 +434,7 @@ async def decide(
     request_id: str | None = None,
 ):
     actor = await _actor(db_engine, actor_id)
-    request = DecisionRequest(actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id))
+    request = _request(DecisionRequest, actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id))
     return await _update(client, product_id, "decide", request)
 
 
@@ -325,7 +443,7 @@ async def withdraw(
 ):
     actor = await _actor(db_engine, actor_id)
     return await _update(
-        client, product_id, "withdraw", WithdrawRequest(actor=actor, reason=reason, request_id=_request_id(request_id))
+        client, product_id, "withdraw", _request(WithdrawRequest, actor=actor, reason=reason, request_id=_request_id(request_id))
     )
 
 
@@ -335,7 +453,7 @@ async def comment(
     """A comment by the assignee, the GCU head or the submitting team; the workflow checks who and
     the text (not empty, at most models.review_states.COMMENT_MAX_CHARS characters)."""
     actor = await _actor(db_engine, actor_id)
-    request = CommentRequest(actor=actor, text=text, request_id=_request_id(request_id))
+    request = _request(CommentRequest, actor=actor, text=text, request_id=_request_id(request_id))
     return await _update(client, product_id, "comment", request)
 
 
@@ -344,7 +462,7 @@ async def move_due_date(
     request_id: str | None = None,
 ):
     actor = await _actor(db_engine, actor_id)
-    request = MoveDueDateRequest(actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id))
+    request = _request(MoveDueDateRequest, actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id))
     return await _update(client, product_id, "move_due_date", request)
 
 
@@ -360,6 +478,7 @@ async def resubmit(
         )
     actor = await _actor(db_engine, actor_id)
     _check_team_actor(actor, meta)
+    request_id = _request_id(request_id)  # refused before a version is stored
     current = await status(client=client, product_id=product_id)
     if meta["team_id"] != current.team_id:
         raise ServiceError(f"{source.filename}: product.team changed from {current.team_id} to {meta['team_id']}")
@@ -374,8 +493,8 @@ async def resubmit(
             return version.id, version.version_no
 
     version_id, version_no = await asyncio.to_thread(store_version)
-    request = ResubmitRequest(
-        actor=actor, version_id=version_id, version_no=version_no, version_label=meta["version_label"],
+    request = _request(
+        ResubmitRequest, actor=actor, version_id=version_id, version_no=version_no, version_label=meta["version_label"],
         title=meta["title"], request_id=_request_id(request_id),
     )
     try:

@@ -12,6 +12,7 @@ from service import reviews
 from service.errors import ActionRefused, ServiceError
 from settings import Settings
 from web.access import Principal
+from web.idempotency import current_key
 from web.uploads import MetaForm, staged
 
 
@@ -32,7 +33,7 @@ async def submit_upload(
         try:
             return await reviews.submit(
                 db_engine=db_engine, client=client, settings=settings, path=upload.path, meta_path=upload.meta_path,
-                actor_id=actor_id,
+                actor_id=actor_id, request_id=current_key(),
             )
         except ServiceError as exc:
             raise type(exc)(upload.scrub(exc.message)) from exc
@@ -47,7 +48,7 @@ async def resubmit_upload(
         try:
             return await reviews.resubmit(
                 db_engine=db_engine, client=client, settings=settings, product_id=product_id, path=upload.path,
-                meta_path=upload.meta_path, actor_id=actor_id,
+                meta_path=upload.meta_path, actor_id=actor_id, request_id=current_key(),
             )
         except ServiceError as exc:
             raise type(exc)(upload.scrub(exc.message)) from exc
@@ -55,25 +56,27 @@ async def resubmit_upload(
 
 async def withdraw(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, reason: str):
     return await reviews.withdraw(
-        db_engine=db_engine, client=client, product_id=product_id, reason=reason, actor_id=_actor(principal)
+        db_engine=db_engine, client=client, product_id=product_id, reason=reason, actor_id=_actor(principal),
+        request_id=current_key(),
     )
 
 
 async def claim(*, db_engine: Engine, client: Client, principal: Principal, product_id: str):
-    return await reviews.claim(db_engine=db_engine, client=client, product_id=product_id, actor_id=_actor(principal))
+    return await reviews.claim(db_engine=db_engine, client=client, product_id=product_id, actor_id=_actor(principal),
+                               request_id=current_key())
 
 
 async def assign(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, reviewer_id: str):
     return await reviews.assign(
         db_engine=db_engine, client=client, product_id=product_id, reviewer_id=reviewer_id.strip(),
-        actor_id=_actor(principal),
+        actor_id=_actor(principal), request_id=current_key(),
     )
 
 
 async def dismiss(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, rule_id: str, reason: str):
     return await reviews.dismiss(
         db_engine=db_engine, client=client, product_id=product_id, rule_id=rule_id, reason=reason,
-        actor_id=_actor(principal),
+        actor_id=_actor(principal), request_id=current_key(),
     )
 
 
@@ -83,7 +86,7 @@ async def decide(
 ):
     return await reviews.decide(
         db_engine=db_engine, client=client, product_id=product_id, decision=decision,
-        reason=(reason or "").strip() or None, actor_id=_actor(principal),
+        reason=(reason or "").strip() or None, actor_id=_actor(principal), request_id=current_key(),
     )
 
 
@@ -92,13 +95,14 @@ async def move_due_date(
 ):
     return await reviews.move_due_date(
         db_engine=db_engine, client=client, product_id=product_id, due_at=due_at, reason=reason,
-        actor_id=_actor(principal),
+        actor_id=_actor(principal), request_id=current_key(),
     )
 
 
 async def comment(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, text: str):
     return await reviews.comment(
-        db_engine=db_engine, client=client, product_id=product_id, text=text, actor_id=_actor(principal)
+        db_engine=db_engine, client=client, product_id=product_id, text=text, actor_id=_actor(principal),
+        request_id=current_key(),
     )
 
 

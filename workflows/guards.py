@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewWorkflowState,
         WithdrawRequest,
     )
+    from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
     from models.review_states import COMMENT_MAX_CHARS, Transition, Who, transition_for
 
 
@@ -101,6 +102,9 @@ def check_transition(t: Transition, ctx: ReviewContext, actor: Actor, reason: st
         raise refuse(Refusal.NOT_ALLOWED, f"{actor.staff_id} may not {label}: only {who} may, while {state}")
     if t.reason_required and not (reason or "").strip():
         raise refuse(Refusal.REASON_REQUIRED, f"{label} requires a reason")
+    if len((reason or "").strip()) > REASON_MAX_CHARS:
+        raise refuse(Refusal.INVALID_REQUEST,
+                     f"a reason is at most {REASON_MAX_CHARS} characters (this one has {len(reason.strip())})")
 
 
 def check_not_team_side(person: Actor, ctx: ReviewContext) -> None:
@@ -177,6 +181,9 @@ def check_move_due_date(ctx: ReviewContext, req: MoveDueDateRequest, now: dateti
         raise refuse(Refusal.INVALID_REQUEST, "the new due date needs a time zone")
     if req.due_at <= now:
         raise refuse(Refusal.INVALID_REQUEST, f"the new due date {req.due_at.isoformat()} is not in the future")
+    if req.due_at > now + DUE_DATE_MAX_AHEAD:
+        raise refuse(Refusal.INVALID_REQUEST, f"the new due date {req.due_at.date().isoformat()} is more than "
+                                              f"{DUE_DATE_MAX_AHEAD.days} days ahead")
 
 
 def comment_side(actor: Actor, ctx: ReviewContext) -> str:

@@ -6,12 +6,13 @@ import datetime as dt
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
+from models.limits import COMMENT_MAX_CHARS, REASON_MAX_CHARS
 from models.messages import ReviewStatus
 from models.summary_tables import ComplianceSummaryPublic
 from models.tables import AuditEventPublic, FindingPublic, NotificationPublic, ProductPublic, ProductVersionPublic, ReviewPublic
@@ -22,11 +23,12 @@ from store import reviews as review_store
 from web import actions, insights, readmodel
 from web.access import Principal, visible_product
 from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require
+from web.idempotency import idempotency_header
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
 from web.uploads import MetaForm, read_limited
 
-router = APIRouter(prefix="/api", tags=["gcu-review"], route_class=DbRoute)
+router = APIRouter(prefix="/api", tags=["gcu-review"], route_class=DbRoute, dependencies=[Depends(idempotency_header)])
 
 
 class Me(BaseModel):
@@ -57,11 +59,11 @@ class DiffOut(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str
+    reason: str = Field(max_length=REASON_MAX_CHARS)
 
 
 class CommentIn(BaseModel):
-    text: str = Field(description="the comment, 1 to 4000 characters")
+    text: str = Field(max_length=COMMENT_MAX_CHARS, description=f"the comment, 1 to {COMMENT_MAX_CHARS} characters")
 
 
 class AssignIn(BaseModel):
@@ -69,17 +71,17 @@ class AssignIn(BaseModel):
 
 
 class DismissIn(BaseModel):
-    reason: str
+    reason: str = Field(max_length=REASON_MAX_CHARS)
 
 
 class DecisionIn(BaseModel):
     decision: DecisionKind
-    reason: str | None = None
+    reason: str | None = Field(None, max_length=REASON_MAX_CHARS)
 
 
 class DueDateIn(BaseModel):
-    due_at: str = Field(description="YYYY-MM-DD (end of that day, UTC) or an ISO 8601 date-time")
-    reason: str
+    due_at: str = Field(max_length=64, description="YYYY-MM-DD (end of that day, UTC) or an ISO 8601 date-time")
+    reason: str = Field(max_length=REASON_MAX_CHARS)
 
 
 class SummaryOut(ComplianceSummaryPublic):

@@ -4,7 +4,7 @@ every person who may see the product may read."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from models.enums import ProductType, ReviewState
@@ -13,10 +13,11 @@ from store.retention import is_purged
 from web import actions, readmodel
 from web.access import Principal, visible_product
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
 from web.uploads import MetaForm, read_limited
 
-router = APIRouter(include_in_schema=False, route_class=DbRoute)
+router = APIRouter(include_in_schema=False, route_class=DbRoute, dependencies=[Depends(idempotency_form_field)])
 
 AUDIENCES = ("internal", "external", "court")
 STAGES = ("AWA", "DCC", "TRIAL", "OTHER")

@@ -5,7 +5,7 @@ from datetime import datetime, time, timezone
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import select
 
 from models.enums import DecisionKind, ProductType, ReviewState, Verdict
@@ -15,9 +15,10 @@ from store import reviews as review_store
 from web import actions, readmodel
 from web.access import visible_product
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
 
-router = APIRouter(include_in_schema=False, route_class=DbRoute)
+router = APIRouter(include_in_schema=False, route_class=DbRoute, dependencies=[Depends(idempotency_form_field)])
 
 SORTS = {"due_at": "Due date (soonest first)", "priority": "Priority (highest first)", "updated_at": "Last change"}
 
