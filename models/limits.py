@@ -8,7 +8,7 @@ overflowed the SLA arithmetic inside the workflow (9999-12-31 plus an escalation
 
 from datetime import datetime, timedelta, timezone
 
-from models.review_states import COMMENT_MAX_CHARS
+from models.review_policy import COMMENT_MAX_CHARS
 
 REASON_MAX_CHARS = 4000  # a reason of a return, an escalation, a dismissal, a withdrawal, a move
 # What the request models accept at most, before the validators' own limits (which count the text

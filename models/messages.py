@@ -39,6 +39,8 @@ class Actor(BaseModel):
     # Teams whose team staff (leader, focal points, members) include this person.
     team_ids: list[str] = Field(default_factory=list)
     name: str = ""
+    # Teams whose Deputy Prosecutor this person is (the review policy's "Deputy Prosecutor of the cluster").
+    cluster_team_ids: list[str] = Field(default_factory=list)
 
     def has_role(self, *roles: StaffRole | str) -> bool:
         return any(str(r) in self.roles for r in roles)
@@ -103,6 +105,13 @@ class NotificationRequest(BaseModel):
 
 
 # ---------- workflow input ----------
+
+REVIEW_WORKFLOW_ID_PREFIX = "product-review-"
+
+
+def workflow_id_for(product_id: str) -> str:
+    """The id of a product's review workflow: one per product, whoever starts or asks it."""
+    return f"{REVIEW_WORKFLOW_ID_PREFIX}{product_id}"
 
 
 class ReviewWorkflowState(BaseModel):
@@ -230,7 +239,7 @@ class MoveDueDateRequest(BaseModel):
 
 class CommentRequest(BaseModel):
     """Added (issue 5). The text is checked by the validator (not empty, at most
-    models.review_states.COMMENT_MAX_CHARS), so a refusal names the reason."""
+    models.limits.COMMENT_MAX_CHARS), so a refusal names the reason."""
 
     actor: Actor
     text: str = Field(max_length=TEXT_HARD_MAX_CHARS)

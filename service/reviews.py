@@ -34,6 +34,7 @@ from models.messages import (
     ReviewStatus,
     SubmitProductInput,
     WithdrawRequest,
+    workflow_id_for,
 )
 from models.tables import Review, Team
 from rules.product import parse_product
@@ -45,10 +46,6 @@ from store.errors import StoreError
 
 WORKFLOW_NAME = "ProductReviewWorkflow"
 PRECHECK_SETTLED = "precheck_settled"  # the workflow's update that answers once the pre-check has run
-
-
-def workflow_id_for(product_id: str) -> str:
-    return f"product-review-{product_id}"
 
 
 class SubmitResult(BaseModel):
@@ -451,7 +448,7 @@ async def comment(
     *, db_engine: Engine, client: Client, product_id: str, text: str, actor_id: str, request_id: str | None = None
 ) -> ReviewStatus:
     """A comment by the assignee, the GCU head or the submitting team; the workflow checks who and
-    the text (not empty, at most models.review_states.COMMENT_MAX_CHARS characters)."""
+    the text (not empty, at most models.limits.COMMENT_MAX_CHARS characters)."""
     actor = await _actor(db_engine, actor_id)
     request = _request(CommentRequest, actor=actor, text=text, request_id=_request_id(request_id))
     return await _update(client, product_id, "comment", request)

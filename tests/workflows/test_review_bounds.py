@@ -53,7 +53,7 @@ async def test_a_due_date_beyond_the_horizon_is_refused_with_the_reason(temporal
         err = await refusal(handle.execute_update(
             WF.move_due_date, MoveDueDateRequest(actor=HEAD, due_at=too_far, reason="sabbatical", request_id=rid())))
     assert err.type == "InvalidRequest"
-    assert err.message == f"the new due date {too_far.date().isoformat()} is more than {DUE_DATE_MAX_AHEAD.days} days ahead"
+    assert err.message == f"The new due date {too_far.date().isoformat()} is more than {DUE_DATE_MAX_AHEAD.days} days ahead."
     assert ReviewAction.MOVE_DUE_DATE not in fakes.actions()
 
 
@@ -66,5 +66,5 @@ async def test_a_reason_past_the_bound_never_reaches_the_history(temporal_env):
         request = DecisionRequest(actor=REVIEWER, decision=DecisionKind.ESCALATE, reason=huge, request_id=rid())
         err = await refusal(handle.execute_update(WF.decide, request))
         status = await handle.query(WF.status)
-    assert err.message == f"a reason is at most {REASON_MAX_CHARS} characters (this one has {REASON_MAX_CHARS + 1})"
+    assert err.message == f"A reason is at most {REASON_MAX_CHARS} characters (this one has {REASON_MAX_CHARS + 1})."
     assert status.state == ReviewState.IN_REVIEW and ReviewAction.ESCALATE not in fakes.actions()
