@@ -266,7 +266,11 @@ class ReviewStatus(BaseModel):
     verdict: Verdict | None = None
     pack_version: str = ""
     findings: list[FindingView] = Field(default_factory=list)
+    # Empty in the answer of an update (the `status` query has it): an update's answer is written
+    # into the workflow's history, and a whole history in each made it grow quadratically.
     history: list[TransitionRecord] = Field(default_factory=list)
+    # In the answer of an update: the transition it recorded (None for one that changes nothing).
+    changed: TransitionRecord | None = None
     # Added (issue 3): who the review returns to after a resubmission, the outcome, and the human
     # actions the transition table allows in this state (for buttons and CLI help).
     last_reviewer: str | None = None

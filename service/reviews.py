@@ -292,6 +292,7 @@ async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, 
     request = PrecheckWaitRequest(version_no=version_no or 1)
     handle = client.get_workflow_handle(workflow_id_for(product_id))
     try:
+        # The status when it settled, without the history (query `status` for it).
         return await asyncio.wait_for(
             handle.execute_update(PRECHECK_SETTLED, request, id=f"{PRECHECK_SETTLED}-v{request.version_no}",
                                   result_type=ReviewStatus),
@@ -335,7 +336,7 @@ async def _update(client: Client, product_id: str, name: str, request: BaseModel
     request = request.model_copy(update={"request_id": scoped_request_id(request.actor.staff_id, name, request.request_id)})
     handle = client.get_workflow_handle(workflow_id_for(product_id))
     try:
-        return await handle.execute_update(name, request, id=request.request_id, result_type=ReviewStatus)
+        answer = await handle.execute_update(name, request, id=request.request_id, result_type=ReviewStatus)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         message = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
@@ -348,6 +349,17 @@ async def _update(client: Client, product_id: str, name: str, request: BaseModel
                 raise ActionRefused(f"cannot {name.replace('_', ' ')}: the review is already {closed}") from exc
             raise ServiceError(f"no open review for product {product_id!r} (never submitted, or already closed)") from exc
         raise
+    return await _with_history(handle, answer)
+
+
+async def _with_history(handle, answer: ReviewStatus) -> ReviewStatus:
+    """The whole status after an update: its answer leaves the history out (it is written into the
+    workflow's own history), the `status` query (written nowhere) has it."""
+    try:
+        full = await handle.query("status", result_type=ReviewStatus)
+    except RPCError:
+        return answer  # the action stands; only its history is not shown
+    return full.model_copy(update={"changed": answer.changed})
 
 
 async def _closed_state(client: Client, product_id: str) -> ReviewState | None:

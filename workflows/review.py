@@ -314,7 +314,7 @@ class ProductReviewWorkflow:
                 details = apply(new, req)
                 await self._commit_request(new, guards.action_of(req), req.actor.staff_id, req.request_id,
                                            guards.reason_of(req), details)
-            return self.status()
+            return self._answer(req.request_id)
 
     def _judge(self, req: guards.ReviewRequest) -> None:
         """The validator of every review update (and the handler's re-check inside the lock)."""
@@ -374,7 +374,7 @@ class ProductReviewWorkflow:
         routed, or the review has ended: what a submitter waits for, instead of polling `status`.
         Changes nothing."""
         await workflow.wait_condition(lambda: self._precheck_settled_for(req.version_no))
-        return self.status()
+        return self._answer(None)
 
     @precheck_settled.validator
     def _validate_precheck_settled(self, req: PrecheckWaitRequest) -> None:
@@ -393,6 +393,15 @@ class ProductReviewWorkflow:
     @workflow.query
     def status(self) -> ReviewStatus:
         return build_status(self._inp, self._st, workflow.info().workflow_id, workflow.now())
+
+    def _answer(self, request_id: str | None) -> ReviewStatus:
+        """An update's answer: the status without the history (the answer is written into the
+        workflow's history), with the transition that request `request_id` recorded."""
+        changed = None
+        if request_id is not None:
+            changed = next((r for r in reversed(self._st.history) if r.details.get("request_id") == request_id), None)
+        status = self.status()
+        return status.model_copy(update={"history": [], "changed": changed})
 
     # ---------------- recording ----------------
 

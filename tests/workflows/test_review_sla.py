@@ -195,7 +195,7 @@ async def test_resubmission_deadline_reminds_the_team_then_expires(time_skipping
         await handle.execute_update(WF.resubmit, ResubmitRequest(
             actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="t", request_id=rid()))
         back = await wait_until(handle, lambda s: s.state == ReviewState.IN_REVIEW and s.version_no == 2)
-    assert deadline - returned.history[-1].at == timedelta(days=POLICY.resubmission_days)
+    assert deadline - returned.changed.at == timedelta(days=POLICY.resubmission_days)
     assert targets(reminder) == ["author", "team"]
     assert targets(expired) == ["team", "team_leader", "gcu_head"]
     assert (after.state, after.overdue) == (ReviewState.RETURNED, True)
