@@ -311,10 +311,22 @@ class ProductReviewWorkflow:
                 to_state = guards.rule_of(self._ctx(), req).to_state
                 if to_state is not None:
                     new.state = to_state
-                details = apply(new, req)
+                details = self._applied(new, req, apply)
                 await self._commit_request(new, guards.action_of(req), req.actor.staff_id, req.request_id,
                                            guards.reason_of(req), details)
             return self._answer(req.request_id)
+
+    def _applied(self, new: ReviewWorkflowState, req: guards.ReviewRequest, apply: "_Effect") -> dict[str, str]:
+        """Apply the request to the draft, and check the SLA loop can schedule the state it leads to,
+        before anything is recorded: a date arithmetic failure after the recording left the database
+        and the workflow disagreeing (the update failed, the database had the new due date)."""
+        try:
+            details = apply(new, req)
+            sla.pending_sla_events(new, self._inp.sla, workflow.now())
+        except (OverflowError, ValueError) as err:
+            raise guards.refuse(guards.Refusal.INVALID_REQUEST,
+                                f"The review cannot keep its deadlines after this change ({err}).") from err
+        return details
 
     def _judge(self, req: guards.ReviewRequest) -> None:
         """The validator of every review update (and the handler's re-check inside the lock)."""

@@ -8,8 +8,18 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from models.enums import DecisionKind, ReviewAction, ReviewState
 from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
-from models.messages import ClaimRequest, DecisionRequest, MoveDueDateRequest
-from review_fakes import HEAD, REVIEWER, FakeReviewActivities, refusal, review_worker, rid, start_review, wait_for_state
+from models.messages import ClaimRequest, DecisionRequest, MoveDueDateRequest, SlaPolicy
+from review_fakes import (
+    HEAD,
+    REVIEWER,
+    FakeReviewActivities,
+    refusal,
+    review_worker,
+    rid,
+    start_review,
+    submit_input,
+    wait_for_state,
+)
 from workflows.review import ProductReviewWorkflow as WF
 
 
@@ -68,3 +78,22 @@ async def test_a_reason_past_the_bound_never_reaches_the_history(temporal_env):
         status = await handle.query(WF.status)
     assert err.message == f"A reason is at most {REASON_MAX_CHARS} characters (this one has {REASON_MAX_CHARS + 1})."
     assert status.state == ReviewState.IN_REVIEW and ReviewAction.ESCALATE not in fakes.actions()
+
+
+async def test_a_change_whose_deadlines_cannot_be_scheduled_is_refused_before_it_is_recorded(temporal_env):
+    """The escalation of a moved due date overflows the calendar (an SLA policy at the edge of what
+    dates can hold): the move used to be recorded, then the SLA loop failed the workflow task."""
+    fakes = FakeReviewActivities()
+    now = datetime.now(timezone.utc)
+    headroom = datetime.max.replace(tzinfo=timezone.utc) - (now + timedelta(days=40))
+    inp = submit_input(sla=SlaPolicy(dp_escalation_after=headroom))
+    async with review_worker(temporal_env, fakes) as tq:
+        handle = await start_review(temporal_env, tq, inp)
+        await wait_for_state(handle, ReviewState.QUEUED)
+        await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+        err = await refusal(handle.execute_update(WF.move_due_date, MoveDueDateRequest(
+            actor=HEAD, due_at=now + timedelta(days=300), reason="annex translation", request_id=rid())))
+        status = await handle.query(WF.status)
+    assert err.type == "InvalidRequest" and err.message.startswith("The review cannot keep its deadlines")
+    assert ReviewAction.MOVE_DUE_DATE not in fakes.actions()
+    assert status.state == ReviewState.IN_REVIEW
