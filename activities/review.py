@@ -111,6 +111,22 @@ def _not_found(message: str) -> ApplicationError:
     return ApplicationError(message, type="NotFound", non_retryable=True)
 
 
+# Errors the database will give again on every attempt: a value it refuses (too long, out of range),
+# a constraint the transition breaks (the race on (workflow_id, seq) is answered before this).
+# Retrying them only grows the review's history while its lock blocks every other action.
+_REFUSED_FOR_GOOD = (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError)
+
+
+def _refused_for_good(record: Callable, items: list) -> Any:
+    """Run `record`, turning a database refusal that no retry can change into a non-retryable error
+    (the workflow refuses the action with its reason); outages stay retryable."""
+    try:
+        return record(items)
+    except _REFUSED_FOR_GOOD as exc:
+        raise ApplicationError(f"the database refused the recording: {getattr(exc, 'orig', exc)}",
+                               type="RecordRejected", non_retryable=True) from exc
+
+
 def _format_error_text(error: FormatErrorEntry) -> str:
     where = " ".join(part for part in (f"line {error.line}" if error.line else "", error.field or "") if part)
     return f"{where}: {error.message}" if where else error.message
@@ -199,13 +215,13 @@ class ReviewActivities:
 
     @activity.defn(name=names.RECORD_TRANSITIONS)
     async def record_transitions(self, input: RecordTransitionsInput) -> RecordTransitionsResult:
-        results = await _heartbeating(asyncio.to_thread(self._record_transitions, input.transitions))
+        results = await _heartbeating(asyncio.to_thread(_refused_for_good, self._record_transitions, input.transitions))
         return RecordTransitionsResult(results=results)
 
     @activity.defn(name=names.RECORD_TRANSITION)
     async def record_transition(self, input: RecordTransitionInput) -> RecordTransitionResult:
         """One transition per call: what reviews started before record_transitions still ask for."""
-        return (await _heartbeating(asyncio.to_thread(self._record_transitions, [input])))[0]
+        return (await _heartbeating(asyncio.to_thread(_refused_for_good, self._record_transitions, [input])))[0]
 
     def _record_transitions(self, items: list[RecordTransitionInput]) -> list[RecordTransitionResult]:
         first = items[0]

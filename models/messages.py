@@ -162,6 +162,9 @@ class SubmitProductInput(BaseModel):
     search_attributes_enabled: bool = True
     # Continue-as-new after this many history events (None: when the server suggests it). For tests.
     continue_as_new_after_events: int | None = None
+    # Attempts of a transition's local recording before the workflow hands it to an ordinary
+    # activity (None: workflows.review.LOCAL_RECORDING_ATTEMPTS). For tests.
+    local_recording_attempts: int | None = Field(default=None, ge=1)
 
 
 class ReviewOutcome(BaseModel):

@@ -16,7 +16,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     # The sandbox re-imports, for every workflow instance it creates, each module not passed
@@ -77,6 +77,16 @@ RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interv
 # and the routing after it share one transaction. Histories written before this change scheduled
 # an ordinary record_transition activity per transition; the patch keeps them replaying that way.
 RECORD_AS_LOCAL_ACTIVITY_PATCH = "record-transition-as-local-activity"
+# A local activity's attempts run inside the workflow task: retried for hours (a database outage, an
+# error that never clears), they added about 1,400 history events an hour while the review's lock
+# blocked every other action, until the server terminated the review at its event limit. So the
+# local recording gives up after these attempts (about 30 s of back-off; a count, because the SDK
+# does not end a local activity's retries at its schedule-to-close timeout), logs an alert, and an
+# ordinary activity takes over: its retries cost the history nothing, and the review waits for the
+# database like any activity.
+LOCAL_RECORDING_ATTEMPTS = 6
+BOUNDED_RECORDING_PATCH = "bounded-local-recording"
+RECORDING_FALLBACKS_METRIC = "gcu_review_recording_fallbacks"
 # What the recording does not read, and which grows with every transition: left out of its input.
 _NOT_RECORDED = {"history": [], "findings": [], "processed_request_ids": []}
 
@@ -447,8 +457,8 @@ class ProductReviewWorkflow:
         self._remember(new, request_id)
         try:
             await self._commit(new, action, actor_id, reason=reason, details={**(details or {}), "request_id": request_id})
-        except ActivityError as err:
-            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
+        except (ActivityError, ApplicationError) as err:  # a local activity's failure may come unwrapped
+            cause = err.cause.message if isinstance(err, ActivityError) and isinstance(err.cause, ApplicationError) else err.message
             raise ApplicationError(f"{action} could not be recorded: {cause}", type="RecordFailed", non_retryable=True) from err
 
     async def _commit(
@@ -505,10 +515,14 @@ class ProductReviewWorkflow:
     async def _record(self, steps: list[_Step]) -> None:
         """Record the steps durably, in order, then adopt the state after the last one."""
         if self._batched_recording():
-            await workflow.execute_local_activity(
-                names.RECORD_TRANSITIONS, RecordTransitionsInput(transitions=[s.recording for s in steps]),
-                result_type=RecordTransitionsResult, start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY,
-            )
+            recording = RecordTransitionsInput(transitions=[s.recording for s in steps])
+            if workflow.patched(BOUNDED_RECORDING_PATCH):
+                await self._record_bounded(recording)
+            else:  # histories written before the bound: the unbounded local activity, as then
+                await workflow.execute_local_activity(
+                    names.RECORD_TRANSITIONS, recording, result_type=RecordTransitionsResult,
+                    start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY,
+                )
             self._adopt(steps[-1].state)
             return
         for step in steps:  # a review started before the patch: one ordinary activity per transition
@@ -518,6 +532,35 @@ class ProductReviewWorkflow:
                 retry_policy=RECORD_RETRY,
             )
             self._adopt(step.state)
+
+    async def _record_bounded(self, recording: RecordTransitionsInput) -> None:
+        try:
+            await workflow.execute_local_activity(
+                names.RECORD_TRANSITIONS, recording, result_type=RecordTransitionsResult,
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RetryPolicy(initial_interval=RECORD_RETRY.initial_interval,
+                                         maximum_interval=RECORD_RETRY.maximum_interval,
+                                         maximum_attempts=self._inp.local_recording_attempts or LOCAL_RECORDING_ATTEMPTS),
+            )
+            return
+        except FailureError as err:
+            # A local activity's last failure arrives as its cause (an ApplicationError, a timeout),
+            # not always wrapped in an ActivityError.
+            failure = err.cause if isinstance(err, ActivityError) and err.cause is not None else err
+            if isinstance(failure, ApplicationError) and failure.non_retryable:
+                raise  # the database refuses this transition for good: no retry can record it
+            cause = failure.message
+        first = recording.transitions[0].transition
+        workflow.logger.error(
+            "ALERT: recording transition %d (%s) of %s keeps failing (%s); handed to an ordinary activity, "
+            "which retries until the database accepts it", first.seq, first.action, self._inp.product_id, cause)
+        workflow.metric_meter().create_counter(
+            RECORDING_FALLBACKS_METRIC, "transitions whose local recording gave up and fell back to an activity",
+        ).add(1)
+        await workflow.execute_activity(
+            names.RECORD_TRANSITIONS, recording, result_type=RecordTransitionsResult,
+            start_to_close_timeout=RECORD_TIMEOUT, heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT, retry_policy=RECORD_RETRY,
+        )
 
     def _adopt(self, new: ReviewWorkflowState) -> None:
         self._st = new
