@@ -87,6 +87,9 @@ RECORD_AS_LOCAL_ACTIVITY_PATCH = "record-transition-as-local-activity"
 LOCAL_RECORDING_ATTEMPTS = 6
 BOUNDED_RECORDING_PATCH = "bounded-local-recording"
 RECORDING_FALLBACKS_METRIC = "gcu_review_recording_fallbacks"
+# SLA events are chosen again when their timer fires (histories before it fired what was chosen
+# before the wait, even when that was no longer true).
+SLA_RECHECK_ON_WAKE_PATCH = "sla-recheck-on-wake"
 # What the recording does not read, and which grows with every transition: left out of its input.
 _NOT_RECORDED = {"history": [], "findings": [], "processed_request_ids": []}
 
@@ -247,8 +250,15 @@ class ProductReviewWorkflow:
             except asyncio.TimeoutError:
                 pass
         async with self._lock:
-            if self._epoch == epoch:  # no update slipped in while we waited for the lock
-                await self._fire_sla(event)
+            if self._epoch != epoch:  # an update slipped in while we waited for the lock
+                return
+            if workflow.patched(SLA_RECHECK_ON_WAKE_PATCH):
+                # The timer may fire long after it was due (a worker down over a weekend): what is
+                # owed is decided now, so a reminder of a deadline already passed is skipped.
+                event = sla.next_sla_event(self._st, self._inp.sla, workflow.now())
+                if event is None or event.at > workflow.now():
+                    return
+            await self._fire_sla(event)
 
     async def _fire_sla(self, event: sla.SlaEvent) -> None:
         new = self._draft()

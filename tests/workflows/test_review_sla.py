@@ -1,7 +1,7 @@
 """Durable SLA timers on the time-skipping test server: days pass in milliseconds."""
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -201,3 +201,39 @@ async def test_resubmission_deadline_reminds_the_team_then_expires(time_skipping
     assert (after.state, after.overdue) == (ReviewState.RETURNED, True)
     assert A.REMINDER not in fakes.actions()  # the review clock is stopped while the team revises
     assert back.assignee == REVIEWER.staff_id and back.due_at > deadline
+
+
+
+async def test_a_reminder_not_sent_before_the_deadline_is_skipped_after_downtime(temporal_env):
+    """No worker ran from before the reminder until after the due time: when one comes back, the
+    reminder ("due soon") is no longer true and is skipped; the escalation is sent. Both used to
+    fire, within 2 ms, the reminder first. On the dev server, in seconds of real time (the
+    time-skipping server does not move its clock while a workflow task waits for a worker)."""
+    from uuid import uuid4
+
+    from temporalio.worker import Worker
+
+    env = temporal_env
+    fakes = FakeReviewActivities()
+    task_queue = f"downtime-{uuid4()}"
+    policy = SlaPolicy(reminder_before=timedelta(seconds=3), escalate_after_due=timedelta(seconds=1))
+
+    def worker() -> Worker:
+        return Worker(env.client, task_queue=task_queue, workflows=[WF],
+                      activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition])
+
+    inp = submit_input(sla=policy)
+    handle = await env.client.start_workflow(WF.run, inp, id=f"product-review-{inp.product_id}", task_queue=task_queue)
+    try:
+        async with worker():
+            await wait_for_state(handle, ReviewState.QUEUED)
+            due = datetime.now(tz=timezone.utc) + timedelta(seconds=6)
+            await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
+                actor=HEAD, due_at=due, reason="a short deadline", request_id=rid()))
+        await asyncio.sleep((due - datetime.now(tz=timezone.utc)).total_seconds() + 2)  # the worker is down
+        async with worker():
+            await recorded(fakes, A.OVERDUE_ESCALATION)
+    finally:
+        await handle.terminate("test over")
+    assert A.REMINDER not in fakes.actions()
+    assert fakes.actions()[-2:] == [A.MOVE_DUE_DATE, A.OVERDUE_ESCALATION]
