@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rules import facts_chg, facts_io, facts_mp, facts_plan
+from rules import facts_plan
 from rules.certs import RosterIndex
 from rules.product import Product
+from rules.product_types import all_specs, spec_for
 from rules.scan import Unit, scanned_units
 from rules.sections import SECTION_HEADINGS
 from rules.text import as_map, is_valid_reason
@@ -91,8 +92,9 @@ def default_context(regex_names: list[str], pattern_rules: list[str]) -> dict[st
         ctx[f"{pattern_var(rule_id)}.hits"] = 0
         ctx[f"{pattern_var(rule_id)}.location"] = ""
         ctx[f"{pattern_var(rule_id)}.matches"] = []
-    for module in (facts_plan, facts_io, facts_mp, facts_chg):
-        ctx.update(module.defaults())
+    ctx.update(facts_plan.defaults())
+    for defaults in dict.fromkeys(d for spec in all_specs() for d in spec.fact_defaults):
+        ctx.update(defaults())
     return ctx
 
 
@@ -106,17 +108,14 @@ def build_context(inp: Inputs, base: dict[str, Any]) -> dict[str, Any]:
         ctx[f"sec.{key}.exists"] = True
         ctx[f"sec.{key}.words"] = section.words
         ctx[f"sec.{key}.present"] = section.words >= MIN_WORDS
-    if p.type.value in ("IP", "CH", "CS"):
+    spec = spec_for(p.type)
+    if spec.reads_exclusions:
         exclusions = as_map(p.fm.get("exclusions"))
         for key in EXCLUSION_KEYS:
             ctx[f"exclusions.{key}.valid"] = inp.rx.valid_reason(exclusions.get(key))
     facts_plan.build(inp, ctx)
-    if p.type.value == "IO":
-        facts_io.build(inp, ctx)
-    if p.type.value == "MP":
-        facts_mp.build(inp, ctx)
-    if p.type.value in ("CH", "CS"):
-        facts_chg.build(inp, ctx)
+    for builder in spec.facts:
+        builder(inp, ctx)
     return ctx
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from models.enums import ReviewAction
+from rules.product_types import label_for
 from web.security import CookieSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -39,6 +40,7 @@ TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["day"] = _day
 TEMPLATES.env.filters["label"] = _label
 TEMPLATES.env.globals["A"] = ReviewAction
+TEMPLATES.env.filters["type_label"] = label_for  # "IO" -> "Interview outline" (rules/product_types/)
 
 
 def _signer(request: Request) -> CookieSigner:

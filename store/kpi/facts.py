@@ -6,12 +6,11 @@ the pre-check activity calls `record_product_facts` right after the version is s
 transaction), and `backfill_product_facts` (CLI `gcu-review kpi backfill-facts`) fills the rows of
 versions stored before, or recomputes all of them after a definition change.
 
-- Relevant (§7.1): IP; AP; IO whose witness is sensitive (child or SGBC survivor, format §2.2);
-  MP with at least one sensitive planned witness; CH/CS with an SGBC or CAC count (`is_sgbc` or
-  `is_cac` true, or crime in the SGBC/CAC tags, format §2.12) or with an `R_*` trigger matching the
-  trigger text (format §5.3). GA is not relevant.
-- Execution date: IO `interview.date`; MP `mission.start`. Reference date: the execution date if any,
-  else `product.submitted_on`. Late: submitted on or after the execution date.
+- Relevant (§7.1) and execution date: as each type's registry entry says (`kpi10` in
+  rules/product_types/: IP and AP always; IO and MP by their witnesses; CH/CS by their SGBC/CAC
+  counts or an `R_*` trigger in the trigger text, format §5.3; GA never).
+- Reference date: the execution date if any, else `product.submitted_on`. Late: submitted on or
+  after the execution date.
 """
 
 import datetime as dt
@@ -26,18 +25,14 @@ from sqlmodel import Session, select
 
 from models.kpi_tables import ProductFacts
 from models.tables import Product, ProductVersion, utcnow
+from rules import facts as rule_facts
+from rules.product_types import spec_for
 from store.certifications import day_start
 
 TriggerMatcher = Callable[[ProductVersion], bool]
 
-SGBC_TAGS = frozenset({
-    "rape", "sexual_slavery", "enforced_prostitution", "forced_pregnancy", "enforced_sterilization",
-    "other_sexual_violence", "forced_marriage", "gender_persecution",
-})
-CAC_TAGS = frozenset({
-    "child_recruitment", "forcible_transfer_children", "deportation_children", "child_trafficking",
-    "attacks_on_education", "attacks_on_health_care",
-})
+SGBC_TAGS = frozenset(rule_facts.SGBC_TAGS)
+CAC_TAGS = frozenset(rule_facts.CAC_TAGS)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -48,22 +43,6 @@ def _date(value: Any) -> dt.date | None:
 
 def _map(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
-
-
-def is_sensitive(witness: Any) -> bool:
-    witness = _map(witness)
-    age = witness.get("age")
-    child = isinstance(age, int) and not isinstance(age, bool) and age < 18
-    return child or witness.get("sgbc_survivor") is True
-
-
-def sgbc_cac_counts(front_matter: dict) -> bool:
-    counts = front_matter.get("counts")
-    for count in counts if isinstance(counts, list) else []:
-        count = _map(count)
-        if count.get("is_sgbc") is True or count.get("is_cac") is True or count.get("crime") in SGBC_TAGS | CAC_TAGS:
-            return True
-    return False
 
 
 @lru_cache(maxsize=1)
@@ -93,23 +72,9 @@ def pack_trigger_matcher(version: ProductVersion) -> bool:
 
 def relevance(product_type: str, front_matter: dict, version: ProductVersion, matcher: TriggerMatcher | None,
               use_triggers: bool = True) -> tuple[bool, str]:
-    if product_type in ("IP", "AP"):
-        return True, f"{product_type} is always relevant"
-    witnesses = front_matter.get("witnesses")
-    witnesses = witnesses if isinstance(witnesses, list) else []
-    if product_type == "IO":
-        sensitive = bool(witnesses) and is_sensitive(witnesses[0])
-        return sensitive, "sensitive witness" if sensitive else "witness not sensitive"
-    if product_type == "MP":
-        sensitive = any(is_sensitive(w) for w in witnesses)
-        return sensitive, "sensitive planned witness" if sensitive else "no sensitive planned witness"
-    if product_type in ("CH", "CS"):
-        if sgbc_cac_counts(front_matter):
-            return True, "SGBC or CAC count"
-        if use_triggers and (matcher or pack_trigger_matcher)(version):
-            return True, "R_* trigger in the trigger text"
-        return False, "no SGBC/CAC count or trigger"
-    return False, f"{product_type} is not a relevant type"
+    """KPI 10 relevance of a stored version, as its type's registry entry decides."""
+    return spec_for(product_type).kpi10.relevance(
+        front_matter, lambda: use_triggers and (matcher or pack_trigger_matcher)(version))
 
 
 def record_product_facts(
@@ -123,11 +88,8 @@ def record_product_facts(
     product_type = str(head.get("type") or (product.type if product else ""))
     relevant, reason = relevance(product_type, fm, version, trigger_matcher, use_triggers)
     submitted_on = _date(head.get("submitted_on")) or version.submitted_at.date()
-    execution = None
-    if product_type == "IO":
-        execution = _date(_map(fm.get("interview")).get("date"))
-    elif product_type == "MP":
-        execution = _date(_map(fm.get("mission")).get("start"))
+    execution_path = spec_for(product_type).kpi10.execution_date
+    execution = _date(_map(fm.get(execution_path[0])).get(execution_path[1])) if execution_path else None
     values = dict(
         version_id=version.id,
         product_type=product_type,
