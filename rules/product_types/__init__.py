@@ -76,10 +76,18 @@ class ProductTypeSpec:
     kpi10: Kpi10Rule
     kpi11_charges: bool  # its counts seed KPI 11's charge register (requirements.md §7.2)
     review_unit: ReviewUnit
+    # Staff ids the front matter names who may not review the product, beyond its author and team
+    # (the separation of duties of v2 §5.3: nobody who appears in an interview record).
+    conflicted_staff: Callable[[Mapping[Any, Any]], frozenset[str]]
 
     @property
     def reads_exclusions(self) -> bool:
         return ScannedField.EXCLUSIONS in self.scanned_fields
+
+
+def nobody_else(front_matter: Mapping[Any, Any]) -> frozenset[str]:
+    """A type reviewed at arm's length from its team only (requirements.md §1.6)."""
+    return frozenset()
 
 
 def no_further_structure(checker: _Checker) -> None:
@@ -161,6 +169,10 @@ def all_specs() -> list[ProductTypeSpec]:
 
 def codes_reviewed_by(unit: ReviewUnit) -> list[str]:
     return [code for code, spec in registry().items() if spec.review_unit == unit]
+
+
+def conflicted_staff(code: str, front_matter: Mapping[Any, Any]) -> frozenset[str]:
+    return spec_for(code).conflicted_staff(front_matter)
 
 
 def codes_with_charges() -> list[str]:

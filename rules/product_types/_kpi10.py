@@ -1,5 +1,6 @@
-"""KPI 10 relevance tests shared by several types (requirements.md §7.1; read from the front matter
-as stored, so they also run over versions stored before a definition change)."""
+"""KPI 10 relevance tests shared by several types (requirements.md §7.1 as changed by contract v2
+§6.2; read from the front matter as stored, so `gcu-review kpi backfill-facts --recompute` applies a
+definition change to the versions stored before it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rules.facts import CAC_TAGS, SGBC_TAGS
+from rules.vulnerability import is_vulnerable
 
 SGBC_CAC_TAGS = frozenset(SGBC_TAGS) | frozenset(CAC_TAGS)
 
@@ -18,14 +20,6 @@ def _map(value: Any) -> Mapping[Any, Any]:
 def witnesses(front_matter: Mapping[Any, Any]) -> list[Any]:
     value = front_matter.get("witnesses")
     return value if isinstance(value, list) else []
-
-
-def is_sensitive(witness: Any) -> bool:
-    """Child or SGBC survivor (format §2.2)."""
-    witness = _map(witness)
-    age = witness.get("age")
-    child = isinstance(age, int) and not isinstance(age, bool) and age < 18
-    return child or witness.get("sgbc_survivor") is True
 
 
 def sgbc_cac_counts(front_matter: Mapping[Any, Any]) -> bool:
@@ -51,14 +45,16 @@ def never(label: str, why: str = "") -> Callable[[Mapping[Any, Any], Callable[[]
 
 
 def interview_witness(front_matter: Mapping[Any, Any], triggered: Callable[[], bool]) -> tuple[bool, str]:
+    """v2 §6.2: an IO whose witness is vulnerable (v1: sensitive)."""
     ws = witnesses(front_matter)
-    sensitive = bool(ws) and is_sensitive(ws[0])
-    return sensitive, "sensitive witness" if sensitive else "witness not sensitive"
+    vulnerable = bool(ws) and is_vulnerable(ws[0])
+    return vulnerable, "vulnerable witness" if vulnerable else "witness not vulnerable"
 
 
 def planned_witnesses(front_matter: Mapping[Any, Any], triggered: Callable[[], bool]) -> tuple[bool, str]:
-    sensitive = any(is_sensitive(w) for w in witnesses(front_matter))
-    return sensitive, "sensitive planned witness" if sensitive else "no sensitive planned witness"
+    """v2 §6.2: an MP with at least one vulnerable planned witness (v1: sensitive)."""
+    vulnerable = any(is_vulnerable(w) for w in witnesses(front_matter))
+    return vulnerable, "vulnerable planned witness" if vulnerable else "no vulnerable planned witness"
 
 
 def charges(front_matter: Mapping[Any, Any], triggered: Callable[[], bool]) -> tuple[bool, str]:

@@ -7,6 +7,7 @@ from rules.product_types import (
     ProductTypeSpec,
     ReviewUnit,
     no_further_structure,
+    nobody_else,
 )
 from rules.product_types._kpi10 import always
 
@@ -23,4 +24,5 @@ SPEC = ProductTypeSpec(
     kpi10=Kpi10Rule(relevance=always("AP")),
     kpi11_charges=False,
     review_unit=ReviewUnit.GCU,
+    conflicted_staff=nobody_else,
 )

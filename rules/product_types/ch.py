@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 from models.enums import ProductType
 from rules import facts_chg
-from rules.product_types import Kpi10Rule, ProductTypeSpec, ReviewUnit, ScannedField
+from rules.product_types import (
+    Kpi10Rule,
+    ProductTypeSpec,
+    ReviewUnit,
+    ScannedField,
+    nobody_else,
+)
 from rules.product_types._kpi10 import charges
 
 if TYPE_CHECKING:
@@ -33,4 +39,5 @@ SPEC = ProductTypeSpec(
     kpi10=Kpi10Rule(relevance=charges),
     kpi11_charges=False,
     review_unit=ReviewUnit.GCU,
+    conflicted_staff=nobody_else,
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from models.enums import ProductType
 from rules import facts_io
-from rules.product_types import Kpi10Rule, ProductTypeSpec, ReviewUnit
+from rules.product_types import Kpi10Rule, ProductTypeSpec, ReviewUnit, nobody_else
 from rules.product_types._kpi10 import interview_witness
 
 if TYPE_CHECKING:
@@ -34,4 +34,5 @@ SPEC = ProductTypeSpec(
     kpi10=Kpi10Rule(relevance=interview_witness, execution_date=("interview", "date")),
     kpi11_charges=False,
     review_unit=ReviewUnit.GCU,
+    conflicted_staff=nobody_else,
 )

@@ -8,6 +8,7 @@ from rules.product_types import (
     ReviewUnit,
     ScannedField,
     no_further_structure,
+    nobody_else,
 )
 from rules.product_types._kpi10 import always
 
@@ -25,4 +26,5 @@ SPEC = ProductTypeSpec(
     kpi10=Kpi10Rule(relevance=always("IP")),
     kpi11_charges=False,
     review_unit=ReviewUnit.GCU,
+    conflicted_staff=nobody_else,
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from models.enums import ProductType
 from rules import facts_mp
-from rules.product_types import Kpi10Rule, ProductTypeSpec, ReviewUnit
+from rules.product_types import Kpi10Rule, ProductTypeSpec, ReviewUnit, nobody_else
 from rules.product_types._kpi10 import planned_witnesses
 from rules.text import as_date
 
@@ -38,4 +38,5 @@ SPEC = ProductTypeSpec(
     kpi10=Kpi10Rule(relevance=planned_witnesses, execution_date=("mission", "start")),
     kpi11_charges=False,
     review_unit=ReviewUnit.GCU,
+    conflicted_staff=nobody_else,
 )

@@ -106,3 +106,66 @@ def test_the_kpi_relevance_reads_the_registry(monkeypatch):
     assert relevance("GA", {}, None, None) == (True, "test")
     with pytest.raises(RegistryError):
         relevance("ZZ", {}, None, None)
+
+
+# ---------------------------------------------------------------- interview records (contract v2)
+
+IR_TEXT = """---
+product: {id: IR-HERON-2026-001, type: IR, title: "Interview record", team: T-HERON, situation: S,
+          version: "1.0", author: HE-03, submitted_on: 2026-02-23, audience: internal}
+witnesses:
+  - {code: OR-W-101, age: 34, sgbc_survivor: false, vulnerabilities: [sensory_disability]}
+record: {date: 2026-02-19, interviewer: HE-03, interpreter: HE-11, note_taker: HE-05}
+psychosocial_assessment: {date: 2026-02-09, assessor: GX-01}
+psychosocial_support: {during: present, provider_role: psychologist, expert: GX-21}
+---
+# Interview record
+"""
+
+
+def test_an_interview_record_is_a_type_reviewed_by_the_spu_and_never_relevant_for_kpi_10():
+    spec = spec_for("IR")
+    assert spec.review_unit == ReviewUnit.SPU
+    assert spec.template == ("summary", "conduct_of_interview", "witness_needs_and_support", "deviations", "follow_up")
+    assert spec.kpi10.relevance({"witnesses": [{"age": 9}]}, lambda: True)[0] is False
+    # GEN-AP-02 counts review-schedule entries of the types the GCU reviews only (v2 §1.1).
+    assert "IR" not in product_types.codes_reviewed_by(ReviewUnit.GCU)
+
+
+def test_everyone_who_appears_in_an_interview_record_is_conflicted():
+    from rules.product import parse_product
+
+    product = parse_product(IR_TEXT).product
+    assert product is not None and product.type == ProductType.IR
+    assert product_types.conflicted_staff("IR", product.fm) == {"HE-03", "HE-11", "HE-05", "GX-01", "GX-21"}
+    assert product_types.conflicted_staff("IO", product.fm) == frozenset()
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ("witnesses:\n  - {code: A-1, age: 3, sgbc_survivor: false}\n  - {code: A-2, age: 4, sgbc_survivor: false}\n",
+     "witnesses", "an interview record needs exactly one witness (2 given)"),
+    ("record: {interviewer: HE-03}\n", "record.date", "missing or not a date"),
+])
+def test_interview_record_structure_is_checked_as_v2_section_1_8_says(change, field, message):
+    from rules.product import parse_product
+
+    key = change.split(":")[0]
+    lines = IR_TEXT.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(key + ":"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith(" "))
+    text = "\n".join(lines[:start]) + "\n" + change + "\n".join(lines[end:])
+    outcome = parse_product(text)
+    assert outcome.product is None
+    assert [(e.field, message in e.message) for e in outcome.errors] == [(field, True)]
+
+
+def test_kpi_10_relevance_follows_v2_vulnerable_witnesses():
+    io, mp = spec_for("IO").kpi10.relevance, spec_for("MP").kpi10.relevance
+    adult = {"age": 40, "sgbc_survivor": False}
+    assert io({"witnesses": [adult]}, lambda: False) == (False, "witness not vulnerable")
+    for extra in ({"vulnerabilities": ["older_person"]}, {"disability": True}, {"caafag": True}, {"age": 17},
+                  {"sgbc_survivor": True}):
+        assert io({"witnesses": [{**adult, **extra}]}, lambda: False) == (True, "vulnerable witness")
+    assert io({"witnesses": [{**adult, "vulnerabilities": ["not_a_value"]}]}, lambda: False)[0] is False
+    assert mp({"witnesses": [adult, {**adult, "vulnerabilities": ["lgbtqi"]}]}, lambda: False)[0] is True
+    assert mp({"witnesses": [adult]}, lambda: False)[0] is False
