@@ -26,8 +26,9 @@ from sqlmodel import Session, select
 from models.kpi_tables import ProductFacts
 from models.tables import Product, ProductVersion, utcnow
 from rules import facts as rule_facts
-from rules.product_types import spec_for
+from rules.product_types import ReviewUnit, spec_for
 from store.certifications import day_start
+from store.kpi.spu_facts import record_interview_record_facts
 
 TriggerMatcher = Callable[[ProductVersion], bool]
 
@@ -115,6 +116,9 @@ def record_product_facts(
         for name, value in values.items():
             setattr(row, name, value)
     session.flush()
+    if spec_for(product_type).review_unit == ReviewUnit.SPU:
+        # The SPU monitors the records it reviews (contract v2 §6.1).
+        record_interview_record_facts(session=session, version=version, product=product, submitted_on=submitted_on)
     return row
 
 
