@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from models.enums import ReviewAction
 from rules.product_types import label_for
+from store.kpi.result import kpi_name
 from web.security import CookieSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -41,6 +42,7 @@ TEMPLATES.env.filters["day"] = _day
 TEMPLATES.env.filters["label"] = _label
 TEMPLATES.env.globals["A"] = ReviewAction
 TEMPLATES.env.filters["type_label"] = label_for  # "IO" -> "Interview outline" (rules/product_types/)
+TEMPLATES.env.filters["kpi_name"] = kpi_name  # "10" -> "KPI 10", "SPU" -> "SPU indicator"
 
 
 def _signer(request: Request) -> CookieSigner:

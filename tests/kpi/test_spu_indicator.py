@@ -130,3 +130,38 @@ def test_only_interview_records_get_spu_facts_and_every_kpi_report_carries_the_i
     results = compute_kpis(session=session, today=date(2026, 3, 31), period=Q1)
     assert [r.kpi for r in results] == ["10", "11", "12", "SPU"]
     assert (results[-1].numerator, results[-1].denominator) == (3, 5)
+
+
+def test_the_kpi_command_prints_the_spu_indicator_as_a_table_json_and_csv(session, fresh_engine, monkeypatch):
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from cli.kpi import register
+    from settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    try:
+        out = runner.invoke(app, ["kpi", "--period", "2026-Q1", "--only", "spu", "--format", "json"])
+        assert out.exit_code == 0, out.output
+        (spu,) = json.loads(out.output)
+        assert (spu["kpi"], spu["numerator"], spu["denominator"]) == ("SPU", 3, 5)
+        assert [r["key"] for r in spu["breakdowns"]["vulnerability_category"]][:2] == ["child", "sgbc_survivor"]
+        assert spu["details"]["late_records"][0]["product_id"] == "A-IR2"
+        out = runner.invoke(app, ["kpi", "--period", "2026-Q1", "--only", "SPU", "--format", "csv"])
+        assert out.exit_code == 0, out.output
+        lines = out.output.splitlines()
+        assert lines[1].startswith("SPU,2026-Q1,all,total,,3,5,0.6000")
+        assert "SPU,2026-Q1,all,vulnerability_category,lgbtqi,1,1,1.0000,," in lines
+        out = runner.invoke(app, ["kpi", "--period", "2026-Q1", "--only", "SPU"])
+        assert out.exit_code == 0, out.output
+        assert "SPU indicator by vulnerability_category" in out.output and "late_records: 1" in out.output
+        bad = runner.invoke(app, ["kpi", "--only", "13"])
+        assert bad.exit_code == 2 and "choose from 10, 11, 12, SPU" in bad.output
+    finally:
+        get_settings.cache_clear()
