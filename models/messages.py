@@ -30,6 +30,8 @@ class Actor(BaseModel):
     # Teams whose team staff (leader, focal points, members) include this person.
     team_ids: list[str] = Field(default_factory=list)
     name: str = ""
+    # Teams whose Deputy Prosecutor this person is (the review policy's "Deputy Prosecutor of the cluster").
+    cluster_team_ids: list[str] = Field(default_factory=list)
 
     def has_role(self, *roles: StaffRole | str) -> bool:
         return any(str(r) in self.roles for r in roles)
@@ -94,6 +96,13 @@ class NotificationRequest(BaseModel):
 
 
 # ---------- workflow input ----------
+
+REVIEW_WORKFLOW_ID_PREFIX = "product-review-"
+
+
+def workflow_id_for(product_id: str) -> str:
+    """The id of a product's review workflow: one per product, whoever starts or asks it."""
+    return f"{REVIEW_WORKFLOW_ID_PREFIX}{product_id}"
 
 
 class ReviewWorkflowState(BaseModel):

@@ -33,6 +33,7 @@ from models.messages import (
     ReviewStatus,
     SubmitProductInput,
     WithdrawRequest,
+    workflow_id_for,
 )
 from models.tables import Team
 from rules.product import parse_product
@@ -44,10 +45,6 @@ from store.errors import StoreError
 
 WORKFLOW_NAME = "ProductReviewWorkflow"
 PRECHECK_SETTLED = "precheck_settled"  # the workflow's update that answers once the pre-check has run
-
-
-def workflow_id_for(product_id: str) -> str:
-    return f"product-review-{product_id}"
 
 
 class SubmitResult(BaseModel):

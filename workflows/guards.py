@@ -1,22 +1,24 @@
-"""Update validators as pure functions: the transition table (models/review_states.py) plus the
-rules it cannot express (self-review, approval blockers, unknown findings).
+"""Update validators as pure functions: the review policy (models/review_policy.py) judges who may
+take the action in this state with these findings; what the request itself must satisfy (a finding
+that is open, a newer version, a due date in the future, a comment's length) is checked here.
 
-Each check raises a non-retryable ApplicationError whose message names the reason. Validators run
-them before anything reaches history; handlers run them again inside the lock, because another
-update may have changed the state between validation and execution.
+A refusal is a non-retryable ApplicationError whose type is the policy's `Refusal` and whose message
+is the policy's sentence. Validators run `check` before anything reaches history; handlers run it
+again inside the lock, because another update may have changed the state in between.
 """
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.findings import approval_blockers, open_findings_for_rule
+from workflows.findings import open_findings_for_rule
 
 with workflow.unsafe.imports_passed_through():
-    from models.enums import DecisionKind, FindingState, ReviewAction, ReviewState, StaffRole, Verdict
+    from models import review_policy as policy
+    from models.enums import DecisionKind, FindingState, ReviewAction, ReviewState, Verdict
     from models.messages import (
         Actor,
         AssignRequest,
@@ -29,19 +31,12 @@ with workflow.unsafe.imports_passed_through():
         ReviewWorkflowState,
         WithdrawRequest,
     )
-    from models.review_states import COMMENT_MAX_CHARS, Transition, Who, transition_for
+    from models.review_policy import COMMENT_MAX_CHARS, Refusal
 
-
-class Refusal(StrEnum):
-    """ApplicationError types of refused updates (clients map them to exit code 1 / HTTP 409)."""
-
-    WRONG_STATE = "WrongState"
-    NOT_ALLOWED = "NotAllowed"
-    SELF_REVIEW = "SelfReview"
-    REASON_REQUIRED = "ReasonRequired"
-    APPROVAL_BLOCKED = "ApprovalBlocked"
-    UNKNOWN_FINDING = "UnknownFinding"
-    INVALID_REQUEST = "InvalidRequest"
+ReviewRequest = (
+    ClaimRequest | AssignRequest | DismissFindingRequest | DecisionRequest | ResubmitRequest | WithdrawRequest
+    | MoveDueDateRequest | CommentRequest
+)
 
 
 def refuse(kind: Refusal, message: str) -> ApplicationError:
@@ -54,13 +49,24 @@ DECISION_ACTIONS = {
     DecisionKind.ESCALATE: ReviewAction.ESCALATE,
 }
 
-_WHO_WORDS = {
-    Who.TEAM: "the author or a member of the submitting team",
-    Who.ASSIGNEE: "the assigned reviewer",
-    Who.GCU_REVIEWER: "a GCU reviewer",
-    Who.GCU_HEAD: "the GCU head",
-    Who.SYSTEM: "the system",
+_ACTIONS: dict[type, ReviewAction] = {
+    ClaimRequest: ReviewAction.CLAIM,
+    AssignRequest: ReviewAction.ASSIGN,
+    DismissFindingRequest: ReviewAction.DISMISS_FINDING,
+    ResubmitRequest: ReviewAction.RESUBMIT,
+    WithdrawRequest: ReviewAction.WITHDRAW,
+    MoveDueDateRequest: ReviewAction.MOVE_DUE_DATE,
+    CommentRequest: ReviewAction.COMMENT,
 }
+
+
+def action_of(req: ReviewRequest) -> ReviewAction:
+    return DECISION_ACTIONS[req.decision] if isinstance(req, DecisionRequest) else _ACTIONS[type(req)]
+
+
+def reason_of(req: ReviewRequest) -> str | None:
+    """What the audit trail records as the action's reason: a comment's text, else the request's reason."""
+    return req.text if isinstance(req, CommentRequest) else getattr(req, "reason", None)
 
 
 @dataclass(frozen=True)
@@ -70,126 +76,87 @@ class ReviewContext:
     author_id: str
     team_id: str
     st: ReviewWorkflowState
+    product_type: str = ""
 
-
-def is_team_side(person: Actor, ctx: ReviewContext) -> bool:
-    return person.staff_id == ctx.author_id or ctx.team_id in person.team_ids
-
-
-def relations(actor: Actor, ctx: ReviewContext) -> set[str]:
-    found: set[str] = set()
-    if is_team_side(actor, ctx):
-        found.add(Who.TEAM)
-    if actor.has_role(StaffRole.GCU_REVIEWER, StaffRole.GCU_HEAD):
-        found.add(Who.GCU_REVIEWER)
-    if actor.has_role(StaffRole.GCU_HEAD):
-        found.add(Who.GCU_HEAD)
-    if ctx.st.assignee is not None and ctx.st.assignee == actor.staff_id:
-        found.add(Who.ASSIGNEE)
-    return found
-
-
-def check_transition(t: Transition, ctx: ReviewContext, actor: Actor, reason: str | None = None) -> None:
-    state = ctx.st.state
-    label = (t.label or str(t.action)).lower()
-    if not t.allows(state):
-        allowed = ", ".join(sorted(str(s) for s in t.from_states))
-        raise refuse(Refusal.WRONG_STATE, f"cannot {label}: the review is {state} (allowed when: {allowed})")
-    needed = t.who_in(state)
-    if not relations(actor, ctx) & needed:
-        who = " or ".join(_WHO_WORDS[w] for w in sorted(needed))
-        raise refuse(Refusal.NOT_ALLOWED, f"{actor.staff_id} may not {label}: only {who} may, while {state}")
-    if t.reason_required and not (reason or "").strip():
-        raise refuse(Refusal.REASON_REQUIRED, f"{label} requires a reason")
-
-
-def check_not_team_side(person: Actor, ctx: ReviewContext) -> None:
-    """No one reviews their own team's work (the author, the leader, focal points, members)."""
-    if person.staff_id == ctx.author_id:
-        raise refuse(Refusal.SELF_REVIEW, f"{person.staff_id} is the author of this product and cannot review it")
-    if ctx.team_id in person.team_ids:
-        raise refuse(
-            Refusal.SELF_REVIEW,
-            f"{person.staff_id} is a member of the submitting team {ctx.team_id} and cannot review its product",
+    def case(self) -> policy.Case:
+        return policy.Case(
+            product_type=self.product_type, team_id=self.team_id, author_id=self.author_id, state=self.st.state,
+            assignee=self.st.assignee, open_findings=policy.open_findings(self.st.findings),
+            format_error=self.st.verdict == Verdict.FORMAT_ERROR,
         )
 
 
-def check_claim(ctx: ReviewContext, req: ClaimRequest) -> None:
-    check_transition(transition_for(ReviewAction.CLAIM), ctx, req.actor)
-    check_not_team_side(req.actor, ctx)
+def person(actor: Actor) -> policy.Person:
+    return policy.Person.of(actor.staff_id, actor.roles, actor.team_ids, actor.cluster_team_ids)
 
 
-def check_assign(ctx: ReviewContext, req: AssignRequest) -> None:
-    check_transition(transition_for(ReviewAction.ASSIGN), ctx, req.actor, req.reason)
-    check_not_team_side(req.actor, ctx)
-    if not req.reviewer.has_role(StaffRole.GCU_REVIEWER, StaffRole.GCU_HEAD):
-        raise refuse(Refusal.NOT_ALLOWED, f"{req.reviewer.staff_id} is not a GCU reviewer and cannot be assigned")
-    check_not_team_side(req.reviewer, ctx)
-    if ctx.st.assignee == req.reviewer.staff_id and ctx.st.state == ReviewState.IN_REVIEW:
-        raise refuse(Refusal.INVALID_REQUEST, f"the review is already assigned to {req.reviewer.staff_id}")
+def rule_of(ctx: ReviewContext, req: ReviewRequest) -> policy.Rule:
+    return policy.rule_for(action_of(req), ctx.product_type)
 
 
-def check_dismiss(ctx: ReviewContext, req: DismissFindingRequest) -> None:
-    check_transition(transition_for(ReviewAction.DISMISS_FINDING), ctx, req.actor, req.reason)
-    check_not_team_side(req.actor, ctx)
-    if not open_findings_for_rule(ctx.st.findings, req.rule_id):
-        known = [f for f in ctx.st.findings if f.rule_id == req.rule_id]
-        if known:
-            state = FindingState(known[0].state)
-            raise refuse(Refusal.UNKNOWN_FINDING, f"finding {req.rule_id} is already {state}, not open")
-        raise refuse(
-            Refusal.UNKNOWN_FINDING,
-            f"no finding {req.rule_id} on version {ctx.st.version_label} (v{ctx.st.version_no})",
-        )
-
-
-def check_decide(ctx: ReviewContext, req: DecisionRequest) -> None:
-    check_transition(transition_for(DECISION_ACTIONS[req.decision]), ctx, req.actor, req.reason)
-    check_not_team_side(req.actor, ctx)
-    if req.decision == DecisionKind.APPROVE:
-        if ctx.st.verdict == Verdict.FORMAT_ERROR:
-            raise refuse(Refusal.APPROVAL_BLOCKED, "cannot approve: the version has format errors")
-        blockers = approval_blockers(ctx.st.findings)
-        if blockers:
-            listed = ", ".join(f"{f.rule_id} ({f.severity})" for f in blockers)
-            raise refuse(
-                Refusal.APPROVAL_BLOCKED,
-                f"cannot approve while undismissed blocking or major findings remain: {listed}",
-            )
-
-
-def check_resubmit(ctx: ReviewContext, req: ResubmitRequest) -> None:
-    check_transition(transition_for(ReviewAction.RESUBMIT), ctx, req.actor)
-    if req.version_no <= ctx.st.version_no or req.version_id == ctx.st.version_id:
-        raise refuse(
-            Refusal.INVALID_REQUEST,
-            f"a resubmission needs a new version (current v{ctx.st.version_no}, got v{req.version_no})",
-        )
-
-
-def check_withdraw(ctx: ReviewContext, req: WithdrawRequest) -> None:
-    check_transition(transition_for(ReviewAction.WITHDRAW), ctx, req.actor, req.reason)
-
-
-def check_move_due_date(ctx: ReviewContext, req: MoveDueDateRequest, now: datetime) -> None:
-    check_transition(transition_for(ReviewAction.MOVE_DUE_DATE), ctx, req.actor, req.reason)
-    if req.due_at.tzinfo is None:
-        raise refuse(Refusal.INVALID_REQUEST, "the new due date needs a time zone")
-    if req.due_at <= now:
-        raise refuse(Refusal.INVALID_REQUEST, f"the new due date {req.due_at.isoformat()} is not in the future")
+def check(ctx: ReviewContext, req: ReviewRequest, now: datetime) -> None:
+    """Refuse `req` unless the policy allows it and the request is sound."""
+    ruling = policy.decide(action_of(req), person(req.actor), ctx.case(), reason=reason_of(req), judge_reason=True)
+    if not ruling.allowed:
+        if ruling.refusal == Refusal.UNKNOWN_FINDING and isinstance(req, DismissFindingRequest):
+            _dismiss(ctx, req, now)  # names the finding asked for
+        raise refuse(ruling.refusal, ruling.reason)
+    request_check = _REQUEST_CHECKS.get(type(req))
+    if request_check is not None:
+        request_check(ctx, req, now)
 
 
 def comment_side(actor: Actor, ctx: ReviewContext) -> str:
     """'gcu' when the assignee or the GCU head speaks, otherwise 'team': decides who is told."""
-    found = relations(actor, ctx)
-    return "gcu" if found & {Who.ASSIGNEE, Who.GCU_HEAD} else "team"
+    return policy.comment_side(person(actor), ctx.case())
 
 
-def check_comment(ctx: ReviewContext, req: CommentRequest) -> None:
-    # State and relation from the table; the text (the table's required reason) in a comment's own words.
-    check_transition(replace(transition_for(ReviewAction.COMMENT), reason_required=False), ctx, req.actor)
+# ---------------------------------------------------------------- what each request must satisfy
+
+
+def _assign(ctx: ReviewContext, req: AssignRequest, _now: datetime) -> None:
+    ruling = policy.assignable(person(req.reviewer), ctx.case())
+    if not ruling.allowed:
+        raise refuse(ruling.refusal, ruling.reason)
+    if ctx.st.assignee == req.reviewer.staff_id and ctx.st.state == ReviewState.IN_REVIEW:
+        raise refuse(Refusal.INVALID_REQUEST, f"The review is already assigned to {req.reviewer.staff_id}.")
+
+
+def _dismiss(ctx: ReviewContext, req: DismissFindingRequest, _now: datetime) -> None:
+    if open_findings_for_rule(ctx.st.findings, req.rule_id):
+        return
+    known = [f for f in ctx.st.findings if f.rule_id == req.rule_id]
+    if known:
+        state = FindingState(known[0].state)
+        raise refuse(Refusal.UNKNOWN_FINDING, f"Finding {req.rule_id} is already {state}, not open.")
+    raise refuse(Refusal.UNKNOWN_FINDING, f"There is no finding {req.rule_id} on version {ctx.st.version_label} "
+                                          f"(v{ctx.st.version_no}).")
+
+
+def _resubmit(ctx: ReviewContext, req: ResubmitRequest, _now: datetime) -> None:
+    if req.version_no <= ctx.st.version_no or req.version_id == ctx.st.version_id:
+        raise refuse(Refusal.INVALID_REQUEST,
+                     f"A resubmission needs a new version (current v{ctx.st.version_no}, got v{req.version_no}).")
+
+
+def _move_due_date(ctx: ReviewContext, req: MoveDueDateRequest, now: datetime) -> None:
+    if req.due_at.tzinfo is None:
+        raise refuse(Refusal.INVALID_REQUEST, "The new due date needs a time zone.")
+    if req.due_at <= now:
+        raise refuse(Refusal.INVALID_REQUEST, f"The new due date {req.due_at.isoformat()} is not in the future.")
+
+
+def _comment(ctx: ReviewContext, req: CommentRequest, _now: datetime) -> None:
     text = req.text.strip()
-    if not text:
-        raise refuse(Refusal.REASON_REQUIRED, "a comment cannot be empty")
     if len(text) > COMMENT_MAX_CHARS:
-        raise refuse(Refusal.INVALID_REQUEST, f"a comment is at most {COMMENT_MAX_CHARS} characters (this one has {len(text)})")
+        raise refuse(Refusal.INVALID_REQUEST,
+                     f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {len(text)}).")
+
+
+_REQUEST_CHECKS: dict[type, Callable[[ReviewContext, ReviewRequest, datetime], None]] = {
+    AssignRequest: _assign,
+    DismissFindingRequest: _dismiss,
+    ResubmitRequest: _resubmit,
+    MoveDueDateRequest: _move_due_date,
+    CommentRequest: _comment,
+}

@@ -3,13 +3,16 @@
 The workflow is the review state machine and its SLA timers, nothing else. Every change of state
 goes through `_commit`, which records the transition with the `record_transitions` local activity (audit
 event, review projection, notifications; idempotent on (workflow_id, seq)) before the workflow
-adopts the new state. Human actions are Updates whose validators read models/review_states.py
-(through workflows/guards.py); handlers take one lock and check again inside it.
+adopts the new state. Human actions are Updates that share one path: the review policy
+(models/review_policy.py, through workflows/guards.py) judges them in the validator and again inside the
+handler's lock, and names the state each leads to.
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -50,9 +53,10 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
         WithdrawRequest,
     )
-    from models.review_states import BACK_TO_LAST_REVIEWER
+    from models.messages import REVIEW_WORKFLOW_ID_PREFIX as WORKFLOW_ID_PREFIX  # noqa: F401 (callers import it here)
+    from models.messages import workflow_id_for  # noqa: F401 (callers import it here)
+    from models.review_policy import BACK_TO_LAST_REVIEWER, rule_for
 
-WORKFLOW_ID_PREFIX = "product-review-"
 MAX_REMEMBERED_REQUEST_IDS = 200
 
 PRECHECK_TIMEOUT = timedelta(minutes=5)
@@ -79,14 +83,26 @@ _NOT_RECORDED = {"history": [], "findings": [], "processed_request_ids": []}
 _PRECHECK_STATES = frozenset({ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED})
 
 
+# What a review update changes besides the state: applied to the draft, returns its audit details.
+_Effect = Callable[[ReviewWorkflowState, Any], dict[str, str]]
+
+
 @dataclass(frozen=True)
 class _Step:
     state: ReviewWorkflowState  # the workflow's whole state after the transition
     recording: RecordTransitionInput
 
 
-def workflow_id_for(product_id: str) -> str:
-    return f"{WORKFLOW_ID_PREFIX}{product_id}"
+def _judged(request_type: type) -> Callable[..., None]:
+    """The validator of a review update taking `request_type`: the SDK requires a validator's
+    parameters, annotations included, to match its update's, so each gets this same check typed."""
+
+    def validate(self: "ProductReviewWorkflow", req) -> None:
+        self._judge(req)
+
+    validate.__annotations__ = {"req": request_type, "return": None}
+    validate.__name__ = validate.__qualname__ = f"validate_{request_type.__name__}"
+    return validate
 
 
 @workflow.defn(name="ProductReviewWorkflow")
@@ -152,7 +168,7 @@ class ProductReviewWorkflow:
         if self._st.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED):
             result = await self._run_precheck()
             new = self._draft()
-            new.state = ReviewState.PRECHECKED
+            new.state = rule_for(ReviewAction.PRECHECK).to_state
             new.findings = result.findings
             new.pack_version = result.pack_version
             new.verdict = verdict_for_views(result.findings, result.verdict)
@@ -174,7 +190,7 @@ class ProductReviewWorkflow:
                 steps.append(self._step(base, new, BACK_TO_LAST_REVIEWER.action, None,
                                         details={"reviewer": new.assignee, "why": "back to last reviewer"}))
             else:
-                new.state, new.assignee = ReviewState.QUEUED, None
+                new.state, new.assignee = rule_for(ReviewAction.ENQUEUE).to_state, None
                 steps.append(self._step(base, new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()}))
         if steps:
             await self._record(steps)
@@ -233,152 +249,124 @@ class ProductReviewWorkflow:
         await self._commit(new, event.action, None, details=details)
 
     # ---------------- updates ----------------
+    # Every review action takes one path (`_act`): judged by the review policy in its validator and
+    # again inside the lock (another update may have changed the state in between), moved to the state
+    # the policy's table names, recorded, answered with the status. Each update says only what its
+    # action changes besides the state, and returns the details its audit event records.
 
     @workflow.update
     async def claim(self, req: ClaimRequest) -> ReviewStatus:
-        async with self._lock:
-            if not self._seen(req.request_id):
-                guards.check_claim(self._ctx(), req)
-                new = self._draft()
-                new.state, new.assignee, new.last_reviewer = ReviewState.IN_REVIEW, req.actor.staff_id, req.actor.staff_id
-                await self._commit_request(new, ReviewAction.CLAIM, req.actor.staff_id, req.request_id)
-            return self.status()
+        return await self._act(req, self._claimed)
 
-    @claim.validator
-    def _validate_claim(self, req: ClaimRequest) -> None:
-        if not self._seen(req.request_id):
-            guards.check_claim(self._ctx(), req)
+    claim.validator(_judged(ClaimRequest))
 
     @workflow.update
     async def assign(self, req: AssignRequest) -> ReviewStatus:
-        async with self._lock:
-            if not self._seen(req.request_id):
-                guards.check_assign(self._ctx(), req)
-                new = self._draft()
-                reviewer = req.reviewer.staff_id
-                new.state, new.assignee, new.last_reviewer = ReviewState.IN_REVIEW, reviewer, reviewer
-                details = {"reviewer": reviewer, "previous": self._st.assignee or ""}
-                await self._commit_request(new, ReviewAction.ASSIGN, req.actor.staff_id, req.request_id, req.reason, details)
-            return self.status()
+        return await self._act(req, self._assigned)
 
-    @assign.validator
-    def _validate_assign(self, req: AssignRequest) -> None:
-        if not self._seen(req.request_id):
-            guards.check_assign(self._ctx(), req)
+    assign.validator(_judged(AssignRequest))
 
     @workflow.update
     async def dismiss_finding(self, req: DismissFindingRequest) -> ReviewStatus:
-        async with self._lock:
-            if not self._seen(req.request_id):
-                guards.check_dismiss(self._ctx(), req)
-                new = self._draft()
-                for finding in open_findings_for_rule(new.findings, req.rule_id):
-                    finding.state = FindingState.DISMISSED
-                    finding.dismissed_by, finding.dismissal_reason = req.actor.staff_id, req.reason
-                    finding.dismissed_at = workflow.now()
-                new.verdict = verdict_for_views(new.findings, new.verdict)
-                details = {"rule_id": req.rule_id, "verdict": str(new.verdict)}
-                await self._commit_request(new, ReviewAction.DISMISS_FINDING, req.actor.staff_id, req.request_id, req.reason, details)
-            return self.status()
+        return await self._act(req, self._dismissed)
 
-    @dismiss_finding.validator
-    def _validate_dismiss_finding(self, req: DismissFindingRequest) -> None:
-        if not self._seen(req.request_id):
-            guards.check_dismiss(self._ctx(), req)
+    dismiss_finding.validator(_judged(DismissFindingRequest))
 
     @workflow.update
     async def decide(self, req: DecisionRequest) -> ReviewStatus:
-        async with self._lock:
-            if not self._seen(req.request_id):
-                guards.check_decide(self._ctx(), req)
-                new = self._draft()
-                if req.decision == DecisionKind.APPROVE:
-                    new.state, new.decided_by, new.decided_at = ReviewState.APPROVED, req.actor.staff_id, workflow.now()
-                elif req.decision == DecisionKind.RETURN:
-                    new.state = ReviewState.RETURNED
-                    new.resubmission_due_at = sla.resubmission_due_at(workflow.now(), self._inp.sla)
-                else:
-                    new.state = ReviewState.ESCALATED
-                details = {"verdict": str(new.verdict), "version": new.version_label}
-                action = guards.DECISION_ACTIONS[req.decision]
-                await self._commit_request(new, action, req.actor.staff_id, req.request_id, req.reason, details)
-            return self.status()
+        return await self._act(req, self._decided)
 
-    @decide.validator
-    def _validate_decide(self, req: DecisionRequest) -> None:
-        if not self._seen(req.request_id):
-            guards.check_decide(self._ctx(), req)
+    decide.validator(_judged(DecisionRequest))
 
     @workflow.update
     async def resubmit(self, req: ResubmitRequest) -> ReviewStatus:
-        async with self._lock:
-            if not self._seen(req.request_id):
-                guards.check_resubmit(self._ctx(), req)
-                new = self._draft()
-                new.state = ReviewState.RESUBMITTED
-                new.version_id, new.version_no, new.version_label, new.title = (
-                    req.version_id, req.version_no, req.version_label, req.title,
-                )
-                new.findings, new.verdict, new.pack_version = [], None, ""
-                new.resubmission_due_at = None
-                details = {"version": req.version_label, "version_no": str(req.version_no)}
-                await self._commit_request(new, ReviewAction.RESUBMIT, req.actor.staff_id, req.request_id, None, details)
-            return self.status()
+        return await self._act(req, self._resubmitted)
 
-    @resubmit.validator
-    def _validate_resubmit(self, req: ResubmitRequest) -> None:
-        if not self._seen(req.request_id):
-            guards.check_resubmit(self._ctx(), req)
+    resubmit.validator(_judged(ResubmitRequest))
 
     @workflow.update
     async def withdraw(self, req: WithdrawRequest) -> ReviewStatus:
-        async with self._lock:
-            if not self._seen(req.request_id):
-                guards.check_withdraw(self._ctx(), req)
-                new = self._draft()
-                new.state, new.decided_by, new.decided_at = ReviewState.WITHDRAWN, req.actor.staff_id, workflow.now()
-                await self._commit_request(new, ReviewAction.WITHDRAW, req.actor.staff_id, req.request_id, req.reason)
-            return self.status()
+        return await self._act(req, self._withdrawn)
 
-    @withdraw.validator
-    def _validate_withdraw(self, req: WithdrawRequest) -> None:
-        if not self._seen(req.request_id):
-            guards.check_withdraw(self._ctx(), req)
+    withdraw.validator(_judged(WithdrawRequest))
 
     @workflow.update
     async def move_due_date(self, req: MoveDueDateRequest) -> ReviewStatus:
-        async with self._lock:
-            if not self._seen(req.request_id):
-                guards.check_move_due_date(self._ctx(), req, workflow.now())
-                new = self._draft()
-                if new.state == ReviewState.RETURNED:
-                    previous, new.resubmission_due_at = new.resubmission_due_at, req.due_at
-                else:
-                    # A new deadline earns a new reminder and a fresh escalation ladder.
-                    previous, new.due_at, new.escalation_level = new.due_at, req.due_at, 0
-                details = {"due_at": req.due_at.isoformat(), "previous": previous.isoformat() if previous else ""}
-                await self._commit_request(new, ReviewAction.MOVE_DUE_DATE, req.actor.staff_id, req.request_id, req.reason, details)
-            return self.status()
+        return await self._act(req, self._due_date_moved)
 
-    @move_due_date.validator
-    def _validate_move_due_date(self, req: MoveDueDateRequest) -> None:
-        if not self._seen(req.request_id):
-            guards.check_move_due_date(self._ctx(), req, workflow.now())
+    move_due_date.validator(_judged(MoveDueDateRequest))
 
     @workflow.update
     async def comment(self, req: CommentRequest) -> ReviewStatus:
         """A remark with no change of state; recorded like any transition (audit trail, notices)."""
+        return await self._act(req, self._commented)
+
+    comment.validator(_judged(CommentRequest))
+
+    async def _act(self, req: guards.ReviewRequest, apply: "_Effect") -> ReviewStatus:
         async with self._lock:
             if not self._seen(req.request_id):
-                guards.check_comment(self._ctx(), req)
-                details = {"side": guards.comment_side(req.actor, self._ctx())}
-                await self._commit_request(self._draft(), ReviewAction.COMMENT, req.actor.staff_id, req.request_id, req.text, details)
+                self._judge(req)
+                new = self._draft()
+                to_state = guards.rule_of(self._ctx(), req).to_state
+                if to_state is not None:
+                    new.state = to_state
+                details = apply(new, req)
+                await self._commit_request(new, guards.action_of(req), req.actor.staff_id, req.request_id,
+                                           guards.reason_of(req), details)
             return self.status()
 
-    @comment.validator
-    def _validate_comment(self, req: CommentRequest) -> None:
+    def _judge(self, req: guards.ReviewRequest) -> None:
+        """The validator of every review update (and the handler's re-check inside the lock)."""
         if not self._seen(req.request_id):
-            guards.check_comment(self._ctx(), req)
+            guards.check(self._ctx(), req, workflow.now())
+
+    def _claimed(self, new: ReviewWorkflowState, req: ClaimRequest) -> dict[str, str]:
+        new.assignee, new.last_reviewer = req.actor.staff_id, req.actor.staff_id
+        return {}
+
+    def _assigned(self, new: ReviewWorkflowState, req: AssignRequest) -> dict[str, str]:
+        reviewer = req.reviewer.staff_id
+        new.assignee, new.last_reviewer = reviewer, reviewer
+        return {"reviewer": reviewer, "previous": self._st.assignee or ""}
+
+    def _dismissed(self, new: ReviewWorkflowState, req: DismissFindingRequest) -> dict[str, str]:
+        for finding in open_findings_for_rule(new.findings, req.rule_id):
+            finding.state = FindingState.DISMISSED
+            finding.dismissed_by, finding.dismissal_reason = req.actor.staff_id, req.reason
+            finding.dismissed_at = workflow.now()
+        new.verdict = verdict_for_views(new.findings, new.verdict)
+        return {"rule_id": req.rule_id, "verdict": str(new.verdict)}
+
+    def _decided(self, new: ReviewWorkflowState, req: DecisionRequest) -> dict[str, str]:
+        if req.decision == DecisionKind.APPROVE:
+            new.decided_by, new.decided_at = req.actor.staff_id, workflow.now()
+        elif req.decision == DecisionKind.RETURN:
+            new.resubmission_due_at = sla.resubmission_due_at(workflow.now(), self._inp.sla)
+        return {"verdict": str(new.verdict), "version": new.version_label}
+
+    def _resubmitted(self, new: ReviewWorkflowState, req: ResubmitRequest) -> dict[str, str]:
+        new.version_id, new.version_no, new.version_label, new.title = (
+            req.version_id, req.version_no, req.version_label, req.title,
+        )
+        new.findings, new.verdict, new.pack_version = [], None, ""
+        new.resubmission_due_at = None
+        return {"version": req.version_label, "version_no": str(req.version_no)}
+
+    def _withdrawn(self, new: ReviewWorkflowState, req: WithdrawRequest) -> dict[str, str]:
+        new.decided_by, new.decided_at = req.actor.staff_id, workflow.now()
+        return {}
+
+    def _due_date_moved(self, new: ReviewWorkflowState, req: MoveDueDateRequest) -> dict[str, str]:
+        if new.state == ReviewState.RETURNED:
+            previous, new.resubmission_due_at = new.resubmission_due_at, req.due_at
+        else:
+            # A new deadline earns a new reminder and a fresh escalation ladder.
+            previous, new.due_at, new.escalation_level = new.due_at, req.due_at, 0
+        return {"due_at": req.due_at.isoformat(), "previous": previous.isoformat() if previous else ""}
+
+    def _commented(self, new: ReviewWorkflowState, req: CommentRequest) -> dict[str, str]:
+        return {"side": guards.comment_side(req.actor, self._ctx())}
 
     @workflow.update
     async def precheck_settled(self, req: PrecheckWaitRequest) -> ReviewStatus:
@@ -409,7 +397,8 @@ class ProductReviewWorkflow:
     # ---------------- recording ----------------
 
     def _ctx(self) -> guards.ReviewContext:
-        return guards.ReviewContext(author_id=self._inp.author_id, team_id=self._inp.team_id, st=self._st)
+        return guards.ReviewContext(author_id=self._inp.author_id, team_id=self._inp.team_id, st=self._st,
+                                    product_type=str(self._inp.product_type))
 
     def _draft(self) -> ReviewWorkflowState:
         return self._st.model_copy(deep=True)

@@ -8,7 +8,7 @@ from workflows.sla import is_overdue
 
 with workflow.unsafe.imports_passed_through():
     from models.messages import ReviewStatus, ReviewWorkflowState, SubmitProductInput
-    from models.review_states import allowed_actions
+    from models.review_policy import rules_from
 
 
 def build_status(inp: SubmitProductInput, st: ReviewWorkflowState, workflow_id: str, now: datetime) -> ReviewStatus:
@@ -36,5 +36,5 @@ def build_status(inp: SubmitProductInput, st: ReviewWorkflowState, workflow_id: 
         last_reviewer=st.last_reviewer,
         decided_by=st.decided_by,
         decided_at=st.decided_at,
-        allowed_actions=[t.action for t in allowed_actions(st.state)],
+        allowed_actions=[t.action for t in rules_from(st.state, str(inp.product_type))],
     )

@@ -10,6 +10,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Severity, Verdict
+from models.review_policy import STATE_WORDS
 from models.messages import (
     AssignRequest,
     ClaimRequest,
@@ -108,7 +109,8 @@ async def test_decision_refused_in_the_wrong_state(temporal_env):
         await wait_for_state(handle, ReviewState.QUEUED)
         err = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE)))
     assert err.type == "WrongState"
-    assert err.message.startswith("cannot approve: the review is queued")
+    assert err.message == ("Cannot approve now: the review is waiting in the GCU queue, and that is possible only while it is "
+                           "being reviewed or escalated to the GCU head.")
 
 
 async def test_claim_refused_for_someone_who_is_not_a_gcu_reviewer(temporal_env):
@@ -117,7 +119,7 @@ async def test_claim_refused_for_someone_who_is_not_a_gcu_reviewer(temporal_env)
         await wait_for_state(handle, ReviewState.QUEUED)
         err = await refusal(handle.execute_update(*claim(OUTSIDER)))
     assert err.type == "NotAllowed"
-    assert err.message == "inv-zed may not claim: only a GCU reviewer may, while queued"
+    assert err.message == "inv-zed may not claim this review: only a GCU reviewer may."
 
 
 async def test_author_cannot_claim_own_product_even_as_gcu_reviewer(temporal_env):
@@ -127,7 +129,7 @@ async def test_author_cannot_claim_own_product_even_as_gcu_reviewer(temporal_env
         await wait_for_state(handle, ReviewState.QUEUED)
         err = await refusal(handle.execute_update(*claim(author_reviewer)))
     assert err.type == "SelfReview"
-    assert err.message == "inv-ana is the author of this product and cannot review it"
+    assert err.message == "inv-ana is the author of this product and cannot review it."
 
 
 async def test_member_of_submitting_team_cannot_claim(temporal_env):
@@ -137,7 +139,7 @@ async def test_member_of_submitting_team_cannot_claim(temporal_env):
         await wait_for_state(handle, ReviewState.QUEUED)
         err = await refusal(handle.execute_update(*claim(member_reviewer)))
     assert err.type == "SelfReview"
-    assert err.message == f"inv-bo is a member of the submitting team {TEAM_ID} and cannot review its product"
+    assert err.message == f"inv-bo is on the staff of the submitting team {TEAM_ID} and cannot review its product."
 
 
 async def test_head_cannot_assign_a_member_of_the_submitting_team(temporal_env):
@@ -154,9 +156,9 @@ async def test_head_cannot_assign_a_member_of_the_submitting_team(temporal_env):
         by_reviewer = await refusal(
             handle.execute_update(WF.assign, AssignRequest(actor=REVIEWER, reviewer=REVIEWER_2, request_id=rid()))
         )
-    assert err.message == f"inv-bo is a member of the submitting team {TEAM_ID} and cannot review its product"
-    assert not_reviewer.message == "inv-zed is not a GCU reviewer and cannot be assigned"
-    assert by_reviewer.message == "gcu-rev-1 may not assign: only the GCU head may, while queued"
+    assert err.message == f"inv-bo is on the staff of the submitting team {TEAM_ID} and cannot review its product."
+    assert not_reviewer.message == "inv-zed cannot be assigned: only a GCU reviewer may review this product."
+    assert by_reviewer.message == "gcu-rev-1 may not assign a reviewer: only the GCU head may."
 
 
 async def test_return_and_escalation_need_a_reason(temporal_env):
@@ -164,8 +166,8 @@ async def test_return_and_escalation_need_a_reason(temporal_env):
         handle = await claimed_review(temporal_env, tq)
         no_reason = await refusal(handle.execute_update(*decide(DecisionKind.RETURN, reason="  ")))
         no_escalation_reason = await refusal(handle.execute_update(*decide(DecisionKind.ESCALATE)))
-    assert (no_reason.type, no_reason.message) == ("ReasonRequired", "return for revision requires a reason")
-    assert no_escalation_reason.message == "escalate to gcu head requires a reason"
+    assert (no_reason.type, no_reason.message) == ("ReasonRequired", "To return for revision, give a reason: it is kept in the review's history.")
+    assert no_escalation_reason.message == "To escalate to the GCU head, give a reason: it is kept in the review's history."
 
 
 async def test_only_the_assignee_decides(temporal_env):
@@ -173,7 +175,8 @@ async def test_only_the_assignee_decides(temporal_env):
         handle = await claimed_review(temporal_env, tq)
         other = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE, actor=REVIEWER_2)))
         head = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE, actor=HEAD)))
-    assert other.message == "gcu-rev-2 may not approve: only the assigned reviewer may, while in_review"
+    assert other.message == ("gcu-rev-2 may not approve: only the reviewer it is assigned to (gcu-rev-1) may, while the review is "
+                             "being reviewed.")
     assert head.type == "NotAllowed"
 
 
@@ -183,7 +186,7 @@ async def test_approval_refused_while_blocking_finding_is_undismissed(temporal_e
         handle = await claimed_review(temporal_env, tq)
         err = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE)))
     assert err.type == "ApprovalBlocked"
-    assert err.message == "cannot approve while undismissed blocking or major findings remain: SGBC-INT-07 (blocking)"
+    assert err.message == "Cannot approve while undismissed blocking or major findings remain: SGBC-INT-07 (blocking)."
     assert A.APPROVE not in fakes.actions()
 
 
@@ -203,9 +206,9 @@ async def test_dismissing_an_unknown_or_already_dismissed_finding_is_refused(tem
         again = await refusal(handle.execute_update(
             WF.dismiss_finding, DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason="x", request_id=rid())
         ))
-    assert (unknown.type, unknown.message) == ("UnknownFinding", "no finding NOPE-01 on version v1 (v1)")
-    assert no_reason.message == "dismiss finding requires a reason"
-    assert again.message == "finding SGBC-INT-07 is already dismissed, not open"
+    assert (unknown.type, unknown.message) == ("UnknownFinding", "There is no finding NOPE-01 on version v1 (v1).")
+    assert no_reason.message == "To dismiss a finding, give a reason: it is kept in the review's history."
+    assert again.message == "Finding SGBC-INT-07 is already dismissed, not open."
 
 
 async def test_dismissal_recomputes_verdict_and_then_approval_succeeds(temporal_env):
@@ -240,7 +243,8 @@ async def test_head_reassigns_and_the_previous_reviewer_loses_the_review(tempora
         await handle.execute_update(*decide(DecisionKind.APPROVE, actor=REVIEWER_2))
         outcome = await handle.result()
     assert reassigned.assignee == REVIEWER_2.staff_id
-    assert err.message == "gcu-rev-1 may not approve: only the assigned reviewer may, while in_review"
+    assert err.message == ("gcu-rev-1 may not approve: only the reviewer it is assigned to (gcu-rev-2) may, while the "
+                           "review is being reviewed.")
     assert outcome.decided_by == REVIEWER_2.staff_id
     assign = fakes.last(A.ASSIGN)
     assert (assign.transition.actor_id, assign.transition.details["previous"]) == (HEAD.staff_id, REVIEWER.staff_id)
@@ -256,7 +260,7 @@ async def test_escalation_hands_the_decision_to_the_gcu_head(temporal_env):
         again = await refusal(handle.execute_update(*decide(DecisionKind.ESCALATE, actor=REVIEWER, reason="x")))
         returned = await handle.execute_update(*decide(DecisionKind.RETURN, actor=HEAD, reason="Consent form missing"))
     assert escalated.state == ReviewState.ESCALATED
-    assert assignee_now.message == "gcu-rev-1 may not approve: only the GCU head may, while escalated"
+    assert assignee_now.message == "gcu-rev-1 may not approve: only the GCU head may, while the review is escalated to the GCU head."
     assert again.type == "WrongState"
     assert returned.state == ReviewState.RETURNED and returned.last_reviewer == REVIEWER.staff_id
     assert [t.relation for t in fakes.last(A.ESCALATE).notifications[0].targets] == ["gcu_head"]
@@ -281,8 +285,9 @@ async def test_team_withdraws_and_the_workflow_completes(temporal_env):
             WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="", request_id=rid())))
         await handle.execute_update(WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Mission cancelled", request_id=rid()))
         outcome = await handle.result()
-    assert by_reviewer.message.startswith("gcu-rev-1 may not withdraw: only the author or a member of the submitting team")
-    assert without_reason.message == "withdraw requires a reason"
+    assert by_reviewer.message == (f"gcu-rev-1 may not withdraw this product: only the product's author (inv-ana) or the staff of "
+                                  f"team {TEAM_ID} may.")
+    assert without_reason.message == "To withdraw this product, give a reason: it is kept in the review's history."
     assert (outcome.final_state, outcome.decided_by) == (ReviewState.WITHDRAWN, TEAMMATE.staff_id)
     assert [t.staff_id for t in fakes.last(A.WITHDRAW).notifications[0].targets] == [REVIEWER.staff_id]
 
@@ -294,9 +299,9 @@ async def test_resubmission_needs_the_team_and_a_new_version(temporal_env):
         await handle.execute_update(*decide(DecisionKind.RETURN, reason="Revise"))
         by_outsider = await refusal(handle.execute_update(*resubmit(2, actor=OUTSIDER)))
         same_version = await refusal(handle.execute_update(*resubmit(1)))
-    assert early.message.startswith("cannot resubmit: the review is in_review")
+    assert early.message.startswith("Cannot resubmit this product now: the review is being reviewed")
     assert by_outsider.type == "NotAllowed"
-    assert same_version.message == "a resubmission needs a new version (current v1, got v1)"
+    assert same_version.message == "A resubmission needs a new version (current v1, got v1)."
 
 
 async def test_repeated_request_id_returns_status_without_a_second_effect(temporal_env):
@@ -333,7 +338,7 @@ async def test_two_concurrent_decisions_exactly_one_wins(temporal_env):
     if isinstance(loss, WorkflowUpdateFailedError):
         # Delivered while the winner held the lock: refused by the handler's second check.
         assert loss.cause.type == "WrongState"
-        assert f"the review is {final.state}" in loss.cause.message
+        assert f"the review is {STATE_WORDS[final.state]}" in loss.cause.message
     else:
         # Not yet delivered when the approval closed the workflow: the server aborts it (NOT_FOUND),
         # which service/reviews.py turns into a refusal naming the final state.
@@ -381,7 +386,7 @@ async def test_failed_precheck_reaches_a_reviewer_who_cannot_approve(temporal_en
     async with review_worker(temporal_env, fakes) as tq:
         handle = await claimed_review(temporal_env, tq)
         err = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE)))
-    assert err.message == "cannot approve: the version has format errors"
+    assert err.message == "Cannot approve: the version has format errors; return it to the team for a corrected version."
     assert "version 101 not found" in fakes.last(A.PRECHECK).transition.details["format_errors"]
 
 

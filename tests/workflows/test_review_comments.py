@@ -3,18 +3,21 @@ submitting team may comment until the review is approved or withdrawn; each comm
 recorded transition (action comment, no change of state, the text as its reason) and tells the
 other side."""
 
+from datetime import datetime, timezone
+
 import pytest
 from temporalio.exceptions import ApplicationError
 
 from models.enums import DecisionKind, NotificationKind, ReviewAction, ReviewState
 from models.messages import ClaimRequest, CommentRequest, DecisionRequest, WithdrawRequest
-from models.review_states import COMMENT_MAX_CHARS
+from models.review_policy import COMMENT_MAX_CHARS, STATE_WORDS
 from review_fakes import (
     AUTHOR,
     HEAD,
     OUTSIDER,
     REVIEWER,
     REVIEWER_2,
+    TEAM_ID,
     TEAMMATE,
     FakeReviewActivities,
     refusal,
@@ -98,13 +101,13 @@ async def test_comments_refused_to_people_outside_the_review_and_for_empty_or_lo
 
     assert (outsider.type, other_reviewer.type) == ("NotAllowed", "NotAllowed")
     assert outsider.message == (
-        "inv-zed may not comment: only the assigned reviewer or the GCU head or the author or a member of the "
-        "submitting team may, while in_review"
+        "inv-zed may not comment: only the reviewer it is assigned to (gcu-rev-1) or the GCU head or the product's "
+        f"author (inv-ana) or the staff of team {TEAM_ID} may."
     )
     assert other_reviewer.message.startswith("gcu-rev-2 may not comment")
     assert (empty.type, empty.message) == ("ReasonRequired", "a comment cannot be empty")
     assert too_long.type == "InvalidRequest"
-    assert too_long.message == f"a comment is at most {COMMENT_MAX_CHARS} characters (this one has {COMMENT_MAX_CHARS + 1})"
+    assert too_long.message == f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {COMMENT_MAX_CHARS + 1})."
     assert at_limit.history[-1].reason == "y" * COMMENT_MAX_CHARS
     assert fakes.actions().count(A.COMMENT) == 1  # refusals never reach history
 
@@ -141,9 +144,9 @@ def test_comment_refused_after_approval_by_the_validator():
         )
         for actor in (AUTHOR, REVIEWER, HEAD):
             with pytest.raises(ApplicationError) as caught:
-                guards.check_comment(ctx, CommentRequest(actor=actor, text="late", request_id=rid()))
+                guards.check(ctx, CommentRequest(actor=actor, text="late", request_id=rid()), datetime.now(timezone.utc))
             assert caught.value.type == "WrongState"
-            assert caught.value.message.startswith(f"cannot comment: the review is {state}")
+            assert caught.value.message.startswith(f"Cannot comment now: the review is {STATE_WORDS[state]}")
 
 
 async def test_a_repeated_comment_request_is_recorded_once(temporal_env):

@@ -153,8 +153,8 @@ async def test_moving_the_due_date_rearms_reminder_and_escalations(time_skipping
         second_reminder = await recorded(fakes, A.REMINDER, count=2)
         await advance_to(env, new_due + POLICY.escalate_after_due + HOUR)
         second_escalation = await recorded(fakes, A.OVERDUE_ESCALATION, count=2)
-    assert by_reviewer.message == "gcu-rev-1 may not move due date: only the GCU head may, while in_review"
-    assert in_past.message.endswith("is not in the future")
+    assert by_reviewer.message == "gcu-rev-1 may not move the due date: only the GCU head may."
+    assert in_past.message.endswith("is not in the future.")
     assert second_reminder.transition.details["due_at"] == new_due.isoformat()
     assert second_escalation.transition.details["due_at"] == new_due.isoformat()
     assert A.DP_ESCALATION not in fakes.actions()  # the old ladder was reset, not continued
