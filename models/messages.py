@@ -82,7 +82,7 @@ class TransitionRecord(BaseModel):
 
 class NotifyTarget(BaseModel):
     """Who to tell. Either a staff id, or a relation the activity resolves from the register:
-    'assignee', 'author', 'team_leader', 'team', 'gcu_head', 'gcu_reviewers', 'team_dp'."""
+    'assignee', 'author', 'team_leader', 'team', 'gcu_head', 'gcu_reviewers', 'spu_officers', 'team_dp'."""
 
     staff_id: str | None = None
     relation: str | None = None
@@ -132,6 +132,10 @@ class ReviewWorkflowState(BaseModel):
     decided_by: str | None = None
     decided_at: datetime | None = None
     runs: int = 1  # workflow runs so far (continue-as-new increments it)
+    # Added (issue 16): who may not review the current version besides its author and team (v2 §5.3),
+    # and the relation notified of a review waiting in the queue (GCU reviewers or SPU officers).
+    conflicted_staff: list[str] = Field(default_factory=list)
+    reviewer_pool: str = "gcu_reviewers"
 
 
 class SubmitProductInput(BaseModel):
@@ -153,6 +157,10 @@ class SubmitProductInput(BaseModel):
     search_attributes_enabled: bool = True
     # Continue-as-new after this many history events (None: when the server suggests it). For tests.
     continue_as_new_after_events: int | None = None
+    # Staff the product names who may not review it (contract v2 §5.3), read by the service from the
+    # front matter through the product-type registry; who is notified of a new review.
+    conflicted_staff: list[str] = Field(default_factory=list)
+    reviewer_pool: str = "gcu_reviewers"
 
 
 class ReviewOutcome(BaseModel):
@@ -205,6 +213,7 @@ class ResubmitRequest(BaseModel):
     version_label: str
     title: str
     request_id: str
+    conflicted_staff: list[str] | None = None  # as SubmitProductInput, for the new version (None: unchanged)
 
 
 class WithdrawRequest(BaseModel):

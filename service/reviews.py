@@ -106,6 +106,20 @@ def _parse_or_refuse(source: SourceFile) -> dict:
     }
 
 
+def _conflicted_staff(meta: dict) -> list[str]:
+    """Who the product names that may not review it (contract v2 §5.3), as its type declares."""
+    from rules.product_types import conflicted_staff
+
+    return sorted(conflicted_staff(meta["product_type"], meta["front_matter"]))
+
+
+def _reviewer_pool(meta: dict) -> str:
+    """The relation told of a review waiting in the queue: the unit that reviews this type."""
+    from rules.product_types import ReviewUnit, spec_for
+
+    return "spu_officers" if spec_for(meta["product_type"]).review_unit == ReviewUnit.SPU else "gcu_reviewers"
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -184,6 +198,8 @@ async def submit(
                 submitted_by=actor,
                 request_id=request_id,
                 sla=settings.sla_policy(),
+                conflicted_staff=_conflicted_staff(meta),
+                reviewer_pool=_reviewer_pool(meta),
             ),
             id=workflow_id,
             task_queue=settings.task_queue,
@@ -373,7 +389,7 @@ async def resubmit(
     version_id, version_no = await asyncio.to_thread(store_version)
     request = ResubmitRequest(
         actor=actor, version_id=version_id, version_no=version_no, version_label=meta["version_label"],
-        title=meta["title"], request_id=_request_id(request_id),
+        title=meta["title"], request_id=_request_id(request_id), conflicted_staff=_conflicted_staff(meta),
     )
     try:
         accepted = await _update(client, product_id, "resubmit", request)
