@@ -163,7 +163,10 @@ class Engine:
 
 @lru_cache(maxsize=1)
 def default_engine() -> Engine:
-    return Engine.load()
+    """The engine of the active pack of rules/packs."""
+    from rules.library import engine_for
+
+    return engine_for()
 
 
 def check_text(text: str, roster: Roster, file: str = "<memory>") -> CheckResult:

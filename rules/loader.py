@@ -12,7 +12,9 @@ from rules.celx import CelExpr, new_env
 from rules.facts import Regexes, default_context
 from rules.pack import MANIFEST, Manifest, PackError, PackFile, Rule, compile_regex, read_yaml, rule_files, validate
 
-DEFAULT_PACK_DIR = Path(__file__).resolve().parent / "packs"
+PACKS_ROOT = Path(__file__).resolve().parent / "packs"
+V1_PACK_DIR = PACKS_ROOT / "1.0"
+DEFAULT_PACK_DIR = PACKS_ROOT / "2.0"  # the active pack of rules/packs (the highest version)
 _TEMPLATE = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 
 
@@ -85,6 +87,10 @@ def _compile_rule(env: Any, names: set[str], rule: Rule, path: Path, doc: Any, r
 
 def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     pack_dir = Path(pack_dir or DEFAULT_PACK_DIR)
+    if not (pack_dir / MANIFEST).is_file() and pack_dir.is_dir():
+        from rules.library import pack_dirs
+
+        pack_dir = list(pack_dirs(pack_dir).values())[-1]  # a library: its highest version
     manifest_path = pack_dir / MANIFEST
     if not manifest_path.is_file():
         raise PackError("pack manifest missing", str(manifest_path))

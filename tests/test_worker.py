@@ -15,7 +15,7 @@ def test_worker_refuses_to_start_on_a_broken_rule_pack(tmp_path, temporal_env):
 
     packs = tmp_path / "packs"
     shutil.copytree(Path(__file__).resolve().parents[1] / "rules" / "packs", packs)
-    language = packs / "language.yaml"
+    language = packs / "2.0" / "language.yaml"
     language.write_text(language.read_text(encoding="utf-8").replace("severity:", "severty:", 1), encoding="utf-8")
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", rules_pack_dir=packs)
     with pytest.raises(PackError) as refused:
