@@ -46,6 +46,8 @@ class LoadedPack:
     regexes: Regexes
     base_context: dict[str, Any]
     env: Any
+    contract: str = "1.0"
+    product_types: list[str] = field(default_factory=list)  # the types its rules apply to (format §2.1)
     applicability_names: list[str] = field(default_factory=list)  # read by applies_when
     used_names: list[str] = field(default_factory=list)  # read by any expression of the pack
 
@@ -120,7 +122,8 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     if set(manifest.precedence) != set(pattern_rules):
         raise PackError("`precedence` must list exactly the rules with `patterns`", str(manifest_path),
                         mdoc.line_of(("precedence",)))
-    for needed in ("R_CORROBORATION", "F_STOP", "F_SEX", "F_AGE_BAND"):
+    v2 = manifest.contract.split(".")[0] == "2"
+    for needed in ("R_CORROBORATION", "F_STOP", "F_SEX", "F_AGE_BAND", *(["R_CORROBORATION_DISCLAIMER"] if v2 else [])):
         if needed not in named:
             raise PackError(f"regex {needed} is required by the engine", str(manifest_path),
                             mdoc.line_of(("regexes",)))
@@ -135,7 +138,9 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     env = new_env(list(base))
     compiled = [_compile_rule(env, set(base), by_id[rid][3], by_id[rid][0], by_id[rid][1], by_id[rid][2])
                 for rid in manifest.order]
-    pack = LoadedPack(manifest.version, compiled, manifest.precedence, Regexes(named, conduct), base, env)
+    pack = LoadedPack(manifest.version, compiled, manifest.precedence, Regexes(named, conduct, v2=v2), base, env)
+    pack.contract = manifest.contract
+    pack.product_types = sorted({t for r in compiled for t in r.rule.applies_to})
     # An Activation costs time per variable given, so each pass passes only the names it can read.
     pack.applicability_names = _names_in([r.applies_when.source for r in compiled], base)
     sources = [e.source for r in compiled for e in _expressions(r)]

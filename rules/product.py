@@ -14,6 +14,7 @@ from rules.markdown import Body, parse_body
 from rules.text import as_bool, as_date, as_int, as_map, version_string
 
 PRODUCT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+V1_TYPES = ("IP", "IO", "CH", "CS", "MP", "AP", "GA")
 _STRING_FIELDS = ("title", "team", "situation", "author")
 
 
@@ -85,6 +86,8 @@ class _Checker:
             return
         if product_type == ProductType.IO and len(value) != 1:
             self.error(("witnesses",), f"an interview outline needs exactly one witness ({len(value)} given)")
+        if product_type == ProductType.IR and len(value) != 1:
+            self.error(("witnesses",), f"an interview record needs exactly one witness ({len(value)} given)")
         for i, entry in enumerate(value):
             if not isinstance(entry, dict):
                 self.error(("witnesses", i), "witness entry must be a mapping")
@@ -95,7 +98,8 @@ class _Checker:
                 self.error(("witnesses", i, "sgbc_survivor"), "missing or not a boolean")
 
 
-def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
+def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc,
+           types: tuple[str, ...] = V1_TYPES) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
     c = _Checker(fm, doc)
     meta: dict[str, Any] = {}
     product = c.mapping(("product",))
@@ -105,8 +109,8 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEnt
     if not isinstance(pid, str) or not PRODUCT_ID.match(pid):
         c.error(("product", "id"), "missing, not a string or not matching ^[A-Za-z0-9][A-Za-z0-9._-]*$")
     ptype = product.get("type")
-    if not isinstance(ptype, str) or ptype not in {t.value for t in ProductType}:
-        c.error(("product", "type"), "missing or not one of IP, IO, CH, CS, MP, AP, GA")
+    if not isinstance(ptype, str) or ptype not in types:
+        c.error(("product", "type"), f"missing or not one of {', '.join(types)}")
         ptype = None
     for name in _STRING_FIELDS:
         if not isinstance(product.get(name), str):
@@ -119,8 +123,12 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEnt
     if not isinstance(audience, str) or audience not in {a.value for a in Audience}:
         c.error(("product", "audience"), "missing or not one of internal, external, court")
     meta.update(id=pid, type=ptype, audience=audience, version=version)
-    if ptype in (ProductType.IO, ProductType.MP):
+    if ptype in (ProductType.IO, ProductType.MP, ProductType.IR):
         c.witnesses(ProductType(ptype))
+    if ptype == ProductType.IR:  # contract v2 §1.8
+        record = c.mapping(("record",))
+        if record is not None:
+            c.date(record, ("record", "date"))
     if ptype == ProductType.IO:
         interview = c.mapping(("interview",))
         if interview is not None:
@@ -138,7 +146,8 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEnt
     return c.errors, meta
 
 
-def parse_product(text: str) -> ParseOutcome:
+def parse_product(text: str, types: tuple[str, ...] = V1_TYPES) -> ParseOutcome:
+    """`types`: the product types of the contract the pack implements (v2 adds IR)."""
     lines = split_lines(text)
     if lines[0] != "---":
         return ParseOutcome(errors=[FormatErrorEntry(line=1, message="the first line must be exactly '---'")])
@@ -155,7 +164,7 @@ def parse_product(text: str) -> ParseOutcome:
     fm = doc.value
     raw_id = as_map(fm.get("product")).get("id")
     product_id = raw_id if isinstance(raw_id, str) else None
-    errors, meta = _check(fm, doc)
+    errors, meta = _check(fm, doc, types)
     if errors:
         return ParseOutcome(product_id=product_id, errors=errors)
     body = parse_body("\n".join(lines[close + 1 :]), first_line=close + 2)

@@ -115,8 +115,8 @@ def test_cli_json_output_and_exit_status(tmp_path):
     runner = CliRunner()
     bad = tmp_path / "broken.md"
     bad.write_text("---\nproduct: {id: X-1}\n---\n")
-    args = ["check", str(SAMPLES / "S2-IO-child-compliant.md"), str(bad), "--roster", str(SAMPLES / "roster.yaml"),
-            "--format", "json"]
+    args = ["check", "--pack", "1.0", str(SAMPLES / "S2-IO-child-compliant.md"), str(bad), "--roster",
+            str(SAMPLES / "roster.yaml"), "--format", "json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     data = json.loads(result.stdout)
