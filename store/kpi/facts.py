@@ -69,11 +69,12 @@ def sgbc_cac_counts(front_matter: dict) -> bool:
 @lru_cache(maxsize=1)
 def _pack_triggers() -> tuple[re.Pattern[str], ...]:
     # The R_* trigger regexes of the rule pack (requirements.md §3.1, used verbatim), except the
-    # reason regex R_CORROBORATION.
+    # reason regexes R_CORROBORATION and (contract v2) R_CORROBORATION_DISCLAIMER.
     from rules.loader import load_pack
 
     named = load_pack().regexes.named
-    return tuple(rx for name, rx in named.items() if name.startswith("R_") and name != "R_CORROBORATION")
+    reasons = ("R_CORROBORATION", "R_CORROBORATION_DISCLAIMER")  # read in reasons, never as triggers
+    return tuple(rx for name, rx in named.items() if name.startswith("R_") and name not in reasons)
 
 
 def trigger_text(version: ProductVersion) -> str:
