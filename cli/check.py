@@ -144,6 +144,37 @@ def test(path: Annotated[Path | None, typer.Argument(help=_PACK_PATH_HELP)] = No
     raise typer.Exit(1 if any_failed else 0)
 
 
+@rules_app.command("impact")
+def impact(
+    pack: Annotated[str, typer.Option("--pack", help="The candidate: a pack directory, or a version of the pack folder")],
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.TEXT,
+) -> None:
+    """Run a candidate pack over the latest version of every stored product: what would change,
+    per product (verdict before and after, findings added and removed) and per new or changed rule."""
+    from cli.common import db_engine
+    from rules.library import library
+    from rules.pack import PackError
+    from service.impact import render_text, run_impact
+    from settings import get_settings
+
+    settings = get_settings()
+    try:
+        candidate = pick_engine(pack, settings)
+        active = library(settings.rules_pack_dir, settings.rules_pack_version).engine(None)
+    except PackError as exc:
+        typer.echo(f"rule pack error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    engine = db_engine()
+    try:
+        report = run_impact(db_engine=engine, candidate=candidate, active=active)
+    finally:
+        engine.dispose()
+    if output == OutputFormat.JSON:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(render_text(report))
+
+
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
     app.add_typer(rules_app, name="rules")
