@@ -65,7 +65,6 @@ class StaffRole(StrEnum):
     GCU_REVIEWER = "gcu_reviewer"
     GCU_HEAD = "gcu_head"
     DEPUTY_PROSECUTOR = "deputy_prosecutor"
-    SPU_OFFICER = "spu_officer"  # contract v2 §1.10: not a certifiable role
 
 
 CERTIFIABLE_ROLES = frozenset(
