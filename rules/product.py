@@ -146,8 +146,10 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc,
     return c.errors, meta
 
 
-def parse_product(text: str, types: tuple[str, ...] = V1_TYPES) -> ParseOutcome:
-    """`types`: the product types of the contract the pack implements (v2 adds IR)."""
+def parse_product(text: str, types: tuple[str, ...] | None = None) -> ParseOutcome:
+    """`types`: the product types of the contract a pack implements (an engine passes its own: v1
+    has no IR); None: every type of models.enums.ProductType."""
+    types = types or tuple(t.value for t in ProductType)
     lines = split_lines(text)
     if lines[0] != "---":
         return ParseOutcome(errors=[FormatErrorEntry(line=1, message="the first line must be exactly '---'")])
