@@ -95,7 +95,10 @@ def _engine_factory_for(settings) -> Callable[[], RulesEngine]:
     def load() -> RulesEngine:
         from rules.library import library
 
-        return library(pack_dir, active).engine(None)
+        lib = library(pack_dir, active)
+        for version in lib.versions:  # every pack a stored review may still need: a broken one stops the worker
+            lib.engine(version)
+        return lib.engine(None)
 
     return load
 
