@@ -36,7 +36,8 @@ def run_examples(engine: Engine) -> list[ExampleOutcome]:
                 units = [Unit(normalise(example.text), line_starts=[0], line_numbers=[1], is_body=True)] \
                     if example.text is not None else []
                 try:
-                    fired = any(f.rule_id == rule.id for f in engine.evaluate(ctx, None, units))
+                    passages = [(normalise(example.quote), 1)] if example.quote is not None else []
+                    fired = any(f.rule_id == rule.id for f in engine.evaluate(ctx, None, units, passages))
                 except EngineError as exc:
                     outcomes.append(ExampleOutcome(rule.id, kind, i, False, str(exc)))
                     continue

@@ -23,6 +23,7 @@ def defaults() -> dict[str, Any]:
         "lines_of_inquiry": [], "gcu_consultation_points": [],
         "training.counting": 0, "training.counting_staff": [], "gcu_review.counting": 0,
         "ga.table_ok": False,
+        "team.required_unmet": [],  # contract v2 STAFF-04(a)
     }
 
 
@@ -58,6 +59,12 @@ def _team(inp: Inputs, ctx: dict[str, Any]) -> None:
                 "leader_or_focal_basic": person in owned and cert.endswith("_BASIC"),
             })
     ctx["team.staff_certs"] = certs
+    if inp.rx.v2:
+        ctx["team.required_unmet"] = [
+            {"staff": person, "cert": cert, "label": f"{person} {cert}"}
+            for person in relevant for cert in idx.required_unmet(person, day)
+            if not (person in owned and cert.endswith("_BASIC"))
+        ]
 
 
 def annual(inp: Inputs, ctx: dict[str, Any]) -> None:
@@ -75,10 +82,12 @@ def annual(inp: Inputs, ctx: dict[str, Any]) -> None:
     schedulable = codes_reviewed_by(ReviewUnit.GCU)
 
 
+    # v2 §1.11: `due` is a whole-value pattern (fullmatch: a trailing newline fails)
+    due_ok = (lambda d: re.fullmatch(r"\d{4}-Q[1-4]", d)) if inp.rx.v2 else (lambda d: re.match(r"^\d{4}-Q[1-4]$", d))
     ctx["gcu_review.counting"] = sum(
         1 for e in (schedule if isinstance(schedule, list) else [])
         if isinstance(e, dict) and e.get("product_type") in schedulable
-        and isinstance(e.get("due"), str) and re.match(r"^\d{4}-Q[1-4]$", e["due"])
+        and isinstance(e.get("due"), str) and due_ok(e["due"])
     )
 
 

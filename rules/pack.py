@@ -31,6 +31,7 @@ class Example(_Strict):
     name: str = ""
     facts: dict[str, Any] = {}
     text: str | None = None  # pattern rules: one unit of scanned text
+    quote: str | None = None  # LANG-04: one quoted passage (contract v2 §1.7)
 
 
 class Examples(_Strict):

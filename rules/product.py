@@ -14,6 +14,7 @@ from rules.markdown import Body, parse_body
 from rules.text import as_bool, as_date, as_int, as_map, version_string
 
 PRODUCT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+V1_TYPES = ("IP", "IO", "CH", "CS", "MP", "AP", "GA")
 _STRING_FIELDS = ("title", "team", "situation", "author")
 
 
@@ -97,7 +98,8 @@ class _Checker:
                 self.error(("witnesses", i, "sgbc_survivor"), "missing or not a boolean")
 
 
-def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
+def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc,
+           types: tuple[str, ...] = V1_TYPES) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
     c = _Checker(fm, doc)
     meta: dict[str, Any] = {}
     product = c.mapping(("product",))
@@ -107,8 +109,8 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEnt
     if not isinstance(pid, str) or not PRODUCT_ID.match(pid):
         c.error(("product", "id"), "missing, not a string or not matching ^[A-Za-z0-9][A-Za-z0-9._-]*$")
     ptype = product.get("type")
-    if not isinstance(ptype, str) or ptype not in {t.value for t in ProductType}:
-        c.error(("product", "type"), f"missing or not one of {', '.join(t.value for t in ProductType)}")
+    if not isinstance(ptype, str) or ptype not in types:
+        c.error(("product", "type"), f"missing or not one of {', '.join(types)}")
         ptype = None
     for name in _STRING_FIELDS:
         if not isinstance(product.get(name), str):
@@ -128,7 +130,10 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEnt
     return c.errors, meta
 
 
-def parse_product(text: str) -> ParseOutcome:
+def parse_product(text: str, types: tuple[str, ...] | None = None) -> ParseOutcome:
+    """`types`: the product types of the contract a pack implements (an engine passes its own: v1
+    has no IR); None: every type of models.enums.ProductType."""
+    types = types or tuple(t.value for t in ProductType)
     lines = split_lines(text)
     if lines[0] != "---":
         return ParseOutcome(errors=[FormatErrorEntry(line=1, message="the first line must be exactly '---'")])
@@ -145,7 +150,7 @@ def parse_product(text: str) -> ParseOutcome:
     fm = doc.value
     raw_id = as_map(fm.get("product")).get("id")
     product_id = raw_id if isinstance(raw_id, str) else None
-    errors, meta = _check(fm, doc)
+    errors, meta = _check(fm, doc, types)
     if errors:
         return ParseOutcome(product_id=product_id, errors=errors)
     body = parse_body("\n".join(lines[close + 1 :]), first_line=close + 2)

@@ -108,6 +108,10 @@ class Principal:
     def may_see_dashboard(self) -> bool:
         return self.is_admin or self.is_gcu_head or self.is_deputy_prosecutor
 
+    def may_see_rule_impact(self) -> bool:
+        """What a candidate rule pack would change: the GCU head decides the roll-out."""
+        return self.is_admin or self.is_gcu_head
+
     def may_see_certifications(self) -> bool:
         return self.is_admin or self.is_gcu_reviewer or self.is_deputy_prosecutor or self.is_team_staff
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from models.enums import ProductType
+from rules import facts_ir
 from rules.product_types import Kpi10Rule, ProductTypeSpec, ReviewUnit
 from rules.product_types._kpi10 import never
 
@@ -44,8 +45,8 @@ SPEC = ProductTypeSpec(
     plural="Interview records",
     template=("summary", "conduct_of_interview", "witness_needs_and_support", "deviations", "follow_up"),
     structure=structure,
-    facts=(),
-    fact_defaults=(),
+    facts=(facts_ir.build,),
+    fact_defaults=(facts_ir.defaults,),
     scanned_fields=(),
     kpi10=Kpi10Rule(relevance=never("IR", "reviewed by the SPU, after the event")),
     kpi11_charges=False,

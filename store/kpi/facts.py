@@ -49,26 +49,29 @@ def _map(value: Any) -> dict:
 @lru_cache(maxsize=1)
 def _pack_triggers() -> tuple[re.Pattern[str], ...]:
     # The R_* trigger regexes of the rule pack (requirements.md §3.1, used verbatim), except the
-    # reason regex R_CORROBORATION.
+    # reason regexes R_CORROBORATION and (contract v2) R_CORROBORATION_DISCLAIMER.
     from rules.loader import load_pack
 
     named = load_pack().regexes.named
-    return tuple(rx for name, rx in named.items() if name.startswith("R_") and name != "R_CORROBORATION")
+    reasons = ("R_CORROBORATION", "R_CORROBORATION_DISCLAIMER")  # read in reasons, never as triggers
+    return tuple(rx for name, rx in named.items() if name.startswith("R_") and name not in reasons)
 
 
-def trigger_text(version: ProductVersion) -> str:
+def trigger_units(version: ProductVersion) -> list[str]:
+    """The trigger text of contract v2 §1.7 (v2 §6.2: KPI 10 reads it for CH/CS): a list of units."""
+    from rules.facts_chg import trigger_units_of
     from rules.product import parse_product
 
     text = version.check_text
     if text is None:
         text = version.content.decode("utf-8", errors="replace")
     outcome = parse_product(text)
-    return outcome.product.body.trigger_text() if outcome.product is not None else ""
+    return trigger_units_of(outcome.product) if outcome.product is not None else []
 
 
 def pack_trigger_matcher(version: ProductVersion) -> bool:
-    text = trigger_text(version)
-    return any(rx.search(text) for rx in _pack_triggers())
+    units = trigger_units(version)
+    return any(rx.search(unit) for rx in _pack_triggers() for unit in units)
 
 
 def relevance(product_type: str, front_matter: dict, version: ProductVersion, matcher: TriggerMatcher | None,
