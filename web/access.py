@@ -24,6 +24,10 @@ def spu_product_types() -> list[str]:
     return codes_reviewed_by(ReviewUnit.SPU)
 
 
+def gcu_product_types() -> list[str]:
+    return codes_reviewed_by(ReviewUnit.GCU)
+
+
 @dataclass(frozen=True)
 class Principal:
     account_id: int
@@ -103,7 +107,15 @@ class Principal:
         return self.is_admin or self.is_spu_officer or self.is_gcu_head
 
     def may_see_queue(self) -> bool:
-        return self.is_admin or self.is_gcu_reviewer
+        return self.is_admin or self.is_gcu_reviewer or self.is_spu_officer
+
+    def queue_product_types(self) -> list[str] | None:
+        """The types whose reviews this person's queue lists: the GCU's for GCU reviewers, the SPU's
+        (interview records) for SPU officers; None: every type (the administrator)."""
+        if self.is_admin:
+            return None
+        types = list(gcu_product_types()) if self.is_gcu_reviewer else []
+        return types + (spu_product_types() if self.is_spu_officer else [])
 
     def may_see_dashboard(self) -> bool:
         return self.is_admin or self.is_gcu_head or self.is_deputy_prosecutor

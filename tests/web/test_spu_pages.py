@@ -71,3 +71,31 @@ def test_the_deputy_prosecutors_dashboard_carries_the_spu_indicator(spu, clients
     page = clients["dp.marsh"].get("/dashboard")
     assert page.status_code == 200
     assert "SPU indicator: Vulnerable witnesses interviewed with psychosocial support" in page.text
+
+
+def test_the_spu_officers_queue_lists_interview_records_and_the_gcus_does_not(spu, clients, web_db):
+    from datetime import datetime, timezone
+
+    from models.enums import ReviewState
+    from models.messages import ReviewWorkflowState
+    from models.tables import Product
+    from store.reviews import upsert_review
+    from web.accounts import create_api_token, get_account
+
+    _settings, engine = web_db
+    with Session(engine) as session:
+        upsert_review(session=session, product=session.get(Product, IR_ID), workflow_id=f"product-review-{IR_ID}",
+                      state_after=ReviewWorkflowState(state=ReviewState.QUEUED, version_id=1, version_no=1,
+                                                      version_label="1", title="Interview record"),
+                      at=datetime.now(timezone.utc))
+        _row, token = create_api_token(session=session, account=get_account(session=session, username="spu.esquerra"),
+                                       name="test")
+        session.commit()
+    page = spu.get("/queue")
+    assert page.status_code == 200 and IR_ID in page.text
+    assert all(pid not in page.text for pid in PRODUCTS.values())
+    api = spu.get("/api/queue", headers={"Authorization": f"Bearer {token}"})
+    assert [r["product_id"] for r in api.json()] == [IR_ID]
+    gcu = clients["gcu.albrecht"].get("/queue")
+    assert IR_ID not in gcu.text and PRODUCTS["T-HERON"] in gcu.text
+    assert IR_ID in clients["admin"].get("/queue?team=T-HERON").text
