@@ -142,6 +142,7 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
                 typer.echo(f"demo data: {len(fresh)} products submitted now ({len(demo_data.DEMO_PRODUCTS)} in all)")
                 records = await demo_spu.seed_interview_records(db_engine=engine, client=client, settings=settings)
                 typer.echo(f"demo data: {len(records)} interview records submitted now (SPU indicator)")
+                await demo_spu.drive_spu_reviews(db_engine=engine, client=client)
                 accounts = seed_demo_accounts(db_engine=engine) + demo_spu.seed_spu_accounts(db_engine=engine)
             started = asyncio.Event()
             web_task = asyncio.create_task(

@@ -120,6 +120,8 @@ record:
   duration_minutes: 120
   longest_block_minutes: 45
   breaks_taken: 2
+  phases: [introduction, rapport, ground_rules, free_narrative, open_questions, closure]
+  detail_limited_to: [rape, sexual_slavery]
   right_to_stop_explained: true
   ended_by: completed
   deviations: []
@@ -193,3 +195,49 @@ async def seed_interview_records(*, db_engine: Engine, client: Client, settings:
         except ServiceError as exc:
             log.warning("demo interview record %s not submitted: %s", pid, exc.message)
     return submitted
+
+
+async def drive_spu_reviews(*, db_engine: Engine, client: Client, today: dt.date | None = None, quarters: int = 4,
+                            id_suffix: str = "", settled_before_days: int = 30) -> dict[str, str]:
+    """The SPU officer reviews the demo records filed more than `settled_before_days` ago (the recent
+    ones stay in the SPU's queue): a clean record is approved; one whose only finding is VUL-IR-04 (no
+    psychosocial support) has it dismissed with the reason the team gave (records of January and July
+    quarters) or is returned; a blocked one is escalated to the GCU head. Only reviews still queued
+    are touched. Returns what happened to each."""
+    from models.enums import DecisionKind, Verdict
+
+    today = today or dt.date.today()
+    done: dict[str, str] = {}
+    officer = SPU_ACCOUNTS[0][1]
+    for pid, _team, _kind, _serial, _recorded, submitted_on in planned_records(today, quarters, id_suffix):
+        if submitted_on > today - dt.timedelta(days=settled_before_days):
+            continue
+        try:
+            st = await reviews.wait_for_precheck(client=client, product_id=pid, timeout=30.0)
+            if st is None or st.state != "queued":
+                continue
+            st = await reviews.claim(db_engine=db_engine, client=client, product_id=pid, actor_id=officer)
+            rules_open = {f.rule_id for f in st.findings if f.state == "open"}
+            quarter = containing("quarter", submitted_on)
+            if st.verdict == Verdict.BLOCKED:
+                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.ESCALATE,
+                                     actor_id=officer, reason="A blocking finding the team cannot fix after the event.")
+                done[pid] = "escalated"
+            elif rules_open == {"VUL-IR-04"} and quarter.start.month in (1, 7):
+                await reviews.dismiss(db_engine=db_engine, client=client, product_id=pid, rule_id="VUL-IR-04",
+                                      actor_id=officer, reason="The witness declined support at the interview; "
+                                                               "a psychologist saw them the next day.")
+                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.APPROVE,
+                                     actor_id=officer, reason=None)
+                done[pid] = "dismissed and approved"
+            elif rules_open:
+                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.RETURN,
+                                     actor_id=officer, reason="Explain the findings or record the support given.")
+                done[pid] = "returned"
+            else:
+                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.APPROVE,
+                                     actor_id=officer, reason=None)
+                done[pid] = "approved"
+        except ServiceError as exc:
+            log.warning("demo SPU review of %s stopped: %s", pid, exc.message)
+    return done

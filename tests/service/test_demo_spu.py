@@ -8,7 +8,13 @@ import pytest
 from sqlmodel import Session
 
 from service.demo import import_demo_roster
-from service.demo_spu import SPU_ACCOUNTS, planned_records, seed_interview_records, seed_spu_accounts
+from service.demo_spu import (
+    SPU_ACCOUNTS,
+    drive_spu_reviews,
+    planned_records,
+    seed_interview_records,
+    seed_spu_accounts,
+)
 from settings import Settings
 from store.db import make_engine
 from store.kpi.periods import parse_period
@@ -42,14 +48,21 @@ async def test_seeded_interview_records_give_the_planned_spu_indicator(kind, tem
                                                          today=TODAY, quarters=1, id_suffix=suffix)
                 again = await seed_interview_records(db_engine=engine, client=temporal_env.client, settings=settings,
                                                      today=TODAY, quarters=1, id_suffix=suffix)
+                # The records filed more than 30 days before are reviewed by the SPU officer.
+                driven = await drive_spu_reviews(db_engine=engine, client=temporal_env.client, today=TODAY, quarters=1,
+                                                 id_suffix=suffix)
             assert len(submitted) == 6 and again == []
+            assert driven == {f"IR-HERON-2026Q1-01{suffix}": "approved",  # clean
+                              f"IR-KESTREL-2026Q1-01{suffix}": "escalated",  # STAFF-02: interviewer without SGBC_ADV
+                              f"IR-OSPREY-2026Q1-01{suffix}": "dismissed and approved"}  # VUL-IR-04 dismissed
             with Session(engine) as session:
                 r = compute_spu_indicator(session=session, period=QUARTER)
             # Per team (n=0, n=1): Heron child survivor + adult survivor, both supported; Kestrel adult
-            # survivor (supported) + deaf adult (none); Osprey deaf adult (none) + adult not vulnerable.
-            assert (r.numerator, r.denominator, r.details["not_vulnerable_records"]) == (3, 5, 1)
+            # survivor (supported) + deaf adult (none); Osprey deaf adult (none, VUL-IR-04 dismissed:
+            # counts) + adult not vulnerable.
+            assert (r.numerator, r.denominator, r.details["not_vulnerable_records"]) == (4, 5, 1)
             assert [(b.key, b.numerator, b.denominator) for b in r.breakdowns["team"]] == [
-                ("T-HERON", 2, 2), ("T-KESTREL", 1, 2), ("T-OSPREY", 0, 1)]
+                ("T-HERON", 2, 2), ("T-KESTREL", 1, 2), ("T-OSPREY", 1, 1)]
             assert [x["product_id"] for x in r.details["late_records"]] == [f"IR-HERON-2026Q1-02{suffix}"]
             assert seed_spu_accounts(db_engine=engine)[0][0] == SPU_ACCOUNTS[0][0]
         finally:

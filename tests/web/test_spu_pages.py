@@ -74,7 +74,7 @@ def test_the_deputy_prosecutors_dashboard_carries_the_spu_indicator(spu, clients
 
 
 def test_the_spu_officers_queue_lists_interview_records_and_the_gcus_does_not(spu, clients, web_db):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from models.enums import ReviewState
     from models.messages import ReviewWorkflowState
@@ -87,7 +87,7 @@ def test_the_spu_officers_queue_lists_interview_records_and_the_gcus_does_not(sp
         upsert_review(session=session, product=session.get(Product, IR_ID), workflow_id=f"product-review-{IR_ID}",
                       state_after=ReviewWorkflowState(state=ReviewState.QUEUED, version_id=1, version_no=1,
                                                       version_label="1", title="Interview record"),
-                      at=datetime.now(timezone.utc))
+                      at=datetime.now(UTC))
         _row, token = create_api_token(session=session, account=get_account(session=session, username="spu.esquerra"),
                                        name="test")
         session.commit()
