@@ -24,8 +24,9 @@ from worker import build_worker
 @pytest.mark.parametrize("kind", database_kinds())
 async def test_an_interview_record_is_reviewed_by_the_spu_with_its_separation_of_duties(kind, temporal_env, tmp_path):
     pid = f"IR-HERON-TEST-{uuid.uuid4().hex[:6].upper()}"
-    text = interview_record(pid, TEAMS[0], kind=0, serial=1, recorded=dt.date(2026, 2, 2), submitted=dt.date(2026, 2, 5))
-    # An SPU officer who assessed the witness appears in the record: SP-02 may not review it.
+    text = interview_record(pid, TEAMS[0], kind=1, serial=1, recorded=dt.date(2026, 2, 2), submitted=dt.date(2026, 2, 5))
+    # An adult survivor, assessed by an SPU officer (VUL-IR-03 allows it for an adult): SP-02 appears
+    # in the record and may not review it.
     path = tmp_path / f"{pid}.md"
     path.write_text(text.replace("assessor: GX-01", "assessor: SP-02"), encoding="utf-8")
     with fresh_database(kind, tmp_path) as url:
