@@ -132,3 +132,46 @@ def test_lang_04_lists_a_quoted_passage_and_pack_1_ignores_it(roster):
 def test_the_v2_trigger_text_reads_evidence_and_gaps(roster):
     # V7 narrates the births only in "Evidence and gaps": v2 fires SGBC-CHG-05, v1 reads only the facts.
     assert "SGBC-CHG-05" in findings(V7, roster) and "SGBC-CHG-05" not in findings(V7, roster, pack="1.0")
+
+
+def _index(yaml_text):
+    from rules.certs import RosterIndex
+    from rules.roster import parse_roster_text
+
+    return RosterIndex(parse_roster_text(yaml_text).roster)
+
+
+REGISTER = """
+teams: [{id: T-1, leader: L-1, focal_points: {sgbc: F-1, cac: null}, members: [I-1, P-1, F-2]}]
+staff:
+  - {id: L-1, roles: [team_leader]}
+  - {id: F-1, roles: [investigator]}
+  - {id: F-2, roles: [focal_point]}
+  - {id: I-1, roles: [investigator], designations: [interviews_sgbc_survivors]}
+  - {id: P-1, roles: [interpreter]}
+certifications:
+  - {staff_id: I-1, cert: SGBC_BASIC, issued: 2024-01-01, expires: 2027-01-01}
+  - {staff_id: I-1, cert: CAC_BASIC, issued: 2024-01-01, expires: 2027-01-01}
+  - {staff_id: F-2, cert: SGBC_BASIC, issued: 2024-01-01, expires: 2027-01-01}
+  - {staff_id: F-2, cert: CAC_ADV, issued: 2024-01-01, expires: 2025-01-01}
+briefings:
+  - {staff_id: P-1, area: SGBC, date: 2025-06-01, expires: 2026-12-31}
+  - {staff_id: P-1, area: CAC, date: 2025-06-01, expires: 2026-12-31}
+"""
+
+
+def test_required_certifications_of_roles_and_designations():
+    import datetime as dt
+
+    idx, day = _index(REGISTER), dt.date(2026, 3, 1)
+    assert idx.required_unmet("I-1", day) == ["SGBC_ADV"]  # never held, required by the designation
+    assert idx.required_unmet("P-1", day) == []  # an interpreter only: briefings meet the Basic level
+    # a focal point by role: CAC_BASIC never held (the CAC_ADV lapsed), and neither ADV held
+    assert idx.required_unmet("F-2", day) == ["CAC_BASIC", "SGBC_ADV or CAC_ADV"]
+    assert idx.required_unmet("F-1", day) == ["SGBC_BASIC", "CAC_BASIC"]  # focal point by the team record only
+
+
+def test_staff_04_names_the_investigator_never_certified(roster):
+    ap = (FIX / "V8-AP-plover-2026.md").read_text()
+    got = findings(ap, roster)
+    assert "STAFF-04" in got and "PL-07" in got["STAFF-04"].message
