@@ -54,8 +54,8 @@ def run_impact(*, db_engine: Engine, candidate, active) -> ImpactReport:
 
 
 def render_text(report: ImpactReport) -> str:
-    lines = [f"Candidate pack {report.candidate_version} (contract {report.candidate_contract}) against the active "
-             f"pack {report.active_version}: {report.products} products, {report.products_changed} would change."]
+    lines = [(f"Candidate pack {report.candidate_version} (contract {report.candidate_contract}) against the active "
+              f"pack {report.active_version}: {report.products} products, {report.products_changed} would change.")]
     if report.verdicts:
         lines.append("Verdicts that would move:")
         lines += [f"  {moved}: {n}" for moved, n in report.verdicts.items()]

@@ -55,7 +55,7 @@ def test_regexes_are_verbatim_from_the_contract(v2):
     changes, requirements = CHANGES.read_text(), REQUIREMENTS.read_text()
     for name, rx in v2.pack.regexes.named.items():
         source = changes if name in ("R_MARRIAGE", "R_SLAVERY", "R_CORROBORATION_DISCLAIMER") else requirements
-        assert re.search(rf"^{re.escape(name)}\s*= {re.escape(rx.pattern)}$", source, re.M), name
+        assert re.search(rf"^{re.escape(name)}\s*= {re.escape(rx.pattern)}$", source, re.MULTILINE), name
 
 
 @needs_contract

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from models.tables import utcnow
 from rules.library import engine_for
 from rules.roster import load_roster
 from service.impact import render_text, run_impact
 from store.db import session_scope
 from store.findings import record_findings
 from store.roster_import import import_roster
-from models.tables import utcnow
 from tests.store.factories import new_version
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
