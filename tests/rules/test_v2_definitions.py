@@ -175,3 +175,27 @@ def test_staff_04_names_the_investigator_never_certified(roster):
     ap = (FIX / "V8-AP-plover-2026.md").read_text()
     got = findings(ap, roster)
     assert "STAFF-04" in got and "PL-07" in got["STAFF-04"].message
+
+
+def test_an_interview_record_as_docx_with_its_front_matter_is_checked_like_its_markdown(tmp_path, roster):
+    import io
+
+    import docx
+
+    front, body = V4.split("\n---\n", 1)
+    (tmp_path / "meta.yaml").write_text(front.removeprefix("---\n") + "\n")
+    document = docx.Document()
+    for line in body.strip().split("\n"):
+        if line.startswith("## "):
+            document.add_heading(line[3:], level=2)
+        elif line.startswith("# "):
+            document.add_heading(line[2:], level=1)
+        elif line.strip():
+            document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (tmp_path / "record.docx").write_bytes(buffer.getvalue())
+    result = engine_for("2.0").check_file(tmp_path / "record.docx", roster, tmp_path / "meta.yaml")
+    assert (result.product_id, result.verdict.value, result.findings) == ("IR-GANNET-2026-031", "clean", [])
+    short = V4.split("## Conduct of the interview")[0]
+    assert "VUL-IR-05" in findings(short, roster)  # the same record cut before its conduct section
