@@ -21,15 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session
 
-from models.tables import Finding, Product, ProductVersion, utcnow  # noqa: E402
-from rules.library import engine_for  # noqa: E402
-from rules.roster import load_roster  # noqa: E402
-from service.impact import run_impact  # noqa: E402
-from store.db import make_engine, migrate  # noqa: E402
-from store.roster_import import import_roster  # noqa: E402
-from store.roster_view import roster_from_db  # noqa: E402
+from models.tables import Finding, Product, ProductVersion, utcnow
+from rules.library import engine_for
+from rules.roster import load_roster
+from service.impact import run_impact
+from store.db import make_engine, migrate
+from store.roster_import import import_roster
+from store.roster_view import roster_from_db
 
 V1 = ROOT / "tests" / "fixtures" / "samples"
 V2 = ROOT / "tests" / "fixtures" / "samples_v2"

@@ -17,6 +17,7 @@ class ProductImpact(BaseModel):
     team_id: str
     version_no: int
     judged_by: str | None  # the pack version that pre-checked the stored version
+    review_state: str | None = None  # of its review (None: none recorded)
     verdict_before: str | None
     verdict_after: Verdict
     added: list[FindingChange] = Field(default_factory=list)
@@ -41,6 +42,7 @@ class ImpactReport(BaseModel):
     active_version: str
     products: int = 0
     products_changed: int = 0
+    open_reviews_changed: int = 0  # of those, reviews not yet approved or withdrawn
     verdicts: dict[str, int] = Field(default_factory=dict)  # "before -> after": count, for the ones that moved
     rules: list[RuleImpact] = Field(default_factory=list)
     changes: list[ProductImpact] = Field(default_factory=list)  # only the products whose judgement moves

@@ -18,7 +18,14 @@ from rules.product import Product
 from rules.product_types import all_specs, spec_for
 from rules.scan import Unit, scanned_units
 from rules.sections import SECTION_HEADINGS
-from rules.text import as_map, invokes_corroboration, is_non_empty, is_non_empty_v2, is_valid_reason, is_valid_reason_v2
+from rules.text import (
+    as_map,
+    invokes_corroboration,
+    is_non_empty,
+    is_non_empty_v2,
+    is_valid_reason,
+    is_valid_reason_v2,
+)
 
 SV = ["rape", "sexual_slavery", "enforced_prostitution", "forced_pregnancy", "enforced_sterilization",
       "other_sexual_violence"]

@@ -192,7 +192,7 @@ def _interview(inp: Inputs, ctx: dict[str, Any]) -> None:
 
 
 def build(inp: Inputs, ctx: dict[str, Any]) -> None:
-    fm, idx = inp.product.fm, inp.roster
+    fm = inp.product.fm
     _witness(inp, ctx)
     _interview(inp, ctx)
     consent = as_map(fm.get("consent"))

@@ -20,7 +20,6 @@ NEEDS = ("communication", "accessibility", "health", "support_person", "intervie
 _TOKENS = {"name", "names", "surname", "surnames", "alias", "aliases", "nickname", "phone", "telephone", "mobile",
            "email", "address", "passport", "dob"}
 _EXACT = {"date_of_birth", "birth_date", "national_id", "id_number", "e_mail"}
-_NON_ALNUM_RUN = re.compile(r"[^0-9A-Za-z]+")
 
 
 def normalised_key(key: str) -> str:

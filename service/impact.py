@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.enums import Verdict
+from models.enums import TERMINAL_STATES, Verdict
 from models.findings import CheckResult, FormatErrorEntry
 from models.impact import ImpactReport, RuleImpact
 from rules.impact import changed_rules, compare
@@ -34,7 +34,8 @@ def run_impact(*, db_engine: Engine, candidate, active) -> ImpactReport:
                 after = candidate.check_text(stored.text, roster, file=stored.product_id)
             impact = compare(product_id=stored.product_id, product_type=stored.product_type, team_id=stored.team_id,
                              version_no=stored.version_no, judged_by=stored.pack_version,
-                             verdict_before=stored.verdict, findings_before=stored.findings, after=after)
+                             verdict_before=stored.verdict, findings_before=stored.findings, after=after,
+                             review_state=stored.review_state)
             report.products += 1
             before_ids = {rid for rid, _, _ in stored.findings}
             for f in after.findings:
@@ -43,6 +44,8 @@ def run_impact(*, db_engine: Engine, candidate, active) -> ImpactReport:
                     added[f.rule_id] += f.rule_id not in before_ids
             if impact.changed:
                 report.products_changed += 1
+                report.open_reviews_changed += stored.review_state is not None and \
+                    stored.review_state not in TERMINAL_STATES
                 report.changes.append(impact)
                 if impact.verdict_before != impact.verdict_after:
                     moved[f"{impact.verdict_before or '-'} -> {impact.verdict_after.value}"] += 1
@@ -54,8 +57,9 @@ def run_impact(*, db_engine: Engine, candidate, active) -> ImpactReport:
 
 
 def render_text(report: ImpactReport) -> str:
-    lines = [f"Candidate pack {report.candidate_version} (contract {report.candidate_contract}) against the active "
-             f"pack {report.active_version}: {report.products} products, {report.products_changed} would change."]
+    lines = [(f"Candidate pack {report.candidate_version} (contract {report.candidate_contract}) against the active "
+              f"pack {report.active_version}: {report.products} products, {report.products_changed} would change "
+              f"({report.open_reviews_changed} of them in open reviews).")]
     if report.verdicts:
         lines.append("Verdicts that would move:")
         lines += [f"  {moved}: {n}" for moved, n in report.verdicts.items()]
@@ -63,8 +67,8 @@ def render_text(report: ImpactReport) -> str:
     lines += [f"  {r.rule_id:<12} {r.status:<8} {r.products_hit:>6} / {r.products_added}" for r in report.rules]
     lines.append("Products:")
     for p in report.changes:
-        lines.append(f"  {p.product_id} ({p.product_type}, {p.team_id}, v{p.version_no}, judged by "
-                     f"{p.judged_by or '-'}): {p.verdict_before or '-'} -> {p.verdict_after.value}")
+        lines.append(f"  {p.product_id} ({p.product_type}, {p.team_id}, v{p.version_no}, review {p.review_state or '-'}, "
+                     f"judged by {p.judged_by or '-'}): {p.verdict_before or '-'} -> {p.verdict_after.value}")
         if p.added:
             lines.append("    + " + ", ".join(f"{f.rule_id} ({f.severity})" for f in p.added))
         if p.removed:

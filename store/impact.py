@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from models.tables import Finding, Product, ProductVersion
+from models.tables import Finding, Product, ProductVersion, Review
 
 
 @dataclass
@@ -21,6 +21,7 @@ class StoredJudgement:
     verdict: str | None
     pack_version: str | None
     findings: list[tuple[str, str, str]]  # (rule id, severity, state)
+    review_state: str | None  # None: no review recorded
 
 
 def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJudgement]:
@@ -30,9 +31,10 @@ def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJ
         rows = session.execute(
             sa.select(Product.id, Product.type, Product.team_id, ProductVersion.id.label("vid"),
                       ProductVersion.version_no, ProductVersion.check_text, ProductVersion.content,
-                      ProductVersion.verdict, ProductVersion.pack_version)
+                      ProductVersion.verdict, ProductVersion.pack_version, Review.state.label("review_state"))
             .join(ProductVersion, sa.and_(ProductVersion.product_id == Product.id,
                                           ProductVersion.version_no == Product.current_version_no))
+            .outerjoin(Review, Review.product_id == Product.id)
             .where(Product.id > last).order_by(Product.id).limit(batch)
         ).all()
         if not rows:
@@ -48,5 +50,6 @@ def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJ
                     text = bytes(r.content).decode("utf-8")
                 except UnicodeDecodeError:
                     text = None
-            yield StoredJudgement(r.id, r.type, r.team_id, r.version_no, text, r.verdict, r.pack_version, found[r.vid])
+            yield StoredJudgement(r.id, r.type, r.team_id, r.version_no, text, r.verdict, r.pack_version, found[r.vid],
+                                  r.review_state)
         last = rows[-1].id

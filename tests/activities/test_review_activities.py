@@ -128,6 +128,19 @@ async def test_a_version_prechecked_with_pack_1_keeps_it_when_its_precheck_runs_
     assert {f.rule_id: f.pack_version for f in active.findings} == {"VUL-INT-02": "2.0.0", "LANG-04": "2.0.0"}
 
 
+async def test_an_interview_record_is_prechecked_with_the_active_pack_and_is_not_kpi_10_relevant(sample_db, env):
+    from models.kpi_tables import ProductFacts
+
+    record = (V1_UNDER_V2_KEY.parent / "V4-IR-child-survivor-compliant.md").read_text()
+    with session_scope(sample_db) as session:
+        version = new_version(session, product_type="IR", team_id="T-GANNET", text=record)
+    result = await env.run(_activities(sample_db).precheck, _precheck_input(version))
+    assert result.pack_version == "2.0.0" and result.verdict != Verdict.FORMAT_ERROR and not result.format_errors
+    with session_scope(sample_db) as session:
+        facts = session.exec(select(ProductFacts).where(ProductFacts.version_id == version.id)).one()
+        assert (facts.product_type, facts.relevant) == ("IR", False)
+
+
 async def test_a_retried_precheck_writes_no_finding_twice_and_keeps_dismissals(engine, env):
     scripted = ScriptedEngine()
     acts = _activities(engine, scripted)

@@ -38,10 +38,24 @@ def test_changed_rules_have_examples_beyond_their_v1_ones(v2):
     v1 = {r.rule.id: r.rule.examples for r in engine_for("1.0").pack.rules}
     changed = ["CAC-INT-03", "CAC-INT-05", "CAC-INT-06", "CAC-INT-09", "SGBC-INT-01", "SGBC-INT-02", "SGBC-INT-04",
                "SGBC-INT-06", "SGBC-INT-08", "GEN-CHG-09", "GEN-MP-01", "GEN-MP-02", "GEN-MP-03", "STAFF-01", "STAFF-02",
-               "STAFF-03", "STAFF-04", "LANG-01"]
+               "STAFF-03", "STAFF-04", "LANG-01", "SGBC-CHG-01", "SGBC-CHG-02", "SGBC-CHG-03", "SGBC-CHG-04", "SGBC-CHG-05",
+               "CAC-CHG-06", "SGBC-CHG-08"]
     for rule in v2.pack.rules:
         if rule.rule.id in changed:
             assert rule.rule.examples != v1[rule.rule.id], rule.rule.id
+
+
+@needs_contract
+def test_trigger_examples_show_the_narrowed_regexes_and_the_units():
+    """The same example units under pack 1.0.0 fire where v2 no longer does (a bare 'wife', 'sold')."""
+    from rules.examples import trigger_facts
+
+    v1, v2 = engine_for("1.0"), engine_for("2.0")
+    units = ["His wife fled to the hills.", "Boats were sold after the raid."]
+    assert trigger_facts(v1, units)["trigger.R_MARRIAGE"] and trigger_facts(v1, units)["trigger.R_SLAVERY"]
+    assert not trigger_facts(v2, units)["trigger.R_MARRIAGE"] and not trigger_facts(v2, units)["trigger.R_SLAVERY"]
+    assert not trigger_facts(v2, ["women were sexually", "abused"])["trigger.R_SV"]
+    assert trigger_facts(v2, ["women were sexually abused"])["trigger.R_SV"]
 
 
 @needs_contract
@@ -55,7 +69,7 @@ def test_regexes_are_verbatim_from_the_contract(v2):
     changes, requirements = CHANGES.read_text(), REQUIREMENTS.read_text()
     for name, rx in v2.pack.regexes.named.items():
         source = changes if name in ("R_MARRIAGE", "R_SLAVERY", "R_CORROBORATION_DISCLAIMER") else requirements
-        assert re.search(rf"^{re.escape(name)}\s*= {re.escape(rx.pattern)}$", source, re.M), name
+        assert re.search(rf"^{re.escape(name)}\s*= {re.escape(rx.pattern)}$", source, re.MULTILINE), name
 
 
 @needs_contract

@@ -83,7 +83,8 @@ def test_cli_output_matches_the_key_with_compare_key(tmp_path, pack, key, sample
     out = tmp_path / "out.json"
     out.write_text(result.stdout)
     assert isinstance(json.loads(result.stdout), list)
-    compared = subprocess.run([sys.executable, str(COMPARE), str(key), str(out)], capture_output=True, text=True)
+    compared = subprocess.run([sys.executable, str(COMPARE), str(key), str(out)], capture_output=True, text=True,
+                              check=False)
     assert compared.returncode == 0, compared.stdout
     assert compared.stdout.strip().endswith("8/8 files exact")
 
@@ -94,3 +95,15 @@ def test_local_v2_fixture_copy_is_identical_to_the_shared_samples():
         pytest.skip("shared contract not present")
     for path in shared.iterdir():
         assert (ROOT / "tests" / "fixtures" / "samples_v2" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_check_pack_accepts_a_directory_and_refuses_an_unknown_version():
+    from rules.library import PACKS_ROOT
+
+    sample = str(V1_DIR / "S2-IO-child-compliant.md")
+    roster = str(V1_DIR / "roster.yaml")
+    by_dir = CliRunner().invoke(app, ["check", sample, "--roster", roster, "--pack", str(PACKS_ROOT / "1.0"),
+                                      "--format", "json"])
+    assert by_dir.exit_code == 0 and json.loads(by_dir.stdout)[0]["verdict"] == "clean"
+    unknown = CliRunner().invoke(app, ["check", sample, "--roster", roster, "--pack", "9.9"])
+    assert unknown.exit_code == 2 and "no pack version '9.9' (have 1.0.0, 2.0.0)" in unknown.stderr

@@ -132,3 +132,70 @@ def test_lang_04_lists_a_quoted_passage_and_pack_1_ignores_it(roster):
 def test_the_v2_trigger_text_reads_evidence_and_gaps(roster):
     # V7 narrates the births only in "Evidence and gaps": v2 fires SGBC-CHG-05, v1 reads only the facts.
     assert "SGBC-CHG-05" in findings(V7, roster) and "SGBC-CHG-05" not in findings(V7, roster, pack="1.0")
+
+
+def _index(yaml_text):
+    from rules.certs import RosterIndex
+    from rules.roster import parse_roster_text
+
+    return RosterIndex(parse_roster_text(yaml_text).roster)
+
+
+REGISTER = """
+teams: [{id: T-1, leader: L-1, focal_points: {sgbc: F-1, cac: null}, members: [I-1, P-1, F-2]}]
+staff:
+  - {id: L-1, roles: [team_leader]}
+  - {id: F-1, roles: [investigator]}
+  - {id: F-2, roles: [focal_point]}
+  - {id: I-1, roles: [investigator], designations: [interviews_sgbc_survivors]}
+  - {id: P-1, roles: [interpreter]}
+certifications:
+  - {staff_id: I-1, cert: SGBC_BASIC, issued: 2024-01-01, expires: 2027-01-01}
+  - {staff_id: I-1, cert: CAC_BASIC, issued: 2024-01-01, expires: 2027-01-01}
+  - {staff_id: F-2, cert: SGBC_BASIC, issued: 2024-01-01, expires: 2027-01-01}
+  - {staff_id: F-2, cert: CAC_ADV, issued: 2024-01-01, expires: 2025-01-01}
+briefings:
+  - {staff_id: P-1, area: SGBC, date: 2025-06-01, expires: 2026-12-31}
+  - {staff_id: P-1, area: CAC, date: 2025-06-01, expires: 2026-12-31}
+"""
+
+
+def test_required_certifications_of_roles_and_designations():
+    import datetime as dt
+
+    idx, day = _index(REGISTER), dt.date(2026, 3, 1)
+    assert idx.required_unmet("I-1", day) == ["SGBC_ADV"]  # never held, required by the designation
+    assert idx.required_unmet("P-1", day) == []  # an interpreter only: briefings meet the Basic level
+    # a focal point by role: CAC_BASIC never held (the CAC_ADV lapsed), and neither ADV held
+    assert idx.required_unmet("F-2", day) == ["CAC_BASIC", "SGBC_ADV or CAC_ADV"]
+    assert idx.required_unmet("F-1", day) == ["SGBC_BASIC", "CAC_BASIC"]  # focal point by the team record only
+
+
+def test_staff_04_names_the_investigator_never_certified(roster):
+    ap = (FIX / "V8-AP-plover-2026.md").read_text()
+    got = findings(ap, roster)
+    assert "STAFF-04" in got and "PL-07" in got["STAFF-04"].message
+
+
+def test_an_interview_record_as_docx_with_its_front_matter_is_checked_like_its_markdown(tmp_path, roster):
+    import io
+
+    import docx
+
+    front, body = V4.split("\n---\n", 1)
+    (tmp_path / "meta.yaml").write_text(front.removeprefix("---\n") + "\n")
+    document = docx.Document()
+    for line in body.strip().split("\n"):
+        if line.startswith("## "):
+            document.add_heading(line[3:], level=2)
+        elif line.startswith("# "):
+            document.add_heading(line[2:], level=1)
+        elif line.strip():
+            document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (tmp_path / "record.docx").write_bytes(buffer.getvalue())
+    result = engine_for("2.0").check_file(tmp_path / "record.docx", roster, tmp_path / "meta.yaml")
+    assert (result.product_id, result.verdict.value, result.findings) == ("IR-GANNET-2026-031", "clean", [])
+    short = V4.split("## Conduct of the interview")[0]
+    assert "VUL-IR-05" in findings(short, roster)  # the same record cut before its conduct section

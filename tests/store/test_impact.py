@@ -6,13 +6,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from models.tables import Review, utcnow
 from rules.library import engine_for
 from rules.roster import load_roster
 from service.impact import render_text, run_impact
 from store.db import session_scope
 from store.findings import record_findings
 from store.roster_import import import_roster
-from models.tables import utcnow
 from tests.store.factories import new_version
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
@@ -37,14 +37,23 @@ def _store_v1_judgements(db) -> dict[str, str]:
     return ids
 
 
+def _review(db, product_id: str, state: str) -> None:
+    with session_scope(db) as session:
+        session.add(Review(product_id=product_id, workflow_id=f"product-review-{product_id}", state=state,
+                           team_id="T-HERON", product_type="IO", situation="Situation in Velmora"))
+
+
 def test_pack_2_over_products_judged_by_pack_1(fresh_engine):
     ids = _store_v1_judgements(fresh_engine)
+    _review(fresh_engine, ids["S2"], "in_review")
+    _review(fresh_engine, ids["S3"], "approved")
     report = run_impact(db_engine=fresh_engine, candidate=engine_for("2.0"), active=engine_for("1.0"))
-    assert (report.products, report.products_changed) == (8, 3)
+    assert (report.products, report.products_changed, report.open_reviews_changed) == (8, 3, 1)
     changes = {c.product_id: c for c in report.changes}
     assert set(changes) == {ids["S2"], ids["S3"], ids["S5"]}
     s2 = changes[ids["S2"]]
-    assert (s2.verdict_before, s2.verdict_after.value, s2.judged_by) == ("clean", "revise", "1.0.0")
+    assert (s2.verdict_before, s2.verdict_after.value, s2.judged_by, s2.review_state) == ("clean", "revise", "1.0.0",
+                                                                                          "in_review")
     assert {(f.rule_id, f.severity) for f in s2.added} == {("VUL-INT-02", "major"), ("LANG-04", "advisory")}
     assert not s2.removed
     assert [f.rule_id for f in changes[ids["S3"]].added] == ["VUL-INT-02"]
@@ -60,7 +69,7 @@ def test_pack_2_over_products_judged_by_pack_1(fresh_engine):
         "VUL-INT-01", "VUL-INT-02", "VUL-INT-03", "VUL-INT-04", "GEN-MP-06", "GEN-IR-01", "GEN-IR-02", "VUL-IR-03",
         "VUL-IR-04", "VUL-IR-05", "VUL-IR-06", "VUL-IR-07", "LANG-04"}
     text = render_text(report)
-    assert "8 products, 3 would change" in text and "clean -> revise" in text and "+ VUL-INT-02 (major)" in text
+    assert "8 products, 3 would change (1 of them in open reviews)" in text and "clean -> revise" in text and "+ VUL-INT-02 (major)" in text
 
 
 def test_the_same_pack_changes_nothing(fresh_engine):
