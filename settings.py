@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     resubmission_reminder_before_hours: int = 168
     review_holidays: list[date] = Field(default_factory=list)
 
-    rules_pack_dir: Path | None = None  # default: rules/packs
+    rules_pack_dir: Path | None = None  # default: rules/packs (a folder of packs, or one pack)
+    # The pack new pre-checks use ("1.0", "2.0.0"...); default: the highest version in the folder.
+    rules_pack_version: str | None = None
 
     # Web application (issue 5): pages and /api
     web_host: str = "127.0.0.1"

@@ -87,23 +87,32 @@ class RulesEngine(Protocol):
 
 
 def _engine_factory_for(settings) -> Callable[[], RulesEngine]:
-    """RULES_PACK_DIR selects another pack folder (e.g. a GCU-edited copy); default: rules/packs."""
+    """RULES_PACK_DIR selects another pack folder (e.g. a GCU-edited copy); default: rules/packs.
+    RULES_PACK_VERSION selects its active pack; default: the highest version."""
     pack_dir = getattr(settings, "rules_pack_dir", None)
-    if pack_dir is None:
-        return _default_engine_factory
+    active = getattr(settings, "rules_pack_version", None)
 
     def load() -> RulesEngine:
-        from rules.engine import Engine
+        from rules.library import library
 
-        return Engine.load(pack_dir)
+        lib = library(pack_dir, active)
+        for version in lib.versions:  # every pack a stored review may still need: a broken one stops the worker
+            lib.engine(version)
+        return lib.engine(None)
 
     return load
 
 
-def _default_engine_factory() -> RulesEngine:
-    from rules.engine import default_engine
+def _pack_engine_for(settings, version: str) -> RulesEngine | None:
+    """The engine of an earlier pack version of the same folder, or None when it is not there."""
+    from rules.library import library
+    from rules.pack import PackError
 
-    return default_engine()
+    try:
+        lib = library(getattr(settings, "rules_pack_dir", None), getattr(settings, "rules_pack_version", None))
+        return lib.engine(version) if version in lib.versions else None
+    except PackError:
+        return None
 
 
 def _not_found(message: str) -> ApplicationError:
@@ -167,7 +176,12 @@ class ReviewActivities:
             filename = version.filename
             text, decode_error = self._text_of(version)
             roster = self._roster_cache.roster(session=session)
+            judged_by = version.pack_version
         engine = self.rules_engine()
+        if judged_by and judged_by != engine.pack_version:
+            # A rerun (a retry, a replay) of a version already pre-checked keeps the pack that judged
+            # it, even if the active pack changed since: its findings and verdict must not move.
+            engine = _pack_engine_for(self.settings, judged_by) or engine
         if decode_error is not None:
             result = CheckResult(file=filename, verdict=Verdict.FORMAT_ERROR, errors=[decode_error],
                                  pack_version=engine.pack_version)

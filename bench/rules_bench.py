@@ -1,15 +1,17 @@
 """Rule-engine benchmark, each figure with its baseline measured in the same run.
 
-(a) checks per second on the 8 dev samples (parse + facts + rules);
+(a) checks per second on the dev samples (parse + facts + rules): the 8 v1 samples, and with a v2
+    pack also the 8 v2 samples (each set with its own roster);
 (b) rule-evaluation overhead: Engine.evaluate on precomputed contexts vs evaluating the same
     compiled CEL expressions bare with cel-expr-python on the same contexts (target <= 1.5x);
 (c) time to check a generated 150k-word product (target < 1 s).
 
-Run: .venv/bin/python bench/rules_bench.py
+Run: .venv/bin/python bench/rules_bench.py [--pack 1.0|2.0] [--small]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -18,13 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rules.certs import index_for  # noqa: E402
-from rules.engine import default_engine  # noqa: E402
+from rules.library import engine_for  # noqa: E402
 from rules.facts import Inputs, build_context  # noqa: E402
 from rules.product import parse_product  # noqa: E402
 from rules.roster import load_roster  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "domain" / "samples"
 SAMPLES = SHARED if SHARED.is_dir() else ROOT / "tests" / "fixtures" / "samples"
+SHARED_V2 = ROOT.parent / "shared" / "domain" / "v2" / "samples"
+SAMPLES_V2 = SHARED_V2 if SHARED_V2.is_dir() else ROOT / "tests" / "fixtures" / "samples_v2"
 
 
 def timed(fn, repeat: int) -> float:
@@ -49,15 +53,24 @@ def big_product(words: int) -> str:
 
 
 def main() -> None:
-    engine = default_engine()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pack", default=None, help="pack version of rules/packs (default: the active one)")
+    parser.add_argument("--small", action="store_true", help="fewer repetitions (a loaded machine)")
+    args = parser.parse_args()
+    scale = 4 if args.small else 1
+    engine = engine_for(args.pack)
     roster = load_roster(SAMPLES / "roster.yaml").roster
-    texts = [p.read_text() for p in sorted(SAMPLES.glob("S*.md"))]
+    samples = [(p.read_text(), roster) for p in sorted(SAMPLES.glob("S*.md"))]
+    if "IR" in engine.product_types:
+        roster_v2 = load_roster(SAMPLES_V2 / "roster.yaml").roster
+        samples += [(p.read_text(), roster_v2) for p in sorted(SAMPLES_V2.glob("V*.md"))]
+    print(f"pack {engine.pack_version}, {len(engine.pack.rules)} rules, {len(samples)} samples")
 
-    per_check = timed(lambda: [engine.check_text(t, roster) for t in texts], 20) / len(texts)
+    per_check = timed(lambda: [engine.check_text(t, r) for t, r in samples], 20 // scale) / len(samples)
 
     contexts, units = [], []
-    for t in texts:
-        product = parse_product(t).product
+    for t, roster in samples:
+        product = parse_product(t, engine.product_types).product
         inputs = Inputs(product, index_for(roster), engine.pack.regexes)
         contexts.append(build_context(inputs, engine.pack.base_context))
         units.append(inputs.units())
@@ -107,16 +120,17 @@ def main() -> None:
 
     for fn in (bare, engine_eval):
         fn()
-    bare_t, engine_t = timed(bare, 200), timed(engine_eval, 200)
+    bare_t, engine_t = timed(bare, 200 // scale), timed(engine_eval, 200 // scale)
 
+    roster = load_roster(SAMPLES / "roster.yaml").roster
     text = big_product(150_000)
     words = len(text.split())
     engine.check_text(text, roster)
     big_t = timed(lambda: engine.check_text(text, roster), 3)
 
     rows = [
-        ("(a) checks per second (8 dev samples)", f"{1 / per_check:,.0f}/s", f"{per_check * 1000:.2f} ms/check"),
-        ("(b) bare CEL, same expressions x 8 contexts", f"{bare_t * 1e6:,.0f} us",
+        (f"(a) checks per second ({len(samples)} dev samples)", f"{1 / per_check:,.0f}/s", f"{per_check * 1000:.2f} ms/check"),
+        (f"(b) bare CEL, same expressions x {len(samples)} contexts", f"{bare_t * 1e6:,.0f} us",
          f"{sum(len(s) for _, s in plans) + len(whens) * len(plans)} evaluations ({len(exprs)} in the pack)"),
         ("(b) engine evaluate, same contexts", f"{engine_t * 1e6:,.0f} us",
          f"ratio {engine_t / bare_t:.2f}x (target <= 1.5x)"),

@@ -114,6 +114,7 @@ async def _until_signal(run) -> None:
 
 async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     from service import demo as demo_data
+    from service import demo_spu
     from service.devserver import start_dev_server, stop_dev_server
     from service.temporal_client import connect
     from store.db import migrate
@@ -145,7 +146,10 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
                 fresh = await demo_data.seed(db_engine=engine, client=client, settings=settings)
                 await demo_data.drive_demo_states(db_engine=engine, client=client, product_ids=fresh)
                 typer.echo(f"demo data: {len(fresh)} products submitted now ({len(demo_data.DEMO_PRODUCTS)} in all)")
-                accounts = seed_demo_accounts(db_engine=engine)
+                records = await demo_spu.seed_interview_records(db_engine=engine, client=client, settings=settings)
+                typer.echo(f"demo data: {len(records)} interview records submitted now (SPU indicator)")
+                await demo_spu.drive_spu_reviews(db_engine=engine, client=client)
+                accounts = seed_demo_accounts(db_engine=engine) + demo_spu.seed_spu_accounts(db_engine=engine)
             started = asyncio.Event()
             web_task = asyncio.create_task(
                 serve(settings, stop, db_engine=engine, temporal_client=client, started=started)

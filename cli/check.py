@@ -58,9 +58,11 @@ def check(
     roster: Annotated[Path, typer.Option("--roster", help="Roster / register YAML")],
     meta: Annotated[Path | None, typer.Option("--meta", help="Front matter YAML for .docx/.pdf")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.TEXT,
+    pack: Annotated[str | None, typer.Option(
+        "--pack", help="Pack version (1.0, 2.0...) of the pack folder, or a pack directory; default: the active pack",
+    )] = None,
 ) -> None:
     """Check product files against the rule packs; exit 0 clean/notes, 1 revise/blocked, 2 format error."""
-    from rules.engine import default_engine
     from rules.pack import PackError
     from rules.roster import RosterError, load_roster
     from settings import get_settings
@@ -70,12 +72,13 @@ def check(
     except RosterError as exc:
         typer.echo(f"roster {exc.file}{f' line {exc.line}' if exc.line else ''}: {exc.message}", err=True)
         raise typer.Exit(2) from None
+    settings = get_settings()
     try:
-        engine = default_engine()
+        engine = pick_engine(pack, settings)
     except PackError as exc:
         typer.echo(f"rule pack error: {exc}", err=True)
         raise typer.Exit(2) from None
-    max_bytes = get_settings().max_upload_bytes
+    max_bytes = settings.max_upload_bytes
     results = [engine.check_file(f, roster_load.roster, meta, max_bytes=max_bytes) for f in files]
     for r, f in zip(results, files, strict=True):
         r.file = str(f)
@@ -86,41 +89,90 @@ def check(
     raise typer.Exit(exit_status(results))
 
 
+def pick_engine(pack: str | None, settings):
+    """`--pack`: a directory (one pack, or a folder of packs: its highest), or a version of the
+    configured pack folder; None: the active pack (RULES_PACK_VERSION, else the highest)."""
+    from rules.engine import Engine
+    from rules.library import library
+
+    if pack is not None and (Path(pack) / "pack.yaml").is_file():
+        return Engine.load(Path(pack))
+    if pack is not None and Path(pack).is_dir():
+        return library(Path(pack)).engine(None)
+    return library(settings.rules_pack_dir, settings.rules_pack_version).engine(pack)
+
+
 rules_app = typer.Typer(no_args_is_help=True, help="Rule packs: validate and run their examples.")
+
+_PACK_PATH_HELP = "A pack directory, or a folder of packs (each version is checked); default rules/packs"
+
+
+def _engines(path: Path | None) -> list:
+    """Every pack at `path` (a folder of packs gives each version), loaded; a broken one exits 1."""
+    from rules.engine import Engine
+    from rules.library import PACKS_ROOT, pack_dirs
+    from rules.pack import PackError
+
+    try:
+        return [Engine.load(d) for d in pack_dirs(path or PACKS_ROOT).values()]
+    except PackError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @rules_app.command("lint")
-def lint(path: Annotated[Path | None, typer.Argument(help="Pack directory (default rules/packs)")] = None) -> None:
-    """Load and compile a pack; report the first problem with file, line and column."""
-    from rules.engine import Engine
-    from rules.pack import PackError
-
-    try:
-        engine = Engine.load(path)
-    except PackError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"ok: pack {engine.pack_version}, {len(engine.pack.rules)} rules")
+def lint(path: Annotated[Path | None, typer.Argument(help=_PACK_PATH_HELP)] = None) -> None:
+    """Load and compile the packs; report the first problem with file, line and column."""
+    for engine in _engines(path):
+        typer.echo(f"ok: pack {engine.pack_version}, {len(engine.pack.rules)} rules")
 
 
 @rules_app.command("test")
-def test(path: Annotated[Path | None, typer.Argument(help="Pack directory (default rules/packs)")] = None) -> None:
-    """Run every rule's own examples (must fire / must not fire)."""
-    from rules.engine import Engine
+def test(path: Annotated[Path | None, typer.Argument(help=_PACK_PATH_HELP)] = None) -> None:
+    """Run every rule's own examples (must fire / must not fire), in every pack."""
     from rules.examples import run_examples
-    from rules.pack import PackError
 
+    any_failed = False
+    for engine in _engines(path):
+        outcomes = run_examples(engine)
+        failed = [o for o in outcomes if not o.ok]
+        any_failed = any_failed or bool(failed)
+        for o in failed:
+            typer.echo(f"FAIL {engine.pack_version} {o.rule_id} {o.kind}[{o.index}]: {o.detail}")
+        typer.echo(f"pack {engine.pack_version}: {len(outcomes) - len(failed)}/{len(outcomes)} examples pass "
+                   f"({len(engine.pack.rules)} rules)")
+    raise typer.Exit(1 if any_failed else 0)
+
+
+@rules_app.command("impact")
+def impact(
+    pack: Annotated[str, typer.Option("--pack", help="The candidate: a pack directory, or a version of the pack folder")],
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.TEXT,
+) -> None:
+    """Run a candidate pack over the latest version of every stored product: what would change,
+    per product (verdict before and after, findings added and removed) and per new or changed rule."""
+    from cli.common import db_engine
+    from rules.library import library
+    from rules.pack import PackError
+    from service.impact import render_text, run_impact
+    from settings import get_settings
+
+    settings = get_settings()
     try:
-        engine = Engine.load(path)
+        candidate = pick_engine(pack, settings)
+        active = library(settings.rules_pack_dir, settings.rules_pack_version).engine(None)
     except PackError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    outcomes = run_examples(engine)
-    failed = [o for o in outcomes if not o.ok]
-    for o in failed:
-        typer.echo(f"FAIL {o.rule_id} {o.kind}[{o.index}]: {o.detail}")
-    typer.echo(f"{len(outcomes) - len(failed)}/{len(outcomes)} examples pass ({len(engine.pack.rules)} rules)")
-    raise typer.Exit(1 if failed else 0)
+        typer.echo(f"rule pack error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    engine = db_engine()
+    try:
+        report = run_impact(db_engine=engine, candidate=candidate, active=active)
+    finally:
+        engine.dispose()
+    if output == OutputFormat.JSON:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(render_text(report))
 
 
 def register(app: typer.Typer) -> None:

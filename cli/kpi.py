@@ -11,7 +11,8 @@ import typer
 from cli.certs import _fail, _session, _store_errors, parse_date
 from cli.common import emit_json
 
-kpi_app = typer.Typer(help="KPIs 10, 11 and 12 (requirements.md §7), from the system's own records.")
+kpi_app = typer.Typer(help="KPIs 10, 11 and 12 (requirements.md §7) and the SPU indicator (contract v2 §6.1), "
+                           "from the system's own records.")
 kpi11_app = typer.Typer(no_args_is_help=True, help="The KPI 11 register: charge units, outcomes, lineage.")
 
 
@@ -23,6 +24,8 @@ def _print_tables(results) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from store.kpi.result import kpi_name
+
     console = Console(width=200)
     head = Table("KPI", "title", "period", "scope", "numerator", "denominator", "value", "target", "status")
     for r in results:
@@ -30,13 +33,13 @@ def _print_tables(results) -> None:
                      _pct(r.target), r.status)
     console.print(head)
     for r in results:
-        console.print(f"\n[bold]KPI {r.kpi}[/bold] {r.measure}\n  definition: {r.citation}; "
+        console.print(f"\n[bold]{kpi_name(r.kpi)}[/bold] {r.measure}\n  definition: {r.citation}; "
                       + ", ".join(f"{k}={v}" for k, v in r.definition.items() if k not in ("title", "citation")))
         for name, rows in r.breakdowns.items():
             if not rows:
                 continue
             extra_keys = sorted({k for row in rows for k in row.extra})
-            table = Table(f"by {name}", "numerator", "denominator", "value", *extra_keys, title=f"KPI {r.kpi} by {name}")
+            table = Table(f"by {name}", "numerator", "denominator", "value", *extra_keys, title=f"{kpi_name(r.kpi)} by {name}")
             for row in rows:
                 table.add_row(row.key, str(row.numerator), str(row.denominator), _pct(row.value),
                               *[str(row.extra.get(k, "")) for k in extra_keys])
@@ -75,8 +78,10 @@ def kpi(
     trend: bool = typer.Option(False, "--trend", help="Print the stored snapshot series instead."),
     save: bool = typer.Option(False, "--save", help="Also store the results as today's snapshots."),
     config: Path | None = typer.Option(None, "--config", help="KPI definitions YAML (else KPI_CONFIG_FILE)."),
+    only: str | None = typer.Option(None, "--only", help="Comma-separated subset of 10, 11, 12, SPU (default: all)."),
 ) -> None:
-    """Print KPIs 10, 11 and 12 with numerator, denominator, value, target, status and breakdowns."""
+    """Print KPIs 10, 11 and 12 and the SPU indicator with numerator, denominator, value, target, status,
+    breakdowns and lists."""
     if ctx.invoked_subcommand is not None:
         return
     from store.kpi.config import load_kpi_config
@@ -88,6 +93,14 @@ def kpi(
 
     if format not in ("table", "json", "csv"):
         raise typer.BadParameter("table, json or csv", param_hint="--format")
+    kpis = ("10", "11", "12", "SPU")
+    if only is not None:
+        chosen_kpis = tuple(dict.fromkeys(k.strip().upper() for k in only.split(",") if k.strip()))
+        unknown = [k for k in chosen_kpis if k not in kpis]
+        if unknown or not chosen_kpis:
+            raise typer.BadParameter(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(kpis)}",
+                                     param_hint="--only")
+        kpis = chosen_kpis
     if trend:
         with _session() as session:
             points = load_trend(session=session, scope=scope_of(team, situation))
@@ -112,7 +125,7 @@ def kpi(
     today = dt.date.today()
     with _session() as session:
         results = compute_kpis(session=session, today=today, period=chosen, team_id=team, situation=situation,
-                               config=load_kpi_config(config))
+                               config=load_kpi_config(config), kpis=kpis)
         if save:
             save_snapshots(session=session, results=results, taken_on=today)
     if format == "json":

@@ -11,6 +11,7 @@ class ProductType(StrEnum):
     MP = "MP"  # mission plan
     AP = "AP"  # annual plan
     GA = "GA"  # gender / children / vulnerable-persons analysis report
+    IR = "IR"  # interview record (contract v2 §5), reviewed by the Security and Protection Unit
 
 
 class Audience(StrEnum):
@@ -64,6 +65,7 @@ class StaffRole(StrEnum):
     GCU_REVIEWER = "gcu_reviewer"
     GCU_HEAD = "gcu_head"
     DEPUTY_PROSECUTOR = "deputy_prosecutor"
+    SPU_OFFICER = "spu_officer"  # contract v2 §1.10: not a certifiable role
 
 
 CERTIFIABLE_ROLES = frozenset(

@@ -91,7 +91,7 @@ class TransitionRecord(BaseModel):
 
 class NotifyTarget(BaseModel):
     """Who to tell. Either a staff id, or a relation the activity resolves from the register:
-    'assignee', 'author', 'team_leader', 'team', 'gcu_head', 'gcu_reviewers', 'team_dp'."""
+    'assignee', 'author', 'team_leader', 'team', 'gcu_head', 'gcu_reviewers', 'spu_officers', 'team_dp'."""
 
     staff_id: str | None = None
     relation: str | None = None
@@ -141,6 +141,10 @@ class ReviewWorkflowState(BaseModel):
     decided_by: str | None = None
     decided_at: datetime | None = None
     runs: int = 1  # workflow runs so far (continue-as-new increments it)
+    # Added (issue 16): who may not review the current version besides its author and team (v2 §5.3),
+    # and the relation notified of a review waiting in the queue (GCU reviewers or SPU officers).
+    conflicted_staff: list[str] = Field(default_factory=list)
+    reviewer_pool: str = "gcu_reviewers"
 
 
 class SubmitProductInput(BaseModel):
@@ -165,6 +169,10 @@ class SubmitProductInput(BaseModel):
     # Attempts of a transition's local recording before the workflow hands it to an ordinary
     # activity (None: workflows.review.LOCAL_RECORDING_ATTEMPTS). For tests.
     local_recording_attempts: int | None = Field(default=None, ge=1)
+    # Staff the product names who may not review it (contract v2 §5.3), read by the service from the
+    # front matter through the product-type registry; who is notified of a new review.
+    conflicted_staff: list[str] = Field(default_factory=list)
+    reviewer_pool: str = "gcu_reviewers"
 
 
 class ReviewOutcome(BaseModel):
@@ -217,6 +225,7 @@ class ResubmitRequest(BaseModel):
     version_label: str
     title: str
     request_id: str = RequestId
+    conflicted_staff: list[str] | None = None  # as SubmitProductInput, for the new version (None: unchanged)
 
 
 class WithdrawRequest(BaseModel):

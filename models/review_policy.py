@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable, Protocol
 
-from models.enums import FindingState, ReviewAction, ReviewState, Severity, StaffRole
+from models.enums import FindingState, ProductType, ReviewAction, ReviewState, Severity, StaffRole
 
 S = ReviewState
 A = ReviewAction
@@ -42,7 +42,14 @@ ROLE_IMPLIES: dict[str, frozenset[str]] = {StaffRole.GCU_HEAD: frozenset({StaffR
 ROLE_WORDS: dict[str, str] = {
     StaffRole.GCU_REVIEWER: "a GCU reviewer",
     StaffRole.GCU_HEAD: "the GCU head",
+    StaffRole.SPU_OFFICER: "an SPU officer",
 }
+
+# The types the Security and Protection Unit reviews (contract v2 §5.3): the registry's
+# `review_unit` (rules/product_types/) says the same, and tests/models/test_review_policy_spu.py
+# holds the two together. Their rows below differ from the GCU's only in who may claim: an SPU
+# officer; dismissing, deciding and escalating (to the GCU head) follow the general rows.
+SPU_REVIEWED = frozenset({ProductType.IR})
 
 
 class Refusal(StrEnum):
@@ -129,6 +136,8 @@ RULES: tuple[Rule, ...] = (
     Rule(A.PRECHECK, frozenset({S.SUBMITTED, S.RESUBMITTED}), S.PRECHECKED, _SYSTEM, "pre-check"),
     Rule(A.ENQUEUE, frozenset({S.PRECHECKED}), S.QUEUED, _SYSTEM, "queue"),
     Rule(A.CLAIM, frozenset({S.QUEUED}), S.IN_REVIEW, _GCU, "claim this review", "Claim", not_team_side=True),
+    Rule(A.CLAIM, frozenset({S.QUEUED}), S.IN_REVIEW, frozenset({StaffRole.SPU_OFFICER}), "claim this review", "Claim",
+         not_team_side=True, product_types=SPU_REVIEWED),
     Rule(A.ASSIGN, frozenset({S.PRECHECKED, S.QUEUED, S.IN_REVIEW, S.ESCALATED}), S.IN_REVIEW, _HEAD,
          "assign a reviewer", "Assign", not_team_side=True),
     Rule(A.DISMISS_FINDING, _UNDER_REVIEW, None, _DECIDER_OR_HEAD, "dismiss a finding", "Dismiss finding",
@@ -248,6 +257,9 @@ class Case:
     # Whether the author is team staff of `team_id`: known where the register is read (the service),
     # None inside the workflow, which cannot read it.
     author_on_team: bool | None = None
+    # Staff the product names who may not review it besides its author and team (contract v2 §5.3:
+    # everyone who appears in an interview record), as the registry's `conflicted_staff` reads them.
+    conflicted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -367,6 +379,9 @@ def _separation_refusal(rule: Rule, person: Person, case: Case) -> Ruling | None
     if case.team_id in person.team_ids:
         return _refuse(rule, Refusal.SELF_REVIEW, f"{person.staff_id} is on the staff of the submitting team "
                                                   f"{case.team_id} and cannot review its product.")
+    if person.staff_id in case.conflicted:
+        return _refuse(rule, Refusal.SELF_REVIEW, f"{person.staff_id} appears in this product (in the record, the "
+                                                  f"assessment or the support given) and cannot review it.")
     return None
 
 

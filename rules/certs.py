@@ -66,6 +66,34 @@ class RosterIndex:
         expired = any(r.cert == cert and r.expires and r.expires < on for r in self.certs.get(staff_id, []))
         return expired and not self.holds(staff_id, cert, on)
 
+    def meets_basic(self, staff_id: str, area: str, day: dt.date | None) -> bool:
+        """Contract v2 §3.5: holds A_BASIC, or is only an interpreter/intermediary with a valid briefing."""
+        if self.holds(staff_id, f"{area}_BASIC", day):
+            return True
+        p = self.person(staff_id)
+        roles = {r for r in (p.roles if p else []) if r in CERTIFIABLE_ROLES}
+        return bool(roles) and roles <= {"interpreter", "intermediary"} and self.briefed(staff_id, area, day)
+
+    def required_unmet(self, staff_id: str, day: dt.date | None) -> list[str]:
+        """Contract v2 §3.5: the certifications of R(p) that p does not meet on `day` (in the order
+        SGBC_BASIC, CAC_BASIC, SGBC_ADV, CAC_ADV, then the either-ADV of a focal point)."""
+        p = self.person(staff_id)
+        if p is None:
+            return []
+        roles, designations = set(p.roles), set(p.designations)
+        unmet = []
+        if roles & set(CERTIFIABLE_ROLES):
+            unmet += [f"{a}_BASIC" for a in AREAS if not self.meets_basic(staff_id, a, day)]
+        if "investigator" in roles and "interviews_sgbc_survivors" in designations \
+                and not self.holds(staff_id, "SGBC_ADV", day):
+            unmet.append("SGBC_ADV")
+        if "investigator" in roles and "interviews_children" in designations \
+                and not self.holds(staff_id, "CAC_ADV", day):
+            unmet.append("CAC_ADV")
+        if "focal_point" in roles and not (self.holds(staff_id, "SGBC_ADV", day) or self.holds(staff_id, "CAC_ADV", day)):
+            unmet.append("SGBC_ADV or CAC_ADV")
+        return unmet
+
     def undated(self, staff_id: str, cert: str) -> bool:
         return any(r.cert == cert and r.expires is None for r in self.certs.get(staff_id, []))
 

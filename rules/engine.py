@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from models.enums import SEVERITY_ORDER, Severity, Verdict
+from models.enums import SEVERITY_ORDER, ProductType, Severity, Verdict
 from models.findings import CheckResult, Finding, FormatErrorEntry, verdict_for
 from models.roster import Roster
 from rules.celx import EngineError
@@ -43,6 +43,8 @@ class Engine:
     def __init__(self, pack: LoadedPack):
         self.pack = pack
         self.pack_version = pack.version
+        order = [t.value for t in ProductType]
+        self.product_types = tuple(t for t in order if t in pack.product_types)
 
     @classmethod
     def load(cls, pack_dir: Path | None = None) -> Engine:
@@ -65,11 +67,24 @@ class Engine:
             ctx[f"{pattern_var(rid)}.location"] = result.location
             ctx[f"{pattern_var(rid)}.matches"] = result.matches
 
-    def evaluate(self, ctx: dict[str, Any], product: Product | None, units: list[Unit] | None) -> list[Finding]:
+    def _add_quoted(self, ctx: dict[str, Any], rules: list[CompiledRule], passages: list[tuple[str, int]]) -> None:
+        """LANG-04 (contract v2 §4.2): the quoted passages matching a pattern of an applicable
+        pattern rule; no precedence, no suppression."""
+        patterns = [p for r in rules for p in r.patterns]
+        hits = [line for text, line in passages if any(p.search(text) for p in patterns)]
+        ctx["quoted.hits"] = len(hits)
+        ctx["quoted.location"] = f"line:{hits[0]}" if hits else ""
+
+    def evaluate(self, ctx: dict[str, Any], product: Product | None, units: list[Unit] | None,
+                 passages: list[tuple[str, int]] | None = None) -> list[Finding]:
         """Findings of every applicable rule on one context (used by products and rule examples)."""
         applicable = self._applicable(ctx, ctx["product.type"])
         if any(r.patterns for r in applicable):
             self._add_patterns(ctx, applicable, units or [])
+        if "quoted.hits" in self.pack.used_names:
+            if passages is None and product is not None:
+                passages = product.body.quoted_passages()
+            self._add_quoted(ctx, applicable, passages or [])
         return self.evaluate_rules(ctx, applicable, product)
 
     def evaluate_rules(self, ctx: dict[str, Any], applicable: list[CompiledRule],
@@ -125,7 +140,7 @@ class Engine:
                            pack_version=self.pack_version)
 
     def check_text(self, text: str, roster: Roster, file: str = "<memory>") -> CheckResult:
-        outcome = parse_product(text)
+        outcome = parse_product(text, self.product_types)
         if outcome.product is None:
             return self._format_error(file, outcome.product_id, outcome.errors)
         inputs = Inputs(outcome.product, index_for(roster), self.pack.regexes)
@@ -163,7 +178,10 @@ class Engine:
 
 @lru_cache(maxsize=1)
 def default_engine() -> Engine:
-    return Engine.load()
+    """The engine of the active pack of rules/packs."""
+    from rules.library import engine_for
+
+    return engine_for()
 
 
 def check_text(text: str, roster: Roster, file: str = "<memory>") -> CheckResult:

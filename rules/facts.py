@@ -12,12 +12,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rules import facts_chg, facts_io, facts_mp, facts_plan
+from rules import facts_plan
 from rules.certs import RosterIndex
 from rules.product import Product
+from rules.product_types import all_specs, spec_for
 from rules.scan import Unit, scanned_units
 from rules.sections import SECTION_HEADINGS
-from rules.text import as_map, is_valid_reason
+from rules.text import (
+    as_map,
+    invokes_corroboration,
+    is_non_empty,
+    is_non_empty_v2,
+    is_valid_reason,
+    is_valid_reason_v2,
+)
 
 SV = ["rape", "sexual_slavery", "enforced_prostitution", "forced_pregnancy", "enforced_sterilization",
       "other_sexual_violence"]
@@ -45,13 +53,26 @@ class Regexes:
     named: dict[str, re.Pattern[str]]
     conduct: list[re.Pattern[str]]  # P_SGBC_CONDUCT, which also disqualifies a valid reason
     used: frozenset[str] = frozenset()  # context names some expression reads (None = all)
+    v2: bool = False  # the pack implements contract v2: its definitions of non-empty, valid reason...
 
     def __post_init__(self) -> None:
         if not self.used:
             self.used = _AllNames()
 
     def valid_reason(self, value: Any) -> bool:
+        if self.v2:
+            return is_valid_reason_v2(value, self.named["R_CORROBORATION"], self.named["R_CORROBORATION_DISCLAIMER"],
+                                      self.conduct)
         return is_valid_reason(value, [self.named["R_CORROBORATION"], *self.conduct])
+
+    def non_empty(self, value: Any) -> bool:
+        return is_non_empty_v2(value) if self.v2 else is_non_empty(value)
+
+    def invokes_corroboration(self, text: str) -> bool:
+        """v1: R_CORROBORATION matches; v2 §3.4: a match that no disclaimer overlaps."""
+        if self.v2:
+            return invokes_corroboration(text, self.named["R_CORROBORATION"], self.named["R_CORROBORATION_DISCLAIMER"])
+        return bool(self.named["R_CORROBORATION"].search(text))
 
 
 @dataclass
@@ -91,8 +112,10 @@ def default_context(regex_names: list[str], pattern_rules: list[str]) -> dict[st
         ctx[f"{pattern_var(rule_id)}.hits"] = 0
         ctx[f"{pattern_var(rule_id)}.location"] = ""
         ctx[f"{pattern_var(rule_id)}.matches"] = []
-    for module in (facts_plan, facts_io, facts_mp, facts_chg):
-        ctx.update(module.defaults())
+    ctx.update(facts_plan.defaults())
+    for defaults in dict.fromkeys(d for spec in all_specs() for d in spec.fact_defaults):
+        ctx.update(defaults())
+    ctx.update({"quoted.hits": 0, "quoted.location": ""})  # LANG-04 (contract v2 §1.7, §4.2)
     return ctx
 
 
@@ -106,17 +129,14 @@ def build_context(inp: Inputs, base: dict[str, Any]) -> dict[str, Any]:
         ctx[f"sec.{key}.exists"] = True
         ctx[f"sec.{key}.words"] = section.words
         ctx[f"sec.{key}.present"] = section.words >= MIN_WORDS
-    if p.type.value in ("IP", "CH", "CS"):
+    spec = spec_for(p.type)
+    if spec.reads_exclusions:
         exclusions = as_map(p.fm.get("exclusions"))
         for key in EXCLUSION_KEYS:
             ctx[f"exclusions.{key}.valid"] = inp.rx.valid_reason(exclusions.get(key))
     facts_plan.build(inp, ctx)
-    if p.type.value == "IO":
-        facts_io.build(inp, ctx)
-    if p.type.value == "MP":
-        facts_mp.build(inp, ctx)
-    if p.type.value in ("CH", "CS"):
-        facts_chg.build(inp, ctx)
+    for builder in spec.facts:
+        builder(inp, ctx)
     return ctx
 
 
@@ -126,7 +146,15 @@ ITEM_DEFAULTS: dict[str, dict[str, Any]] = {
     "counts": {"index": 0, "label": "", "crime": None, "status": None, "active": False, "is_sgbc": None,
                "is_cac": None, "sgbc": False, "reason_valid": False, "reason_corroboration": False},
     "mp.witnesses": {"index": 0, "label": "", "is_child": False, "is_sgbc": False, "is_sensitive": False,
-                     "interviewer_present": False, "interviewer_cac_adv": False, "interviewer_sgbc_adv": False},
+                     "interviewer_present": False, "interviewer_cac_adv": False, "interviewer_sgbc_adv": False,
+                     "is_vulnerable": False, "interpreter_present": False, "interpreter_sgbc_basic": False,
+                     "interpreter_cac_basic": False, "interpreter_sgbc_briefing": False,
+                     "interpreter_cac_briefing": False},
+    "mp.witness_id_defects": {"index": 0, "label": "", "location": "", "vulnerable": False},
+    "team.required_unmet": {"staff": "", "cert": "", "label": ""},
+    "record.bad_deviations": {"index": 0, "label": ""},
+    "witness.needs_without_accommodation": {"index": 0, "label": ""},
+    "witness.needs_unmet_unexplained": {"index": 0, "label": ""},
     "mission.team": {"index": 0, "label": "", "staff_present": False, "role": None, "sgbc_basic": False,
                      "cac_basic": False, "sgbc_briefing": False, "cac_briefing": False},
     "team.focal_points": {"id": "", "label": "", "sgbc_basic": False, "cac_basic": False},

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from rules.text import as_bool, as_date, as_enum, as_int, as_map, enum_list, is_non_empty, staff_id
+from rules.text import as_bool, as_date, as_enum, as_int, as_map, enum_list, staff_id
+from rules.witness import need_entries, profile
 
 if TYPE_CHECKING:
     from rules.facts import Inputs
@@ -42,6 +43,16 @@ def defaults() -> dict[str, Any]:
         "interpreter_vetting.community_conflict": None, "interpreter_vetting.survivor_waiver": None,
         "risk_assessment.completed_on": None, "risk_assessment.mitigations_non_empty": False,
         "child_approach.stop": False,
+        # contract v2 (§1.3, §1.4, §4): derived terms, new fields and the facts of changed rules
+        "witness.is_vulnerable": False, "witness.needs_comm": False, "witness.needs_access": False,
+        "witness.is_lgbtqi": False, "witness.code_wellformed": False, "witness.identifying_key": None,
+        "witness.needs_asked_on": None, "witness.needs_without_accommodation": [],
+        "interview.location.accessible": None,
+        "sogi.recording_agreed": None, "sogi.access_restricted": None, "sogi.risks_assessed": None,
+        "sogi.hostile_context": None,
+        "reinterview.approver_independent_ok": False, "reinterview.approver_not_involved": True,
+        "psa.assessor_spu": False, "psa.max_block_minutes": None,
+        "slot.group": "interview",
     }
     for cat in REFERRAL_CATEGORIES:
         d[f"referral.{cat}"] = False
@@ -57,18 +68,18 @@ def iso(value: Any) -> str | None:
     return day.isoformat() if day else None
 
 
-def covered(entry: Any) -> bool:
+def covered(entry: Any, non_empty: Any) -> bool:
     """format §2.9: a non-empty provider, or unavailable: true with a non-empty mitigation."""
     entry = as_map(entry)
-    return is_non_empty(entry.get("provider")) or (
-        entry.get("unavailable") is True and is_non_empty(entry.get("mitigation"))
+    return non_empty(entry.get("provider")) or (
+        entry.get("unavailable") is True and non_empty(entry.get("mitigation"))
     )
 
 
-def referral_facts(fm: dict[Any, Any], ctx: dict[str, Any]) -> None:
-    pathway = as_map(fm.get("referral_pathway"))
+def referral_facts(inp: Inputs, ctx: dict[str, Any]) -> None:
+    pathway = as_map(inp.product.fm.get("referral_pathway"))
     for cat in REFERRAL_CATEGORIES:
-        ctx[f"referral.{cat}"] = covered(pathway.get(cat))
+        ctx[f"referral.{cat}"] = covered(pathway.get(cat), inp.rx.non_empty)
     ctx["referral.any"] = any(ctx[f"referral.{cat}"] for cat in REFERRAL_CATEGORIES)
 
 
@@ -85,6 +96,52 @@ def _witness(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["witness.code"] = code if isinstance(code, str) else None
     ctx["witness.code_ok"] = isinstance(code, str) and bool(CODE.match(code))
     ctx["witness.forbidden_keys"] = [k for k in FORBIDDEN_KEYS if w.get(k) is not None]
+    if inp.rx.v2:
+        witness_v2(inp, w, ctx)
+
+
+def witness_v2(inp: Inputs, w: dict[Any, Any], ctx: dict[str, Any]) -> None:
+    """The v2 terms of the one witness of an IO or IR (v2 §1.3)."""
+    terms = profile(w)
+    ctx["witness.is_vulnerable"] = terms["is_vulnerable"]
+    ctx["witness.needs_comm"] = terms["needs_comm"]
+    ctx["witness.needs_access"] = terms["needs_access"]
+    ctx["witness.is_lgbtqi"] = terms["is_lgbtqi"]
+    ctx["witness.code_wellformed"] = terms["code_ok"]
+    ctx["witness.identifying_key"] = terms["identifying_key"]
+    ctx["witness.needs_asked_on"] = iso(terms["needs_asked_on"])
+    ctx["witness.needs_without_accommodation"] = [
+        {"index": i, "label": f"stated_needs[{i}]"} for i, e in need_entries(w)
+        if not inp.rx.non_empty(e.get("accommodation"))
+    ]
+
+
+def slot_facts(inp: Inputs, group: dict[Any, Any], day: Any, ctx: dict[str, Any]) -> None:
+    """Who is in the interviewer, interpreter, intermediary and note-taker slots, and what they hold on `day`."""
+    idx = inp.roster
+    for slot in SLOTS:
+        person = staff_id(group.get(slot))
+        ctx[f"slot.{slot}.present"] = person is not None
+        ctx[f"slot.{slot}.gender"] = idx.gender(person)
+        for area in ("SGBC", "CAC"):
+            a = area.lower()
+            ctx[f"slot.{slot}.{a}_basic"] = idx.holds(person, f"{area}_BASIC", day)
+            ctx[f"slot.{slot}.{a}_adv"] = idx.holds(person, f"{area}_ADV", day)
+            ctx[f"slot.{slot}.{a}_briefing"] = idx.briefed(person, area, day)
+
+
+def assessment_facts(inp: Inputs, ctx: dict[str, Any]) -> None:
+    """psychosocial_assessment (format §2.6; v2: of any vulnerable witness, also in IR)."""
+    idx = inp.roster
+    psa = as_map(inp.product.fm.get("psychosocial_assessment"))
+    ctx["psa.date"] = iso(psa.get("date"))
+    ctx["psa.outcome"] = as_enum(psa.get("outcome"), ["proceed", "proceed_with_conditions", "postpone",
+                                                      "do_not_proceed"])
+    assessor = staff_id(psa.get("assessor"))
+    ctx["psa.assessor_psychologist"] = idx.has_role(assessor, {"psychologist"})
+    ctx["psa.assessor_spu"] = idx.has_role(assessor, {"spu_officer"})
+    ctx["psa.assessor_external_non_empty"] = inp.rx.non_empty(psa.get("assessor_external"))
+    ctx["psa.max_block_minutes"] = as_int(psa.get("max_block_minutes"))
 
 
 def _interview(inp: Inputs, ctx: dict[str, Any]) -> None:
@@ -108,30 +165,34 @@ def _interview(inp: Inputs, ctx: dict[str, Any]) -> None:
     from rules.facts import CRIME_TAGS
 
     ctx["interview.detail_limited_to"] = enum_list(iv.get("detail_limited_to"), CRIME_TAGS)
-    ctx["interview.communication_aids_non_empty"] = is_non_empty(iv.get("communication_aids"))
+    ctx["interview.communication_aids_non_empty"] = inp.rx.non_empty(iv.get("communication_aids"))
     loc = as_map(iv.get("location"))
     ctx["interview.location.private"] = as_bool(loc.get("private"))
     ctx["interview.location.observable"] = as_bool(loc.get("observable"))
     ctx["interview.location.perpetrator_contact_risk"] = as_enum(
         loc.get("perpetrator_contact_risk"), ["none", "low", "high", "unknown"])
-    for slot in SLOTS:
-        person = staff_id(iv.get(slot))
-        ctx[f"slot.{slot}.present"] = person is not None
-        ctx[f"slot.{slot}.gender"] = idx.gender(person)
-        for area in ("SGBC", "CAC"):
-            a = area.lower()
-            ctx[f"slot.{slot}.{a}_basic"] = idx.holds(person, f"{area}_BASIC", day)
-            ctx[f"slot.{slot}.{a}_adv"] = idx.holds(person, f"{area}_ADV", day)
-            ctx[f"slot.{slot}.{a}_briefing"] = idx.briefed(person, area, day)
+    ctx["interview.location.accessible"] = as_bool(loc.get("accessible"))
+    slot_facts(inp, iv, day, ctx)
     re_iv = as_map(fm.get("reinterview"))
     ctx["reinterview.necessity_valid"] = inp.rx.valid_reason(re_iv.get("necessity"))
     ctx["reinterview.approver_qualified"] = idx.has_role(
         staff_id(re_iv.get("approved_by")), {"focal_point", "gcu_reviewer", "gcu_head"})
     ctx["reinterview.approved_on"] = iso(re_iv.get("approved_on"))
+    if inp.rx.v2:  # CAC-INT-06(b2)(b3): an approver independent of the interview
+        approver = staff_id(re_iv.get("approved_by"))
+        team_id = inp.product.group("product").get("team")
+        team = idx.teams.get(team_id) if isinstance(team_id, str) else None
+        focal = {team.focal_points.sgbc, team.focal_points.cac} - {None} if team else set()
+        ctx["reinterview.approver_independent_ok"] = approver is not None and idx.person(approver) is not None and (
+            idx.has_role(approver, {"gcu_reviewer", "gcu_head"}) or approver in focal)
+        interviewer = staff_id(iv.get("interviewer"))
+        author = inp.product.group("product").get("author")
+        ctx["reinterview.approver_not_involved"] = approver is None or (
+            approver != interviewer and approver != author)
 
 
 def build(inp: Inputs, ctx: dict[str, Any]) -> None:
-    fm, idx = inp.product.fm, inp.roster
+    fm = inp.product.fm
     _witness(inp, ctx)
     _interview(inp, ctx)
     consent = as_map(fm.get("consent"))
@@ -139,23 +200,18 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["consent.guardian"] = as_bool(consent.get("guardian"))
     ctx["consent.alternative_valid"] = inp.rx.valid_reason(consent.get("alternative_guardian_rationale"))
     ctx["consent.elements"] = enum_list(consent.get("elements"), CONSENT_ELEMENTS)
-    psa = as_map(fm.get("psychosocial_assessment"))
-    ctx["psa.date"] = iso(psa.get("date"))
-    ctx["psa.outcome"] = as_enum(psa.get("outcome"), ["proceed", "proceed_with_conditions", "postpone",
-                                                      "do_not_proceed"])
-    ctx["psa.assessor_psychologist"] = idx.has_role(staff_id(psa.get("assessor")), {"psychologist"})
-    ctx["psa.assessor_external_non_empty"] = is_non_empty(psa.get("assessor_external"))
+    assessment_facts(inp, ctx)
     support = as_map(fm.get("psychosocial_support"))
     ctx["psychosocial_support.during"] = as_enum(support.get("during"), ["present", "on_call", "none"])
     sp = as_map(fm.get("support_person"))
     ctx["support_person.offered"] = as_bool(sp.get("offered"))
-    ctx["support_person.child_wishes_non_empty"] = is_non_empty(sp.get("child_wishes"))
+    ctx["support_person.child_wishes_non_empty"] = inp.rx.non_empty(sp.get("child_wishes"))
     ctx["support_person.accepted"] = as_bool(sp.get("accepted"))
     ctx["support_person.conflict_check"] = as_enum(sp.get("conflict_check"),
                                                    ["passed", "failed", "pending", "not_done"])
-    referral_facts(fm, ctx)
+    referral_facts(inp, ctx)
     gc = as_map(fm.get("gender_choice"))
-    choices = ["female", "male", "no_preference"]
+    choices = ["female", "male", "no_preference"] + (["non_binary"] if inp.rx.v2 else [])
     ctx["gender_choice.offered"] = as_bool(gc.get("offered"))
     ctx["gender_choice.interviewer"] = as_enum(gc.get("interviewer"), choices)
     ctx["gender_choice.interpreter"] = as_enum(gc.get("interpreter"), choices)
@@ -164,7 +220,11 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
         ctx[f"interpreter_vetting.{key}"] = as_bool(vet.get(key))
     risk = as_map(fm.get("risk_assessment"))
     ctx["risk_assessment.completed_on"] = iso(risk.get("completed_on"))
-    ctx["risk_assessment.mitigations_non_empty"] = is_non_empty(risk.get("mitigations"))
+    ctx["risk_assessment.mitigations_non_empty"] = inp.rx.non_empty(risk.get("mitigations"))
+    sogi = as_map(fm.get("sogi_safeguards"))
+    for key in ("recording_agreed", "access_restricted", "risks_assessed"):
+        ctx[f"sogi.{key}"] = as_bool(sogi.get(key))
+    ctx["sogi.hostile_context"] = as_enum(sogi.get("hostile_context"), ["yes", "no", "unknown"])
     from rules.scan import body_units
 
     stop = inp.rx.named["F_STOP"]

@@ -6,13 +6,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from rules.certs import CERTS
+from rules.product_types import ReviewUnit, codes_reviewed_by
 from rules.text import as_date, enum_list, staff_id
 
 if TYPE_CHECKING:
     from rules.facts import Inputs
 
 CONSULTATION_POINTS = ["plan_approval", "before_first_mission", "before_awa_dcc", "other"]
-PRODUCT_TYPES = ["IP", "IO", "CH", "CS", "MP", "AP", "GA"]
 
 
 def defaults() -> dict[str, Any]:
@@ -23,6 +23,7 @@ def defaults() -> dict[str, Any]:
         "lines_of_inquiry": [], "gcu_consultation_points": [],
         "training.counting": 0, "training.counting_staff": [], "gcu_review.counting": 0,
         "ga.table_ok": False,
+        "team.required_unmet": [],  # contract v2 STAFF-04(a)
     }
 
 
@@ -58,9 +59,16 @@ def _team(inp: Inputs, ctx: dict[str, Any]) -> None:
                 "leader_or_focal_basic": person in owned and cert.endswith("_BASIC"),
             })
     ctx["team.staff_certs"] = certs
+    if inp.rx.v2:
+        ctx["team.required_unmet"] = [
+            {"staff": person, "cert": cert, "label": f"{person} {cert}"}
+            for person in relevant for cert in idx.required_unmet(person, day)
+            if not (person in owned and cert.endswith("_BASIC"))
+        ]
 
 
-def _annual(inp: Inputs, ctx: dict[str, Any]) -> None:
+def annual(inp: Inputs, ctx: dict[str, Any]) -> None:
+    """AP: training targets and the GCU review schedule."""
     fm = inp.product.fm
     counting_staff = []
     targets = fm.get("training_targets")
@@ -70,16 +78,20 @@ def _annual(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["training.counting"] = len(counting_staff)
     ctx["training.counting_staff"] = counting_staff
     schedule = fm.get("gcu_review_schedule")
+    # The types the GCU reviews (format §2.16; v2 §1.1: an IR is reviewed by the SPU, not scheduled).
+    schedulable = codes_reviewed_by(ReviewUnit.GCU)
 
 
+    # v2 §1.11: `due` is a whole-value pattern (fullmatch: a trailing newline fails)
+    due_ok = (lambda d: re.fullmatch(r"\d{4}-Q[1-4]", d)) if inp.rx.v2 else (lambda d: re.match(r"^\d{4}-Q[1-4]$", d))
     ctx["gcu_review.counting"] = sum(
         1 for e in (schedule if isinstance(schedule, list) else [])
-        if isinstance(e, dict) and e.get("product_type") in PRODUCT_TYPES
-        and isinstance(e.get("due"), str) and re.match(r"^\d{4}-Q[1-4]$", e["due"])
+        if isinstance(e, dict) and e.get("product_type") in schedulable
+        and isinstance(e.get("due"), str) and due_ok(e["due"])
     )
 
 
-def _factors(inp: Inputs, ctx: dict[str, Any]) -> None:
+def factors(inp: Inputs, ctx: dict[str, Any]) -> None:
     """F_* regexes over the body blocks and over the whole scanned text (only those the pack reads)."""
     units = inp.units()
     body = [u for u in units if u.is_body]
@@ -96,19 +108,22 @@ def _factors(inp: Inputs, ctx: dict[str, Any]) -> None:
 
 
 def build(inp: Inputs, ctx: dict[str, Any]) -> None:
-    p = inp.product
+    """The facts of the submitting team, read for every type; the type's own facts are the builders
+    its registry entry lists (rules/product_types/)."""
     _team(inp, ctx)
-    kind = p.type.value
-    if kind == "IP":
-        ctx["lines_of_inquiry"] = enum_list(p.fm.get("lines_of_inquiry"), _crime_tags())
-        ctx["gcu_consultation_points"] = enum_list(p.fm.get("gcu_consultation_points"), CONSULTATION_POINTS)
-    if kind == "AP":
-        _annual(inp, ctx)
-    if kind in ("IP", "GA"):
-        _factors(inp, ctx)
-    if kind == "GA":
-        sex, band = inp.rx.named["F_SEX"], inp.rx.named["F_AGE_BAND"]
-        ctx["ga.table_ok"] = any(sex.search(t) and band.search(t) for t in p.body.tables("disaggregated_data"))
+
+
+def inquiry(inp: Inputs, ctx: dict[str, Any]) -> None:
+    """IP: lines of inquiry and GCU consultation points."""
+    p = inp.product
+    ctx["lines_of_inquiry"] = enum_list(p.fm.get("lines_of_inquiry"), _crime_tags())
+    ctx["gcu_consultation_points"] = enum_list(p.fm.get("gcu_consultation_points"), CONSULTATION_POINTS)
+
+
+def analysis_table(inp: Inputs, ctx: dict[str, Any]) -> None:
+    """GA: a disaggregated-data table with sex and age-band columns."""
+    sex, band = inp.rx.named["F_SEX"], inp.rx.named["F_AGE_BAND"]
+    ctx["ga.table_ok"] = any(sex.search(t) and band.search(t) for t in inp.product.body.tables("disaggregated_data"))
 
 
 def _crime_tags() -> list[str]:

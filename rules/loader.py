@@ -12,7 +12,9 @@ from rules.celx import CelExpr, new_env
 from rules.facts import Regexes, default_context
 from rules.pack import MANIFEST, Manifest, PackError, PackFile, Rule, compile_regex, read_yaml, rule_files, validate
 
-DEFAULT_PACK_DIR = Path(__file__).resolve().parent / "packs"
+PACKS_ROOT = Path(__file__).resolve().parent / "packs"
+V1_PACK_DIR = PACKS_ROOT / "1.0"
+DEFAULT_PACK_DIR = PACKS_ROOT / "2.0"  # the active pack of rules/packs (the highest version)
 _TEMPLATE = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 
 
@@ -44,6 +46,8 @@ class LoadedPack:
     regexes: Regexes
     base_context: dict[str, Any]
     env: Any
+    contract: str = "1.0"
+    product_types: list[str] = field(default_factory=list)  # the types its rules apply to (format §2.1)
     applicability_names: list[str] = field(default_factory=list)  # read by applies_when
     used_names: list[str] = field(default_factory=list)  # read by any expression of the pack
 
@@ -85,6 +89,10 @@ def _compile_rule(env: Any, names: set[str], rule: Rule, path: Path, doc: Any, r
 
 def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     pack_dir = Path(pack_dir or DEFAULT_PACK_DIR)
+    if not (pack_dir / MANIFEST).is_file() and pack_dir.is_dir():
+        from rules.library import pack_dirs
+
+        pack_dir = list(pack_dirs(pack_dir).values())[-1]  # a library: its highest version
     manifest_path = pack_dir / MANIFEST
     if not manifest_path.is_file():
         raise PackError("pack manifest missing", str(manifest_path))
@@ -114,7 +122,8 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     if set(manifest.precedence) != set(pattern_rules):
         raise PackError("`precedence` must list exactly the rules with `patterns`", str(manifest_path),
                         mdoc.line_of(("precedence",)))
-    for needed in ("R_CORROBORATION", "F_STOP", "F_SEX", "F_AGE_BAND"):
+    v2 = manifest.contract.split(".")[0] == "2"
+    for needed in ("R_CORROBORATION", "F_STOP", "F_SEX", "F_AGE_BAND", *(["R_CORROBORATION_DISCLAIMER"] if v2 else [])):
         if needed not in named:
             raise PackError(f"regex {needed} is required by the engine", str(manifest_path),
                             mdoc.line_of(("regexes",)))
@@ -129,7 +138,9 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     env = new_env(list(base))
     compiled = [_compile_rule(env, set(base), by_id[rid][3], by_id[rid][0], by_id[rid][1], by_id[rid][2])
                 for rid in manifest.order]
-    pack = LoadedPack(manifest.version, compiled, manifest.precedence, Regexes(named, conduct), base, env)
+    pack = LoadedPack(manifest.version, compiled, manifest.precedence, Regexes(named, conduct, v2=v2), base, env)
+    pack.contract = manifest.contract
+    pack.product_types = sorted({t for r in compiled for t in r.rule.applies_to})
     # An Activation costs time per variable given, so each pass passes only the names it can read.
     pack.applicability_names = _names_in([r.applies_when.source for r in compiled], base)
     sources = [e.source for r in compiled for e in _expressions(r)]

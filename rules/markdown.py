@@ -128,6 +128,23 @@ class Body:
         lines = self.own_lines("facts")
         return normalise("\n".join(self.lines if lines is None else lines))
 
+    def quoted_passages(self) -> list[tuple[str, int]]:
+        """Contract v2 §1.7: (normalised text, file line of its first line) of each maximal run of
+        block-quote lines outside fences."""
+        passages: list[tuple[str, int]] = []
+        run: list[str] = []
+        start = 0
+        for i, line in enumerate(self.lines + [""]):
+            quoted = i < len(self.lines) and not self.in_fence[i] and first_non_space(line) == ">"
+            if quoted:
+                if not run:
+                    start = i
+                run.append(re.sub(r"^[\s>]*", "", line))
+            elif run:
+                passages.append((normalise("\n".join(run)), self.file_line(start)))
+                run = []
+        return passages
+
     def tables(self, key: str) -> list[str]:
         """Normalised texts of the tables in the own text of section `key` (format §3.5)."""
         lines = self.own_lines(key) or []

@@ -31,6 +31,8 @@ class Example(_Strict):
     name: str = ""
     facts: dict[str, Any] = {}
     text: str | None = None  # pattern rules: one unit of scanned text
+    quote: str | None = None  # LANG-04: one quoted passage (contract v2 §1.7)
+    trigger: list[str] | None = None  # trigger-text units: the `trigger.R_*` facts are computed from them
 
 
 class Examples(_Strict):

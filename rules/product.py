@@ -14,6 +14,7 @@ from rules.markdown import Body, parse_body
 from rules.text import as_bool, as_date, as_int, as_map, version_string
 
 PRODUCT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+V1_TYPES = ("IP", "IO", "CH", "CS", "MP", "AP", "GA")
 _STRING_FIELDS = ("title", "team", "situation", "author")
 
 
@@ -78,13 +79,15 @@ class _Checker:
         if as_date(group.get(parts[-1])) is None:
             self.error(parts, "missing or not a date (YYYY-MM-DD)")
 
-    def witnesses(self, product_type: ProductType) -> None:
+    def witnesses(self, exactly_one_for: str | None = None) -> None:
+        """`witnesses` is a list of mappings with an integer age and a boolean sgbc_survivor
+        (format §2.2); `exactly_one_for` names the type that needs exactly one ("an interview outline")."""
         value = self.fm.get("witnesses")
         if not isinstance(value, list):
             self.error(("witnesses",), "missing or not a list")
             return
-        if product_type == ProductType.IO and len(value) != 1:
-            self.error(("witnesses",), f"an interview outline needs exactly one witness ({len(value)} given)")
+        if exactly_one_for is not None and len(value) != 1:
+            self.error(("witnesses",), f"{exactly_one_for} needs exactly one witness ({len(value)} given)")
         for i, entry in enumerate(value):
             if not isinstance(entry, dict):
                 self.error(("witnesses", i), "witness entry must be a mapping")
@@ -95,7 +98,8 @@ class _Checker:
                 self.error(("witnesses", i, "sgbc_survivor"), "missing or not a boolean")
 
 
-def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
+def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc,
+           types: tuple[str, ...] = V1_TYPES) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
     c = _Checker(fm, doc)
     meta: dict[str, Any] = {}
     product = c.mapping(("product",))
@@ -105,8 +109,8 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEnt
     if not isinstance(pid, str) or not PRODUCT_ID.match(pid):
         c.error(("product", "id"), "missing, not a string or not matching ^[A-Za-z0-9][A-Za-z0-9._-]*$")
     ptype = product.get("type")
-    if not isinstance(ptype, str) or ptype not in {t.value for t in ProductType}:
-        c.error(("product", "type"), "missing or not one of IP, IO, CH, CS, MP, AP, GA")
+    if not isinstance(ptype, str) or ptype not in types:
+        c.error(("product", "type"), f"missing or not one of {', '.join(types)}")
         ptype = None
     for name in _STRING_FIELDS:
         if not isinstance(product.get(name), str):
@@ -119,26 +123,17 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc) -> tuple[list[FormatErrorEnt
     if not isinstance(audience, str) or audience not in {a.value for a in Audience}:
         c.error(("product", "audience"), "missing or not one of internal, external, court")
     meta.update(id=pid, type=ptype, audience=audience, version=version)
-    if ptype in (ProductType.IO, ProductType.MP):
-        c.witnesses(ProductType(ptype))
-    if ptype == ProductType.IO:
-        interview = c.mapping(("interview",))
-        if interview is not None:
-            c.date(interview, ("interview", "date"))
-    if ptype == ProductType.MP:
-        mission = c.mapping(("mission",))
-        if mission is not None:
-            c.date(mission, ("mission", "start"))
-            c.date(mission, ("mission", "end"))
-            start, end = as_date(mission.get("start")), as_date(mission.get("end"))
-            if start and end and end < start:
-                c.error(("mission", "end"), "mission.end is before mission.start")
-    if ptype in (ProductType.CH, ProductType.CS) and not isinstance(fm.get("counts"), list):
-        c.error(("counts",), "missing or not a list")
+    if ptype is not None:
+        from rules.product_types import spec_for
+
+        spec_for(ptype).structure(c)
     return c.errors, meta
 
 
-def parse_product(text: str) -> ParseOutcome:
+def parse_product(text: str, types: tuple[str, ...] | None = None) -> ParseOutcome:
+    """`types`: the product types of the contract a pack implements (an engine passes its own: v1
+    has no IR); None: every type of models.enums.ProductType."""
+    types = types or tuple(t.value for t in ProductType)
     lines = split_lines(text)
     if lines[0] != "---":
         return ParseOutcome(errors=[FormatErrorEntry(line=1, message="the first line must be exactly '---'")])
@@ -155,7 +150,7 @@ def parse_product(text: str) -> ParseOutcome:
     fm = doc.value
     raw_id = as_map(fm.get("product")).get("id")
     product_id = raw_id if isinstance(raw_id, str) else None
-    errors, meta = _check(fm, doc)
+    errors, meta = _check(fm, doc, types)
     if errors:
         return ParseOutcome(product_id=product_id, errors=errors)
     body = parse_body("\n".join(lines[close + 1 :]), first_line=close + 2)

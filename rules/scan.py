@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from rules.product import Product
+from rules.product_types import ScannedField, spec_for
 from rules.text import as_map, normalise
 
 EXCLUSION_ORDER = ["sgbc", "cac", "sexual_violence", "gender_persecution", "forced_marriage", "enslavement",
@@ -34,13 +35,14 @@ def front_matter_units(p: Product) -> list[Unit]:
     title = p.group("product").get("title")
     if isinstance(title, str):
         units.append(Unit(normalise(title), field="product.title"))
-    if p.type.value in ("CH", "CS") and isinstance(p.fm.get("counts"), list):
+    scanned = spec_for(p.type).scanned_fields
+    if ScannedField.COUNTS in scanned and isinstance(p.fm.get("counts"), list):
         for i, count in enumerate(p.fm["counts"]):
             count = as_map(count)
             for key in ("label", "reason"):
                 if isinstance(count.get(key), str):
                     units.append(Unit(normalise(count[key]), field=f"counts[{i}].{key}"))
-    if p.type.value in ("IP", "CH", "CS"):
+    if ScannedField.EXCLUSIONS in scanned:
         exclusions = as_map(p.fm.get("exclusions"))
         for key in EXCLUSION_ORDER:
             if isinstance(exclusions.get(key), str):

@@ -45,6 +45,10 @@ SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
     'gender_norms_analysis': ('Gender norms and power relations', 'Gender norms analysis', 'Gender norms, power relations and stereotypes'),
     'vulnerable_groups': ('Intersectional and vulnerable groups', 'Vulnerable groups', 'Intersectional analysis'),
     'recommendations': ('Recommendations',),
+    # contract v2 §1.6, §5.2 (interview records)
+    'conduct_of_interview': ('Conduct of the interview', 'Interview conduct', 'How the interview was conducted'),
+    'witness_needs_and_support': ('Witness needs and support', 'Needs and support', 'Support during the interview'),
+    'deviations': ('Deviations from the outline', 'Deviations', 'Changes to the outline'),
 }
 
 

@@ -31,6 +31,13 @@ PLACEHOLDER = re.compile(
     r"|to be (identified|confirmed|determined|decided|completed|mapped|added)\b.*)$",
     re.IGNORECASE,
 )
+# Contract v2 §1.2: the wider placeholder pattern (fullmatch, IGNORECASE, on the normalised string).
+PLACEHOLDER_V2 = re.compile(
+    r"^(tbd|tbc|tba|todo|to do|n/?a|n\.\s?a\.?|none|nil|null|unknown|not known|pending|not needed|not applicable"
+    r"|not required|-+|\?+|see (annex|appendix|attachment|attached|above|below|file)\b.*"
+    r"|to be (identified|confirmed|determined|decided|completed|mapped|added|arranged|provided|announced)\b.*)$",
+    re.IGNORECASE,
+)
 NOBODY = re.compile(r"^(none|nil|null|n/?a|-+|not (needed|applicable|required))$", re.IGNORECASE)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -56,6 +63,31 @@ def is_non_empty(value: Any) -> bool:
         return False
     text = normalise(value)
     return bool(text) and not PLACEHOLDER.match(text)
+
+
+def is_non_empty_v2(value: Any) -> bool:
+    """Contract v2 §1.2: at least one word, and not the v2 placeholder pattern (a full match)."""
+    if not isinstance(value, str):
+        return False
+    text = normalise(value)
+    return word_count(text) >= 1 and not PLACEHOLDER_V2.fullmatch(text)
+
+
+def invokes_corroboration(text: str, corroboration: re.Pattern[str], disclaimer: re.Pattern[str]) -> bool:
+    """Contract v2 §3.4: some R_CORROBORATION match overlaps no R_CORROBORATION_DISCLAIMER match."""
+    disclaimers = [(m.start(), m.end()) for m in disclaimer.finditer(text)]
+    return any(not any(s < m.end() and m.start() < e for s, e in disclaimers) for m in corroboration.finditer(text))
+
+
+def is_valid_reason_v2(value: Any, corroboration: re.Pattern[str], disclaimer: re.Pattern[str],
+                       conduct: Iterable[re.Pattern[str]]) -> bool:
+    """Contract v2 §3.4: non-empty (v2), >= 10 words, not invoking corroboration, no P_SGBC_CONDUCT."""
+    if not is_non_empty_v2(value):
+        return False
+    text = normalise(value)
+    if word_count(text) < 10 or invokes_corroboration(text, corroboration, disclaimer):
+        return False
+    return not any(p.search(text) for p in conduct)
 
 
 def is_valid_reason(value: Any, forbidden: Iterable[re.Pattern[str]]) -> bool:

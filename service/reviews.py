@@ -107,6 +107,20 @@ def _parse_or_refuse(source: SourceFile) -> dict:
     }
 
 
+def _conflicted_staff(meta: dict) -> list[str]:
+    """Who the product names that may not review it (contract v2 §5.3), as its type declares."""
+    from rules.product_types import conflicted_staff
+
+    return sorted(conflicted_staff(meta["product_type"], meta["front_matter"]))
+
+
+def _reviewer_pool(meta: dict) -> str:
+    """The relation told of a review waiting in the queue: the unit that reviews this type."""
+    from rules.product_types import ReviewUnit, spec_for
+
+    return "spu_officers" if spec_for(meta["product_type"]).review_unit == ReviewUnit.SPU else "gcu_reviewers"
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -262,6 +276,8 @@ async def start_review(client: Client, settings: Settings, *, meta: dict, actor:
             title=meta["title"],
             submitted_by=actor,
             request_id=request_id,
+            conflicted_staff=_conflicted_staff(meta),
+            reviewer_pool=_reviewer_pool(meta),
             sla=settings.sla_policy(),
         ),
         id=workflow_id_for(meta["product_id"]),
@@ -504,7 +520,7 @@ async def resubmit(
     version_id, version_no = await asyncio.to_thread(store_version)
     request = _request(
         ResubmitRequest, actor=actor, version_id=version_id, version_no=version_no, version_label=meta["version_label"],
-        title=meta["title"], request_id=_request_id(request_id),
+        title=meta["title"], request_id=_request_id(request_id), conflicted_staff=_conflicted_staff(meta),
     )
     try:
         accepted = await _update(client, product_id, "resubmit", request)

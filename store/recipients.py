@@ -7,7 +7,8 @@ from models.enums import StaffRole
 from models.messages import NotifyTarget
 from models.tables import Product, Staff, Team, TeamMember
 
-RELATIONS = ("assignee", "last_reviewer", "author", "team_leader", "team", "gcu_head", "gcu_reviewers", "team_dp")
+RELATIONS = ("assignee", "last_reviewer", "author", "team_leader", "team", "gcu_head", "gcu_reviewers", "spu_officers",
+             "team_dp")
 
 
 def staff_with_role(*, session: Session, role: StaffRole | str) -> list[str]:
@@ -72,6 +73,8 @@ def _relation(
         return staff_with_role(session=session, role=StaffRole.GCU_HEAD)
     if relation == "gcu_reviewers":
         return staff_with_role(session=session, role=StaffRole.GCU_REVIEWER)
+    if relation == "spu_officers":
+        return staff_with_role(session=session, role=StaffRole.SPU_OFFICER)
     if relation == "team_dp":
         if team and team.deputy_prosecutor_id:
             return [team.deputy_prosecutor_id]

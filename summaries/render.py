@@ -10,6 +10,7 @@ from pathlib import Path
 from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from store.kpi.result import kpi_name
 from summaries.data import SummaryData
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -29,6 +30,7 @@ class SummaryRenderer:
         self.base_url = base_url.rstrip("/")
         self.env = env or Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.setdefault("kpi_name", kpi_name)  # "10" -> "KPI 10", "SPU" -> "SPU indicator"
         self.fonts = _find_dejavu()
 
     def _context(self, data: SummaryData, generated_at: datetime) -> dict:

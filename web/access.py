@@ -17,6 +17,15 @@ from models.enums import StaffRole
 from models.summary_tables import ComplianceSummaryDetail
 from models.tables import Product, Staff, Team, TeamMember
 from models.web_tables import Account
+from rules.product_types import ReviewUnit, codes_reviewed_by
+
+
+def spu_product_types() -> list[str]:
+    return codes_reviewed_by(ReviewUnit.SPU)
+
+
+def gcu_product_types() -> list[str]:
+    return codes_reviewed_by(ReviewUnit.GCU)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,11 @@ class Principal:
         return StaffRole.DEPUTY_PROSECUTOR in self.roles
 
     @property
+    def is_spu_officer(self) -> bool:
+        """An officer of the Security and Protection Unit: reviews interview records (contract v2 §5.3)."""
+        return StaffRole.SPU_OFFICER in self.roles
+
+    @property
     def sees_all_teams(self) -> bool:
         return self.is_admin or self.is_gcu_reviewer
 
@@ -68,6 +82,8 @@ class Principal:
             labels.append("GCU reviewer")
         if self.is_deputy_prosecutor:
             labels.append("Deputy Prosecutor")
+        if self.is_spu_officer:
+            labels.append("SPU officer")
         if self.team_ids:
             labels.append("team " + ", ".join(sorted(self.team_ids)))
         return labels
@@ -83,11 +99,30 @@ class Principal:
         visible = self.visible_team_ids()
         return visible is None or team_id in visible
 
+    def may_see_product(self, team_id: str, product_type: str) -> bool:
+        """SPU officers see the products the SPU reviews (interview records), of every team."""
+        return self.may_see_team(team_id) or (self.is_spu_officer and product_type in spu_product_types())
+
+    def may_see_spu_dashboard(self) -> bool:
+        return self.is_admin or self.is_spu_officer or self.is_gcu_head
+
     def may_see_queue(self) -> bool:
-        return self.is_admin or self.is_gcu_reviewer
+        return self.is_admin or self.is_gcu_reviewer or self.is_spu_officer
+
+    def queue_product_types(self) -> list[str] | None:
+        """The types whose reviews this person's queue lists: the GCU's for GCU reviewers, the SPU's
+        (interview records) for SPU officers; None: every type (the administrator)."""
+        if self.is_admin:
+            return None
+        types = list(gcu_product_types()) if self.is_gcu_reviewer else []
+        return types + (spu_product_types() if self.is_spu_officer else [])
 
     def may_see_dashboard(self) -> bool:
         return self.is_admin or self.is_gcu_head or self.is_deputy_prosecutor
+
+    def may_see_rule_impact(self) -> bool:
+        """What a candidate rule pack would change: the GCU head decides the roll-out."""
+        return self.is_admin or self.is_gcu_head
 
     def may_see_certifications(self) -> bool:
         return self.is_admin or self.is_gcu_reviewer or self.is_deputy_prosecutor or self.is_team_staff
@@ -154,7 +189,7 @@ def principal_for(session: Session, account: Account, *, via_token: bool = False
 def visible_product(session: Session, principal: Principal, product_id: str) -> Product | None:
     """The product, or None when it does not exist or this person may not see it (both: 404)."""
     product = session.get(Product, product_id)
-    if product is None or not principal.may_see_team(product.team_id):
+    if product is None or not principal.may_see_product(product.team_id, product.type):
         return None
     return product
 

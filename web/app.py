@@ -54,9 +54,20 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
-    from web.routes import api, api_docs, auth, pages_misc, pages_products, pages_review, pages_summaries
+    from web.routes import (
+        api,
+        api_docs,
+        auth,
+        pages_impact,
+        pages_misc,
+        pages_products,
+        pages_review,
+        pages_spu,
+        pages_summaries,
+    )
 
-    for module in (auth, pages_products, pages_review, pages_misc, pages_summaries, api_docs, api):
+    for module in (auth, pages_products, pages_review, pages_misc, pages_spu, pages_summaries, pages_impact, api_docs,
+                   api):
         app.include_router(module.router)
 
     _install_error_handlers(app)

@@ -11,6 +11,8 @@ from fastapi.templating import Jinja2Templates
 
 from models.enums import ReviewAction
 from web.idempotency import new_request_key
+from rules.product_types import label_for
+from store.kpi.result import kpi_name
 from web.security import CookieSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -41,6 +43,8 @@ TEMPLATES.env.filters["day"] = _day
 TEMPLATES.env.filters["label"] = _label
 TEMPLATES.env.globals["A"] = ReviewAction
 TEMPLATES.env.globals["new_request_key"] = new_request_key  # the action forms' idempotency keys
+TEMPLATES.env.filters["type_label"] = label_for  # "IO" -> "Interview outline" (rules/product_types/)
+TEMPLATES.env.filters["kpi_name"] = kpi_name  # "10" -> "KPI 10", "SPU" -> "SPU indicator"
 
 
 def _signer(request: Request) -> CookieSigner:

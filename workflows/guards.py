@@ -83,7 +83,7 @@ class ReviewContext:
         return policy.Case(
             product_type=self.product_type, team_id=self.team_id, author_id=self.author_id, state=self.st.state,
             assignee=self.st.assignee, open_findings=policy.open_findings(self.st.findings),
-            format_error=self.st.verdict == Verdict.FORMAT_ERROR,
+            format_error=self.st.verdict == Verdict.FORMAT_ERROR, conflicted=frozenset(self.st.conflicted_staff),
         )
 
 

@@ -12,13 +12,17 @@ AUTHOR = NotifyTarget(relation="author")
 TEAM = NotifyTarget(relation="team")
 TEAM_LEADER = NotifyTarget(relation="team_leader")
 GCU_HEAD = NotifyTarget(relation="gcu_head")
-GCU_REVIEWERS = NotifyTarget(relation="gcu_reviewers")
 TEAM_DP = NotifyTarget(relation="team_dp")
 ASSIGNEE = NotifyTarget(relation="assignee")
 
 
+def _pool(st: ReviewWorkflowState) -> NotifyTarget:
+    """Who reviews this product: GCU reviewers, or SPU officers for the types the SPU reviews."""
+    return NotifyTarget(relation=st.reviewer_pool)
+
+
 def _reviewer_or_pool(st: ReviewWorkflowState) -> NotifyTarget:
-    return NotifyTarget(staff_id=st.assignee) if st.assignee else GCU_REVIEWERS
+    return NotifyTarget(staff_id=st.assignee) if st.assignee else _pool(st)
 
 
 def _due(st: ReviewWorkflowState) -> str:
@@ -33,7 +37,7 @@ def notifications_for(rec: TransitionRecord, st: ReviewWorkflowState) -> list[No
     n = NotificationRequest
     K = NotificationKind
     if a == ReviewAction.ENQUEUE:
-        return [n(kind=K.QUEUED, targets=[GCU_REVIEWERS], subject=f"New product to review: {title}",
+        return [n(kind=K.QUEUED, targets=[_pool(st)], subject=f"New product to review: {title}",
                   body=f"Pre-check verdict: {st.verdict}. Due {_due(st)}.")]
     if a in (ReviewAction.CLAIM, ReviewAction.ASSIGN):
         return [

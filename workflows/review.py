@@ -131,6 +131,8 @@ class ProductReviewWorkflow:
                 version_no=inp.version_no,
                 version_label=inp.version_label,
                 title=inp.title,
+                conflicted_staff=list(inp.conflicted_staff),
+                reviewer_pool=inp.reviewer_pool,
             )
         )
         self._lock = asyncio.Lock()
@@ -383,6 +385,8 @@ class ProductReviewWorkflow:
         )
         new.findings, new.verdict, new.pack_version = [], None, ""
         new.resubmission_due_at = None
+        if req.conflicted_staff is not None:
+            new.conflicted_staff = list(req.conflicted_staff)
         return {"version": req.version_label, "version_no": str(req.version_no)}
 
     def _withdrawn(self, new: ReviewWorkflowState, req: WithdrawRequest) -> dict[str, str]:

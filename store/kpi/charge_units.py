@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from models.kpi_tables import STAGE_ORDER, ChargeOutcome, ChargeStage, ChargeUnit, SgbcBasis
 from models.tables import Product, ProductVersion, utcnow
+from rules.product_types import codes_with_charges
 from store.cert_import import ImportProblem, ImportRefused
 from store.errors import NotFound, StoreError
 from store.kpi.facts import CAC_TAGS, SGBC_TAGS
@@ -92,7 +93,7 @@ def seed_charge_units(*, session: Session, product_ids: list[str] | None = None,
         select(Product, ProductVersion)
         .join(ProductVersion, sa.and_(ProductVersion.product_id == Product.id,
                                       ProductVersion.version_no == Product.current_version_no))
-        .where(Product.type == "CS")
+        .where(Product.type.in_(codes_with_charges()))
     )
     if product_ids is not None:
         query = query.where(Product.id.in_(product_ids))

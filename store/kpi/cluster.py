@@ -3,8 +3,8 @@ definition that the dashboard (web/insights.py) and the compliance summaries (su
 both show.
 
 Cluster headline: KPI 10 counts the cluster's teams whose relevant products were all engaged (over
-the teams that had relevant products); KPIs 11 and 12 add up the teams' numerators and denominators
-from the per-team breakdown (a person on the staff of two teams of the cluster counts in both).
+the teams that had relevant products); KPIs 11 and 12 and the SPU indicator add up the teams'
+numerators and denominators from the per-team breakdown (a person on the staff of two teams of the cluster counts in both).
 With no team filter (`team_ids` None: the GCU head, the admin) the office-wide figures are used.
 """
 
@@ -60,7 +60,8 @@ def cluster_kpis(
     (KPI_CONFIG_FILE), so every view states the same numbers."""
     config = config or load_kpi_config()
     scope = None if team_ids is None else frozenset(team_ids)
-    kinds = {"10": config.kpi10.default_period, "11": config.kpi11.default_period, "12": config.kpi12.default_period}
+    kinds = {"10": config.kpi10.default_period, "11": config.kpi11.default_period, "12": config.kpi12.default_period,
+             "SPU": config.spu.default_period}
     figures = []
     for result in compute_kpis(session=session, today=today, config=config):
         numerator, denominator, value = cluster_headline(result, scope)

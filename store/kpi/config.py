@@ -5,6 +5,7 @@ Defaults follow §7; a YAML file (env KPI_CONFIG_FILE, or `--config` on the CLI)
     kpi10: {target: 1.0, decision_cutoff_days_after_period: 0}
     kpi11: {target: 0.8, include_underlying_conduct: false}
     kpi12: {target: 0.9}
+    spu: {late_after_days: 14}
 
 Every report carries the definition it used (`KpiConfig.model_dump()` of its section).
 """
@@ -46,10 +47,24 @@ class Kpi12Config(BaseModel):
     default_period: str = "quarter"
 
 
+class SpuConfig(BaseModel):
+    """The SPU indicator (contract v2 §6.1 [D], every choice configurable)."""
+
+    title: str = "Vulnerable witnesses interviewed with psychosocial support"
+    citation: str = "contract v2 §6.1 [D]; OTP Strategic Plan ¶63 [V]"
+    target: float | None = None  # the SPU sets one when it has a baseline
+    default_period: str = "quarter"
+    # An IR whose VUL-IR-04 finding the SPU reviewer dismissed with a reason counts in N.
+    dismissed_support_finding_counts: bool = True
+    late_after_days: int = 14  # filed late: product.submitted_on more than this after record.date
+    list_limit: int = 200
+
+
 class KpiConfig(BaseModel):
     kpi10: Kpi10Config = Field(default_factory=Kpi10Config)
     kpi11: Kpi11Config = Field(default_factory=Kpi11Config)
     kpi12: Kpi12Config = Field(default_factory=Kpi12Config)
+    spu: SpuConfig = Field(default_factory=SpuConfig)
 
 
 CONFIG_ENV = "KPI_CONFIG_FILE"

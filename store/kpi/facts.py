@@ -6,12 +6,11 @@ the pre-check activity calls `record_product_facts` right after the version is s
 transaction), and `backfill_product_facts` (CLI `gcu-review kpi backfill-facts`) fills the rows of
 versions stored before, or recomputes all of them after a definition change.
 
-- Relevant (§7.1): IP; AP; IO whose witness is sensitive (child or SGBC survivor, format §2.2);
-  MP with at least one sensitive planned witness; CH/CS with an SGBC or CAC count (`is_sgbc` or
-  `is_cac` true, or crime in the SGBC/CAC tags, format §2.12) or with an `R_*` trigger matching the
-  trigger text (format §5.3). GA is not relevant.
-- Execution date: IO `interview.date`; MP `mission.start`. Reference date: the execution date if any,
-  else `product.submitted_on`. Late: submitted on or after the execution date.
+- Relevant (§7.1) and execution date: as each type's registry entry says (`kpi10` in
+  rules/product_types/: IP and AP always; IO and MP by their witnesses; CH/CS by their SGBC/CAC
+  counts or an `R_*` trigger in the trigger text, format §5.3; GA never).
+- Reference date: the execution date if any, else `product.submitted_on`. Late: submitted on or
+  after the execution date.
 """
 
 import datetime as dt
@@ -26,18 +25,15 @@ from sqlmodel import Session, select
 
 from models.kpi_tables import ProductFacts
 from models.tables import Product, ProductVersion, utcnow
+from rules import facts as rule_facts
+from rules.product_types import ReviewUnit, spec_for
 from store.certifications import day_start
+from store.kpi.spu_facts import record_interview_record_facts
 
 TriggerMatcher = Callable[[ProductVersion], bool]
 
-SGBC_TAGS = frozenset({
-    "rape", "sexual_slavery", "enforced_prostitution", "forced_pregnancy", "enforced_sterilization",
-    "other_sexual_violence", "forced_marriage", "gender_persecution",
-})
-CAC_TAGS = frozenset({
-    "child_recruitment", "forcible_transfer_children", "deportation_children", "child_trafficking",
-    "attacks_on_education", "attacks_on_health_care",
-})
+SGBC_TAGS = frozenset(rule_facts.SGBC_TAGS)
+CAC_TAGS = frozenset(rule_facts.CAC_TAGS)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -50,66 +46,39 @@ def _map(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def is_sensitive(witness: Any) -> bool:
-    witness = _map(witness)
-    age = witness.get("age")
-    child = isinstance(age, int) and not isinstance(age, bool) and age < 18
-    return child or witness.get("sgbc_survivor") is True
-
-
-def sgbc_cac_counts(front_matter: dict) -> bool:
-    counts = front_matter.get("counts")
-    for count in counts if isinstance(counts, list) else []:
-        count = _map(count)
-        if count.get("is_sgbc") is True or count.get("is_cac") is True or count.get("crime") in SGBC_TAGS | CAC_TAGS:
-            return True
-    return False
-
-
 @lru_cache(maxsize=1)
 def _pack_triggers() -> tuple[re.Pattern[str], ...]:
     # The R_* trigger regexes of the rule pack (requirements.md §3.1, used verbatim), except the
-    # reason regex R_CORROBORATION.
+    # reason regexes R_CORROBORATION and (contract v2) R_CORROBORATION_DISCLAIMER.
     from rules.loader import load_pack
 
     named = load_pack().regexes.named
-    return tuple(rx for name, rx in named.items() if name.startswith("R_") and name != "R_CORROBORATION")
+    reasons = ("R_CORROBORATION", "R_CORROBORATION_DISCLAIMER")  # read in reasons, never as triggers
+    return tuple(rx for name, rx in named.items() if name.startswith("R_") and name not in reasons)
 
 
-def trigger_text(version: ProductVersion) -> str:
+def trigger_units(version: ProductVersion) -> list[str]:
+    """The trigger text of contract v2 §1.7 (v2 §6.2: KPI 10 reads it for CH/CS): a list of units."""
+    from rules.facts_chg import trigger_units_of
     from rules.product import parse_product
 
     text = version.check_text
     if text is None:
         text = version.content.decode("utf-8", errors="replace")
     outcome = parse_product(text)
-    return outcome.product.body.trigger_text() if outcome.product is not None else ""
+    return trigger_units_of(outcome.product) if outcome.product is not None else []
 
 
 def pack_trigger_matcher(version: ProductVersion) -> bool:
-    text = trigger_text(version)
-    return any(rx.search(text) for rx in _pack_triggers())
+    units = trigger_units(version)
+    return any(rx.search(unit) for rx in _pack_triggers() for unit in units)
 
 
 def relevance(product_type: str, front_matter: dict, version: ProductVersion, matcher: TriggerMatcher | None,
               use_triggers: bool = True) -> tuple[bool, str]:
-    if product_type in ("IP", "AP"):
-        return True, f"{product_type} is always relevant"
-    witnesses = front_matter.get("witnesses")
-    witnesses = witnesses if isinstance(witnesses, list) else []
-    if product_type == "IO":
-        sensitive = bool(witnesses) and is_sensitive(witnesses[0])
-        return sensitive, "sensitive witness" if sensitive else "witness not sensitive"
-    if product_type == "MP":
-        sensitive = any(is_sensitive(w) for w in witnesses)
-        return sensitive, "sensitive planned witness" if sensitive else "no sensitive planned witness"
-    if product_type in ("CH", "CS"):
-        if sgbc_cac_counts(front_matter):
-            return True, "SGBC or CAC count"
-        if use_triggers and (matcher or pack_trigger_matcher)(version):
-            return True, "R_* trigger in the trigger text"
-        return False, "no SGBC/CAC count or trigger"
-    return False, f"{product_type} is not a relevant type"
+    """KPI 10 relevance of a stored version, as its type's registry entry decides."""
+    return spec_for(product_type).kpi10.relevance(
+        front_matter, lambda: use_triggers and (matcher or pack_trigger_matcher)(version))
 
 
 def record_product_facts(
@@ -123,11 +92,8 @@ def record_product_facts(
     product_type = str(head.get("type") or (product.type if product else ""))
     relevant, reason = relevance(product_type, fm, version, trigger_matcher, use_triggers)
     submitted_on = _date(head.get("submitted_on")) or version.submitted_at.date()
-    execution = None
-    if product_type == "IO":
-        execution = _date(_map(fm.get("interview")).get("date"))
-    elif product_type == "MP":
-        execution = _date(_map(fm.get("mission")).get("start"))
+    execution_path = spec_for(product_type).kpi10.execution_date
+    execution = _date(_map(fm.get(execution_path[0])).get(execution_path[1])) if execution_path else None
     values = dict(
         version_id=version.id,
         product_type=product_type,
@@ -153,6 +119,9 @@ def record_product_facts(
         for name, value in values.items():
             setattr(row, name, value)
     session.flush()
+    if spec_for(product_type).review_unit == ReviewUnit.SPU:
+        # The SPU monitors the records it reviews (contract v2 §6.1).
+        record_interview_record_facts(session=session, version=version, product=product, submitted_on=submitted_on)
     return row
 
 

@@ -1,4 +1,5 @@
-"""All three KPIs for one period and scope: what `gcu-review kpi` and the daily sweep compute."""
+"""KPIs 10-12 and the SPU indicator (contract v2 §6.1) for one period and scope: what `gcu-review kpi`
+and the daily sweep compute."""
 
 import datetime as dt
 
@@ -10,11 +11,12 @@ from store.kpi.kpi11 import compute_kpi11
 from store.kpi.kpi12 import compute_kpi12
 from store.kpi.periods import Period, containing
 from store.kpi.result import KpiResult
+from store.kpi.spu import compute_spu_indicator
 
 
 def compute_kpis(
     *, session: Session, today: dt.date, period: Period | None = None, team_id: str | None = None,
-    situation: str | None = None, config: KpiConfig | None = None, kpis: tuple[str, ...] = ("10", "11", "12"),
+    situation: str | None = None, config: KpiConfig | None = None, kpis: tuple[str, ...] = ("10", "11", "12", "SPU"),
 ) -> list[KpiResult]:
     """With no `period`, each KPI uses its default period (§7: quarter for 10 and 12, year for 11)
     containing `today`; KPI 12's reporting date is then `today` rather than a future quarter end."""
@@ -30,4 +32,7 @@ def compute_kpis(
     if "12" in kpis:
         results.append(compute_kpi12(session=session, period=period or containing(config.kpi12.default_period, today),
                                      config=config.kpi12, as_of=None if period else today, **scope))
+    if "SPU" in kpis:
+        results.append(compute_spu_indicator(session=session, period=period or containing(config.spu.default_period, today),
+                                             config=config.spu, **scope))
     return results

@@ -29,7 +29,7 @@ def status_of(value: float | None, target: float | None) -> str:
 
 
 class KpiResult(BaseModel):
-    kpi: str  # "10" | "11" | "12"
+    kpi: str  # "10" | "11" | "12" | "SPU"
     title: str
     citation: str
     period: Period
@@ -43,6 +43,14 @@ class KpiResult(BaseModel):
     definition: dict[str, Any] = Field(default_factory=dict)
     breakdowns: dict[str, list[BreakdownRow]] = Field(default_factory=dict)
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+KPI_NAMES = {"SPU": "SPU indicator"}  # contract v2 §6.1: an indicator of the SPU, not a numbered KPI
+
+
+def kpi_name(kpi: str) -> str:
+    """How people call a result: "KPI 10", "SPU indicator"."""
+    return KPI_NAMES.get(kpi, f"KPI {kpi}")
 
 
 def scope_of(team_id: str | None, situation: str | None) -> str:

@@ -35,6 +35,8 @@ from tests.dbutil import database_kinds, fresh_database, uid
 from tests.store.factories import load_of, new_version, seed_register, small_roster
 
 SAMPLES = Path("/work/shared/domain/samples")
+# The active pack is contract v2: the v1 dev samples are judged by their v2 key.
+V1_UNDER_V2_KEY = Path(__file__).resolve().parents[1] / "fixtures" / "samples_v2" / "expected-v1-samples-under-v2.yaml"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
@@ -97,7 +99,7 @@ def sample_db(request, tmp_path_factory, template_databases):
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("S*.md")))
 async def test_precheck_finds_what_the_answer_key_expects(sample_db, env, sample):
-    key = YAML(typ="safe").load((SAMPLES / "expected.yaml").read_text())["files"][sample]
+    key = YAML(typ="safe").load(V1_UNDER_V2_KEY.read_text())["files"][sample]
     with session_scope(sample_db) as session:
         version = new_version(session, product_type=key["type"], text=(SAMPLES / sample).read_text())
     result = await env.run(_activities(sample_db).precheck, _precheck_input(version))
@@ -110,6 +112,33 @@ async def test_precheck_finds_what_the_answer_key_expects(sample_db, env, sample
         stored = session.get(ProductVersion, version.id)
         assert (stored.verdict, stored.pack_version) == (key["verdict"], result.pack_version)
     assert _count(sample_db, Finding, Finding.version_id == version.id) == len(key["expected"])
+
+
+async def test_a_version_prechecked_with_pack_1_keeps_it_when_its_precheck_runs_again(sample_db, env):
+    # S2 is clean under pack 1.0.0 and `revise` under the active 2.0.0 (VUL-INT-02, LANG-04).
+    with session_scope(sample_db) as session:
+        version = new_version(session, product_type="IO", text=(SAMPLES / "S2-IO-child-compliant.md").read_text())
+        version.pack_version = "1.0.0"  # judged by pack 1.0.0 before the active pack changed
+    kept = await env.run(_activities(sample_db).precheck, _precheck_input(version))
+    assert (kept.pack_version, kept.verdict, kept.findings) == ("1.0.0", Verdict.CLEAN, [])
+    with session_scope(sample_db) as session:
+        fresh = new_version(session, product_type="IO", text=(SAMPLES / "S2-IO-child-compliant.md").read_text())
+    active = await env.run(_activities(sample_db).precheck, _precheck_input(fresh))
+    assert (active.pack_version, active.verdict) == ("2.0.0", Verdict.REVISE)
+    assert {f.rule_id: f.pack_version for f in active.findings} == {"VUL-INT-02": "2.0.0", "LANG-04": "2.0.0"}
+
+
+async def test_an_interview_record_is_prechecked_with_the_active_pack_and_is_not_kpi_10_relevant(sample_db, env):
+    from models.kpi_tables import ProductFacts
+
+    record = (V1_UNDER_V2_KEY.parent / "V4-IR-child-survivor-compliant.md").read_text()
+    with session_scope(sample_db) as session:
+        version = new_version(session, product_type="IR", team_id="T-GANNET", text=record)
+    result = await env.run(_activities(sample_db).precheck, _precheck_input(version))
+    assert result.pack_version == "2.0.0" and result.verdict != Verdict.FORMAT_ERROR and not result.format_errors
+    with session_scope(sample_db) as session:
+        facts = session.exec(select(ProductFacts).where(ProductFacts.version_id == version.id)).one()
+        assert (facts.product_type, facts.relevant) == ("IR", False)
 
 
 async def test_a_retried_precheck_writes_no_finding_twice_and_keeps_dismissals(engine, env):

@@ -95,7 +95,7 @@ async def test_daily_sweep_notifies_each_threshold_once(time_skipping_env, fresh
     assert len(notices(fresh_engine)) == 3
     with Session(fresh_engine) as s:
         assert len(s.exec(select(Notification)).all()) == 6
-        assert {k.kpi for k in s.exec(select(KpiSnapshot))} == {"10", "11", "12"}
+        assert {k.kpi for k in s.exec(select(KpiSnapshot))} == {"10", "11", "12", "SPU"}
 
 
 @pytest.mark.asyncio

@@ -255,6 +255,8 @@ async def return_resubmit_approve(system: System, lc: Lifecycle) -> None:
         lc,
     )
     await _settled(system, lc, version_no=2)
+    # Contract v2: VUL-INT-02 (major) must be dismissed before approval.
+    await _act(system, lc, "dismiss", rule_id="VUL-INT-02", reason="needs asked by the psychologist", actor_id="GX-03")
     await _act(system, lc, "decide", decision=DecisionKind.APPROVE, reason=None, actor_id="GX-03")
 
 

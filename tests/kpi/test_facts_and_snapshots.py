@@ -55,6 +55,6 @@ def test_snapshots_overwrite_the_same_day_and_form_a_trend(session):
         results = compute_kpis(session=session, today=day, period=parse_period(label))
         save_snapshots(session=session, results=results, taken_on=day)
         save_snapshots(session=session, results=results, taken_on=day)
-    assert len(session.exec(select(KpiSnapshot)).all()) == 6
+    assert len(session.exec(select(KpiSnapshot)).all()) == 8  # KPIs 10-12 and the SPU indicator, two periods
     series = trend(session=session, kpi="10")
     assert [(p.period_label, p.numerator, p.denominator) for p in series] == [("2026-Q1", 0, 1), ("2026-Q2", 0, 0)]

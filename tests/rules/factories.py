@@ -252,9 +252,10 @@ class ProductSpec:
 
     # ---- running the engine
     def check(self, roster=None, file: str = "<memory>"):
-        from rules.engine import check_text
+        from rules.library import engine_for
 
-        return check_text(self.text(), roster if roster is not None else base_roster(), file=file)
+        # These baselines and the per-rule tests built on them pin contract v1 (pack 1.0).
+        return engine_for("1.0").check_text(self.text(), roster if roster is not None else base_roster(), file=file)
 
 
 Modifier = Callable[[ProductSpec], Any]

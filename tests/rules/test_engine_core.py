@@ -11,8 +11,9 @@ from cli.main import app
 from models.enums import Verdict
 from models.roster import Roster
 from rules.celx import CelExpr, EngineError, new_env
-from rules.engine import Engine, default_engine
-from rules.loader import DEFAULT_PACK_DIR
+from rules.engine import Engine
+from rules.library import engine_for
+from rules.loader import V1_PACK_DIR as DEFAULT_PACK_DIR
 from rules.patterns import run_patterns
 from rules.roster import RosterError, parse_roster_text
 from rules.scan import Unit
@@ -73,7 +74,7 @@ def test_suppression_is_per_unit_and_same_rule_never_suppresses_itself():
 
 def test_lang02_is_suppressed_by_an_overlapping_lang03_term():
     text = Path(SAMPLES / "S8-GA-velmora.md").read_text().replace("child soldiers.", "child soldier wives.")
-    result = default_engine().check_text(text, Roster())
+    result = engine_for("1.0").check_text(text, Roster())
     ids = {f.rule_id for f in result.findings}
     assert "LANG-03" in ids and "LANG-02" not in ids
 
@@ -81,9 +82,9 @@ def test_lang02_is_suppressed_by_an_overlapping_lang03_term():
 def test_invalid_utf8_and_unreadable_files_are_format_errors(tmp_path):
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"---\n\xff\n---\n")
-    result = default_engine().check_file(bad, Roster())
+    result = engine_for("1.0").check_file(bad, Roster())
     assert result.verdict == Verdict.FORMAT_ERROR and result.errors[0].line == 2
-    missing = default_engine().check_file(tmp_path / "none.md", Roster())
+    missing = engine_for("1.0").check_file(tmp_path / "none.md", Roster())
     assert missing.verdict == Verdict.FORMAT_ERROR
 
 
@@ -114,8 +115,8 @@ def test_cli_json_output_and_exit_status(tmp_path):
     runner = CliRunner()
     bad = tmp_path / "broken.md"
     bad.write_text("---\nproduct: {id: X-1}\n---\n")
-    args = ["check", str(SAMPLES / "S2-IO-child-compliant.md"), str(bad), "--roster", str(SAMPLES / "roster.yaml"),
-            "--format", "json"]
+    args = ["check", "--pack", "1.0", str(SAMPLES / "S2-IO-child-compliant.md"), str(bad), "--roster",
+            str(SAMPLES / "roster.yaml"), "--format", "json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     data = json.loads(result.stdout)

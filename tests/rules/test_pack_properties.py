@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from rules import yaml12
 from rules.engine import Engine
-from rules.loader import DEFAULT_PACK_DIR
+from rules.loader import V1_PACK_DIR as DEFAULT_PACK_DIR
 from rules.pack import MANIFEST, PackError
 
 FILES = sorted(p.name for p in DEFAULT_PACK_DIR.glob("*.yaml"))

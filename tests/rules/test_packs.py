@@ -6,31 +6,32 @@ from pathlib import Path
 
 import pytest
 
-from rules.engine import Engine, default_engine
+from rules.engine import Engine
+from rules.library import engine_for
 from rules.examples import run_examples
-from rules.loader import DEFAULT_PACK_DIR
+from rules.loader import V1_PACK_DIR as DEFAULT_PACK_DIR
 from rules.pack import PackError
 
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "shared" / "domain" / "requirements.md"
 
 
 def test_pack_has_the_fifty_rules_in_catalogue_order_and_a_version():
-    engine = default_engine()
+    engine = engine_for("1.0")
     assert len(engine.pack.rules) == 50
     assert engine.pack_version == "1.0.0"
     assert engine.pack.precedence == ["SGBC-INT-07", "CAC-INT-08", "LANG-01", "LANG-03", "LANG-02"]
 
 
 def test_every_rule_example_fires_or_passes_as_declared():
-    outcomes = run_examples(default_engine())
+    outcomes = run_examples(engine_for("1.0"))
     assert [o for o in outcomes if not o.ok] == []
-    assert {o.rule_id for o in outcomes if o.kind == "fires"} == {r.rule.id for r in default_engine().pack.rules}
+    assert {o.rule_id for o in outcomes if o.kind == "fires"} == {r.rule.id for r in engine_for("1.0").pack.rules}
 
 
 @pytest.mark.skipif(not REQUIREMENTS.is_file(), reason="shared contract not present")
 def test_regexes_and_citations_are_verbatim_from_requirements():
     text = REQUIREMENTS.read_text()
-    engine = default_engine()
+    engine = engine_for("1.0")
     for name, rx in engine.pack.regexes.named.items():
         assert re.search(rf"^{re.escape(name)}\s*= {re.escape(rx.pattern)}$", text, re.M), name
     for compiled in engine.pack.rules:

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from models.enums import Verdict
 from models.roster import Roster
-from rules.engine import default_engine
+from rules.library import engine_for
 from rules.markdown import heading_key_text, parse_body, strip_comments
 from rules.product import parse_product
 from rules.scan import scanned_units
@@ -118,12 +118,12 @@ def test_scanned_text_excludes_quotes_fences_and_comments_and_locates_lines():
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
 def test_arbitrary_body_text_never_crashes_the_engine(body):
-    result = default_engine().check_text(product(body), Roster())
+    result = engine_for("1.0").check_text(product(body), Roster())
     assert result.verdict in set(Verdict)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_file_text_gives_a_result_or_a_format_error(text):
-    result = default_engine().check_text(text, Roster())
+    result = engine_for("1.0").check_text(text, Roster())
     assert (result.verdict == Verdict.FORMAT_ERROR) == bool(result.errors)

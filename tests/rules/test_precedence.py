@@ -14,9 +14,9 @@ NOT_SURVIVOR = {"witnesses[0].sgbc_survivor": False}
 
 def check_text(text):
     from tests.rules.factories import base_roster
-    from rules.engine import check_text as engine_check
+    from rules.library import engine_for
 
-    return engine_check(text, base_roster())
+    return engine_for("1.0").check_text(text, base_roster())
 
 
 # ---------------------------------------------------------------- precedence between rules

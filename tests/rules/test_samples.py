@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from rules import yaml12
-from rules.engine import default_engine
+from rules.library import engine_for
 from rules.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,13 +22,13 @@ def roster():
 @pytest.mark.parametrize("name", sorted(KEY))
 def test_sample_matches_answer_key(name, roster):
     expected = KEY[name]
-    result = default_engine().check_file(SAMPLES / name, roster)
+    result = engine_for("1.0").check_file(SAMPLES / name, roster)
     got = {f.rule_id: f.severity.value for f in result.findings}
     assert set(got) == set(expected["expected"])
     assert got == {rid: expected["severity"][rid] for rid in expected["expected"]}
     assert result.verdict.value == expected["verdict"]
     assert result.product_id is not None and not result.errors
-    assert all(f.citation and f.location and f.pack_version == default_engine().pack_version for f in result.findings)
+    assert all(f.citation and f.location and f.pack_version == engine_for("1.0").pack_version for f in result.findings)
 
 
 def test_local_fixture_copy_is_identical_to_the_shared_samples():
@@ -40,7 +40,7 @@ def test_local_fixture_copy_is_identical_to_the_shared_samples():
 
 
 def test_findings_follow_the_catalogue_order(roster):
-    order = [r.rule.id for r in default_engine().pack.rules]
-    result = default_engine().check_file(SAMPLES / "S3-IO-adolescent.md", roster)
+    order = [r.rule.id for r in engine_for("1.0").pack.rules]
+    result = engine_for("1.0").check_file(SAMPLES / "S3-IO-adolescent.md", roster)
     ids = [f.rule_id for f in result.findings]
     assert ids == sorted(ids, key=order.index)

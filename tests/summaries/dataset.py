@@ -21,12 +21,15 @@ Expected for DP-1:
   overdue list: PB3 (7 days), then PA2 (2 days)
   KPI 12 (2026-Q1, staff of TA and TB): LA and IA1 certified, IA2 and LB not -> 2/4 = 50%
   certification gaps: IA2 CAC_BASIC missing, LB SGBC_BASIC expired
+  SPU indicator (2026-Q1): interview records IRA1 (TA, with support), IRA2 (TA, without), IRC1 (TC, DP-2's)
+    -> 1/2 = 50%
 """
 
 import datetime as dt
 
 from sqlmodel import Session
 
+from models.spu_tables import InterviewRecordFacts
 from models.summary_messages import SummaryPeriod
 from tests.summaries import factories as f
 
@@ -83,4 +86,12 @@ def build(s: Session, *, dp_email: str | None = "dp1@example.org") -> None:
     v = f.version(s, "PC1", "TC", f.at(D(2026, 3, 3)), [("R-1", "blocking", "open")])
     f.decide(s, v, "approve", f.at(D(2026, 3, 4)))
     f.review(s, "PC1", "TC", "in_review", due_at=f.at(D(2026, 3, 5)))
+
+    for pid, team, supported in (("IRA1", "TA", True), ("IRA2", "TA", False), ("IRC1", "TC", True)):
+        v = f.version(s, pid, team, f.at(D(2026, 2, 10)))
+        s.add(InterviewRecordFacts(
+            product_id=pid, version_no=v.version_no, version_id=v.id, team_id=team, situation="Velmora",
+            record_date=D(2026, 2, 5), period_date=D(2026, 2, 5), submitted_on=D(2026, 2, 10), witness_key=pid,
+            vulnerable=True, categories=["child"], support_during="present" if supported else "none",
+            supported=supported, needs_all_met=True))
     s.commit()

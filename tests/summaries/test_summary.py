@@ -51,7 +51,9 @@ def test_most_frequent_findings_by_rule_exclude_advisory(known):
 def test_kpi12_of_the_cluster_with_its_trend(known):
     d = data_of(known)
     kpis = {k.kpi: k for k in d.kpis}
-    assert set(kpis) == {"10", "11", "12"}
+    assert set(kpis) == {"10", "11", "12", "SPU"}
+    spu = kpis["SPU"]  # the cluster's interview records only (IRC1 is DP-2's)
+    assert (spu.period, spu.numerator, spu.denominator, spu.value) == ("2026-Q1", 1, 2, 0.5)
     k12 = kpis["12"]
     assert (k12.period, k12.numerator, k12.denominator, k12.value, k12.status) == ("2026-Q1", 2, 4, 0.5, "not met")
     assert [(p.period, p.value) for p in k12.trend] == [
@@ -102,6 +104,7 @@ def test_stored_summary_html_and_pdf_show_the_figures(known):
     assert "Team TA (TA) 1 1 1 2 1" in html and "Team TB (TB) 1 0 1 1 1" in html
     assert "R-1: Rule R-1 blocking 3 3" in html and "R-9" not in html
     assert "KPI 12: Certified staff" in html and "50% (2/4)" in html
+    assert "SPU indicator: Vulnerable witnesses interviewed with psychosocial support" in html and "50% (1/2)" in html, html[html.find("KPIs 10"):][:1500]
     assert "2025-Q4: 75%; 2026-Q1: 50%" in html
     assert 'href="https://gcu.test/products/PB3"' in stored.html
     assert "PC1" not in html and "(TC)" not in html
@@ -116,6 +119,7 @@ def test_stored_summary_html_and_pdf_show_the_figures(known):
     assert "PB3: Plan PB3" in text and "7" in text
     assert "R-1: Rule R-1 blocking 3 3" in text
     assert "KPI 12: Certified staff (2026-Q1): 50% (2/4)" in text
+    assert "SPU indicator: Vulnerable witnesses interviewed with psychosocial support (2026-Q1): 50% (1/2)" in text
     assert "IA2 (IA2)" in text and "CAC_BASIC missing" in text
     assert "PC1" not in text
 

@@ -31,6 +31,8 @@ PAGES = {
     "/notifications": set(USERS),
     "/account": set(USERS),
     "/admin/accounts": {"admin"},
+    "/rules/impact": {"gcu.head", "admin"},
+    "/rules/impact?pack=1.0": {"gcu.head", "admin"},
 }
 
 
@@ -38,6 +40,13 @@ def _page_cases():
     for path, allowed in PAGES.items():
         for user in USERS:
             yield pytest.param(user, path, 200 if user in allowed else 403, id=f"{user}-GET{path}")
+
+
+def test_the_gcu_head_sees_what_pack_1_0_would_change(clients):
+    page = clients["gcu.head"].get("/rules/impact?pack=1.0")
+    assert page.status_code == 200
+    assert "Pack 1.0.0 (contract 1.0) against 2.0.0" in page.text and "products," in page.text
+    assert clients["gcu.head"].get("/rules/impact?pack=9.9").status_code == 404
 
 
 @pytest.mark.parametrize(("user", "path", "expected"), list(_page_cases()))

@@ -55,6 +55,7 @@ async def test_submit_claim_return_resubmit_approve_through_the_pages(tmp_path, 
         assert "LANG-03" in page.text and "SGBC-IP-01" in page.text
         assert 'id="sev-major"' in page.text
         assert "How to fix" in page.text and "Citation" in page.text
+        assert "(rule pack 2.0.0)" in page.text  # which pack judged the version
 
         page = await post_form(reviewer, f"/products/{pid}/claim")
         assert flash(page) == "Claimed: the review is yours."
@@ -136,6 +137,8 @@ async def test_the_api_runs_the_same_actions_with_the_same_refusals(tmp_path, te
         detail = (await http.get(f"/api/products/{pid}", headers=auth("gcu.albrecht"))).json()
         assert "claim" in detail["allowed_actions"]
         assert {f["rule_id"] for f in detail["findings"]} >= {"SGBC-IP-01", "LANG-03"}
+        assert [v["pack_version"] for v in detail["versions"]] == ["2.0.0"]
+        assert {f["pack_version"] for f in detail["findings"]} == {"2.0.0"}
 
         response = await http.post(f"/api/products/{pid}/claim", headers=auth("gcu.albrecht"))
         assert response.status_code == 200 and response.json()["state"] == "in_review"

@@ -128,9 +128,12 @@ def queue(
     sort: Annotated[str, Query(pattern="^(due_at|priority|updated_at)$")] = "due_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ):
-    """The GCU review queue (GCU reviewers, the GCU head, administrators), `limit` rows from `offset`."""
-    require(me.may_see_queue(), "The review queue is for the GCU.")
-    return review_store.list_queue(session=db, team=team, situation=situation, product_type=type, state=state,
+    """The review queue: the GCU's (GCU reviewers, the GCU head) or the SPU's (SPU officers: interview
+    records); every review for administrators; `limit` rows from `offset`."""
+    require(me.may_see_queue(), "The review queue is for the GCU and the SPU.")
+    mine = me.queue_product_types()
+    types = type if mine is None or type in (mine or []) else mine
+    return review_store.list_queue(session=db, team=team, situation=situation, product_type=types, state=state,
                                    verdict=verdict, overdue=overdue, order_by=sort, limit=limit, offset=offset)
 
 

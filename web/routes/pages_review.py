@@ -40,8 +40,11 @@ def queue_page(
     team: str = "", situation: str = "", type: str = "", state: str = "", verdict: str = "", overdue: str = "",
     sort: str = "due_at", page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
-    require(me.may_see_queue(), "The review queue is for the GCU.")
+    require(me.may_see_queue(), "The review queue is for the GCU and the SPU.")
     filters = queue_filters(team, situation, type, state, verdict, overdue, sort)
+    mine = me.queue_product_types()  # the GCU's queue or the SPU's (interview records)
+    if mine is not None:
+        filters["product_type"] = type if type in mine else mine
     # One page at a time: a queue of thousands must not be built and rendered whole on every visit.
     rows = review_store.list_queue(session=db, **filters, limit=QUEUE_PAGE_SIZE + 1, offset=(page - 1) * QUEUE_PAGE_SIZE)
     has_next = len(rows) > QUEUE_PAGE_SIZE
@@ -53,7 +56,7 @@ def queue_page(
         "title": "Review queue", "rows": rows, "counts": counts,
         "selected": {"team": team, "situation": situation, "type": type, "state": state, "verdict": verdict,
                      "overdue": overdue, "sort": filters["order_by"]},
-        "teams": teams, "situations": situations, "types": list(ProductType), "states": list(ReviewState),
+        "teams": teams, "situations": situations, "types": mine or list(ProductType), "states": list(ReviewState),
         "verdicts": [v for v in Verdict], "sorts": SORTS,
         "page": page, "has_next": has_next, "first_row": (page - 1) * QUEUE_PAGE_SIZE + 1,
         "page_query": urlencode({k: v for k, v in {"team": team, "situation": situation, "type": type, "state": state,

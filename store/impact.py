@@ -1,0 +1,55 @@
+"""The latest stored version of every product, with its findings, read in batches for `rules impact`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from models.tables import Finding, Product, ProductVersion, Review
+
+
+@dataclass
+class StoredJudgement:
+    product_id: str
+    product_type: str
+    team_id: str
+    version_no: int
+    text: str | None  # None: the stored bytes are not UTF-8
+    verdict: str | None
+    pack_version: str | None
+    findings: list[tuple[str, str, str]]  # (rule id, severity, state)
+    review_state: str | None  # None: no review recorded
+
+
+def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJudgement]:
+    """Products in id order, each with its current version (keyset pages: no OFFSET scans)."""
+    last = ""
+    while True:
+        rows = session.execute(
+            sa.select(Product.id, Product.type, Product.team_id, ProductVersion.id.label("vid"),
+                      ProductVersion.version_no, ProductVersion.check_text, ProductVersion.content,
+                      ProductVersion.verdict, ProductVersion.pack_version, Review.state.label("review_state"))
+            .join(ProductVersion, sa.and_(ProductVersion.product_id == Product.id,
+                                          ProductVersion.version_no == Product.current_version_no))
+            .outerjoin(Review, Review.product_id == Product.id)
+            .where(Product.id > last).order_by(Product.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        found: dict[int, list[tuple[str, str, str]]] = {r.vid: [] for r in rows}
+        for f in session.execute(sa.select(Finding.version_id, Finding.rule_id, Finding.severity, Finding.state)
+                                 .where(Finding.version_id.in_(list(found)))):
+            found[f.version_id].append((f.rule_id, f.severity, str(f.state)))
+        for r in rows:
+            text = r.check_text
+            if text is None:
+                try:
+                    text = bytes(r.content).decode("utf-8")
+                except UnicodeDecodeError:
+                    text = None
+            yield StoredJudgement(r.id, r.type, r.team_id, r.version_no, text, r.verdict, r.pack_version, found[r.vid],
+                                  r.review_state)
+        last = rows[-1].id
