@@ -112,7 +112,7 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     from service.devserver import start_dev_server, stop_dev_server
     from service.temporal_client import connect
     from store.db import migrate
-    from web.accounts import seed_demo_accounts
+    from store.accounts import seed_demo_accounts
     from web.server import serve
     from worker import build_worker, ensure_schedules
 

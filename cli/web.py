@@ -38,8 +38,8 @@ def create(
     """Create a local account."""
     from sqlmodel import Session
 
-    from web.accounts import AccountError, create_account
-    from web.security import PasswordPolicyError
+    from store.accounts import AccountError, create_account
+    from store.credentials import PasswordPolicyError
 
     password = None if no_password else _password(password_stdin)
     with Session(db_engine()) as session:
@@ -59,9 +59,9 @@ def set_password(
     """Set a new password; unlocks the account and signs it out everywhere."""
     from sqlmodel import Session
 
-    from web.accounts import AccountError
-    from web.accounts import set_password as set_account_password
-    from web.security import PasswordPolicyError
+    from store.accounts import AccountError
+    from store.accounts import set_password as set_account_password
+    from store.credentials import PasswordPolicyError
 
     password = _password(password_stdin)
     with Session(db_engine()) as session:
@@ -82,7 +82,7 @@ def token(
     """Create an API token for USERNAME and print it (shown once; only its hash is stored)."""
     from sqlmodel import Session
 
-    from web.accounts import create_api_token, get_account
+    from store.accounts import create_api_token, get_account
 
     with Session(db_engine()) as session:
         account = get_account(session=session, username=username)

@@ -15,7 +15,8 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from settings import Settings
-from web import accounts, security
+from store import accounts
+from web import security
 from web.access import Principal, principal_for
 
 ANON_CSRF_COOKIE = "gcu_csrf"

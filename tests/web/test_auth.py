@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from models.web_tables import Account
 from tests.web.conftest import PRODUCTS, csrf_from, make_settings, sign_in
-from web.accounts import account_for_token, create_account, create_api_token, get_account, seed_demo_accounts
+from store.accounts import account_for_token, create_account, create_api_token, get_account, seed_demo_accounts
 from web.app import create_app
 
 

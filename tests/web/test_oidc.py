@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from tests.web.conftest import make_settings
-from web.accounts import create_account, get_account
+from store.accounts import create_account, get_account
 from web.app import create_app
 
 ISSUER = "https://idp.example"

@@ -41,7 +41,7 @@ def test_a_principal_holds_the_active_teams_worked_in_and_overseen(engine):  # n
 def test_a_browser_session_is_read_with_its_account_and_person_in_one_go(engine):  # noqa: F811
     from datetime import timedelta
 
-    from web.accounts import end_session, signed_in, start_session
+    from store.accounts import end_session, signed_in, start_session
 
     sid = uid("ST")
     with Session(engine) as session:

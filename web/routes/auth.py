@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from web import accounts, security
+from store import accounts
+from web import security
 from web.deps import ANON_CSRF_COOKIE, DbRoute, DbSession, FormPrincipal, PagePrincipal, optional_principal, session_signer
 from web.templating import cookie_secure, flash_redirect, render
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from sqlmodel import select
 
 from models.web_tables import Account
+from store import accounts
 from store import notifications as notification_store
-from web import accounts, insights
+from web import insights
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, require
 from web.templating import flash_redirect, render
 

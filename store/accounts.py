@@ -1,4 +1,5 @@
-"""Local accounts: creation, passwords with lock-out, API tokens, server-side sessions, demo seeding.
+"""Local accounts, the data layer the web app and the CLI share: creation, passwords with lock-out,
+API tokens, server-side sessions, demo seeding.
 
 Every function takes a session (or an engine for the top-level helpers) and changes nothing it does
 not return; the caller commits.
@@ -12,7 +13,7 @@ from sqlmodel import Session, select
 
 from models.tables import Staff, utcnow
 from models.web_tables import Account, ApiToken, WebSession
-from web import security
+from store import credentials as security
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how finely an API token's last use is recorded
 
