@@ -21,7 +21,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import names
-from models.enums import DecisionKind, ReviewAction, Verdict
+from models.enums import AuditChannel, DecisionKind, ReviewAction, Verdict
 from models.findings import CheckResult, FormatErrorEntry
 from models.messages import (
     PrecheckInput,
@@ -298,6 +298,9 @@ class ReviewActivities:
             reason=t.reason,
             at=t.at,
             details=t.details,
+            # The system's own steps (pre-check, timers) say so; a person's step records the channel
+            # its transition carries in details["channel"] (None while updates do not carry one).
+            channel=AuditChannel.SYSTEM if t.actor_id is None else t.details.get("channel"),
         )
         decision = _DECISIONS.get(t.action)
         if decision is not None:
