@@ -299,8 +299,8 @@ class ReviewActivities:
             at=t.at,
             details=t.details,
             # The system's own steps (pre-check, timers) say so; a person's step records the channel
-            # its transition carries in details["channel"] (None while updates do not carry one).
-            channel=AuditChannel.SYSTEM if t.actor_id is None else t.details.get("channel"),
+            # of the request (Actor.channel) that its transition carries in details["channel"].
+            channel=AuditChannel.SYSTEM if t.actor_id is None else (t.details.get("channel") or None),
         )
         decision = _DECISIONS.get(t.action)
         if decision is not None:

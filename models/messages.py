@@ -30,6 +30,8 @@ class Actor(BaseModel):
     # Teams whose team staff (leader, focal points, members) include this person.
     team_ids: list[str] = Field(default_factory=list)
     name: str = ""
+    # Through what the person acts (web, api, cli: models.enums.AuditChannel), for the audit trail.
+    channel: str = ""
 
     def has_role(self, *roles: StaffRole | str) -> bool:
         return any(str(r) in self.roles for r in roles)

@@ -20,6 +20,7 @@ from temporalio.client import Client
 
 from settings import Settings, get_settings
 from web.body_guard import BodyGuardMiddleware
+from web.channel import ChannelMiddleware
 from web.deps import LoginRequired, TemporalConnector
 from web.headers import SecurityHeadersMiddleware
 from web.templating import render
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
     app.state.db_engine = db_engine
     app.state.temporal = TemporalConnector(settings, temporal_client)
     # Before any route: a body is bounded, and an upload refused, before anything reads it.
+    app.add_middleware(ChannelMiddleware)
     app.add_middleware(BodyGuardMiddleware, max_body=settings.max_upload_bytes + FORM_FIELDS_ALLOWANCE)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment not in ("development", "test"))
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
