@@ -6,6 +6,9 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+# The dependencies exactly as locked, each checked against its hash (requirements.lock, `make lock`).
+COPY requirements.lock ./
+RUN pip wheel --require-hashes --wheel-dir /wheels -r requirements.lock
 COPY pyproject.toml settings.py worker.py ./
 COPY models models
 COPY rules rules
@@ -17,7 +20,7 @@ COPY cli cli
 COPY web web
 COPY notify notify
 COPY summaries summaries
-RUN pip wheel --wheel-dir /wheels .
+RUN pip wheel --no-deps --wheel-dir /wheels .
 
 # ---- runtime
 FROM python:3.11-slim
@@ -32,7 +35,7 @@ RUN groupadd --system --gid 10001 gcu \
  && useradd --system --uid 10001 --gid gcu --home-dir /nonexistent --shell /usr/sbin/nologin gcu \
  && install -d -o gcu -g gcu -m 0750 /var/lib/gcu-review
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-index --no-deps /wheels/*.whl && rm -rf /wheels
 # Container health checks (worker: polling its task queue; web: /healthz). Not part of the package.
 COPY deploy/healthcheck.py /opt/gcu-review/healthcheck.py
 WORKDIR /var/lib/gcu-review

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench lint clean
+.PHONY: run test install bench lint clean lock audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,19 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/rules_bench.py
+
+## requirements.lock: every dependency pinned with its hashes, resolved from PyPI (the Docker image
+## installs exactly this). Run after changing pyproject.toml's dependencies.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[audit]'
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet --generate-hashes --strip-extras \
+		--allow-unsafe --no-emit-index-url --no-emit-find-links --index-url https://pypi.org/simple \
+		--output-file requirements.lock pyproject.toml
+
+## Known vulnerabilities in the locked dependencies (PyPI's advisory data).
+audit: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[audit]'
+	.ci/audit
 
 clean:
 	rm -rf var .pytest_cache

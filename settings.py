@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     session_cookie_secure: bool | None = None
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # Failed sign-ins from one address (any usernames) within the window, before it is refused too.
+    login_max_address_failures: int = Field(default=20, ge=1)
+    login_address_window_minutes: int = Field(default=15, ge=1)
+    # A browser session unused this long ends (the absolute limit is session_max_age_hours).
+    session_idle_minutes: int = Field(default=30, ge=1)
+    # API tokens expire after this many days unless made with another validity (at most 366).
+    api_token_days: int = Field(default=90, ge=1, le=366)
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: sign-in limits per
+    # address must count the person's address, not the proxy's.
+    trusted_proxies: list[str] = Field(default_factory=list)
     # Optional OIDC sign-in (an organisation's identity provider); off while oidc_discovery_url is empty.
     oidc_discovery_url: str = ""
     oidc_client_id: str = ""

@@ -21,7 +21,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import names
-from models.enums import DecisionKind, ReviewAction, Verdict
+from models.enums import AuditChannel, DecisionKind, ReviewAction, Verdict
 from models.findings import CheckResult, FormatErrorEntry
 from models.messages import (
     PrecheckInput,
@@ -328,6 +328,9 @@ class ReviewActivities:
             reason=t.reason,
             at=t.at,
             details=t.details,
+            # The system's own steps (pre-check, timers) say so; a person's step records the channel
+            # of the request (Actor.channel) that its transition carries in details["channel"].
+            channel=AuditChannel.SYSTEM if t.actor_id is None else (t.details.get("channel") or None),
         )
         decision = _DECISIONS.get(t.action)
         if decision is not None:

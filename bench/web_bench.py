@@ -221,7 +221,7 @@ def free_port() -> int:
 
 
 async def sign_in(client: httpx.AsyncClient, username: str) -> None:
-    from web.accounts import demo_password
+    from store.accounts import demo_password
 
     page = await client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -232,7 +232,7 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> None:
 
 
 def api_token(db_engine, username: str) -> str:
-    from web.accounts import create_api_token, get_account
+    from store.accounts import create_api_token, get_account
 
     with Session(db_engine) as session:
         _row, token = create_api_token(session=session, account=get_account(session=session, username=username),
@@ -436,7 +436,7 @@ async def run(args: argparse.Namespace) -> None:
     from settings import Settings
     from store.db import make_engine
     from tests.dbutil import fresh_database
-    from web.accounts import seed_demo_accounts
+    from store.accounts import seed_demo_accounts
     from worker import build_worker
     from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 

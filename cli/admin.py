@@ -100,8 +100,21 @@ def register(app: typer.Typer) -> None:
         demo: bool = typer.Option(True, help="Import the demo register and submit the demo products."),
     ) -> None:
         """Start everything for a local system: database, Temporal dev server, worker, demo data."""
+        refuse_up_outside_development()
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         asyncio.run(_up(port=port, ui_port=ui_port, demo=demo))
+
+
+def refuse_up_outside_development() -> None:
+    """`up` makes demo accounts whose passwords are printed in the README: development only."""
+    environment = get_settings().environment
+    if environment != "development":
+        typer.echo(
+            f"error: `gcu-review up` is for development only (ENVIRONMENT={environment}): it creates demo accounts "
+            "with published passwords and a throw-away Temporal server. In production run `gcu-review db upgrade`, "
+            "then `gcu-review worker` and `gcu-review web` (see the README's production notes).", err=True,
+        )
+        raise typer.Exit(2)
 
 
 async def _until_signal(run) -> None:
@@ -118,7 +131,7 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     from service.devserver import start_dev_server, stop_dev_server
     from service.temporal_client import connect
     from store.db import migrate
-    from web.accounts import seed_demo_accounts
+    from store.accounts import seed_demo_accounts
     from web.server import serve
     from service.temporal_setup import ensure_schedules
     from worker import build_worker

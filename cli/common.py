@@ -1,7 +1,9 @@
 """Plumbing shared by the CLI commands: settings, database, Temporal client, errors -> exit codes."""
 
 import asyncio
+import getpass
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -11,6 +13,8 @@ from pydantic import BaseModel
 
 from service.errors import ServiceError
 from settings import get_settings
+
+OPERATOR_TOKEN_ENV = "GCU_OPERATOR_TOKEN"
 
 T = TypeVar("T")
 
@@ -49,3 +53,56 @@ def emit_json(value: Any) -> None:
     else:
         text = json.dumps(value, indent=2, default=str)
     sys.stdout.write(text + "\n")
+
+
+def _development() -> bool:
+    return get_settings().environment in ("development", "test")
+
+
+def cli_operator(*, admin: bool = False, first_admin: bool = False):
+    """Who runs this CLI command, for the audit trail. In development, the operating-system user.
+    Elsewhere, the account of the API token in GCU_OPERATOR_TOKEN (an administrator's, for `admin`):
+    whoever can run the CLI must still say who they are (`first_admin`: creating the very first
+    administrator needs no token, there is nobody to name yet)."""
+    from models.enums import AuditChannel
+    from store.account_events import Operator
+
+    if _development() or first_admin:
+        return Operator(channel=AuditChannel.CLI, username=f"os:{getpass.getuser()}")
+    from sqlmodel import Session
+
+    from store.accounts import token_and_account
+
+    token = os.environ.get(OPERATOR_TOKEN_ENV, "")
+    if not token:
+        _refuse(f"outside development (ENVIRONMENT={get_settings().environment}) a CLI action needs an operator "
+                f"identity: set {OPERATOR_TOKEN_ENV} to one of your API tokens (made on your Account page)")
+    with Session(db_engine(), expire_on_commit=False) as session:
+        found = token_and_account(session=session, token=token)
+        session.commit()
+    if found is None:
+        _refuse(f"{OPERATOR_TOKEN_ENV} is not a live API token (unknown, expired or revoked)")
+    row, account = found
+    if row.read_only:
+        _refuse(f"{OPERATOR_TOKEN_ENV} is a read-only token; CLI actions change things")
+    if admin and not account.is_admin:
+        _refuse(f"this command is for administrators; {OPERATOR_TOKEN_ENV} is {account.username}'s token")
+    return Operator.of(account, AuditChannel.CLI)
+
+
+def check_acting_as(staff_id: str) -> str:
+    """`--as` outside development: only the operator themself (issue 17: the CLI acted as anyone)."""
+    if _development():
+        return staff_id
+    operator = cli_operator()
+    if operator.staff_id != staff_id:
+        raise typer.BadParameter(
+            f"the operator ({operator.username}, {OPERATOR_TOKEN_ENV}) is {operator.staff_id or 'no register person'}; "
+            "outside development the CLI acts only as its operator"
+        )
+    return staff_id
+
+
+def _refuse(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)

@@ -8,6 +8,15 @@ import typer
 app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, reviews, roster and KPIs.")
 
 
+@app.callback()
+def _operator_channel() -> None:
+    """Every command acts through the CLI, as the audit trail records."""
+    from models.enums import AuditChannel
+    from service.channel import set_channel
+
+    set_channel(AuditChannel.CLI)
+
+
 def _register_all() -> None:
     from cli import admin, certs, check, kpi, retention, reviews, summaries, web
 

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import typer
 
-from cli.common import client, db_engine, emit_json, run_async
+from cli.common import check_acting_as, client, db_engine, emit_json, run_async
 from models.enums import DecisionKind
 from models.messages import ReviewStatus
 from service import reviews
 from settings import get_settings
 
-AS_OPTION = typer.Option(..., "--as", help="Staff id of the person acting (must be in the register).")
+AS_OPTION = typer.Option(
+    ..., "--as", callback=check_acting_as,
+    help="Staff id of the person acting (must be in the register; outside development, the operator of GCU_OPERATOR_TOKEN).",
+)
 
 
 class OutputFormat(StrEnum):

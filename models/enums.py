@@ -155,3 +155,13 @@ class NotificationKind(StrEnum):
     CERTIFICATE_EXPIRY = "certificate_expiry"
     QUEUED = "queued"
     COMMENT = "comment"  # added (issue 5): a reviewer or the team commented on a review
+
+
+class AuditChannel(StrEnum):
+    """Through what an audited change came: the web pages, the JSON API, the operator CLI, or the
+    system itself (timers, the pre-check, retention)."""
+
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    SYSTEM = "system"

@@ -41,6 +41,8 @@ class Actor(BaseModel):
     name: str = ""
     # Teams whose Deputy Prosecutor this person is (the review policy's "Deputy Prosecutor of the cluster").
     cluster_team_ids: list[str] = Field(default_factory=list)
+    # Through what the person acts (web, api, cli: models.enums.AuditChannel), for the audit trail.
+    channel: str = ""
 
     def has_role(self, *roles: StaffRole | str) -> bool:
         return any(str(r) in self.roles for r in roles)

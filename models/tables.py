@@ -328,6 +328,7 @@ class AuditEventBase(SQLModel):
     reason: str | None = Field(default=None, sa_type=sa.Text)
     at: datetime = _ts()
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    channel: str | None = None  # web | api | cli | system (None: recorded before channels were)
 
 
 class AuditEvent(AuditEventBase, table=True):

@@ -12,9 +12,48 @@ from rules.sections import key_for_heading
 from rules.text import chars, normalise, word_count
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(```|~~~)")
-_HEADING = re.compile(r"^ {0,3}(#{1,3})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-_TABLE_DELIM = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_DELIM_CELL = re.compile(r":?-{3,}:?")
 _PUNCT = set(string.punctuation)
+_BLANKS = " \t"
+# The longest line a product may have (characters). The contract's regexes would backtrack for
+# minutes on a long line; the parsers below are linear, and the cap keeps every line-at-a-time
+# scan bounded anyway: ~3,000 words on one line is no product a person writes.
+MAX_LINE_CHARS = 20_000
+
+
+def match_heading(line: str) -> tuple[int, str] | None:
+    r"""(level, text) when `line` is a heading, else None.
+
+    Exactly what the contract's `^ {0,3}(#{1,3})[ \t]+(.+?)[ \t]*#*[ \t]*$` (format §3.1)
+    matches, in one pass: that regex itself takes cubic time on `# a`, spaces, `b`."""
+    indent = len(line) - len(line.lstrip(" "))
+    if indent > 3:
+        return None
+    hashes = len(line) - indent - len(line[indent:].lstrip("#"))
+    rest = line[indent + hashes :]
+    if not 1 <= hashes <= 3 or not rest or rest[0] not in _BLANKS:
+        return None
+    start = len(rest) - len(rest.lstrip(_BLANKS))
+    if start == len(rest):
+        # Only blanks: the lazy text takes the last one, if one is left for `[ \t]+`.
+        return (hashes, rest[-1]) if len(rest) >= 2 else None
+    # The text ends where the longest `[ \t]*#*[ \t]*` tail begins (any suffix of such a tail
+    # is one too), but holds at least one character.
+    tail = rest.rstrip(_BLANKS)
+    tail = tail.rstrip("#")
+    tail = tail.rstrip(_BLANKS)
+    return hashes, rest[start : max(len(tail), start + 1)]
+
+
+def is_table_delimiter(line: str) -> bool:
+    r"""Whether `line` matches `^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$`
+    (format §3.5), in linear time (the regex is quadratic on a long run of spaces)."""
+    cells = line.strip()  # str.strip() removes exactly the regex's \s
+    if cells.startswith("|"):
+        cells = cells[1:]
+    if cells.endswith("|"):
+        cells = cells[:-1]
+    return all(_DELIM_CELL.fullmatch(cell.strip()) for cell in cells.split("|"))
 
 
 def strip_comments(body: str) -> str:
@@ -154,7 +193,7 @@ class Body:
             if (
                 first_non_space(lines[i]) == "|"
                 and i + 2 < len(lines)
-                and _TABLE_DELIM.match(lines[i + 1])
+                and is_table_delimiter(lines[i + 1])
                 and first_non_space(lines[i + 2]) == "|"
             ):
                 j = i + 2
@@ -195,10 +234,10 @@ def parse_body(body: str, first_line: int) -> Body:
             result.in_fence.append(True)
             continue
         result.in_fence.append(False)
-        m = _HEADING.match(line)
-        if m:
-            text = m.group(2)
-            result.headings.append(Heading(i, len(m.group(1)), text, key_for_heading(heading_key_text(text))))
+        heading = match_heading(line)
+        if heading:
+            level, text = heading
+            result.headings.append(Heading(i, level, text, key_for_heading(heading_key_text(text))))
     heading_rows = {h.index for h in result.headings}
     for n, h in enumerate(result.headings):
         if h.key is None or h.key in result.sections:

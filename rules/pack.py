@@ -97,7 +97,7 @@ class Manifest(_Strict):
 
 def read_yaml(path: Path) -> yaml12.YamlDoc:
     try:
-        return yaml12.load(path.read_text(encoding="utf-8"))
+        return yaml12.load(path.read_text(encoding="utf-8"), allow_aliases=True)
     except yaml12.YamlSyntaxError as exc:
         raise PackError(exc.message, str(path), exc.line, exc.column) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.enums import Audience, ProductType
 from models.findings import FormatErrorEntry
 from rules import yaml12
-from rules.markdown import Body, parse_body
+from rules.markdown import MAX_LINE_CHARS, Body, parse_body
 from rules.text import as_bool, as_date, as_int, as_map, version_string
 
 PRODUCT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -130,11 +130,24 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc,
     return c.errors, meta
 
 
+def _overlong_lines(lines: list[str]) -> list[FormatErrorEntry]:
+    return [
+        FormatErrorEntry(
+            line=number, message=f"line {number} has {len(line):,} characters; a product line may have at most {MAX_LINE_CHARS:,}",
+        )
+        for number, line in enumerate(lines, start=1)
+        if len(line) > MAX_LINE_CHARS
+    ]
+
+
 def parse_product(text: str, types: tuple[str, ...] | None = None) -> ParseOutcome:
     """`types`: the product types of the contract a pack implements (an engine passes its own: v1
     has no IR); None: every type of models.enums.ProductType."""
     types = types or tuple(t.value for t in ProductType)
     lines = split_lines(text)
+    overlong = _overlong_lines(lines)
+    if overlong:
+        return ParseOutcome(errors=overlong)
     if lines[0] != "---":
         return ParseOutcome(errors=[FormatErrorEntry(line=1, message="the first line must be exactly '---'")])
     close = next((i for i in range(1, len(lines)) if lines[i] == "---"), None)

@@ -6,6 +6,10 @@ hand, with exactly the core-schema table of the contract, because every stock re
 somewhere (YAML 1.1 booleans, `045` as octal, `1_000` as an int, timestamps, merge keys).
 A quoted or block scalar is always a string; a plain scalar is resolved by the first matching line
 of the table. Within a mapping the last duplicate key wins.
+
+Anchors and aliases are refused unless the caller allows them (only our own rule packs do): the
+builder expands every alias, so 400 bytes of nested aliases would build billions of nodes. Even
+where they are allowed, the nodes built are bounded.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 import yaml
 from yaml.error import MarkedYAMLError, YAMLError
+from yaml.events import AliasEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # Only the composer is used (no resolver/constructor values), so the loader's YAML 1.1 typing
@@ -32,6 +37,8 @@ _INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^([-+]?)\.(inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(nan|NaN|NAN)$")
+# Far above any rule pack (a few thousand nodes), far below what hurts a process.
+MAX_NODES = 200_000
 
 Path = tuple[str | int, ...]
 
@@ -98,8 +105,15 @@ class _Builder:
     def __init__(self) -> None:
         self.lines: dict[Path, int] = {}
         self._active: set[int] = set()
+        self._built = 0
 
     def build(self, node: Node, path: Path) -> Any:
+        self._built += 1
+        if self._built > MAX_NODES:
+            raise YamlSyntaxError(
+                f"the YAML expands to more than {MAX_NODES:,} values (aliases repeat what they name)",
+                node.start_mark.line + 1,
+            )
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
             return resolve_plain(node.value) if not node.style else str(node.value)
@@ -124,10 +138,27 @@ class _Builder:
         raise YamlSyntaxError(f"unsupported YAML node {type(node).__name__}", node.start_mark.line + 1)
 
 
-def load(text: str) -> YamlDoc:
-    """Parse one YAML document; raise YamlSyntaxError (with its line) on invalid YAML."""
+def _refuse_anchors(text: str) -> None:
+    """Raise at the first anchor (`&name`) or alias (`*name`): a product or register file has no
+    use for them, and an alias is how a few hundred bytes become gigabytes."""
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor is not None):
+            what = f"alias *{event.anchor}" if isinstance(event, AliasEvent) else f"anchor &{event.anchor}"
+            mark = event.start_mark
+            raise YamlSyntaxError(
+                f"YAML anchors and aliases are not allowed in this file ({what})", mark.line + 1, mark.column + 1
+            )
+
+
+def load(text: str, *, allow_aliases: bool = False) -> YamlDoc:
+    """Parse one YAML document; raise YamlSyntaxError (with its line) on invalid YAML, and on any
+    anchor or alias unless `allow_aliases` (our own rule packs use them)."""
     try:
+        if not allow_aliases:
+            _refuse_anchors(text)
         node = yaml.compose(text, Loader=_LOADER)
+    except YamlSyntaxError:
+        raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

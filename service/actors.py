@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from models.messages import Actor
 from models.roster import Roster
 from models.tables import Staff, Team, TeamMember
+from service.channel import current_channel
 from service.errors import ServiceError
 
 
@@ -19,7 +20,8 @@ def actor_from_roster(roster: Roster, staff_id: str) -> Actor:
     if person is None:
         raise _unknown(staff_id)
     team_ids = [t.id for t in roster.teams if staff_id in t.team_staff()]
-    return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "")
+    return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "",
+                 channel=current_channel())
 
 
 def resolve_actor(db_engine: Engine, staff_id: str) -> Actor:
@@ -39,4 +41,5 @@ def resolve_actor(db_engine: Engine, staff_id: str) -> Actor:
             .where(TeamMember.staff_id == staff_id, Team.active)
         )
         team_ids = sorted(set(session.exec(leads)) | set(session.exec(member_of)))
-        return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "")
+        return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "",
+                     channel=current_channel())

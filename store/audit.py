@@ -50,6 +50,10 @@ def canonical_json(event: Any) -> str:
     if isinstance(at, datetime):
         fields["at"] = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
     fields["details"] = dict(fields["details"] or {})
+    # Hashed only when recorded, so the events written before channels were keep their hashes.
+    channel = get("channel") if isinstance(event, Mapping) else getattr(event, "channel", None)
+    if channel is not None:
+        fields["channel"] = channel
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
@@ -93,6 +97,7 @@ def append_event(
     to_state: str | None = None,
     reason: str | None = None,
     details: Mapping[str, Any] | None = None,
+    channel: str | None = None,
 ) -> AuditEvent:
     """Append one event at the end of the chain, inside the caller's transaction.
 
@@ -112,6 +117,7 @@ def append_event(
         # Stored times keep microseconds at most; hash exactly what will be read back.
         "at": at.astimezone(timezone.utc),
         "details": dict(details or {}),
+        "channel": None if channel is None else str(channel),
     }
     session.flush()  # the caller's own pending writes go first, outside the chain lock
     head = lock_chain(session=session)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from models.enums import TERMINAL_STATES
+from models.enums import TERMINAL_STATES, AuditChannel
 from models.tables import AuditEvent, ProductVersion, Review
 from store import audit
 
@@ -174,6 +174,7 @@ def _purge_product(
             actor_id=None,
             from_state=state,
             to_state=state,
+            channel=AuditChannel.SYSTEM,
             reason=f"file contents purged {retention_days} days after the review closed "
             "(RETENTION_DAYS_CLOSED_REVIEWS); the SHA-256 of each file is kept",
             details={

@@ -19,11 +19,15 @@ from starlette.exceptions import HTTPException
 from temporalio.client import Client
 
 from settings import Settings, get_settings
+from web.body_guard import BodyGuardMiddleware
+from web.channel import ChannelMiddleware
 from web.deps import LoginRequired, TemporalConnector
 from web.headers import SecurityHeadersMiddleware
 from web.templating import render
 
 WEB_DIR = Path(__file__).resolve().parent
+# An upload's form carries the file and its meta fields (a few KiB of YAML at most).
+FORM_FIELDS_ALLOWANCE = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, *, db_engine: Engine | None = None, temporal_client: Client | None = None) -> FastAPI:
@@ -51,13 +55,17 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
     app.state.settings = settings
     app.state.db_engine = db_engine
     app.state.temporal = TemporalConnector(settings, temporal_client)
-    app.add_middleware(SecurityHeadersMiddleware)
+    # Before any route: a body is bounded, and an upload refused, before anything reads it.
+    app.add_middleware(ChannelMiddleware)
+    app.add_middleware(BodyGuardMiddleware, max_body=settings.max_upload_bytes + FORM_FIELDS_ALLOWANCE)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment not in ("development", "test"))
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     from web.routes import (
         api,
         api_docs,
         auth,
+        pages_admin,
         pages_impact,
         pages_misc,
         pages_products,
@@ -66,8 +74,8 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
         pages_summaries,
     )
 
-    for module in (auth, pages_products, pages_review, pages_misc, pages_spu, pages_summaries, pages_impact, api_docs,
-                   api):
+    for module in (auth, pages_products, pages_review, pages_misc, pages_admin, pages_spu, pages_summaries,
+                   pages_impact, api_docs, api):
         app.include_router(module.router)
 
     _install_error_handlers(app)

@@ -4,6 +4,8 @@ for /api), CSRF checks, the Temporal client, and the flash message of the last a
 import asyncio
 import functools
 import inspect
+import ipaddress
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Annotated, Any
@@ -14,11 +16,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
+from models.enums import AuditChannel
 from settings import Settings
-from web import accounts, security
+from store import accounts
+from store.account_events import Operator
+from web import security
 from web.access import Principal, principal_for
 
 ANON_CSRF_COOKIE = "gcu_csrf"
+log = logging.getLogger("gcu_review.web")
 
 
 class LoginRequired(Exception):
@@ -100,12 +106,15 @@ def _session_principal(request: Request) -> Principal | None:
     session_id = session_signer(settings).loads(request.cookies.get(settings.session_cookie_name), max_age)
     if session_id is None:
         return None
-    with Session(request.app.state.db_engine) as db:
-        found = accounts.signed_in(session=db, session_id=session_id)
+    with Session(request.app.state.db_engine, expire_on_commit=False) as db:
+        found = accounts.signed_in(session=db, session_id=session_id, idle=timedelta(minutes=settings.session_idle_minutes))
         if found is None:
             return None
         row, account, staff = found
-        return principal_for(db, account, csrf_token=row.csrf_token, staff=staff)
+        principal = principal_for(db, account, csrf_token=row.csrf_token, staff=staff)
+        if db.dirty:
+            db.commit()  # the session's last use, at most once a minute
+        return principal
 
 
 def optional_principal(request: Request) -> Principal | None:
@@ -131,6 +140,7 @@ def check_csrf(principal: PagePrincipal, csrf_token: Annotated[str, Form()] = ""
 
 FormPrincipal = Annotated[Principal, Depends(check_csrf)]
 
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="An API token: `gcu-review accounts token USERNAME`, or the Account page.")
 
 
@@ -139,10 +149,13 @@ def api_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(status_code=401, detail="a Bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    with Session(request.app.state.db_engine) as db:
-        account = accounts.account_for_token(session=db, token=credentials.credentials)
-        if account is None:
+    with Session(request.app.state.db_engine, expire_on_commit=False) as db:
+        found = accounts.token_and_account(session=db, token=credentials.credentials)
+        if found is None:
             raise HTTPException(status_code=401, detail="invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        token, account = found
+        if token.read_only and request.method not in _READS:
+            raise HTTPException(status_code=403, detail="this API token is read-only: it may read, not change anything")
         db.commit()  # last_used_at, when it moved
         return principal_for(db, account, via_token=True)
 
@@ -150,13 +163,46 @@ def api_principal(
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
 
 
+def client_address(request: Request) -> str:
+    """The address of the person asking: the peer, or, when the peer is a trusted proxy, the
+    last address its X-Forwarded-For adds that is not itself a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = _networks(tuple(request.app.state.settings.trusted_proxies))
+    if not trusted or not _within(peer, trusted):
+        return peer
+    for hop in reversed([h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]):
+        if not _within(hop, trusted):
+            return hop[:100]
+    return peer
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(v, strict=False) for v in values)
+
+
+def _within(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def operator(principal: Principal) -> Operator:
+    """The audit identity of a change made through the pages or the API."""
+    channel = AuditChannel.API if principal.via_token else AuditChannel.WEB
+    return Operator(channel=channel, username=principal.username, staff_id=principal.staff_id)
+
+
 async def temporal_client(request: Request) -> Client:
     try:
         return await request.app.state.temporal.get()
     except Exception as exc:  # noqa: BLE001 - any connection failure is the same for the user
+        # The address and the error go to the log, not to the page: they map the internal network.
+        log.warning("Temporal at %s is not reachable: %s", request.app.state.settings.temporal_address, exc)
         raise HTTPException(
-            status_code=503,
-            detail=f"The review service (Temporal at {request.app.state.settings.temporal_address}) is not reachable: {exc}",
+            status_code=503, detail="The review service is not reachable at the moment; please try again in a few minutes.",
         ) from exc
 
 

@@ -41,12 +41,18 @@ _HEADERS = (
 )
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 class SecurityHeadersMiddleware:
     """A plain ASGI middleware (not BaseHTTPMiddleware, which runs every response through a task
-    group and a memory stream): it adds the headers a response does not set itself."""
+    group and a memory stream): it adds the headers a response does not set itself. `hsts`:
+    browsers then refuse plain http for this site for a year (outside development, where the
+    site is served over TLS, usually by a proxy in front)."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, hsts: bool = False):
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,6 +66,8 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Content-Security-Policy", DOCS_CSP if path == "/api/docs" else STRICT_CSP)
                 for name, value in _HEADERS:
                     headers.setdefault(name, value)
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
                 if not path.startswith("/static"):
                     # Pages show case material: never keep them in shared caches or the back/forward cache.
                     headers.setdefault("Cache-Control", "no-store")

@@ -1,72 +1,11 @@
-"""Secrets of the web app: password hashing (argon2), random tokens and their stored hashes, the
-signed session cookie value, and CSRF token comparison."""
+"""Secrets of the web app: the signed session cookie value, CSRF tokens and their comparison.
+Password hashing and the stored hashes of tokens are the data layer's (store/credentials.py)."""
 
-import hashlib
 import hmac
-import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-_hasher = PasswordHasher()
-# Verifying against this when the username is unknown keeps the response time the same, so timing
-# does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-API_TOKEN_PREFIX = "gcu_"
-MIN_PASSWORD_LENGTH = 10
-
-
-class PasswordPolicyError(ValueError):
-    pass
-
-
-def check_password_policy(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordPolicyError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-
-
-def hash_password(password: str) -> str:
-    check_password_policy(password)
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        _burn(password)
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def _burn(password: str) -> None:
-    try:
-        _hasher.verify(_DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        pass
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
-
-
-def sha256_hex(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def new_api_token() -> str:
-    return API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def new_session_id() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def new_csrf_token() -> str:
-    return secrets.token_urlsafe(32)
+from store.credentials import new_csrf_token  # noqa: F401 - the session's token is made with the session
 
 
 def same_token(a: str | None, b: str | None) -> bool:

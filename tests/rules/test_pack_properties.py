@@ -26,7 +26,7 @@ from rules.loader import V1_PACK_DIR as DEFAULT_PACK_DIR
 from rules.pack import MANIFEST, PackError
 
 FILES = sorted(p.name for p in DEFAULT_PACK_DIR.glob("*.yaml"))
-ORIGINAL = {name: yaml12.load((DEFAULT_PACK_DIR / name).read_text(encoding="utf-8")).value for name in FILES}
+ORIGINAL = {name: yaml12.load((DEFAULT_PACK_DIR / name).read_text(encoding="utf-8"), allow_aliases=True).value for name in FILES}
 CEL_KEYS = {"applies_when", "when", "check", "failing"}
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                     database=None)

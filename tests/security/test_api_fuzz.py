@@ -35,7 +35,7 @@ KNOWN_FAILURES: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    from web.accounts import create_api_token, get_account, seed_demo_accounts
+    from store.accounts import create_api_token, get_account, seed_demo_accounts
     from web.app import create_app
 
     tmp = tmp_path_factory.mktemp("fuzz")

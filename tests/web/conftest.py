@@ -18,7 +18,7 @@ from store.db import make_engine, migrate
 from store.findings import record_findings
 from store.products import create_version
 from store.reviews import upsert_review
-from web.accounts import DEMO_ACCOUNTS, demo_password, seed_demo_accounts
+from store.accounts import DEMO_ACCOUNTS, demo_password, seed_demo_accounts
 from web.app import create_app
 
 # Who is who in demo/roster.yaml (Heron and Kestrel: DP-01's cluster; Osprey: DP-02's).
@@ -152,7 +152,7 @@ def clients(app):
 @pytest.fixture(scope="module")
 def tokens(web_db):
     """An API token per demo account."""
-    from web.accounts import create_api_token, get_account
+    from store.accounts import create_api_token, get_account
 
     _settings, engine = web_db
     made = {}

@@ -13,7 +13,7 @@ from models.tables import Review
 from service.demo import DEMO_DIR, import_demo_roster
 from settings import Settings
 from store.db import make_engine, migrate
-from web.accounts import seed_demo_accounts
+from store.accounts import seed_demo_accounts
 
 S1 = DEMO_DIR / "products" / "S1-IP-heron.md"
 

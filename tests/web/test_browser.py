@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.flow import new_product_id, review_system, s1_revised, s1_text, wait_for_state
-from web.accounts import demo_password
+from store.accounts import demo_password
 from web.server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")

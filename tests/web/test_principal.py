@@ -41,13 +41,13 @@ def test_a_principal_holds_the_active_teams_worked_in_and_overseen(engine):  # n
 def test_a_browser_session_is_read_with_its_account_and_person_in_one_go(engine):  # noqa: F811
     from datetime import timedelta
 
-    from web.accounts import end_session, signed_in, start_session
+    from store.accounts import end_session, signed_in, start_session
 
-    sid = uid("ST")
+    sid, gone_sid = uid("ST"), uid("ST")
     with Session(engine) as session:
-        session.add(Staff(id=sid, name="Cy", roles=["gcu_reviewer"]))
+        session.add_all([Staff(id=sid, name="Cy", roles=["gcu_reviewer"]), Staff(id=gone_sid, name="Dee", roles=["gcu_reviewer"])])
         person, admin, closed = (Account(username=uid("u"), staff_id=sid), Account(username=uid("admin"), is_admin=True),
-                                 Account(username=uid("gone"), staff_id=sid, active=False))
+                                 Account(username=uid("gone"), staff_id=gone_sid, active=False))
         session.add_all([person, admin, closed])
         session.flush()
         ids = {name: start_session(session=session, account_id=account.id, max_age=timedelta(hours=1))[1]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.web.conftest import csrf_from
 from tests.web.flow import new_product_id, review_system, s1_revised, s1_text, wait_for_state
-from web.accounts import create_api_token, demo_password, get_account
+from store.accounts import create_api_token, demo_password, get_account
 from web.app import create_app
 
 

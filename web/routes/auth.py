@@ -6,8 +6,21 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from web import accounts, security
-from web.deps import ANON_CSRF_COOKIE, DbRoute, DbSession, FormPrincipal, PagePrincipal, optional_principal, session_signer
+from models.tables import utcnow
+from models.web_tables import Account
+from store import accounts, sign_in
+from web import security
+from web.deps import (
+    ANON_CSRF_COOKIE,
+    DbRoute,
+    DbSession,
+    FormPrincipal,
+    PagePrincipal,
+    client_address,
+    operator,
+    optional_principal,
+    session_signer,
+)
 from web.templating import cookie_secure, flash_redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=DbRoute)
@@ -38,6 +51,14 @@ def _login_page(request: Request, next_url: str, error: str | None = None, statu
         samesite="lax", secure=cookie_secure(request), path="/",
     )
     return response
+
+
+def sign_in_limits(settings) -> sign_in.SignInLimits:
+    return sign_in.SignInLimits(
+        max_failures=settings.login_max_failures, lockout=timedelta(minutes=settings.login_lockout_minutes),
+        max_address_failures=settings.login_max_address_failures,
+        address_window=timedelta(minutes=settings.login_address_window_minutes),
+    )
 
 
 def start_browser_session(request: Request, db, account_id: int, next_url: str, via: str = "password") -> RedirectResponse:
@@ -73,12 +94,10 @@ def login(
     expected = _anon_signer(request).loads(request.cookies.get(ANON_CSRF_COOKIE), ANON_CSRF_MAX_AGE)
     if not security.same_token(csrf_token, expected):
         return _login_page(request, _safe_next(next), "The sign-in form expired; please try again.", 403, username)
-    settings = request.app.state.settings
-    result = accounts.authenticate(
-        session=db, username=username, password=password, max_failures=settings.login_max_failures,
-        lockout=timedelta(minutes=settings.login_lockout_minutes),
+    result = sign_in.authenticate(
+        session=db, username=username, password=password, address=client_address(request),
+        limits=sign_in_limits(request.app.state.settings),
     )
-    db.commit()
     if not result.ok:
         return _login_page(request, _safe_next(next), result.message, 401, username)
     return start_browser_session(request, db, result.account_id, next)
@@ -111,29 +130,49 @@ def home(me: PagePrincipal):
 # ---------------------------------------------------------------- account page: API tokens
 
 
+def _account_page(request: Request, db, me, **extra):
+    account = db.get(Account, me.account_id)
+    tokens = accounts.list_api_tokens(session=db, account_id=me.account_id)
+    return render(request, "account.html", {
+        "title": "Your account", "tokens": tokens, "account": account,
+        "token_days": request.app.state.settings.api_token_days, "max_token_days": accounts.MAX_TOKEN_DAYS, **extra,
+    })
+
+
 @router.get("/account")
 def account_page(request: Request, db: DbSession, me: PagePrincipal):
-    tokens = accounts.list_api_tokens(session=db, account_id=me.account_id)
-    return render(request, "account.html", {"title": "Your account", "tokens": tokens})
+    return _account_page(request, db, me)
 
 
 @router.post("/account/tokens")
-def create_token(request: Request, db: DbSession, me: FormPrincipal, name: Annotated[str, Form()] = "token"):
-    from models.web_tables import Account
-
+def create_token(
+    request: Request, db: DbSession, me: FormPrincipal, name: Annotated[str, Form()] = "token",
+    days: Annotated[int | None, Form(ge=1, le=accounts.MAX_TOKEN_DAYS)] = None,
+    read_only: Annotated[bool, Form()] = False,
+):
     account = db.get(Account, me.account_id)
-    _row, token = accounts.create_api_token(session=db, account=account, name=name)
+    days = days or request.app.state.settings.api_token_days
+    _row, token = accounts.create_api_token(
+        session=db, account=account, name=name, read_only=read_only,
+        expires_at=utcnow() + timedelta(days=days), by=operator(me),
+    )
     db.commit()
-    tokens = accounts.list_api_tokens(session=db, account_id=me.account_id)
-    return render(request, "account.html", {"title": "Your account", "tokens": tokens, "new_token": token})
+    return _account_page(request, db, me, new_token=token)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(request: Request, db: DbSession, me: FormPrincipal, token_id: int):
-    if not accounts.revoke_api_token(session=db, account_id=me.account_id, token_id=token_id):
+    if not accounts.revoke_api_token(session=db, account_id=me.account_id, token_id=token_id, by=operator(me)):
         raise HTTPException(404, "No such token.")
     db.commit()
     return flash_redirect(request, "/account", "Token revoked.")
+
+
+@router.post("/account/identity/unlink")
+def unlink_identity(request: Request, db: DbSession, me: FormPrincipal):
+    accounts.unlink_identity(session=db, account=db.get(Account, me.account_id), by=operator(me))
+    db.commit()
+    return flash_redirect(request, "/account", "Sign-in through the identity provider is no longer linked.")
 
 
 # ---------------------------------------------------------------- OIDC (optional)
@@ -146,11 +185,24 @@ async def oidc_login(request: Request, next: str = "/"):
     return await begin(request, _safe_next(next))
 
 
+@router.post("/auth/oidc/link")
+async def oidc_link(request: Request, me: FormPrincipal):
+    """Link this account to an identity of the provider: the person proves both at once (signed
+    in here, then signing in there)."""
+    from web.oidc import begin
+
+    return await begin(request, "/account", link_account_id=me.account_id)
+
+
 @router.get("/auth/oidc/callback")
 async def oidc_callback(request: Request, db: DbSession):
     from web.oidc import finish
 
-    account_id, next_url, error = await finish(request, db)
-    if account_id is None:
-        return _login_page(request, "/", error, 401)
-    return start_browser_session(request, db, account_id, next_url, via="oidc")
+    outcome = await finish(request, db, signed_in=optional_principal(request))
+    if outcome.account_id is None:
+        if outcome.linking:
+            return flash_redirect(request, "/account", outcome.error, "error")
+        return _login_page(request, "/", outcome.error, 401)
+    if outcome.linking:
+        return flash_redirect(request, "/account", "Sign-in through the identity provider is now linked to this account.")
+    return start_browser_session(request, db, outcome.account_id, outcome.next_url, via="oidc")

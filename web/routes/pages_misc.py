@@ -1,15 +1,12 @@
-"""The Deputy Prosecutor's dashboard, the certification register, in-app notifications, and the
-administrator's account list."""
+"""The Deputy Prosecutor's dashboard, the certification register and in-app notifications (the
+administrator's account pages are pages_admin.py)."""
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
-from sqlmodel import select
+from fastapi import APIRouter, HTTPException, Request
 
-from models.web_tables import Account
 from store import notifications as notification_store
-from web import accounts, insights
+from web import insights
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, require
 from web.templating import flash_redirect, render
 
@@ -63,36 +60,3 @@ def mark_read(request: Request, db: DbSession, me: FormPrincipal, notification_i
         raise HTTPException(404, "No such notification.")
     db.commit()
     return flash_redirect(request, "/notifications", "Marked as read.")
-
-
-@router.get("/admin/accounts")
-def admin_accounts(request: Request, db: DbSession, me: PagePrincipal):
-    require(me.is_admin, "Only administrators manage accounts.")
-    rows = db.exec(select(Account).order_by(Account.username)).all()
-    return render(request, "admin_accounts.html", {"title": "Accounts", "rows": rows, "now": dt.datetime.now(dt.timezone.utc)})
-
-
-@router.post("/admin/accounts")
-def admin_create_account(
-    request: Request, db: DbSession, me: FormPrincipal,
-    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "", staff_id: Annotated[str, Form()] = "",
-):
-    require(me.is_admin, "Only administrators manage accounts.")
-    try:
-        accounts.create_account(session=db, username=username, password=password or None, staff_id=staff_id.strip() or None)
-    except ValueError as exc:
-        return flash_redirect(request, "/admin/accounts", str(exc), "error")
-    db.commit()
-    return flash_redirect(request, "/admin/accounts", f"Account {username} created.")
-
-
-@router.post("/admin/accounts/{account_id}/unlock")
-def admin_unlock(request: Request, db: DbSession, me: FormPrincipal, account_id: int):
-    require(me.is_admin, "Only administrators manage accounts.")
-    account = db.get(Account, account_id)
-    if account is None:
-        raise HTTPException(404, "No such account.")
-    account.locked_until, account.failed_logins = None, 0
-    db.add(account)
-    db.commit()
-    return flash_redirect(request, "/admin/accounts", f"Account {account.username} unlocked.")
