@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from temporalio.client import Client
 
 from settings import Settings, get_settings
+from web.api_errors import validation_error_body
 from web.deps import LoginRequired, TemporalConnector
 from web.headers import SecurityHeadersMiddleware
 from web.templating import render
@@ -85,9 +86,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError):
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
         if _wants_json(request):
-            return JSONResponse({"detail": problems}, status_code=422)
+            return JSONResponse(validation_error_body(exc), status_code=422)
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
         return render(request, "error.html", {"title": "Bad request", "message": "; ".join(problems)}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)
