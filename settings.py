@@ -17,7 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 DEV_SECRET = "dev-insecure-secret-change-me"
 
 
-SECRET_FIELDS = frozenset({"secret_key", "temporal_api_key", "oidc_client_secret", "smtp_password"})
+SECRET_FIELDS = frozenset({"secret_key", "temporal_api_key", "oidc_client_secret", "smtp_password", "audit_hmac_keys"})
 # A production SECRET_KEY signs every session: at least this long, and at least this many bits by
 # estimated_bits (secrets.token_urlsafe(48) scores about 340, token_hex(16) 100 or more, a repeated word 40).
 SECRET_KEY_MIN_LENGTH = 32
@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: SecretStr | None = None
     task_queue: str = "gcu-review"
+
+    # The audit chain (store/audit_keys.py): HMAC keys as KEY_ID:KEY pairs separated by commas, never
+    # stored in the database; new events are sealed with AUDIT_HMAC_KEY_ID (default: the last listed).
+    # Empty: one key derived from SECRET_KEY. Checkpoints of the chain's head are recorded in Temporal
+    # every AUDIT_ANCHOR_MINUTES (workflows/audit_anchor.py), where `audit verify` compares them.
+    audit_hmac_keys: SecretStr = SecretStr("")
+    audit_hmac_key_id: str = ""
+    audit_anchor_minutes: int = Field(15, ge=1, le=1440)
 
     # Documents (stored in the database, served only through access-checked routes)
     max_upload_bytes: int = 25 * 1024 * 1024

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
+from activities.audit_anchor import AuditAnchorActivities
 from activities.certifications import CertificationActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
@@ -20,6 +21,7 @@ from activities.summaries import SummaryActivities
 from settings import Settings, get_settings
 from store.db import make_engine
 import workflows
+from workflows.audit_anchor import AuditAnchorWorkflow, ensure_anchor_schedule
 from workflows.cert_sweep import CertificationSweepWorkflow, ensure_sweep_schedule
 from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
@@ -48,6 +50,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     cert_activities = CertificationActivities(db_engine=db_engine, settings=settings)
     notify_activities = NotifyActivities(db_engine=db_engine, settings=settings)
     summary_activities = SummaryActivities(db_engine=db_engine, settings=settings)
+    anchor_activities = AuditAnchorActivities(db_engine=db_engine)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -56,6 +59,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             CertificationSweepWorkflow,
             NotificationOutboxWorkflow,
             ComplianceSummaryWorkflow,
+            AuditAnchorWorkflow,
         ],
         activities=[
             review_activities.precheck,
@@ -64,6 +68,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             *cert_activities.all(),
             *notify_activities.all(),
             *summary_activities.all(),
+            *anchor_activities.all(),
         ],
     )
 
@@ -72,6 +77,7 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
     """Create or update the recurring jobs (idempotent; every worker may call it)."""
     await ensure_sweep_schedule(client, settings)
     await ensure_summary_and_outbox_schedules(client, settings)
+    await ensure_anchor_schedule(client, settings)
 
 
 async def run_worker(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:

@@ -186,23 +186,34 @@ def test_the_audit_verify_output_shows_no_secret(tmp_path):
     _assert_no_secret(done.stdout + done.stderr, "`gcu-review audit verify` output")
 
 
-def _run_worker_briefly(env: dict[str, str], seconds: float) -> tuple[int, str]:
+def _run_worker_briefly(env: dict[str, str], seconds: float, until: str | None = None) -> tuple[int, str]:
+    """Run `gcu-review worker` for `seconds`, or until it has logged `until` (then a moment more):
+    a loaded machine can take far longer than usual to start it."""
+    import threading
+
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "worker"], cwd=PROJECT_ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and process.poll() is None:
+            if until and any(until in line for line in lines):
+                time.sleep(2)
+                break
             time.sleep(0.1)
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
-    return process.returncode, output
+            process.wait()
+    reader.join(timeout=10)
+    return process.returncode, "".join(lines)
 
 
 async def test_the_worker_logs_no_secret_while_it_runs(temporal_env, tmp_path):
@@ -213,7 +224,7 @@ async def test_the_worker_logs_no_secret_while_it_runs(temporal_env, tmp_path):
     env = _base_env(tmp_path, url)
     env.pop("TEMPORAL_API_KEY")  # the dev server speaks plain gRPC; an API key would switch on TLS
     env.update(TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host, TASK_QUEUE=f"sec-{os.getpid()}")
-    _, output = _run_worker_briefly(env, seconds=6)
+    _, output = _run_worker_briefly(env, seconds=90, until="worker polling task queue")
     assert "worker polling task queue" in output, output  # it did start and log
     _assert_no_secret(output, "the worker's log")
 
