@@ -1,11 +1,14 @@
 """The one place for configuration: environment variables (prefix-free, as documented in the README)
 with defaults that run the development system on SQLite and a local Temporal dev server."""
 
+import math
+import zlib
+from collections import Counter
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.messages import SlaPolicy
@@ -14,7 +17,25 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 DEV_SECRET = "dev-insecure-secret-change-me"
 
 
-SECRET_FIELDS = frozenset({"secret_key", "temporal_api_key", "oidc_client_secret", "smtp_password"})
+SECRET_FIELDS = frozenset({"secret_key", "temporal_api_key", "oidc_client_secret", "smtp_password", "audit_hmac_keys"})
+# A production SECRET_KEY signs every session: at least this long, and at least this many bits by
+# estimated_bits (secrets.token_urlsafe(48) scores about 340, token_hex(16) 100 or more, a repeated word 40).
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_BITS = 90
+SECRET_KEY_HOW_TO = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def estimated_bits(secret: str) -> float:
+    """Length times the Shannon entropy of the key's own characters, scaled down by how well the key
+    compresses: a short key, a small alphabet or a repeated word score low, a random key scores close
+    to its true strength. A heuristic against mistakes, not a proof of randomness."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    compressed = len(raw.compress(secret.encode()) + raw.flush())
+    return per_char * len(secret) * min(1.0, compressed / len(secret.encode()))
 
 
 def _mask_url_password(url: str) -> str:
@@ -26,21 +47,38 @@ def _mask_url_password(url: str) -> str:
     return f"{scheme}://{user}:***@{host}"
 
 
+class ConfigurationError(Exception):
+    """Settings that cannot start the system, named by environment variable and reason only: never
+    a value, since a value may be a secret. Not a ValueError on purpose: pydantic would wrap that in a
+    ValidationError that carries every setting given as its input."""
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a refused setting's error must not echo the values it was given (the
+    # input of a model-level check is every setting, secrets included).
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      hide_input_in_errors=True)
 
     environment: str = Field("development", description="development | test | production")
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""  # default: SQLite file under var/
-    secret_key: str = DEV_SECRET
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
 
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_tls_cert: Path | None = None
     temporal_tls_key: Path | None = None
     temporal_tls_ca: Path | None = None
-    temporal_api_key: str | None = None
+    temporal_api_key: SecretStr | None = None
     task_queue: str = "gcu-review"
+
+    # The audit chain (store/audit_keys.py): HMAC keys as KEY_ID:KEY pairs separated by commas, never
+    # stored in the database; new events are sealed with AUDIT_HMAC_KEY_ID (default: the last listed).
+    # Empty: one key derived from SECRET_KEY. Checkpoints of the chain's head are recorded in Temporal
+    # every AUDIT_ANCHOR_MINUTES (workflows/audit_anchor.py), where `audit verify` compares them.
+    audit_hmac_keys: SecretStr = SecretStr("")
+    audit_hmac_key_id: str = ""
+    audit_anchor_minutes: int = Field(15, ge=1, le=1440)
 
     # Documents (stored in the database, served only through access-checked routes)
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -89,7 +127,7 @@ class Settings(BaseSettings):
     # Optional OIDC sign-in (an organisation's identity provider); off while oidc_discovery_url is empty.
     oidc_discovery_url: str = ""
     oidc_client_id: str = ""
-    oidc_client_secret: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
     oidc_scope: str = "openid email profile"
     # The ID-token claim matched against an account's username, then against the register's staff email.
     oidc_username_claim: str = "email"
@@ -104,10 +142,18 @@ class Settings(BaseSettings):
     def _defaults_and_secrets(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'gcu-review.db'}"
-        if self.environment not in ("development", "test") and self.secret_key == DEV_SECRET:
-            raise ValueError(
-                f"SECRET_KEY must be set to a non-default value outside development (ENVIRONMENT={self.environment})"
-            )
+        if self.environment not in ("development", "test"):
+            key = self.secret_key.get_secret_value()
+            if key == DEV_SECRET:
+                raise ConfigurationError(
+                    "SECRET_KEY must be set to a non-default value outside development "
+                    f"(ENVIRONMENT={self.environment}); {SECRET_KEY_HOW_TO}"
+                )
+            if len(key) < SECRET_KEY_MIN_LENGTH or estimated_bits(key) < SECRET_KEY_MIN_BITS:
+                raise ConfigurationError(
+                    f"SECRET_KEY is too weak outside development (ENVIRONMENT={self.environment}): it needs at "
+                    f"least {SECRET_KEY_MIN_LENGTH} random characters; {SECRET_KEY_HOW_TO}"
+                )
         return self
 
     def __repr_args__(self):
@@ -136,7 +182,7 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = True
     smtp_ssl: bool = False
     smtp_timeout_seconds: float = 30.0
@@ -153,6 +199,18 @@ class Settings(BaseSettings):
     app_base_url: str = "http://127.0.0.1:8000"
 
 
+def describe_settings_errors(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
+        where = "_".join(str(part) for part in item["loc"]).upper()
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where else message)
+    return "; ".join(lines)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(describe_settings_errors(exc)) from None

@@ -12,6 +12,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.audit_anchor import AuditAnchorActivities
 from activities.certifications import CertificationActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
@@ -19,6 +20,7 @@ from activities.summaries import SummaryActivities
 from settings import Settings, get_settings
 from store.db import make_engine
 import workflows
+from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.cert_sweep import CertificationSweepWorkflow
 from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
@@ -45,6 +47,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     cert_activities = CertificationActivities(db_engine=db_engine, settings=settings)
     notify_activities = NotifyActivities(db_engine=db_engine, settings=settings)
     summary_activities = SummaryActivities(db_engine=db_engine, settings=settings)
+    anchor_activities = AuditAnchorActivities(db_engine=db_engine)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -53,6 +56,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             CertificationSweepWorkflow,
             NotificationOutboxWorkflow,
             ComplianceSummaryWorkflow,
+            AuditAnchorWorkflow,
         ],
         activities=[
             review_activities.precheck,
@@ -61,6 +65,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             *cert_activities.all(),
             *notify_activities.all(),
             *summary_activities.all(),
+            *anchor_activities.all(),
         ],
     )
 

@@ -337,7 +337,7 @@ async def start_server(args, settings, db_engine, env, port: int) -> Server:
         return Server(stop=stop, task=task)
     root = Path(__file__).resolve().parents[1]
     child_env = {**os.environ, "ENVIRONMENT": settings.environment, "DATABASE_URL": settings.database_url,
-                 "VAR_DIR": str(settings.var_dir), "TASK_QUEUE": settings.task_queue, "SECRET_KEY": settings.secret_key,
+                 "VAR_DIR": str(settings.var_dir), "TASK_QUEUE": settings.task_queue, "SECRET_KEY": settings.secret_key.get_secret_value(),
                  "TEMPORAL_ADDRESS": env.client.service_client.config.target_host, "WEB_THREADS": str(settings.web_threads)}
     # `gcu-review web`, as in production (its socket and uvicorn options, WEB_THREADS).
     process = await asyncio.create_subprocess_exec(

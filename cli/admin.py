@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import db_engine, emit_json
+from cli.common import client, db_engine, emit_json, run_async
 from settings import get_settings
 
 def printable_url(url: str) -> str:
@@ -60,19 +60,65 @@ def roster_import(path: Path, format: str = typer.Option("text", help="text | js
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the audit hash chain; report the first broken link (exit 1 if any)."""
+def audit_verify(
+    anchors: bool = typer.Option(True, help="Compare with the checkpoints recorded in Temporal (workflows/audit_anchor.py)."),
+    require_anchors: bool = typer.Option(False, help="Fail (exit 1) when Temporal cannot be asked for the checkpoints."),
+) -> None:
+    """Verify the keyed audit chain against the checkpoints kept in Temporal, and decisions and
+    dismissals against their events; report the first broken or missing event (exit 1 if any)."""
     from sqlmodel import Session
 
     from store.audit import verify_chain
+    from store.audit_crosscheck import cross_check
 
+    recorded = None
+    if anchors:
+        recorded = run_async(_recorded_anchors_or_none)
+        if recorded is None:
+            address = get_settings().temporal_address
+            if require_anchors:
+                typer.echo(f"error: cannot read the audit checkpoints from Temporal at {address}", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"warning: checkpoints not compared: Temporal at {address} cannot be reached", err=True)
     with Session(db_engine()) as session:
-        report = verify_chain(session=session)
-    if report.ok:
-        typer.echo(f"audit trail intact: {report.checked} events verified")
-        return
-    typer.echo(f"audit trail BROKEN at event {report.first_broken_id}: {report.problem}", err=True)
-    raise typer.Exit(1)
+        report = verify_chain(session=session, anchors=recorded or [])
+        problems = cross_check(session=session) if report.ok else []
+    if not report.ok:
+        typer.echo(f"audit trail BROKEN at event {report.first_broken_id}: {report.problem}", err=True)
+        raise typer.Exit(1)
+    if problems:
+        for item in problems:
+            typer.echo(f"audit trail MISMATCH: {item.what} {item.problem}", err=True)
+        raise typer.Exit(1)
+    compared = "" if recorded is None else f", matching {len(recorded)} checkpoints recorded in Temporal"
+    typer.echo(f"audit trail intact: {report.checked} events verified{compared}; decisions and dismissals match their events")
+
+
+async def _recorded_anchors_or_none():
+    from service.audit_anchor import recorded_anchors
+
+    try:
+        return await recorded_anchors(await client(), task_queue=get_settings().task_queue)
+    except Exception:  # noqa: BLE001 - unreachable or refused: reported as "not compared", never with the error text
+        return None
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Record a checkpoint of the chain's head in Temporal now (the schedule does it every AUDIT_ANCHOR_MINUTES)."""
+    run_async(_anchor_now)
+
+
+async def _anchor_now() -> None:
+    import uuid
+
+    from models.audit_messages import AnchorInput
+    from workflows.audit_anchor import WORKFLOW_ID, AuditAnchorWorkflow
+
+    temporal = await client()
+    head = await temporal.execute_workflow(AuditAnchorWorkflow.run, AnchorInput(), id=f"{WORKFLOW_ID}-manual-{uuid.uuid4().hex[:12]}",
+                                           task_queue=get_settings().task_queue)
+    typer.echo(f"checkpoint recorded: {head.length} events, last event {head.last_event_id}")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,9 @@ import sys
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, reviews, roster and KPIs.")
+# No local variables in tracebacks: a frame's locals may hold a password or a key.
+app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, reviews, roster and KPIs.",
+                  pretty_exceptions_show_locals=False)
 
 
 @app.callback()
@@ -41,9 +43,14 @@ def main() -> None:
     finished command into a SIGABRT. So once the command is done and its output flushed, the
     process ends without interpreter teardown.
     """
+    from settings import ConfigurationError
+
     try:
         app()
         code = 0
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        code = 2
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if not isinstance(exc.code, (int, type(None))):

@@ -340,6 +340,9 @@ class AuditEvent(AuditEventBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     prev_hash: str
     hash: str = Field(unique=True)
+    # The id of the application-held HMAC key that sealed `hash` (store/audit_keys.py); None: an event
+    # from before the chain was keyed, sealed with plain SHA-256.
+    key_id: str | None = None
 
 
 class AuditEventPublic(AuditEventBase):

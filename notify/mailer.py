@@ -48,7 +48,7 @@ class MailConnection:
                 if s.smtp_starttls:
                     smtp.starttls(context=context)
             if s.smtp_user:
-                smtp.login(s.smtp_user, s.smtp_password)
+                smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
         except smtplib.SMTPAuthenticationError as exc:
             raise MailNotSent(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}", permanent=False) from exc
         except smtplib.SMTPNotSupportedError as exc:

@@ -22,7 +22,7 @@ async def connect(settings: Settings | None = None) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        api_key=settings.temporal_api_key,
+        api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
         tls=_tls_config(settings),
         data_converter=pydantic_data_converter,
     )

@@ -31,9 +31,10 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.audit_messages import AnchorInput
 from models.cert_messages import SweepInput
 from models.summary_messages import OutboxInput, SummaryRunInput
-from workflows import cert_sweep, outbox, summaries
+from workflows import audit_anchor, cert_sweep, outbox, summaries
 from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
 log = logging.getLogger("gcu_review.temporal_setup")
@@ -215,11 +216,30 @@ async def ensure_summary_schedules(client: Client, settings) -> dict[str, str]:
     }
 
 
+def anchor_schedule(settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            audit_anchor.AuditAnchorWorkflow.run, AnchorInput(), id=audit_anchor.WORKFLOW_ID,
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=settings.audit_anchor_minutes))]),
+        # A checkpoint missed while the worker was down is not worth catching up: the next one covers
+        # every event before it (the chain is cumulative).
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_anchor_schedule(client: Client, settings) -> str:
+    """Create schedule `audit-anchor`, or update it to the current definition; idempotent."""
+    return await ensure_schedule(client, audit_anchor.SCHEDULE_ID, anchor_schedule(settings))
+
+
 async def ensure_schedules(client: Client, settings) -> dict[str, str]:
     """Every schedule of gcu-review; idempotent, so every worker start may call it."""
     return {
         cert_sweep.SCHEDULE_ID: await ensure_sweep_schedule(client, settings),
         **await ensure_summary_schedules(client, settings),
+        audit_anchor.SCHEDULE_ID: await ensure_anchor_schedule(client, settings),
     }
 
 

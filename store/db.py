@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 STORE_DIR = Path(__file__).resolve().parent
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 
 
 def normalize_url(url: str) -> str:
@@ -33,7 +34,10 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
         in_memory = sa.make_url(url).database in (None, "", ":memory:")
         sa.event.listen(engine, "connect", _sqlite_pragmas(wal=not in_memory))
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    # A database that does not answer (a dropped route, not a refusal) fails a connection attempt
+    # after this long instead of holding the request for the operating system's TCP timeout.
+    connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(*, wal: bool):

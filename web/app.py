@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio.to_thread
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -21,8 +22,10 @@ from temporalio.client import Client
 from settings import Settings, get_settings
 from web.body_guard import BodyGuardMiddleware
 from web.channel import ChannelMiddleware
+from web.api_errors import validation_error_body
 from web.deps import LoginRequired, TemporalConnector
 from web.headers import SecurityHeadersMiddleware
+from web.outage import database_unavailable, health, is_database_outage
 from web.templating import render
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -104,14 +107,22 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError):
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
         if _wants_json(request):
-            return JSONResponse({"detail": problems}, status_code=422)
+            return JSONResponse(validation_error_body(exc), status_code=422)
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
         return render(request, "error.html", {"title": "Bad request", "message": "; ".join(problems)}, status_code=422)
 
+    async def _database_error(request: Request, exc: Exception):
+        if is_database_outage(exc):
+            return database_unavailable(request)
+        raise exc
+
+    for database_error in (sa.exc.DBAPIError, sa.exc.TimeoutError):
+        app.add_exception_handler(database_error, _database_error)
+
     @app.get("/healthz", include_in_schema=False)
-    async def _health() -> dict:
-        return {"ok": True}
+    async def _health():
+        return await health(app)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def _favicon():

@@ -94,7 +94,7 @@ def _releasing_sessions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def session_signer(settings: Settings) -> security.CookieSigner:
-    return security.CookieSigner(settings.secret_key, salt="gcu-review.session")
+    return security.CookieSigner(settings.secret_key.get_secret_value(), salt="gcu-review.session")
 
 
 # Who is signed in is read in a session of its own, closed before the route runs: a request never

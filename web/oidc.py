@@ -64,7 +64,7 @@ async def _metadata(request: Request) -> dict:
 
 
 def _signer(request: Request) -> CookieSigner:
-    return CookieSigner(request.app.state.settings.secret_key, salt="gcu-review.oidc")
+    return CookieSigner(request.app.state.settings.secret_key.get_secret_value(), salt="gcu-review.oidc")
 
 
 class OidcOutcome(BaseModel):
@@ -155,7 +155,7 @@ async def _verified_claims(request: Request, saved: dict) -> tuple[dict | None, 
                     "grant_type": "authorization_code", "code": request.query_params.get("code", ""),
                     "redirect_uri": _redirect_uri(request), "code_verifier": saved["verifier"],
                 },
-                auth=(settings.oidc_client_id, settings.oidc_client_secret),
+                auth=(settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()),
             )
             token_response.raise_for_status()
             id_token = token_response.json()["id_token"]

@@ -48,7 +48,7 @@ TEMPLATES.env.filters["kpi_name"] = kpi_name  # "10" -> "KPI 10", "SPU" -> "SPU 
 
 
 def _signer(request: Request) -> CookieSigner:
-    return CookieSigner(request.app.state.settings.secret_key, salt="gcu-review.flash")
+    return CookieSigner(request.app.state.settings.secret_key.get_secret_value(), salt="gcu-review.flash")
 
 
 def flash_redirect(request: Request, url: str, message: str, kind: str = "ok") -> RedirectResponse:

@@ -16,13 +16,13 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from settings import DEV_SECRET, Settings
+from settings import DEV_SECRET, ConfigurationError, Settings
 from store.db import normalize_url
 from tests.dbutil import POSTGRES_ENV, fresh_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {
-    "SECRET_KEY": "sk-planted-3f9c2a71d8e4",
+    "SECRET_KEY": "sk-planted-3f9c2a71d8e4-Qm7vXw2LpR9tKz4HbN6yJc8dFs1gUe5a",
     "TEMPORAL_API_KEY": "tak-planted-b81e55c09a2f",
     "OIDC_CLIENT_SECRET": "oidc-planted-7d2e90aa41c3",
     "SMTP_PASSWORD": "smtp-planted-5e61b2c8f0d4",
@@ -56,10 +56,10 @@ def _url_with_password(url: str) -> str:
 
 @pytest.mark.parametrize("environment", ["production"])
 def test_the_development_secret_is_refused_in_production(environment):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ConfigurationError) as caught:
         Settings(environment=environment)
     assert "SECRET_KEY must be set to a non-default value" in str(caught.value)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigurationError):
         Settings(environment=environment, secret_key=DEV_SECRET)
 
 
@@ -68,12 +68,74 @@ def test_a_real_secret_is_accepted_in_production():
 
 
 def test_the_development_secret_is_allowed_in_development():
-    assert Settings(environment="development").secret_key == DEV_SECRET
+    assert Settings(environment="development").secret_key.get_secret_value() == DEV_SECRET
+
+
+@pytest.mark.parametrize("weak", ["abc", "a" * 64, "password" * 8, "sk-planted-3f9c2a71d8e4"])
+def test_a_weak_secret_key_is_refused_in_production_with_how_to_make_one(weak):
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(environment="production", secret_key=weak)
+    message = str(caught.value)
+    assert "SECRET_KEY is too weak" in message and "secrets.token_urlsafe" in message
+    assert weak not in message
+
+
+def test_a_generated_secret_key_is_accepted_in_production():
+    import secrets
+
+    for _ in range(20):
+        key = secrets.token_urlsafe(32)
+        assert Settings(environment="production", secret_key=key).secret_key.get_secret_value() == key
+
+
+def test_a_weak_key_is_still_fine_in_development():
+    assert Settings(environment="development", secret_key="abc").environment == "development"
+
+
+# ---------------------------------------------------------------- refusals echo nothing
+
+
+@pytest.mark.parametrize("name", [n for n in SECRETS if n != "SECRET_KEY"])
+def test_the_production_refusal_does_not_echo_a_secret(name):
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(environment="production", **{name.lower(): SECRETS[name]})
+    assert "SECRET_KEY must be set" in str(caught.value)
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
+    _assert_no_secret(str(caught.value) + repr(caught.value) + repr(vars(caught.value)), "the refusal")
+
+
+def test_a_refused_setting_does_not_echo_its_value():
+    with pytest.raises(ValidationError) as caught:
+        Settings(web_port=SECRETS["SMTP_PASSWORD"], smtp_password=SECRETS["SMTP_PASSWORD"])
+    _assert_no_secret(str(caught.value) + repr(caught.value), "a field's refusal")
+
+
+@pytest.mark.parametrize("name", [n for n in SECRETS if n != "SECRET_KEY"])
+def test_the_worker_refusing_production_prints_no_secret(tmp_path, name):
+    """The probe's reproduction: `ENVIRONMENT=production DATABASE_URL=sqlite:///x.db
+    SMTP_PASSWORD=... gcu-review worker` printed the password at the end of the settings it echoed."""
+    env = {**os.environ, "ENVIRONMENT": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           name: SECRETS[name]}
+    env.pop("SECRET_KEY", None)
+    done = _cli("worker", env=env)
+    assert done.returncode == 2
+    assert "configuration error: SECRET_KEY must be set" in done.stderr
+    assert "Traceback" not in done.stderr and "input_value" not in done.stderr
+    _assert_no_secret(done.stdout + done.stderr, "the refusal of `gcu-review worker`")
+
+
+def test_the_tail_of_a_long_weak_key_is_not_printed(tmp_path):
+    key = "a" * 56 + "TaIlPrOb"
+    env = {**os.environ, "ENVIRONMENT": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "SECRET_KEY": key}
+    done = _cli("worker", env=env)
+    assert done.returncode == 2 and "SECRET_KEY is too weak" in done.stderr
+    assert "TaIlPrOb" not in done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("environment", ["staging", "prod"])
 def test_the_development_secret_is_refused_in_any_other_environment(environment):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigurationError):
         Settings(environment=environment)
 
 
@@ -124,23 +186,34 @@ def test_the_audit_verify_output_shows_no_secret(tmp_path):
     _assert_no_secret(done.stdout + done.stderr, "`gcu-review audit verify` output")
 
 
-def _run_worker_briefly(env: dict[str, str], seconds: float) -> tuple[int, str]:
+def _run_worker_briefly(env: dict[str, str], seconds: float, until: str | None = None) -> tuple[int, str]:
+    """Run `gcu-review worker` for `seconds`, or until it has logged `until` (then a moment more):
+    a loaded machine can take far longer than usual to start it."""
+    import threading
+
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "worker"], cwd=PROJECT_ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and process.poll() is None:
+            if until and any(until in line for line in lines):
+                time.sleep(2)
+                break
             time.sleep(0.1)
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
-    return process.returncode, output
+            process.wait()
+    reader.join(timeout=10)
+    return process.returncode, "".join(lines)
 
 
 async def test_the_worker_logs_no_secret_while_it_runs(temporal_env, tmp_path):
@@ -151,7 +224,7 @@ async def test_the_worker_logs_no_secret_while_it_runs(temporal_env, tmp_path):
     env = _base_env(tmp_path, url)
     env.pop("TEMPORAL_API_KEY")  # the dev server speaks plain gRPC; an API key would switch on TLS
     env.update(TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host, TASK_QUEUE=f"sec-{os.getpid()}")
-    _, output = _run_worker_briefly(env, seconds=6)
+    _, output = _run_worker_briefly(env, seconds=90, until="worker polling task queue")
     assert "worker polling task queue" in output, output  # it did start and log
     _assert_no_secret(output, "the worker's log")
 

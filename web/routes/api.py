@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi import Path as FastApiPath
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -22,13 +21,18 @@ from store import notifications as notification_store
 from store import reviews as review_store
 from web import actions, insights, readmodel
 from web.access import Principal, visible_product
+from web.api_errors import DbIdPath, TextIdPath, db_id_query, no_unknown_query_parameters, responses, text_query
 from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require
 from web.idempotency import idempotency_header
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
 from web.uploads import MetaForm, read_limited
 
-router = APIRouter(prefix="/api", tags=["gcu-review"], route_class=DbRoute, dependencies=[Depends(idempotency_header)])
+router = APIRouter(prefix="/api", tags=["gcu-review"], route_class=DbRoute, responses=responses(401, 422, 503),
+                   dependencies=[Depends(no_unknown_query_parameters), Depends(idempotency_header)])
+# Statuses of the review actions beyond the router's: refused content (400), role (403), unknown or
+# invisible product (404), the workflow's refusal (409).
+ACTION_ERRORS = responses(400, 403, 404, 409)
 
 
 class Me(BaseModel):
@@ -120,10 +124,11 @@ def me(me: ApiPrincipal):
               team_ids=sorted(me.team_ids), cluster_team_ids=sorted(me.cluster_team_ids), is_admin=me.is_admin)
 
 
-@router.get("/queue", response_model=list[ReviewPublic])
+@router.get("/queue", response_model=list[ReviewPublic], responses=responses(403))
 def queue(
     db: DbSession, me: ApiPrincipal,
-    team: str | None = None, situation: str | None = None, type: ProductType | None = None,
+    team: Annotated[str | None, text_query()] = None, situation: Annotated[str | None, text_query()] = None,
+    type: ProductType | None = None,
     state: ReviewState | None = None, verdict: Verdict | None = None, overdue: bool | None = None,
     sort: Annotated[str, Query(pattern="^(due_at|priority|updated_at)$")] = "due_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -137,8 +142,9 @@ def queue(
                                    verdict=verdict, overdue=overdue, order_by=sort, limit=limit, offset=offset)
 
 
-@router.get("/queue/counts", response_model=QueueCounts)
-def queue_counts(db: DbSession, me: ApiPrincipal, team: str | None = None, situation: str | None = None):
+@router.get("/queue/counts", response_model=QueueCounts, responses=responses(403))
+def queue_counts(db: DbSession, me: ApiPrincipal, team: Annotated[str | None, text_query()] = None,
+                 situation: Annotated[str | None, text_query()] = None):
     require(me.may_see_queue(), "The review queue is for the GCU.")
     return QueueCounts(counts=review_store.counts_by_state(session=db, team=team, situation=situation))
 
@@ -149,8 +155,8 @@ def products(db: DbSession, me: ApiPrincipal):
     return [ProductPublic.model_validate(p, from_attributes=True) for p, _r in readmodel.products_for(db, me)]
 
 
-@router.get("/products/{product_id}", response_model=ProductDetail)
-def product(db: DbSession, me: ApiPrincipal, product_id: str):
+@router.get("/products/{product_id}", response_model=ProductDetail, responses=responses(404))
+def product(db: DbSession, me: ApiPrincipal, product_id: TextIdPath):
     p = _product(db, me, product_id)
     review = readmodel.review_of(db, product_id)
     current = readmodel.version(db, product_id, None)
@@ -169,8 +175,9 @@ def product(db: DbSession, me: ApiPrincipal, product_id: str):
     )
 
 
-@router.get("/products/{product_id}/versions/{version_no}/findings", response_model=list[FindingPublic])
-def version_findings(db: DbSession, me: ApiPrincipal, product_id: str, version_no: int):
+@router.get("/products/{product_id}/versions/{version_no}/findings", response_model=list[FindingPublic],
+            responses=responses(404))
+def version_findings(db: DbSession, me: ApiPrincipal, product_id: TextIdPath, version_no: DbIdPath):
     _product(db, me, product_id)
     v = readmodel.version(db, product_id, version_no)
     if v is None:
@@ -179,8 +186,8 @@ def version_findings(db: DbSession, me: ApiPrincipal, product_id: str, version_n
 
 
 @router.get("/products/{product_id}/versions/{version_no}/text", response_class=Response,
-            responses={200: {"content": {"text/markdown": {}}}})
-def version_text(db: DbSession, me: ApiPrincipal, product_id: str, version_no: int):
+            responses={200: {"content": {"text/markdown": {}}}, **responses(404)})
+def version_text(db: DbSession, me: ApiPrincipal, product_id: TextIdPath, version_no: DbIdPath):
     """The checked text of a version (Markdown with front matter)."""
     _product(db, me, product_id)
     v = readmodel.version(db, product_id, version_no)
@@ -189,8 +196,10 @@ def version_text(db: DbSession, me: ApiPrincipal, product_id: str, version_no: i
     return Response(readmodel.document_text(v).encode("utf-8"), media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/products/{product_id}/diff", response_model=DiffOut)
-def diff(db: DbSession, me: ApiPrincipal, product_id: str, base: int | None = None, version: int | None = None):
+@router.get("/products/{product_id}/diff", response_model=DiffOut, responses=responses(404))
+def diff(db: DbSession, me: ApiPrincipal, product_id: TextIdPath,
+         base: Annotated[int | None, db_id_query("the older version (default: the one before `version`)")] = None,
+         version: Annotated[int | None, db_id_query("the newer version (default: the current one)")] = None):
     _product(db, me, product_id)
     new = readmodel.version(db, product_id, version)
     old = readmodel.version(db, product_id, base if base is not None else (new.version_no - 1 if new else 0))
@@ -204,8 +213,8 @@ def diff(db: DbSession, me: ApiPrincipal, product_id: str, base: int | None = No
     )
 
 
-@router.get("/products/{product_id}/audit", response_model=list[AuditEventPublic])
-def audit(db: DbSession, me: ApiPrincipal, product_id: str):
+@router.get("/products/{product_id}/audit", response_model=list[AuditEventPublic], responses=responses(404))
+def audit(db: DbSession, me: ApiPrincipal, product_id: TextIdPath):
     _product(db, me, product_id)
     return readmodel.audit_history(db, product_id)
 
@@ -217,14 +226,14 @@ def notifications(db: DbSession, me: ApiPrincipal, unread_only: bool = False):
     return notification_store.list_for(session=db, recipient_id=me.staff_id, unread_only=unread_only, limit=500)
 
 
-@router.post("/notifications/{notification_id}/read", status_code=204)
-def notification_read(db: DbSession, me: ApiPrincipal, notification_id: Annotated[int, FastApiPath(ge=1, le=2**63 - 1)]):
+@router.post("/notifications/{notification_id}/read", status_code=204, responses=responses(404))
+def notification_read(db: DbSession, me: ApiPrincipal, notification_id: DbIdPath):
     if not me.staff_id or not notification_store.mark_read(session=db, notification_id=notification_id, recipient_id=me.staff_id):
         raise not_found("No such notification.")
     db.commit()
 
 
-@router.get("/dashboard")
+@router.get("/dashboard", responses=responses(403))
 def dashboard(db: DbSession, me: ApiPrincipal) -> dict:
     """The Deputy Prosecutor's dashboard: review figures per team, overdue and escalated reviews,
     teams without focal points, certification gaps, KPIs 10-12 (null while not computed)."""
@@ -248,7 +257,7 @@ def dashboard(db: DbSession, me: ApiPrincipal) -> dict:
     }
 
 
-@router.get("/summaries", response_model=list[ComplianceSummaryPublic])
+@router.get("/summaries", response_model=list[ComplianceSummaryPublic], responses=responses(403))
 def summaries(db: DbSession, me: ApiPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 100):
     """Compliance summaries, newest period first: a Deputy Prosecutor's own; everyone's for the GCU
     head and administrators. Headline figures only; open one for its HTML and figures."""
@@ -256,18 +265,19 @@ def summaries(db: DbSession, me: ApiPrincipal, limit: Annotated[int, Query(ge=1,
     return insights.compliance_summaries(db, me.summaries_owner(), limit)
 
 
-@router.get("/summaries/{summary_id}", response_model=SummaryOut)
-def summary(db: DbSession, me: ApiPrincipal, summary_id: int):
+@router.get("/summaries/{summary_id}", response_model=SummaryOut, responses=responses(403, 404))
+def summary(db: DbSession, me: ApiPrincipal, summary_id: DbIdPath):
     s = summary_or_404(db, me, summary_id)
     return SummaryOut(**s.model_dump(exclude={"pdf"}), pdf_url=f"/api/summaries/{s.id}/pdf")
 
 
-@router.get("/summaries/{summary_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
-def summary_pdf(db: DbSession, me: ApiPrincipal, summary_id: int):
+@router.get("/summaries/{summary_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}, **responses(403, 404)})
+def summary_pdf(db: DbSession, me: ApiPrincipal, summary_id: DbIdPath):
     return pdf_response(summary_or_404(db, me, summary_id))
 
 
-@router.get("/certifications")
+@router.get("/certifications", responses=responses(403))
 def certifications(db: DbSession, me: ApiPrincipal, expiring_within: Annotated[int, Query(ge=0, le=3650)] = 90) -> dict:
     require(me.may_see_certifications(), "The certification register is for the GCU, Deputy Prosecutors and teams.")
     scope = me.visible_team_ids()
@@ -288,7 +298,7 @@ def _meta(form_fields: dict) -> MetaForm:
     return MetaForm(**{k: v or "" for k, v in form_fields.items()})
 
 
-@router.post("/products", response_model=SubmitResult, status_code=201)
+@router.post("/products", response_model=SubmitResult, status_code=201, responses=responses(400, 403, 409))
 async def submit(
     request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, file: Annotated[UploadFile, File()],
     meta_id: Annotated[str, Form()] = "", meta_type: Annotated[str, Form()] = "", meta_title: Annotated[str, Form()] = "",
@@ -313,9 +323,9 @@ async def submit(
     return await _call(db, make)
 
 
-@router.post("/products/{product_id}/resubmit", response_model=ReviewStatus)
+@router.post("/products/{product_id}/resubmit", response_model=ReviewStatus, responses=ACTION_ERRORS)
 async def resubmit(
-    request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str,
+    request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath,
     file: Annotated[UploadFile, File()],
     meta_id: Annotated[str, Form()] = "", meta_type: Annotated[str, Form()] = "", meta_title: Annotated[str, Form()] = "",
     meta_team: Annotated[str, Form()] = "", meta_situation: Annotated[str, Form()] = "",
@@ -338,16 +348,16 @@ async def resubmit(
     return await _call(db, make)
 
 
-@router.post("/products/{product_id}/withdraw", response_model=ReviewStatus)
-async def withdraw(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: ReasonIn):
+@router.post("/products/{product_id}/withdraw", response_model=ReviewStatus, responses=ACTION_ERRORS)
+async def withdraw(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: ReasonIn):
     p = _product(db, me, product_id)
     require(p.team_id in me.team_ids or p.author_id == me.staff_id, "Only the submitting team withdraws.")
     return await _call(db, lambda: actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                 product_id=product_id, reason=body.reason))
 
 
-@router.post("/products/{product_id}/comments", response_model=ReviewStatus)
-async def comment(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: CommentIn):
+@router.post("/products/{product_id}/comments", response_model=ReviewStatus, responses=ACTION_ERRORS)
+async def comment(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: CommentIn):
     """Comment on the review (the assignee, the GCU head or the submitting team, until it is approved
     or withdrawn); recorded in its history with the text as the reason."""
     p = _product(db, me, product_id)
@@ -356,24 +366,24 @@ async def comment(request: Request, db: DbSession, me: ApiPrincipal, client: Tem
                                                product_id=product_id, text=body.text))
 
 
-@router.post("/products/{product_id}/claim", response_model=ReviewStatus)
-async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str):
+@router.post("/products/{product_id}/claim", response_model=ReviewStatus, responses=ACTION_ERRORS)
+async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath):
     _product(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
     return await _call(db, lambda: actions.claim(db_engine=request.app.state.db_engine, client=client, principal=me,
                                              product_id=product_id))
 
 
-@router.post("/products/{product_id}/assign", response_model=ReviewStatus)
-async def assign(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: AssignIn):
+@router.post("/products/{product_id}/assign", response_model=ReviewStatus, responses=ACTION_ERRORS)
+async def assign(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: AssignIn):
     _product(db, me, product_id)
     require(me.is_gcu_head, "Only the GCU head assigns reviews.")
     return await _call(db, lambda: actions.assign(db_engine=request.app.state.db_engine, client=client, principal=me,
                                               product_id=product_id, reviewer_id=body.reviewer_id))
 
 
-@router.post("/products/{product_id}/findings/{rule_id}/dismiss", response_model=ReviewStatus)
-async def dismiss(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, rule_id: str,
+@router.post("/products/{product_id}/findings/{rule_id}/dismiss", response_model=ReviewStatus, responses=ACTION_ERRORS)
+async def dismiss(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, rule_id: TextIdPath,
                   body: DismissIn):
     _product(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers dismiss findings.")
@@ -381,16 +391,16 @@ async def dismiss(request: Request, db: DbSession, me: ApiPrincipal, client: Tem
                                                product_id=product_id, rule_id=rule_id, reason=body.reason))
 
 
-@router.post("/products/{product_id}/decision", response_model=ReviewStatus)
-async def decision(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: DecisionIn):
+@router.post("/products/{product_id}/decision", response_model=ReviewStatus, responses=ACTION_ERRORS)
+async def decision(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: DecisionIn):
     _product(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
     return await _call(db, lambda: actions.decide(db_engine=request.app.state.db_engine, client=client, principal=me,
                                               product_id=product_id, decision=body.decision, reason=body.reason))
 
 
-@router.post("/products/{product_id}/due-date", response_model=ReviewStatus)
-async def due_date(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: DueDateIn):
+@router.post("/products/{product_id}/due-date", response_model=ReviewStatus, responses=ACTION_ERRORS)
+async def due_date(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: DueDateIn):
     _product(db, me, product_id)
     require(me.is_gcu_head, "Only the GCU head moves due dates.")
 

@@ -35,7 +35,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _anon_signer(request: Request) -> security.CookieSigner:
-    return security.CookieSigner(request.app.state.settings.secret_key, salt="gcu-review.login-csrf")
+    return security.CookieSigner(request.app.state.settings.secret_key.get_secret_value(), salt="gcu-review.login-csrf")
 
 
 def _login_page(request: Request, next_url: str, error: str | None = None, status_code: int = 200, username: str = ""):

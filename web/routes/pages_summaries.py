@@ -14,7 +14,7 @@ router = APIRouter(include_in_schema=False, route_class=DbRoute)
 
 ROLE_MESSAGE = "Compliance summaries are for Deputy Prosecutors and the GCU head."
 NOT_FOUND = "This compliance summary does not exist, or you do not have access to it."
-MAX_ID = 2**63 - 1  # beyond a 64-bit INTEGER no row exists; the database must not even be asked
+MAX_ID = 2**31 - 1  # beyond a 32-bit INTEGER (PostgreSQL) no row exists; the database must not even be asked
 
 
 def summary_or_404(db, me: Principal, summary_id: int) -> ComplianceSummaryDetail:
