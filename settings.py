@@ -5,13 +5,16 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.messages import SlaPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEV_SECRET = "dev-insecure-secret-change-me"
+# Seals Temporal payloads in development and tests only (published here, so it protects nothing):
+# every process of a development system shares it, and the recorded histories are sealed with it.
+DEV_PAYLOAD_KEYS = "dev-insecure:XkGFGXXpxou0pZSUu/ZRTZfGv2C/QAa++tDC3hmbu54="
 
 
 SECRET_FIELDS = frozenset({"secret_key", "temporal_api_key", "oidc_client_secret", "smtp_password"})
@@ -41,6 +44,12 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: str | None = None
     task_queue: str = "gcu-review"
+    # AES-256 keys of the Temporal payload codec (service/payload_codec.py), `KEY_ID:BASE64,...`:
+    # the first seals new payloads, the others are retired keys that still open old ones
+    # (docs/production.md). Unset: the development key, refused outside development and tests.
+    temporal_payload_keys: SecretStr | None = None
+    # Origins of the Temporal Web UI allowed to call the codec endpoint /codec (with credentials).
+    codec_cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8233"])
 
     # Documents (stored in the database, served only through access-checked routes)
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -96,7 +105,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"SECRET_KEY must be set to a non-default value outside development (ENVIRONMENT={self.environment})"
             )
+        if self.environment not in ("development", "test"):
+            keys = self.temporal_payload_keys.get_secret_value() if self.temporal_payload_keys else ""
+            if not keys or keys == DEV_PAYLOAD_KEYS:
+                raise ValueError(f"TEMPORAL_PAYLOAD_KEYS must be set to this deployment's own keys outside development "
+                                 f"(ENVIRONMENT={self.environment}); see docs/production.md")
+        if self.temporal_payload_keys is not None:
+            from service.payload_codec import parse_keyring
+
+            parse_keyring(self.temporal_payload_keys.get_secret_value())  # a malformed key stops the start here
         return self
+
+    def payload_keys(self) -> str:
+        return self.temporal_payload_keys.get_secret_value() if self.temporal_payload_keys else DEV_PAYLOAD_KEYS
 
     def __repr_args__(self):
         """repr()/str() of the settings never show a secret (they end up in logs and tracebacks)."""

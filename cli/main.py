@@ -9,7 +9,7 @@ app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, revi
 
 
 def _register_all() -> None:
-    from cli import admin, certs, check, kpi, retention, reviews, summaries, web
+    from cli import admin, certs, check, keys, kpi, retention, reviews, summaries, web
 
     check.register(app)
     reviews.register(app)
@@ -19,6 +19,7 @@ def _register_all() -> None:
     web.register(app)
     summaries.register(app)
     retention.register(app)
+    keys.register(app)
 
 
 _register_all()
