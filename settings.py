@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # (docs/production.md). Unset: the development key, refused outside development and tests.
     temporal_payload_keys: SecretStr | None = None
     # Origins of the Temporal Web UI allowed to call the codec endpoint /codec (with credentials).
-    codec_cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8233"])
+    codec_cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8233", "http://localhost:8233"])
 
     # Documents (stored in the database, served only through access-checked routes)
     max_upload_bytes: int = 25 * 1024 * 1024

@@ -54,9 +54,9 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
-    from web.routes import api, api_docs, auth, pages_misc, pages_products, pages_review, pages_summaries
+    from web.routes import api, api_docs, auth, codec, pages_misc, pages_products, pages_review, pages_summaries
 
-    for module in (auth, pages_products, pages_review, pages_misc, pages_summaries, api_docs, api):
+    for module in (auth, pages_products, pages_review, pages_misc, pages_summaries, api_docs, api, codec):
         app.include_router(module.router)
 
     _install_error_handlers(app)
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api")
+    return request.url.path.startswith(("/api", "/codec"))
 
 
 def _install_error_handlers(app: FastAPI) -> None:
