@@ -15,10 +15,21 @@ from settings import get_settings
 T = TypeVar("T")
 
 
-def db_engine():
-    from store.db import make_engine
+_SCHEMA_CHECKED: set[str] = set()
 
-    return make_engine(get_settings().database_url)
+
+def db_engine():
+    from store.db import SchemaNotReady, ensure_schema, make_engine
+
+    settings = get_settings()
+    if settings.database_url not in _SCHEMA_CHECKED:
+        try:
+            ensure_schema(settings.database_url, migrate_sqlite=settings.environment in ("development", "test"))
+        except SchemaNotReady as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        _SCHEMA_CHECKED.add(settings.database_url)
+    return make_engine(settings.database_url)
 
 
 def run_async(make: Callable[[], Awaitable[T]]) -> T:
