@@ -10,10 +10,16 @@ without the key (`temporal workflow update execute --input '{...}'`) is not ours
 Such a payload must not make `decode` raise: the worker decodes a whole workflow activation at
 once, and an exception there fails the workflow task, which Temporal retries for ever (a poisoned
 review that no legitimate action can reach). Instead it decodes to a payload of encoding
-`binary/unauthenticated`, which the payload converter refuses (`UnauthenticatedPayloadConverter`).
-The SDK converts an update's argument before its validator runs, so the forged update is rejected
-and leaves no trace in the history; a signal whose argument cannot be converted is dropped; a
-query fails. The review itself goes on.
+`binary/unauthenticated`, which the payload converter refuses (`UnauthenticatedPayloadConverter`),
+and the SDK handles the refusal where the value is needed (temporalio/worker/_workflow_instance.py):
+- an update's argument is converted before its validator runs: the update is rejected and leaves
+  no trace in the history; the review goes on;
+- a signal whose argument cannot be converted is dropped; a query fails;
+- a forged start (a workflow input in clear, or a ciphertext that does not authenticate) is refused
+  with an ApplicationError, which the SDK turns into a failed workflow, not a failed task;
+- a payload sealed with a key this process does not have is no forgery but a configuration error
+  (a retired key removed too early): UnknownPayloadKeyError fails only the workflow task, which
+  Temporal retries until the key is configured again; no review fails for it.
 """
 
 import base64
@@ -28,6 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import EncodingPayloadConverter, PayloadCodec
+from temporalio.exceptions import ApplicationError
 
 ENCRYPTED_ENCODING = b"binary/encrypted"
 UNAUTHENTICATED_ENCODING = b"binary/unauthenticated"
@@ -42,12 +49,14 @@ class PayloadKeyError(ValueError):
     """A malformed TEMPORAL_PAYLOAD_KEYS value; the message names the entry and what is wrong."""
 
 
-class UnauthenticatedPayloadError(ValueError):
-    """A payload that was not sealed with one of our keys reached a converter.
+FORGED_PAYLOAD_ERROR = "ForgedPayload"
 
-    Deliberately not a Temporal ApplicationError: where the SDK converts inside workflow code (an
-    activity result), that error would fail the review for good; this one fails only the workflow
-    task, which goes on once the missing key is configured."""
+
+class UnknownPayloadKeyError(ValueError):
+    """A payload sealed with a key id this process does not know.
+
+    Deliberately not a Temporal ApplicationError, which would fail a review for good where the SDK
+    converts inside workflow code; this fails only the workflow task, retried until the key is back."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +114,12 @@ def _associated_data(key_id: str) -> bytes:
     return b"gcu-review/payload/v1:" + key_id.encode("ascii")
 
 
-def _refused(why: str) -> Payload:
-    return Payload(metadata={"encoding": UNAUTHENTICATED_ENCODING, REFUSAL_METADATA: why.encode()})
+REFUSAL_KIND_METADATA = "refusal-kind"
+
+
+def _refused(why: str, *, forged: bool = True) -> Payload:
+    return Payload(metadata={"encoding": UNAUTHENTICATED_ENCODING, REFUSAL_METADATA: why.encode(),
+                             REFUSAL_KIND_METADATA: b"forged" if forged else b"unknown-key"})
 
 
 class EncryptionCodec(PayloadCodec):
@@ -141,7 +154,7 @@ class EncryptionCodec(PayloadCodec):
         key_id = payload.metadata.get(KEY_ID_METADATA, b"").decode("ascii", "replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            return _refused(f"the payload is sealed with key {key_id!r}, which is not configured")
+            return _refused(f"the payload is sealed with key {key_id!r}, which is not configured", forged=False)
         try:
             plain = cipher.decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], _associated_data(key_id))
         except InvalidTag:
@@ -166,5 +179,7 @@ class UnauthenticatedPayloadConverter(EncodingPayloadConverter):
         return None
 
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
-        why = payload.metadata.get(REFUSAL_METADATA, b"").decode("utf-8", "replace")
-        raise UnauthenticatedPayloadError(f"refused: {why or 'the payload could not be authenticated'}")
+        why = f"refused: {payload.metadata.get(REFUSAL_METADATA, b'').decode('utf-8', 'replace')}"
+        if payload.metadata.get(REFUSAL_KIND_METADATA) == b"unknown-key":
+            raise UnknownPayloadKeyError(why)
+        raise ApplicationError(why, type=FORGED_PAYLOAD_ERROR, non_retryable=True)

@@ -8,6 +8,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 from temporalio.api.common.v1 import Payload
+from temporalio.exceptions import ApplicationError
 
 from models.messages import Actor, ClaimRequest
 from service.data_converter import data_converter_for_keys
@@ -17,7 +18,7 @@ from service.payload_codec import (
     UNAUTHENTICATED_ENCODING,
     EncryptionCodec,
     PayloadKeyError,
-    UnauthenticatedPayloadError,
+    UnknownPayloadKeyError,
     new_key_entry,
     parse_keyring,
 )
@@ -75,8 +76,14 @@ async def test_the_converter_refuses_what_the_codec_could_not_open():
     sealed = await converter.encode([CLAIM])
     assert await converter.decode(sealed, [ClaimRequest]) == [CLAIM]
     clear_claim = Payload(metadata={"encoding": b"json/plain"}, data=CLAIM.model_dump_json().encode())
-    with pytest.raises(UnauthenticatedPayloadError, match="not encrypted with the gcu-review payload key"):
+    with pytest.raises(ApplicationError, match="not encrypted with the gcu-review payload key") as forged:
         await converter.decode([clear_claim], [ClaimRequest])
+    assert (forged.value.type, forged.value.non_retryable) == ("ForgedPayload", True)
+    # Sealed with a key this process lacks: a configuration error, not an ApplicationError (which
+    # would fail a review for good); the workflow task fails and is retried until the key is back.
+    [other] = await data_converter_for_keys(OLD).encode([CLAIM])
+    with pytest.raises(UnknownPayloadKeyError, match="key '2026-06', which is not configured"):
+        await converter.decode([other], [ClaimRequest])
 
 
 @pytest.mark.parametrize("keys, problem", [
