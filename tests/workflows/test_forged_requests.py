@@ -15,7 +15,16 @@ from temporalio.exceptions import ApplicationError
 from service.devserver import temporal_binary
 from models.enums import ReviewState
 from models.messages import ClaimRequest
-from review_fakes import REVIEWER, FakeReviewActivities, review_worker, rid, start_review, submit_input, wait_for_state
+from review_fakes import (
+    REVIEWER,
+    FakeReviewActivities,
+    review_worker,
+    rid,
+    start_review,
+    submit_input,
+    wait_for_state,
+    wait_until,
+)
 from service.payload_codec import ENCRYPTED_ENCODING
 from history_sealing import history_payloads
 from workflows.review import ProductReviewWorkflow as WF
@@ -124,3 +133,55 @@ async def test_the_server_holds_no_review_text_in_clear_and_search_attributes_ho
     assert {name for name in attributes if name not in ours} <= {"BuildIds", "TemporalChangeVersion"}
     assert {k: v for k, v in attributes.items() if k in ours} == {"Team": inp.team_id, "ProductType": str(inp.product_type), "ReviewState": "in_review",
                           "Assignee": REVIEWER.staff_id, "Situation": inp.situation}
+
+
+async def test_key_rotation_on_a_running_review(temporal_env):
+    """New payloads are sealed with the first key, old ones still open with the retired one; a worker
+    that lacks a key fails only its workflow task (retried), never the review."""
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from service.data_converter import data_converter_for_keys
+    from service.payload_codec import KEY_ID_METADATA, UnknownPayloadKeyError, new_key_entry
+
+    old, new = new_key_entry("k-old"), new_key_entry("k-new")
+
+    def client(keys: str) -> Client:
+        return Client(temporal_env.client.service_client, namespace=temporal_env.client.namespace,
+                      data_converter=data_converter_for_keys(keys))
+
+    def worker(keys: str, fakes: FakeReviewActivities, task_queue: str) -> Worker:
+        return Worker(client(keys), task_queue=task_queue, workflows=[WF],
+                      activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition])
+
+    fakes, task_queue = FakeReviewActivities(), f"rotation-{uuid4()}"
+    rotated = client(f"{new},{old}")
+    inp = submit_input(product_id=f"ROT-{uuid4().hex[:8]}")
+    handle = await rotated.start_workflow(WF.run, inp, id=workflow_id_for(inp.product_id), task_queue=task_queue)
+    try:
+        async with worker(old, fakes, task_queue):  # not yet given the new key
+            for _ in range(200):
+                history = await handle.fetch_history()
+                if any(e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED for e in history.events):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the worker without the new key did not refuse the payload")
+        assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+        assert not fakes.records
+
+        async with worker(f"{new},{old}", fakes, task_queue):  # rolled: the review goes on
+            # The server retries the failed task with a backoff (and after the old worker's sticky queue times out).
+            await wait_until(handle, lambda s: s.state == ReviewState.QUEUED, timeout=120)
+            # A client still on the old key is understood (its payloads name the old key), but cannot
+            # read the answer, sealed with the new one: why every process must be rolled.
+            on_old_key = client(old).get_workflow_handle(handle.id)
+            with pytest.raises(UnknownPayloadKeyError, match="'k-new', which is not configured"):
+                await on_old_key.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+            status = await handle.query(WF.status)
+            assert (status.state, status.assignee) == (ReviewState.IN_REVIEW, REVIEWER.staff_id)
+        history = await handle.fetch_history()
+        key_ids = {p.metadata.get(KEY_ID_METADATA) for p in history_payloads(history)}
+        assert key_ids == {b"k-new", b"k-old"}
+    finally:
+        await handle.terminate("test finished")
