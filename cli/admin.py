@@ -83,8 +83,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker() -> None:
         """Run a worker (several may run at once)."""
+        from cli.common import require_schema
         from worker import run_worker
 
+        require_schema()
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         asyncio.run(_until_signal(run_worker))
 

@@ -154,13 +154,16 @@ async def test_the_worker_logs_no_secret_while_it_runs(temporal_env, tmp_path):
     env = _base_env(tmp_path, url)
     env.pop("TEMPORAL_API_KEY")  # the dev server speaks plain gRPC; an API key would switch on TLS
     env.update(TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host, TASK_QUEUE=f"sec-{os.getpid()}")
-    _, output = _run_worker_briefly(env, seconds=6)
+    _, output = _run_worker_briefly(env, seconds=20)  # a start on a loaded 2-core machine takes 6-10 s
     assert "worker polling task queue" in output, output  # it did start and log
     _assert_no_secret(output, "the worker's log")
 
 
 def test_a_worker_that_cannot_connect_logs_no_api_key(tmp_path):
+    from store.db import migrate
+
     url = f"sqlite:///{tmp_path / 'gcu.db'}"
+    migrate(url)  # a worker refuses an unmigrated database before it tries Temporal
     env = _base_env(tmp_path, url)
     env["TEMPORAL_ADDRESS"] = "127.0.0.1:1"
     code, output = _run_worker_briefly(env, seconds=20)

@@ -74,3 +74,12 @@ def test_a_postgresql_database_that_is_not_migrated_gets_one_line_naming_db_upgr
         again = _cli("roster", "import", str(ROSTER), database_url=url, tmp_path=tmp_path)
         assert again.returncode == 0, again.stderr
         assert _staff_count(url) > 0
+
+
+@pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set")
+@pytest.mark.parametrize("command", [["worker"], ["web", "--port", "0"]])
+def test_the_worker_and_the_web_app_refuse_an_unmigrated_postgresql_database(tmp_path, command):
+    with fresh_database("postgres", tmp_path, revision="base") as url:
+        done = _cli(*command, database_url=url, tmp_path=tmp_path)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.strip().splitlines()[-1].endswith("has no schema yet: run `gcu-review db upgrade` first")
