@@ -105,15 +105,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"SECRET_KEY must be set to a non-default value outside development (ENVIRONMENT={self.environment})"
             )
-        if self.environment not in ("development", "test"):
-            keys = self.temporal_payload_keys.get_secret_value() if self.temporal_payload_keys else ""
-            if not keys or keys == DEV_PAYLOAD_KEYS:
-                raise ValueError(f"TEMPORAL_PAYLOAD_KEYS must be set to this deployment's own keys outside development "
-                                 f"(ENVIRONMENT={self.environment}); see docs/production.md")
-        if self.temporal_payload_keys is not None:
-            from service.payload_codec import parse_keyring
+        from service.payload_codec import parse_keyring
 
-            parse_keyring(self.temporal_payload_keys.get_secret_value())  # a malformed key stops the start here
+        # A malformed key stops the start here; the published development key never serves outside development.
+        keys = parse_keyring(self.temporal_payload_keys.get_secret_value()).keys if self.temporal_payload_keys else {}
+        if self.environment not in ("development", "test") and (
+            not keys or set(keys.values()) & set(parse_keyring(DEV_PAYLOAD_KEYS).keys.values())
+        ):
+            raise ValueError(f"TEMPORAL_PAYLOAD_KEYS must be set to this deployment's own keys outside development "
+                             f"(ENVIRONMENT={self.environment}); see docs/production.md")
         return self
 
     def payload_keys(self) -> str:

@@ -104,6 +104,8 @@ def test_production_refuses_to_start_without_its_own_keys():
         Settings(**production)
     with pytest.raises(ValidationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):
         Settings(**production, temporal_payload_keys=DEV_PAYLOAD_KEYS)
+    with pytest.raises(ValidationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):  # not even as a retired key
+        Settings(**production, temporal_payload_keys=f"{NEW},{DEV_PAYLOAD_KEYS.replace('dev-insecure', 'old')}")
     with pytest.raises(ValidationError, match="the key is not valid base64"):
         Settings(**production, temporal_payload_keys="k:???")
     settings = Settings(**production, temporal_payload_keys=f"{NEW},{OLD}")
