@@ -12,7 +12,7 @@ workflows already running in production):
 They are recorded through the payload codec with the development key (settings.DEV_PAYLOAD_KEYS),
 as every payload our workers write is; the earlier generations, recorded before the codec, had
 their payloads sealed afterwards with the same key (`SEAL_HISTORIES=1 ... -k seal`, which seals
-only payloads still in clear).
+only payloads still in clear, in every generation: run it on any history recorded without the codec).
 """
 
 import os
@@ -89,11 +89,11 @@ def test_recorded_histories_hold_no_payload_in_clear(generation):
             assert secret.encode() not in raw, (path.name, secret)
 
 
-@pytest.mark.skipif(not os.environ.get("SEAL_HISTORIES"), reason="set SEAL_HISTORIES=1 to seal the earlier generations")
-def test_seal_earlier_generations():
+@pytest.mark.skipif(not os.environ.get("SEAL_HISTORIES"), reason="set SEAL_HISTORIES=1 to seal histories recorded in clear")
+def test_seal_histories_recorded_in_clear():
     codec = data_converter_for().payload_codec
-    for generation in EARLIER_GENERATIONS:
-        for path in sorted((HISTORIES / generation).glob("*.json")):
+    for folder in [HISTORIES, *(HISTORIES / g for g in EARLIER_GENERATIONS)]:
+        for path in sorted(folder.glob("*.json")):
             history = WorkflowHistory.from_json(path.stem, path.read_text())
             if seal_history(history, codec):
                 path.write_text(history.to_json())
