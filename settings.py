@@ -15,6 +15,9 @@ from models.messages import SlaPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEV_SECRET = "dev-insecure-secret-change-me"
+# Seals Temporal payloads in development and tests only (published here, so it protects nothing):
+# every process of a development system shares it, and the recorded histories are sealed with it.
+DEV_PAYLOAD_KEYS = "dev-insecure:XkGFGXXpxou0pZSUu/ZRTZfGv2C/QAa++tDC3hmbu54="
 
 
 SECRET_FIELDS = frozenset({"secret_key", "temporal_api_key", "oidc_client_secret", "smtp_password", "audit_hmac_keys"})
@@ -71,6 +74,12 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: SecretStr | None = None
     task_queue: str = "gcu-review"
+    # AES-256 keys of the Temporal payload codec (service/payload_codec.py), `KEY_ID:BASE64,...`:
+    # the first seals new payloads, the others are retired keys that still open old ones
+    # (docs/production.md). Unset: the development key, refused outside development and tests.
+    temporal_payload_keys: SecretStr | None = None
+    # Origins of the Temporal Web UI allowed to call the codec endpoint /codec (with credentials).
+    codec_cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8233", "http://localhost:8233"])
 
     # The audit chain (store/audit_keys.py): HMAC keys as KEY_ID:KEY pairs separated by commas, never
     # stored in the database; new events are sealed with AUDIT_HMAC_KEY_ID (default: the last listed).
@@ -154,7 +163,21 @@ class Settings(BaseSettings):
                     f"SECRET_KEY is too weak outside development (ENVIRONMENT={self.environment}): it needs at "
                     f"least {SECRET_KEY_MIN_LENGTH} random characters; {SECRET_KEY_HOW_TO}"
                 )
+        from service.payload_codec import parse_keyring
+
+        # A malformed key stops the start here; the published development key never serves outside development.
+        keys = parse_keyring(self.temporal_payload_keys.get_secret_value()).keys if self.temporal_payload_keys else {}
+        if self.environment not in ("development", "test") and (
+            not keys or set(keys.values()) & set(parse_keyring(DEV_PAYLOAD_KEYS).keys.values())
+        ):
+            raise ConfigurationError(
+                f"TEMPORAL_PAYLOAD_KEYS must be set to this deployment's own keys outside development "
+                f"(ENVIRONMENT={self.environment}); see docs/production.md"
+            )
         return self
+
+    def payload_keys(self) -> str:
+        return self.temporal_payload_keys.get_secret_value() if self.temporal_payload_keys else DEV_PAYLOAD_KEYS
 
     def __repr_args__(self):
         """repr()/str() of the settings never show a secret (they end up in logs and tracebacks)."""

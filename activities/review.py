@@ -32,7 +32,7 @@ from models.messages import (
     RecordTransitionsResult,
 )
 from models.roster import Roster
-from models.tables import Decision, Product, ProductVersion, utcnow
+from models.tables import Decision, Product, ProductVersion, Staff, utcnow
 from store import audit, findings, notifications, recipients, reviews
 from store.db import session_scope
 from store.kpi.facts import record_product_facts
@@ -251,6 +251,7 @@ class ReviewActivities:
             product = session.get(Product, first.product_id)
             if product is None:
                 raise _not_found(f"product {first.product_id} is not stored")
+            self._check_actors(session, [i for i in items if i.transition.seq not in earlier])
             version_nos = self._version_numbers(session, items)
             plans = [
                 _Plan(item, self._finding_to_dismiss(item, version_nos[item.version_id]),
@@ -268,6 +269,22 @@ class ReviewActivities:
                 raise
             return [_already(earlier[i.transition.seq]) for i in items]
         return [written.get(i.transition.seq) or _already(earlier[i.transition.seq]) for i in items]
+
+    @staticmethod
+    def _check_actors(session, items: list[RecordTransitionInput]) -> None:
+        """Whoever acts must be an active person of the register. The service layer builds every
+        actor from the register, but the workflow takes the actor its caller names, and a
+        workflow cannot read the database: this is the first place with I/O that every recorded
+        action passes, before anything is written. A refusal fails the action (the workflow keeps
+        its state); it is not retried."""
+        actor_ids = {i.transition.actor_id for i in items if i.transition.actor_id is not None}
+        if not actor_ids:
+            return
+        active = set(session.execute(sa.select(Staff.id).where(Staff.id.in_(actor_ids), Staff.active)).scalars())
+        unknown = sorted(actor_ids - active)
+        if unknown:
+            raise ApplicationError(f"{unknown[0]} is not an active person of the register: the action is refused",
+                                   type="UnknownActor", non_retryable=True)
 
     @staticmethod
     def _recorded_events(session, items: list[RecordTransitionInput]) -> dict[int, int]:

@@ -428,9 +428,9 @@ async def claim_and_decide(clients: list[httpx.AsyncClient], product_ids: list[s
 
 
 async def run(args: argparse.Namespace) -> None:
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
+    from service.data_converter import data_converter_for
     from service.demo import import_demo_roster
     from service.devserver import temporal_binary
     from settings import Settings
@@ -461,7 +461,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"seeded {args.reviews} open reviews in {time.perf_counter() - start:.1f} s ({kind})", flush=True)
 
         env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
+            dev_server_existing_path=temporal_binary(), data_converter=data_converter_for(),
             search_attributes=SEARCH_ATTRIBUTE_KEYS,
         )
         async with env:

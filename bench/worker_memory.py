@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from models.enums import DecisionKind, ReviewState  # noqa: E402
 from service import reviews  # noqa: E402
+from service.data_converter import data_converter_for  # noqa: E402
 from service.devserver import temporal_binary  # noqa: E402
 from tests.dbutil import fresh_database  # noqa: E402
 from tests.faults.harness import System, product_copy, worker_system  # noqa: E402
@@ -67,7 +67,7 @@ async def main() -> None:
     kind = "postgres" if args.postgres else "sqlite"
 
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_binary(), data_converter=data_converter_for(),
         search_attributes=SEARCH_ATTRIBUTE_KEYS,
     )
     async with env:

@@ -37,7 +37,6 @@ from temporalio import activity, workflow  # noqa: E402
 if not workflow.unsafe.in_sandbox():  # the sandbox re-imports this module for BaselineWorkflow
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
@@ -239,7 +238,9 @@ async def serve_baseline_worker(queue: str, address: str) -> None:
     """The baseline's worker process (--baseline-worker): until SIGTERM."""
     from temporalio.client import Client
 
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    from service.data_converter import data_converter_for
+
+    client = await Client.connect(address, data_converter=data_converter_for())
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
@@ -271,13 +272,14 @@ async def main() -> None:
     count = args.count or (40 if args.small else 200)
     if args.postgres:
         os.environ["TEST_POSTGRES_URL"] = args.postgres
+    from service.data_converter import data_converter_for
     from service.devserver import temporal_binary
     from tests.dbutil import fresh_database
     from tests.faults.harness import import_roster
     from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_binary(), data_converter=data_converter_for(),
         search_attributes=SEARCH_ATTRIBUTE_KEYS,
     )
     async with env:

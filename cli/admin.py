@@ -130,8 +130,10 @@ def register(app: typer.Typer) -> None:
     def worker() -> None:
         """Run a worker (several may run at once)."""
         from service.temporal_setup import NamespaceNotReady
+        from cli.common import require_schema
         from worker import run_worker
 
+        require_schema()
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         try:
             asyncio.run(_until_signal(run_worker))
@@ -189,7 +191,8 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     migrate(settings.database_url)
     typer.echo("starting the Temporal dev server (file-backed: var/temporal.db) ...")
     server = start_dev_server(
-        db_file=settings.var_dir / "temporal.db", port=port, ui_port=ui_port, log_file=settings.var_dir / "temporal.log"
+        db_file=settings.var_dir / "temporal.db", port=port, ui_port=ui_port, log_file=settings.var_dir / "temporal.log",
+        codec_endpoint=f"http://{settings.web_host}:{settings.web_port}/codec",
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -229,7 +232,9 @@ def _print_welcome(*, settings, ui_port: int, accounts: list[tuple[str, str, str
     typer.echo("")
     typer.echo("gcu-review is running.")
     typer.echo(f"  Web app:          http://{settings.web_host}:{settings.web_port}")
-    typer.echo(f"  Temporal Web UI:  http://localhost:{ui_port}  (filter reviews by Team, ReviewState, Assignee)")
+    typer.echo(f"  Temporal Web UI:  http://127.0.0.1:{ui_port}  (filter reviews by Team, ReviewState, Assignee)")
+    typer.echo("    payloads are sealed; to read them, sign in to the web app as an administrator or GCU staff and")
+    typer.echo("    tick \"Include cross-origin credentials\" in the UI's codec settings (codec: the web app's /codec)")
     if accounts:
         typer.echo("  Demo accounts (development only):")
         for username, password, what in accounts:

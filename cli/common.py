@@ -19,9 +19,29 @@ OPERATOR_TOKEN_ENV = "GCU_OPERATOR_TOKEN"
 T = TypeVar("T")
 
 
+_SCHEMA_CHECKED: set[str] = set()
+
+
+def require_schema() -> None:
+    """A development SQLite database is migrated on first use; any other database that is not at
+    our schema stops the command with one line naming `gcu-review db upgrade` (exit code 2)."""
+    from store.db import SchemaNotReady, ensure_schema
+
+    settings = get_settings()
+    if settings.database_url in _SCHEMA_CHECKED:
+        return
+    try:
+        ensure_schema(settings.database_url, migrate_sqlite=settings.environment in ("development", "test"))
+    except SchemaNotReady as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _SCHEMA_CHECKED.add(settings.database_url)
+
+
 def db_engine():
     from store.db import make_engine
 
+    require_schema()
     return make_engine(get_settings().database_url)
 
 

@@ -20,7 +20,7 @@ def _operator_channel() -> None:
 
 
 def _register_all() -> None:
-    from cli import admin, certs, check, kpi, retention, reviews, summaries, web
+    from cli import admin, certs, check, keys, kpi, retention, reviews, summaries, web
 
     check.register(app)
     reviews.register(app)
@@ -30,6 +30,7 @@ def _register_all() -> None:
     web.register(app)
     summaries.register(app)
     retention.register(app)
+    keys.register(app)
 
 
 _register_all()

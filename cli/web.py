@@ -222,8 +222,10 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(None, min=1, max=64, help="Processes serving requests (default: WEB_WORKERS, 1)."),
     ) -> None:
         """Serve the web app and the /api (the worker runs separately: `gcu-review worker`)."""
+        from cli.common import require_schema
         from web.server import serve, serve_processes
 
+        require_schema()
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         settings = get_settings()
         processes = workers or settings.web_workers

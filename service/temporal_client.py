@@ -1,8 +1,9 @@
-"""The one Temporal client factory (worker, CLI, web app and tests all use it)."""
+"""The one Temporal client factory (worker, CLI, web app and tests all use it), with the one data
+converter, whose codec seals every payload (service/data_converter.py)."""
 
 from temporalio.client import Client, TLSConfig
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from service.data_converter import data_converter_for
 from settings import Settings, get_settings
 
 
@@ -24,5 +25,5 @@ async def connect(settings: Settings | None = None) -> Client:
         namespace=settings.temporal_namespace,
         api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
         tls=_tls_config(settings),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter_for(settings),
     )

@@ -81,6 +81,51 @@ def migrate(database_url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
+class SchemaNotReady(Exception):
+    """The database's schema is missing or older than this code, and will not be migrated here."""
+
+
+def schema_revisions(database_url: str) -> tuple[set[str], set[str]]:
+    """(the revisions the database is at, the heads of our migrations). An empty first set: never
+    migrated (no alembic_version table, or an empty one)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    sa_url = sa.make_url(normalize_url(database_url))
+    if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:") \
+            and not Path(sa_url.database).exists():
+        return set(), heads  # connecting would create an empty file (or fail on a missing folder)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return current, heads
+
+
+def ensure_schema(database_url: str, *, migrate_sqlite: bool) -> None:
+    """Before a command uses the database: a development SQLite database is migrated on first use
+    (as `gcu-review up` does); any other database must have been migrated by its operator, and
+    SchemaNotReady says so in one line. A database ahead of this code (a newer release migrated
+    it) is left alone."""
+    from alembic.script import ScriptDirectory
+
+    current, heads = schema_revisions(database_url)
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current == heads or (current and not current <= known):
+        return
+    if migrate_sqlite and sa.make_url(normalize_url(database_url)).get_backend_name() == "sqlite":
+        migrate(database_url)
+        return
+    shown = sa.make_url(normalize_url(database_url)).render_as_string(hide_password=True)
+    if not current:
+        raise SchemaNotReady(f"the database {shown} has no schema yet: run `gcu-review db upgrade` first")
+    raise SchemaNotReady(f"the database {shown} is at revision {', '.join(sorted(current))}, this version needs "
+                         f"{', '.join(sorted(heads))}: run `gcu-review db upgrade` first")
+
+
 @contextmanager
 def session_scope(engine: sa.Engine) -> Iterator[Session]:
     """One transaction: commit when the block ends normally, roll back when it raises."""

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from service.data_converter import data_converter_for  # noqa: E402
 from service.temporal_setup import register_search_attributes  # noqa: E402
 from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS  # noqa: E402
 
@@ -41,7 +41,7 @@ def installed_binary(name: str) -> str:
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=installed_binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter_for(),
         search_attributes=SEARCH_ATTRIBUTE_KEYS,
     )
     async with env:
@@ -52,7 +52,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter_for(),
     )
     async with env:
         # The test server accepts custom search attributes once they are added through the operator service.

@@ -127,6 +127,14 @@ class Principal:
     def may_see_certifications(self) -> bool:
         return self.is_admin or self.is_gcu_reviewer or self.is_deputy_prosecutor or self.is_team_staff
 
+    def may_read_temporal_payloads(self) -> bool:
+        """The Temporal Web UI's codec endpoint opens the payloads of every team's reviews."""
+        return self.is_admin or self.is_gcu_reviewer
+
+    def may_seal_temporal_payloads(self) -> bool:
+        """Sealing a payload lets a request reach a review, naming any actor: operators only."""
+        return self.is_admin
+
     def may_submit_for(self, team_id: str) -> bool:
         return self.can_act and team_id in self.team_ids
 

@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
         api,
         api_docs,
         auth,
+        codec,
         pages_admin,
         pages_impact,
         pages_misc,
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
     )
 
     for module in (auth, pages_products, pages_review, pages_misc, pages_admin, pages_spu, pages_summaries,
-                   pages_impact, api_docs, api):
+                   pages_impact, api_docs, api, codec):
         app.include_router(module.router)
 
     _install_error_handlers(app)
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api")
+    return request.url.path.startswith(("/api", "/codec"))
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -23,7 +23,7 @@ from models.messages import (
     ReviewWorkflowState,
     TransitionRecord,
 )
-from models.tables import AuditEvent, Certification, Decision, Finding, Notification, ProductVersion
+from models.tables import AuditEvent, Certification, Decision, Finding, Notification, ProductVersion, Staff
 from settings import Settings
 from store.audit import verify_chain
 from store.db import make_engine, session_scope
@@ -316,17 +316,34 @@ async def test_an_unknown_relation_fails_without_writing_anything(engine, env):
     assert _count(engine, AuditEvent, AuditEvent.workflow_id == f"product-review-{version.product_id}") == 0
 
 
+@pytest.mark.parametrize("who", ["not in the register", "deactivated"])
+async def test_an_action_by_someone_not_active_in_the_register_is_refused_and_nothing_written(engine, env, who):
+    with session_scope(engine) as session:
+        prefix = seed_register(session)
+        version = new_version(session)
+        actor = "ZZ-99"
+        if who == "deactivated":
+            actor = f"{prefix}-GR"
+            session.get(Staff, actor).active = False
+    with pytest.raises(ApplicationError, match=f"{actor} is not an active person of the register") as refused:
+        await env.run(_activities(engine).record_transitions, RecordTransitionsInput(transitions=[
+            _transition_input(version, 1, ReviewAction.CLAIM, ReviewState.IN_REVIEW, actor=actor, assignee=actor)]))
+    assert (refused.value.type, refused.value.non_retryable) == ("UnknownActor", True)
+    assert _count(engine, AuditEvent, AuditEvent.workflow_id == f"product-review-{version.product_id}") == 0
+
+
 async def test_dismissing_a_finding_records_who_why_and_when(engine, env):
     acts = _activities(engine, ScriptedEngine())
     with session_scope(engine) as session:
+        reviewer = f"{seed_register(session)}-GR"
         version = new_version(session, text="FIRE: LANG-03 major\n")
     await env.run(acts.precheck, _precheck_input(version))
     await env.run(acts.record_transition, _transition_input(
-        version, 1, ReviewAction.DISMISS_FINDING, ReviewState.IN_REVIEW, actor="GX-02",
+        version, 1, ReviewAction.DISMISS_FINDING, ReviewState.IN_REVIEW, actor=reviewer,
         reason="The term is quoted from the statute", details={"rule_id": "LANG-03"}))
     with session_scope(engine) as session:
         row = session.exec(select(Finding).where(Finding.version_id == version.id)).one()
-    assert (row.state, row.dismissed_by, row.dismissal_reason) == ("dismissed", "GX-02", "The term is quoted from the statute")
+    assert (row.state, row.dismissed_by, row.dismissal_reason) == ("dismissed", reviewer, "The term is quoted from the statute")
     assert row.dismissed_at == T0 + timedelta(hours=1)
 
 
@@ -334,11 +351,12 @@ async def test_decisions_are_recorded_and_approval_locks_the_version(engine, env
     acts = _activities(engine)
     product_id = uid("P")
     with session_scope(engine) as session:
+        reviewer = f"{seed_register(session)}-GR"
         version = new_version(session, product_id=product_id)
     await env.run(acts.record_transition, _transition_input(
-        version, 1, ReviewAction.RETURN, ReviewState.RETURNED, actor="GX-02", reason="Add the vulnerability section"))
+        version, 1, ReviewAction.RETURN, ReviewState.RETURNED, actor=reviewer, reason="Add the vulnerability section"))
     approved = await env.run(acts.record_transition, _transition_input(
-        version, 2, ReviewAction.APPROVE, ReviewState.APPROVED, actor="GX-02"))
+        version, 2, ReviewAction.APPROVE, ReviewState.APPROVED, actor=reviewer))
     with session_scope(engine) as session:
         decisions = session.exec(select(Decision).where(Decision.product_id == product_id).order_by(Decision.id)).all()
         assert session.get(ProductVersion, version.id).locked

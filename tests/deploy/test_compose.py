@@ -13,7 +13,8 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
-SECRETS = ("POSTGRES_PASSWORD", "GCU_OWNER_DB_PASSWORD", "GCU_APP_DB_PASSWORD", "TEMPORAL_DB_PASSWORD", "SECRET_KEY")
+SECRETS = ("POSTGRES_PASSWORD", "GCU_OWNER_DB_PASSWORD", "GCU_APP_DB_PASSWORD", "TEMPORAL_DB_PASSWORD", "SECRET_KEY",
+           "TEMPORAL_PAYLOAD_KEYS")
 DUMMY = {name: f"dummy-{name.lower().replace('_', '-')}" for name in SECRETS}
 LONG_RUNNING = ("postgres", "temporal", "temporal-ui", "worker", "web")
 

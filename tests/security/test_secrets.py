@@ -26,6 +26,7 @@ SECRETS = {
     "TEMPORAL_API_KEY": "tak-planted-b81e55c09a2f",
     "OIDC_CLIENT_SECRET": "oidc-planted-7d2e90aa41c3",
     "SMTP_PASSWORD": "smtp-planted-5e61b2c8f0d4",
+    "TEMPORAL_PAYLOAD_KEYS": "planted:9XQ0lYm2cJb6o1sXr4fJ3qv8Tn5eW7hK2aZ6dC1uPfE=",
 }
 DB_PASSWORD = "dbpw-planted-c4a1f0e93b7d"
 
@@ -64,7 +65,8 @@ def test_the_development_secret_is_refused_in_production(environment):
 
 
 def test_a_real_secret_is_accepted_in_production():
-    assert Settings(environment="production", secret_key=SECRETS["SECRET_KEY"]).environment == "production"
+    assert Settings(environment="production", secret_key=SECRETS["SECRET_KEY"],
+                    temporal_payload_keys=SECRETS["TEMPORAL_PAYLOAD_KEYS"]).environment == "production"
 
 
 def test_the_development_secret_is_allowed_in_development():
@@ -155,6 +157,7 @@ def test_repr_of_settings_shows_no_secret():
     settings = Settings(
         secret_key=SECRETS["SECRET_KEY"], temporal_api_key=SECRETS["TEMPORAL_API_KEY"],
         oidc_client_secret=SECRETS["OIDC_CLIENT_SECRET"], smtp_password=SECRETS["SMTP_PASSWORD"],
+        temporal_payload_keys=SECRETS["TEMPORAL_PAYLOAD_KEYS"],
         database_url=f"postgresql://gcu:{DB_PASSWORD}@db.example.org/gcu",
     )
     _assert_no_secret(repr(settings) + str(settings), "repr(settings)")
@@ -230,7 +233,10 @@ async def test_the_worker_logs_no_secret_while_it_runs(temporal_env, tmp_path):
 
 
 def test_a_worker_that_cannot_connect_logs_no_api_key(tmp_path):
+    from store.db import migrate
+
     url = f"sqlite:///{tmp_path / 'gcu.db'}"
+    migrate(url)  # a worker refuses an unmigrated database before it tries Temporal
     env = _base_env(tmp_path, url)
     env["TEMPORAL_ADDRESS"] = "127.0.0.1:1"
     code, output = _run_worker_briefly(env, seconds=20)

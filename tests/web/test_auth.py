@@ -48,7 +48,8 @@ def test_sign_in_sets_a_hardened_session_cookie(fresh_client):
 
 def test_the_session_cookie_is_secure_outside_development(tmp_path, web_db):
     _settings, engine = web_db
-    settings = make_settings(tmp_path, environment="production", secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-production-test")
+    settings = make_settings(tmp_path, environment="production", secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-production-test",
+                             temporal_payload_keys="prod-test:" + "A" * 43 + "=")
     with TestClient(create_app(settings, db_engine=engine), base_url="https://testserver") as client:
         response = sign_in(client, "heron.lead")
         assert response.status_code == 303

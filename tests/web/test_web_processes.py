@@ -1,6 +1,6 @@
 """`gcu-review web --workers N` serves the app from N processes, each built from the environment and
-listening on a socket of its own; a process that dies is started again, one that cannot start
-stops them all, and SIGTERM stops them all."""
+listening on a socket of its own; a process that dies or stops answering its health probe is started
+again, one that cannot start stops them all, and SIGTERM stops them all."""
 
 import os
 import signal
@@ -89,7 +89,54 @@ def test_several_processes_serve_the_app_restart_and_stop_on_sigterm(tmp_path):
     assert "2 processes" in output
 
 
-def _exit_at_once(host: str, port: int, serving) -> None:
+# A supervisor with a quick health probe, as `gcu-review web --workers 2` runs it.
+_QUICK_PROBE_SUPERVISOR = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(levelname)s %(message)s")
+from settings import get_settings
+from web.server import HealthProbe, serve_processes
+serve_processes(get_settings(), 2, host="127.0.0.1", port=int(sys.argv[1]),
+                probe=HealthProbe(interval=0.5, timeout=2.0, failures=3))
+"""
+
+
+def test_a_process_that_stops_answering_is_replaced(tmp_path):
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    migrate(url)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp_path), "ENVIRONMENT": "test", "SECRET_KEY": "s" * 40}
+    log = tmp_path / "web.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-c", _QUICK_PROBE_SUPERVISOR, str(port)], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, text=True)
+    hung = None
+    try:
+        deadline = time.monotonic() + 120
+        while log.read_text().count(") serving") < 2:
+            assert process.poll() is None and time.monotonic() < deadline, f"the web app did not start:\n{log.read_text()}"
+            time.sleep(0.2)
+        first = _web_children(process.pid)
+        assert len(first) == 2
+        hung = first[0]
+        os.kill(hung, signal.SIGSTOP)  # alive, but it answers nothing any more
+        deadline = time.monotonic() + 120
+        while log.read_text().count(") serving") < 3:
+            assert process.poll() is None and time.monotonic() < deadline, f"the hung process was not replaced:\n{log.read_text()}"
+            time.sleep(0.2)
+        assert f"(pid {hung}) did not answer its health probe 3 times in a row: replacing it" in log.read_text()
+        now = _web_children(process.pid)
+        assert len(now) == 2 and hung not in now and first[1] in now, (first, now)
+        assert not Path(f"/proc/{hung}").exists()  # killed and reaped, not left stopped
+        assert all(httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200 for _ in range(20))
+    finally:
+        if hung is not None and Path(f"/proc/{hung}").exists():
+            os.kill(hung, signal.SIGCONT)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 0, log.read_text()
+
+
+def _exit_at_once(host: str, port: int, serving, probe_port) -> None:
     """A web process that cannot start (spawned: module level)."""
     raise SystemExit(3)
 

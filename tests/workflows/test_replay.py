@@ -8,6 +8,11 @@ Regenerate the histories (only when a change is intentionally incompatible, and 
 workflows already running in production):
 
     RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/workflows/test_replay.py -k record -q
+
+They are recorded through the payload codec with the development key (settings.DEV_PAYLOAD_KEYS),
+as every payload our workers write is; the earlier generations, recorded before the codec, had
+their payloads sealed afterwards with the same key (`SEAL_HISTORIES=1 ... -k seal`, which seals
+only payloads still in clear, in every generation: run it on any history recorded without the codec).
 """
 
 import os
@@ -16,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from models.enums import DecisionKind, ReviewState, Severity
@@ -30,6 +34,7 @@ from models.messages import (
     SlaPolicy,
     WithdrawRequest,
 )
+from history_sealing import history_payloads, seal_history
 from review_fakes import (
     AUTHOR,
     HEAD,
@@ -46,6 +51,8 @@ from review_fakes import (
     wait_until,
 )
 from temporalio.client import WorkflowHistory
+from service.data_converter import data_converter_for
+from service.payload_codec import ENCRYPTED_ENCODING
 from workflows.review import ProductReviewWorkflow as WF
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -61,11 +68,35 @@ async def test_recorded_histories_replay_with_current_code(generation):
     folder = HISTORIES if generation == "current" else HISTORIES / generation
     files = sorted(folder.glob("*.json"))
     assert len(files) >= 3, f"{folder}: run the recorder (see module docstring)"
-    replayer = Replayer(workflows=[WF], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[WF], data_converter=data_converter_for())
     for path in files:
         history = WorkflowHistory.from_json(path.stem, path.read_text())
         assert len(history.events) > 20, path.name
         await replayer.replay_workflow(history)  # raises on non-determinism
+
+
+@pytest.mark.parametrize("generation", ["current", *EARLIER_GENERATIONS])
+def test_recorded_histories_hold_no_payload_in_clear(generation):
+    folder = HISTORIES if generation == "current" else HISTORIES / generation
+    for path in sorted(folder.glob("*.json")):
+        text = path.read_text()
+        history = WorkflowHistory.from_json(path.stem, text)
+        encodings = {p.metadata.get("encoding") for p in history_payloads(history)}
+        assert encodings == {ENCRYPTED_ENCODING}, path.name
+        # The titles and reasons of the recorded runs appear nowhere in the events' bytes.
+        raw = b"".join(event.SerializeToString() for event in history.events)
+        for secret in ("Interview outline", "Risk assessment missing", "Consent question", "Translator ill", "Superseded"):
+            assert secret.encode() not in raw, (path.name, secret)
+
+
+@pytest.mark.skipif(not os.environ.get("SEAL_HISTORIES"), reason="set SEAL_HISTORIES=1 to seal histories recorded in clear")
+def test_seal_histories_recorded_in_clear():
+    codec = data_converter_for().payload_codec
+    for folder in [HISTORIES, *(HISTORIES / g for g in EARLIER_GENERATIONS)]:
+        for path in sorted(folder.glob("*.json")):
+            history = WorkflowHistory.from_json(path.stem, path.read_text())
+            if seal_history(history, codec):
+                path.write_text(history.to_json())
 
 
 # ---------- the recorder: representative runs ----------

@@ -5,7 +5,6 @@ import asyncio
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
@@ -36,6 +35,7 @@ from review_fakes import (
     submit_input,
     wait_for_state,
 )
+from service.data_converter import data_converter_for
 from workflows import search_attributes as sa
 from workflows.review import ProductReviewWorkflow
 
@@ -452,7 +452,7 @@ async def test_the_submitters_wait_answers_when_the_precheck_has_routed_the_revi
     # Two waits on version 1 joined one update; version 2 added one more.
     assert _settled_waits_in_history(history.events) == 2
     # Waiting handlers replay deterministically.
-    await Replayer(workflows=[WF], data_converter=pydantic_data_converter).replay_workflow(history)
+    await Replayer(workflows=[WF], data_converter=data_converter_for()).replay_workflow(history)
 
 
 async def test_waiting_on_a_review_that_has_ended_answers_its_last_status(temporal_env):
