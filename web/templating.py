@@ -10,6 +10,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from models.enums import ReviewAction
+from web import plain
+from web.document import COMMENT_ANCHOR
 from web.security import CookieSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -39,6 +41,14 @@ TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["day"] = _day
 TEMPLATES.env.filters["label"] = _label
 TEMPLATES.env.globals["A"] = ReviewAction
+TEMPLATES.env.filters["comment_body"] = lambda text: COMMENT_ANCHOR.sub("", text or "", count=1)
+TEMPLATES.env.filters["where"] = plain.location_label
+TEMPLATES.env.filters["citation"] = plain.citation_html
+TEMPLATES.env.filters["md_inline"] = plain.inline_markdown
+TEMPLATES.env.filters["refusal"] = plain.refusal
+TEMPLATES.env.globals["finding_detail"] = plain.finding_detail
+TEMPLATES.env.globals["fix_text"] = plain.fix_text
+TEMPLATES.env.globals["CITATION_TAGS"] = plain.CITATION_TAGS
 
 
 def _signer(request: Request) -> CookieSigner:

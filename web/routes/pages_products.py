@@ -99,6 +99,7 @@ def product_page(request: Request, db: DbSession, me: PagePrincipal, product_id:
         "actions": readmodel.actions_for(me, product, review),
         "comments": readmodel.comments_of(db, product_id),
         "pending": review is not None and review.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED),
+        "names": readmodel.all_staff_names(db), **readmodel.reasons_for(db, product_id, review, shown),
     })
 
 

@@ -12,7 +12,7 @@ from models.enums import DecisionKind, ProductType, ReviewState, Verdict
 from models.tables import Staff, Team
 from service.errors import ServiceError
 from store import reviews as review_store
-from web import actions, readmodel
+from web import actions, document, plain, readmodel, sla
 from web.access import visible_product
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
 from web.templating import flash_redirect, render
@@ -64,7 +64,7 @@ def queue_page(
 
 
 @router.get("/products/{product_id}/review")
-def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
+def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str, view: str = "rendered"):
     product = visible_product(db, me, product_id)
     if product is None:
         raise not_found()
@@ -72,14 +72,18 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
     shown = readmodel.version(db, product_id, None)
     review = readmodel.review_of(db, product_id)
     findings = readmodel.findings_of(db, shown) if shown else []
-    reviewers = db.exec(select(Staff).where(Staff.active).order_by(Staff.id)).all()
-    reviewers = [s for s in reviewers if "gcu_reviewer" in (s.roles or []) or "gcu_head" in (s.roles or [])]
-    text = readmodel.document_text(shown) if shown else ""
+    staff = db.exec(select(Staff).where(Staff.active).order_by(Staff.id)).all()
+    reviewers = [s for s in staff if "gcu_reviewer" in (s.roles or []) or "gcu_head" in (s.roles or [])]
+    names = readmodel.all_staff_names(db)
+    comments = readmodel.comments_of(db, product_id)
+    doc = document.build(readmodel.document_text(shown) if shown else "", findings, comments, names)
     return render(request, "review.html", {
         "title": f"Review {product.id}", "product": product, "review": review, "shown": shown,
-        "lines": text.split("\n"), "groups": readmodel.grouped_findings(findings),
+        "doc": doc, "view": "source" if view == "source" or not doc.rendered else "rendered",
+        "groups": readmodel.grouped_findings(findings), "names": names,
         "actions": readmodel.actions_for(me, product, review), "reviewers": reviewers,
-        "comments": readmodel.comments_of(db, product_id),
+        "comments": comments, "ready": readmodel.readiness(findings, review.verdict if review else None),
+        "sla": sla.state_of(review), **readmodel.reasons_for(db, product_id, review, shown),
     })
 
 
@@ -96,7 +100,7 @@ async def _run(request: Request, db, product_id: str, make, done: str, back: str
     try:
         await make()
     except ServiceError as exc:
-        return flash_redirect(request, target, exc.message, "error")
+        return flash_redirect(request, target, plain.refusal(exc.message), "error")
     return flash_redirect(request, target, done)
 
 
@@ -141,6 +145,9 @@ async def decide(
     require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
     done = {DecisionKind.APPROVE: "Approved.", DecisionKind.RETURN: "Returned to the team.",
             DecisionKind.ESCALATE: "Escalated to the GCU head."}[decision]
+    if decision != DecisionKind.APPROVE and not reason.strip():
+        what = "what the team must change" if decision == DecisionKind.RETURN else "why the GCU head should decide"
+        return flash_redirect(request, f"/products/{product_id}/review", f"Please say {what}: nothing was recorded.", "error")
     return await _run(request, db, product_id, lambda: actions.decide(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, decision=decision,
         reason=reason), done)
@@ -154,7 +161,7 @@ def parse_due(value: str) -> datetime:
             return datetime.combine(datetime.fromisoformat(value).date(), time(23, 59), tzinfo=timezone.utc)
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ServiceError(f"due date {value!r} is not a date (YYYY-MM-DD) or an ISO date-time") from exc
+        raise ServiceError(f"The due date “{value}” is not a date (YYYY-MM-DD).") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -167,9 +174,12 @@ async def move_due_date(
     require(me.is_gcu_head, "Only the GCU head moves due dates.")
 
     async def make():
+        moved = parse_due(due)
+        if moved <= datetime.now(timezone.utc):
+            raise ServiceError(f"The new due date ({moved.date().isoformat()}) must be in the future.")
         await actions.move_due_date(
             db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id,
-            due_at=parse_due(due), reason=reason,
+            due_at=moved, reason=reason,
         )
 
     return await _run(request, db, product_id, make, f"Due date moved to {due}.")
@@ -178,9 +188,11 @@ async def move_due_date(
 @router.post("/products/{product_id}/comment")
 async def comment(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
-    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "product",
+    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "product", line: Annotated[str, Form()] = "",
 ):
     product = _reviewable(db, me, product_id)
+    if line.isdigit() and text.strip():
+        text = f"On line {int(line)}: {text.strip()}"  # web.document.COMMENT_ANCHOR: placed beside that passage
     require(actions.may_comment_on(me, product), "Only the reviewer, the GCU head and the submitting team comment.")
     return await _run(request, db, product_id, lambda: actions.comment(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text),
