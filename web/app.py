@@ -85,10 +85,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError):
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
         if _wants_json(request):
+            problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
             return JSONResponse({"detail": problems}, status_code=422)
-        return render(request, "error.html", {"title": "Bad request", "message": "; ".join(problems)}, status_code=422)
+        from web.plain import validation_problem
+
+        message = " ".join(validation_problem(tuple(e["loc"]), e["msg"], e.get("input")) for e in exc.errors())
+        return render(request, "error.html", {"title": "Please check the address", "message": message}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)
     async def _health() -> dict:

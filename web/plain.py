@@ -119,6 +119,10 @@ _REFUSALS: list[tuple[re.Pattern, object]] = [
                "Dismiss each with a reason, or return the product to the team."),
     (re.compile(r"the new due date (\S+) is not in the future"),
      lambda m: f"The new due date ({m.group(1)[:10]}) must be in the future."),
+    (re.compile(r"product (\S+) was already submitted \(workflow \S+\); use `resubmit` for a new version"),
+     lambda m: f"A product with the id {m.group(1)} has already been submitted. To send a revised version, open "
+               f"{m.group(1)} from your team's page and choose “Resubmit a revised version”; for a new product, "
+               "give it an id of its own in the front matter (product.id)."),
     (re.compile(r"(\S+) is the author of this product and cannot review it"),
      lambda m: "You wrote this product, so you cannot review it."),
     (re.compile(r"(\S+) is a member of the submitting team (\S+) and cannot review its product"),

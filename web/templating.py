@@ -72,6 +72,19 @@ def cookie_secure(request: Request) -> bool:
     return settings.environment != "development"
 
 
+def unread_notifications(request: Request, staff_id: str) -> int:
+    """The header's unread count: one indexed count (recipient_id) in a short session of its own."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from models.tables import Notification
+
+    with Session(request.app.state.db_engine) as session:
+        query = sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.recipient_id == staff_id, Notification.read_at.is_(None))
+        return session.execute(query).scalar_one()
+
+
 def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200, headers=None):
     context = dict(context or {})
     principal = getattr(request.state, "principal", None)
@@ -87,6 +100,8 @@ def render(request: Request, name: str, context: dict | None = None, *, status_c
             except ValueError:
                 flash = None
     context.setdefault("flash", flash)
+    if principal is not None and principal.staff_id and not name.startswith("_"):
+        context.setdefault("unread", unread_notifications(request, principal.staff_id))
     context.setdefault("oidc_enabled", bool(request.app.state.settings.oidc_discovery_url))
     response = TEMPLATES.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
     if raw:

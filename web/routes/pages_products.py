@@ -4,13 +4,13 @@ every person who may see the product may read."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
-from models.enums import ProductType, ReviewState
+from models.enums import ProductType, ReviewAction, ReviewState
 from service.errors import ServiceError
 from store.retention import is_purged
-from web import actions, readmodel
+from web import actions, plain, readmodel
 from web.access import Principal, visible_product
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
 from web.templating import flash_redirect, render
@@ -75,7 +75,7 @@ async def submit(request: Request, me: FormPrincipal, client: TemporalClient, fi
             filename=file.filename, meta=meta,
         )
     except ServiceError as exc:
-        return _submit_form(request, me, exc.message, meta, status_code=400 if exc.exit_code == 2 else 409)
+        return _submit_form(request, me, plain.refusal(exc.message), meta, status_code=400 if exc.exit_code == 2 else 409)
     return flash_redirect(
         request, f"/products/{result.product_id}",
         f"Submitted {result.product_id} (version {result.version_no}); the pre-check is running.",
@@ -169,8 +169,21 @@ def audit_page(request: Request, db: DbSession, me: PagePrincipal, product_id: s
 def resubmit_form(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
     product = _product_or_404(db, me, product_id)
     require(_is_team_side(me, product) and me.can_act, "Only the submitting team resubmits its products.")
+    review = readmodel.review_of(db, product_id)
+    if ReviewAction.RESUBMIT not in readmodel.actions_for(me, product, review):
+        raise HTTPException(409, _not_resubmittable(review))
     return render(request, "resubmit.html", {"title": f"Resubmit {product.id}", "product": product, "meta": MetaForm(),
                                              "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES})
+
+
+def _not_resubmittable(review) -> str:
+    if review is not None and review.state == ReviewState.APPROVED:
+        return (f"Version {review.version_no} was approved and is locked: it cannot be resubmitted. "
+                "Changes to an approved product are submitted as a new product.")
+    if review is not None and review.state == ReviewState.WITHDRAWN:
+        return "This product was withdrawn: it cannot be resubmitted."
+    state = plain.STATE_WORDS.get(review.state, review.state) if review else "not yet recorded"
+    return f"A revised version can be sent once the GCU returns the product; it is {state}."
 
 
 @router.post("/products/{product_id}/resubmit")
@@ -190,7 +203,7 @@ async def resubmit(
         )
     except ServiceError as exc:
         return render(request, "resubmit.html", {
-            "title": f"Resubmit {product.id}", "product": product, "meta": meta, "error": exc.message,
+            "title": f"Resubmit {product.id}", "product": product, "meta": meta, "error": plain.refusal(exc.message),
             "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES,
         }, status_code=400 if exc.exit_code == 2 else 409)
     return flash_redirect(request, f"/products/{product_id}", f"Version {status.version_no} submitted; the pre-check is running.")
@@ -206,6 +219,6 @@ async def withdraw(
     try:
         await actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, reason=reason)
     except ServiceError as exc:
-        return flash_redirect(request, f"/products/{product_id}", exc.message, "error")
+        return flash_redirect(request, f"/products/{product_id}", plain.refusal(exc.message), "error")
     return flash_redirect(request, f"/products/{product_id}", "Withdrawn.")
 
