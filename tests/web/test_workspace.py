@@ -143,3 +143,24 @@ def test_unread_notifications_are_counted_in_the_header(clients, web_db):
         session.commit()
     page = clients["gcu.albrecht"].get("/my-reviews").text
     assert re.search(r'Notifications <span class="count-badge" id="unread-count">\d+</span><span class="sr-only"> unread</span>', page)
+
+
+def test_the_diff_is_side_by_side_with_line_numbers_and_changed_words_marked(clients):
+    page = clients["heron.lead"].get(f"/products/{PRODUCTS['T-HERON']}/diff").text
+    # Line 17 changed: "... with a bush wives mention." -> "... with revised text v2."
+    row = re.search(r'<tr class="change">\s*<td class="n">17</td>(.*?)</tr>', page, re.S)
+    assert row, "line 17 is paired with its new version"
+    assert "<del>bush</del>" in row.group(1) or "<del>bush wives mention</del>" in row.group(1)
+    assert re.search(r"<ins>[^<]*revised[^<]*</ins>", row.group(1))
+    assert '<td class="n">17</td>' in row.group(1)  # the new side's number
+    assert re.search(r'<ul id="resolved"><li><strong>[^<]+</strong> <span class="muted">LANG-03, minor</span>', page)
+
+
+def test_word_level_changes_pair_lines_and_keep_the_rest_unmarked():
+    from web.sidebyside import rows
+
+    out = rows("a\nthe cat sat\nz", "a\nthe dog sat\nz\nnew")
+    change = next(r for r in out if r.kind == "change")
+    assert (change.old_no, change.new_no) == (2, 2)
+    assert str(change.old) == "the <del>cat</del> sat" and str(change.new) == "the <ins>dog</ins> sat"
+    assert [(r.kind, r.new_no) for r in out if r.kind == "add"] == [("add", 4)]

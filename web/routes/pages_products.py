@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from models.enums import ProductType, ReviewAction, ReviewState
 from service.errors import ServiceError
 from store.retention import is_purged
-from web import actions, plain, readmodel
+from web import actions, plain, readmodel, sidebyside
 from web.access import Principal, visible_product
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
 from web.templating import flash_redirect, render
@@ -151,8 +151,10 @@ def diff_page(request: Request, db: DbSession, me: PagePrincipal, product_id: st
     old_no = base if base is not None else new.version_no - 1
     old = readmodel.version(db, product_id, old_no) if old_no >= 1 else None
     diff = readmodel.diff_versions(db, old, new) if old is not None and old.id != new.id else None
+    side = sidebyside.rows(readmodel.document_text(old), readmodel.document_text(new)) if diff is not None else []
     return render(request, "diff.html", {
-        "title": f"{product.id}: changes", "product": product, "diff": diff, "new": new,
+        "title": f"{product.id}: changes", "product": product, "diff": diff, "new": new, "side": side,
+        "names": readmodel.all_staff_names(db),
         "versions": readmodel.versions(db, product_id),
     })
 
