@@ -3,6 +3,7 @@ reading works while the review service is down): versions, findings grouped by s
 between versions and which findings a new version resolved, the audit history."""
 
 import difflib
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -108,15 +109,28 @@ def audit_history(session: Session, product_id: str):
     return audit_store.list_events(session=session, product_id=product_id)
 
 
-def products_for(session: Session, principal: Principal, *, team_ids: frozenset[str] | None = None) -> list[tuple[Product, Review | None]]:
-    """Products this person may see (optionally only some teams), newest first."""
+def products_for(session: Session, principal: Principal, *, team_ids: frozenset[str] | None = None,
+                 states: list[str] | None = None, overdue: bool = False, since=None, until=None,
+                 limit: int | None = None) -> list[tuple[Product, Review | None]]:
+    """Products this person may see (optionally only some teams, review states, overdue ones, or
+    submitted within [since, until)), newest first."""
     query = select(Product, Review).join(Review, Review.product_id == Product.id, isouter=True)
     visible = principal.visible_team_ids()
     if visible is not None:
         query = query.where(Product.team_id.in_(sorted(visible)))
     if team_ids is not None:
         query = query.where(Product.team_id.in_(sorted(team_ids)))
+    if states is not None:
+        query = query.where(Review.state.in_(states))
+    if overdue:
+        query = query.where(review_store._overdue_clause(datetime.now(timezone.utc)))
+    if since is not None:
+        query = query.where(Product.created_at >= since)
+    if until is not None:
+        query = query.where(Product.created_at < until)
     query = query.order_by(Product.created_at.desc(), Product.id)
+    if limit is not None:
+        query = query.limit(limit)
     return [(p, r) for p, r in session.exec(query)]
 
 

@@ -113,7 +113,7 @@ async def test_submit_claim_return_resubmit_approve_through_the_pages(tmp_path, 
         assert "GX-02" in history.text and "Add the gender analysis" in history.text
         dashboard = await dp.get("/dashboard")
         heron = re.search(r'<tr data-team="T-HERON">(.*?)</tr>', dashboard.text, re.S).group(1)
-        assert '<td class="approved">1</td>' in heron
+        assert '<td class="approved" data-label="Approved"><a href="/products?team=T-HERON&amp;state=approved">1</a></td>' in heron
         notifications = await team.get("/notifications")
         assert pid in notifications.text
         for c in (team, reviewer, other_reviewer, dp):

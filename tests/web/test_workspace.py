@@ -164,3 +164,18 @@ def test_word_level_changes_pair_lines_and_keep_the_rest_unmarked():
     assert (change.old_no, change.new_no) == (2, 2)
     assert str(change.old) == "the <del>cat</del> sat" and str(change.new) == "the <ins>dog</ins> sat"
     assert [(r.kind, r.new_no) for r in out if r.kind == "add"] == [("add", 4)]
+
+
+def test_the_dashboard_has_a_period_picker_svg_charts_and_figures_that_link_to_their_lists(clients):
+    page = clients["dp.marsh"].get("/dashboard").text
+    assert re.search(r'<select id="quarter" name="quarter"><option value="\d{4}-Q[1-4]" selected>\d{4}-Q[1-4] \(this quarter\)</option>', page)
+    assert page.count('<svg class="chart"') >= 4  # the team chart and a trend per KPI
+    assert '<a href="/products?team=T-HERON&amp;state=with_gcu"' in page or '<a href="/products?team=T-HERON&state=with_gcu"' in page
+    heron = re.search(r'<tr data-team="T-HERON">.*?</tr>', page, re.S).group(0)
+    assert '<a href="/products?team=T-HERON&amp;overdue=yes">1</a>' in heron  # the queued Heron product is overdue
+    listed = clients["dp.marsh"].get("/products?team=T-HERON&overdue=yes").text
+    assert PRODUCTS["T-HERON"] in listed and PRODUCTS["T-KESTREL"] not in listed
+    # Another cluster's team lists nothing (the list is the person's own view).
+    assert PRODUCTS["T-OSPREY"] not in clients["dp.marsh"].get("/products?team=T-OSPREY").text
+    older = clients["dp.marsh"].get("/dashboard?quarter=1999-Q1")
+    assert older.status_code == 422 and "Choose one of the last eight quarters" in older.text

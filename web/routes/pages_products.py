@@ -2,6 +2,7 @@
 resubmitting, the diff between versions, withdrawing; plus the document and audit history, which
 every person who may see the product may read."""
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
@@ -42,6 +43,31 @@ def team_page(request: Request, db: DbSession, me: PagePrincipal):
     require(me.is_team_staff, "This page is for members of a Unified Team.")
     rows = readmodel.products_for(db, me, team_ids=me.team_ids)
     return render(request, "team.html", {"title": "Your team's products", "rows": rows})
+
+
+STATE_GROUPS = {"with_gcu": [str(x) for x in ("prechecked", "queued", "in_review", "escalated")]}
+
+
+@router.get("/products")
+def products_list(request: Request, db: DbSession, me: PagePrincipal, team: str = "", state: str = "", overdue: str = "",
+                  period: str = ""):
+    """The products behind a dashboard figure: by team, review state, overdue, submission period."""
+    from store.kpi.periods import parse_period
+
+    states = STATE_GROUPS.get(state) or ([state] if state in {str(x) for x in ReviewState} else None)
+    since = until = None
+    if period:
+        try:
+            chosen = parse_period(period)
+        except ValueError:
+            raise HTTPException(422, f"“{period}” is not a period (a year such as 2026, or a quarter such as 2026-Q3).") from None
+        since, until = chosen.start, chosen.end + dt.timedelta(days=1)
+    rows = readmodel.products_for(db, me, team_ids=frozenset([team]) if team else None, states=states,
+                                  overdue=overdue == "yes", since=since, until=until, limit=500)
+    what = [f"team {team}" if team else "", plain.STATE_WORDS.get(state, "with the GCU" if state == "with_gcu" else state),
+            "overdue" if overdue == "yes" else "", f"submitted in {period}" if period else ""]
+    return render(request, "products.html", {"title": "Products", "rows": rows, "what": ", ".join(w for w in what if w),
+                                             "names": readmodel.all_staff_names(db)})
 
 
 def _submit_form(request: Request, me: Principal, error: str | None = None, meta: MetaForm | None = None, status_code=200):
