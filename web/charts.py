@@ -18,6 +18,13 @@ class Segment:
     href: str | None = None
 
 
+def _open(width: int, height: int, title: str, *, linked: bool) -> str:
+    # A chart of links is a group of controls (an "img" may not contain any); one without is an image.
+    role = "group" if linked else "img"
+    return (f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="{role}" '
+            f'aria-label="{escape(title)}"><title>{escape(title)}</title>')
+
+
 def _link(inner: str, href: str | None, label: str) -> str:
     if not href:
         return inner
@@ -27,13 +34,12 @@ def _link(inner: str, href: str | None, label: str) -> str:
 def kpi_trend(points: list[tuple[str, float | None]], target: float | None, *, title: str,
               hrefs: list[str | None] | None = None, width: int = 320, height: int = 150) -> Markup:
     """Columns per period (value 0..1, as %), coloured against the target, with the target as a line."""
-    left, bottom, top = 30, 22, 14
+    left, bottom, top = 40, 22, 14
     plot_h = height - bottom - top
     n = max(len(points), 1)
     slot = (width - left - 6) / n
     bar = min(44.0, slot * 0.6)
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="{escape(title)}">', f"<title>{escape(title)}</title>"]
+    parts = [_open(width, height, title, linked=bool(hrefs))]
     for pct in (0, 50, 100):
         y = top + plot_h * (1 - pct / 100)
         parts.append(f'<line x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" stroke-width="1"/>'
@@ -65,8 +71,7 @@ def stacked_bars(rows: list[tuple[str, list[Segment]]], *, title: str, width: in
     label_w = 120
     total_max = max((sum(s.value for s in segs) for _, segs in rows), default=0) or 1
     height = row_h * len(rows) + 8
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="{escape(title)}">', f"<title>{escape(title)}</title>"]
+    parts = [_open(width, height, title, linked=any(s.href for _, segs in rows for s in segs))]
     for i, (label, segs) in enumerate(rows):
         y = 4 + i * row_h
         parts.append(f'<text x="{label_w - 6}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end">{escape(label)}</text>')

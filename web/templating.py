@@ -42,6 +42,7 @@ TEMPLATES.env.filters["day"] = _day
 TEMPLATES.env.filters["label"] = _label
 TEMPLATES.env.globals["A"] = ReviewAction
 TEMPLATES.env.filters["comment_body"] = lambda text: COMMENT_ANCHOR.sub("", text or "", count=1)
+TEMPLATES.env.filters["comment_line"] = lambda text: (m.group(1) if (m := COMMENT_ANCHOR.match(text or "")) else "")
 TEMPLATES.env.filters["where"] = plain.location_label
 TEMPLATES.env.filters["citation"] = plain.citation_html
 TEMPLATES.env.filters["md_inline"] = plain.inline_markdown

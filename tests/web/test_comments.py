@@ -50,7 +50,7 @@ async def test_reviewer_and_team_exchange_comments_through_the_pages_and_the_api
 
         product_page = await team.get(f"/products/{pid}")
         assert comments_on(product_page) == ["Section 3: &lt;b&gt;which&lt;/b&gt; witnesses?"]
-        assert "GX-02" in product_page.text and 'id="comment-text"' in product_page.text
+        assert "Caio Albrecht" in product_page.text and 'id="comment-text"' in product_page.text
         assert "Comment by GX-02" in (await team.get("/notifications")).text
 
         answered = await api.post(f"/api/products/{pid}/comments", json={"text": "Witnesses W-3 and W-7."},

@@ -190,6 +190,7 @@ def audit_page(request: Request, db: DbSession, me: PagePrincipal, product_id: s
     product = _product_or_404(db, me, product_id)
     return render(request, "audit.html", {
         "title": f"{product.id}: history", "product": product, "events": readmodel.audit_history(db, product_id),
+        "names": readmodel.all_staff_names(db),
     })
 
 
