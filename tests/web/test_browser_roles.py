@@ -71,6 +71,9 @@ async def test_each_role_walks_its_main_path_with_reasons_where_the_next_person_
     return_reason = "Add the gender analysis and the GCU consultation points; replace the term 'bush wives'."
 
     async with review_system(tmp_path, temporal_env) as (settings, engine, client):
+        from service.demo_history import seed_history
+
+        await asyncio.to_thread(seed_history, db_engine=engine, settings=settings)  # the dashboard has a year to show
         port = free_port()
         stop, started = asyncio.Event(), asyncio.Event()
         server = asyncio.create_task(serve(settings, stop, host="127.0.0.1", port=port, db_engine=engine,
