@@ -208,6 +208,10 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
                 fresh = await demo_data.seed(db_engine=engine, client=client, settings=settings)
                 await demo_data.drive_demo_states(db_engine=engine, client=client, product_ids=fresh)
                 typer.echo(f"demo data: {len(fresh)} products submitted now ({len(demo_data.DEMO_PRODUCTS)} in all)")
+                from service.demo_history import seed_history
+
+                history = await asyncio.to_thread(seed_history, db_engine=engine, settings=settings)
+                typer.echo(f"demo history: {len(history)} closed reviews of the last four quarters written now")
                 records = await demo_spu.seed_interview_records(db_engine=engine, client=client, settings=settings)
                 typer.echo(f"demo data: {len(records)} interview records submitted now (SPU indicator)")
                 await demo_spu.drive_spu_reviews(db_engine=engine, client=client)

@@ -110,8 +110,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _bad_request(request: Request, exc: RequestValidationError):
         if _wants_json(request):
             return JSONResponse(validation_error_body(exc), status_code=422)
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
-        return render(request, "error.html", {"title": "Bad request", "message": "; ".join(problems)}, status_code=422)
+        from web.plain import validation_problem
+
+        message = " ".join(validation_problem(tuple(e["loc"]), e["msg"], e.get("input")) for e in exc.errors())
+        return render(request, "error.html", {"title": "Please check the address", "message": message}, status_code=422)
 
     async def _database_error(request: Request, exc: Exception):
         if is_database_outage(exc):

@@ -3,13 +3,14 @@ reading works while the review service is down): versions, findings grouped by s
 between versions and which findings a new version resolved, the audit history."""
 
 import difflib
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from models.enums import SEVERITY_ORDER, ReviewAction, ReviewState
+from models.enums import SEVERITY_ORDER, FindingState, ReviewAction, ReviewState, Verdict
 from models.review_states import allowed_actions
-from models.tables import Finding, Product, ProductVersion, Review
+from models.tables import Decision, Finding, Product, ProductVersion, Review, Staff
 from store import audit as audit_store
 from store import findings as finding_store
 from store import products as product_store
@@ -108,15 +109,28 @@ def audit_history(session: Session, product_id: str):
     return audit_store.list_events(session=session, product_id=product_id)
 
 
-def products_for(session: Session, principal: Principal, *, team_ids: frozenset[str] | None = None) -> list[tuple[Product, Review | None]]:
-    """Products this person may see (optionally only some teams), newest first."""
+def products_for(session: Session, principal: Principal, *, team_ids: frozenset[str] | None = None,
+                 states: list[str] | None = None, overdue: bool = False, since=None, until=None,
+                 limit: int | None = None) -> list[tuple[Product, Review | None]]:
+    """Products this person may see (optionally only some teams, review states, overdue ones, or
+    submitted within [since, until)), newest first."""
     query = select(Product, Review).join(Review, Review.product_id == Product.id, isouter=True)
     visible = principal.visible_team_ids()
     if visible is not None:
         query = query.where(Product.team_id.in_(sorted(visible)))
     if team_ids is not None:
         query = query.where(Product.team_id.in_(sorted(team_ids)))
+    if states is not None:
+        query = query.where(Review.state.in_(states))
+    if overdue:
+        query = query.where(review_store._overdue_clause(datetime.now(timezone.utc)))
+    if since is not None:
+        query = query.where(Product.created_at >= since)
+    if until is not None:
+        query = query.where(Product.created_at < until)
     query = query.order_by(Product.created_at.desc(), Product.id)
+    if limit is not None:
+        query = query.limit(limit)
     return [(p, r) for p, r in session.exec(query)]
 
 
@@ -149,3 +163,90 @@ def comments_of(session: Session, product_id: str):
     """The comments on a product's review, oldest first: COMMENT events of its audit trail (the
     workflow's history as recorded), the text in `reason`."""
     return [e for e in audit_history(session, product_id) if e.action == ReviewAction.COMMENT]
+
+
+# ---------------------------------------------------------------- reasons and readiness (issue 13)
+
+
+@dataclass
+class DecisionReason:
+    """The last return or escalation of a product, shown where the next person acts."""
+
+    kind: str  # return | escalate
+    reason: str
+    reviewer_id: str | None
+    reviewer_name: str
+    decided_at: object
+    version_no: int
+
+
+def last_decision_reason(session: Session, product_id: str, kind: str, *, before_version_no: int | None = None) -> DecisionReason | None:
+    """The newest `kind` decision of the product (optionally only on versions before a number)."""
+    query = (select(Decision, ProductVersion.version_no).join(ProductVersion, ProductVersion.id == Decision.version_id)
+             .where(Decision.product_id == product_id, Decision.decision == kind))
+    if before_version_no is not None:
+        query = query.where(ProductVersion.version_no < before_version_no)
+    row = session.exec(query.order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    decision, version_no = row
+    names = staff_names(session, [decision.reviewer_id])
+    return DecisionReason(kind, decision.reason or "", decision.reviewer_id, names.get(decision.reviewer_id or "", decision.reviewer_id or "the GCU"),
+                          decision.decided_at, version_no)
+
+
+def staff_names(session: Session, ids) -> dict[str, str]:
+    """staff id -> name, for the ids given (one query)."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    return {sid: name or sid for sid, name in session.exec(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))}
+
+
+def all_staff_names(session: Session) -> dict[str, str]:
+    return {sid: name or sid for sid, name in session.exec(select(Staff.id, Staff.name))}
+
+
+@dataclass
+class Readiness:
+    """How far the review of the shown version is: findings handled, and what still blocks approval."""
+
+    total: int
+    handled: int
+    blockers: list[Finding]
+    format_error: bool
+
+    @property
+    def approval_blocked_because(self) -> str:
+        if self.format_error:
+            return "The version has format errors: it can only be returned."
+        if self.blockers:
+            n = len(self.blockers)
+            return (f"{n} blocking or major finding{'s' if n != 1 else ''} not dismissed: "
+                    + ", ".join(f.title or f.rule_id for f in self.blockers) + ".")
+        return ""
+
+
+def readiness(findings: list[Finding], verdict: str | None) -> Readiness:
+    from workflows.findings import APPROVAL_BLOCKING_SEVERITIES  # the workflow's own rule (requirements.md §1.5)
+
+    open_ = [f for f in findings if f.state == FindingState.OPEN]
+    return Readiness(
+        total=len(findings), handled=len(findings) - len(open_),
+        blockers=[f for f in open_ if f.severity in APPROVAL_BLOCKING_SEVERITIES],
+        format_error=verdict == Verdict.FORMAT_ERROR,
+    )
+
+
+def reasons_for(session: Session, product_id: str, review: Review | None, shown: ProductVersion | None) -> dict:
+    """The reasons the next person acts on: why it was returned (while returned), why it was
+    escalated (while escalated), and why the previous version went back (on a later version)."""
+    state = review.state if review else None
+    previous = None
+    if shown is not None and shown.version_no > 1 and state != ReviewState.RETURNED:
+        previous = last_decision_reason(session, product_id, "return", before_version_no=shown.version_no)
+    return {
+        "return_reason": last_decision_reason(session, product_id, "return") if state == ReviewState.RETURNED else None,
+        "escalation_reason": last_decision_reason(session, product_id, "escalate") if state == ReviewState.ESCALATED else None,
+        "previous_return": previous,
+    }

@@ -13,6 +13,8 @@ from models.enums import ReviewAction
 from web.idempotency import new_request_key
 from rules.product_types import label_for
 from store.kpi.result import kpi_name
+from web import plain
+from web.document import COMMENT_ANCHOR
 from web.security import CookieSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -45,6 +47,15 @@ TEMPLATES.env.globals["A"] = ReviewAction
 TEMPLATES.env.globals["new_request_key"] = new_request_key  # the action forms' idempotency keys
 TEMPLATES.env.filters["type_label"] = label_for  # "IO" -> "Interview outline" (rules/product_types/)
 TEMPLATES.env.filters["kpi_name"] = kpi_name  # "10" -> "KPI 10", "SPU" -> "SPU indicator"
+TEMPLATES.env.filters["comment_body"] = lambda text: COMMENT_ANCHOR.sub("", text or "", count=1)
+TEMPLATES.env.filters["comment_line"] = lambda text: (m.group(1) if (m := COMMENT_ANCHOR.match(text or "")) else "")
+TEMPLATES.env.filters["where"] = plain.location_label
+TEMPLATES.env.filters["citation"] = plain.citation_html
+TEMPLATES.env.filters["md_inline"] = plain.inline_markdown
+TEMPLATES.env.filters["refusal"] = plain.refusal
+TEMPLATES.env.globals["finding_detail"] = plain.finding_detail
+TEMPLATES.env.globals["fix_text"] = plain.fix_text
+TEMPLATES.env.globals["CITATION_TAGS"] = plain.CITATION_TAGS
 
 
 def _signer(request: Request) -> CookieSigner:
@@ -68,6 +79,19 @@ def cookie_secure(request: Request) -> bool:
     return settings.environment != "development"
 
 
+def unread_notifications(request: Request, staff_id: str) -> int:
+    """The header's unread count: one indexed count (recipient_id) in a short session of its own."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from models.tables import Notification
+
+    with Session(request.app.state.db_engine) as session:
+        query = sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.recipient_id == staff_id, Notification.read_at.is_(None))
+        return session.execute(query).scalar_one()
+
+
 def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200, headers=None):
     context = dict(context or {})
     principal = getattr(request.state, "principal", None)
@@ -83,6 +107,8 @@ def render(request: Request, name: str, context: dict | None = None, *, status_c
             except ValueError:
                 flash = None
     context.setdefault("flash", flash)
+    if principal is not None and principal.staff_id and not name.startswith("_"):
+        context.setdefault("unread", unread_notifications(request, principal.staff_id))
     context.setdefault("oidc_enabled", bool(request.app.state.settings.oidc_discovery_url))
     response = TEMPLATES.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
     if raw:

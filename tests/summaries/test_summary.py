@@ -158,3 +158,15 @@ def test_the_scheduled_period_is_the_week_before_the_run():
     assert (week.start, week.end) == (date(2026, 3, 2), date(2026, 3, 8))
     with pytest.raises(ValueError):
         previous_period(date(2026, 3, 9), 0)
+
+
+def test_the_pdf_keeps_a_requirement_of_several_certificates_whole_in_its_cell(known):
+    """A requirement met by either of two certificates ("SGBC_ADV|CAC_ADV") was broken mid-word in
+    the PDF's narrow column ("SGBC_ADV|CAC_A" / "DV"); it reads "SGBC_ADV or CAC_ADV" in one piece."""
+    d = data_of(known)
+    gap = d.certification_gaps[0].model_copy(update={"requirement": "SGBC_ADV|CAC_ADV"})
+    d = d.model_copy(update={"certification_gaps": [gap, *d.certification_gaps[1:]]})
+    pdf = PdfReader(io.BytesIO(SummaryRenderer().pdf(d, dataset.AS_OF)))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "SGBC_ADV or CAC_ADV" in re.sub(r"\s+", " ", text)
+    assert not re.search(r"CAC_A\s+DV", text)

@@ -64,7 +64,9 @@ def _object_expectation(user: str, team: str, suffix: str) -> int:
     if suffix == "/review":
         return 200 if user in GCU else 403
     if suffix == "/resubmit":
-        return 200 if TEAM.get(user) == team else 403
+        if TEAM.get(user) != team:
+            return 403
+        return 200 if team == "T-OSPREY" else 409  # only a returned product takes a new version
     return 200
 
 

@@ -62,15 +62,29 @@ async def test_submit_claim_return_resubmit_approve_through_the_pages(tmp_path, 
         # Another reviewer's decision is refused by the workflow, and the page says why.
         page = await post_form(other_reviewer, f"/products/{pid}/decide", decision="return", reason="not mine to return")
         assert 'class="flash flash-error"' in page.text
-        assert "GX-03" in flash(page) or "assignee" in flash(page).lower()
-        # Approval with open major findings is refused with the validator's reason.
+        assert flash(page) == "You cannot return for revision: while the review is in review, only the assigned reviewer may do this."
+        # The page says before posting why approval is not possible, with the progress of the findings.
+        page = await reviewer.get(f"/products/{pid}/review")
+        assert re.search(r'<button type="submit" id="approve" disabled', page.text)
+        assert re.search(r'id="approve-blocked">Approval is not possible yet\. 5 blocking or major findings not dismissed: ', page.text)
+        assert '<span id="progress">0 of 5 findings handled</span>' in page.text
+        # Posting anyway (an old page, a script) is refused with the validator's reason, in plain words.
         page = await post_form(reviewer, f"/products/{pid}/decide", decision="approve", reason="")
-        assert 'class="flash flash-error"' in page.text and flash(page)
+        assert flash(page).startswith("You cannot approve yet: these blocking or major findings are still open: ")
+        # A return without reasons is refused before it reaches the workflow.
+        page = await post_form(reviewer, f"/products/{pid}/decide", decision="return", reason="  ")
+        assert flash(page) == "Please say what the team must change: nothing was recorded."
 
         page = await post_form(reviewer, f"/products/{pid}/decide", decision="return",
                                reason="Add the gender analysis and the GCU milestone; avoid the term 'bush wives'.")
         assert flash(page) == "Returned to the team."
         await wait_for_state(engine, pid, "returned")
+        # The reason is where the team acts, and the reviewer's Actions box says what happens next.
+        page = await team.get(f"/products/{pid}")
+        assert re.search(r'id="return-reason-panel">\s*<h2 id="return-reason-h">Why version 1 was returned</h2>\s*'
+                         r'<p class="reason-text">Add the gender analysis and the GCU milestone; avoid the term &#39;bush wives&#39;.</p>', page.text)
+        page = await reviewer.get(f"/products/{pid}/review")
+        assert re.search(r'<p id="next-step">Returned to the team by [^<]+ on \d{4}-\d\d-\d\d: waiting for a revised version', page.text)
 
         token = csrf_from((await team.get(f"/products/{pid}/resubmit")).text)
         response = await team.post(f"/products/{pid}/resubmit", data={"csrf_token": token},
@@ -78,6 +92,10 @@ async def test_submit_claim_return_resubmit_approve_through_the_pages(tmp_path, 
         assert response.status_code == 303, response.text[:500]
         review = await wait_for_state(engine, pid, "in_review")
         assert review.assignee_id == "GX-02" and review.version_no == 2
+        # Version 2's review page shows why version 1 went back, and what it resolved so far.
+        page = await reviewer.get(f"/products/{pid}/review")
+        assert re.search(r'<h2 id="previous-return-h">Why version 1 was returned</h2>\s*<p class="reason-text">Add the gender analysis', page.text)
+        assert re.search(r'<span id="progress">0 of 4 findings handled</span>', page.text)
 
         diff = await team.get(f"/products/{pid}/diff")
         resolved = re.search(r'<ul id="resolved">(.*?)</ul>', diff.text, re.S)
@@ -96,7 +114,7 @@ async def test_submit_claim_return_resubmit_approve_through_the_pages(tmp_path, 
         assert "GX-02" in history.text and "Add the gender analysis" in history.text
         dashboard = await dp.get("/dashboard")
         heron = re.search(r'<tr data-team="T-HERON">(.*?)</tr>', dashboard.text, re.S).group(1)
-        assert '<td class="approved">1</td>' in heron
+        assert '<td class="approved" data-label="Approved"><a href="/products?team=T-HERON&amp;state=approved">1</a></td>' in heron
         notifications = await team.get("/notifications")
         assert pid in notifications.text
         for c in (team, reviewer, other_reviewer, dp):

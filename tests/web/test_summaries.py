@@ -43,7 +43,7 @@ def _expected(user: str, owner: str) -> int:
 
 def _page_cases():
     for owner in ("DP-01", "DP-02"):
-        for suffix in ("", ".pdf"):
+        for suffix in ("", ".pdf", "/standalone"):
             for user in USERS:
                 yield pytest.param(user, owner, suffix, _expected(user, owner), id=f"{user}-{owner}{suffix or '.html'}")
 
@@ -86,8 +86,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(clients, summary_ids):
     assert response.headers["location"].startswith("/login?next=")
 
 
+def test_summary_is_shown_inside_the_app_with_its_navigation(clients, summary_ids):
+    page = clients["dp.marsh"].get(f"/summaries/{summary_ids['DP-01']}").text
+    assert '<nav aria-label="Main">' in page and 'href="/dashboard"' in page
+    assert re.search(r'<div class="summary-doc">\s*\n?<h1>Compliance summary for ', page)
+    assert "<style>" not in page
+    assert f'href="/summaries/{summary_ids["DP-01"]}/standalone"' in page
+
+
 def test_summary_page_keeps_the_strict_csp_and_allows_only_its_own_stylesheet(clients, summary_ids):
-    response = clients["dp.marsh"].get(f"/summaries/{summary_ids['DP-01']}")
+    response = clients["dp.marsh"].get(f"/summaries/{summary_ids['DP-01']}/standalone")
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     style = re.search(r"<style>(.*?)</style>", response.text, re.DOTALL).group(1)

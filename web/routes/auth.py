@@ -118,7 +118,9 @@ def logout(request: Request, db: DbSession, _me: FormPrincipal):
 
 @router.get("/")
 def home(me: PagePrincipal):
-    if me.is_gcu_reviewer or me.is_admin:
+    if me.is_gcu_reviewer:
+        return RedirectResponse("/my-reviews", status_code=303)
+    if me.is_admin:
         return RedirectResponse("/queue", status_code=303)
     if me.is_deputy_prosecutor:
         return RedirectResponse("/dashboard", status_code=303)

@@ -6,7 +6,7 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException, Request
 
 from store import notifications as notification_store
-from web import insights
+from web import charts, insights
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, require
 from web.templating import flash_redirect, render
 
@@ -29,10 +29,47 @@ def dashboard_data(db, me, today: dt.date) -> dict:
     }
 
 
+def recent_quarters(today: dt.date, n: int = 8) -> list[str]:
+    year, q = today.year, (today.month - 1) // 3 + 1
+    out = []
+    for _ in range(n):
+        out.append(f"{year}-Q{q}")
+        year, q = (year, q - 1) if q > 1 else (year - 1, 4)
+    return out
+
+
 @router.get("/dashboard")
-def dashboard(request: Request, db: DbSession, me: PagePrincipal):
+def dashboard(request: Request, db: DbSession, me: PagePrincipal, quarter: str = ""):
     require(me.may_see_dashboard(), "The dashboard is for Deputy Prosecutors and the GCU head.")
-    return render(request, "dashboard.html", {"title": "Dashboard", **dashboard_data(db, me, dt.date.today())})
+    from store.kpi.periods import parse_period
+
+    today = dt.date.today()
+    quarters = recent_quarters(today)
+    if quarter and quarter not in quarters:
+        raise HTTPException(422, f"Choose one of the last eight quarters ({quarters[-1]} to {quarters[0]}), not “{quarter}”.")
+    chosen = quarter or quarters[0]
+    as_of = min(parse_period(chosen).end, today)
+    data = dashboard_data(db, me, as_of)
+    return render(request, "dashboard.html", {"title": "Dashboard", "quarters": quarters, "chosen": chosen, **data,
+                                              **dashboard_charts(data, me)})
+
+
+_SEGMENTS = (("in_review", "with the GCU", "#0b5cad", "state=with_gcu"), ("returned", "returned", "#bf8700", "state=returned"),
+             ("approved", "approved", "#1a7f37", "state=approved"), ("withdrawn", "withdrawn", "#8c959f", "state=withdrawn"))
+
+
+def dashboard_charts(data: dict, me) -> dict:
+    """SVG charts of the dashboard's figures, every mark a link to the list behind it."""
+    team_chart = charts.stacked_bars(
+        [(f.team_id, [charts.Segment(label, getattr(f, attr), colour, f"/products?team={f.team_id}&{query}")
+                      for attr, label, colour, query in _SEGMENTS]) for f in data["figures"]],
+        title="Reviews per team by state",
+    )
+    kpi_charts = {}
+    for k in data["kpis"] or []:
+        hrefs = ["/certifications" if k.kpi == "12" else f"/products?period={label}" for label, _v in k.trend]
+        kpi_charts[k.kpi] = charts.kpi_trend(k.trend, k.target, title=f"KPI {k.kpi} trend: {k.title}", hrefs=hrefs)
+    return {"team_chart": team_chart, "kpi_charts": kpi_charts, "segments": _SEGMENTS}
 
 
 @router.get("/certifications")

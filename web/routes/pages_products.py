@@ -2,15 +2,16 @@
 resubmitting, the diff between versions, withdrawing; plus the document and audit history, which
 every person who may see the product may read."""
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
-from models.enums import ProductType, ReviewState
+from models.enums import ProductType, ReviewAction, ReviewState
 from service.errors import ServiceError
 from store.retention import is_purged
-from web import actions, readmodel
+from web import actions, plain, readmodel, sidebyside
 from web.access import Principal, visible_product
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
 from web.idempotency import idempotency_form_field
@@ -45,6 +46,31 @@ def team_page(request: Request, db: DbSession, me: PagePrincipal):
     return render(request, "team.html", {"title": "Your team's products", "rows": rows})
 
 
+STATE_GROUPS = {"with_gcu": [str(x) for x in ("prechecked", "queued", "in_review", "escalated")]}
+
+
+@router.get("/products")
+def products_list(request: Request, db: DbSession, me: PagePrincipal, team: str = "", state: str = "", overdue: str = "",
+                  period: str = ""):
+    """The products behind a dashboard figure: by team, review state, overdue, submission period."""
+    from store.kpi.periods import parse_period
+
+    states = STATE_GROUPS.get(state) or ([state] if state in {str(x) for x in ReviewState} else None)
+    since = until = None
+    if period:
+        try:
+            chosen = parse_period(period)
+        except ValueError:
+            raise HTTPException(422, f"“{period}” is not a period (a year such as 2026, or a quarter such as 2026-Q3).") from None
+        since, until = chosen.start, chosen.end + dt.timedelta(days=1)
+    rows = readmodel.products_for(db, me, team_ids=frozenset([team]) if team else None, states=states,
+                                  overdue=overdue == "yes", since=since, until=until, limit=500)
+    what = [f"team {team}" if team else "", plain.STATE_WORDS.get(state, "with the GCU" if state == "with_gcu" else state),
+            "overdue" if overdue == "yes" else "", f"submitted in {period}" if period else ""]
+    return render(request, "products.html", {"title": "Products", "rows": rows, "what": ", ".join(w for w in what if w),
+                                             "names": readmodel.all_staff_names(db)})
+
+
 def _submit_form(request: Request, me: Principal, error: str | None = None, meta: MetaForm | None = None, status_code=200):
     teams = sorted(me.team_ids)
     # Not pre-filled: a filled field means "use these fields", which a .md with front matter refuses.
@@ -76,7 +102,7 @@ async def submit(request: Request, me: FormPrincipal, client: TemporalClient, fi
             filename=file.filename, meta=meta,
         )
     except ServiceError as exc:
-        return _submit_form(request, me, exc.message, meta, status_code=400 if exc.exit_code == 2 else 409)
+        return _submit_form(request, me, plain.refusal(exc.message), meta, status_code=400 if exc.exit_code == 2 else 409)
     return flash_redirect(
         request, f"/products/{result.product_id}",
         f"Submitted {result.product_id} (version {result.version_no}); the pre-check is running.",
@@ -100,6 +126,7 @@ def product_page(request: Request, db: DbSession, me: PagePrincipal, product_id:
         "actions": readmodel.actions_for(me, product, review),
         "comments": readmodel.comments_of(db, product_id),
         "pending": review is not None and review.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED),
+        "names": readmodel.all_staff_names(db), **readmodel.reasons_for(db, product_id, review, shown),
     })
 
 
@@ -151,8 +178,10 @@ def diff_page(request: Request, db: DbSession, me: PagePrincipal, product_id: st
     old_no = base if base is not None else new.version_no - 1
     old = readmodel.version(db, product_id, old_no) if old_no >= 1 else None
     diff = readmodel.diff_versions(db, old, new) if old is not None and old.id != new.id else None
+    side = sidebyside.rows(readmodel.document_text(old), readmodel.document_text(new)) if diff is not None else []
     return render(request, "diff.html", {
-        "title": f"{product.id}: changes", "product": product, "diff": diff, "new": new,
+        "title": f"{product.id}: changes", "product": product, "diff": diff, "new": new, "side": side,
+        "names": readmodel.all_staff_names(db),
         "versions": readmodel.versions(db, product_id),
     })
 
@@ -162,6 +191,7 @@ def audit_page(request: Request, db: DbSession, me: PagePrincipal, product_id: s
     product = _product_or_404(db, me, product_id)
     return render(request, "audit.html", {
         "title": f"{product.id}: history", "product": product, "events": readmodel.audit_history(db, product_id),
+        "names": readmodel.all_staff_names(db),
     })
 
 
@@ -169,8 +199,21 @@ def audit_page(request: Request, db: DbSession, me: PagePrincipal, product_id: s
 def resubmit_form(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
     product = _product_or_404(db, me, product_id)
     require(_is_team_side(me, product) and me.can_act, "Only the submitting team resubmits its products.")
+    review = readmodel.review_of(db, product_id)
+    if ReviewAction.RESUBMIT not in readmodel.actions_for(me, product, review):
+        raise HTTPException(409, _not_resubmittable(review))
     return render(request, "resubmit.html", {"title": f"Resubmit {product.id}", "product": product, "meta": MetaForm(),
                                              "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES})
+
+
+def _not_resubmittable(review) -> str:
+    if review is not None and review.state == ReviewState.APPROVED:
+        return (f"Version {review.version_no} was approved and is locked: it cannot be resubmitted. "
+                "Changes to an approved product are submitted as a new product.")
+    if review is not None and review.state == ReviewState.WITHDRAWN:
+        return "This product was withdrawn: it cannot be resubmitted."
+    state = plain.STATE_WORDS.get(review.state, review.state) if review else "not yet recorded"
+    return f"A revised version can be sent once the GCU returns the product; it is {state}."
 
 
 @router.post("/products/{product_id}/resubmit")
@@ -190,7 +233,7 @@ async def resubmit(
         )
     except ServiceError as exc:
         return render(request, "resubmit.html", {
-            "title": f"Resubmit {product.id}", "product": product, "meta": meta, "error": exc.message,
+            "title": f"Resubmit {product.id}", "product": product, "meta": meta, "error": plain.refusal(exc.message),
             "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES,
         }, status_code=400 if exc.exit_code == 2 else 409)
     return flash_redirect(request, f"/products/{product_id}", f"Version {status.version_no} submitted; the pre-check is running.")
@@ -206,6 +249,6 @@ async def withdraw(
     try:
         await actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, reason=reason)
     except ServiceError as exc:
-        return flash_redirect(request, f"/products/{product_id}", exc.message, "error")
+        return flash_redirect(request, f"/products/{product_id}", plain.refusal(exc.message), "error")
     return flash_redirect(request, f"/products/{product_id}", "Withdrawn.")
 

@@ -1,7 +1,9 @@
 """GCU pages: the queue (filters, sorting, counts per state), the review page (document beside its
 findings), and the reviewer's and the GCU head's actions."""
 
+from dataclasses import dataclass
 from datetime import datetime, time, timezone
+from types import SimpleNamespace
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -12,7 +14,7 @@ from models.enums import DecisionKind, ProductType, ReviewState, Verdict
 from models.tables import Staff, Team
 from service.errors import ServiceError
 from store import reviews as review_store
-from web import actions, readmodel
+from web import actions, document, plain, readmodel, sla
 from web.access import visible_product
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
 from web.idempotency import idempotency_form_field
@@ -20,18 +22,43 @@ from web.templating import flash_redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=DbRoute, dependencies=[Depends(idempotency_form_field)])
 
-SORTS = {"due_at": "Due date (soonest first)", "priority": "Priority (highest first)", "updated_at": "Last change"}
+SORTS = {"due_at": "Due date (soonest first)", "updated_at": "Last change"}
+# The queue shows the reviews still to finish unless asked for all: decided ones are history.
+OPEN_STATES = [str(s) for s in ReviewState if s not in (ReviewState.APPROVED, ReviewState.WITHDRAWN)]
 
 
 QUEUE_PAGE_SIZE = 50
 
 
 def queue_filters(team: str, situation: str, type: str, state: str, verdict: str, overdue: str, sort: str) -> dict:
+    states = None if state == "all" else (OPEN_STATES if state in ("", "open") else state)
     return {
-        "team": team or None, "situation": situation or None, "product_type": type or None, "state": state or None,
+        "team": team or None, "situation": situation or None, "product_type": type or None, "state": states,
         "verdict": verdict or None, "overdue": {"yes": True, "no": False}.get(overdue),
         "order_by": sort if sort in SORTS else "due_at",
     }
+
+
+@dataclass
+class WorkRow:
+    """A queue row with what the worklist shows beside it: names, SLA state, the row's own actions."""
+
+    r: object
+    assignee_name: str
+    sla: sla.SlaState
+    actions: set
+
+
+def work_rows(db, me, rows) -> list[WorkRow]:
+    names = readmodel.staff_names(db, [r.assignee_id for r in rows])
+    now = datetime.now(timezone.utc)
+    out = []
+    for r in rows:
+        # The row carries what access.actions_for reads of a product (team, author) and of a review.
+        product = SimpleNamespace(id=r.product_id, team_id=r.team_id, author_id=r.author_id)
+        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now),
+                           readmodel.actions_for(me, product, r)))
+    return out
 
 
 @router.get("/queue")
@@ -53,12 +80,12 @@ def queue_page(
     teams = db.exec(select(Team.id, Team.situation).order_by(Team.id)).all()  # what the filters show
     situations = sorted({t.situation for t in teams if t.situation})
     context = {
-        "title": "Review queue", "rows": rows, "counts": counts,
-        "selected": {"team": team, "situation": situation, "type": type, "state": state, "verdict": verdict,
+        "title": "Review queue", "rows": work_rows(db, me, rows), "counts": counts,
+        "selected": {"team": team, "situation": situation, "type": type, "state": state or "open", "verdict": verdict,
                      "overdue": overdue, "sort": filters["order_by"]},
         "teams": teams, "situations": situations, "types": mine or list(ProductType), "states": list(ReviewState),
-        "verdicts": [v for v in Verdict], "sorts": SORTS,
-        "page": page, "has_next": has_next, "first_row": (page - 1) * QUEUE_PAGE_SIZE + 1,
+        "verdicts": [v for v in Verdict], "sorts": SORTS, "reviewers": _reviewers(db) if me.is_gcu_head else [],
+        "page": page, "has_next": has_next, "first_row": (page - 1) * QUEUE_PAGE_SIZE + 1, "back": "/queue",
         "page_query": urlencode({k: v for k, v in {"team": team, "situation": situation, "type": type, "state": state,
                                                     "verdict": verdict, "overdue": overdue,
                                                     "sort": "" if sort == "due_at" else sort}.items() if v}),
@@ -67,8 +94,58 @@ def queue_page(
     return render(request, template, context)
 
 
+@router.get("/my-reviews")
+def my_reviews(request: Request, db: DbSession, me: PagePrincipal):
+    """The reviewer's landing page: the open reviews assigned to them, due soonest first."""
+    require(me.may_see_queue(), "The worklist is for the GCU.")
+    mine = review_store.list_queue(session=db, assignee=me.staff_id or "", state=OPEN_STATES, order_by="due_at",
+                                   limit=200) if me.staff_id else []
+    waiting = review_store.list_queue(session=db, state=[str(ReviewState.QUEUED)], assignee=None, order_by="due_at", limit=10)
+    return render(request, "my_reviews.html", {
+        "title": "My reviews", "rows": work_rows(db, me, mine), "waiting": work_rows(db, me, waiting),
+        "counts": review_store.counts_by_state(session=db), "back": "/my-reviews",
+        "reviewers": [],
+    })
+
+
+def _reviewers(db) -> list[Staff]:
+    staff = db.exec(select(Staff).where(Staff.active).order_by(Staff.name, Staff.id)).all()
+    return [s for s in staff if "gcu_reviewer" in (s.roles or []) or "gcu_head" in (s.roles or [])]
+
+
+@router.post("/queue/assign")
+async def assign_many(
+    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient,
+    product_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    reviewer_id: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/queue",
+):
+    """The GCU head assigns (or reassigns) several reviews from the queue at once; each is its own
+    workflow update, so one refusal does not undo the others, and the message lists both."""
+    require(me.is_gcu_head, "Only the GCU head assigns reviews.")
+    target = back if back.startswith("/queue") else "/queue"
+    if not product_id:
+        return flash_redirect(request, target, "Tick the reviews to assign first.", "error")
+    products = [visible_product(db, me, pid) for pid in product_id]
+    if any(p is None for p in products):
+        raise not_found()
+    name = readmodel.staff_names(db, [reviewer_id]).get(reviewer_id, reviewer_id)
+    db.close()  # no pooled connection is held while the workflows decide
+    done, refused = [], []
+    for pid in product_id:
+        try:
+            await actions.assign(db_engine=request.app.state.db_engine, client=client, principal=me, product_id=pid,
+                                 reviewer_id=reviewer_id)
+            done.append(pid)
+        except ServiceError as exc:
+            refused.append(f"{pid} ({plain.refusal(exc.message).rstrip('.')})")
+    message = f"Assigned {len(done)} review{'s' if len(done) != 1 else ''} to {name}." if done else ""
+    if refused:
+        message += (" " if message else "") + "Not assigned: " + "; ".join(refused) + "."
+    return flash_redirect(request, target, message, "error" if refused else "ok")
+
+
 @router.get("/products/{product_id}/review")
-def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
+def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: str, view: str = "rendered"):
     product = visible_product(db, me, product_id)
     if product is None:
         raise not_found()
@@ -76,14 +153,17 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
     shown = readmodel.version(db, product_id, None)
     review = readmodel.review_of(db, product_id)
     findings = readmodel.findings_of(db, shown) if shown else []
-    reviewers = db.exec(select(Staff).where(Staff.active).order_by(Staff.id)).all()
-    reviewers = [s for s in reviewers if "gcu_reviewer" in (s.roles or []) or "gcu_head" in (s.roles or [])]
-    text = readmodel.document_text(shown) if shown else ""
+    reviewers = _reviewers(db)
+    names = readmodel.all_staff_names(db)
+    comments = readmodel.comments_of(db, product_id)
+    doc = document.build(readmodel.document_text(shown) if shown else "", findings, comments, names)
     return render(request, "review.html", {
         "title": f"Review {product.id}", "product": product, "review": review, "shown": shown,
-        "lines": text.split("\n"), "groups": readmodel.grouped_findings(findings),
+        "doc": doc, "view": "source" if view == "source" or not doc.rendered else "rendered",
+        "groups": readmodel.grouped_findings(findings), "names": names,
         "actions": readmodel.actions_for(me, product, review), "reviewers": reviewers,
-        "comments": readmodel.comments_of(db, product_id),
+        "comments": comments, "ready": readmodel.readiness(findings, review.verdict if review else None),
+        "sla": sla.state_of(review), **readmodel.reasons_for(db, product_id, review, shown),
     })
 
 
@@ -95,21 +175,26 @@ def _reviewable(db, me, product_id: str):
 
 
 async def _run(request: Request, db, product_id: str, make, done: str, back: str = "review"):
-    target = f"/products/{product_id}/review" if back == "review" else f"/products/{product_id}"
+    if back.startswith(("/queue", "/my-reviews")):  # a worklist the action was taken from
+        target = back
+    else:
+        target = f"/products/{product_id}/review" if back == "review" else f"/products/{product_id}"
     db.close()  # see web/routes/api.py _call: no pooled connection is held while the workflow decides
     try:
         await make()
     except ServiceError as exc:
-        return flash_redirect(request, target, exc.message, "error")
+        return flash_redirect(request, target, plain.refusal(exc.message), "error")
     return flash_redirect(request, target, done)
 
 
 @router.post("/products/{product_id}/claim")
-async def claim(request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str):
+async def claim(request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
+                back: Annotated[str, Form()] = "review"):
     _reviewable(db, me, product_id)
     require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
+    done = "Claimed: the review is yours." if back == "review" else f"Claimed {product_id}: it is in your reviews."
     return await _run(request, db, product_id, lambda: actions.claim(
-        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id), "Claimed: the review is yours.")
+        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id), done, back=back)
 
 
 @router.post("/products/{product_id}/assign")
@@ -145,6 +230,9 @@ async def decide(
     require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
     done = {DecisionKind.APPROVE: "Approved.", DecisionKind.RETURN: "Returned to the team.",
             DecisionKind.ESCALATE: "Escalated to the GCU head."}[decision]
+    if decision != DecisionKind.APPROVE and not reason.strip():
+        what = "what the team must change" if decision == DecisionKind.RETURN else "why the GCU head should decide"
+        return flash_redirect(request, f"/products/{product_id}/review", f"Please say {what}: nothing was recorded.", "error")
     return await _run(request, db, product_id, lambda: actions.decide(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, decision=decision,
         reason=reason), done)
@@ -158,7 +246,7 @@ def parse_due(value: str) -> datetime:
             return datetime.combine(datetime.fromisoformat(value).date(), time(23, 59), tzinfo=timezone.utc)
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ServiceError(f"due date {value!r} is not a date (YYYY-MM-DD) or an ISO date-time") from exc
+        raise ServiceError(f"The due date “{value}” is not a date (YYYY-MM-DD).") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -171,9 +259,12 @@ async def move_due_date(
     require(me.is_gcu_head, "Only the GCU head moves due dates.")
 
     async def make():
+        moved = parse_due(due)
+        if moved <= datetime.now(timezone.utc):
+            raise ServiceError(f"The new due date ({moved.date().isoformat()}) must be in the future.")
         await actions.move_due_date(
             db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id,
-            due_at=parse_due(due), reason=reason,
+            due_at=moved, reason=reason,
         )
 
     return await _run(request, db, product_id, make, f"Due date moved to {due}.")
@@ -182,9 +273,11 @@ async def move_due_date(
 @router.post("/products/{product_id}/comment")
 async def comment(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
-    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "product",
+    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "product", line: Annotated[str, Form()] = "",
 ):
     product = _reviewable(db, me, product_id)
+    if line.isdigit() and text.strip():
+        text = f"On line {int(line)}: {text.strip()}"  # web.document.COMMENT_ANCHOR: placed beside that passage
     require(actions.may_comment_on(me, product), "Only the reviewer, the GCU head and the submitting team comment.")
     return await _run(request, db, product_id, lambda: actions.comment(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text),

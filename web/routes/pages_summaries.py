@@ -2,13 +2,18 @@
 Prosecutor opens only their own; the GCU head and administrators open any; everyone else is refused
 by role (403). Another Deputy Prosecutor's summary answers 404, like a product of another team."""
 
-from fastapi import APIRouter
+import re
+
+import nh3
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from models.summary_tables import ComplianceSummaryDetail
 from web.access import Principal, visible_summary
 from web.deps import DbRoute, DbSession, PagePrincipal, not_found, require
 from web.headers import csp_for_stored_page
+from web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=DbRoute)
 
@@ -41,9 +46,25 @@ def summary_pdf(db: DbSession, me: PagePrincipal, summary_id: int):
     return pdf_response(summary_or_404(db, me, summary_id))
 
 
-@router.get("/summaries/{summary_id:int}")
-def summary_page(db: DbSession, me: PagePrincipal, summary_id: int):
+@router.get("/summaries/{summary_id:int}/standalone")
+def summary_standalone(db: DbSession, me: PagePrincipal, summary_id: int):
     """The summary as generated (summaries/templates/summary.html, autoescaped): a standalone page
-    under the app's strict CSP, whose only allowance is the hash of its own stylesheet."""
+    (to print or keep) under the app's strict CSP, whose only allowance is the hash of its own stylesheet."""
     summary = summary_or_404(db, me, summary_id)
     return HTMLResponse(summary.html, headers={"Content-Security-Policy": csp_for_stored_page(summary.html)})
+
+
+# What of a stored summary's <main> the app shows in its own layout: its structure, no styles or scripts.
+_SUMMARY_TAGS = {"h1", "h2", "h3", "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "strong", "em",
+                 "a", "section", "span", "small", "br", "caption"}
+
+
+@router.get("/summaries/{summary_id:int}")
+def summary_page(request: Request, db: DbSession, me: PagePrincipal, summary_id: int):
+    """The summary inside the app (navigation, header): the stored page's main content, sanitised."""
+    summary = summary_or_404(db, me, summary_id)
+    match = re.search(r"<main>(.*)</main>", summary.html, re.S)
+    body = nh3.clean(match.group(1) if match else summary.html, tags=_SUMMARY_TAGS,
+                     attributes={"*": {"class", "id", "aria-labelledby"}, "a": {"href"}}, link_rel=None)
+    return render(request, "summary.html", {"title": f"Compliance summary {summary.period_start} to {summary.period_end}",
+                                            "summary": summary, "body": Markup(body)})
