@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from sqlmodel import col
 
 import typer
 
@@ -212,7 +213,7 @@ def list_units(
     from models.kpi_tables import ChargeUnit
 
     with _session() as session:
-        query = select(ChargeUnit).order_by(ChargeUnit.id)
+        query = select(ChargeUnit).order_by(col(ChargeUnit.id))
         if stage:
             query = query.where(ChargeUnit.stage == stage)
         if product:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import BriefingArea, CertType
 from models.roster import RosterLoad, RosterProblem, RosterStaff, RosterTeam
@@ -99,7 +99,7 @@ def _count(counts: KindCounts, *, created: bool, changed: bool) -> None:
 def _import_teams(session: Session, load: RosterLoad, report: ImportReport) -> None:
     existing = {t.id: t for t in session.exec(select(Team))}
     members: dict[str, list[TeamMember]] = {}
-    for m in session.exec(select(TeamMember).order_by(TeamMember.position)):
+    for m in session.exec(select(TeamMember).order_by(col(TeamMember.position))):
         members.setdefault(m.team_id, []).append(m)
     for team in load.roster.teams:
         row = existing.get(team.id)

@@ -19,7 +19,7 @@ from authlib.jose.errors import JoseError
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.tables import Staff
 from models.web_tables import Account
@@ -137,12 +137,12 @@ async def finish(request: Request, db: Session) -> tuple[int | None, str, str]:
 def _account_for(db: Session, subject: str, claim_value) -> Account | None:
     account = db.exec(select(Account).where(Account.oidc_subject == subject)).one_or_none()
     if account is None and isinstance(claim_value, str) and claim_value:
-        account = db.exec(select(Account).where(Account.username == claim_value, Account.oidc_subject.is_(None))).one_or_none()
+        account = db.exec(select(Account).where(col(Account.username) == claim_value, col(Account.oidc_subject).is_(None))).one_or_none()
         if account is None:
             staff_ids = db.exec(select(Staff.id).where(Staff.email == claim_value)).all()
             if len(staff_ids) == 1:
                 account = db.exec(
-                    select(Account).where(Account.staff_id == staff_ids[0], Account.oidc_subject.is_(None))
+                    select(Account).where(col(Account.staff_id) == staff_ids[0], col(Account.oidc_subject).is_(None))
                 ).first()
         if account is not None:
             account.oidc_subject = subject

@@ -5,7 +5,7 @@ between versions and which findings a new version resolved, the audit history.""
 import difflib
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import SEVERITY_ORDER, ReviewAction, ReviewState
 from models.review_states import allowed_actions
@@ -110,13 +110,13 @@ def audit_history(session: Session, product_id: str):
 
 def products_for(session: Session, principal: Principal, *, team_ids: frozenset[str] | None = None) -> list[tuple[Product, Review | None]]:
     """Products this person may see (optionally only some teams), newest first."""
-    query = select(Product, Review).join(Review, Review.product_id == Product.id, isouter=True)
+    query = select(Product, Review).join(Review, col(Review.product_id) == col(Product.id), isouter=True)
     visible = principal.visible_team_ids()
     if visible is not None:
-        query = query.where(Product.team_id.in_(sorted(visible)))
+        query = query.where(col(Product.team_id).in_(sorted(visible)))
     if team_ids is not None:
-        query = query.where(Product.team_id.in_(sorted(team_ids)))
-    query = query.order_by(Product.created_at.desc(), Product.id)
+        query = query.where(col(Product.team_id).in_(sorted(team_ids)))
+    query = query.order_by(col(Product.created_at).desc(), col(Product.id))
     return [(p, r) for p, r in session.exec(query)]
 
 
