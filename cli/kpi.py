@@ -107,7 +107,7 @@ def kpi(
         if bool(from_) != bool(to):
             raise ValueError("--from and --to go together")
         chosen = parse_period(period) if period else (
-            range_period(parse_date(from_, "--from"), parse_date(to, "--to")) if from_ else None)
+            range_period(parse_date(from_, "--from"), parse_date(to, "--to")) if from_ and to else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     today = dt.date.today()
