@@ -23,7 +23,10 @@ class NotifyActivities:
         # Heartbeat per email: a worker that dies mid-batch is noticed by Temporal within the heartbeat
         # timeout, and the retry skips what was already claimed.
         loop = asyncio.get_running_loop()
-        beat = lambda: loop.call_soon_threadsafe(activity.heartbeat)  # noqa: E731
+
+        def beat() -> None:
+            loop.call_soon_threadsafe(activity.heartbeat)
+
         return await asyncio.to_thread(self.outbox.send_pending, limit=request.limit, progress=beat)
 
     def all(self) -> list:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from sqlmodel import col
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -297,8 +298,8 @@ class ReviewActivities:
         columns: a version row also holds the document itself."""
         ids = {item.version_id for item in items}
         rows = session.execute(
-            sa.select(ProductVersion.id, ProductVersion.product_id, ProductVersion.version_no)
-            .where(ProductVersion.id.in_(ids))
+            sa.select(col(ProductVersion.id), col(ProductVersion.product_id), col(ProductVersion.version_no))
+            .where(col(ProductVersion.id).in_(ids))
         ).all()
         found = {row.id: row for row in rows if row.product_id == items[0].product_id}
         missing = sorted(ids - found.keys())
@@ -313,7 +314,7 @@ class ReviewActivities:
         last = plans[-1].item
         with session_scope(self.db_engine) as session:
             if product.workflow_id != last.workflow_id:
-                session.execute(sa.update(Product).where(Product.id == product.id).values(workflow_id=last.workflow_id))
+                session.execute(sa.update(Product).where(col(Product.id) == product.id).values(workflow_id=last.workflow_id))
             # In one transaction, only the last state is ever visible: project that one.
             reviews.upsert_review(session=session, product=product, workflow_id=last.workflow_id,
                                   state_after=last.state_after, at=last.transition.at)
@@ -326,7 +327,7 @@ class ReviewActivities:
                     except NotFound as exc:
                         raise _not_found(str(exc)) from None
                 if t.action == ReviewAction.APPROVE:
-                    session.execute(sa.update(ProductVersion).where(ProductVersion.id == plan.item.version_id)
+                    session.execute(sa.update(ProductVersion).where(col(ProductVersion.id) == plan.item.version_id)
                                     .values(locked=True))
             return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
 

@@ -7,6 +7,7 @@ CAC_BASIC, 2 years for SGBC_ADV and CAC_ADV; `expires` is the last valid day.
 import csv
 import datetime as dt
 import sys
+from typing import overload
 from pathlib import Path
 
 import typer
@@ -18,6 +19,12 @@ certs_app = typer.Typer(no_args_is_help=True, help="Certification register: add,
 VALIDITY_HELP = "Last valid day (YYYY-MM-DD). Default: issue date + 3 years (BASIC) or 2 years (ADV) - 1 day (requirements.md §6.2)."
 
 
+@overload
+def parse_date(value: str, option: str) -> dt.date: ...
+@overload
+def parse_date(value: None, option: str) -> None: ...
+@overload
+def parse_date(value: str | None, option: str) -> dt.date | None: ...
 def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None

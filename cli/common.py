@@ -5,7 +5,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import typer
@@ -45,7 +45,7 @@ def db_engine():
     return make_engine(get_settings().database_url)
 
 
-def run_async(make: Callable[[], Awaitable[T]]) -> T:
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run one service call; a refusal or bad input becomes a message on stderr and its exit code."""
     try:
         return asyncio.run(make())

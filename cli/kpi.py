@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from sqlmodel import col
 
 import typer
 
@@ -119,7 +120,7 @@ def kpi(
         if bool(from_) != bool(to):
             raise ValueError("--from and --to go together")
         chosen = parse_period(period) if period else (
-            range_period(parse_date(from_, "--from"), parse_date(to, "--to")) if from_ else None)
+            range_period(parse_date(from_, "--from"), parse_date(to, "--to")) if from_ and to else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     today = dt.date.today()
@@ -225,7 +226,7 @@ def list_units(
     from models.kpi_tables import ChargeUnit
 
     with _session() as session:
-        query = select(ChargeUnit).order_by(ChargeUnit.id)
+        query = select(ChargeUnit).order_by(col(ChargeUnit.id))
         if stage:
             query = query.where(ChargeUnit.stage == stage)
         if product:

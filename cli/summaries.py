@@ -28,7 +28,7 @@ def _period(start: str | None, end: str | None):
     start_d, end_d = _date(start, "--from"), _date(end, "--to")
     if (start_d is None) != (end_d is None):
         raise typer.BadParameter("give both --from and --to, or neither (the previous period)")
-    if start_d is None:
+    if start_d is None or end_d is None:
         return None
     if end_d < start_d:
         raise typer.BadParameter(f"--to {end_d} is before --from {start_d}")

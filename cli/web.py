@@ -2,6 +2,7 @@
 API tokens). Passwords are read from a prompt (or --password-stdin), never from the command line,
 so they stay out of shell history and process lists."""
 
+from typing import NoReturn
 import asyncio
 import logging
 import signal
@@ -22,7 +23,7 @@ def _password(stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 

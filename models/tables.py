@@ -11,13 +11,19 @@ register (`TBD`), and every lookup for such an id must simply fail.
 
 import datetime as dt
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import JSON, Field, LargeBinary, SQLModel
 
 from models.enums import FindingState, ReviewState
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table behind a table model, for bulk and Core statements (SQLModel does not declare
+    `__table__` to type checkers)."""
+    return cast(sa.Table, sa.inspect(model).local_table)
 
 # Stable constraint names, so that later migrations (and SQLite batch mode) can refer to them.
 SQLModel.metadata.naming_convention = {
@@ -257,7 +263,7 @@ class RegisterRevision(SQLModel, table=True):
 
 # One index per ordering of the GCU queue (store.reviews.QUEUE_ORDERINGS, the same expressions):
 # a page of 50 is read off the index, not sorted out of every open review (migration 0007q).
-_review = Review.__table__.c
+_review = table_of(Review).c
 QUEUE_ORDER_INDEXES = (
     sa.Index("ix_review_queue_due", _review.due_at.is_(None), _review.due_at, _review.id),
     sa.Index("ix_review_queue_priority", _review.priority.desc(), _review.due_at.is_(None), _review.due_at, _review.id),

@@ -3,7 +3,7 @@
 cause is fixed). Requeueing is the one deliberate way to send something a second time."""
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.summary_tables import DeliveryState, EmailDelivery
 from models.tables import utcnow
@@ -24,7 +24,7 @@ class DeliveryRow(BaseModel):
 
 
 def list_deliveries(*, session: Session, state: str | None = None, limit: int = 100) -> list[DeliveryRow]:
-    query = select(EmailDelivery).order_by(EmailDelivery.id.desc()).limit(limit)
+    query = select(EmailDelivery).order_by(col(EmailDelivery.id).desc()).limit(limit)
     if state:
         query = query.where(EmailDelivery.state == state)
     return [DeliveryRow(id=d.id, key=d.key, state=d.state, recipient_id=d.recipient_id, to_address=d.to_address,

@@ -41,6 +41,7 @@ class MailConnection:
         s = self.settings
         context = ssl.create_default_context()
         try:
+            smtp: smtplib.SMTP
             if s.smtp_ssl:
                 smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=context)
             else:

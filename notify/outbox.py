@@ -26,11 +26,12 @@ fold a hand-made re-send into the original.
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.summary_messages import OutboxResult
 from models.summary_tables import ComplianceSummary, DeliveryState, EmailDelivery
@@ -38,7 +39,7 @@ from models.tables import Notification, Staff, utcnow
 from notify.mailer import MailConnection, Mailer, MailNotSent, MailOutcomeUnknown
 from notify.render import Attachment, EmailContent, EmailRenderer, build_message, message_id_for
 from settings import Settings
-from store.db import session_scope
+from store.db import execute_dml, get_existing, session_scope
 from store.notifications import mark_emailed
 
 log = logging.getLogger("gcu_review.outbox")
@@ -92,13 +93,13 @@ class Outbox:
         with self.mailer.connection() as conn:
             for notification_id in ids:
                 outcome = self._deliver(conn, notification_key(notification_id),
-                                        lambda s, first, i=notification_id: self._prepare_notification(s, i, first),
+                                        partial(self._prepare_notification, notification_id=notification_id),
                                         notification_id=notification_id)
                 _count(result, outcome)
                 if progress:
                     progress()
             for summary_id in summary_ids:  # summaries whose email could not be handed over at first
-                self._deliver(conn, summary_key(summary_id), lambda s, _first, i=summary_id: self._prepare_summary(s, i),
+                self._deliver(conn, summary_key(summary_id), partial(self._prepare_summary, summary_id=summary_id),
                               summary_id=summary_id)
         return result
 
@@ -107,16 +108,17 @@ class Outbox:
         if not self.mailer.configured:
             return "not_configured"
         with self.mailer.connection() as conn:
-            return self._deliver(conn, summary_key(summary_id), lambda s, _first: self._prepare_summary(s, summary_id),
+            return self._deliver(conn, summary_key(summary_id), partial(self._prepare_summary, summary_id=summary_id),
                                  summary_id=summary_id)
 
     def expire_stale_claims(self) -> int:
         """Claims left in `sending` longer than CLAIM_LEASE: their sender died between send and
         record. They become `unconfirmed`, never sent again automatically."""
         with session_scope(self.engine) as session:
-            result = session.execute(
+            result = execute_dml(
+                session,
                 sa.update(EmailDelivery)
-                .where(EmailDelivery.state == DeliveryState.SENDING, EmailDelivery.claimed_at < self.clock() - CLAIM_LEASE)
+                .where(col(EmailDelivery.state) == DeliveryState.SENDING, col(EmailDelivery.claimed_at) < self.clock() - CLAIM_LEASE)
                 .values(state=DeliveryState.UNCONFIRMED,
                         error="the sender stopped between sending and recording the outcome; not re-sent")
             )
@@ -131,29 +133,32 @@ class Outbox:
         with Session(self.engine) as session:
             never_tried = (
                 select(Notification.id)
-                .outerjoin(EmailDelivery, EmailDelivery.notification_id == Notification.id)
-                .where(EmailDelivery.id.is_(None), Notification.emailed_at.is_(None))
+                .outerjoin(EmailDelivery, col(EmailDelivery.notification_id) == col(Notification.id))
+                .where(col(EmailDelivery.id).is_(None), col(Notification.emailed_at).is_(None))
             )
             retry_due = select(EmailDelivery.notification_id).where(
-                EmailDelivery.notification_id.is_not(None), EmailDelivery.state == DeliveryState.RETRY,
-                EmailDelivery.next_attempt_at <= now,
+                col(EmailDelivery.notification_id).is_not(None), col(EmailDelivery.state) == DeliveryState.RETRY,
+                col(EmailDelivery.next_attempt_at) <= now,
             )
-            ids = set(session.exec(never_tried.order_by(Notification.id).limit(limit)).all())
-            ids |= set(session.exec(retry_due.order_by(EmailDelivery.notification_id).limit(limit)).all())
+            ids = {i for i in session.exec(never_tried.order_by(col(Notification.id)).limit(limit)).all() if i is not None}
+            ids |= {i for i in session.exec(retry_due.order_by(col(EmailDelivery.notification_id)).limit(limit)).all()
+                    if i is not None}
         return sorted(ids)[:limit]
 
     def _summary_retries_due(self) -> list[int]:
         with Session(self.engine) as session:
-            return list(session.exec(select(EmailDelivery.summary_id).where(
-                EmailDelivery.summary_id.is_not(None), EmailDelivery.state == DeliveryState.RETRY,
-                EmailDelivery.next_attempt_at <= self.clock(),
-            ).order_by(EmailDelivery.summary_id)).all())
+            due = session.exec(select(EmailDelivery.summary_id).where(
+                col(EmailDelivery.summary_id).is_not(None), col(EmailDelivery.state) == DeliveryState.RETRY,
+                col(EmailDelivery.next_attempt_at) <= self.clock(),
+            ).order_by(col(EmailDelivery.summary_id))).all()
+            return [i for i in due if i is not None]
 
     def _deliver(self, conn: MailConnection, key: str, prepare: Callable[[Session, bool], Prepared], **refs) -> str:
         claimed = self._claim(key, prepare, refs)
         if isinstance(claimed, str):
             return claimed
         delivery_id, prepared = claimed
+        assert prepared.content is not None  # only a skipped email has none, and _claim returned for it
         try:
             message = build_message(prepared.content, settings=self.settings, to_address=prepared.to_address,
                                      to_name=prepared.to_name, message_id=message_id_for(key, self.settings),
@@ -178,23 +183,27 @@ class Outbox:
                     return f"already_{existing.state}"
                 prepared = prepare(session, existing is None)
                 state = DeliveryState.SKIPPED if prepared.skip_reason else DeliveryState.SENDING
-                fields = dict(recipient_id=prepared.recipient_id, to_address=prepared.to_address,
-                              message_id=message_id_for(key, self.settings), claimed_at=now, error=prepared.skip_reason)
+                fields: dict[str, Any] = dict(
+                    recipient_id=prepared.recipient_id, to_address=prepared.to_address,
+                    message_id=message_id_for(key, self.settings), claimed_at=now, error=prepared.skip_reason)
                 if existing is None:
                     row = EmailDelivery(key=key, state=state, attempts=0 if prepared.skip_reason else 1, **fields, **refs)
                     session.add(row)
                     session.flush()
+                    assert row.id is not None  # assigned by the flush
                     delivery_id = row.id
                 else:
                     # Compare-and-set: only one sender moves a due retry back to `sending`.
-                    taken = session.execute(
+                    taken = execute_dml(
+                        session,
                         sa.update(EmailDelivery)
-                        .where(EmailDelivery.id == existing.id, EmailDelivery.state == DeliveryState.RETRY)
+                        .where(col(EmailDelivery.id) == existing.id, col(EmailDelivery.state) == DeliveryState.RETRY)
                         .values(state=state, attempts=EmailDelivery.attempts + (0 if prepared.skip_reason else 1),
                                 next_attempt_at=None, **fields)
                     ).rowcount
                     if not taken:
                         return TAKEN
+                    assert existing.id is not None
                     delivery_id = existing.id
         except sa.exc.IntegrityError:
             return TAKEN
@@ -203,7 +212,7 @@ class Outbox:
     def _record(self, delivery_id: int, state: DeliveryState, *, key: str | None = None, error: str | None = None) -> str:
         now = self.clock()
         with session_scope(self.engine) as session:
-            row = session.get(EmailDelivery, delivery_id)
+            row = get_existing(session, EmailDelivery, delivery_id)
             row.state = state
             row.error = error
             if state == DeliveryState.SENT:
@@ -211,19 +220,19 @@ class Outbox:
                 if row.notification_id is not None:
                     mark_emailed(session=session, notification_id=row.notification_id, at=now)
                 if row.summary_id is not None:
-                    summary = session.get(ComplianceSummary, row.summary_id)
+                    summary = get_existing(session, ComplianceSummary, row.summary_id)
                     summary.emailed_at = summary.emailed_at or now
             session.flush()
         return state.value
 
     def _record_not_sent(self, delivery_id: int, error: str, *, permanent: bool) -> str:
         with session_scope(self.engine) as session:
-            attempts = session.get(EmailDelivery, delivery_id).attempts
+            attempts = get_existing(session, EmailDelivery, delivery_id).attempts
         if permanent or attempts >= MAX_ATTEMPTS:
             log.error("email delivery %s failed: %s", delivery_id, error)
             return self._record(delivery_id, DeliveryState.FAILED, error=error)
         with session_scope(self.engine) as session:
-            row = session.get(EmailDelivery, delivery_id)
+            row = get_existing(session, EmailDelivery, delivery_id)
             row.state, row.error = DeliveryState.RETRY, error
             row.next_attempt_at = self.clock() + RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
         return DeliveryState.RETRY.value
@@ -240,8 +249,8 @@ class Outbox:
             return None, f"{staff_id} has no email address in the register"
         return staff, None
 
-    def _prepare_notification(self, session: Session, notification_id: int, first: bool) -> Prepared:
-        n = session.get(Notification, notification_id)
+    def _prepare_notification(self, session: Session, first: bool, *, notification_id: int) -> Prepared:
+        n = get_existing(session, Notification, notification_id)
         too_old = self.clock() - timedelta(hours=self.settings.mail_max_age_hours)
         if first and n.created_at < too_old:  # a retry or an operator's requeue is sent whatever its age
             return Prepared(n.recipient_id, skip_reason=f"older than mail_max_age_hours ({self.settings.mail_max_age_hours})")
@@ -249,9 +258,9 @@ class Outbox:
         if staff is None:
             return Prepared(n.recipient_id, skip_reason=why_not)
         content = self.renderer.notification(n, staff.name or staff.id)
-        return Prepared(staff.id, staff.email.strip(), staff.name, content)
+        return Prepared(staff.id, (staff.email or "").strip(), staff.name, content)
 
-    def _prepare_summary(self, session: Session, summary_id: int) -> Prepared:
+    def _prepare_summary(self, session: Session, _first: bool = False, *, summary_id: int) -> Prepared:
         from summaries.store import public_of
 
         summary = session.get(ComplianceSummary, summary_id)
@@ -263,7 +272,7 @@ class Outbox:
         content = self.renderer.summary(public_of(summary), staff.name or staff.id)
         attachment = Attachment(filename=f"compliance-summary-{summary.deputy_prosecutor_id}-"
                                          f"{summary.period_start.isoformat()}.pdf", content=summary.pdf)
-        return Prepared(staff.id, staff.email.strip(), staff.name, content, [attachment])
+        return Prepared(staff.id, (staff.email or "").strip(), staff.name, content, [attachment])
 
 
 def _count(result: OutboxResult, outcome: str) -> None:

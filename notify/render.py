@@ -2,6 +2,7 @@
 NotificationKind, both extending a base, plus the summary email. Links point at the web app
 (settings.app_base_url)."""
 
+from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, parseaddr
@@ -86,7 +87,7 @@ def message_id_for(key: str, settings: Settings) -> str:
 
 def build_message(
     content: EmailContent, *, settings: Settings, to_address: str, to_name: str | None, message_id: str,
-    attachments: list[Attachment] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = content.subject

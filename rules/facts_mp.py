@@ -100,8 +100,9 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
             continue  # a non-mapping entry of mission.team is ignored (format §2)
         person = staff_id(member.get("staff"))
         role = member.get("role") if isinstance(member.get("role"), str) else None
-        if role in genders and idx.gender(person):
-            genders[role].add(idx.gender(person))
+        gender = idx.gender(person)
+        if role in genders and gender:
+            genders[role].add(gender)
         entry = {"index": i, "label": f"mission.team[{i}]", "staff_present": person is not None, "role": role}
         for area in ("SGBC", "CAC"):
             entry[f"{area.lower()}_basic"] = idx.holds(person, f"{area}_BASIC", start, end)

@@ -40,7 +40,7 @@ def _team(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["team.focal_cac"] = team.focal_points.cac
     ctx["team.leader_sgbc_basic"] = idx.holds(team.leader, "SGBC_BASIC", day)
     ctx["team.leader_cac_basic"] = idx.holds(team.leader, "CAC_BASIC", day)
-    focal = []
+    focal: list[dict[str, Any]] = []
     for fp in (team.focal_points.sgbc, team.focal_points.cac):
         if fp is not None and fp not in [f["id"] for f in focal]:
             focal.append({"id": fp, "label": fp, "sgbc_basic": idx.holds(fp, "SGBC_BASIC", day),

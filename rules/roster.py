@@ -91,7 +91,8 @@ def parse_roster_text(text: str, file: str = "<memory>") -> RosterLoad:
     genders = {g.value for g in Gender}
     teams = []
     for _, e, line in r.entries("teams", "id"):
-        fp = e.get("focal_points") if isinstance(e.get("focal_points"), dict) else {}
+        fp = e.get("focal_points")
+        fp = fp if isinstance(fp, dict) else {}
         teams.append(RosterTeam(
             id=e["id"], name=as_str(e.get("name")), situation=as_str(e.get("situation")),
             leader=as_str(e.get("leader")),

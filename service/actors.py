@@ -2,7 +2,7 @@
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.messages import Actor
 from models.roster import Roster
@@ -33,11 +33,11 @@ def resolve_actor(db_engine: Engine, staff_id: str) -> Actor:
             raise _unknown(staff_id)
         leads = select(Team.id).where(
             Team.active,
-            or_(Team.leader_id == staff_id, Team.sgbc_focal_point_id == staff_id, Team.cac_focal_point_id == staff_id),
+            or_(col(Team.leader_id) == staff_id, col(Team.sgbc_focal_point_id) == staff_id, col(Team.cac_focal_point_id) == staff_id),
         )
         member_of = (
             select(TeamMember.team_id)
-            .join(Team, Team.id == TeamMember.team_id)
+            .join(Team, col(Team.id) == col(TeamMember.team_id))
             .where(TeamMember.staff_id == staff_id, Team.active)
         )
         team_ids = sorted(set(session.exec(leads)) | set(session.exec(member_of)))

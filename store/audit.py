@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.audit_messages import AnchoredHead
 from models.tables import AuditChainHead, AuditEvent, AuditEventPublic, Decision, Notification
@@ -164,15 +164,15 @@ def find_event(*, session: Session, workflow_id: str, transition_seq: int) -> Au
 def event_ids(*, session: Session, workflow_id: str, seqs: list[int]) -> dict[int, int]:
     """transition_seq -> event id, for those of `seqs` the workflow has an event for."""
     rows = session.execute(
-        sa.select(AuditEvent.transition_seq, AuditEvent.id)
-        .where(AuditEvent.workflow_id == workflow_id, AuditEvent.transition_seq.in_(seqs))
+        sa.select(col(AuditEvent.transition_seq), col(AuditEvent.id))
+        .where(col(AuditEvent.workflow_id) == workflow_id, col(AuditEvent.transition_seq).in_(seqs))
     ).all()
     return {seq: event_id for seq, event_id in rows}
 
 
 def list_events(*, session: Session, product_id: str) -> list[AuditEventPublic]:
     """The audit history of one product, oldest first."""
-    rows = session.exec(select(AuditEvent).where(AuditEvent.product_id == product_id).order_by(AuditEvent.id))
+    rows = session.exec(select(AuditEvent).where(col(AuditEvent.product_id) == product_id).order_by(col(AuditEvent.id)))
     return [AuditEventPublic.model_validate(row, from_attributes=True) for row in rows]
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.tables import Briefing, Certification, Staff
 from store.certifications import record_status, team_staff_query
@@ -48,9 +48,9 @@ class _Record(BaseModel):
 
 def _best(records: list[_Record], on: dt.date, window_end: dt.date) -> Gap | None:
     """None when met beyond the window; else the gap status from the records that would satisfy."""
-    valid = [r for r in records if r.status == "valid"]
-    if valid:
-        last = max(r.expires for r in valid)
+    valid_until = [r.expires for r in records if r.status == "valid" and r.expires is not None]  # valid: dated
+    if valid_until:
+        last = max(valid_until)
         if last <= window_end:
             return Gap(requirement="", status="expiring", expires=last, days_left=(last - on).days)
         return None
@@ -98,7 +98,7 @@ def gap_report(
         teams_of[s_id].add(t_id)
     query = select(Staff).where(Staff.active).order_by(Staff.id)
     if team_id is not None:
-        query = query.where(Staff.id.in_(sa.select(membership.c.staff_id)))
+        query = query.where(col(Staff.id).in_(sa.select(membership.c.staff_id)))
     if staff_id is not None:
         query = query.where(Staff.id == staff_id)
     people = [s for s in session.exec(query) if requirements_for(s.roles, s.designations).certifiable]
@@ -106,10 +106,10 @@ def gap_report(
     ids = [p.id for p in people]
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for c in session.exec(select(Certification).where(Certification.staff_id.in_(chunk))):
+        for c in session.exec(select(Certification).where(col(Certification.staff_id).in_(chunk))):
             held[c.staff_id].append(_Record(kind=c.cert, issued=c.issued, expires=c.expires,
                                             status=record_status(c.issued, c.expires, c.revoked_at, on)))
-        for b in session.exec(select(Briefing).where(Briefing.staff_id.in_(chunk))):
+        for b in session.exec(select(Briefing).where(col(Briefing.staff_id).in_(chunk))):
             held[b.staff_id].append(_Record(kind=f"briefing:{b.area}", issued=b.date, expires=b.expires,
                                             status=record_status(b.date, b.expires, None, on)))
     report = []

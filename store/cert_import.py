@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.tables import Briefing, Certification, Staff, utcnow
 from store.certifications import AREAS, CERT_TYPES, default_expiry
@@ -126,8 +126,8 @@ class _Collector:
             self.problem(row, "cert", f"unknown certification {cert!r}: expected one of {', '.join(sorted(CERT_TYPES))}")
         issued = self.date(entry, row, "issued")
         expires = self.date(entry, row, "expires", required=False)
-        if len(self.out.problems) > before:
-            return
+        if len(self.out.problems) > before or staff_id is None or cert is None or issued is None:
+            return  # each missing value was reported as a problem
         expires = expires or default_expiry(cert, issued)
         if expires < issued:
             self.problem(row, "expires", f"{expires} is before issued {issued}")
@@ -143,8 +143,8 @@ class _Collector:
         date = self.date(entry, row, "date")
         expires = self.date(entry, row, "expires")
         briefed_by = self.text(entry, row, "briefed_by", required=False)
-        if len(self.out.problems) > before:
-            return
+        if len(self.out.problems) > before or staff_id is None or area is None or date is None or expires is None:
+            return  # each missing value was reported as a problem
         if expires < date:
             self.problem(row, "expires", f"{expires} is before the briefing date {date}")
             return
@@ -158,10 +158,11 @@ class _Collector:
             if key in seen:
                 self.problem(rec.row, "issued", f"same {rec.cert} of {rec.staff_id} issued {rec.issued} as {seen[key]}")
             seen.setdefault(key, rec.row)
-        for rec in self.out.briefings:
-            key = ("b", rec.staff_id, rec.area, rec.date)
+        for briefing in self.out.briefings:
+            key = ("b", briefing.staff_id, briefing.area, briefing.date)
             if key in seen:
-                self.problem(rec.row, "date", f"same {rec.area} briefing of {rec.staff_id} on {rec.date} as {seen[key]}")
+                self.problem(briefing.row, "date",
+                             f"same {briefing.area} briefing of {briefing.staff_id} on {briefing.date} as {seen[key]}")
             seen.setdefault(key, rec.row)
 
 
@@ -247,9 +248,9 @@ def import_records(
     ids = sorted(staff_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for c in session.exec(select(Certification).where(Certification.staff_id.in_(chunk))):
+        for c in session.exec(select(Certification).where(col(Certification.staff_id).in_(chunk))):
             certs[(c.staff_id, c.cert, c.issued)] = c
-        for b in session.exec(select(Briefing).where(Briefing.staff_id.in_(chunk))):
+        for b in session.exec(select(Briefing).where(col(Briefing.staff_id).in_(chunk))):
             briefings[(b.staff_id, b.area, b.date)] = b
     for rec in parsed.certifications:
         row = certs.get((rec.staff_id, rec.cert, rec.issued))
@@ -264,14 +265,14 @@ def import_records(
             result.unchanged += 1
         if progress:
             progress(1)
-    for rec in parsed.briefings:
-        row = briefings.get((rec.staff_id, rec.area, rec.date))
-        if row is None:
-            session.add(Briefing(staff_id=rec.staff_id, area=rec.area, date=rec.date, expires=rec.expires,
-                                 briefed_by=rec.briefed_by))
+    for given in parsed.briefings:
+        known = briefings.get((given.staff_id, given.area, given.date))
+        if known is None:
+            session.add(Briefing(staff_id=given.staff_id, area=given.area, date=given.date, expires=given.expires,
+                                 briefed_by=given.briefed_by))
             result.created += 1
-        elif (row.expires, row.briefed_by) != (rec.expires, rec.briefed_by):
-            row.expires, row.briefed_by = rec.expires, rec.briefed_by
+        elif (known.expires, known.briefed_by) != (given.expires, given.briefed_by):
+            known.expires, known.briefed_by = given.expires, given.briefed_by
             result.updated += 1
         else:
             result.unchanged += 1

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.cert_messages import ExpiryNoticesInput, ExpiryNoticesResult
 from models.enums import NotificationKind
@@ -50,13 +50,13 @@ def _leaders(session: Session, staff_ids: set[str]) -> dict[str, set[str]]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for staff_id, leader in session.execute(
-            sa.select(membership.c.staff_id, Team.leader_id).join(Team, Team.id == membership.c.team_id)
-            .where(membership.c.staff_id.in_(chunk), Team.leader_id.is_not(None))
+            sa.select(membership.c.staff_id, col(Team.leader_id)).join(Team, col(Team.id) == membership.c.team_id)
+            .where(membership.c.staff_id.in_(chunk), col(Team.leader_id).is_not(None))
         ):
             leaders[staff_id].add(leader)
         for staff_id, leader in session.execute(
-            sa.select(Staff.id, Team.leader_id).join(Team, Team.id == Staff.home_team_id)
-            .where(Staff.id.in_(chunk), Team.active, Team.leader_id.is_not(None))
+            sa.select(col(Staff.id), col(Team.leader_id)).join(Team, col(Team.id) == col(Staff.home_team_id))
+            .where(col(Staff.id).in_(chunk), col(Team.active), col(Team.leader_id).is_not(None))
         ):
             leaders[staff_id].add(leader)
     return leaders
@@ -82,14 +82,14 @@ def send_expiry_notices(*, session: Session, request: ExpiryNoticesInput) -> Exp
     oldest = on - timedelta(days=request.expired_window_days)
     result = ExpiryNoticesResult(as_of=on)
     candidates = session.execute(
-        sa.select(Certification.id, Certification.staff_id, Certification.cert, Certification.expires, Staff.name)
-        .join(Staff, Staff.id == Certification.staff_id)
+        sa.select(col(Certification.id), col(Certification.staff_id), col(Certification.cert), col(Certification.expires), col(Staff.name))
+        .join(Staff, col(Staff.id) == col(Certification.staff_id))
         .where(
-            Staff.active, Certification.revoked_at.is_(None), Certification.issued.is_not(None),
-            Certification.issued <= on, Certification.expires >= oldest, Certification.expires <= horizon,
+            col(Staff.active), col(Certification.revoked_at).is_(None), col(Certification.issued).is_not(None),
+            col(Certification.issued) <= on, col(Certification.expires) >= oldest, col(Certification.expires) <= horizon,
             sa.not_(_renewed()),
         )
-        .order_by(Certification.id)
+        .order_by(col(Certification.id))
     ).all()
     due = []
     for cert_id, staff_id, cert, expires, name in candidates:
@@ -99,8 +99,8 @@ def send_expiry_notices(*, session: Session, request: ExpiryNoticesInput) -> Exp
     if not due:
         return result
     sent = {tuple(row) for row in session.execute(
-        sa.select(CertificationNotice.certification_id, CertificationNotice.threshold)
-        .where(CertificationNotice.certification_id.in_([d[0] for d in due]))
+        sa.select(col(CertificationNotice.certification_id), col(CertificationNotice.threshold))
+        .where(col(CertificationNotice.certification_id).in_([d[0] for d in due]))
     )}
     leaders = _leaders(session, {d[1] for d in due})
     for cert_id, staff_id, cert, expires, name, threshold in due:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import BriefingArea, CertType
 from models.tables import Briefing, Certification, Staff, Team, TeamMember, utcnow
@@ -126,7 +126,7 @@ def revoke_certification(
     if not reason.strip():
         raise RegisterError("a revocation needs a reason")
     query = select(Certification).where(
-        Certification.staff_id == staff_id, Certification.cert == cert, Certification.revoked_at.is_(None)
+        col(Certification.staff_id) == staff_id, col(Certification.cert) == cert, col(Certification.revoked_at).is_(None)
     )
     if issued is not None:
         query = query.where(Certification.issued == issued)
@@ -173,10 +173,10 @@ def team_staff_query(team_ids: Sequence[str] | None = None, situation: str | Non
         return q
 
     parts = [
-        of_teams(sa.select(Team.id.label("team_id"), column.label("staff_id")).where(column.is_not(None)))
+        of_teams(sa.select(col(Team.id).label("team_id"), column.label("staff_id")).where(column.is_not(None)))
         for column in (Team.leader_id, Team.sgbc_focal_point_id, Team.cac_focal_point_id)
     ]
-    parts.append(of_teams(sa.select(TeamMember.team_id, TeamMember.staff_id).join(Team, Team.id == TeamMember.team_id)))
+    parts.append(of_teams(sa.select(col(TeamMember.team_id), col(TeamMember.staff_id)).join(Team, col(Team.id) == col(TeamMember.team_id))))
     return sa.union_all(*parts)
 
 
@@ -206,17 +206,17 @@ def list_certifications(
     expiring_within: int | None = None, include_revoked: bool = False,
 ) -> list[CertificationRow]:
     """Register records; with `expiring_within`, only records valid on `on` expiring within N days."""
-    query = sa.select(Certification, Staff.name).join(Staff, Staff.id == Certification.staff_id)
+    query = sa.select(Certification, col(Staff.name)).join(Staff, col(Staff.id) == col(Certification.staff_id))
     if team_id is not None:
         members = team_staff_query([team_id]).subquery()
-        query = query.where(Certification.staff_id.in_(sa.select(members.c.staff_id)))
+        query = query.where(col(Certification.staff_id).in_(sa.select(members.c.staff_id)))
     if staff_id is not None:
-        query = query.where(Certification.staff_id == staff_id)
+        query = query.where(col(Certification.staff_id) == staff_id)
     if expiring_within is not None:
-        query = query.where(cert_valid_on(on), Certification.expires <= on + timedelta(days=expiring_within))
+        query = query.where(cert_valid_on(on), col(Certification.expires) <= on + timedelta(days=expiring_within))
     if not include_revoked:
-        query = query.where(Certification.revoked_at.is_(None))
-    query = query.order_by(Certification.staff_id, Certification.cert, Certification.issued)
+        query = query.where(col(Certification.revoked_at).is_(None))
+    query = query.order_by(col(Certification.staff_id), col(Certification.cert), col(Certification.issued))
     rows = []
     for cert, name in session.execute(query):
         rows.append(CertificationRow(

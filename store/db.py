@@ -3,11 +3,14 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlmodel import Session
+
+T = TypeVar("T")
 
 STORE_DIR = Path(__file__).resolve().parent
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -136,3 +139,18 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def get_existing(session: Session, model: type[T], key: object, **options: Any) -> T:
+    """`session.get` for a row the caller's own earlier step wrote or read: its absence is a bug or a
+    concurrent deletion, so it fails loudly here instead of as an AttributeError on None later."""
+    row = session.get(model, key, **options)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} does not exist")
+    return row
+
+
+def execute_dml(session: Session, statement: sa.Executable) -> sa.CursorResult:
+    """Run an INSERT/UPDATE/DELETE through the session; its result is a CursorResult (rowcount),
+    which Session.execute's signature does not say."""
+    return cast(sa.CursorResult, session.execute(statement))

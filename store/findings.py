@@ -3,7 +3,7 @@ per rule per product), keyed by the stable id f"{product_id}:v{version_no}:{rule
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import FindingState
 from models.findings import Finding as EngineFinding
@@ -21,7 +21,7 @@ def to_view(row: Finding) -> FindingView:
 
 
 def list_for_version(*, session: Session, version_id: int) -> list[Finding]:
-    return list(session.exec(select(Finding).where(Finding.version_id == version_id).order_by(Finding.id)))
+    return list(session.exec(select(Finding).where(col(Finding.version_id) == version_id).order_by(col(Finding.id))))
 
 
 def record_findings(
@@ -52,7 +52,7 @@ def record_findings(
     fired = {f.rule_id for f in findings}
     earlier = session.exec(
         select(Finding)
-        .join(ProductVersion, ProductVersion.id == Finding.version_id)
+        .join(ProductVersion, col(ProductVersion.id) == col(Finding.version_id))
         .where(
             Finding.product_id == version.product_id,
             ProductVersion.version_no < version.version_no,

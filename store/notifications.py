@@ -6,9 +6,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
-from models.tables import Notification, NotificationPublic, utcnow
+from models.tables import Notification, NotificationPublic, table_of, utcnow
 
 
 def create_notification(
@@ -63,7 +63,7 @@ def create_for_event(
             "created_at": created_at, "read_at": None, "emailed_at": None,
         })
     if rows:
-        session.execute(sa.insert(Notification.__table__), list(rows.values()))
+        session.execute(sa.insert(table_of(Notification)), list(rows.values()))
     return len(rows)
 
 
@@ -73,8 +73,8 @@ def list_for(
     """Newest first."""
     query = select(Notification).where(Notification.recipient_id == recipient_id)
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
+        query = query.where(col(Notification.read_at).is_(None))
+    query = query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
     if limit is not None:
         query = query.limit(limit)
     return [NotificationPublic.model_validate(n, from_attributes=True) for n in session.exec(query)]
@@ -93,7 +93,7 @@ def mark_read(*, session: Session, notification_id: int, recipient_id: str, at: 
 
 def pending_email(*, session: Session, limit: int = 100) -> list[Notification]:
     return list(
-        session.exec(select(Notification).where(Notification.emailed_at.is_(None)).order_by(Notification.id).limit(limit))
+        session.exec(select(Notification).where(col(Notification.emailed_at).is_(None)).order_by(col(Notification.id)).limit(limit))
     )
 
 

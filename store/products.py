@@ -4,7 +4,9 @@ only be served through the access checks of the web app and the CLI."""
 import hashlib
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
+
+from store.db import get_existing
 
 from models.enums import ReviewState
 from models.tables import Decision, Finding, Product, ProductVersion, Review, utcnow
@@ -100,7 +102,7 @@ def get_version_by_no(*, session: Session, product_id: str, version_no: int) -> 
 def list_versions(*, session: Session, product_id: str) -> list[ProductVersion]:
     return list(
         session.exec(
-            select(ProductVersion).where(ProductVersion.product_id == product_id).order_by(ProductVersion.version_no)
+            select(ProductVersion).where(col(ProductVersion.product_id) == product_id).order_by(col(ProductVersion.version_no))
         )
     )
 
@@ -115,7 +117,7 @@ def delete_unreviewed_version(*, session: Session, version_id: int) -> bool:
     version = session.get(ProductVersion, version_id)
     if version is None:
         return False
-    product = session.get(Product, version.product_id, with_for_update=True)
+    product = get_existing(session, Product, version.product_id, with_for_update=True)
     has_findings = session.exec(select(Finding.id).where(Finding.version_id == version_id)).first() is not None
     has_decisions = session.exec(select(Decision.id).where(Decision.version_id == version_id)).first() is not None
     if version.locked or has_findings or has_decisions or version.version_no != product.current_version_no:
@@ -125,7 +127,7 @@ def delete_unreviewed_version(*, session: Session, version_id: int) -> bool:
     session.delete(version)
     product.current_version_no -= 1
     session.flush()
-    has_review = session.exec(select(Review.id).where(Review.product_id == product.id)).first() is not None
+    has_review = session.exec(select(col(Review.id)).where(col(Review.product_id) == product.id)).first() is not None
     if product.current_version_no == 0 and not has_review:
         session.delete(product)
     session.flush()

@@ -1,7 +1,7 @@
 """Who a notification goes to: NotifyTarget relations resolved from the register."""
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import StaffRole
 from models.messages import NotifyTarget
@@ -23,7 +23,7 @@ def staff_with_role(*, session: Session, role: StaffRole | str) -> list[str]:
 def team_staff(*, session: Session, team: Team) -> list[str]:
     """{leader} ∪ {focal points} ∪ members, in roster order (product-format.md §9.1)."""
     members = session.exec(
-        select(TeamMember.staff_id).where(TeamMember.team_id == team.id).order_by(TeamMember.position)
+        select(col(TeamMember.staff_id)).where(col(TeamMember.team_id) == team.id).order_by(col(TeamMember.position))
     ).all()
     ids: list[str] = []
     for staff_id in [team.leader_id, team.sgbc_focal_point_id, team.cac_focal_point_id, *members]:
@@ -48,7 +48,7 @@ def resolve_targets(
             wanted.append(target.staff_id)
         if target.relation:
             wanted.extend(_relation(session, target.relation, product, team, assignee, last_reviewer))
-    active = set(session.exec(select(Staff.id).where(Staff.id.in_(set(wanted)), Staff.active)).all()) if wanted else set()
+    active = set(session.exec(select(col(Staff.id)).where(col(Staff.id).in_(set(wanted)), col(Staff.active))).all()) if wanted else set()
     resolved: list[str] = []
     for staff_id in wanted:
         if staff_id in active and staff_id not in resolved:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import TERMINAL_STATES, AuditChannel
 from models.tables import AuditEvent, ProductVersion, Review
@@ -83,14 +83,14 @@ def closed_reviews(*, session: Session) -> list[tuple[str, str, datetime]]:
     terminal = [str(s) for s in TERMINAL_STATES]
     closing = (
         select(AuditEvent.product_id, sa.func.max(AuditEvent.at).label("closed_at"))
-        .where(AuditEvent.to_state.in_(terminal), AuditEvent.product_id.is_not(None))
+        .where(col(AuditEvent.to_state).in_(terminal), col(AuditEvent.product_id).is_not(None))
         .group_by(AuditEvent.product_id)
         .subquery()
     )
     rows = session.execute(
         select(Review.product_id, Review.state, Review.updated_at, closing.c.closed_at)
         .outerjoin(closing, closing.c.product_id == Review.product_id)
-        .where(Review.state.in_(terminal))
+        .where(col(Review.state).in_(terminal))
         .order_by(Review.product_id)
     ).all()
     result = []
@@ -105,7 +105,7 @@ def closed_reviews(*, session: Session) -> list[tuple[str, str, datetime]]:
 
 def _unpurged_versions(session: Session, product_id: str) -> list[ProductVersion]:
     versions = session.exec(
-        select(ProductVersion).where(ProductVersion.product_id == product_id).order_by(ProductVersion.version_no)
+        select(ProductVersion).where(col(ProductVersion.product_id) == product_id).order_by(col(ProductVersion.version_no))
     ).all()
     return [v for v in versions if not is_purged(v)]
 

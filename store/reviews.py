@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import ReviewState
 from models.messages import ReviewWorkflowState
@@ -14,11 +14,11 @@ from models.tables import Product, Review, ReviewPublic, ReviewStateCount
 # States in which the GCU owes a decision: only these can be overdue in the queue.
 GCU_PENDING_STATES = (ReviewState.PRECHECKED, ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.ESCALATED)
 # Soonest due first, no due date last (`due_at IS NULL` sorts false before true on every database).
-_DUE_LAST = Review.due_at.is_(None)
+_DUE_LAST = col(Review.due_at).is_(None)
 QUEUE_ORDERINGS = {
     "due_at": (_DUE_LAST, Review.due_at, Review.id),
-    "priority": (Review.priority.desc(), _DUE_LAST, Review.due_at, Review.id),
-    "updated_at": (Review.updated_at.desc(), Review.id.desc()),
+    "priority": (col(Review.priority).desc(), _DUE_LAST, col(Review.due_at), col(Review.id)),
+    "updated_at": (col(Review.updated_at).desc(), col(Review.id).desc()),
 }
 ORDERINGS = tuple(QUEUE_ORDERINGS)
 
@@ -32,7 +32,7 @@ def _values(value: str | Sequence[str] | None) -> list[str] | None:
 
 
 def _overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(Review.state.in_([str(s) for s in GCU_PENDING_STATES]), Review.due_at < now)
+    return sa.and_(col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.due_at) < now)
 
 
 def _overdue(state: str, due_at: datetime | None, now: datetime) -> bool:
@@ -62,7 +62,7 @@ def queue_query(
         raise ValueError(f"order_by must be one of {', '.join(ORDERINGS)}, not {order_by!r}")
     # Plain rows, not ORM objects: the queue is read-only, and the identity map would cost more
     # than the query.
-    query = sa.select(*Review.__table__.c, Product.title, Product.author_id).join(Product, Product.id == Review.product_id)
+    query = sa.select(*Review.__table__.c, col(Product.title), col(Product.author_id)).join(Product, col(Product.id) == col(Review.product_id))
     for column, wanted in (
         (Review.team_id, team),
         (Review.situation, situation),
@@ -74,11 +74,11 @@ def queue_query(
         if values is not None:
             query = query.where(column.in_(values))
     if assignee is not None:
-        query = query.where(Review.assignee_id == assignee)
+        query = query.where(col(Review.assignee_id) == assignee)
     if overdue is True:
         query = query.where(_overdue_clause(now))
     elif overdue is False:
-        query = query.where(sa.not_(_overdue_clause(now)) | Review.due_at.is_(None))
+        query = query.where(sa.not_(_overdue_clause(now)) | col(Review.due_at).is_(None))
     # Each ordering is one index of models.tables (QUEUE_ORDER_INDEXES): a page is read off the
     # index instead of sorting every open review.
     query = query.order_by(*QUEUE_ORDERINGS[order_by])

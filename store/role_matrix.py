@@ -17,6 +17,7 @@ Reading of the matrix (documented choices):
 - "recommended (not counted)" and "per interview" entries are not requirements here.
 """
 
+from collections.abc import Iterable, Set as AbstractSet
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -96,7 +97,7 @@ class Requirements:
         return out
 
 
-def requirements_for(roles: list[str] | set[str], designations: list[str] | set[str] = ()) -> Requirements:
+def requirements_for(roles: Iterable[str], designations: Iterable[str] = ()) -> Requirements:
     roles, designations = set(roles or ()), set(designations or ())
     rows = [row for row in ROLE_MATRIX if row_applies(row, roles, designations)]
     return Requirements(
@@ -115,7 +116,7 @@ class Holdings:
     briefed: frozenset[str] = frozenset()  # areas with a valid briefing
 
     @classmethod
-    def from_certs(cls, certs: set[str], briefing_areas: set[str] = frozenset()) -> "Holdings":
+    def from_certs(cls, certs: set[str], briefing_areas: AbstractSet[str] = frozenset()) -> "Holdings":
         adv = {a for a in AREAS if f"{a}_ADV" in certs}
         basic = {a for a in AREAS if f"{a}_BASIC" in certs} | adv
         return cls(frozenset(basic), frozenset(adv), frozenset(briefing_areas))

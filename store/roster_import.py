@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import BriefingArea, CertType
 from models.roster import RosterLoad, RosterProblem, RosterStaff, RosterTeam
@@ -99,13 +99,13 @@ def _count(counts: KindCounts, *, created: bool, changed: bool) -> None:
 def _import_teams(session: Session, load: RosterLoad, report: ImportReport) -> None:
     existing = {t.id: t for t in session.exec(select(Team))}
     members: dict[str, list[TeamMember]] = {}
-    for m in session.exec(select(TeamMember).order_by(TeamMember.position)):
+    for m in session.exec(select(TeamMember).order_by(col(TeamMember.position))):
         members.setdefault(m.team_id, []).append(m)
     for team in load.roster.teams:
-        row = existing.get(team.id)
-        created = row is None
+        known = existing.get(team.id)
+        created = known is None
+        row = known if known is not None else Team(id=team.id)
         if created:
-            row = Team(id=team.id)
             session.add(row)
         changed = _apply(row, _team_values(team))
         changed = _sync_members(session, row.id, team.members, members.get(team.id, [])) or changed
@@ -208,7 +208,7 @@ def _import_briefings(session: Session, load: RosterLoad, report: ImportReport, 
             continue
         seen.add(key)
         row = existing.get(key)
-        values = {"expires": record.expires, "briefed_by": record.briefed_by}
+        values: dict[str, Any] = {"expires": record.expires, "briefed_by": record.briefed_by}
         if row is None:
             session.add(Briefing(staff_id=record.staff_id, area=record.area, date=record.date, **values))
             report.briefings.created += 1

@@ -7,7 +7,7 @@ certification rules (STAFF-01..04) see exactly the register the GCU maintains.
 import threading
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.roster import BriefingRecord, CertificationRecord, FocalPoints, Roster, RosterStaff, RosterTeam
 from models.tables import Briefing, Certification, RegisterRevision, Staff, Team, TeamMember
@@ -28,7 +28,7 @@ class RosterCache:
 
     def roster(self, *, session: Session) -> Roster:
         revision = session.execute(
-            sa.select(RegisterRevision.revision).where(RegisterRevision.id == 1)
+            sa.select(col(RegisterRevision.revision)).where(col(RegisterRevision.id) == 1)
         ).scalar_one_or_none()
         with self._lock:
             cached = self._cached
@@ -43,7 +43,7 @@ class RosterCache:
 
 def roster_from_db(*, session: Session) -> Roster:
     members: dict[str, list[str]] = {}
-    for m in session.exec(select(TeamMember).order_by(TeamMember.team_id, TeamMember.position)):
+    for m in session.exec(select(TeamMember).order_by(col(TeamMember.team_id), col(TeamMember.position))):
         members.setdefault(m.team_id, []).append(m.staff_id)
     teams = [
         RosterTeam(
@@ -73,15 +73,15 @@ def roster_from_db(*, session: Session) -> Roster:
         CertificationRecord(staff_id=c.staff_id, cert=c.cert, issued=c.issued, expires=c.expires)
         for c in session.exec(
             select(Certification)
-            .join(Staff, Staff.id == Certification.staff_id)
-            .where(Certification.revoked_at.is_(None), Staff.active)
-            .order_by(Certification.id)
+            .join(Staff, col(Staff.id) == col(Certification.staff_id))
+            .where(col(Certification.revoked_at).is_(None), col(Staff.active))
+            .order_by(col(Certification.id))
         )
     ]
     briefings = [
         BriefingRecord(staff_id=b.staff_id, area=b.area, date=b.date, expires=b.expires, briefed_by=b.briefed_by)
         for b in session.exec(
-            select(Briefing).join(Staff, Staff.id == Briefing.staff_id).where(Staff.active).order_by(Briefing.id)
+            select(Briefing).join(Staff, col(Staff.id) == col(Briefing.staff_id)).where(col(Staff.active)).order_by(col(Briefing.id))
         )
     ]
     return Roster(teams=teams, staff=staff, certifications=certifications, briefings=briefings)

@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import DecisionKind, FindingState, ReviewState, Severity
 from models.summary_messages import SummaryPeriod
@@ -118,19 +118,19 @@ def cluster_teams(session: Session, deputy_prosecutor_id: str) -> list[Team]:
 
 def _decisions_by_team(session: Session, team_ids: list[str], start: datetime, end: datetime) -> dict[str, dict[str, int]]:
     kinds = [str(DecisionKind.APPROVE), str(DecisionKind.RETURN)]
-    in_period = (Decision.decided_at >= start, Decision.decided_at < end, Decision.decision.in_(kinds),
-                 Product.team_id.in_(team_ids))
+    in_period = (col(Decision.decided_at) >= start, col(Decision.decided_at) < end, col(Decision.decision).in_(kinds),
+                 col(Product.team_id).in_(team_ids))
     counts: dict[str, dict[str, int]] = {}
     by_kind = (
-        sa.select(Product.team_id, Decision.decision, sa.func.count(sa.distinct(Decision.product_id)))
-        .join(Product, Product.id == Decision.product_id).where(*in_period)
+        sa.select(col(Product.team_id), col(Decision.decision), sa.func.count(sa.distinct(col(Decision.product_id))))
+        .join(Product, col(Product.id) == col(Decision.product_id)).where(*in_period)
         .group_by(Product.team_id, Decision.decision)
     )
     for team_id, kind, n in session.execute(by_kind):
         counts.setdefault(team_id, {})[kind] = n
     reviewed = (
-        sa.select(Product.team_id, sa.func.count(sa.distinct(Decision.product_id)))
-        .join(Product, Product.id == Decision.product_id).where(*in_period).group_by(Product.team_id)
+        sa.select(col(Product.team_id), sa.func.count(sa.distinct(col(Decision.product_id))))
+        .join(Product, col(Product.id) == col(Decision.product_id)).where(*in_period).group_by(col(Product.team_id))
     )
     for team_id, n in session.execute(reviewed):
         counts.setdefault(team_id, {})["reviewed"] = n
@@ -139,13 +139,13 @@ def _decisions_by_team(session: Session, team_ids: list[str], start: datetime, e
 
 def _open_blocking_by_team(session: Session, team_ids: list[str]) -> dict[str, int]:
     query = (
-        sa.select(Product.team_id, sa.func.count(Finding.id))
-        .join(ProductVersion, ProductVersion.id == Finding.version_id)
-        .join(Product, sa.and_(Product.id == ProductVersion.product_id,
-                               Product.current_version_no == ProductVersion.version_no))
-        .join(Review, Review.product_id == Product.id)
-        .where(Product.team_id.in_(team_ids), Finding.severity == str(Severity.BLOCKING),
-               Finding.state == str(FindingState.OPEN), Review.state.not_in(FINISHED))
+        sa.select(col(Product.team_id), sa.func.count(col(Finding.id)))
+        .join(ProductVersion, col(ProductVersion.id) == col(Finding.version_id))
+        .join(Product, sa.and_(col(Product.id) == col(ProductVersion.product_id),
+                               col(Product.current_version_no) == col(ProductVersion.version_no)))
+        .join(Review, col(Review.product_id) == col(Product.id))
+        .where(col(Product.team_id).in_(team_ids), col(Finding.severity) == str(Severity.BLOCKING),
+               col(Finding.state) == str(FindingState.OPEN), col(Review.state).not_in(FINISHED))
         .group_by(Product.team_id)
     )
     return dict(session.execute(query).all())
@@ -153,11 +153,11 @@ def _open_blocking_by_team(session: Session, team_ids: list[str]) -> dict[str, i
 
 def _overdue(session: Session, team_ids: list[str], now: datetime) -> list[OverdueReview]:
     query = (
-        sa.select(Review, Product.title)
-        .join(Product, Product.id == Review.product_id)
-        .where(Review.team_id.in_(team_ids), Review.state.in_([str(s) for s in GCU_PENDING_STATES]),
-               Review.due_at < now)
-        .order_by(Review.due_at, Review.product_id)
+        sa.select(Review, col(Product.title))
+        .join(Product, col(Product.id) == col(Review.product_id))
+        .where(col(Review.team_id).in_(team_ids), col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]),
+               col(Review.due_at) < now)
+        .order_by(col(Review.due_at), col(Review.product_id))
     )
     return [
         OverdueReview(product_id=r.product_id, title=title, team_id=r.team_id, state=r.state, assignee_id=r.assignee_id,
@@ -168,14 +168,14 @@ def _overdue(session: Session, team_ids: list[str], now: datetime) -> list[Overd
 
 def _top_findings(session: Session, team_ids: list[str], start: datetime, end: datetime) -> list[RuleCount]:
     query = (
-        sa.select(Finding.rule_id, sa.func.max(Finding.title), sa.func.max(Finding.severity),
-                  sa.func.max(Finding.citation), sa.func.count(Finding.id), sa.func.count(sa.distinct(Finding.product_id)))
-        .join(ProductVersion, ProductVersion.id == Finding.version_id)
-        .join(Product, Product.id == ProductVersion.product_id)
-        .where(Product.team_id.in_(team_ids), ProductVersion.submitted_at >= start, ProductVersion.submitted_at < end,
-               Finding.severity != str(Severity.ADVISORY))
+        sa.select(col(Finding.rule_id), sa.func.max(col(Finding.title)), sa.func.max(col(Finding.severity)),
+                  sa.func.max(col(Finding.citation)), sa.func.count(col(Finding.id)), sa.func.count(sa.distinct(col(Finding.product_id))))
+        .join(ProductVersion, col(ProductVersion.id) == col(Finding.version_id))
+        .join(Product, col(Product.id) == col(ProductVersion.product_id))
+        .where(col(Product.team_id).in_(team_ids), col(ProductVersion.submitted_at) >= start, col(ProductVersion.submitted_at) < end,
+               col(Finding.severity) != str(Severity.ADVISORY))
         .group_by(Finding.rule_id)
-        .order_by(sa.func.count(Finding.id).desc(), Finding.rule_id)
+        .order_by(sa.func.count(col(Finding.id)).desc(), col(Finding.rule_id))
         .limit(TOP_RULES)
     )
     return [RuleCount(rule_id=r, title=t or "", severity=s, citation=c or "", count=n, products=p)

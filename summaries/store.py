@@ -7,20 +7,26 @@ import datetime as dt
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import StaffRole
 from models.summary_messages import SummaryPeriod
 from models.summary_tables import ComplianceSummary, ComplianceSummaryDetail, ComplianceSummaryPublic
-from models.tables import Staff, Team
+from models.tables import Staff, Team, table_of
 
 HEADLINE = ("reviewed", "approved", "returned", "open_blocking", "overdue")
+
+
+def _stored_id(row: ComplianceSummary) -> int:
+    if row.id is None:
+        raise ValueError("the compliance summary has not been stored yet")
+    return row.id
 
 
 def public_of(row: ComplianceSummary) -> ComplianceSummaryPublic:
     data = row.data or {}
     return ComplianceSummaryPublic(
-        id=row.id, deputy_prosecutor_id=row.deputy_prosecutor_id, period_start=row.period_start,
+        id=_stored_id(row), deputy_prosecutor_id=row.deputy_prosecutor_id, period_start=row.period_start,
         period_end=row.period_end, generated_at=row.generated_at, emailed_at=row.emailed_at,
         **{k: int(data.get(k, 0)) for k in HEADLINE},
     )
@@ -30,12 +36,12 @@ def list_summaries(
     *, session: Session, deputy_prosecutor_id: str | None = None, limit: int | None = None
 ) -> list[ComplianceSummaryPublic]:
     """Newest period first. The heavy columns (html, pdf) are not read."""
-    columns = [c for c in ComplianceSummary.__table__.c if c.name not in ("html", "pdf")]
+    columns = [c for c in table_of(ComplianceSummary).c if c.name not in ("html", "pdf")]
     query = sa.select(*columns)
     if deputy_prosecutor_id is not None:
-        query = query.where(ComplianceSummary.deputy_prosecutor_id == deputy_prosecutor_id)
-    query = query.order_by(ComplianceSummary.period_end.desc(), ComplianceSummary.deputy_prosecutor_id,
-                           ComplianceSummary.id.desc())
+        query = query.where(col(ComplianceSummary.deputy_prosecutor_id) == deputy_prosecutor_id)
+    query = query.order_by(col(ComplianceSummary.period_end).desc(), col(ComplianceSummary.deputy_prosecutor_id),
+                           col(ComplianceSummary.id).desc())
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).mappings().all()
@@ -76,12 +82,12 @@ def save_summary(
 def deputy_prosecutor_ids(*, session: Session, only: str | None = None) -> list[str]:
     """Deputy Prosecutors who get a summary: active register staff named by an active team, plus
     active staff with the deputy_prosecutor role (a DP without teams gets a summary saying so)."""
-    named = set(session.exec(select(Team.deputy_prosecutor_id).where(Team.active, Team.deputy_prosecutor_id.is_not(None))).all())
+    named = set(session.exec(select(col(Team.deputy_prosecutor_id)).where(col(Team.active), col(Team.deputy_prosecutor_id).is_not(None))).all())
     with_role = session.exec(
         select(Staff.id, Staff.roles).where(Staff.active, sa.cast(Staff.roles, sa.String).like(f'%"{StaffRole.DEPUTY_PROSECUTOR}"%'))
     ).all()
     candidates = named | {sid for sid, roles in with_role if str(StaffRole.DEPUTY_PROSECUTOR) in (roles or [])}
-    active = set(session.exec(select(Staff.id).where(Staff.id.in_(candidates), Staff.active)).all()) if candidates else set()
+    active = set(session.exec(select(col(Staff.id)).where(col(Staff.id).in_(candidates), col(Staff.active))).all()) if candidates else set()
     ids = sorted(active)
     return [i for i in ids if i == only] if only else ids
 

@@ -11,7 +11,7 @@ in a URL cannot even tell whether another team's product exists.
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import StaffRole
 from models.summary_tables import ComplianceSummaryDetail
@@ -172,7 +172,7 @@ def principal_for(session: Session, account: Account, *, via_token: bool = False
         # (leader, focal point or member) and those they oversee as Deputy Prosecutor.
         works_in = sa.or_(
             Team.leader_id == sid, Team.sgbc_focal_point_id == sid, Team.cac_focal_point_id == sid,
-            Team.id.in_(select(TeamMember.team_id).where(TeamMember.staff_id == sid)),
+            col(Team.id).in_(select(col(TeamMember.team_id)).where(col(TeamMember.staff_id) == sid)),
         )
         oversees = Team.deputy_prosecutor_id == sid
         rows = session.exec(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import ReviewState
 from models.tables import Review, Team
@@ -51,7 +51,7 @@ class KpiPanel:
 def teams_in_scope(session: Session, team_ids: frozenset[str] | None) -> list[Team]:
     query = select(Team).where(Team.active).order_by(Team.id)
     if team_ids is not None:
-        query = query.where(Team.id.in_(sorted(team_ids)))
+        query = query.where(col(Team.id).in_(sorted(team_ids)))
     return list(session.exec(query))
 
 
@@ -60,7 +60,7 @@ def review_figures(session: Session, team_ids: frozenset[str] | None, now: datet
     figures = {t.id: TeamFigures(team_id=t.id, name=t.name or t.id) for t in teams_in_scope(session, team_ids)}
     query = select(Review)
     if team_ids is not None:
-        query = query.where(Review.team_id.in_(sorted(team_ids)))
+        query = query.where(col(Review.team_id).in_(sorted(team_ids)))
     for review in session.exec(query):
         row = figures.setdefault(review.team_id, TeamFigures(team_id=review.team_id, name=review.team_id))
         if review.state in PENDING:
@@ -138,7 +138,7 @@ def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date
 def count_reviews(session: Session, team_ids: frozenset[str] | None) -> int:
     query = sa.select(sa.func.count()).select_from(Review)
     if team_ids is not None:
-        query = query.where(Review.team_id.in_(sorted(team_ids)))
+        query = query.where(col(Review.team_id).in_(sorted(team_ids)))
     return session.execute(query).scalar_one()
 
 

@@ -6,7 +6,7 @@ import difflib
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import SEVERITY_ORDER, FindingState, ReviewAction, ReviewState, Verdict
 from models.review_states import allowed_actions
@@ -117,7 +117,7 @@ def products_for(session: Session, principal: Principal, *, team_ids: frozenset[
     query = select(Product, Review).join(Review, Review.product_id == Product.id, isouter=True)
     visible = principal.visible_team_ids()
     if visible is not None:
-        query = query.where(Product.team_id.in_(sorted(visible)))
+        query = query.where(col(Product.team_id).in_(sorted(visible)))
     if team_ids is not None:
         query = query.where(Product.team_id.in_(sorted(team_ids)))
     if states is not None:

@@ -43,7 +43,7 @@ def pdf_to_markdown(data: bytes, filename: str, max_bytes: int, max_pages: int) 
         pages = None if encrypted else len(reader.pages)
     except Exception as exc:  # pypdf raises many types on damaged files
         raise IngestError(f"{filename}: corrupt PDF ({type(exc).__name__}: {exc})") from exc
-    if encrypted:
+    if encrypted or pages is None:
         raise IngestError(
             f"{filename}: the PDF is encrypted (password or permission protection); "
             f"submit an unprotected copy"

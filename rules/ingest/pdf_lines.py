@@ -19,7 +19,7 @@ class Line:
     @property
     def size(self) -> float:
         """The size most of the line's characters are set in."""
-        return max(self.size_chars, key=self.size_chars.get) if self.size_chars else 0.0
+        return max(self.size_chars, key=lambda size: self.size_chars[size]) if self.size_chars else 0.0
 
     @property
     def bold(self) -> bool:

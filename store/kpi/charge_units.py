@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.kpi_tables import STAGE_ORDER, ChargeOutcome, ChargeStage, ChargeUnit, SgbcBasis
 from models.tables import Product, ProductVersion, utcnow
@@ -52,12 +52,13 @@ def _strings(value: Any) -> list[str]:
 
 def units_from_front_matter(product_id: str, version_no: int, fm: dict, team_id: str | None,
                             situation: str | None) -> list[dict[str, Any]]:
-    head = fm.get("product") if isinstance(fm.get("product"), dict) else {}
+    head = _map(fm.get("product"))
     stage = head.get("stage")
     if stage not in [s.value for s in SEEDED_STAGES]:
         return []
     product_suspects = _strings(fm.get("suspects"))
-    counts = fm.get("counts") if isinstance(fm.get("counts"), list) else []
+    counts = fm.get("counts")
+    counts = counts if isinstance(counts, list) else []
     units = []
     for index, count in enumerate(counts):
         count = count if isinstance(count, dict) else {}
@@ -96,10 +97,10 @@ def seed_charge_units(*, session: Session, product_ids: list[str] | None = None,
         .where(Product.type.in_(codes_with_charges()))
     )
     if product_ids is not None:
-        query = query.where(Product.id.in_(product_ids))
+        query = query.where(col(Product.id).in_(product_ids))
     for product, version in session.exec(query):
         fm = version.front_matter or {}
-        head = fm.get("product") if isinstance(fm.get("product"), dict) else {}
+        head = _map(fm.get("product"))
         stage = head.get("stage")
         wanted = units_from_front_matter(product.id, version.version_no, fm, product.team_id, product.situation)
         report.products += 1
@@ -135,16 +136,16 @@ def auto_link(*, session: Session) -> int:
     and crime, when there is exactly one such candidate not already someone's predecessor."""
     linked = 0
     taken = set(session.scalars(
-        sa.select(ChargeUnit.linked_unit_prev_stage).where(ChargeUnit.linked_unit_prev_stage.is_not(None))))
+        sa.select(col(ChargeUnit.linked_unit_prev_stage)).where(col(ChargeUnit.linked_unit_prev_stage).is_not(None))))
     for stage, prev in zip(STAGE_ORDER[1:], STAGE_ORDER[:-1], strict=True):
         orphans = list(session.exec(select(ChargeUnit).where(ChargeUnit.stage == stage,
-                                                             ChargeUnit.linked_unit_prev_stage.is_(None))))
+                                                             col(ChargeUnit.linked_unit_prev_stage).is_(None))))
         if not orphans:
             continue
         candidates: dict[tuple, list[int]] = defaultdict(list)
         for unit_id, case_id, suspect, crime in session.execute(
-            sa.select(ChargeUnit.id, ChargeUnit.case_id, ChargeUnit.suspect, ChargeUnit.crime)
-            .where(ChargeUnit.stage == prev)
+            sa.select(col(ChargeUnit.id), col(ChargeUnit.case_id), col(ChargeUnit.suspect), col(ChargeUnit.crime))
+            .where(col(ChargeUnit.stage) == prev)
         ):
             if unit_id not in taken:
                 candidates[(case_id, suspect, crime)].append(unit_id)
@@ -262,3 +263,7 @@ def import_outcomes(*, session: Session, text: str) -> OutcomeImport:
         raise ImportRefused(problems)
     session.flush()
     return result
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.kpi_tables import ProductFacts
 from models.tables import Product, ProductVersion, utcnow
@@ -130,15 +130,15 @@ def backfill_product_facts(
     use_triggers: bool = True, progress: Callable[[int], None] | None = None,
 ) -> int:
     """Record the facts of every version that has none (or of every version with `recompute`)."""
-    query = sa.select(ProductVersion.id).order_by(ProductVersion.id)
+    query = sa.select(col(ProductVersion.id)).order_by(col(ProductVersion.id))
     if not recompute:
         query = query.outerjoin(
             ProductFacts,
-            sa.and_(ProductFacts.product_id == ProductVersion.product_id, ProductFacts.version_no == ProductVersion.version_no),
-        ).where(ProductFacts.id.is_(None))
+            sa.and_(col(ProductFacts.product_id) == col(ProductVersion.product_id), col(ProductFacts.version_no) == col(ProductVersion.version_no)),
+        ).where(col(ProductFacts.id).is_(None))
     ids = list(session.scalars(query))
     for start in range(0, len(ids), batch):
-        for version in session.exec(select(ProductVersion).where(ProductVersion.id.in_(ids[start : start + batch]))):
+        for version in session.exec(select(ProductVersion).where(col(ProductVersion.id).in_(ids[start : start + batch]))):
             record_product_facts(session=session, version=version, trigger_matcher=trigger_matcher,
                                  use_triggers=use_triggers)
             if progress:

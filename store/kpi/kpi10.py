@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.kpi_tables import ProductFacts
 from models.tables import Decision, ProductVersion
@@ -37,14 +37,14 @@ def counted_products(period: Period, config: Kpi10Config, team_id: str | None = 
     decision_conditions = [
         Decision.product_id == f.product_id,
         pv.version_no <= f.version_no,
-        Decision.decision.in_(config.engagement_decisions),
-        sa.or_(f.engagement_deadline.is_(None), Decision.decided_at < f.engagement_deadline),
+        col(Decision.decision).in_(config.engagement_decisions),
+        sa.or_(f.engagement_deadline.is_(None), col(Decision.decided_at) < f.engagement_deadline),
     ]
     if config.decision_cutoff_days_after_period is not None:
         cutoff = day_start(period.end + timedelta(days=config.decision_cutoff_days_after_period + 1))
         decision_conditions.append(Decision.decided_at < cutoff)
     decided = sa.exists(
-        sa.select(1).select_from(Decision).join(pv, pv.id == Decision.version_id).where(*decision_conditions)
+        sa.select(1).select_from(Decision).join(pv, pv.id == col(Decision.version_id)).where(*decision_conditions)
     )
     superseded = sa.exists(
         sa.select(1).where(later.product_id == f.product_id, later.version_no > f.version_no,

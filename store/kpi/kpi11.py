@@ -12,8 +12,10 @@ presented at a stage in the period, and how many of them a later-stage unit cont
 All measures come from one GROUP BY (stage, team, situation) scan.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.kpi_tables import STAGE_ORDER, ChargeOutcome, ChargeUnit, SgbcBasis
 from store.kpi.config import Kpi11Config
@@ -47,7 +49,7 @@ MEASURES = ("presented", "granted", "declined", "recharacterised", "decided", "u
 
 
 def _measures(flag, carried) -> list[tuple[str, sa.ColumnElement]]:
-    o = ChargeUnit.outcome
+    o = col(ChargeUnit.outcome)
     presented = sa.and_(flag, o != ChargeOutcome.WITHDRAWN.value)
     return [
         ("presented", presented),
@@ -57,7 +59,7 @@ def _measures(flag, carried) -> list[tuple[str, sa.ColumnElement]]:
         ("decided", sa.and_(flag, o.in_(DECIDED))),
         ("undecided", sa.and_(flag, o.in_(UNDECIDED))),
         ("withdrawn", sa.and_(flag, o == ChargeOutcome.WITHDRAWN.value)),
-        ("no_prev_stage_unit", sa.and_(presented, ChargeUnit.linked_unit_prev_stage.is_(None))),
+        ("no_prev_stage_unit", sa.and_(presented, col(ChargeUnit.linked_unit_prev_stage).is_(None))),
         # presented here and continued by a unit at a later stage (lineage, for attrition)
         ("carried", sa.and_(presented, carried)),
     ]
@@ -67,18 +69,18 @@ def _grouped(session: Session, period: Period, config: Kpi11Config, team_id, sit
     """One scan: every measure per (stage, team, situation); Python only adds up these few rows."""
     flags = flag_conditions(config)
     successors = (
-        sa.select(ChargeUnit.linked_unit_prev_stage.label("prev_id"))
-        .where(ChargeUnit.linked_unit_prev_stage.is_not(None)).distinct().subquery("successors")
+        sa.select(col(ChargeUnit.linked_unit_prev_stage).label("prev_id"))
+        .where(col(ChargeUnit.linked_unit_prev_stage).is_not(None)).distinct().subquery("successors")
     )
     carried = successors.c.prev_id.is_not(None)
-    columns = [ChargeUnit.stage, ChargeUnit.team_id, ChargeUnit.situation]
+    columns: list[Any] = [ChargeUnit.stage, ChargeUnit.team_id, ChargeUnit.situation]
     for flag_name, flag in flags.items():
         columns += [count_if(cond).label(f"{flag_name}:{m}") for m, cond in _measures(flag, carried)]
     query = (
         sa.select(*columns)
         .outerjoin(successors, successors.c.prev_id == ChargeUnit.id)
         .where(*_in_scope(ChargeUnit, period, team_id, situation))
-        .group_by(ChargeUnit.stage, ChargeUnit.team_id, ChargeUnit.situation)
+        .group_by(col(ChargeUnit.stage), col(ChargeUnit.team_id), col(ChargeUnit.situation))
     )
     return [dict(row) for row in session.execute(query).mappings()]
 

@@ -17,7 +17,7 @@ The focal point's "one of the two ADV" belongs to the advanced level and to neit
 """
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.tables import Briefing, Certification, Staff, Team
 from store.certifications import briefing_valid_on, cert_valid_on, team_staff_query
@@ -33,12 +33,12 @@ HOLDINGS = [f"{area.lower()}_{kind}" for area in AREAS for kind in ("basic", "ad
 
 
 def _holdings(on) -> sa.Subquery:
-    flags = {}
+    flags: dict[str, sa.ColumnElement[bool]] = {}
     for area in AREAS:
-        flags[f"{area.lower()}_basic"] = Certification.cert.in_([f"{area}_BASIC", f"{area}_ADV"])
-        flags[f"{area.lower()}_adv"] = Certification.cert == f"{area}_ADV"
+        flags[f"{area.lower()}_basic"] = col(Certification.cert).in_([f"{area}_BASIC", f"{area}_ADV"])
+        flags[f"{area.lower()}_adv"] = col(Certification.cert) == f"{area}_ADV"
     return (
-        sa.select(Certification.staff_id, *[sa.func.max(sa.case((c, 1), else_=0)).label(n) for n, c in flags.items()])
+        sa.select(col(Certification.staff_id), *[sa.func.max(sa.case((c, 1), else_=0)).label(n) for n, c in flags.items()])
         .where(cert_valid_on(on))
         .group_by(Certification.staff_id)
         .subquery("held")
@@ -47,8 +47,8 @@ def _holdings(on) -> sa.Subquery:
 
 def _briefed(on) -> sa.Subquery:
     return (
-        sa.select(Briefing.staff_id, *[
-            sa.func.max(sa.case((Briefing.area == area, 1), else_=0)).label(f"{area.lower()}_brief") for area in AREAS
+        sa.select(col(Briefing.staff_id), *[
+            sa.func.max(sa.case((col(Briefing.area) == area, 1), else_=0)).label(f"{area.lower()}_brief") for area in AREAS
         ])
         .where(briefing_valid_on(on))
         .group_by(Briefing.staff_id)
@@ -67,11 +67,11 @@ def _groups(on, dimension=None, membership=None, staff_filter=None) -> sa.Subque
     if dimension is not None:
         keys.insert(0, dimension.label("dim"))
     query = (
-        sa.select(*keys, sa.func.count(sa.distinct(Staff.id)).label("n"))
+        sa.select(*keys, sa.func.count(sa.distinct(col(Staff.id))).label("n"))
         .select_from(Staff)
         .outerjoin(held, held.c.staff_id == Staff.id)
         .outerjoin(briefed, briefed.c.staff_id == Staff.id)
-        .where(Staff.active)
+        .where(col(Staff.active))
     )
     if membership is not None:
         query = query.join(membership, membership.c.staff_id == Staff.id).join(Team, Team.id == membership.c.team_id)
@@ -176,9 +176,9 @@ def _row(key: str, met: int, pop: int, **extra) -> BreakdownRow:
 
 def _by_dimension(session: Session, on, dimension, membership, staff_filter) -> list[tuple]:
     s = group_status(_groups(on, dimension, membership, staff_filter))
-    return session.execute(
+    return [tuple(row) for row in session.execute(
         sa.select(s.c.dim, _sum(s), _sum(s, s.c.all_met)).group_by(s.c.dim).order_by(s.c.dim)
-    ).all()
+    ).all()]
 
 
 def compute_kpi12(
@@ -191,11 +191,11 @@ def compute_kpi12(
     membership = team_staff_query([team_id] if team_id else None, situation).subquery("membership")
     staff_filter = None
     if team_id is not None or situation is not None:
-        staff_filter = Staff.id.in_(sa.select(membership.c.staff_id))
+        staff_filter = col(Staff.id).in_(sa.select(membership.c.staff_id))
     t = _totals(session, group_status(_groups(on, staff_filter=staff_filter)))
     population, certified = t["population"], t["certified"]
     value = ratio(certified, population)
-    situations = {team: sit for team, sit in session.execute(sa.select(Team.id, Team.situation))}
+    situations = {team: sit for team, sit in session.execute(sa.select(col(Team.id), col(Team.situation)))}
     by_team = _by_dimension(session, on, membership.c.team_id, membership, None)
     by_situation = _by_dimension(session, on, Team.situation, membership, None)
     return KpiResult(

@@ -2,9 +2,10 @@
 and day: taking it again the same day (a retried sweep) overwrites it, never adds a second."""
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.kpi_tables import KpiSnapshot
 from models.tables import utcnow
@@ -20,7 +21,7 @@ def save_snapshots(*, session: Session, results: list[KpiResult], taken_on: dt.d
     for result in results:
         key = snapshot_key(result, taken_on)
         row = session.exec(select(KpiSnapshot).where(KpiSnapshot.snapshot_key == key)).first()
-        values = dict(
+        values: dict[str, Any] = dict(
             kpi=result.kpi, period_label=result.period.label, period_start=result.period.start,
             period_end=result.period.end, scope=result.scope, taken_on=taken_on, numerator=result.numerator,
             denominator=result.denominator, value=result.value, target=result.target, status=result.status,
@@ -58,7 +59,7 @@ def trend(*, session: Session, kpi: str | None = None, scope: str = "all", limit
     if kpi is not None:
         query = query.where(KpiSnapshot.kpi == kpi)
     latest: dict[tuple[str, str], KpiSnapshot] = {}
-    for row in session.exec(query.order_by(KpiSnapshot.kpi, KpiSnapshot.period_start, KpiSnapshot.taken_on)):
+    for row in session.exec(query.order_by(col(KpiSnapshot.kpi), col(KpiSnapshot.period_start), col(KpiSnapshot.taken_on))):
         latest[(row.kpi, row.period_label)] = row
     points: dict[str, list[TrendPoint]] = {}
     for (k, _), row in latest.items():

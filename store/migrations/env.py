@@ -3,6 +3,7 @@ against DATABASE_URL (Settings) when Alembic is run from the command line."""
 
 import importlib
 import pkgutil
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import context
@@ -21,7 +22,7 @@ _import_all_models()
 target_metadata = SQLModel.metadata
 
 
-def _render_item(type_: str, obj: object, autogen_context) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     # Migrations must not import application types: UTCDateTime is a DateTime(timezone=True).
     from models.tables import UTCDateTime
 
