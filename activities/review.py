@@ -281,7 +281,7 @@ class ReviewActivities:
         actor_ids = {i.transition.actor_id for i in items if i.transition.actor_id is not None}
         if not actor_ids:
             return
-        active = set(session.execute(sa.select(Staff.id).where(Staff.id.in_(actor_ids), Staff.active)).scalars())
+        active = set(session.execute(sa.select(col(Staff.id)).where(col(Staff.id).in_(actor_ids), col(Staff.active))).scalars())
         unknown = sorted(actor_ids - active)
         if unknown:
             raise ApplicationError(f"{unknown[0]} is not an active person of the register: the action is refused",

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import FindingState, ReviewAction, ReviewState, Verdict
 from models.messages import ReviewWorkflowState
@@ -237,7 +237,7 @@ def _charge_outcomes(session: Session, product_ids: list[str], today: dt.date) -
     if not product_ids:
         return
     seed_charge_units(session=session, product_ids=product_ids)
-    units = session.exec(select(ChargeUnit).where(ChargeUnit.product_id.in_(product_ids)).order_by(ChargeUnit.id)).all()
+    units = session.exec(select(ChargeUnit).where(col(ChargeUnit.product_id).in_(product_ids)).order_by(col(ChargeUnit.id))).all()
     for i, unit in enumerate(units):
         product = session.get(Product, unit.product_id)
         filed = min(product.created_at.date() + timedelta(days=20), today - timedelta(days=2))
@@ -250,8 +250,8 @@ def _charge_outcomes(session: Session, product_ids: list[str], today: dt.date) -
 
 def _renewals(session: Session, today: dt.date) -> None:
     """Certificates that lapsed during the year, renewed since: the register keeps both records."""
-    lapsed = session.exec(select(Certification).where(Certification.expires < today, Certification.expires >= today - timedelta(days=365),
-                                                      Certification.revoked_at.is_(None))).all()
+    lapsed = session.exec(select(Certification).where(col(Certification.expires) < today, col(Certification.expires) >= today - timedelta(days=365),
+                                                      col(Certification.revoked_at).is_(None))).all()
     for cert in lapsed[::2]:
         renewed_on = min(cert.expires + timedelta(days=21), today - timedelta(days=1))
         exists = session.exec(select(Certification.id).where(Certification.staff_id == cert.staff_id, Certification.cert == cert.cert,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import AuditChannel
 from models.tables import AuditEvent, utcnow
@@ -61,5 +61,5 @@ def record(
 
 def events_of(*, session: Session, account_id: int) -> list[AuditEvent]:
     return list(session.exec(
-        select(AuditEvent).where(AuditEvent.workflow_id == account_workflow_id(account_id)).order_by(AuditEvent.id)
+        select(AuditEvent).where(col(AuditEvent.workflow_id) == account_workflow_id(account_id)).order_by(col(AuditEvent.id))
     ))

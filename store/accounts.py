@@ -10,7 +10,7 @@ not return; the caller commits.
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.tables import Staff, utcnow
 from models.web_tables import Account, ApiToken, WebSession
@@ -239,7 +239,7 @@ def account_for_token(*, session: Session, token: str, now: datetime | None = No
 
 
 def list_api_tokens(*, session: Session, account_id: int) -> list[ApiToken]:
-    return list(session.exec(select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.id)))
+    return list(session.exec(select(ApiToken).where(col(ApiToken.account_id) == account_id).order_by(col(ApiToken.id))))
 
 
 def revoke_api_token(*, session: Session, account_id: int, token_id: int, by: Operator = SYSTEM) -> bool:
@@ -260,7 +260,7 @@ def revoke_all_tokens(*, session: Session, account_id: int) -> int:
     """Revoke every live token of the account; the caller's own event says why. Returns how many."""
     now = utcnow()
     count = 0
-    for row in session.exec(select(ApiToken).where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))):
+    for row in session.exec(select(ApiToken).where(col(ApiToken.account_id) == account_id, col(ApiToken.revoked_at).is_(None))):
         row.revoked_at = now
         session.add(row)
         count += 1
@@ -303,8 +303,8 @@ def signed_in(
     once a minute (the caller commits)."""
     found = session.exec(
         select(WebSession, Account, Staff)
-        .join(Account, Account.id == WebSession.account_id)
-        .outerjoin(Staff, Staff.id == Account.staff_id)
+        .join(Account, col(Account.id) == col(WebSession.account_id))
+        .outerjoin(Staff, col(Staff.id) == col(Account.staff_id))
         .where(WebSession.session_hash == security.sha256_hex(session_id))
     ).one_or_none()
     now = now or utcnow()
@@ -325,7 +325,7 @@ def end_session(*, session: Session, session_id: str) -> None:
 
 
 def revoke_sessions(*, session: Session, account_id: int) -> None:
-    for row in session.exec(select(WebSession).where(WebSession.account_id == account_id, WebSession.revoked_at.is_(None))):
+    for row in session.exec(select(WebSession).where(col(WebSession.account_id) == account_id, col(WebSession.revoked_at).is_(None))):
         row.revoked_at = utcnow()
         session.add(row)
 

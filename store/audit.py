@@ -269,7 +269,7 @@ def verify_chain(*, session: Session, batch_size: int = 1000, keyring: Keyring |
         return _missing_tail(session, checked=checked, last_id=last_id, expected_length=beyond[-1].length,
                              exact_at=exact_at, anchors=anchors,
                              source=f"the checkpoint of {beyond[-1].recorded_at:%Y-%m-%d %H:%M:%S} UTC (outside the database)")
-    head = session.execute(sa.select(AuditChainHead.__table__).where(AuditChainHead.id == 1)).one_or_none()
+    head = session.execute(sa.select(AuditChainHead.__table__).where(col(AuditChainHead.id) == 1)).one_or_none()
     if head is None:
         return ChainReport(ok=False, checked=checked, problem="audit_chain_head row missing")
     if head.length != checked or head.last_hash != expected_prev:

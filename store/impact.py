@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.tables import Finding, Product, ProductVersion, Review
 
@@ -29,19 +29,19 @@ def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJ
     last = ""
     while True:
         rows = session.execute(
-            sa.select(Product.id, Product.type, Product.team_id, ProductVersion.id.label("vid"),
+            sa.select(col(Product.id), col(Product.type), col(Product.team_id), col(ProductVersion.id).label("vid"),
                       ProductVersion.version_no, ProductVersion.check_text, ProductVersion.content,
-                      ProductVersion.verdict, ProductVersion.pack_version, Review.state.label("review_state"))
-            .join(ProductVersion, sa.and_(ProductVersion.product_id == Product.id,
-                                          ProductVersion.version_no == Product.current_version_no))
+                      col(ProductVersion.verdict), col(ProductVersion.pack_version), col(Review.state).label("review_state"))
+            .join(ProductVersion, sa.and_(col(ProductVersion.product_id) == col(Product.id),
+                                          col(ProductVersion.version_no) == col(Product.current_version_no)))
             .outerjoin(Review, Review.product_id == Product.id)
             .where(Product.id > last).order_by(Product.id).limit(batch)
         ).all()
         if not rows:
             return
         found: dict[int, list[tuple[str, str, str]]] = {r.vid: [] for r in rows}
-        for f in session.execute(sa.select(Finding.version_id, Finding.rule_id, Finding.severity, Finding.state)
-                                 .where(Finding.version_id.in_(list(found)))):
+        for f in session.execute(sa.select(col(Finding.version_id), col(Finding.rule_id), col(Finding.severity), col(Finding.state))
+                                 .where(col(Finding.version_id).in_(list(found)))):
             found[f.version_id].append((f.rule_id, f.severity, str(f.state)))
         for r in rows:
             text = r.check_text

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.tables import utcnow
 from models.web_tables import Account, SignInEvent
@@ -119,7 +119,7 @@ def authenticate(
 
 
 def recent_sign_ins(*, session: Session, limit: int = 200, username: str | None = None) -> list[SignInEvent]:
-    query = select(SignInEvent).order_by(SignInEvent.id.desc()).limit(limit)
+    query = select(SignInEvent).order_by(col(SignInEvent.id).desc()).limit(limit)
     if username:
         query = query.where(SignInEvent.username == username)
     return list(session.exec(query))

@@ -27,7 +27,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 
 from models.enums import AuditChannel
 from models.web_tables import Account
@@ -204,7 +204,7 @@ def _account_for(db: Session, claims: dict) -> Account | None:
     if claims.get("email_verified") is not True or not isinstance(email, str) or "@" not in email:
         return None
     approved = db.exec(
-        select(Account).where(func.lower(Account.oidc_link_email) == email.strip().lower(), Account.oidc_subject.is_(None))
+        select(Account).where(func.lower(col(Account.oidc_link_email)) == email.strip().lower(), col(Account.oidc_subject).is_(None))
     ).all()
     if len(approved) != 1:
         return None

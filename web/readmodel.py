@@ -114,21 +114,21 @@ def products_for(session: Session, principal: Principal, *, team_ids: frozenset[
                  limit: int | None = None) -> list[tuple[Product, Review | None]]:
     """Products this person may see (optionally only some teams, review states, overdue ones, or
     submitted within [since, until)), newest first."""
-    query = select(Product, Review).join(Review, Review.product_id == Product.id, isouter=True)
+    query = select(Product, Review).join(Review, col(Review.product_id) == col(Product.id), isouter=True)
     visible = principal.visible_team_ids()
     if visible is not None:
         query = query.where(col(Product.team_id).in_(sorted(visible)))
     if team_ids is not None:
-        query = query.where(Product.team_id.in_(sorted(team_ids)))
+        query = query.where(col(Product.team_id).in_(sorted(team_ids)))
     if states is not None:
-        query = query.where(Review.state.in_(states))
+        query = query.where(col(Review.state).in_(states))
     if overdue:
         query = query.where(review_store._overdue_clause(datetime.now(timezone.utc)))
     if since is not None:
         query = query.where(Product.created_at >= since)
     if until is not None:
         query = query.where(Product.created_at < until)
-    query = query.order_by(Product.created_at.desc(), Product.id)
+    query = query.order_by(col(Product.created_at).desc(), col(Product.id))
     if limit is not None:
         query = query.limit(limit)
     return [(p, r) for p, r in session.exec(query)]
@@ -182,11 +182,11 @@ class DecisionReason:
 
 def last_decision_reason(session: Session, product_id: str, kind: str, *, before_version_no: int | None = None) -> DecisionReason | None:
     """The newest `kind` decision of the product (optionally only on versions before a number)."""
-    query = (select(Decision, ProductVersion.version_no).join(ProductVersion, ProductVersion.id == Decision.version_id)
+    query = (select(Decision, col(ProductVersion.version_no)).join(ProductVersion, col(ProductVersion.id) == col(Decision.version_id))
              .where(Decision.product_id == product_id, Decision.decision == kind))
     if before_version_no is not None:
         query = query.where(ProductVersion.version_no < before_version_no)
-    row = session.exec(query.order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(1)).first()
+    row = session.exec(query.order_by(col(Decision.decided_at).desc(), col(Decision.id).desc()).limit(1)).first()
     if row is None:
         return None
     decision, version_no = row
@@ -200,7 +200,7 @@ def staff_names(session: Session, ids) -> dict[str, str]:
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}
-    return {sid: name or sid for sid, name in session.exec(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))}
+    return {sid: name or sid for sid, name in session.exec(select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(wanted)))}
 
 
 def all_staff_names(session: Session) -> dict[str, str]:

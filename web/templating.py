@@ -4,6 +4,7 @@ action; autoescaping is on for every template (document text and reasons are use
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from sqlmodel import col
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -88,7 +89,7 @@ def unread_notifications(request: Request, staff_id: str) -> int:
 
     with Session(request.app.state.db_engine) as session:
         query = sa.select(sa.func.count()).select_from(Notification).where(
-            Notification.recipient_id == staff_id, Notification.read_at.is_(None))
+            col(Notification.recipient_id) == staff_id, col(Notification.read_at).is_(None))
         return session.execute(query).scalar_one()
 
 

@@ -92,9 +92,9 @@ def seed_charge_units(*, session: Session, product_ids: list[str] | None = None,
     report = SeedReport()
     query = (
         select(Product, ProductVersion)
-        .join(ProductVersion, sa.and_(ProductVersion.product_id == Product.id,
-                                      ProductVersion.version_no == Product.current_version_no))
-        .where(Product.type.in_(codes_with_charges()))
+        .join(ProductVersion, sa.and_(col(ProductVersion.product_id) == col(Product.id),
+                                      col(ProductVersion.version_no) == col(Product.current_version_no)))
+        .where(col(Product.type).in_(codes_with_charges()))
     )
     if product_ids is not None:
         query = query.where(col(Product.id).in_(product_ids))

@@ -23,7 +23,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.enums import FindingState
 from models.spu_tables import InterviewRecordFacts
@@ -41,7 +41,7 @@ CONDUCT_RULE = "VUL-IR-05"
 
 def _finding(f, rule_id: str, state: FindingState):
     return sa.exists(sa.select(1).select_from(Finding).where(
-        Finding.version_id == f.version_id, Finding.rule_id == rule_id, Finding.state == state))
+        col(Finding.version_id) == f.version_id, col(Finding.rule_id) == rule_id, col(Finding.state) == state))
 
 
 def counted_records(period: Period, team_id: str | None = None, situation: str | None = None):
