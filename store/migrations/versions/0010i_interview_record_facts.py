@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010i"
-down_revision: str | Sequence[str] | None = "0009r"
+down_revision: str | Sequence[str] | None = "0010h"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010s"
-down_revision: str | Sequence[str] | None = "0009r"
+down_revision: str | Sequence[str] | None = "0010i"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
