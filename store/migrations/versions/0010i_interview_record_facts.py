@@ -4,7 +4,7 @@ One row per stored interview-record version (models/spu_tables.py), recorded by 
 versions stored before this revision get theirs from `gcu-review kpi backfill-facts`.
 
 Revision ID: 0010i
-Revises: 0009r
+Revises: 0010h
 Create Date: 2026-12-03
 """
 

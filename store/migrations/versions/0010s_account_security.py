@@ -7,7 +7,7 @@ while duplicates exist: the upgrade names them, and an administrator deactivates
 (`UPDATE web_account SET staff_id = NULL, active = false WHERE username = ...`) before upgrading.
 
 Revision ID: 0010s
-Revises: 0009r
+Revises: 0010i
 Create Date: 2026-12-03
 """
 
