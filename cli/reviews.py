@@ -71,14 +71,25 @@ def submit(
     else:
         _print_status(result.status)
 
+
 @read_app.command()
-def status(product_id: str, format: OutputFormat = OutputFormat.TEXT) -> None:
+def status(
+    product_id: str,
+    actor: str | None = typer.Option(None, "--as", help="List the actions this person may take now (the review policy's answer)."),
+    format: OutputFormat = OutputFormat.TEXT,
+) -> None:
     """Current state, findings and due date of a product's review."""
 
     async def go():
-        return await reviews.status(client=await client(), product_id=product_id)
+        st = await reviews.status(client=await client(), product_id=product_id)
+        return st if actor is None else await reviews.as_seen_by(db_engine=db_engine(), status=st, actor_id=actor)
 
-    _done(run_async(go), format)
+    st = run_async(go)
+    _done(st, format)
+    if actor is not None and format == OutputFormat.TEXT:
+        may = ", ".join(str(a) for a in st.allowed_actions) or "no action now"
+        typer.echo(f"  {actor} may: {may}")
+
 
 @read_app.command()
 def history(product_id: str, format: OutputFormat = OutputFormat.TEXT) -> None:
@@ -95,6 +106,7 @@ def history(product_id: str, format: OutputFormat = OutputFormat.TEXT) -> None:
         who = h.actor_id or "system"
         why = f"  reason: {h.reason}" if h.reason else ""
         typer.echo(f"{h.at.isoformat(timespec='seconds')}  {h.action:<20} {who:<8} {h.from_state} -> {h.to_state}{why}")
+
 
 @read_app.command()
 def queue(
@@ -128,10 +140,12 @@ def queue(
             f"{r.assignee_id or '-':<8} due {due}  {r.verdict or '-'}"
         )
 
+
 @reviewer_app.command()
 def claim(product_id: str, actor: str = AS_OPTION, format: OutputFormat = OutputFormat.TEXT) -> None:
     """Claim a queued product for review."""
     _done(run_async(lambda: _call(reviews.claim, product_id=product_id, actor_id=actor)), format)
+
 
 @reviewer_app.command()
 def assign(
@@ -142,6 +156,7 @@ def assign(
         run_async(lambda: _call(reviews.assign, product_id=product_id, reviewer_id=reviewer, actor_id=actor)),
         format,
     )
+
 
 @reviewer_app.command()
 def dismiss(
@@ -159,6 +174,7 @@ def dismiss(
         format,
     )
 
+
 @reviewer_app.command()
 def decide(
     product_id: str,
@@ -174,6 +190,7 @@ def decide(
         ),
         format,
     )
+
 
 @team_app.command()
 def resubmit(
@@ -193,6 +210,7 @@ def resubmit(
 
     _done(run_async(go), format)
 
+
 @team_app.command()
 def withdraw(
     product_id: str,
@@ -205,6 +223,7 @@ def withdraw(
         run_async(lambda: _call(reviews.withdraw, product_id=product_id, reason=reason, actor_id=actor)), format
     )
 
+
 @team_app.command()
 def comment(
     product_id: str,
@@ -214,6 +233,7 @@ def comment(
 ) -> None:
     """Comment on a review (the assignee, the GCU head or the submitting team), recorded in its history."""
     _done(run_async(lambda: _call(reviews.comment, product_id=product_id, text=text, actor_id=actor)), format)
+
 
 @reviewer_app.command("move-due")
 def move_due(
