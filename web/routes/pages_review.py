@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import select
 
-from models.enums import DecisionKind, ProductType, ReviewState, Verdict
+from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
+from models.review_policy import DECISION_ACTIONS
 from models.tables import Staff, Team
 from service.errors import ServiceError
 from store import reviews as review_store
 from web import actions, document, plain, readmodel, sla
 from web.access import visible_product
-from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require, require_action
 from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
 
@@ -153,7 +154,7 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
     shown = readmodel.version(db, product_id, None)
     review = readmodel.review_of(db, product_id)
     findings = readmodel.findings_of(db, shown) if shown else []
-    reviewers = _reviewers(db)
+    reviewers = readmodel.reviewers_for(db, product)
     names = readmodel.all_staff_names(db)
     comments = readmodel.comments_of(db, product_id)
     doc = document.build(readmodel.document_text(shown) if shown else "", findings, comments, names)
@@ -161,7 +162,8 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
         "title": f"Review {product.id}", "product": product, "review": review, "shown": shown,
         "doc": doc, "view": "source" if view == "source" or not doc.rendered else "rendered",
         "groups": readmodel.grouped_findings(findings), "names": names,
-        "actions": readmodel.actions_for(me, product, review), "reviewers": reviewers,
+        "actions": readmodel.actions_for(me, product, review, findings), "reviewers": reviewers,
+        "approval_refused": readmodel.refusal_of(me, ReviewAction.APPROVE, product, review, findings),
         "comments": comments, "ready": readmodel.readiness(findings, review.verdict if review else None),
         "sla": sla.state_of(review), **readmodel.reasons_for(db, product_id, review, shown),
     })
@@ -190,8 +192,7 @@ async def _run(request: Request, db, product_id: str, make, done: str, back: str
 @router.post("/products/{product_id}/claim")
 async def claim(request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
                 back: Annotated[str, Form()] = "review"):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
+    require_action(me, ReviewAction.CLAIM, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     done = "Claimed: the review is yours." if back == "review" else f"Claimed {product_id}: it is in your reviews."
     return await _run(request, db, product_id, lambda: actions.claim(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id), done, back=back)
@@ -202,8 +203,7 @@ async def assign(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     reviewer_id: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_head, "Only the GCU head assigns reviews.")
+    require_action(me, ReviewAction.ASSIGN, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     return await _run(request, db, product_id, lambda: actions.assign(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id,
         reviewer_id=reviewer_id), f"Assigned to {reviewer_id}.")
@@ -214,8 +214,7 @@ async def dismiss(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     rule_id: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers dismiss findings.")
+    require_action(me, ReviewAction.DISMISS_FINDING, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     return await _run(request, db, product_id, lambda: actions.dismiss(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, rule_id=rule_id,
         reason=reason), f"Finding {rule_id} dismissed.")
@@ -226,8 +225,7 @@ async def decide(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     decision: Annotated[DecisionKind, Form()], reason: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
+    require_action(me, DECISION_ACTIONS[decision], _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     done = {DecisionKind.APPROVE: "Approved.", DecisionKind.RETURN: "Returned to the team.",
             DecisionKind.ESCALATE: "Escalated to the GCU head."}[decision]
     if decision != DecisionKind.APPROVE and not reason.strip():
@@ -255,8 +253,7 @@ async def move_due_date(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     due: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_head, "Only the GCU head moves due dates.")
+    require_action(me, ReviewAction.MOVE_DUE_DATE, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
 
     async def make():
         moved = parse_due(due)
@@ -278,7 +275,7 @@ async def comment(
     product = _reviewable(db, me, product_id)
     if line.isdigit() and text.strip():
         text = f"On line {int(line)}: {text.strip()}"  # web.document.COMMENT_ANCHOR: placed beside that passage
-    require(actions.may_comment_on(me, product), "Only the reviewer, the GCU head and the submitting team comment.")
+    require_action(me, ReviewAction.COMMENT, product, readmodel.review_of(db, product_id))
     return await _run(request, db, product_id, lambda: actions.comment(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text),
         "Comment added.", back="review" if back == "review" else "product")
