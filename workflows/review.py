@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import names
     from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Verdict
     from models.messages import (
+        Actor,
         AssignRequest,
         ClaimRequest,
         CommentRequest,
@@ -89,6 +90,11 @@ def workflow_id_for(product_id: str) -> str:
     return f"{WORKFLOW_ID_PREFIX}{product_id}"
 
 
+def _channel_of(actor: Actor) -> dict[str, str]:
+    """The audit channel the caller gave the actor (web, api, cli); none from an older caller."""
+    return {"channel": actor.channel} if actor.channel else {}
+
+
 @workflow.defn(name="ProductReviewWorkflow")
 class ProductReviewWorkflow:
     @workflow.init
@@ -142,7 +148,8 @@ class ProductReviewWorkflow:
         self._remember(new, self._inp.request_id)
         await self._commit(
             new, ReviewAction.SUBMIT, self._inp.submitted_by.staff_id, from_state=None,
-            details={"request_id": self._inp.request_id, "version": self._st.version_label},
+            details={"request_id": self._inp.request_id, "version": self._st.version_label,
+                     **_channel_of(self._inp.submitted_by)},
         )
 
     async def _precheck_and_route(self) -> None:
@@ -241,7 +248,7 @@ class ProductReviewWorkflow:
                 guards.check_claim(self._ctx(), req)
                 new = self._draft()
                 new.state, new.assignee, new.last_reviewer = ReviewState.IN_REVIEW, req.actor.staff_id, req.actor.staff_id
-                await self._commit_request(new, ReviewAction.CLAIM, req.actor.staff_id, req.request_id)
+                await self._commit_request(new, ReviewAction.CLAIM, req.actor, req.request_id)
             return self.status()
 
     @claim.validator
@@ -258,7 +265,7 @@ class ProductReviewWorkflow:
                 reviewer = req.reviewer.staff_id
                 new.state, new.assignee, new.last_reviewer = ReviewState.IN_REVIEW, reviewer, reviewer
                 details = {"reviewer": reviewer, "previous": self._st.assignee or ""}
-                await self._commit_request(new, ReviewAction.ASSIGN, req.actor.staff_id, req.request_id, req.reason, details)
+                await self._commit_request(new, ReviewAction.ASSIGN, req.actor, req.request_id, req.reason, details)
             return self.status()
 
     @assign.validator
@@ -278,7 +285,7 @@ class ProductReviewWorkflow:
                     finding.dismissed_at = workflow.now()
                 new.verdict = verdict_for_views(new.findings, new.verdict)
                 details = {"rule_id": req.rule_id, "verdict": str(new.verdict)}
-                await self._commit_request(new, ReviewAction.DISMISS_FINDING, req.actor.staff_id, req.request_id, req.reason, details)
+                await self._commit_request(new, ReviewAction.DISMISS_FINDING, req.actor, req.request_id, req.reason, details)
             return self.status()
 
     @dismiss_finding.validator
@@ -301,7 +308,7 @@ class ProductReviewWorkflow:
                     new.state = ReviewState.ESCALATED
                 details = {"verdict": str(new.verdict), "version": new.version_label}
                 action = guards.DECISION_ACTIONS[req.decision]
-                await self._commit_request(new, action, req.actor.staff_id, req.request_id, req.reason, details)
+                await self._commit_request(new, action, req.actor, req.request_id, req.reason, details)
             return self.status()
 
     @decide.validator
@@ -322,7 +329,7 @@ class ProductReviewWorkflow:
                 new.findings, new.verdict, new.pack_version = [], None, ""
                 new.resubmission_due_at = None
                 details = {"version": req.version_label, "version_no": str(req.version_no)}
-                await self._commit_request(new, ReviewAction.RESUBMIT, req.actor.staff_id, req.request_id, None, details)
+                await self._commit_request(new, ReviewAction.RESUBMIT, req.actor, req.request_id, None, details)
             return self.status()
 
     @resubmit.validator
@@ -337,7 +344,7 @@ class ProductReviewWorkflow:
                 guards.check_withdraw(self._ctx(), req)
                 new = self._draft()
                 new.state, new.decided_by, new.decided_at = ReviewState.WITHDRAWN, req.actor.staff_id, workflow.now()
-                await self._commit_request(new, ReviewAction.WITHDRAW, req.actor.staff_id, req.request_id, req.reason)
+                await self._commit_request(new, ReviewAction.WITHDRAW, req.actor, req.request_id, req.reason)
             return self.status()
 
     @withdraw.validator
@@ -357,7 +364,7 @@ class ProductReviewWorkflow:
                     # A new deadline earns a new reminder and a fresh escalation ladder.
                     previous, new.due_at, new.escalation_level = new.due_at, req.due_at, 0
                 details = {"due_at": req.due_at.isoformat(), "previous": previous.isoformat() if previous else ""}
-                await self._commit_request(new, ReviewAction.MOVE_DUE_DATE, req.actor.staff_id, req.request_id, req.reason, details)
+                await self._commit_request(new, ReviewAction.MOVE_DUE_DATE, req.actor, req.request_id, req.reason, details)
             return self.status()
 
     @move_due_date.validator
@@ -372,7 +379,7 @@ class ProductReviewWorkflow:
             if not self._seen(req.request_id):
                 guards.check_comment(self._ctx(), req)
                 details = {"side": guards.comment_side(req.actor, self._ctx())}
-                await self._commit_request(self._draft(), ReviewAction.COMMENT, req.actor.staff_id, req.request_id, req.text, details)
+                await self._commit_request(self._draft(), ReviewAction.COMMENT, req.actor, req.request_id, req.text, details)
             return self.status()
 
     @comment.validator
@@ -429,14 +436,15 @@ class ProductReviewWorkflow:
         self,
         new: ReviewWorkflowState,
         action: ReviewAction,
-        actor_id: str,
+        actor: Actor,
         request_id: str,
         reason: str | None = None,
         details: dict[str, str] | None = None,
     ) -> None:
         self._remember(new, request_id)
+        details = {**(details or {}), "request_id": request_id, **_channel_of(actor)}
         try:
-            await self._commit(new, action, actor_id, reason=reason, details={**(details or {}), "request_id": request_id})
+            await self._commit(new, action, actor.staff_id, reason=reason, details=details)
         except ActivityError as err:
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
             raise ApplicationError(f"{action} could not be recorded: {cause}", type="RecordFailed", non_retryable=True) from err
