@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     login_address_window_minutes: int = Field(default=15, ge=1)
     # A browser session unused this long ends (the absolute limit is session_max_age_hours).
     session_idle_minutes: int = Field(default=30, ge=1)
+    # The sign-in event log is kept this long, then pruned by `gcu-review retention purge`.
+    sign_in_log_days: int = Field(default=400, ge=30)
     # API tokens expire after this many days unless made with another validity (at most 366).
     api_token_days: int = Field(default=90, ge=1, le=366)
     # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: sign-in limits per

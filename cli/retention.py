@@ -30,6 +30,7 @@ def purge(
         for product in report.products:
             for v in product.versions:
                 typer.echo(f"  {product.product_id} v{v.version_no} {v.filename}  sha256 {v.sha256}  ({product.state})")
+    _prune_sign_ins(dry_run=dry_run, quiet=format == "json")
     mismatched = [(p.product_id, v) for p in report.products for v in p.mismatched]
     for product_id, v in mismatched:
         typer.echo(
@@ -39,6 +40,22 @@ def purge(
         )
     if mismatched:
         raise typer.Exit(1)
+
+
+def _prune_sign_ins(*, dry_run: bool, quiet: bool) -> None:
+    """The sign-in event log (addresses and typed names) is kept SIGN_IN_LOG_DAYS, no longer."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session
+
+    from store.sign_in import prune
+
+    days = get_settings().sign_in_log_days
+    with Session(db_engine()) as session:
+        count = prune(session=session, before=datetime.now(UTC) - timedelta(days=days), dry_run=dry_run)
+        session.commit()
+    if not quiet:
+        typer.echo(f"sign-in log: {count} events older than {days} days {'would be ' if dry_run else ''}removed")
 
 
 def register(app: typer.Typer) -> None:

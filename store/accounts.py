@@ -100,7 +100,7 @@ def update_account(
             changes["is_admin"] = f"{account.is_admin} -> {new_admin}"
         account.staff_id, account.is_admin = new_staff, new_admin
         revoke_sessions(session=session, account_id=account.id)
-        revoke_all_tokens(session=session, account_id=account.id)
+        changes["tokens_revoked"] = str(revoke_all_tokens(session=session, account_id=account.id))
     if not changes:
         return account
     session.add(account)
@@ -116,12 +116,14 @@ def set_active(*, session: Session, account: Account, active: bool, by: Operator
     if not active and account.is_admin and _other_active_admins(session, account.id) == 0:
         raise AccountError("this is the last active administrator: make another one first")
     account.active = active
+    details = {}
     if not active:
         revoke_sessions(session=session, account_id=account.id)
-        revoke_all_tokens(session=session, account_id=account.id)
+        details["tokens_revoked"] = revoke_all_tokens(session=session, account_id=account.id)
     session.add(account)
     session.flush()
-    record(session=session, account=account, action="activated" if active else "deactivated", by=by, reason=reason)
+    record(session=session, account=account, action="activated" if active else "deactivated", by=by, reason=reason,
+           details=details)
     return account
 
 

@@ -123,3 +123,12 @@ def recent_sign_ins(*, session: Session, limit: int = 200, username: str | None 
     if username:
         query = query.where(SignInEvent.username == username)
     return list(session.exec(query))
+
+
+def prune(*, session: Session, before: datetime, dry_run: bool = False) -> int:
+    """Drop sign-in events older than `before` (the retention job, SIGN_IN_LOG_DAYS); how many."""
+    old = SignInEvent.at < before
+    count = session.exec(select(sa.func.count()).select_from(SignInEvent).where(old)).one()
+    if count and not dry_run:
+        session.execute(sa.delete(SignInEvent).where(old))
+    return count

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import names
     from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Verdict
     from models.messages import (
+        Actor,
         AssignRequest,
         ClaimRequest,
         CommentRequest,
@@ -117,6 +118,11 @@ def _judged(request_type: type) -> Callable[..., None]:
     return validate
 
 
+def _channel_of(actor: Actor) -> dict[str, str]:
+    """The audit channel the caller gave the actor (web, api, cli); none from an older caller."""
+    return {"channel": actor.channel} if actor.channel else {}
+
+
 @workflow.defn(name="ProductReviewWorkflow")
 class ProductReviewWorkflow:
     @workflow.init
@@ -172,7 +178,8 @@ class ProductReviewWorkflow:
         self._remember(new, self._inp.request_id)
         await self._commit(
             new, ReviewAction.SUBMIT, self._inp.submitted_by.staff_id, from_state=None,
-            details={"request_id": self._inp.request_id, "version": self._st.version_label},
+            details={"request_id": self._inp.request_id, "version": self._st.version_label,
+                     **_channel_of(self._inp.submitted_by)},
         )
 
     async def _precheck_and_route(self) -> None:
@@ -333,7 +340,7 @@ class ProductReviewWorkflow:
                 if to_state is not None:
                     new.state = to_state
                 details = self._applied(new, req, apply)
-                await self._commit_request(new, guards.action_of(req), req.actor.staff_id, req.request_id,
+                await self._commit_request(new, guards.action_of(req), req.actor, req.request_id,
                                            guards.reason_of(req), details)
             return self._answer(req.request_id)
 
@@ -462,14 +469,15 @@ class ProductReviewWorkflow:
         self,
         new: ReviewWorkflowState,
         action: ReviewAction,
-        actor_id: str,
+        actor: Actor,
         request_id: str,
         reason: str | None = None,
         details: dict[str, str] | None = None,
     ) -> None:
         self._remember(new, request_id)
+        details = {**(details or {}), "request_id": request_id, **_channel_of(actor)}
         try:
-            await self._commit(new, action, actor_id, reason=reason, details={**(details or {}), "request_id": request_id})
+            await self._commit(new, action, actor.staff_id, reason=reason, details=details)
         except (ActivityError, ApplicationError) as err:  # a local activity's failure may come unwrapped
             cause = err.cause.message if isinstance(err, ActivityError) and isinstance(err.cause, ApplicationError) else err.message
             raise ApplicationError(f"{action} could not be recorded: {cause}", type="RecordFailed", non_retryable=True) from err

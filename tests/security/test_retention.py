@@ -176,3 +176,20 @@ def test_the_cli_exits_1_when_a_file_does_not_match_its_hash(cli, fresh_engine):
     done = cli()
     assert done.exit_code == 1
     assert f"{product_id} v1 kept" in done.output
+
+
+def test_the_retention_job_prunes_the_sign_in_log_after_its_period(cli, fresh_engine, monkeypatch):
+    from models.web_tables import SignInEvent
+
+    monkeypatch.setenv("SIGN_IN_LOG_DAYS", "400")
+    get_settings.cache_clear()
+    now = datetime.now(timezone.utc)
+    with session_scope(fresh_engine) as session:
+        for days, name in ((401, "old"), (399, "kept")):
+            session.add(SignInEvent(at=now - timedelta(days=days), username=name, address="192.0.2.1", outcome="wrong"))
+    dry = cli("--dry-run")
+    assert "sign-in log: 1 events older than 400 days would be removed" in dry.output
+    done = cli()
+    assert done.exit_code == 0 and "sign-in log: 1 events older than 400 days removed" in done.output
+    with session_scope(fresh_engine) as session:
+        assert [e.username for e in session.exec(sa.select(SignInEvent)).scalars()] == ["kept"]
