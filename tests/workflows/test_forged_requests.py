@@ -7,14 +7,8 @@ import asyncio
 import json
 from uuid import uuid4
 
-from temporalio.api.enums.v1 import EventType
 import pytest
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
-from temporalio.exceptions import ApplicationError
-
-from service.devserver import temporal_binary
-from models.enums import ReviewState
-from models.messages import ClaimRequest
+from history_sealing import history_payloads
 from review_fakes import (
     REVIEWER,
     FakeReviewActivities,
@@ -25,8 +19,14 @@ from review_fakes import (
     wait_for_state,
     wait_until,
 )
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+
+from models.enums import ReviewState
+from models.messages import ClaimRequest
+from service.devserver import temporal_binary
 from service.payload_codec import ENCRYPTED_ENCODING
-from history_sealing import history_payloads
 from workflows.review import ProductReviewWorkflow as WF
 from workflows.review import workflow_id_for
 from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
@@ -142,7 +142,11 @@ async def test_key_rotation_on_a_running_review(temporal_env):
     from temporalio.worker import Worker
 
     from service.data_converter import data_converter_for_keys
-    from service.payload_codec import KEY_ID_METADATA, UnknownPayloadKeyError, new_key_entry
+    from service.payload_codec import (
+        KEY_ID_METADATA,
+        UnknownPayloadKeyError,
+        new_key_entry,
+    )
 
     old, new = new_key_entry("k-old"), new_key_entry("k-new")
 

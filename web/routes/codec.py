@@ -16,7 +16,6 @@ token works too (`temporal ... --codec-auth "Bearer <token>"`).
 import logging
 
 import anyio.to_thread
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf import json_format
