@@ -6,7 +6,11 @@ from functools import lru_cache
 from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import DataConverter, DefaultFailureConverter
 
-from service.payload_codec import EncryptionCodec, UnauthenticatedPayloadConverter, parse_keyring
+from service.payload_codec import (
+    EncryptionCodec,
+    UnauthenticatedPayloadConverter,
+    parse_keyring,
+)
 from settings import Settings, get_settings
 
 

@@ -7,14 +7,8 @@ import asyncio
 import json
 from uuid import uuid4
 
-from temporalio.api.enums.v1 import EventType
 import pytest
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
-from temporalio.exceptions import ApplicationError
-
-from service.devserver import temporal_binary
-from models.enums import ReviewState
-from models.messages import ClaimRequest
+from history_sealing import history_payloads
 from review_fakes import (
     REVIEWER,
     FakeReviewActivities,
@@ -25,8 +19,14 @@ from review_fakes import (
     wait_for_state,
     wait_until,
 )
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+
+from models.enums import ReviewState
+from models.messages import ClaimRequest
+from service.devserver import temporal_binary
 from service.payload_codec import ENCRYPTED_ENCODING
-from history_sealing import history_payloads
 from workflows.review import ProductReviewWorkflow as WF
 from workflows.review import workflow_id_for
 from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
@@ -83,7 +83,9 @@ async def test_a_forged_signal_and_query_change_nothing(temporal_env):
             temporal_env, "workflow", "signal", "--workflow-id", handle.id, "--name", "claim",
             "--input", json.dumps(FORGED_CLAIM),
         )
-        assert code == 0, output  # the server takes any signal; the worker drops it
+        # The server takes any signal; the review has no signal handlers, and a payload in clear
+        # would not open anyway (the SDK drops a signal whose argument cannot be converted).
+        assert code == 0, output
         code, output = await temporal_cli(temporal_env, "workflow", "query", "--workflow-id", handle.id, "--type", "status")
         assert code == 0, output
         assert "QUEUED".lower() not in output.lower() and "T-OSPREY" not in output  # the answer is sealed
@@ -142,7 +144,11 @@ async def test_key_rotation_on_a_running_review(temporal_env):
     from temporalio.worker import Worker
 
     from service.data_converter import data_converter_for_keys
-    from service.payload_codec import KEY_ID_METADATA, UnknownPayloadKeyError, new_key_entry
+    from service.payload_codec import (
+        KEY_ID_METADATA,
+        UnknownPayloadKeyError,
+        new_key_entry,
+    )
 
     old, new = new_key_entry("k-old"), new_key_entry("k-new")
 
@@ -185,3 +191,37 @@ async def test_key_rotation_on_a_running_review(temporal_env):
         assert key_ids == {b"k-new", b"k-old"}
     finally:
         await handle.terminate("test finished")
+
+
+async def test_a_sealed_request_naming_someone_outside_the_register_fails_and_the_review_goes_on(temporal_env, tmp_path):
+    """Defence in depth, with the real activities: even a client holding the key cannot act as a
+    person who is not in the register. The recording activity refuses before writing anything;
+    the update fails and the workflow keeps its state."""
+    from sqlmodel import Session, select
+    from temporalio.client import WorkflowUpdateFailedError
+
+    from models.messages import Actor
+    from models.tables import AuditEvent
+    from service import reviews
+    from tests.web.flow import new_product_id, review_system, s1_text
+    from tests.web.flow import wait_for_state as wait_for_review
+
+    product_id = new_product_id()
+    document = tmp_path / f"{product_id}.md"
+    document.write_text(s1_text(product_id), encoding="utf-8")
+    async with review_system(tmp_path, temporal_env) as (settings, engine, client):
+        await reviews.submit(db_engine=engine, client=client, settings=settings, path=document, actor_id="HE-01")
+        await wait_for_review(engine, product_id, "queued")
+        handle = client.get_workflow_handle(workflow_id_for(product_id))
+        outsider = Actor(staff_id="ZZ-99", roles=["gcu_reviewer"], team_ids=[])
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(WF.claim, ClaimRequest(actor=outsider, request_id=rid()))
+        assert isinstance(refused.value.cause, ApplicationError)
+        assert "ZZ-99 is not an active person of the register" in refused.value.cause.message
+        assert (await handle.query(WF.status)).state == ReviewState.QUEUED
+
+        claimed = await reviews.claim(db_engine=engine, client=client, product_id=product_id, actor_id="GX-02")
+        assert (claimed.state, claimed.assignee) == (ReviewState.IN_REVIEW, "GX-02")
+        with Session(engine) as session:
+            actors = session.exec(select(AuditEvent.actor_id).where(AuditEvent.product_id == product_id)).all()
+        assert "ZZ-99" not in actors and "GX-02" in actors

@@ -16,19 +16,17 @@ token works too (`temporal ... --codec-auth "Bearer <token>"`).
 import logging
 
 import anyio.to_thread
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from google.protobuf import json_format
-from sqlmodel import Session
 from temporalio.api.common.v1 import Payloads
 
 from service.data_converter import data_converter_for
 from service.payload_codec import UNAUTHENTICATED_ENCODING, EncryptionCodec
 from settings import Settings
-from web import accounts
-from web.access import Principal, principal_for
-from web.deps import optional_principal
+from web.access import Principal
+from web.deps import api_principal, optional_principal
 
 log = logging.getLogger("gcu_review.web.codec")
 router = APIRouter(prefix="/codec", include_in_schema=False)
@@ -58,19 +56,18 @@ def _refuse(request: Request, status: int, detail: str) -> HTTPException:
 
 
 def _principal(request: Request) -> Principal | None:
-    """The session cookie of the web app, else a Bearer API token."""
+    """The session cookie of the web app, else a Bearer API token, each read exactly as the pages
+    and the /api read them (web.deps)."""
     principal = optional_principal(request)
     if principal is not None:
         return principal
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         return None
-    with Session(request.app.state.db_engine) as db:
-        account = accounts.account_for_token(session=db, token=token.strip())
-        if account is None:
-            return None
-        db.commit()  # last_used_at, when it moved
-        return principal_for(db, account, via_token=True)
+    try:
+        return api_principal(request, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token.strip()))
+    except HTTPException:
+        return None
 
 
 def _check_caller(request: Request, *, sealing: bool) -> Principal:
