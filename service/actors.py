@@ -29,11 +29,11 @@ def _team_ids(session: Session, staff_id: str) -> list[str]:
     """Active teams whose staff (leader, focal points, members) include this person."""
     leads = select(Team.id).where(
         Team.active,
-        or_(Team.leader_id == staff_id, Team.sgbc_focal_point_id == staff_id, Team.cac_focal_point_id == staff_id),
+        or_(col(Team.leader_id) == staff_id, col(Team.sgbc_focal_point_id) == staff_id, col(Team.cac_focal_point_id) == staff_id),
     )
     member_of = (
         select(TeamMember.team_id)
-        .join(Team, Team.id == TeamMember.team_id)
+        .join(Team, col(Team.id) == col(TeamMember.team_id))
         .where(TeamMember.staff_id == staff_id, Team.active)
     )
     return sorted(set(session.exec(leads)) | set(session.exec(member_of)))
