@@ -94,7 +94,7 @@ def kpi(
 
     if format not in ("table", "json", "csv"):
         raise typer.BadParameter("table, json or csv", param_hint="--format")
-    kpis = ("10", "11", "12", "SPU")
+    kpis: tuple[str, ...] = ("10", "11", "12", "SPU")
     if only is not None:
         chosen_kpis = tuple(dict.fromkeys(k.strip().upper() for k in only.split(",") if k.strip()))
         unknown = [k for k in chosen_kpis if k not in kpis]

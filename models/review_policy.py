@@ -219,9 +219,13 @@ def rules_from(state: ReviewState, product_type: str | None = None) -> list[Rule
 
 
 class FindingLike(Protocol):
-    rule_id: str
-    severity: str
-    state: str
+    # Read-only, so a finding whose severity and state are str enums (FindingView, Finding) fits.
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def state(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -303,7 +307,7 @@ def is_team_side(person: Person, case: Case) -> bool:
 
 
 def _who_words(who: Iterable[str], case: Case) -> str:
-    words = {
+    words: dict[str, str] = {
         Party.AUTHOR: f"the product's author ({case.author_id})",
         Party.TEAM_STAFF: f"the staff of team {case.team_id}",
         Party.ASSIGNEE: f"the reviewer it is assigned to ({case.assignee})" if case.assignee else "its assigned reviewer",

@@ -11,7 +11,7 @@ register (`TBD`), and every lookup for such an id must simply fail.
 
 import datetime as dt
 from datetime import datetime, timezone
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +24,18 @@ def table_of(model: type[SQLModel]) -> sa.Table:
     """The Core table behind a table model, for bulk and Core statements (SQLModel does not declare
     `__table__` to type checkers)."""
     return cast(sa.Table, sa.inspect(model).local_table)
+
+
+class _Stored(Protocol):
+    id: Any
+
+
+def stored_id(row: _Stored) -> int:
+    """The primary key of a row the database has given one (SQLModel types every `id` as optional,
+    since a new row has none until it is flushed)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has not been stored yet")
+    return int(row.id)
 
 # Stable constraint names, so that later migrations (and SQLite batch mode) can refer to them.
 SQLModel.metadata.naming_convention = {

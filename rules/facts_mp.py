@@ -72,9 +72,10 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
             for area in ("SGBC", "CAC"):
                 entry[f"interpreter_{area.lower()}_basic"] = idx.holds(interpreter, f"{area}_BASIC", start, end)
                 entry[f"interpreter_{area.lower()}_briefing"] = idx.briefed(interpreter, area, start, end)
-            for role, person in (("interviewer", interviewer), ("interpreter", interpreter)):
-                if idx.gender(person):
-                    witness_genders[role].add(idx.gender(person))
+            for role, someone in (("interviewer", interviewer), ("interpreter", interpreter)):
+                gender = idx.gender(someone)
+                if gender:
+                    witness_genders[role].add(gender)
             ctx["mission.any_interpreter"] = ctx["mission.any_interpreter"] or interpreter is not None
             if not terms["code_ok"] or terms["identifying_key"] is not None:
                 where = "code" if not terms["code_ok"] else terms["identifying_key"]
@@ -100,9 +101,9 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
             continue  # a non-mapping entry of mission.team is ignored (format §2)
         person = staff_id(member.get("staff"))
         role = member.get("role") if isinstance(member.get("role"), str) else None
-        gender = idx.gender(person)
-        if role in genders and gender:
-            genders[role].add(gender)
+        member_gender = idx.gender(person)
+        if role in genders and member_gender:
+            genders[role].add(member_gender)
         entry = {"index": i, "label": f"mission.team[{i}]", "staff_present": person is not None, "role": role}
         for area in ("SGBC", "CAC"):
             entry[f"{area.lower()}_basic"] = idx.holds(person, f"{area}_BASIC", start, end)

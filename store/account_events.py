@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select, col
 
 from models.enums import AuditChannel
-from models.tables import AuditEvent, utcnow
+from models.tables import AuditEvent, utcnow, stored_id
 from models.web_tables import Account
 from store import audit
 
@@ -47,7 +47,7 @@ def record(
     *, session: Session, account: Account, action: str, by: Operator, reason: str | None = None,
     details: Mapping[str, Any] | None = None, at: datetime | None = None,
 ) -> AuditEvent:
-    workflow_id = account_workflow_id(account.id)
+    workflow_id = account_workflow_id(stored_id(account))
     session.flush()
     # The chain lock first: two changes of one account at once then number their events in turn.
     audit.lock_chain(session=session)

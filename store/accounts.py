@@ -10,9 +10,11 @@ not return; the caller commits.
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
-from models.tables import Staff, utcnow
+from store.db import get_existing
+
+from models.tables import Staff, utcnow, stored_id
 from models.web_tables import Account, ApiToken, WebSession
 from store import credentials as security
 from store.account_events import SYSTEM, Operator, record
@@ -90,7 +92,7 @@ def update_account(
         account.username = new_name
     new_staff = None if unlink_staff else (staff_id.strip() if staff_id and staff_id.strip() else account.staff_id)
     new_admin = account.is_admin if is_admin is None else is_admin
-    if account.is_admin and not new_admin and _other_active_admins(session, account.id) == 0:
+    if account.is_admin and not new_admin and _other_active_admins(session, stored_id(account)) == 0:
         raise AccountError("this is the last active administrator: make another one first")
     if new_staff != account.staff_id or new_admin != account.is_admin:
         _check_staff_link(session, new_staff, new_admin, account.id)
@@ -99,8 +101,8 @@ def update_account(
         if new_admin != account.is_admin:
             changes["is_admin"] = f"{account.is_admin} -> {new_admin}"
         account.staff_id, account.is_admin = new_staff, new_admin
-        revoke_sessions(session=session, account_id=account.id)
-        changes["tokens_revoked"] = str(revoke_all_tokens(session=session, account_id=account.id))
+        revoke_sessions(session=session, account_id=stored_id(account))
+        changes["tokens_revoked"] = str(revoke_all_tokens(session=session, account_id=stored_id(account)))
     if not changes:
         return account
     session.add(account)
@@ -113,13 +115,13 @@ def set_active(*, session: Session, account: Account, active: bool, by: Operator
     """Deactivate (signs the account out everywhere and revokes its tokens) or reactivate."""
     if account.active == active:
         return account
-    if not active and account.is_admin and _other_active_admins(session, account.id) == 0:
+    if not active and account.is_admin and _other_active_admins(session, stored_id(account)) == 0:
         raise AccountError("this is the last active administrator: make another one first")
     account.active = active
     details = {}
     if not active:
-        revoke_sessions(session=session, account_id=account.id)
-        details["tokens_revoked"] = revoke_all_tokens(session=session, account_id=account.id)
+        revoke_sessions(session=session, account_id=stored_id(account))
+        details["tokens_revoked"] = revoke_all_tokens(session=session, account_id=stored_id(account))
     session.add(account)
     session.flush()
     record(session=session, account=account, action="activated" if active else "deactivated", by=by, reason=reason,
@@ -144,8 +146,8 @@ def set_password(*, session: Session, username: str, password: str, by: Operator
     account.password_hash = security.hash_password(password)
     account.failed_logins = 0
     account.locked_until = None
-    revoke_sessions(session=session, account_id=account.id)
-    revoked = revoke_all_tokens(session=session, account_id=account.id)
+    revoke_sessions(session=session, account_id=stored_id(account))
+    revoked = revoke_all_tokens(session=session, account_id=stored_id(account))
     session.add(account)
     session.flush()
     record(session=session, account=account, action="password_set", by=by, details={"tokens_revoked": revoked})
@@ -207,7 +209,7 @@ def create_api_token(
         raise AccountError(f"a token may be valid for at most {MAX_TOKEN_DAYS} days")
     token = security.new_api_token()
     row = ApiToken(
-        account_id=account.id, name=name.strip()[:100] or "token", token_hash=security.sha256_hex(token),
+        account_id=stored_id(account), name=name.strip()[:100] or "token", token_hash=security.sha256_hex(token),
         prefix=token[:10], expires_at=expires_at, read_only=read_only,
     )
     session.add(row)
@@ -252,7 +254,7 @@ def revoke_api_token(*, session: Session, account_id: int, token_id: int, by: Op
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
-        account = session.get(Account, account_id)
+        account = get_existing(session, Account, account_id)
         record(session=session, account=account, action="token_revoked", by=by,
                details={"token_id": row.id, "name": row.name, "prefix": row.prefix})
     return True

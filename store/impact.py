@@ -30,12 +30,12 @@ def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJ
     while True:
         rows = session.execute(
             sa.select(col(Product.id), col(Product.type), col(Product.team_id), col(ProductVersion.id).label("vid"),
-                      ProductVersion.version_no, ProductVersion.check_text, ProductVersion.content,
+                      col(ProductVersion.version_no), col(ProductVersion.check_text), col(ProductVersion.content),
                       col(ProductVersion.verdict), col(ProductVersion.pack_version), col(Review.state).label("review_state"))
             .join(ProductVersion, sa.and_(col(ProductVersion.product_id) == col(Product.id),
                                           col(ProductVersion.version_no) == col(Product.current_version_no)))
-            .outerjoin(Review, Review.product_id == Product.id)
-            .where(Product.id > last).order_by(Product.id).limit(batch)
+            .outerjoin(Review, col(Review.product_id) == col(Product.id))
+            .where(col(Product.id) > last).order_by(col(Product.id)).limit(batch)
         ).all()
         if not rows:
             return

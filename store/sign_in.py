@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session, select, col
 
-from models.tables import utcnow
+from models.tables import utcnow, stored_id, table_of
 from models.web_tables import Account, SignInEvent
 from store import credentials
 from store.accounts import get_account
@@ -25,7 +25,7 @@ REFUSED = (
     "Wrong username or password. After repeated failures, signing in is paused for a while; "
     "an administrator can unlock an account."
 )
-_ACCOUNTS = Account.__table__
+_ACCOUNTS = table_of(Account)
 
 
 class SignInLimits(BaseModel):
@@ -96,26 +96,26 @@ def authenticate(
         return refuse("unknown")
     if not account.active:
         return refuse("disabled", account.id)
-    attempts, locked_until = _count_attempt(session, account.id, now)
+    attempts, locked_until = _count_attempt(session, stored_id(account), now)
     session.commit()
     if (locked_until is not None and locked_until > now) or attempts > limits.max_failures:
         if locked_until is None:  # the attempt that reached the limit has not locked it (yet)
-            _lock(session, account.id, now + limits.lockout)
+            _lock(session, stored_id(account), now + limits.lockout)
         return refuse("locked", account.id, account.password_hash)
     if not credentials.verify_password(account.password_hash, password):
         if attempts >= limits.max_failures:
-            _lock(session, account.id, now + limits.lockout)
-        log_attempt(session=session, username=typed, address=address, outcome="wrong", account_id=account.id, at=now)
+            _lock(session, stored_id(account), now + limits.lockout)
+        log_attempt(session=session, username=typed, address=address, outcome="wrong", account_id=stored_id(account), at=now)
         session.commit()
         return LoginResult(ok=False, message=REFUSED, outcome="wrong")
     values: dict = {"failed_logins": 0, "last_login_at": now}
-    if credentials.needs_rehash(account.password_hash):
+    if account.password_hash and credentials.needs_rehash(account.password_hash):
         values["password_hash"] = credentials.hash_password(password)
     session.execute(sa.update(_ACCOUNTS).where(_ACCOUNTS.c.id == account.id).values(**values))
-    log_attempt(session=session, username=typed, address=address, outcome="ok", account_id=account.id, at=now)
+    log_attempt(session=session, username=typed, address=address, outcome="ok", account_id=stored_id(account), at=now)
     session.commit()
     session.expire(account)
-    return LoginResult(ok=True, account_id=account.id, outcome="ok")
+    return LoginResult(ok=True, account_id=stored_id(account), outcome="ok")
 
 
 def recent_sign_ins(*, session: Session, limit: int = 200, username: str | None = None) -> list[SignInEvent]:
@@ -127,7 +127,7 @@ def recent_sign_ins(*, session: Session, limit: int = 200, username: str | None 
 
 def prune(*, session: Session, before: datetime, dry_run: bool = False) -> int:
     """Drop sign-in events older than `before` (the retention job, SIGN_IN_LOG_DAYS); how many."""
-    old = SignInEvent.at < before
+    old = col(SignInEvent.at) < before
     count = session.exec(select(sa.func.count()).select_from(SignInEvent).where(old)).one()
     if count and not dry_run:
         session.execute(sa.delete(SignInEvent).where(old))

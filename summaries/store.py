@@ -12,21 +12,15 @@ from sqlmodel import Session, select, col
 from models.enums import StaffRole
 from models.summary_messages import SummaryPeriod
 from models.summary_tables import ComplianceSummary, ComplianceSummaryDetail, ComplianceSummaryPublic
-from models.tables import Staff, Team, table_of
+from models.tables import Staff, Team, stored_id, table_of
 
 HEADLINE = ("reviewed", "approved", "returned", "open_blocking", "overdue")
-
-
-def _stored_id(row: ComplianceSummary) -> int:
-    if row.id is None:
-        raise ValueError("the compliance summary has not been stored yet")
-    return row.id
 
 
 def public_of(row: ComplianceSummary) -> ComplianceSummaryPublic:
     data = row.data or {}
     return ComplianceSummaryPublic(
-        id=_stored_id(row), deputy_prosecutor_id=row.deputy_prosecutor_id, period_start=row.period_start,
+        id=stored_id(row), deputy_prosecutor_id=row.deputy_prosecutor_id, period_start=row.period_start,
         period_end=row.period_end, generated_at=row.generated_at, emailed_at=row.emailed_at,
         **{k: int(data.get(k, 0)) for k in HEADLINE},
     )

@@ -9,14 +9,15 @@ in a URL cannot even tell whether another team's product exists.
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models import review_policy as policy
 from models.enums import ReviewAction, ReviewState, StaffRole, Verdict
 from models.summary_tables import ComplianceSummaryDetail
-from models.tables import Product, Review, Staff, Team, TeamMember
+from models.tables import Product, Review, Staff, Team, TeamMember, stored_id
 from models.web_tables import Account
 from rules.product_types import ReviewUnit, codes_reviewed_by
 
@@ -170,30 +171,33 @@ _LOOK_UP = object()
 def principal_for(session: Session, account: Account, *, via_token: bool = False, csrf_token: str = "",
                   staff: Staff | None | object = _LOOK_UP) -> Principal:
     """`staff`: the account's register person when the caller has read it already (None: none)."""
+    person: Staff | None
     if staff is _LOOK_UP:
-        staff = session.get(Staff, account.staff_id) if account.staff_id else None
-    roles: frozenset[str] = frozenset(staff.roles or []) if staff is not None and staff.active else frozenset()
+        person = session.get(Staff, account.staff_id) if account.staff_id else None
+    else:
+        person = cast("Staff | None", staff)
+    roles: frozenset[str] = frozenset(person.roles or []) if person is not None and person.active else frozenset()
     team_ids: frozenset[str] = frozenset()
     cluster: frozenset[str] = frozenset()
-    if staff is not None and staff.active:
-        sid = staff.id
+    if person is not None and person.active:
+        sid = person.id
         # One query (every request resolves its principal): the active teams this person works in
         # (leader, focal point or member) and those they oversee as Deputy Prosecutor.
         works_in = sa.or_(
-            Team.leader_id == sid, Team.sgbc_focal_point_id == sid, Team.cac_focal_point_id == sid,
+            col(Team.leader_id) == sid, col(Team.sgbc_focal_point_id) == sid, col(Team.cac_focal_point_id) == sid,
             col(Team.id).in_(select(col(TeamMember.team_id)).where(col(TeamMember.staff_id) == sid)),
         )
-        oversees = Team.deputy_prosecutor_id == sid
+        oversees = col(Team.deputy_prosecutor_id) == sid
         rows = session.exec(
             select(Team.id, works_in.label("works_in"), oversees.label("oversees")).where(Team.active, sa.or_(works_in, oversees))
         ).all()
         team_ids = frozenset(team for team, works, _ in rows if works)
         cluster = frozenset(team for team, _, oversee in rows if oversee)
     return Principal(
-        account_id=account.id,
+        account_id=stored_id(account),
         username=account.username,
-        staff_id=account.staff_id if staff is not None and staff.active else None,
-        name=(staff.name if staff is not None else None) or account.username,
+        staff_id=account.staff_id if person is not None and person.active else None,
+        name=(person.name if person is not None else None) or account.username,
         roles=roles,
         team_ids=team_ids,
         cluster_team_ids=cluster,

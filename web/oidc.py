@@ -27,7 +27,9 @@ from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import func
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
+
+from store.db import get_existing
 
 from models.enums import AuditChannel
 from models.web_tables import Account
@@ -183,7 +185,7 @@ def _link_signed_in(db: Session, subject: str, account_id: int, signed_in: Princ
     """The Account page's link: only for the account that is still signed in in this browser."""
     if signed_in is None or signed_in.account_id != account_id:
         return OidcOutcome(linking=True, error="Linking needs you to stay signed in to the account you started from.")
-    account = db.get(Account, account_id)
+    account = get_existing(db, Account, account_id)
     try:
         accounts.link_identity(session=db, account=account, subject=subject, how="signed-in session",
                                by=Operator(channel=AuditChannel.WEB, username=account.username, staff_id=account.staff_id))

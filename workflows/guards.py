@@ -8,6 +8,7 @@ again inside the lock, because another update may have changed the state in betw
 """
 
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,7 +96,7 @@ def check(ctx: ReviewContext, req: ReviewRequest, now: datetime) -> None:
     if not ruling.allowed:
         if ruling.refusal == Refusal.UNKNOWN_FINDING and isinstance(req, DismissFindingRequest):
             _dismiss(ctx, req, now)  # names the finding asked for
-        raise refuse(ruling.refusal, ruling.reason)
+        raise refuse(ruling.refusal or Refusal.NOT_ALLOWED, ruling.reason)
     reason = getattr(req, "reason", None)
     if reason is not None and len(reason.strip()) > REASON_MAX_CHARS:
         raise refuse(Refusal.INVALID_REQUEST,
@@ -116,7 +117,7 @@ def comment_side(actor: Actor, ctx: ReviewContext) -> str:
 def _assign(ctx: ReviewContext, req: AssignRequest, _now: datetime) -> None:
     ruling = policy.assignable(person(req.reviewer), ctx.case())
     if not ruling.allowed:
-        raise refuse(ruling.refusal, ruling.reason)
+        raise refuse(ruling.refusal or Refusal.NOT_ALLOWED, ruling.reason)
     if ctx.st.assignee == req.reviewer.staff_id and ctx.st.state == ReviewState.IN_REVIEW:
         raise refuse(Refusal.INVALID_REQUEST, f"The review is already assigned to {req.reviewer.staff_id}.")
 
@@ -155,7 +156,7 @@ def _comment(ctx: ReviewContext, req: CommentRequest, _now: datetime) -> None:
                      f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {len(text)}).")
 
 
-_REQUEST_CHECKS: dict[type, Callable[[ReviewContext, ReviewRequest, datetime], None]] = {
+_REQUEST_CHECKS: dict[type, Callable[[ReviewContext, Any, datetime], None]] = {
     AssignRequest: _assign,
     DismissFindingRequest: _dismiss,
     ResubmitRequest: _resubmit,

@@ -23,7 +23,8 @@ def witnesses(front_matter: Mapping[Any, Any]) -> list[Any]:
 
 
 def sgbc_cac_counts(front_matter: Mapping[Any, Any]) -> bool:
-    for count in front_matter.get("counts") if isinstance(front_matter.get("counts"), list) else []:
+    counts = front_matter.get("counts")
+    for count in counts if isinstance(counts, list) else []:
         count = _map(count)
         if count.get("is_sgbc") is True or count.get("is_cac") is True or count.get("crime") in SGBC_CAC_TAGS:
             return True

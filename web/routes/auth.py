@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from models.tables import utcnow
 from models.web_tables import Account
+from store.db import get_existing
 from store import accounts, sign_in
 from web import security
 from web.deps import (
@@ -98,7 +99,7 @@ def login(
         session=db, username=username, password=password, address=client_address(request),
         limits=sign_in_limits(request.app.state.settings),
     )
-    if not result.ok:
+    if not result.ok or result.account_id is None:
         return _login_page(request, _safe_next(next), result.message, 401, username)
     return start_browser_session(request, db, result.account_id, next)
 
@@ -152,7 +153,7 @@ def create_token(
     days: Annotated[int | None, Form(ge=1, le=accounts.MAX_TOKEN_DAYS)] = None,
     read_only: Annotated[bool, Form()] = False,
 ):
-    account = db.get(Account, me.account_id)
+    account = get_existing(db, Account, me.account_id)
     days = days or request.app.state.settings.api_token_days
     _row, token = accounts.create_api_token(
         session=db, account=account, name=name, read_only=read_only,
@@ -172,7 +173,7 @@ def revoke_token(request: Request, db: DbSession, me: FormPrincipal, token_id: i
 
 @router.post("/account/identity/unlink")
 def unlink_identity(request: Request, db: DbSession, me: FormPrincipal):
-    accounts.unlink_identity(session=db, account=db.get(Account, me.account_id), by=operator(me))
+    accounts.unlink_identity(session=db, account=get_existing(db, Account, me.account_id), by=operator(me))
     db.commit()
     return flash_redirect(request, "/account", "Sign-in through the identity provider is no longer linked.")
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from sqlmodel import select
 
+from models.tables import stored_id
 from models.web_tables import Account
 from store import accounts, sign_in
 from store.account_events import events_of
@@ -55,8 +56,8 @@ def admin_account(request: Request, db: DbSession, me: PagePrincipal, account_id
     account = _account(db, account_id)
     return render(request, "admin_account.html", {
         "title": f"Account {account.username}", "account": account, "now": dt.datetime.now(dt.UTC),
-        "tokens": accounts.list_api_tokens(session=db, account_id=account.id),
-        "events": events_of(session=db, account_id=account.id),
+        "tokens": accounts.list_api_tokens(session=db, account_id=stored_id(account)),
+        "events": events_of(session=db, account_id=stored_id(account)),
         "sign_ins": sign_in.recent_sign_ins(session=db, limit=20, username=account.username),
     })
 
