@@ -22,8 +22,15 @@ from settings import Settings
 from web.app import create_app
 
 log = logging.getLogger("gcu_review.web")
-# The same server options in one process or several; the app's lifespan sizes its thread pool.
-UVICORN_OPTIONS = {"log_level": "warning", "access_log": False, "lifespan": "on", "proxy_headers": False}
+
+
+def uvicorn_config(app: Any, **where: Any) -> uvicorn.Config:
+    """The same uvicorn settings in one process or several: quiet, lifespan on (the app's lifespan
+    sizes its thread pool), and forwarded headers left to the app (web.deps reads them only from
+    TRUSTED_PROXIES)."""
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False, **where)
+
+
 # A process slot whose process died this many times in a row before it served stops every process
 # (exit code 1): a setting or the database is wrong, and starting again would only loop.
 MAX_FAILED_STARTS = 3
@@ -41,12 +48,10 @@ async def serve(
 ) -> None:
     """Serve until `stop` is set. `started` (optional) is set once the socket is listening."""
     app = create_app(settings, db_engine=db_engine, temporal_client=temporal_client)
-    config = uvicorn.Config(
-        app, host=host or settings.web_host, port=port if port is not None else settings.web_port, **UVICORN_OPTIONS,
-    )
+    config = uvicorn_config(app, host=host or settings.web_host, port=port if port is not None else settings.web_port)
     server = uvicorn.Server(config)
     # uvicorn's own signal handlers would take Ctrl-C away from the caller, who owns shutdown.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign, assignment]
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:
@@ -225,7 +230,7 @@ def _serve_one(host: str, port: int, serving, probe_port) -> None:
     """One web process (spawned): the app from the environment, on its own socket, plus a probe
     socket of its own on loopback, where the supervisor reaches this very process (the shared
     port may hand a connection to any of them)."""
-    config = uvicorn.Config("web.app:create_app", factory=True, **UVICORN_OPTIONS)
+    config = uvicorn_config("web.app:create_app", factory=True)
     probe = listening_socket("127.0.0.1", 0)
     probe_port.value = probe.getsockname()[1]
     _ServingServer(config, serving).run(sockets=[listening_socket(host, port), probe])
