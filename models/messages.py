@@ -231,7 +231,7 @@ class MoveDueDateRequest(BaseModel):
 
 class CommentRequest(BaseModel):
     """Added (issue 5). The text is checked by the validator (not empty, at most
-    models.review_states.COMMENT_MAX_CHARS), so a refusal names the reason."""
+    models.review_policy.COMMENT_MAX_CHARS), so a refusal names the reason."""
 
     actor: Actor
     text: str

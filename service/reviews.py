@@ -19,7 +19,8 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.enums import DecisionKind, ReviewState
+from models import review_policy as policy
+from models.enums import DecisionKind, ReviewAction, ReviewState
 from models.messages import (
     Actor,
     AssignRequest,
@@ -37,8 +38,8 @@ from models.messages import (
 )
 from models.tables import Team
 from rules.product import parse_product
-from service.actors import resolve_actor
-from service.errors import ActionRefused, ServiceError
+from service.actors import is_team_staff, resolve_actor
+from service.errors import ActionRefused, NotPermitted, ServiceError
 from settings import Settings
 from store import products as product_store
 from store.errors import StoreError
@@ -137,24 +138,33 @@ def _create_version(**fields):
         raise ActionRefused(str(exc)) from exc
 
 
-def _check_team_actor(actor: Actor, meta: dict) -> None:
-    if actor.staff_id != meta["author_id"] and meta["team_id"] not in actor.team_ids:
-        raise ActionRefused(
-            f"{actor.staff_id} is neither the author nor a member of team {meta['team_id']}: "
-            "only the submitting team may submit its products"
-        )
+def _check_submitter(db_engine: Engine, action: ReviewAction, actor: Actor, meta: dict) -> None:
+    """The review policy on who submits: the submitter and the product's author must both be team
+    staff of product.team (refused before anything is stored)."""
+    case = policy.Case(
+        product_type=str(meta["product_type"]), team_id=meta["team_id"], author_id=meta["author_id"],
+        author_on_team=is_team_staff(db_engine, meta["author_id"], meta["team_id"]),
+    )
+    ruling = policy.may_ever(action, person_of(actor), case)
+    if not ruling.allowed:
+        raise NotPermitted(f"{ruling.reason} Nothing was stored.")
+
+
+def person_of(actor: Actor) -> policy.Person:
+    return policy.Person.of(actor.staff_id, actor.roles, actor.team_ids, actor.cluster_team_ids)
 
 
 def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta_path: Path | None, actor_id: str):
     source = read_source(path, meta_path, settings)
     meta = _parse_or_refuse(source)
     actor = resolve_actor(db_engine, actor_id)
-    _check_team_actor(actor, meta)
     workflow_id = workflow_id_for(meta["product_id"])
     with Session(db_engine) as session:
         team = session.get(Team, meta["team_id"])
         if team is None or not team.active:
             raise ServiceError(f"{source.filename}: product.team {meta['team_id']!r} is not a team of the register")
+    _check_submitter(db_engine, ReviewAction.SUBMIT, actor, meta)
+    with Session(db_engine) as session:
         if product_store.get_product(session=session, product_id=meta["product_id"]) is not None:
             raise ActionRefused(
                 f"product {meta['product_id']} was already submitted (workflow {workflow_id}); "
@@ -346,7 +356,7 @@ async def comment(
     *, db_engine: Engine, client: Client, product_id: str, text: str, actor_id: str, request_id: str | None = None
 ) -> ReviewStatus:
     """A comment by the assignee, the GCU head or the submitting team; the workflow checks who and
-    the text (not empty, at most models.review_states.COMMENT_MAX_CHARS characters)."""
+    the text (not empty, at most models.review_policy.COMMENT_MAX_CHARS characters)."""
     actor = await _actor(db_engine, actor_id)
     request = CommentRequest(actor=actor, text=text, request_id=_request_id(request_id))
     return await _update(client, product_id, "comment", request)
@@ -372,10 +382,10 @@ async def resubmit(
             f"{source.filename}: product.id is {meta['product_id']!r}, but this resubmission is for {product_id!r}"
         )
     actor = await _actor(db_engine, actor_id)
-    _check_team_actor(actor, meta)
     current = await status(client=client, product_id=product_id)
     if meta["team_id"] != current.team_id:
         raise ServiceError(f"{source.filename}: product.team changed from {current.team_id} to {meta['team_id']}")
+    await asyncio.to_thread(_check_submitter, db_engine, ReviewAction.RESUBMIT, actor, meta)
 
     def store_version():
         with Session(db_engine) as session:
