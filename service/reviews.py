@@ -20,7 +20,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models import review_policy as policy
-from models.enums import DecisionKind, ReviewAction, ReviewState
+from models.enums import DecisionKind, ReviewAction, ReviewState, Verdict
 from models.messages import (
     Actor,
     AssignRequest,
@@ -269,6 +269,18 @@ async def status(*, client: Client, product_id: str, rpc_timeout: timedelta | No
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ServiceError(f"no review found for product {product_id!r}") from exc
         raise
+
+
+async def as_seen_by(*, db_engine: Engine, status: ReviewStatus, actor_id: str) -> ReviewStatus:
+    """The status with `allowed_actions` narrowed to what the review policy lets this person do now."""
+    actor = await _actor(db_engine, actor_id)
+    case = policy.Case(
+        product_type=str(status.product_type), team_id=status.team_id, author_id=status.author_id, state=status.state,
+        assignee=status.assignee, open_findings=policy.open_findings(status.findings),
+        format_error=status.verdict == Verdict.FORMAT_ERROR,
+    )
+    allowed = policy.allowed_actions(person_of(actor), case)
+    return status.model_copy(update={"allowed_actions": [a for a in policy.HUMAN_ACTIONS if a in allowed]})
 
 
 async def _update(client: Client, product_id: str, name: str, request: BaseModel) -> ReviewStatus:

@@ -179,6 +179,11 @@ async def test_a_team_cannot_submit_or_resubmit_into_another_team(system):
         assert c.execute(sa.text("SELECT count(*) FROM product WHERE id = :id"), {"id": pid}).scalar() == 0
 
     await run(cli.ok, "submit", str(path), "--as", "HE-01")
+    # What each may do now, as the review policy says: the team withdraws or comments, the GCU claims.
+    as_team = await run(cli.json, "status", pid, "--as", "HE-01")
+    as_reviewer = await run(cli.json, "status", pid, "--as", "GX-02")
+    assert (as_team["allowed_actions"], as_reviewer["allowed_actions"]) == (["withdraw", "comment"], ["claim"])
+    assert "KE-01 may: no action now" in (await run(cli.ok, "status", pid, "--as", "KE-01")).stdout
     v2, _ = product_copy(tmp, "S2-IO-child-compliant.md", version="0.9", product_id=pid)
     v2.write_text(v2.read_text(encoding="utf-8").replace("  author: HE-03", "  author: KE-03", 1), encoding="utf-8")
     refused = await run(cli.refused, "resubmit", pid, str(v2), "--as", "HE-01")
