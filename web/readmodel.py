@@ -145,6 +145,14 @@ def actions_for(principal: Principal, product: Product, review: Review | None, f
     return review_policy.allowed_actions(principal.person(), case_of(product, review, findings))
 
 
+def refusal_of(principal: Principal, action: ReviewAction, product: Product, review: Review | None, findings=None) -> str:
+    """Why the review policy does not let this person take `action` now ('' when it does): shown
+    beside the actions that are offered, e.g. why approval is not among them yet."""
+    if review is None:
+        return ""
+    return review_policy.decide(action, principal.person(), case_of(product, review, findings)).reason
+
+
 def comments_of(session: Session, product_id: str):
     """The comments on a product's review, oldest first: COMMENT events of its audit trail (the
     workflow's history as recorded), the text in `reason`."""

@@ -82,6 +82,7 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
         "title": f"Review {product.id}", "product": product, "review": review, "shown": shown,
         "lines": text.split("\n"), "groups": readmodel.grouped_findings(findings),
         "actions": readmodel.actions_for(me, product, review, findings), "reviewers": reviewers,
+        "approval_refused": readmodel.refusal_of(me, ReviewAction.APPROVE, product, review, findings),
         "comments": readmodel.comments_of(db, product_id),
     })
 
