@@ -240,7 +240,24 @@ def case_of(product: Product, review: Review | None = None, findings=None) -> po
         assignee=review.assignee_id if review is not None else None,
         open_findings=policy.open_findings(findings or ()),
         format_error=review is not None and review.verdict == Verdict.FORMAT_ERROR,
+        conflicted=_conflicted(product),
     )
+
+
+def _conflicted(product: Product) -> frozenset[str]:
+    """Who the current version names that may not review it (contract v2 §5.3), as its type declares;
+    read only for types that name anyone (interview records)."""
+    from sqlalchemy.orm import object_session
+
+    from models.tables import ProductVersion
+    from rules.product_types import conflicted_staff, nobody_else, spec_for
+
+    session = object_session(product)
+    if session is None or spec_for(product.type).conflicted_staff is nobody_else:
+        return frozenset()
+    front_matter = session.exec(select(ProductVersion.front_matter).where(
+        ProductVersion.product_id == product.id, ProductVersion.version_no == product.current_version_no)).first()
+    return conflicted_staff(product.type, front_matter or {})
 
 
 def may_act(principal: Principal, action: ReviewAction, product: Product, review: Review | None = None) -> policy.Ruling:

@@ -38,18 +38,18 @@ def interview_record_values(product_id: str, front_matter: dict, submitted_on, f
     needs = witness.get("stated_needs")
     entries = [e for e in needs if isinstance(e, dict)] if isinstance(needs, list) else []
     cats = categories(witness)
-    return dict(
-        format_error=format_error,
-        record_date=record_date,
-        period_date=record_date or submitted_on,
-        submitted_on=submitted_on,
-        witness_key=witness_code(witness) or product_id,
-        vulnerable=bool(cats),
-        categories=cats,
-        support_during=during,
-        supported=during in SUPPORTED_DURING and support.get("provider_role") in QUALIFIED_PROVIDERS,
-        needs_all_met=all(e.get("met") == "yes" for e in entries),
-    )
+    return {
+        "format_error": format_error,
+        "record_date": record_date,
+        "period_date": record_date or submitted_on,
+        "submitted_on": submitted_on,
+        "witness_key": witness_code(witness) or product_id,
+        "vulnerable": bool(cats),
+        "categories": cats,
+        "support_during": during,
+        "supported": during in SUPPORTED_DURING and support.get("provider_role") in QUALIFIED_PROVIDERS,
+        "needs_all_met": all(e.get("met") == "yes" for e in entries),
+    }
 
 
 def record_interview_record_facts(*, session: Session, version: ProductVersion, product: Product | None,

@@ -41,6 +41,8 @@ TEAM, OTHER_TEAM, AUTHOR = "T-HERON", "T-KESTREL", "HE-03"
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 # A GCU reviewer outside the team whom any assignment in these tests names (never the current assignee).
 FRESH_REVIEWER = Actor(staff_id="GX-09", roles=[StaffRole.GCU_REVIEWER])
+# Who may be assigned a product the SPU reviews (an interview record, contract v2 §5.3).
+FRESH_SPU_OFFICER = Actor(staff_id="SP-09", roles=[StaffRole.SPU_OFFICER])
 
 people = st.fixed_dictionaries({
     "staff_id": st.sampled_from([None, AUTHOR, "HE-01", "GX-02", "GX-03", "GX-01", "DP-01", "KE-01"]),
@@ -96,7 +98,9 @@ def request_for(action: ReviewAction, actor: Actor, ctx: guards.ReviewContext):
         return DecisionRequest(actor=actor, decision=decisions[action], reason="Because.", request_id=rid)
     return {
         A.CLAIM: lambda: ClaimRequest(actor=actor, request_id=rid),
-        A.ASSIGN: lambda: AssignRequest(actor=actor, reviewer=FRESH_REVIEWER, request_id=rid),
+        A.ASSIGN: lambda: AssignRequest(
+            actor=actor, reviewer=FRESH_SPU_OFFICER if ctx.product_type in policy.SPU_REVIEWED else FRESH_REVIEWER,
+            request_id=rid),
         A.DISMISS_FINDING: lambda: DismissFindingRequest(actor=actor, rule_id=(open_rules or ["NONE-01"])[0],
                                                          reason="A false positive.", request_id=rid),
         A.RESUBMIT: lambda: ResubmitRequest(actor=actor, version_id=2, version_no=2, version_label="v2", title="t",

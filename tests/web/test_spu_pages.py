@@ -2,16 +2,22 @@
 team, and nothing else of the teams' work."""
 
 import datetime as dt
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from models.enums import ReviewState
+from models.messages import ReviewWorkflowState
 from models.spu_tables import InterviewRecordFacts
+from models.tables import Product
 from service.demo_spu import seed_spu_accounts
 from store.kpi.periods import containing
 from store.products import create_version
-from tests.web.conftest import PRODUCTS, sign_in
+from store.reviews import upsert_review
+from tests.web.conftest import PRODUCTS, csrf_from, sign_in
+from web.accounts import create_account
 
 IR_ID = "WEB-IR-HERON-1"
 
@@ -27,13 +33,21 @@ def spu(app, web_db):
         v = create_version(
             session=session, product_id=IR_ID, product_type="IR", team_id="T-HERON", situation="Situation in Velmora",
             author_id="HE-03", title="Interview record", version_label="1", filename=f"{IR_ID}.md",
-            media_type="text/markdown", content=b"---\n---\n", front_matter={"product": {"id": IR_ID}}, submitted_by="HE-03",
+            media_type="text/markdown", content=b"---\n---\n", submitted_by="HE-03",
+            front_matter={"product": {"id": IR_ID, "type": "IR", "author": "HE-03"}, "record": {"interviewer": "HE-03"},
+                          "psychosocial_assessment": {"assessor": "SP-02"}},
         )
         session.add(InterviewRecordFacts(
             product_id=IR_ID, version_no=v.version_no, version_id=v.id, team_id="T-HERON",
             situation="Situation in Velmora", record_date=recorded, period_date=recorded, submitted_on=recorded,
             witness_key="W-C-101", vulnerable=True, categories=["child", "sgbc_survivor"], support_during="none",
             supported=False, needs_all_met=True))
+        upsert_review(session=session, product=session.get(Product, IR_ID), workflow_id=f"product-review-{IR_ID}",
+                      state_after=ReviewWorkflowState(state=ReviewState.QUEUED, version_id=v.id, version_no=1,
+                                                      version_label="1", title="Interview record"),
+                      at=datetime.now(UTC))
+        # SP-02 assessed the witness: an SPU officer who appears in the record.
+        create_account(session=session, username="spu.delacroix", password="spu-delacroix-pw", staff_id="SP-02")
         session.commit()
     client = TestClient(app)
     assert sign_in(client, "spu.esquerra").status_code == 303
@@ -74,20 +88,10 @@ def test_the_deputy_prosecutors_dashboard_carries_the_spu_indicator(spu, clients
 
 
 def test_the_spu_officers_queue_lists_interview_records_and_the_gcus_does_not(spu, clients, web_db):
-    from datetime import UTC, datetime
-
-    from models.enums import ReviewState
-    from models.messages import ReviewWorkflowState
-    from models.tables import Product
-    from store.reviews import upsert_review
     from web.accounts import create_api_token, get_account
 
     _settings, engine = web_db
     with Session(engine) as session:
-        upsert_review(session=session, product=session.get(Product, IR_ID), workflow_id=f"product-review-{IR_ID}",
-                      state_after=ReviewWorkflowState(state=ReviewState.QUEUED, version_id=1, version_no=1,
-                                                      version_label="1", title="Interview record"),
-                      at=datetime.now(UTC))
         _row, token = create_api_token(session=session, account=get_account(session=session, username="spu.esquerra"),
                                        name="test")
         session.commit()
@@ -99,3 +103,22 @@ def test_the_spu_officers_queue_lists_interview_records_and_the_gcus_does_not(sp
     gcu = clients["gcu.albrecht"].get("/queue")
     assert IR_ID not in gcu.text and PRODUCTS["T-HERON"] in gcu.text
     assert IR_ID in clients["admin"].get("/queue?team=T-HERON").text
+
+
+def test_only_an_spu_officer_outside_the_record_gets_the_claim_button(spu, app, clients):
+    page = spu.get(f"/products/{IR_ID}/review")
+    assert page.status_code == 200 and 'id="claim"' in page.text
+    assessor = TestClient(app)
+    assert sign_in(assessor, "spu.delacroix", "spu-delacroix-pw").status_code == 303
+    page = assessor.get(f"/products/{IR_ID}/review")
+    assert page.status_code == 200 and 'id="claim"' not in page.text
+    refused = assessor.post(f"/products/{IR_ID}/claim", data={"csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 403 and "SP-02 appears in this product" in refused.text
+    # GCU reviewers and the Deputy Prosecutor read the record and its findings, and cannot act on it.
+    for user in ("gcu.albrecht", "dp.marsh"):
+        product_page = clients[user].get(f"/products/{IR_ID}")
+        assert product_page.status_code == 200 and 'id="claim"' not in product_page.text
+    gcu_page = clients["gcu.albrecht"].get(f"/products/{IR_ID}/review")
+    refused = clients["gcu.albrecht"].post(f"/products/{IR_ID}/claim", data={"csrf_token": csrf_from(gcu_page.text)})
+    assert refused.status_code == 403 and "only an SPU officer may" in refused.text
+    assessor.close()
