@@ -36,7 +36,7 @@ def seed_spu_accounts(*, db_engine: Engine) -> list[tuple[str, str, str]]:
     """The SPU officer's demo account (development only: the password is public)."""
     from models.tables import Staff
     from web import security
-    from web.accounts import create_account, demo_password, get_account
+    from store.accounts import create_account, demo_password, get_account
 
     seeded = []
     with Session(db_engine) as session:

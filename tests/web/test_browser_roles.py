@@ -15,7 +15,7 @@ import re
 import pytest
 from tests.web.flow import new_product_id, review_system, s1_revised, s1_text, wait_for_state
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
-from web.accounts import DEMO_ACCOUNTS, demo_password
+from store.accounts import DEMO_ACCOUNTS, demo_password
 from web.server import serve
 
 SHOTS = ARTIFACTS / "roles"

@@ -15,7 +15,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from service.data_converter import data_converter_for
 from tests.web.conftest import _NoTemporal, make_settings
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
-from web.accounts import demo_password
+from store.accounts import demo_password
 from web.server import serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")

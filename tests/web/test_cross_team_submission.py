@@ -17,7 +17,7 @@ from store.db import make_engine
 from tests.dbutil import database_kinds, fresh_database
 from tests.web.conftest import csrf_from
 from tests.web.flow import new_product_id, s1_revised, s1_text, wait_for_state
-from web.accounts import create_api_token, demo_password, get_account, seed_demo_accounts
+from store.accounts import create_api_token, demo_password, get_account, seed_demo_accounts
 from web.app import create_app
 from worker import build_worker
 

@@ -58,7 +58,7 @@ class Outage:
 
 @pytest.fixture(params=database_kinds())
 async def outage_app(request, tmp_path):
-    from web.accounts import create_api_token, get_account, seed_demo_accounts
+    from store.accounts import create_api_token, get_account, seed_demo_accounts
     from web.app import create_app
 
     folder = tmp_path / "data"

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from tests.web.conftest import csrf_from
 from tests.web.flow import new_product_id, review_system, s1_text, wait_for_state
 from tests.web.test_review_flow import post_form, signed_in
-from web.accounts import create_api_token, get_account
+from store.accounts import create_api_token, get_account
 from web.app import create_app
 
 

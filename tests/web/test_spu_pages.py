@@ -17,7 +17,7 @@ from store.kpi.periods import containing
 from store.products import create_version
 from store.reviews import upsert_review
 from tests.web.conftest import PRODUCTS, csrf_from, sign_in
-from web.accounts import create_account
+from store.accounts import create_account
 
 IR_ID = "WEB-IR-HERON-1"
 
@@ -88,7 +88,7 @@ def test_the_deputy_prosecutors_dashboard_carries_the_spu_indicator(spu, clients
 
 
 def test_the_spu_officers_queue_lists_interview_records_and_the_gcus_does_not(spu, clients, web_db):
-    from web.accounts import create_api_token, get_account
+    from store.accounts import create_api_token, get_account
 
     _settings, engine = web_db
     with Session(engine) as session:
