@@ -165,10 +165,13 @@ class Settings(BaseSettings):
                     f"SECRET_KEY is too weak outside development (ENVIRONMENT={self.environment}): it needs at "
                     f"least {SECRET_KEY_MIN_LENGTH} random characters; {SECRET_KEY_HOW_TO}"
                 )
-        from service.payload_codec import parse_keyring
+        from service.payload_codec import PayloadKeyError, parse_keyring
 
         # A malformed key stops the start here; the published development key never serves outside development.
-        keys = parse_keyring(self.temporal_payload_keys.get_secret_value()).keys if self.temporal_payload_keys else {}
+        try:
+            keys = parse_keyring(self.temporal_payload_keys.get_secret_value()).keys if self.temporal_payload_keys else {}
+        except PayloadKeyError as exc:  # its message names the entry and the problem, never the key
+            raise ConfigurationError(str(exc)) from None
         if self.environment not in ("development", "test") and (
             not keys or set(keys.values()) & set(parse_keyring(DEV_PAYLOAD_KEYS).keys.values())
         ):

@@ -25,7 +25,8 @@ def production(tmp_path, monkeypatch):
         import_demo_roster(engine)
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("ENVIRONMENT", "production")
-        monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-for-the-cli-tests")
+        monkeypatch.setenv("SECRET_KEY", "kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-cli-operator-tests")
+        monkeypatch.setenv("TEMPORAL_PAYLOAD_KEYS", "prod-test:" + "A" * 43 + "=")
         monkeypatch.delenv("GCU_OPERATOR_TOKEN", raising=False)
         get_settings.cache_clear()
         yield engine

@@ -22,7 +22,7 @@ from service.payload_codec import (
     new_key_entry,
     parse_keyring,
 )
-from settings import DEV_PAYLOAD_KEYS, Settings
+from settings import DEV_PAYLOAD_KEYS, ConfigurationError, Settings
 
 OLD = new_key_entry("2026-06")
 NEW = new_key_entry("2026-12")
@@ -99,14 +99,14 @@ def test_a_malformed_key_list_is_refused_with_the_entry_named(keys, problem):
 
 
 def test_production_refuses_to_start_without_its_own_keys():
-    production = {"environment": "production", "secret_key": "a-real-secret-key-for-this-test"}
-    with pytest.raises(ValidationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):
+    production = {"environment": "production", "secret_key": "kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-payload-test"}
+    with pytest.raises(ConfigurationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):
         Settings(**production)
-    with pytest.raises(ValidationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):
+    with pytest.raises(ConfigurationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):
         Settings(**production, temporal_payload_keys=DEV_PAYLOAD_KEYS)
-    with pytest.raises(ValidationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):  # not even as a retired key
+    with pytest.raises(ConfigurationError, match="TEMPORAL_PAYLOAD_KEYS must be set"):  # not even as a retired key
         Settings(**production, temporal_payload_keys=f"{NEW},{DEV_PAYLOAD_KEYS.replace('dev-insecure', 'old')}")
-    with pytest.raises(ValidationError, match="the key is not valid base64"):
+    with pytest.raises(ConfigurationError, match="the key is not valid base64"):
         Settings(**production, temporal_payload_keys="k:???")
     settings = Settings(**production, temporal_payload_keys=f"{NEW},{OLD}")
     assert parse_keyring(settings.payload_keys()).current_id == "2026-12"

@@ -19,7 +19,7 @@ ROSTER = PROJECT_ROOT / "demo" / "roster.yaml"
 
 def _cli(*args: str, database_url: str, tmp_path: Path, environment: str = "development") -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "ENVIRONMENT": environment,
-           "SECRET_KEY": "a-secret-for-this-test", "TEMPORAL_PAYLOAD_KEYS": "t:" + "A" * 43 + "="}
+           "SECRET_KEY": "kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-schema-test", "TEMPORAL_PAYLOAD_KEYS": "t:" + "A" * 43 + "="}
     return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 

@@ -9,7 +9,8 @@ from web.app import create_app
 
 def test_hsts_is_sent_outside_development_only(tmp_path, web_db):
     _settings, engine = web_db
-    production = make_settings(tmp_path, environment="production", secret_key="a-production-secret-key-0123456789")
+    production = make_settings(tmp_path, environment="production", secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-headers-test",
+                                temporal_payload_keys="prod-test:" + "A" * 43 + "=")
     with TestClient(create_app(production, db_engine=engine), base_url="https://testserver") as client:
         assert client.get("/login").headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
     with TestClient(create_app(make_settings(tmp_path), db_engine=engine)) as client:

@@ -173,7 +173,8 @@ def test_outside_development_the_redirect_uri_comes_from_the_configured_base_url
     _settings, engine = web_db
     settings = make_settings(tmp_path, environment="production", app_base_url="https://review.example.org/",
                              oidc_discovery_url=f"{ISSUER}/.well-known/openid-configuration",
-                             oidc_client_id=CLIENT_ID, oidc_client_secret="s3cret", secret_key="a-production-secret-key-0123456789")
+                             oidc_client_id=CLIENT_ID, oidc_client_secret="s3cret", secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-oidc-test",
+                             temporal_payload_keys="prod-test:" + "A" * 43 + "=")
     app = create_app(settings, db_engine=engine)
     app.state.oidc_transport = httpx.MockTransport(FakeIdentityProvider().handler)
     with TestClient(app, base_url="http://internal-host:8000") as client:
