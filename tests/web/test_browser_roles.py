@@ -13,7 +13,14 @@ import asyncio
 import re
 
 import pytest
-from tests.web.flow import new_product_id, review_system, s1_revised, s1_text, wait_for_state
+
+from tests.web.flow import (
+    new_product_id,
+    review_system,
+    s1_revised,
+    s1_text,
+    wait_for_state,
+)
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
 from web.accounts import DEMO_ACCOUNTS, demo_password
 from web.server import serve
