@@ -55,6 +55,8 @@ def test_the_queue_shows_open_reviews_by_default_without_a_dead_priority_column(
     assert '<option value="open" selected>Open (not decided)</option>' in page.text
     every = clients["gcu.head"].get("/queue?state=all")
     assert "WS-DONE-1" in every.text
+    returned = _row(page.text, PRODUCTS["T-OSPREY"])  # with the team: its date is the team's, said so
+    assert '<span class="due-kind">Resubmit by</span>' in returned and 'class="sla ' not in returned
     overdue = _row(page.text, PRODUCTS["T-HERON"])  # queued, due yesterday
     assert re.search(r'<span class="sla sla-overdue">Overdue( by 1 day)?</span>', overdue)
 
