@@ -14,7 +14,7 @@ import logging
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -26,7 +26,9 @@ from models.tables import Certification, Product
 from rules.engine import default_engine
 from rules.roster import load_roster
 from settings import Settings
-from store import audit, findings as finding_store, products as product_store
+from store import audit
+from store import findings as finding_store
+from store import products as product_store
 from store.kpi.charge_units import seed_charge_units, set_outcome
 from store.kpi.facts import record_product_facts
 from store.reviews import upsert_review
@@ -107,10 +109,10 @@ def seed_history(*, db_engine: Engine, settings: Settings, today: dt.date | None
         for qi, start, spacing in _quarters(today):
             for pi, (template, reviewer, path) in enumerate(_PLAN):
                 source_text = (_demo_dir() / "products" / template).read_text(encoding="utf-8")
-                old_id = re.search(r"^  id: (\S+)$", source_text, re.M).group(1)
+                old_id = re.search(r"^  id: (\S+)$", source_text, re.MULTILINE).group(1)
                 new_id = f"{old_id.rsplit('-', 1)[0]}-H{start.year % 100:02d}Q{(start.month - 1) // 3 + 1}{pi}"
                 submitted = start + timedelta(days=7 + spacing * pi)
-                original = re.search(r"^  submitted_on: (\S+)$", source_text, re.M)
+                original = re.search(r"^  submitted_on: (\S+)$", source_text, re.MULTILINE)
                 offset = (submitted - dt.date.fromisoformat(original.group(1))).days if original else 0
                 text = _shifted(source_text, old_id, new_id, offset)
                 with Session(db_engine) as session:
@@ -135,7 +137,7 @@ def _demo_dir() -> Path:
 
 
 def _at(day: dt.date, hour: int) -> datetime:
-    return datetime.combine(day, dt.time(hour, 0), tzinfo=timezone.utc)
+    return datetime.combine(day, dt.time(hour, 0), tzinfo=dt.UTC)
 
 
 def _write_product(db_engine, settings, engine, roster, file: Path, reviewer: str, path: str, submitted: dt.date, salt: int):

@@ -22,7 +22,7 @@ _TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote"
          "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "a", "del", "sup", "sub"}
 
 # A comment on a passage starts with this prefix in its text, so the audit trail reads the same.
-COMMENT_ANCHOR = re.compile(r"^On line (\d+): ", re.S)
+COMMENT_ANCHOR = re.compile(r"^On line (\d+): ", re.DOTALL)
 
 
 @dataclass

@@ -9,9 +9,9 @@ internal names softened rather than hidden."""
 import re
 from collections.abc import Mapping
 
+import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-import nh3
 
 from rules.sections import SECTION_HEADINGS
 

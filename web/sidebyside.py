@@ -4,7 +4,7 @@ few lines of context around each change, as a reviewer reads a pull request."""
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
@@ -16,9 +16,9 @@ _WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 class Row:
     kind: str  # same | change | add | del | hunk
     old_no: int | None = None
-    old: Markup = Markup("")
+    old: Markup = field(default_factory=Markup)
     new_no: int | None = None
-    new: Markup = Markup("")
+    new: Markup = field(default_factory=Markup)
 
 
 def _words(old: str, new: str) -> tuple[Markup, Markup]:

@@ -2,7 +2,7 @@
 words and in colour (never colour alone), for the states in which the GCU owes a decision."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from store.reviews import GCU_PENDING_STATES
 
@@ -27,7 +27,7 @@ def state_of(review, now: datetime | None = None) -> SlaState:
     """`review`: a Review or a queue row (state, due_at)."""
     if review is None or review.state not in GCU_PENDING_STATES or review.due_at is None:
         return NONE
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     left = review.due_at - now
     if left < timedelta(0):
         days = (-left).days

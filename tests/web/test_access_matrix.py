@@ -26,6 +26,8 @@ PAGES = {
     "/team": {"heron.lead", "kestrel.inv"},
     "/products/new": {"heron.lead", "kestrel.inv"},
     "/queue": GCU,
+    "/my-reviews": GCU,
+    "/products": set(USERS),  # each sees only the products of the teams they may see
     "/dashboard": {"gcu.head", "dp.marsh", "admin"},
     "/certifications": set(USERS),
     "/notifications": set(USERS),
@@ -34,6 +36,13 @@ PAGES = {
     "/rules/impact": {"gcu.head", "admin"},
     "/rules/impact?pack=1.0": {"gcu.head", "admin"},
 }
+
+
+def test_the_product_list_shows_only_products_the_person_may_see(clients):
+    for user in USERS:
+        page = clients[user].get("/products").text
+        for team, pid in PRODUCTS.items():
+            assert (pid in page) is (team in SEES[user]), (user, pid)
 
 
 def _page_cases():

@@ -204,7 +204,7 @@ def test_the_deputy_prosecutor_dashboard_covers_only_the_cluster(clients):
     # KPI panels, with the per-team breakdown limited to the cluster.
     assert 'id="kpi-10"' in page and 'id="kpi-12"' in page
     kpi12 = page.split('id="kpi-12"', 1)[1].split("</article>", 1)[0]
-    assert "<td>T-HERON</td>" in kpi12 and "T-OSPREY" not in kpi12
+    assert '<td><a href="/certifications">T-HERON</a></td>' in kpi12 and "T-OSPREY" not in kpi12
 
 
 def test_api_tokens_are_stored_hashed_and_can_be_revoked(web_db, clients, tokens):

@@ -13,7 +13,14 @@ import asyncio
 import re
 
 import pytest
-from tests.web.flow import new_product_id, review_system, s1_revised, s1_text, wait_for_state
+
+from tests.web.flow import (
+    new_product_id,
+    review_system,
+    s1_revised,
+    s1_text,
+    wait_for_state,
+)
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
 from store.accounts import DEMO_ACCOUNTS, demo_password
 from web.server import serve
@@ -149,6 +156,16 @@ async def test_each_role_walks_its_main_path_with_reasons_where_the_next_person_
                 await check(reviewer, "review-source")
                 await reviewer.go_back()
 
+                # The decision forms are reachable from the keyboard alone, in reading order.
+                await reviewer.locator("body").focus()
+                reached = []
+                for _ in range(40):
+                    await reviewer.keyboard.press("Tab")
+                    reached.append(await reviewer.evaluate("document.activeElement.id"))
+                    if reached[-1] == "escalate-reason":
+                        break
+                assert reached[0] == "" and "return-reason" in reached and reached[-1] == "escalate-reason", reached
+                assert await reviewer.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
                 # The reviewer escalates with a reason.
                 await reviewer.get_by_label("Why the GCU head should decide").fill(escalation)
                 await reviewer.get_by_role("button", name="Escalate").click()

@@ -4,13 +4,13 @@ and bulk assignment where allowed), the rendered document with its fields and fi
 plain-language messages, and the team page's due dates."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
 
 from models.enums import ReviewState
-from models.tables import Finding, Product, ProductVersion, Review
+from models.tables import Product, Review
 from tests.web.conftest import PRODUCTS
 
 
@@ -18,7 +18,7 @@ from tests.web.conftest import PRODUCTS
 def workspace(web_db):
     """One review assigned to GX-02 (Albrecht), due within a day; one approved (decided)."""
     _settings, engine = web_db
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(engine) as session:
         for pid, state, assignee, due in (("WS-MINE-1", ReviewState.IN_REVIEW, "GX-02", now + timedelta(hours=5)),
                                           ("WS-DONE-1", ReviewState.APPROVED, "GX-02", now - timedelta(days=3))):
@@ -30,7 +30,7 @@ def workspace(web_db):
 
 
 def _row(html: str, pid: str) -> str:
-    match = re.search(rf'<tr class="[^"]*">(?:(?!</tr>).)*?{pid}(?:(?!</tr>).)*</tr>', html, re.S)
+    match = re.search(rf'<tr class="[^"]*">(?:(?!</tr>).)*?{pid}(?:(?!</tr>).)*</tr>', html, re.DOTALL)
     assert match, f"no row for {pid}"
     return match.group(0)
 
@@ -40,7 +40,7 @@ def test_a_reviewer_lands_on_my_reviews_with_names_and_sla_in_words(clients, wor
     landing = reviewer.get("/", follow_redirects=False)
     assert landing.headers["location"] == "/my-reviews"
     page = reviewer.get("/my-reviews")
-    mine = re.search(r'<table class="worklist" id="my-reviews">(.*?)</table>', page.text, re.S).group(1)
+    mine = re.search(r'<table class="worklist" id="my-reviews">(.*?)</table>', page.text, re.DOTALL).group(1)
     assert "WS-MINE-1" in mine and "WS-DONE-1" not in mine  # decided reviews are not work
     row = _row(mine, "WS-MINE-1")
     assert "GX-02" not in row and "Albrecht" in row  # the reviewer's name, not the staff id
@@ -55,6 +55,8 @@ def test_the_queue_shows_open_reviews_by_default_without_a_dead_priority_column(
     assert '<option value="open" selected>Open (not decided)</option>' in page.text
     every = clients["gcu.head"].get("/queue?state=all")
     assert "WS-DONE-1" in every.text
+    returned = _row(page.text, PRODUCTS["T-OSPREY"])  # with the team: its date is the team's, said so
+    assert '<span class="due-kind">Resubmit by</span>' in returned and 'class="sla ' not in returned
     overdue = _row(page.text, PRODUCTS["T-HERON"])  # queued, due yesterday
     assert re.search(r'<span class="sla sla-overdue">Overdue( by 1 day)?</span>', overdue)
 
@@ -108,13 +110,13 @@ def test_the_team_page_shows_which_due_date_it_means_and_none_once_decided(clien
         session.add(Product(id="WS-HERON-OK", type="IP", team_id="T-HERON", situation="Situation in Velmora", author_id="HE-01",
                             title="Approved plan", current_version_no=1))
         session.add(Review(product_id="WS-HERON-OK", workflow_id="product-review-WS-HERON-OK", state=ReviewState.APPROVED,
-                           due_at=datetime.now(timezone.utc), team_id="T-HERON", product_type="IP",
+                           due_at=datetime.now(UTC), team_id="T-HERON", product_type="IP",
                            situation="Situation in Velmora", version_no=1))
         session.commit()
     page = clients["heron.lead"].get("/team").text
-    approved = re.search(r'<tr data-product="WS-HERON-OK">.*?</tr>', page, re.S).group(0)
+    approved = re.search(r'<tr data-product="WS-HERON-OK">.*?</tr>', page, re.DOTALL).group(0)
     assert '<td class="due nowrap" data-label="Due">—</td>' in approved
-    queued = re.search(rf'<tr data-product="{PRODUCTS["T-HERON"]}">.*?</tr>', page, re.S).group(0)
+    queued = re.search(rf'<tr data-product="{PRODUCTS["T-HERON"]}">.*?</tr>', page, re.DOTALL).group(0)
     assert '<span class="due-kind">Review due</span>' in queued
 
 
@@ -148,7 +150,7 @@ def test_unread_notifications_are_counted_in_the_header(clients, web_db):
 def test_the_diff_is_side_by_side_with_line_numbers_and_changed_words_marked(clients):
     page = clients["heron.lead"].get(f"/products/{PRODUCTS['T-HERON']}/diff").text
     # Line 17 changed: "... with a bush wives mention." -> "... with revised text v2."
-    row = re.search(r'<tr class="change">\s*<td class="n">17</td>(.*?)</tr>', page, re.S)
+    row = re.search(r'<tr class="change">\s*<td class="n">17</td>(.*?)</tr>', page, re.DOTALL)
     assert row, "line 17 is paired with its new version"
     assert "<del>bush</del>" in row.group(1) or "<del>bush wives mention</del>" in row.group(1)
     assert re.search(r"<ins>[^<]*revised[^<]*</ins>", row.group(1))
@@ -171,7 +173,7 @@ def test_the_dashboard_has_a_period_picker_svg_charts_and_figures_that_link_to_t
     assert re.search(r'<select id="quarter" name="quarter"><option value="\d{4}-Q[1-4]" selected>\d{4}-Q[1-4] \(this quarter\)</option>', page)
     assert page.count('<svg class="chart"') >= 4  # the team chart and a trend per KPI
     assert '<a href="/products?team=T-HERON&amp;state=with_gcu"' in page or '<a href="/products?team=T-HERON&state=with_gcu"' in page
-    heron = re.search(r'<tr data-team="T-HERON">.*?</tr>', page, re.S).group(0)
+    heron = re.search(r'<tr data-team="T-HERON">.*?</tr>', page, re.DOTALL).group(0)
     assert '<a href="/products?team=T-HERON&amp;overdue=yes">1</a>' in heron  # the queued Heron product is overdue
     listed = clients["dp.marsh"].get("/products?team=T-HERON&overdue=yes").text
     assert PRODUCTS["T-HERON"] in listed and PRODUCTS["T-KESTREL"] not in listed

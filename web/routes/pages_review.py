@@ -53,12 +53,15 @@ class WorkRow:
 def work_rows(db, me, rows) -> list[WorkRow]:
     names = readmodel.staff_names(db, [r.assignee_id for r in rows])
     now = datetime.now(timezone.utc)
-    out = []
+    out, asked = [], {}
     for r in rows:
-        # The row carries what access.actions_for reads of a product (team, author) and of a review.
-        product = SimpleNamespace(id=r.product_id, team_id=r.team_id, author_id=r.author_id)
-        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now),
-                           readmodel.actions_for(me, product, r)))
+        # The row carries what access.actions_for reads of a product (team, author) and of a review;
+        # rows alike in those (most of a page) share one answer.
+        key = (r.team_id, r.author_id, r.state, r.assignee_id, r.escalation_level)
+        if key not in asked:
+            product = SimpleNamespace(id=r.product_id, team_id=r.team_id, author_id=r.author_id)
+            asked[key] = readmodel.actions_for(me, product, r)
+        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), asked[key]))
     return out
 
 
