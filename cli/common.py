@@ -14,6 +14,9 @@ from settings import get_settings
 
 T = TypeVar("T")
 
+# `gcu-review --request-id KEY ...` (cli/main.py): the idempotency key of this run's review action.
+REQUEST_ID: str | None = None
+
 
 def db_engine():
     from store.db import make_engine

@@ -8,6 +8,18 @@ import typer
 app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, reviews, roster and KPIs.")
 
 
+@app.callback()
+def _options(
+    request_id: str | None = typer.Option(
+        None, "--request-id", envvar="GCU_REVIEW_REQUEST_ID",
+        help="An idempotency key for the review action that follows (gcu-review --request-id KEY comment ...): "
+             "run again with the same key, the action is made once and answered like the first time."),
+) -> None:
+    from cli import common
+
+    common.REQUEST_ID = request_id
+
+
 def _register_all() -> None:
     from cli import admin, certs, check, kpi, retention, reviews, summaries, web
 
