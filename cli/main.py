@@ -21,7 +21,7 @@ def _options(
 
 
 def _register_all() -> None:
-    from cli import admin, certs, check, kpi, retention, reviews, summaries, web
+    from cli import admin, certs, check, kpi, repair, retention, reviews, summaries, web
 
     check.register(app)
     reviews.register(app)
@@ -31,6 +31,7 @@ def _register_all() -> None:
     web.register(app)
     summaries.register(app)
     retention.register(app)
+    repair.register(app)
 
 
 _register_all()
