@@ -128,6 +128,8 @@ class ReviewAction(StrEnum):
     DP_ESCALATION = "dp_escalation"
     RESUBMISSION_REMINDER = "resubmission_reminder"
     RESUBMISSION_EXPIRED = "resubmission_expired"
+    # The workflow was cancelled through Temporal (an operator): the review ends withdrawn, with no decision.
+    CANCEL = "cancel"
 
 
 class DecisionKind(StrEnum):

@@ -16,7 +16,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     # The sandbox re-imports, for every workflow instance it creates, each module not passed
@@ -87,6 +87,9 @@ RECORD_AS_LOCAL_ACTIVITY_PATCH = "record-transition-as-local-activity"
 LOCAL_RECORDING_ATTEMPTS = 6
 BOUNDED_RECORDING_PATCH = "bounded-local-recording"
 RECORDING_FALLBACKS_METRIC = "gcu_review_recording_fallbacks"
+# A cancellation is recorded (histories before it ended with nothing recorded; a cancel during the
+# pre-check became a format-error verdict).
+RECORD_CANCELLATION_PATCH = "record-cancellation"
 # SLA events are chosen again when their timer fires (histories before it fired what was chosen
 # before the wait, even when that was no longer true).
 SLA_RECHECK_ON_WAKE_PATCH = "sla-recheck-on-wake"
@@ -141,6 +144,23 @@ class ProductReviewWorkflow:
 
     @workflow.run
     async def run(self, inp: SubmitProductInput) -> ReviewOutcome:
+        try:
+            return await self._run(inp)
+        except asyncio.CancelledError:
+            if workflow.patched(RECORD_CANCELLATION_PATCH) and self._st.state not in TERMINAL_STATES:
+                await self._record_cancellation()
+            raise
+
+    async def _record_cancellation(self) -> None:
+        """A cancellation through Temporal (an operator's `temporal workflow cancel`) ends the review:
+        recorded like any ending, so the database does not go on saying it is queued."""
+        new = self._draft()
+        new.state = ReviewState.WITHDRAWN
+        new.decided_at = workflow.now()
+        await self._commit(new, ReviewAction.CANCEL, None, reason="the review workflow was cancelled through Temporal",
+                           details={"cancelled_while": str(self._st.state)})
+
+    async def _run(self, inp: SubmitProductInput) -> ReviewOutcome:
         if inp.carried_state is None:
             async with self._lock:
                 await self._submit()
@@ -225,6 +245,8 @@ class ProductReviewWorkflow:
                 retry_policy=PRECHECK_RETRY,
             )
         except ActivityError as err:
+            if isinstance(err.cause, CancelledError) and workflow.patched(RECORD_CANCELLATION_PATCH):
+                raise asyncio.CancelledError() from err  # the review is being cancelled: no verdict at all
             # The product still reaches a human, who can only return it: approval is refused on a format error.
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
             workflow.logger.warning("pre-check failed for %s: %s", self._inp.product_id, cause)
