@@ -4,6 +4,7 @@ with defaults that run the development system on SQLite and a local Temporal dev
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     resubmission_days: int = 30
     resubmission_reminder_before_hours: int = 168
     review_holidays: list[date] = Field(default_factory=list)
+    # The office's time zone (IANA name, e.g. Europe/Amsterdam): working days and holidays are its
+    # calendar days. Frozen into each review at submission, like the other SLA settings.
+    office_time_zone: str = "UTC"
 
     rules_pack_dir: Path | None = None  # default: rules/packs
 
@@ -92,6 +96,10 @@ class Settings(BaseSettings):
     def _defaults_and_secrets(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'gcu-review.db'}"
+        try:
+            ZoneInfo(self.office_time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"OFFICE_TIME_ZONE {self.office_time_zone!r} is not a time zone name (e.g. Europe/Amsterdam)") from exc
         if self.environment not in ("development", "test") and self.secret_key == DEV_SECRET:
             raise ValueError(
                 f"SECRET_KEY must be set to a non-default value outside development (ENVIRONMENT={self.environment})"
@@ -117,6 +125,7 @@ class Settings(BaseSettings):
             resubmission_days=self.resubmission_days,
             resubmission_reminder_before=timedelta(hours=self.resubmission_reminder_before_hours),
             holidays=list(self.review_holidays),
+            time_zone=self.office_time_zone,
         )
 
     # Email and compliance summaries (issue 5, notify/ and summaries/). SMTP_HOST empty: no email at

@@ -47,7 +47,9 @@ class Actor(BaseModel):
 
 
 class SlaPolicy(BaseModel):
-    """Durable SLA knobs; copied from Settings into each workflow at submission."""
+    """Durable SLA knobs; copied from Settings into each workflow at submission and frozen there for
+    the life of the review, resubmissions included (docs/review-lifecycle.md: a deadline must not
+    move under a reviewer because a setting changed; the GCU head moves one with move-due)."""
 
     review_working_days: int = 10
     reminder_before: timedelta = timedelta(days=2)
@@ -58,6 +60,9 @@ class SlaPolicy(BaseModel):
     resubmission_days: int = 30
     resubmission_reminder_before: timedelta = timedelta(days=7)
     holidays: list[date] = Field(default_factory=list)
+    # The office's time zone (IANA name): working days are its calendar days. Reviews submitted
+    # before it existed carry none and keep counting on UTC dates.
+    time_zone: str = "UTC"
 
 
 class FindingView(BaseModel):

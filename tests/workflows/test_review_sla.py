@@ -237,3 +237,11 @@ async def test_a_reminder_not_sent_before_the_deadline_is_skipped_after_downtime
         await handle.terminate("test over")
     assert A.REMINDER not in fakes.actions()
     assert fakes.actions()[-2:] == [A.MOVE_DUE_DATE, A.OVERDUE_ESCALATION]
+
+
+async def test_the_due_date_is_counted_on_the_offices_calendar_inside_the_workflow(temporal_env):
+    office = SlaPolicy(review_working_days=10, time_zone="Europe/Amsterdam")
+    async with review_worker(temporal_env, FakeReviewActivities()) as tq:
+        handle = await start_review(temporal_env, tq, submit_input(sla=office))
+        status = await wait_for_state(handle, ReviewState.QUEUED)
+    assert status.due_at == review_due_at(status.history[0].at, office)
