@@ -60,6 +60,9 @@ class SlaPolicy(BaseModel):
     resubmission_days: int = 30
     resubmission_reminder_before: timedelta = timedelta(days=7)
     holidays: list[date] = Field(default_factory=list)
+    # A returned review not resubmitted this long after its resubmission deadline is closed as
+    # withdrawn (it used to wait for ever, its workflow open).
+    close_after_expiry: timedelta = timedelta(days=180)
     # The office's time zone (IANA name): working days are its calendar days. Reviews submitted
     # before it existed carry none and keep counting on UTC dates.
     time_zone: str = "UTC"

@@ -90,6 +90,8 @@ RECORDING_FALLBACKS_METRIC = "gcu_review_recording_fallbacks"
 # A cancellation is recorded (histories before it ended with nothing recorded; a cancel during the
 # pre-check became a format-error verdict).
 RECORD_CANCELLATION_PATCH = "record-cancellation"
+# A returned review not resubmitted long after its deadline is closed (histories before it waited for ever).
+CLOSE_ABANDONED_PATCH = "close-abandoned-returns"
 # SLA events are chosen again when their timer fires (histories before it fired what was chosen
 # before the wait, even when that was no longer true).
 SLA_RECHECK_ON_WAKE_PATCH = "sla-recheck-on-wake"
@@ -260,7 +262,7 @@ class ProductReviewWorkflow:
     async def _wait_for_change_or_sla(self) -> None:
         """Sleep until the state changes or the next SLA event is due (samples: updatable_timer)."""
         epoch = self._epoch
-        event = sla.next_sla_event(self._st, self._inp.sla, workflow.now())
+        event = sla.next_sla_event(self._st, self._inp.sla, workflow.now(), close_abandoned=self._closes_abandoned())
         if event is None:
             await workflow.wait_condition(lambda: self._epoch != epoch)
             return
@@ -277,10 +279,18 @@ class ProductReviewWorkflow:
             if workflow.patched(SLA_RECHECK_ON_WAKE_PATCH):
                 # The timer may fire long after it was due (a worker down over a weekend): what is
                 # owed is decided now, so a reminder of a deadline already passed is skipped.
-                event = sla.next_sla_event(self._st, self._inp.sla, workflow.now())
+                event = sla.next_sla_event(self._st, self._inp.sla, workflow.now(),
+                                           close_abandoned=self._closes_abandoned())
                 if event is None or event.at > workflow.now():
                     return
             await self._fire_sla(event)
+
+    def _closes_abandoned(self) -> bool:
+        """Whether a returned review whose resubmission deadline expired is closed after a while.
+        Asked only in that situation, so the patch marker lands where the behaviour changes."""
+        st = self._st
+        expired = st.state == ReviewState.RETURNED and st.resubmission_expired_for is not None
+        return expired and workflow.patched(CLOSE_ABANDONED_PATCH)
 
     async def _fire_sla(self, event: sla.SlaEvent) -> None:
         new = self._draft()
@@ -288,6 +298,9 @@ class ProductReviewWorkflow:
         details = {"due_at": event.due_at.isoformat()}
         if event.action in (ReviewAction.OVERDUE_ESCALATION, ReviewAction.DP_ESCALATION):
             details["escalation_level"] = str(new.escalation_level)
+        if event.action == ReviewAction.CLOSE_ABANDONED:
+            new.decided_at = workflow.now()
+            details["closed_after"] = f"{self._inp.sla.close_after_expiry.days} days past the resubmission deadline"
         await self._commit(new, event.action, None, details=details)
 
     # ---------------- updates ----------------

@@ -77,8 +77,10 @@ def dp_escalation_at(due_at: datetime, policy: SlaPolicy) -> datetime:
     return overdue_escalation_at(due_at, policy) + policy.dp_escalation_after
 
 
-def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime) -> list[SlaEvent]:
-    """Every SLA event still owed in the current state, earliest first."""
+def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *,
+                       close_abandoned: bool = False) -> list[SlaEvent]:
+    """Every SLA event still owed in the current state, earliest first. `close_abandoned`: a returned
+    review whose resubmission deadline has expired is closed `policy.close_after_expiry` later."""
     events: list[SlaEvent] = []
     if st.state in REVIEW_CLOCK_STATES and st.due_at is not None:
         due = st.due_at
@@ -97,11 +99,14 @@ def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime
             )
         if st.resubmission_expired_for != due:
             events.append(SlaEvent(ReviewAction.RESUBMISSION_EXPIRED, due, due))
+        elif close_abandoned:
+            events.append(SlaEvent(ReviewAction.CLOSE_ABANDONED, due + policy.close_after_expiry, due))
     return sorted(events, key=lambda e: e.at)
 
 
-def next_sla_event(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime) -> SlaEvent | None:
-    events = pending_sla_events(st, policy, now)
+def next_sla_event(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *,
+                   close_abandoned: bool = False) -> SlaEvent | None:
+    events = pending_sla_events(st, policy, now, close_abandoned=close_abandoned)
     return events[0] if events else None
 
 
@@ -117,6 +122,8 @@ def mark_sla_event(st: ReviewWorkflowState, event: SlaEvent) -> None:
         st.resubmission_reminder_sent_for = event.due_at
     elif event.action == ReviewAction.RESUBMISSION_EXPIRED:
         st.resubmission_expired_for = event.due_at
+    elif event.action == ReviewAction.CLOSE_ABANDONED:
+        st.state = ReviewState.WITHDRAWN
 
 
 def is_overdue(st: ReviewWorkflowState, now: datetime) -> bool:
