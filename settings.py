@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     office_time_zone: str = "UTC"
 
     rules_pack_dir: Path | None = None  # default: rules/packs
+    # Processes of each worker that run the rules on a submitted document (0: in the worker's own
+    # process). A large document's pre-check holds a CPU for seconds: in its own process it does not
+    # hold up the quick recordings of the reviewers' actions. docs/production.md recommends 1-2.
+    precheck_processes: int = Field(default=0, ge=0, le=32)
 
     # Web application (issue 5): pages and /api
     web_host: str = "127.0.0.1"
