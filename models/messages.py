@@ -165,6 +165,9 @@ class SubmitProductInput(BaseModel):
     request_id: str
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
     carried_state: ReviewWorkflowState | None = None
+    # Set by `gcu-review repair --restart` (with carried_state): how the previous run ended, recorded
+    # as the new run's first transition.
+    restart_reason: str | None = Field(default=None, max_length=1000)
     # Upsert Team/ProductType/ReviewState/Assignee/Situation; off only for a namespace where they
     # cannot be registered (service/temporal_setup.register_search_attributes).
     search_attributes_enabled: bool = True

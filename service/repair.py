@@ -109,14 +109,14 @@ async def repair(*, db_engine: Engine, client: Client, settings: Settings, resta
         report.ended[product_id] = ended
         if restart:
             try:
-                await _restart(db_engine, client, settings, product_id)
+                await _restart(db_engine, client, settings, product_id, ended)
                 report.restarted.append(product_id)
             except (RPCError, LookupError) as exc:
                 report.problems[product_id] = f"not restarted: {exc}"
     return report
 
 
-async def _restart(db_engine: Engine, client: Client, settings: Settings, product_id: str) -> None:
+async def _restart(db_engine: Engine, client: Client, settings: Settings, product_id: str, ended: str) -> None:
     status = await client.get_workflow_handle(workflow_id_for(product_id)).query("status", result_type=ReviewStatus)
     with Session(db_engine) as session:
         product = session.get(Product, product_id)
@@ -129,4 +129,5 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
         client, settings, meta=_meta(product, first), actor=actor, version_id=first.id, version_no=first.version_no,
         request_id=f"repair/{product_id}/restart/{status.history[-1].seq if status.history else 0}",
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, carried_state=_carried_state(status),
+        restart_reason=f"restarted by an operator (gcu-review repair): the review's workflow had {ended} while {status.state}",
     )

@@ -248,7 +248,7 @@ async def _settle_failed_start(db_engine: Engine, client: Client, first: _FirstV
 
 async def start_review(client: Client, settings: Settings, *, meta: dict, actor: Actor, version_id: int,
                        version_no: int, request_id: str, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                       carried_state: ReviewWorkflowState | None = None) -> None:
+                       carried_state: ReviewWorkflowState | None = None, restart_reason: str | None = None) -> None:
     """Start the review workflow of a stored first version (submission, self-healing and repair;
     a repair's restart carries on from `carried_state`)."""
     await client.start_workflow(
@@ -267,6 +267,7 @@ async def start_review(client: Client, settings: Settings, *, meta: dict, actor:
             request_id=request_id,
             sla=settings.sla_policy(),
             carried_state=carried_state,
+            restart_reason=restart_reason,
         ),
         id=workflow_id_for(meta["product_id"]),
         task_queue=settings.task_queue,

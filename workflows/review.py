@@ -169,6 +169,10 @@ class ProductReviewWorkflow:
         else:
             self._st.runs += 1
             self._upsert_search_attributes()
+            if inp.restart_reason:  # an operator's repair after an abnormal ending: in the audit trail
+                async with self._lock:
+                    await self._commit(self._draft(), ReviewAction.RESTART, None, reason=inp.restart_reason,
+                                       details={"request_id": inp.request_id})
         while self._st.state not in TERMINAL_STATES:
             if self._st.state in _PRECHECK_STATES:
                 async with self._lock:

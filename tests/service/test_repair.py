@@ -4,10 +4,12 @@ restarted from the state it had reached, and goes on to its decision."""
 
 import uuid
 
+from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus
 
 from models.enums import DecisionKind, ReviewState
 from service import repair, reviews
+from store.audit import list_events
 from tests.web.flow import new_product_id, review_system, s1_text, wait_for_state
 
 
@@ -47,7 +49,13 @@ async def test_a_terminated_review_is_reported_then_restarted_where_it_stood(tmp
 
         status = await reviews.status(client=client, product_id=pid)
         assert (status.state, status.assignee) == (ReviewState.IN_REVIEW, "GX-02")
-        assert [h.action for h in status.history][-2:] == ["claim", "comment"]
+        assert [h.action for h in status.history][-3:] == ["claim", "comment", "restart"]
+        assert status.history[-1].reason == ("restarted by an operator (gcu-review repair): the review's workflow "
+                                             "had terminated while in_review")
+        await wait_for_state(engine, pid, "in_review")
+        with Session(engine) as session:
+            recorded = [e.action for e in list_events(session=session, product_id=pid)]
+        assert recorded[-3:] == ["claim", "comment", "restart"]  # the abnormal ending is in the audit trail
         approved = await reviews.decide(db_engine=engine, client=client, product_id=pid, decision=DecisionKind.RETURN,
                                         reason="Add the interpreter briefing", actor_id="GX-02")
         assert approved.state == ReviewState.RETURNED
