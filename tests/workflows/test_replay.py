@@ -191,6 +191,58 @@ async def _updates_racing_timers(env, tq) -> WorkflowHandle:
     return handle
 
 
+# The workflow code before issue 18's patches (bounded-local-recording, sla-recheck-on-wake,
+# record-cancellation, close-abandoned-returns): the first half of a history that crosses them is
+# recorded by it, taken from git so that no second copy of the workflow lives in the tree.
+BEFORE_ISSUE_18 = "e15f619"
+
+
+def _workflow_before_issue_18():
+    import importlib
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(__file__).resolve().parents[2]
+    source = subprocess.run(["git", "show", f"{BEFORE_ISSUE_18}:workflows/review.py"], cwd=root, check=True,
+                            capture_output=True, text=True).stdout
+    folder = tempfile.mkdtemp(prefix="gcu-old-workflow-")
+    Path(folder, "review_before_issue_18.py").write_text(source)
+    sys.path.insert(0, folder)  # the sandbox imports a workflow's module by name
+    return importlib.import_module("review_before_issue_18").ProductReviewWorkflow
+
+
+async def _crossing_the_patches(env, fakes) -> WorkflowHandle:
+    """Started on the code before the patches, carried on (after a deployment) by the current code:
+    a comment, a due-date move whose SLA timers fire on the new code, and a cancellation."""
+    import asyncio
+    from uuid import uuid4
+
+    from temporalio.client import WorkflowFailureError
+    from temporalio.worker import Worker
+
+    task_queue = f"crossing-{uuid4()}"
+    activities = [fakes.precheck, fakes.record_transitions, fakes.record_transition]
+    inp = submit_input(product_id="HIST-CROSSING")
+    async with Worker(env.client, task_queue=task_queue, workflows=[_workflow_before_issue_18()], activities=activities):
+        handle = await env.client.start_workflow("ProductReviewWorkflow", inp, id=f"product-review-{inp.product_id}",
+                                                 task_queue=task_queue)
+        await wait_for_state(handle, ReviewState.QUEUED)
+        await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+    async with Worker(env.client, task_queue=task_queue, workflows=[WF], activities=activities):
+        await handle.execute_update(WF.comment, CommentRequest(actor=REVIEWER, text="After the deployment",
+                                                               request_id=rid()))
+        await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
+            actor=HEAD, due_at=await env.get_current_time() + timedelta(seconds=4), reason="Short", request_id=rid()))
+        await asyncio.sleep(6)  # the escalation fires on the new code
+        await handle.cancel()
+        try:
+            await handle.result()
+        except WorkflowFailureError:
+            pass
+    return handle
+
+
 @pytest.mark.skipif(not os.environ.get("RECORD_HISTORIES"), reason="set RECORD_HISTORIES=1 to regenerate tests/histories")
 async def test_record_histories(temporal_env, time_skipping_env):
     HISTORIES.mkdir(exist_ok=True)
@@ -205,6 +257,9 @@ async def test_record_histories(temporal_env, time_skipping_env):
         ("updates_racing_sla_timers", time_skipping_env, _updates_racing_timers),
     ]
     only = os.environ.get("RECORD_ONLY")  # e.g. RECORD_ONLY=updates_racing_sla_timers
+    if not only or "crossing_the_patches" in only:
+        handle = await _crossing_the_patches(temporal_env, FakeReviewActivities(findings))
+        (HISTORIES / "crossing_the_patches.json").write_text((await handle.fetch_history()).to_json())
     for name, env, scenario in runs:
         if only and name not in only.split(","):
             continue
