@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable, Protocol
 
-from models.enums import FindingState, ReviewAction, ReviewState, Severity, StaffRole
+from models.enums import DecisionKind, FindingState, ReviewAction, ReviewState, Severity, StaffRole
 
 S = ReviewState
 A = ReviewAction
@@ -148,7 +148,7 @@ RULES: tuple[Rule, ...] = (
     # A remark on the review (issue 5), its text recorded as the reason; the reviewer side (assignee,
     # GCU head) and the team talk to each other.
     Rule(A.COMMENT, _BEFORE_DECISION, None, _DECIDER_OR_HEAD | TEAM_SIDE, "comment", "Comment",
-         reason_required=True, missing_reason="a comment cannot be empty", when="before the review is decided"),
+         reason_required=True, missing_reason="A comment cannot be empty.", when="before the review is decided"),
     # SLA events: recorded in the audit trail, no state change.
     Rule(A.REMINDER, _TIMED, None, _SYSTEM, "send a reminder"),
     Rule(A.OVERDUE_ESCALATION, _TIMED, None, _SYSTEM, "escalate an overdue review"),
@@ -162,6 +162,13 @@ RULES: tuple[Rule, ...] = (
 BACK_TO_LAST_REVIEWER = Rule(A.ASSIGN, frozenset({S.PRECHECKED}), S.IN_REVIEW, _SYSTEM, "route to the last reviewer",
                              "Back to last reviewer")
 AUTOMATIC_RULES: tuple[Rule, ...] = (BACK_TO_LAST_REVIEWER,)
+
+# A reviewer's decision (one update, one form) is one of three actions of the table.
+DECISION_ACTIONS: dict[DecisionKind, ReviewAction] = {
+    DecisionKind.APPROVE: A.APPROVE,
+    DecisionKind.RETURN: A.RETURN,
+    DecisionKind.ESCALATE: A.ESCALATE,
+}
 
 HUMAN_ACTIONS: tuple[ReviewAction, ...] = tuple(dict.fromkeys(r.action for r in RULES if r.human))
 
@@ -340,10 +347,6 @@ def decide(action: ReviewAction, person: Person, case: Case, *, reason: str | No
     if judge_reason and rule.reason_required and not (reason or "").strip():
         return _refuse(rule, Refusal.REASON_REQUIRED,
                        rule.missing_reason or f"To {rule.verb}, give a reason: it is kept in the review's history.")
-    if rule.author_on_team and case.author_on_team is False:
-        return _refuse(rule, Refusal.NOT_ALLOWED,
-                       f"The author {case.author_id} is not on the staff of team {case.team_id}: a product's author "
-                       f"must be team staff of the team it is submitted for.")
     return _first_refusal(_findings_refusal(rule, case), action)
 
 
@@ -358,6 +361,10 @@ def _who_refusal(rule: Rule, person: Person, case: Case, *, ever: bool) -> Rulin
                        f"{person.staff_id} may not {rule.verb}: only {_who_words(needed, case)} may{refinement}.")
     if rule.not_team_side:
         return _separation_refusal(rule, person, case)
+    if rule.author_on_team and case.author_on_team is False:
+        return _refuse(rule, Refusal.NOT_ALLOWED,
+                       f"The author {case.author_id} is not on the staff of team {case.team_id}: a product's author "
+                       f"must be team staff of the team it is submitted for.")
     return None
 
 

@@ -19,24 +19,40 @@ def actor_from_roster(roster: Roster, staff_id: str) -> Actor:
     if person is None:
         raise _unknown(staff_id)
     team_ids = [t.id for t in roster.teams if staff_id in t.team_staff()]
-    return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "")
+    cluster = [t.id for t in roster.teams if t.deputy_prosecutor == staff_id]
+    return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "",
+                 cluster_team_ids=cluster)
+
+
+def _team_ids(session: Session, staff_id: str) -> list[str]:
+    """Active teams whose staff (leader, focal points, members) include this person."""
+    leads = select(Team.id).where(
+        Team.active,
+        or_(Team.leader_id == staff_id, Team.sgbc_focal_point_id == staff_id, Team.cac_focal_point_id == staff_id),
+    )
+    member_of = (
+        select(TeamMember.team_id)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(TeamMember.staff_id == staff_id, Team.active)
+    )
+    return sorted(set(session.exec(leads)) | set(session.exec(member_of)))
 
 
 def resolve_actor(db_engine: Engine, staff_id: str) -> Actor:
-    """One person's roles and teams (leader, focal point or member of active teams), read with two
-    small queries: every action resolves its actor, so this must not load the whole register."""
+    """One person's roles, teams (leader, focal point or member of active teams) and the teams they
+    oversee as Deputy Prosecutor, read with small queries: every action resolves its actor, so this
+    must not load the whole register."""
     with Session(db_engine) as session:
         person = session.get(Staff, staff_id)
         if person is None or not person.active:
             raise _unknown(staff_id)
-        leads = select(Team.id).where(
-            Team.active,
-            or_(Team.leader_id == staff_id, Team.sgbc_focal_point_id == staff_id, Team.cac_focal_point_id == staff_id),
-        )
-        member_of = (
-            select(TeamMember.team_id)
-            .join(Team, Team.id == TeamMember.team_id)
-            .where(TeamMember.staff_id == staff_id, Team.active)
-        )
-        team_ids = sorted(set(session.exec(leads)) | set(session.exec(member_of)))
-        return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "")
+        cluster = sorted(session.exec(select(Team.id).where(Team.active, Team.deputy_prosecutor_id == staff_id)))
+        return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=_team_ids(session, staff_id),
+                     name=person.name or "", cluster_team_ids=cluster)
+
+
+def is_team_staff(db_engine: Engine, staff_id: str, team_id: str) -> bool:
+    """Whether an active person of the register is on the staff of the active team `team_id`."""
+    with Session(db_engine) as session:
+        person = session.get(Staff, staff_id)
+        return person is not None and person.active and team_id in _team_ids(session, staff_id)

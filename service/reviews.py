@@ -19,7 +19,8 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.enums import DecisionKind, ReviewState
+from models import review_policy as policy
+from models.enums import DecisionKind, ReviewAction, ReviewState, Verdict
 from models.limits import COMMENT_MAX_CHARS, REASON_MAX_CHARS, REQUEST_ID_MAX_CHARS
 from models.messages import (
     Actor,
@@ -39,8 +40,8 @@ from models.messages import (
 )
 from models.tables import Review, Team
 from rules.product import parse_product
-from service.actors import resolve_actor
-from service.errors import ActionRefused, ServiceError
+from service.actors import is_team_staff, resolve_actor
+from service.errors import ActionRefused, NotPermitted, ServiceError
 from settings import Settings
 from store import products as product_store
 from store.errors import StoreError
@@ -125,12 +126,20 @@ def _create_version(**fields):
         raise ActionRefused(str(exc)) from exc
 
 
-def _check_team_actor(actor: Actor, meta: dict) -> None:
-    if actor.staff_id != meta["author_id"] and meta["team_id"] not in actor.team_ids:
-        raise ActionRefused(
-            f"{actor.staff_id} is neither the author nor a member of team {meta['team_id']}: "
-            "only the submitting team may submit its products"
-        )
+def _check_submitter(db_engine: Engine, action: ReviewAction, actor: Actor, meta: dict) -> None:
+    """The review policy on who submits: the submitter and the product's author must both be team
+    staff of product.team (refused before anything is stored)."""
+    case = policy.Case(
+        product_type=str(meta["product_type"]), team_id=meta["team_id"], author_id=meta["author_id"],
+        author_on_team=is_team_staff(db_engine, meta["author_id"], meta["team_id"]),
+    )
+    ruling = policy.may_ever(action, person_of(actor), case)
+    if not ruling.allowed:
+        raise NotPermitted(f"{ruling.reason} Nothing was stored.")
+
+
+def person_of(actor: Actor) -> policy.Person:
+    return policy.Person.of(actor.staff_id, actor.roles, actor.team_ids, actor.cluster_team_ids)
 
 
 @dataclass
@@ -150,11 +159,12 @@ def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta
     source = read_source(path, meta_path, settings)
     meta = _parse_or_refuse(source)
     actor = resolve_actor(db_engine, actor_id)
-    _check_team_actor(actor, meta)
     with Session(db_engine) as session:
         team = session.get(Team, meta["team_id"])
         if team is None or not team.active:
             raise ServiceError(f"{source.filename}: product.team {meta['team_id']!r} is not a team of the register")
+    _check_submitter(db_engine, ReviewAction.SUBMIT, actor, meta)
+    with Session(db_engine) as session:
         product = product_store.get_product(session=session, product_id=meta["product_id"])
         if product is not None:
             latest = product_store.get_version_by_no(session=session, product_id=product.id,
@@ -329,6 +339,18 @@ async def status(*, client: Client, product_id: str, rpc_timeout: timedelta | No
         raise
 
 
+async def as_seen_by(*, db_engine: Engine, status: ReviewStatus, actor_id: str) -> ReviewStatus:
+    """The status with `allowed_actions` narrowed to what the review policy lets this person do now."""
+    actor = await _actor(db_engine, actor_id)
+    case = policy.Case(
+        product_type=str(status.product_type), team_id=status.team_id, author_id=status.author_id, state=status.state,
+        assignee=status.assignee, open_findings=policy.open_findings(status.findings),
+        format_error=status.verdict == Verdict.FORMAT_ERROR,
+    )
+    allowed = policy.allowed_actions(person_of(actor), case)
+    return status.model_copy(update={"allowed_actions": [a for a in policy.HUMAN_ACTIONS if a in allowed]})
+
+
 def scoped_request_id(actor_id: str, action: str, key: str) -> str:
     """The update id of `key`: the same key from another person, or for another action, is another
     request (a client's key must never answer someone else's action)."""
@@ -491,11 +513,11 @@ async def resubmit(
             f"{source.filename}: product.id is {meta['product_id']!r}, but this resubmission is for {product_id!r}"
         )
     actor = await _actor(db_engine, actor_id)
-    _check_team_actor(actor, meta)
     request_id = _request_id(request_id)  # refused before a version is stored
     current = await status(client=client, product_id=product_id)
     if meta["team_id"] != current.team_id:
         raise ServiceError(f"{source.filename}: product.team changed from {current.team_id} to {meta['team_id']}")
+    await asyncio.to_thread(_check_submitter, db_engine, ReviewAction.RESUBMIT, actor, meta)
 
     def store_version():
         with Session(db_engine) as session:

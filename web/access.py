@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models.enums import StaffRole
+from models import review_policy as policy
+from models.enums import ReviewAction, ReviewState, StaffRole, Verdict
 from models.summary_tables import ComplianceSummaryDetail
-from models.tables import Product, Staff, Team, TeamMember
+from models.tables import Product, Review, Staff, Team, TeamMember
 from models.web_tables import Account
 
 
@@ -39,7 +40,7 @@ class Principal:
 
     @property
     def is_gcu_reviewer(self) -> bool:
-        return StaffRole.GCU_REVIEWER in self.roles or self.is_gcu_head
+        return StaffRole.GCU_REVIEWER in policy.roles_of(self.person())
 
     @property
     def is_gcu_head(self) -> bool:
@@ -57,6 +58,10 @@ class Principal:
     def can_act(self) -> bool:
         """Workflow actions need a person of the register: a pure administrator only reads."""
         return self.staff_id is not None
+
+    def person(self) -> policy.Person:
+        """This person as the review policy sees them."""
+        return policy.Person(self.staff_id, self.roles, self.team_ids, self.cluster_team_ids)
 
     def role_labels(self) -> list[str]:
         labels = []
@@ -93,7 +98,11 @@ class Principal:
         return self.is_admin or self.is_gcu_reviewer or self.is_deputy_prosecutor or self.is_team_staff
 
     def may_submit_for(self, team_id: str) -> bool:
-        return self.can_act and team_id in self.team_ids
+        return policy.may_submit_for(self.person(), team_id)
+
+    def may_submit(self) -> bool:
+        """Whether this person submits products for some team (which one, the product says)."""
+        return any(self.may_submit_for(team_id) for team_id in self.team_ids)
 
     def may_see_summaries(self) -> bool:
         return self.is_admin or self.is_gcu_head or self.is_deputy_prosecutor
@@ -170,3 +179,24 @@ def visible_summary(session: Session, principal: Principal, summary_id: int) -> 
     if owner is not None and summary.deputy_prosecutor_id != owner:
         return None
     return summary
+
+
+# ---------------------------------------------------------------- review actions: the review policy decides
+
+
+def case_of(product: Product, review: Review | None = None, findings=None) -> policy.Case:
+    """The review as the policy sees it, from the data layer. `findings`: the current version's
+    (approving and dismissing depend on them); None counts as none open."""
+    return policy.Case(
+        product_type=str(product.type), team_id=product.team_id, author_id=product.author_id,
+        state=ReviewState(review.state) if review is not None else None,
+        assignee=review.assignee_id if review is not None else None,
+        open_findings=policy.open_findings(findings or ()),
+        format_error=review is not None and review.verdict == Verdict.FORMAT_ERROR,
+    )
+
+
+def may_act(principal: Principal, action: ReviewAction, product: Product, review: Review | None = None) -> policy.Ruling:
+    """Whether this person could take `action` on this product in some state of its review (a route's
+    check, refused: 403); whether they may now is the workflow's to say (409)."""
+    return policy.may_ever(action, principal.person(), case_of(product, review))

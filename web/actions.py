@@ -1,24 +1,25 @@
-"""Review actions for pages and API alike: a coarse role check here (who could ever press this
-button), the object check by the caller (404), then the service layer, whose workflow validator
-decides and whose refusal message is shown unchanged."""
+"""Review actions for pages and API alike: the route asks the review policy whether this person could
+ever take the action on the product (403), the object check by the caller (404), then the service
+layer, whose workflow validator (the same policy) decides and whose refusal message is shown unchanged."""
 
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from models.enums import DecisionKind
+from models import review_policy as policy
+from models.enums import DecisionKind, ReviewAction
 from service import reviews
-from service.errors import ActionRefused, ServiceError
+from service.errors import NotPermitted, ServiceError
 from settings import Settings
-from web.access import Principal
+from web.access import Principal, may_act
 from web.idempotency import current_key
 from web.uploads import MetaForm, staged
 
 
 def _actor(principal: Principal) -> str:
     if principal.staff_id is None:
-        raise ActionRefused("this account is not linked to a person of the register, so it can only read")
+        raise NotPermitted(policy.NOT_IN_REGISTER)
     return principal.staff_id
 
 
@@ -27,8 +28,8 @@ async def submit_upload(
     meta: MetaForm | None,
 ) -> reviews.SubmitResult:
     actor_id = _actor(principal)
-    if not principal.team_ids:
-        raise ActionRefused(f"{actor_id} is not on the staff of any team: only a team submits its products")
+    if not principal.may_submit():
+        raise NotPermitted(f"{actor_id} is not on the staff of any team: only a team submits its products.")
     with staged(data, filename, meta) as upload:
         try:
             return await reviews.submit(
@@ -106,8 +107,7 @@ async def comment(*, db_engine: Engine, client: Client, principal: Principal, pr
     )
 
 
-def may_comment_on(principal: Principal, product) -> bool:
-    """Who could ever comment (the role check, 403): the submitting team, GCU reviewers (the
-    assignee), the GCU head. Whether this person may now is the workflow's to say."""
-    team_side = product.team_id in principal.team_ids or product.author_id == principal.staff_id
-    return principal.can_act and (team_side or principal.is_gcu_reviewer)
+
+def may_comment_on(principal: Principal, product, review=None) -> bool:
+    """Who could ever comment (the route's check, 403); whether this person may now is the workflow's to say."""
+    return may_act(principal, ReviewAction.COMMENT, product, review).allowed

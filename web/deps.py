@@ -14,9 +14,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
+from models.enums import ReviewAction
+from models.tables import Product, Review
 from settings import Settings
 from web import accounts, security
-from web.access import Principal, principal_for
+from web.access import Principal, may_act, principal_for
 
 ANON_CSRF_COOKIE = "gcu_csrf"
 
@@ -166,6 +168,13 @@ TemporalClient = Annotated[Client, Depends(temporal_client)]
 def require(condition: bool, message: str = "You do not have access to this page.") -> None:
     if not condition:
         raise HTTPException(status_code=403, detail=message)
+
+
+def require_action(principal: Principal, action: ReviewAction, product: Product, review: Review | None) -> None:
+    """403 with the review policy's sentence unless this person could take `action` on this product."""
+    ruling = may_act(principal, action, product, review)
+    if not ruling.allowed:
+        raise HTTPException(status_code=403, detail=ruling.reason)
 
 
 def not_found(what: str = "This product does not exist, or you do not have access to it.") -> HTTPException:

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from models.enums import SEVERITY_ORDER, ReviewAction, ReviewState
-from models.review_states import allowed_actions
-from models.tables import Finding, Product, ProductVersion, Review
+from models import review_policy
+from models.enums import SEVERITY_ORDER, ReviewAction
+from models.tables import Finding, Product, ProductVersion, Review, Staff, Team, TeamMember
 from store import audit as audit_store
 from store import findings as finding_store
 from store import products as product_store
 from store import reviews as review_store
-from web.access import Principal
+from web.access import Principal, case_of
 
 SEVERITY_LABELS = {"blocking": "Blocking", "major": "Major", "minor": "Minor", "advisory": "Advisory"}
 
@@ -71,6 +71,23 @@ def findings_of(session: Session, version: ProductVersion) -> list[Finding]:
     return finding_store.list_for_version(session=session, version_id=version.id)
 
 
+def current_findings(session: Session, product_id: str) -> list[Finding]:
+    current = version(session, product_id, None)
+    return findings_of(session, current) if current is not None else []
+
+
+def reviewers_for(session: Session, product: Product) -> list[Staff]:
+    """Whom the GCU head may assign this product to, as the review policy says: GCU reviewers outside its team."""
+    staff_of_team = set(session.exec(select(TeamMember.staff_id).where(TeamMember.team_id == product.team_id)))
+    team = session.get(Team, product.team_id)
+    if team is not None:
+        staff_of_team |= {team.leader_id, team.sgbc_focal_point_id, team.cac_focal_point_id} - {None}
+    case = case_of(product)
+    people = session.exec(select(Staff).where(Staff.active).order_by(Staff.id)).all()
+    return [s for s in people if review_policy.assignable(
+        review_policy.Person.of(s.id, s.roles or (), [product.team_id] if s.id in staff_of_team else ()), case).allowed]
+
+
 def review_of(session: Session, product_id: str) -> Review | None:
     return review_store.get_review(session=session, product_id=product_id)
 
@@ -120,29 +137,20 @@ def products_for(session: Session, principal: Principal, *, team_ids: frozenset[
     return [(p, r) for p, r in session.exec(query)]
 
 
-def actions_for(principal: Principal, product: Product, review: Review | None) -> set[ReviewAction]:
-    """The buttons to show: what the transition table allows in this state AND what this person's
-    relation to the review could do. The workflow's validator still decides when the button is used."""
-    if review is None or not principal.can_act:
+def actions_for(principal: Principal, product: Product, review: Review | None, findings=None) -> set[ReviewAction]:
+    """The buttons to show: what the review policy allows this person now. `findings`: the current
+    version's (approving and dismissing depend on them). The workflow judges again when one is pressed."""
+    if review is None:
         return set()
-    state = ReviewState(review.state)
-    team_side = product.team_id in principal.team_ids or product.author_id == principal.staff_id
-    possible = {t.action for t in allowed_actions(state)}
-    mine: set[ReviewAction] = set()
-    if team_side:
-        mine |= {ReviewAction.RESUBMIT, ReviewAction.WITHDRAW}
-    if principal.is_gcu_reviewer and not team_side:
-        mine.add(ReviewAction.CLAIM)
-        decider = review.assignee_id == principal.staff_id if state == ReviewState.IN_REVIEW else principal.is_gcu_head
-        if decider:
-            mine |= {ReviewAction.APPROVE, ReviewAction.RETURN, ReviewAction.DISMISS_FINDING}
-            if state == ReviewState.IN_REVIEW:
-                mine.add(ReviewAction.ESCALATE)
-    if principal.is_gcu_head and not team_side:
-        mine |= {ReviewAction.ASSIGN, ReviewAction.MOVE_DUE_DATE}
-    if team_side or principal.is_gcu_head or review.assignee_id == principal.staff_id:
-        mine.add(ReviewAction.COMMENT)
-    return possible & mine
+    return review_policy.allowed_actions(principal.person(), case_of(product, review, findings))
+
+
+def refusal_of(principal: Principal, action: ReviewAction, product: Product, review: Review | None, findings=None) -> str:
+    """Why the review policy does not let this person take `action` now ('' when it does): shown
+    beside the actions that are offered, e.g. why approval is not among them yet."""
+    if review is None:
+        return ""
+    return review_policy.decide(action, principal.person(), case_of(product, review, findings)).reason
 
 
 def comments_of(session: Session, product_id: str):

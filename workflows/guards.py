@@ -18,7 +18,7 @@ from workflows.findings import open_findings_for_rule
 
 with workflow.unsafe.imports_passed_through():
     from models import review_policy as policy
-    from models.enums import DecisionKind, FindingState, ReviewAction, ReviewState, Verdict
+    from models.enums import FindingState, ReviewAction, ReviewState, Verdict
     from models.messages import (
         Actor,
         AssignRequest,
@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawRequest,
     )
     from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
-    from models.review_policy import COMMENT_MAX_CHARS, Refusal
+    from models.review_policy import COMMENT_MAX_CHARS, DECISION_ACTIONS, Refusal
 
 ReviewRequest = (
     ClaimRequest | AssignRequest | DismissFindingRequest | DecisionRequest | ResubmitRequest | WithdrawRequest
@@ -43,12 +43,6 @@ ReviewRequest = (
 def refuse(kind: Refusal, message: str) -> ApplicationError:
     return ApplicationError(message, type=str(kind), non_retryable=True)
 
-
-DECISION_ACTIONS = {
-    DecisionKind.APPROVE: ReviewAction.APPROVE,
-    DecisionKind.RETURN: ReviewAction.RETURN,
-    DecisionKind.ESCALATE: ReviewAction.ESCALATE,
-}
 
 _ACTIONS: dict[type, ReviewAction] = {
     ClaimRequest: ReviewAction.CLAIM,

@@ -52,9 +52,8 @@ with workflow.unsafe.imports_passed_through():
         SubmitProductInput,
         TransitionRecord,
         WithdrawRequest,
+        workflow_id_for,  # noqa: F401 (tests and tools import it from here)
     )
-    from models.messages import REVIEW_WORKFLOW_ID_PREFIX as WORKFLOW_ID_PREFIX  # noqa: F401 (callers import it here)
-    from models.messages import workflow_id_for  # noqa: F401 (callers import it here)
     from models.review_policy import BACK_TO_LAST_REVIEWER, rule_for
 
 MAX_REMEMBERED_REQUEST_IDS = 200

@@ -156,6 +156,41 @@ async def test_approval_with_an_undismissed_blocking_finding_is_refused(system):
     assert (await run(cli.json, "status", pid))["state"] == "in_review"
 
 
+async def test_a_team_cannot_submit_or_resubmit_into_another_team(system):
+    """`submit --as`: the submitter and the author must be team staff of product.team; nothing is stored."""
+    import sqlalchemy as sa
+
+    from store.db import make_engine
+
+    cli, tmp = system
+    path, pid = product_copy(tmp, "S2-IO-child-compliant.md")
+    kestrel = path.with_name(f"{pid}-kestrel.md")
+    # Heron's leader as the author of a product of Team Kestrel (the defect: accepted, as the author's).
+    text = path.read_text(encoding="utf-8").replace("  team: T-HERON", "  team: T-KESTREL", 1)
+    kestrel.write_text(text.replace("  author: HE-03", "  author: HE-01", 1), encoding="utf-8")
+    refused = await run(cli.refused, "submit", str(kestrel), "--as", "HE-01")
+    assert "HE-01 may not submit this product: only the staff of team T-KESTREL may. Nothing was stored." in refused
+    engine = make_engine(cli.env["DATABASE_URL"])
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM product WHERE id = :id"), {"id": pid}).scalar() == 0
+
+    await run(cli.ok, "submit", str(path), "--as", "HE-01")
+    # What each may do now, as the review policy says: the team withdraws or comments, the GCU claims.
+    as_team = await run(cli.json, "status", pid, "--as", "HE-01")
+    as_reviewer = await run(cli.json, "status", pid, "--as", "GX-02")
+    assert (as_team["allowed_actions"], as_reviewer["allowed_actions"]) == (["withdraw", "comment"], ["claim"])
+    assert "KE-01 may: no action now" in (await run(cli.ok, "status", pid, "--as", "KE-01")).stdout
+    v2, _ = product_copy(tmp, "S2-IO-child-compliant.md", version="0.9", product_id=pid)
+    v2.write_text(v2.read_text(encoding="utf-8").replace("  author: HE-03", "  author: KE-03", 1), encoding="utf-8")
+    refused = await run(cli.refused, "resubmit", pid, str(v2), "--as", "HE-01")
+    assert "The author KE-03 is not on the staff of team T-HERON" in refused
+    outsider = await run(cli.refused, "resubmit", pid, str(v2), "--as", "KE-01")
+    assert "KE-01 may not resubmit this product: only the staff of team T-HERON may" in outsider
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM product_version WHERE product_id = :id"), {"id": pid}).scalar() == 1
+    engine.dispose()
+
+
 async def test_self_review_and_team_review_are_refused(system):
     cli, tmp = system
     path, pid = product_copy(tmp, "S1-IP-heron.md")

@@ -12,8 +12,8 @@ from tests.dbutil import db_url, engine  # noqa: F401  (pytest fixtures)
 
 ROSTER = """
 teams:
-  - {id: T-A, leader: A-1, focal_points: {sgbc: A-2, cac: null}, members: [A-3, X-9]}
-  - {id: T-B, leader: B-1, focal_points: {sgbc: X-9, cac: X-9}, members: []}
+  - {id: T-A, leader: A-1, focal_points: {sgbc: A-2, cac: null}, members: [A-3, X-9], deputy_prosecutor: D-1}
+  - {id: T-B, leader: B-1, focal_points: {sgbc: X-9, cac: X-9}, members: [], deputy_prosecutor: D-1}
 staff:
   - {id: A-1, name: Leader, roles: [team_leader]}
   - {id: A-2, name: Focal, roles: [investigator, focal_point]}
@@ -21,6 +21,7 @@ staff:
   - {id: B-1, name: Other leader, roles: [team_leader]}
   - {id: X-9, name: Seconded, roles: [investigator, gcu_reviewer]}
   - {id: G-1, name: Reviewer, roles: [gcu_reviewer]}
+  - {id: D-1, name: Deputy Prosecutor, roles: [deputy_prosecutor]}
 """
 
 
@@ -33,13 +34,20 @@ def register(engine):  # noqa: F811
     return load.roster
 
 
-@pytest.mark.parametrize("staff_id", ["A-1", "A-2", "A-3", "B-1", "X-9", "G-1"])
+@pytest.mark.parametrize("staff_id", ["A-1", "A-2", "A-3", "B-1", "X-9", "G-1", "D-1"])
 def test_resolved_actor_matches_the_register(engine, register, staff_id):  # noqa: F811
     assert resolve_actor(engine, staff_id) == actor_from_roster(register, staff_id)
 
 
 def test_a_person_in_two_teams_is_in_both(engine, register):  # noqa: F811
     assert resolve_actor(engine, "X-9").team_ids == ["T-A", "T-B"]
+
+
+def test_a_deputy_prosecutor_carries_the_teams_of_their_cluster(engine, register):  # noqa: F811
+    """The review policy's "Deputy Prosecutor of the cluster" relation is read from these."""
+    dp = resolve_actor(engine, "D-1")
+    assert (dp.team_ids, dp.cluster_team_ids) == ([], ["T-A", "T-B"])
+    assert resolve_actor(engine, "A-1").cluster_team_ids == []
 
 
 def test_an_unknown_person_cannot_act(engine, register):  # noqa: F811

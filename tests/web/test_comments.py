@@ -71,7 +71,7 @@ async def test_reviewer_and_team_exchange_comments_through_the_pages_and_the_api
         page = await post_form(other_reviewer, f"/products/{pid}/comment", text="me too", back="review")
         assert 'class="flash flash-error"' in page.text and flash(page).startswith("GX-03 may not comment")
         empty = await api.post(f"/api/products/{pid}/comments", json={"text": "  "}, headers=auth("gcu.albrecht"))
-        assert (empty.status_code, empty.json()["detail"]) == (409, "a comment cannot be empty")
+        assert (empty.status_code, empty.json()["detail"]) == (409, "A comment cannot be empty.")
         too_long = await api.post(f"/api/products/{pid}/comments", json={"text": "x" * 4001}, headers=auth("gcu.albrecht"))
         # Bounded by the API itself, before the review is asked.
         assert too_long.status_code == 422 and "at most 4000 characters" in too_long.text

@@ -120,8 +120,8 @@ async def test_the_api_runs_the_same_actions_with_the_same_refusals(tmp_path, te
         pid = new_product_id()
         response = await http.post("/api/products", headers=auth("kestrel.inv"),
                                    files={"file": (f"{pid}.md", s1_text(pid).encode(), "text/markdown")})
-        assert response.status_code == 409
-        assert "only the submitting team may submit" in response.json()["detail"]
+        assert response.status_code == 403
+        assert "may not submit this product: only the staff of team T-HERON may" in response.json()["detail"]
 
         response = await http.post("/api/products", headers=auth("heron.lead"),
                                    files={"file": ("notes.txt", b"hello", "text/plain")})

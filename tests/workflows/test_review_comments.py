@@ -106,7 +106,7 @@ async def test_comments_refused_to_people_outside_the_review_and_for_empty_or_lo
         f"author (inv-ana) or the staff of team {TEAM_ID} may."
     )
     assert other_reviewer.message.startswith("gcu-rev-2 may not comment")
-    assert (empty.type, empty.message) == ("ReasonRequired", "a comment cannot be empty")
+    assert (empty.type, empty.message) == ("ReasonRequired", "A comment cannot be empty.")
     assert too_long.type == "InvalidRequest"
     assert too_long.message == f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {COMMENT_MAX_CHARS + 1})."
     assert at_limit.changed.reason == "y" * COMMENT_MAX_CHARS

@@ -14,15 +14,16 @@ from pydantic import BaseModel, Field
 from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
 from models.limits import COMMENT_MAX_CHARS, REASON_MAX_CHARS
 from models.messages import ReviewStatus
+from models.review_policy import DECISION_ACTIONS
 from models.summary_tables import ComplianceSummaryPublic
 from models.tables import AuditEventPublic, FindingPublic, NotificationPublic, ProductPublic, ProductVersionPublic, ReviewPublic
-from service.errors import ActionRefused, ServiceError
+from service.errors import ServiceError
 from service.reviews import SubmitResult
 from store import notifications as notification_store
 from store import reviews as review_store
 from web import actions, insights, readmodel
 from web.access import Principal, visible_product
-from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require
+from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require, require_action
 from web.idempotency import idempotency_header
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
@@ -108,10 +109,8 @@ async def _call(db, make):
     db.close()
     try:
         return await make()
-    except ActionRefused as exc:
-        raise HTTPException(409, exc.message) from exc
     except ServiceError as exc:
-        raise HTTPException(400, exc.message) from exc
+        raise HTTPException(exc.http_status, exc.message) from exc
 
 
 @router.get("/me", response_model=Me)
@@ -151,6 +150,7 @@ def product(db: DbSession, me: ApiPrincipal, product_id: str):
     p = _product(db, me, product_id)
     review = readmodel.review_of(db, product_id)
     current = readmodel.version(db, product_id, None)
+    findings = readmodel.findings_of(db, current) if current else []
     review_out = None
     if review is not None:
         review_out = ReviewPublic.model_validate({
@@ -161,8 +161,8 @@ def product(db: DbSession, me: ApiPrincipal, product_id: str):
         product=ProductPublic.model_validate(p, from_attributes=True),
         review=review_out,
         versions=[ProductVersionPublic.model_validate(v, from_attributes=True) for v in readmodel.versions(db, product_id)],
-        findings=[FindingPublic.model_validate(f, from_attributes=True) for f in (readmodel.findings_of(db, current) if current else [])],
-        allowed_actions=sorted(readmodel.actions_for(me, p, review)),
+        findings=[FindingPublic.model_validate(f, from_attributes=True) for f in findings],
+        allowed_actions=sorted(readmodel.actions_for(me, p, review, findings)),
     )
 
 
@@ -296,7 +296,7 @@ async def submit(
 ):
     """Submit a product: a .md file, or a .docx/.pdf with the meta_* fields (product-format.md §2.1)
     and any further front matter as YAML in meta_extra_yaml."""
-    require(me.is_team_staff and me.can_act, "Only members of a Unified Team submit products.")
+    require(me.may_submit(), "Only the staff of a Unified Team submit products.")
     settings = request.app.state.settings
     meta = _meta({"id": meta_id, "type": meta_type, "title": meta_title, "team": meta_team, "situation": meta_situation,
                   "version": meta_version, "author": meta_author, "submitted_on": meta_submitted_on,
@@ -320,8 +320,7 @@ async def resubmit(
     meta_submitted_on: Annotated[str, Form()] = "", meta_audience: Annotated[str, Form()] = "",
     meta_stage: Annotated[str, Form()] = "", meta_extra_yaml: Annotated[str, Form()] = "",
 ):
-    p = _product(db, me, product_id)
-    require(me.can_act and (p.team_id in me.team_ids or p.author_id == me.staff_id), "Only the submitting team resubmits.")
+    require_action(me, ReviewAction.RESUBMIT, _product(db, me, product_id), readmodel.review_of(db, product_id))
     settings = request.app.state.settings
     meta = _meta({"id": meta_id, "type": meta_type, "title": meta_title, "team": meta_team, "situation": meta_situation,
                   "version": meta_version, "author": meta_author, "submitted_on": meta_submitted_on,
@@ -337,8 +336,7 @@ async def resubmit(
 
 @router.post("/products/{product_id}/withdraw", response_model=ReviewStatus)
 async def withdraw(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: ReasonIn):
-    p = _product(db, me, product_id)
-    require(p.team_id in me.team_ids or p.author_id == me.staff_id, "Only the submitting team withdraws.")
+    require_action(me, ReviewAction.WITHDRAW, _product(db, me, product_id), readmodel.review_of(db, product_id))
     return await _call(db, lambda: actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                 product_id=product_id, reason=body.reason))
 
@@ -347,24 +345,21 @@ async def withdraw(request: Request, db: DbSession, me: ApiPrincipal, client: Te
 async def comment(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: CommentIn):
     """Comment on the review (the assignee, the GCU head or the submitting team, until it is approved
     or withdrawn); recorded in its history with the text as the reason."""
-    p = _product(db, me, product_id)
-    require(actions.may_comment_on(me, p), "Only the reviewer, the GCU head and the submitting team comment.")
+    require_action(me, ReviewAction.COMMENT, _product(db, me, product_id), readmodel.review_of(db, product_id))
     return await _call(db, lambda: actions.comment(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                product_id=product_id, text=body.text))
 
 
 @router.post("/products/{product_id}/claim", response_model=ReviewStatus)
 async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str):
-    _product(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
+    require_action(me, ReviewAction.CLAIM, _product(db, me, product_id), readmodel.review_of(db, product_id))
     return await _call(db, lambda: actions.claim(db_engine=request.app.state.db_engine, client=client, principal=me,
                                              product_id=product_id))
 
 
 @router.post("/products/{product_id}/assign", response_model=ReviewStatus)
 async def assign(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: AssignIn):
-    _product(db, me, product_id)
-    require(me.is_gcu_head, "Only the GCU head assigns reviews.")
+    require_action(me, ReviewAction.ASSIGN, _product(db, me, product_id), readmodel.review_of(db, product_id))
     return await _call(db, lambda: actions.assign(db_engine=request.app.state.db_engine, client=client, principal=me,
                                               product_id=product_id, reviewer_id=body.reviewer_id))
 
@@ -372,24 +367,21 @@ async def assign(request: Request, db: DbSession, me: ApiPrincipal, client: Temp
 @router.post("/products/{product_id}/findings/{rule_id}/dismiss", response_model=ReviewStatus)
 async def dismiss(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, rule_id: str,
                   body: DismissIn):
-    _product(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers dismiss findings.")
+    require_action(me, ReviewAction.DISMISS_FINDING, _product(db, me, product_id), readmodel.review_of(db, product_id))
     return await _call(db, lambda: actions.dismiss(db_engine=request.app.state.db_engine, client=client, principal=me,
                                                product_id=product_id, rule_id=rule_id, reason=body.reason))
 
 
 @router.post("/products/{product_id}/decision", response_model=ReviewStatus)
 async def decision(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: DecisionIn):
-    _product(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
+    require_action(me, DECISION_ACTIONS[body.decision], _product(db, me, product_id), readmodel.review_of(db, product_id))
     return await _call(db, lambda: actions.decide(db_engine=request.app.state.db_engine, client=client, principal=me,
                                               product_id=product_id, decision=body.decision, reason=body.reason))
 
 
 @router.post("/products/{product_id}/due-date", response_model=ReviewStatus)
 async def due_date(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: str, body: DueDateIn):
-    _product(db, me, product_id)
-    require(me.is_gcu_head, "Only the GCU head moves due dates.")
+    require_action(me, ReviewAction.MOVE_DUE_DATE, _product(db, me, product_id), readmodel.review_of(db, product_id))
 
     async def make():
         return await actions.move_due_date(db_engine=request.app.state.db_engine, client=client, principal=me,

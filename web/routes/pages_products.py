@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from models.enums import ProductType, ReviewState
+from models.enums import ProductType, ReviewAction, ReviewState
 from service.errors import ServiceError
 from store.retention import is_purged
 from web import actions, readmodel
 from web.access import Principal, visible_product
-from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require, require_action
 from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
 from web.uploads import MetaForm, read_limited
@@ -32,10 +32,6 @@ def _product_or_404(db, me: Principal, product_id: str):
     if product is None:
         raise not_found()
     return product
-
-
-def _is_team_side(me: Principal, product) -> bool:
-    return product.team_id in me.team_ids or product.author_id == me.staff_id
 
 
 @router.get("/team")
@@ -59,13 +55,13 @@ def _submit_form(request: Request, me: Principal, error: str | None = None, meta
 
 @router.get("/products/new")
 def submit_form(request: Request, me: PagePrincipal):
-    require(me.is_team_staff and me.can_act, "Only members of a Unified Team submit products.")
+    require(me.may_submit(), "Only the staff of a Unified Team submit products.")
     return _submit_form(request, me)
 
 
 @router.post("/products")
 async def submit(request: Request, me: FormPrincipal, client: TemporalClient, file: Annotated[UploadFile, File()]):
-    require(me.is_team_staff and me.can_act, "Only members of a Unified Team submit products.")
+    require(me.may_submit(), "Only the staff of a Unified Team submit products.")
     form = await request.form()
     meta = _meta_from_form(form)
     settings = request.app.state.settings
@@ -76,7 +72,7 @@ async def submit(request: Request, me: FormPrincipal, client: TemporalClient, fi
             filename=file.filename, meta=meta,
         )
     except ServiceError as exc:
-        return _submit_form(request, me, exc.message, meta, status_code=400 if exc.exit_code == 2 else 409)
+        return _submit_form(request, me, exc.message, meta, status_code=exc.http_status)
     return flash_redirect(
         request, f"/products/{result.product_id}",
         f"Submitted {result.product_id} (version {result.version_no}); the pre-check is running.",
@@ -97,7 +93,8 @@ def product_page(request: Request, db: DbSession, me: PagePrincipal, product_id:
         "versions": readmodel.versions(db, product_id),
         "groups": readmodel.grouped_findings(findings),
         "finding_count": len(findings),
-        "actions": readmodel.actions_for(me, product, review),
+        "actions": readmodel.actions_for(me, product, review, findings if shown.version_no == product.current_version_no
+                                         else readmodel.current_findings(db, product_id)),
         "comments": readmodel.comments_of(db, product_id),
         "pending": review is not None and review.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED),
     })
@@ -168,7 +165,7 @@ def audit_page(request: Request, db: DbSession, me: PagePrincipal, product_id: s
 @router.get("/products/{product_id}/resubmit")
 def resubmit_form(request: Request, db: DbSession, me: PagePrincipal, product_id: str):
     product = _product_or_404(db, me, product_id)
-    require(_is_team_side(me, product) and me.can_act, "Only the submitting team resubmits its products.")
+    require_action(me, ReviewAction.RESUBMIT, product, readmodel.review_of(db, product_id))
     return render(request, "resubmit.html", {"title": f"Resubmit {product.id}", "product": product, "meta": MetaForm(),
                                              "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES})
 
@@ -179,7 +176,7 @@ async def resubmit(
     file: Annotated[UploadFile, File()],
 ):
     product = _product_or_404(db, me, product_id)
-    require(_is_team_side(me, product) and me.can_act, "Only the submitting team resubmits its products.")
+    require_action(me, ReviewAction.RESUBMIT, product, readmodel.review_of(db, product_id))
     meta = _meta_from_form(await request.form())
     settings = request.app.state.settings
     try:
@@ -192,7 +189,7 @@ async def resubmit(
         return render(request, "resubmit.html", {
             "title": f"Resubmit {product.id}", "product": product, "meta": meta, "error": exc.message,
             "types": list(ProductType), "audiences": AUDIENCES, "stages": STAGES,
-        }, status_code=400 if exc.exit_code == 2 else 409)
+        }, status_code=exc.http_status)
     return flash_redirect(request, f"/products/{product_id}", f"Version {status.version_no} submitted; the pre-check is running.")
 
 
@@ -201,8 +198,7 @@ async def withdraw(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     reason: Annotated[str, Form()] = "",
 ):
-    product = _product_or_404(db, me, product_id)
-    require(_is_team_side(me, product), "Only the submitting team withdraws its products.")
+    require_action(me, ReviewAction.WITHDRAW, _product_or_404(db, me, product_id), readmodel.review_of(db, product_id))
     try:
         await actions.withdraw(db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, reason=reason)
     except ServiceError as exc:

@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import select
 
-from models.enums import DecisionKind, ProductType, ReviewState, Verdict
-from models.tables import Staff, Team
+from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
+from models.review_policy import DECISION_ACTIONS
+from models.tables import Team
 from service.errors import ServiceError
 from store import reviews as review_store
 from web import actions, readmodel
 from web.access import visible_product
-from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require
+from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require, require_action
 from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
 
@@ -73,13 +74,13 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
     shown = readmodel.version(db, product_id, None)
     review = readmodel.review_of(db, product_id)
     findings = readmodel.findings_of(db, shown) if shown else []
-    reviewers = db.exec(select(Staff).where(Staff.active).order_by(Staff.id)).all()
-    reviewers = [s for s in reviewers if "gcu_reviewer" in (s.roles or []) or "gcu_head" in (s.roles or [])]
+    reviewers = readmodel.reviewers_for(db, product)
     text = readmodel.document_text(shown) if shown else ""
     return render(request, "review.html", {
         "title": f"Review {product.id}", "product": product, "review": review, "shown": shown,
         "lines": text.split("\n"), "groups": readmodel.grouped_findings(findings),
-        "actions": readmodel.actions_for(me, product, review), "reviewers": reviewers,
+        "actions": readmodel.actions_for(me, product, review, findings), "reviewers": reviewers,
+        "approval_refused": readmodel.refusal_of(me, ReviewAction.APPROVE, product, review, findings),
         "comments": readmodel.comments_of(db, product_id),
     })
 
@@ -103,8 +104,7 @@ async def _run(request: Request, db, product_id: str, make, done: str, back: str
 
 @router.post("/products/{product_id}/claim")
 async def claim(request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers claim reviews.")
+    require_action(me, ReviewAction.CLAIM, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     return await _run(request, db, product_id, lambda: actions.claim(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id), "Claimed: the review is yours.")
 
@@ -114,8 +114,7 @@ async def assign(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     reviewer_id: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_head, "Only the GCU head assigns reviews.")
+    require_action(me, ReviewAction.ASSIGN, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     return await _run(request, db, product_id, lambda: actions.assign(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id,
         reviewer_id=reviewer_id), f"Assigned to {reviewer_id}.")
@@ -126,8 +125,7 @@ async def dismiss(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     rule_id: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers dismiss findings.")
+    require_action(me, ReviewAction.DISMISS_FINDING, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     return await _run(request, db, product_id, lambda: actions.dismiss(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, rule_id=rule_id,
         reason=reason), f"Finding {rule_id} dismissed.")
@@ -138,8 +136,7 @@ async def decide(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     decision: Annotated[DecisionKind, Form()], reason: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_reviewer, "Only GCU reviewers decide.")
+    require_action(me, DECISION_ACTIONS[decision], _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     done = {DecisionKind.APPROVE: "Approved.", DecisionKind.RETURN: "Returned to the team.",
             DecisionKind.ESCALATE: "Escalated to the GCU head."}[decision]
     return await _run(request, db, product_id, lambda: actions.decide(
@@ -164,8 +161,7 @@ async def move_due_date(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     due: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
 ):
-    _reviewable(db, me, product_id)
-    require(me.is_gcu_head, "Only the GCU head moves due dates.")
+    require_action(me, ReviewAction.MOVE_DUE_DATE, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
 
     async def make():
         await actions.move_due_date(
@@ -181,8 +177,7 @@ async def comment(
     request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
     text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "product",
 ):
-    product = _reviewable(db, me, product_id)
-    require(actions.may_comment_on(me, product), "Only the reviewer, the GCU head and the submitting team comment.")
+    require_action(me, ReviewAction.COMMENT, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     return await _run(request, db, product_id, lambda: actions.comment(
         db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text),
         "Comment added.", back="review" if back == "review" else "product")
