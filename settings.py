@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -100,10 +101,17 @@ class Settings(BaseSettings):
     resubmission_days: int = 30
     resubmission_reminder_before_hours: int = 168
     review_holidays: list[date] = Field(default_factory=list)
+    # The office's time zone (IANA name, e.g. Europe/Amsterdam): working days and holidays are its
+    # calendar days. Frozen into each review at submission, like the other SLA settings.
+    office_time_zone: str = "UTC"
 
     rules_pack_dir: Path | None = None  # default: rules/packs (a folder of packs, or one pack)
     # The pack new pre-checks use ("1.0", "2.0.0"...); default: the highest version in the folder.
     rules_pack_version: str | None = None
+    # Processes of each worker that run the rules on a submitted document (0: in the worker's own
+    # process). A large document's pre-check holds a CPU for seconds: in its own process it does not
+    # hold up the quick recordings of the reviewers' actions. docs/production.md recommends 1-2.
+    precheck_processes: int = Field(default=0, ge=0, le=32)
 
     # Web application (issue 5): pages and /api
     web_host: str = "127.0.0.1"
@@ -153,6 +161,10 @@ class Settings(BaseSettings):
     def _defaults_and_secrets(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'gcu-review.db'}"
+        try:
+            ZoneInfo(self.office_time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"OFFICE_TIME_ZONE {self.office_time_zone!r} is not a time zone name (e.g. Europe/Amsterdam)") from exc
         if self.environment not in ("development", "test"):
             key = self.secret_key.get_secret_value()
             if key == DEV_SECRET:
@@ -203,6 +215,7 @@ class Settings(BaseSettings):
             resubmission_days=self.resubmission_days,
             resubmission_reminder_before=timedelta(hours=self.resubmission_reminder_before_hours),
             holidays=list(self.review_holidays),
+            time_zone=self.office_time_zone,
         )
 
     # Email and compliance summaries (issue 5, notify/ and summaries/). SMTP_HOST empty: no email at

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from activities.audit_anchor import AuditAnchorActivities
 from activities.certifications import CertificationActivities
 from activities.notify import NotifyActivities
-from activities.review import ReviewActivities
+from activities.review import ReviewActivities, precheck_pool
 from activities.summaries import SummaryActivities
 from settings import Settings, get_settings
 from store.db import make_engine
@@ -40,7 +40,8 @@ def cache_workflow_bytecode() -> None:
 def build_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> Worker:
     cache_workflow_bytecode()
     db_engine = make_engine(settings.database_url)
-    review_activities = ReviewActivities(db_engine=db_engine, settings=settings)
+    review_activities = ReviewActivities(db_engine=db_engine, settings=settings,
+                                         check_pool=precheck_pool(settings.precheck_processes))
     # Load the rule packs now: a broken pack stops the worker at start (with file, line and column),
     # not at the first pre-check.
     review_activities.rules_engine()

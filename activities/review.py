@@ -10,7 +10,10 @@ Database work is synchronous SQLAlchemy, run in a thread so the worker's event l
 """
 
 import asyncio
+import functools
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -116,6 +119,27 @@ def _pack_engine_for(settings, version: str) -> RulesEngine | None:
         return None
 
 
+@functools.lru_cache(maxsize=4)
+def _child_engine(pack_dir: str | None, pack_version: str) -> RulesEngine:
+    """The rules engine of a pre-check process, loaded once per process, pack folder and version."""
+    from rules.library import library
+
+    return library(pack_dir, None).engine(pack_version)
+
+
+def _check_in_child(pack_dir: str | None, pack_version: str, text: str, roster: Roster, filename: str) -> CheckResult:
+    return _child_engine(pack_dir, pack_version).check_text(text, roster, file=filename)
+
+
+def precheck_pool(processes: int) -> ProcessPoolExecutor | None:
+    """Processes that run the rules on a document, so a large one (24 MB: 9 s of CPU) holds neither
+    the worker's interpreter nor its event loop while quick recordings wait. None: run in-process.
+    Spawned, not forked: the worker process has the Temporal runtime's threads."""
+    if processes <= 0:
+        return None
+    return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+
+
 def _not_found(message: str) -> ApplicationError:
     # Retrying cannot make a missing row appear: fail the activity for good, with the reason.
     return ApplicationError(message, type="NotFound", non_retryable=True)
@@ -151,9 +175,13 @@ class ReviewActivities:
         db_engine: sa.Engine,
         settings: Any,
         rules_engine_factory: Callable[[], RulesEngine] | None = None,
+        check_pool: ProcessPoolExecutor | None = None,
     ) -> None:
         self.db_engine = db_engine
         self.settings = settings
+        # When given (PRECHECK_PROCESSES > 0), the rules run there; the engine loaded here is only
+        # checked at start (a broken pack stops the worker) and reports the pack version.
+        self._check_pool = check_pool
         self._rules_engine_factory = rules_engine_factory or _engine_factory_for(settings)
         self._rules_engine: RulesEngine | None = None
         self._rules_engine_lock = threading.Lock()
@@ -188,7 +216,7 @@ class ReviewActivities:
                                  pack_version=engine.pack_version)
         else:
             # The engine is pure and CPU-bound; no transaction stays open while it runs.
-            result = engine.check_text(text, roster, file=filename)
+            result = self._check(engine, text, roster, filename)
         with session_scope(self.db_engine) as session:
             version = self._version(session, input.product_id, input.version_id, input.version_no)
             if result.verdict == Verdict.FORMAT_ERROR:
@@ -206,6 +234,14 @@ class ReviewActivities:
             findings=views,
             format_errors=[_format_error_text(e) for e in result.errors],
         )
+
+    def _check(self, engine: RulesEngine, text: str, roster: Roster, filename: str) -> CheckResult:
+        if self._check_pool is None:
+            return engine.check_text(text, roster, file=filename)
+        # The child loads the very pack chosen here (the active one, or the one that judged a rerun).
+        pack_dir = getattr(self.settings, "rules_pack_dir", None)
+        return self._check_pool.submit(_check_in_child, str(pack_dir) if pack_dir else None, engine.pack_version,
+                                       text, roster, filename).result()
 
     @staticmethod
     def _version(session, product_id: str, version_id: int, version_no: int | None = None) -> ProductVersion:

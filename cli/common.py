@@ -18,6 +18,9 @@ OPERATOR_TOKEN_ENV = "GCU_OPERATOR_TOKEN"
 
 T = TypeVar("T")
 
+# `gcu-review --request-id KEY ...` (cli/main.py): the idempotency key of this run's review action.
+REQUEST_ID: str | None = None
+
 
 _SCHEMA_CHECKED: set[str] = set()
 

@@ -11,16 +11,24 @@ app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, revi
 
 
 @app.callback()
-def _operator_channel() -> None:
-    """Every command acts through the CLI, as the audit trail records."""
+def _options(
+    request_id: str | None = typer.Option(
+        None, "--request-id", envvar="GCU_REVIEW_REQUEST_ID",
+        help="An idempotency key for the review action that follows (gcu-review --request-id KEY comment ...): "
+             "run again with the same key, the action is made once and answered like the first time."),
+) -> None:
+    """Every command acts through the CLI, as the audit trail records; --request-id makes its action
+    idempotent. (Typer keeps one callback per app: both belong here.)"""
+    from cli import common
     from models.enums import AuditChannel
     from service.channel import set_channel
 
     set_channel(AuditChannel.CLI)
+    common.REQUEST_ID = request_id
 
 
 def _register_all() -> None:
-    from cli import admin, certs, check, keys, kpi, retention, reviews, summaries, web
+    from cli import admin, certs, check, keys, kpi, repair, retention, reviews, summaries, web
 
     check.register(app)
     reviews.register(app)
@@ -31,6 +39,7 @@ def _register_all() -> None:
     summaries.register(app)
     retention.register(app)
     keys.register(app)
+    repair.register(app)
 
 
 _register_all()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from cli import common
 from cli.common import check_acting_as, client, db_engine, emit_json, run_async
 from models.enums import DecisionKind
 from models.messages import ReviewStatus
@@ -61,7 +62,8 @@ def submit(
     async def go():
         c = await client()
         return await reviews.submit(
-            db_engine=db_engine(), client=c, settings=get_settings(), path=file, actor_id=actor, meta_path=meta
+            db_engine=db_engine(), client=c, settings=get_settings(), path=file, actor_id=actor, meta_path=meta,
+            request_id=common.REQUEST_ID,
         )
 
     result = run_async(go)
@@ -208,7 +210,7 @@ def resubmit(
     async def go():
         return await reviews.resubmit(
             db_engine=db_engine(), client=await client(), settings=get_settings(), product_id=product_id,
-            path=file, actor_id=actor, meta_path=meta,
+            path=file, actor_id=actor, meta_path=meta, request_id=common.REQUEST_ID,
         )
 
     _done(run_async(go), format)
@@ -262,4 +264,4 @@ def register(app: typer.Typer) -> None:
 
 
 async def _call(fn, **kwargs):
-    return await fn(db_engine=db_engine(), client=await client(), **kwargs)
+    return await fn(db_engine=db_engine(), client=await client(), request_id=common.REQUEST_ID, **kwargs)

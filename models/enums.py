@@ -130,6 +130,12 @@ class ReviewAction(StrEnum):
     DP_ESCALATION = "dp_escalation"
     RESUBMISSION_REMINDER = "resubmission_reminder"
     RESUBMISSION_EXPIRED = "resubmission_expired"
+    # A returned review whose resubmission deadline passed long ago is closed (withdrawn) by the system.
+    CLOSE_ABANDONED = "close_abandoned"
+    # An operator restarted a review whose workflow had ended abnormally (gcu-review repair --restart).
+    RESTART = "restart"
+    # The workflow was cancelled through Temporal (an operator): the review ends withdrawn, with no decision.
+    CANCEL = "cancel"
 
 
 class DecisionKind(StrEnum):

@@ -49,7 +49,9 @@ class Actor(BaseModel):
 
 
 class SlaPolicy(BaseModel):
-    """Durable SLA knobs; copied from Settings into each workflow at submission."""
+    """Durable SLA knobs; copied from Settings into each workflow at submission and frozen there for
+    the life of the review, resubmissions included (docs/review-lifecycle.md: a deadline must not
+    move under a reviewer because a setting changed; the GCU head moves one with move-due)."""
 
     review_working_days: int = 10
     reminder_before: timedelta = timedelta(days=2)
@@ -60,6 +62,12 @@ class SlaPolicy(BaseModel):
     resubmission_days: int = 30
     resubmission_reminder_before: timedelta = timedelta(days=7)
     holidays: list[date] = Field(default_factory=list)
+    # A returned review not resubmitted this long after its resubmission deadline is closed as
+    # withdrawn (it used to wait for ever, its workflow open).
+    close_after_expiry: timedelta = timedelta(days=180)
+    # The office's time zone (IANA name): working days are its calendar days. Reviews submitted
+    # before it existed carry none and keep counting on UTC dates.
+    time_zone: str = "UTC"
 
 
 class FindingView(BaseModel):
@@ -163,6 +171,9 @@ class SubmitProductInput(BaseModel):
     request_id: str
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
     carried_state: ReviewWorkflowState | None = None
+    # Set by `gcu-review repair --restart` (with carried_state): how the previous run ended, recorded
+    # as the new run's first transition.
+    restart_reason: str | None = Field(default=None, max_length=1000)
     # Upsert Team/ProductType/ReviewState/Assignee/Situation; off only for a namespace where they
     # cannot be registered (service/temporal_setup.register_search_attributes).
     search_attributes_enabled: bool = True

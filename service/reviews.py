@@ -33,6 +33,7 @@ from models.messages import (
     PrecheckWaitRequest,
     ResubmitRequest,
     ReviewStatus,
+    ReviewWorkflowState,
     SubmitProductInput,
     WithdrawRequest,
     workflow_id_for,
@@ -270,8 +271,10 @@ async def _settle_failed_start(db_engine: Engine, client: Client, first: _FirstV
 
 
 async def start_review(client: Client, settings: Settings, *, meta: dict, actor: Actor, version_id: int,
-                       version_no: int, request_id: str, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE) -> None:
-    """Start the review workflow of a stored first version (submission, self-healing and repair)."""
+                       version_no: int, request_id: str, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                       carried_state: ReviewWorkflowState | None = None, restart_reason: str | None = None) -> None:
+    """Start the review workflow of a stored first version (submission, self-healing and repair;
+    a repair's restart carries on from `carried_state`)."""
     await client.start_workflow(
         WORKFLOW_NAME,
         SubmitProductInput(
@@ -289,6 +292,8 @@ async def start_review(client: Client, settings: Settings, *, meta: dict, actor:
             conflicted_staff=_conflicted_staff(meta),
             reviewer_pool=_reviewer_pool(meta),
             sla=settings.sla_policy(),
+            carried_state=carried_state,
+            restart_reason=restart_reason,
         ),
         id=workflow_id_for(meta["product_id"]),
         task_queue=settings.task_queue,

@@ -39,13 +39,15 @@ def _checked(key: str | None, where: str) -> str | None:
 
 
 async def idempotency_header(
+    request: Request,
     key: Annotated[str | None, Header(alias=HEADER, description=(
         "Optional, on the actions (POST): a key of your choosing, the same for every retry of one action "
         f"(at most {REQUEST_ID_MAX_CHARS} characters). A retry with the key of an action already made "
         "changes nothing and answers like the first."))] = None,
 ) -> None:
     # Set on every request, also to None: a context reused by the next request must not carry a key.
-    _current.set(_checked(key, f"the {HEADER} header"))
+    # Only the actions (POST) read it, so only they can refuse a malformed one.
+    _current.set(_checked(key, f"the {HEADER} header") if request.method == "POST" else None)
 
 
 async def idempotency_form_field(request: Request) -> None:

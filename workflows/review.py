@@ -16,7 +16,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     # The sandbox re-imports, for every workflow instance it creates, each module not passed
@@ -87,6 +87,11 @@ RECORD_AS_LOCAL_ACTIVITY_PATCH = "record-transition-as-local-activity"
 LOCAL_RECORDING_ATTEMPTS = 6
 BOUNDED_RECORDING_PATCH = "bounded-local-recording"
 RECORDING_FALLBACKS_METRIC = "gcu_review_recording_fallbacks"
+# A cancellation is recorded (histories before it ended with nothing recorded; a cancel during the
+# pre-check became a format-error verdict).
+RECORD_CANCELLATION_PATCH = "record-cancellation"
+# A returned review not resubmitted long after its deadline is closed (histories before it waited for ever).
+CLOSE_ABANDONED_PATCH = "close-abandoned-returns"
 # SLA events are chosen again when their timer fires (histories before it fired what was chosen
 # before the wait, even when that was no longer true).
 SLA_RECHECK_ON_WAKE_PATCH = "sla-recheck-on-wake"
@@ -148,12 +153,33 @@ class ProductReviewWorkflow:
 
     @workflow.run
     async def run(self, inp: SubmitProductInput) -> ReviewOutcome:
+        try:
+            return await self._run(inp)
+        except asyncio.CancelledError:
+            if workflow.patched(RECORD_CANCELLATION_PATCH) and self._st.state not in TERMINAL_STATES:
+                await self._record_cancellation()
+            raise
+
+    async def _record_cancellation(self) -> None:
+        """A cancellation through Temporal (an operator's `temporal workflow cancel`) ends the review:
+        recorded like any ending, so the database does not go on saying it is queued."""
+        new = self._draft()
+        new.state = ReviewState.WITHDRAWN
+        new.decided_at = workflow.now()
+        await self._commit(new, ReviewAction.CANCEL, None, reason="the review workflow was cancelled through Temporal",
+                           details={"cancelled_while": str(self._st.state)})
+
+    async def _run(self, inp: SubmitProductInput) -> ReviewOutcome:
         if inp.carried_state is None:
             async with self._lock:
                 await self._submit()
         else:
             self._st.runs += 1
             self._upsert_search_attributes()
+            if inp.restart_reason:  # an operator's repair after an abnormal ending: in the audit trail
+                async with self._lock:
+                    await self._commit(self._draft(), ReviewAction.RESTART, None, reason=inp.restart_reason,
+                                       details={"request_id": inp.request_id})
         while self._st.state not in TERMINAL_STATES:
             if self._st.state in _PRECHECK_STATES:
                 async with self._lock:
@@ -233,6 +259,8 @@ class ProductReviewWorkflow:
                 retry_policy=PRECHECK_RETRY,
             )
         except ActivityError as err:
+            if isinstance(err.cause, CancelledError) and workflow.patched(RECORD_CANCELLATION_PATCH):
+                raise asyncio.CancelledError() from err  # the review is being cancelled: no verdict at all
             # The product still reaches a human, who can only return it: approval is refused on a format error.
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
             workflow.logger.warning("pre-check failed for %s: %s", self._inp.product_id, cause)
@@ -246,7 +274,7 @@ class ProductReviewWorkflow:
     async def _wait_for_change_or_sla(self) -> None:
         """Sleep until the state changes or the next SLA event is due (samples: updatable_timer)."""
         epoch = self._epoch
-        event = sla.next_sla_event(self._st, self._inp.sla, workflow.now())
+        event = sla.next_sla_event(self._st, self._inp.sla, workflow.now(), close_abandoned=self._closes_abandoned())
         if event is None:
             await workflow.wait_condition(lambda: self._epoch != epoch)
             return
@@ -263,10 +291,18 @@ class ProductReviewWorkflow:
             if workflow.patched(SLA_RECHECK_ON_WAKE_PATCH):
                 # The timer may fire long after it was due (a worker down over a weekend): what is
                 # owed is decided now, so a reminder of a deadline already passed is skipped.
-                event = sla.next_sla_event(self._st, self._inp.sla, workflow.now())
+                event = sla.next_sla_event(self._st, self._inp.sla, workflow.now(),
+                                           close_abandoned=self._closes_abandoned())
                 if event is None or event.at > workflow.now():
                     return
             await self._fire_sla(event)
+
+    def _closes_abandoned(self) -> bool:
+        """Whether a returned review whose resubmission deadline expired is closed after a while.
+        Asked only in that situation, so the patch marker lands where the behaviour changes."""
+        st = self._st
+        expired = st.state == ReviewState.RETURNED and st.resubmission_expired_for is not None
+        return expired and workflow.patched(CLOSE_ABANDONED_PATCH)
 
     async def _fire_sla(self, event: sla.SlaEvent) -> None:
         new = self._draft()
@@ -274,6 +310,9 @@ class ProductReviewWorkflow:
         details = {"due_at": event.due_at.isoformat()}
         if event.action in (ReviewAction.OVERDUE_ESCALATION, ReviewAction.DP_ESCALATION):
             details["escalation_level"] = str(new.escalation_level)
+        if event.action == ReviewAction.CLOSE_ABANDONED:
+            new.decided_at = workflow.now()
+            details["closed_after"] = f"{self._inp.sla.close_after_expiry.days} days past the resubmission deadline"
         await self._commit(new, event.action, None, details=details)
 
     # ---------------- updates ----------------

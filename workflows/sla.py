@@ -2,7 +2,8 @@
 
 No clock is read here: callers pass `now` (the workflow passes `workflow.now()`), so the same
 functions run inside the workflow sandbox, in tests and in the web app.
-Working days are counted on UTC calendar dates; Saturdays, Sundays and SlaPolicy.holidays are skipped.
+Working days are counted on the calendar dates of the office's time zone (SlaPolicy.time_zone,
+setting OFFICE_TIME_ZONE); Saturdays, Sundays and SlaPolicy.holidays are skipped.
 """
 
 from collections.abc import Iterable
@@ -12,6 +13,8 @@ from datetime import date, datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from zoneinfo import ZoneInfo
+
     from models.enums import ReviewAction, ReviewState
     from models.messages import ReviewWorkflowState, SlaPolicy
 
@@ -25,13 +28,21 @@ def is_working_day(day: date, holidays: Iterable[date] = ()) -> bool:
     return day.weekday() < SATURDAY and day not in set(holidays)
 
 
-def add_working_days(start: datetime, days: int, holidays: Iterable[date] = ()) -> datetime:
-    """The same time of day, `days` working days after `start` (the start day itself never counts).
+def add_working_days(start: datetime, days: int, holidays: Iterable[date] = (), time_zone: str = "UTC") -> datetime:
+    """The same time of day, `days` working days after `start` (the start day itself never counts),
+    on the calendar of `time_zone`: a submission at 00:30 on a Monday in The Hague (Sunday 23:30 UTC)
+    counts from Monday there.
 
     A submission on Friday 15:00 with days=1 is due Monday 15:00; on Saturday, also Monday.
     """
     if days < 0:
         raise ValueError("days must not be negative")
+    if time_zone != "UTC" and start.tzinfo is not None:
+        zone = ZoneInfo(time_zone)
+        local = start.astimezone(zone)
+        due = add_working_days(local.replace(tzinfo=None), days, holidays)
+        # The same wall-clock time there (an hour moves with daylight saving), back in the start's zone.
+        return due.replace(tzinfo=zone).astimezone(start.tzinfo)
     closed = set(holidays)
     day = start.date()
     remaining = days
@@ -43,7 +54,7 @@ def add_working_days(start: datetime, days: int, holidays: Iterable[date] = ()) 
 
 
 def review_due_at(submitted_at: datetime, policy: SlaPolicy) -> datetime:
-    return add_working_days(submitted_at, policy.review_working_days, policy.holidays)
+    return add_working_days(submitted_at, policy.review_working_days, policy.holidays, policy.time_zone)
 
 
 def resubmission_due_at(returned_at: datetime, policy: SlaPolicy) -> datetime:
@@ -66,8 +77,10 @@ def dp_escalation_at(due_at: datetime, policy: SlaPolicy) -> datetime:
     return overdue_escalation_at(due_at, policy) + policy.dp_escalation_after
 
 
-def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime) -> list[SlaEvent]:
-    """Every SLA event still owed in the current state, earliest first."""
+def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *,
+                       close_abandoned: bool = False) -> list[SlaEvent]:
+    """Every SLA event still owed in the current state, earliest first. `close_abandoned`: a returned
+    review whose resubmission deadline has expired is closed `policy.close_after_expiry` later."""
     events: list[SlaEvent] = []
     if st.state in REVIEW_CLOCK_STATES and st.due_at is not None:
         due = st.due_at
@@ -86,11 +99,14 @@ def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime
             )
         if st.resubmission_expired_for != due:
             events.append(SlaEvent(ReviewAction.RESUBMISSION_EXPIRED, due, due))
+        elif close_abandoned:
+            events.append(SlaEvent(ReviewAction.CLOSE_ABANDONED, due + policy.close_after_expiry, due))
     return sorted(events, key=lambda e: e.at)
 
 
-def next_sla_event(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime) -> SlaEvent | None:
-    events = pending_sla_events(st, policy, now)
+def next_sla_event(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *,
+                   close_abandoned: bool = False) -> SlaEvent | None:
+    events = pending_sla_events(st, policy, now, close_abandoned=close_abandoned)
     return events[0] if events else None
 
 
@@ -106,6 +122,8 @@ def mark_sla_event(st: ReviewWorkflowState, event: SlaEvent) -> None:
         st.resubmission_reminder_sent_for = event.due_at
     elif event.action == ReviewAction.RESUBMISSION_EXPIRED:
         st.resubmission_expired_for = event.due_at
+    elif event.action == ReviewAction.CLOSE_ABANDONED:
+        st.state = ReviewState.WITHDRAWN
 
 
 def is_overdue(st: ReviewWorkflowState, now: datetime) -> bool:

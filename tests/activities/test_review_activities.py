@@ -455,3 +455,29 @@ async def test_racing_attempts_of_one_batch_record_it_once(fresh_engine, env):
     assert _count(fresh_engine, Notification, Notification.product_id == version.product_id) == 1
     with session_scope(fresh_engine) as session:
         assert verify_chain(session=session).ok
+
+
+async def test_a_precheck_runs_the_rules_in_a_process_of_its_own_when_configured(sample_db, env):
+    """PRECHECK_PROCESSES: the rules run in a spawned process (the worker's own engine is not asked),
+    with the same findings as in the worker."""
+    from activities.review import precheck_pool
+
+    class Untouchable:
+        pack_version = "never-used"
+
+        def check_text(self, *_args, **_kwargs):
+            raise AssertionError("the rules ran in the worker's own process")
+
+    sample = "S1-IP-heron.md" if (SAMPLES / "S1-IP-heron.md").exists() else sorted(p.name for p in SAMPLES.glob("S*.md"))[0]
+    key = YAML(typ="safe").load((SAMPLES / "expected.yaml").read_text())["files"][sample]
+    with session_scope(sample_db) as session:
+        version = new_version(session, product_type=key["type"], text=(SAMPLES / sample).read_text())
+    pool = precheck_pool(1)
+    try:
+        activities = ReviewActivities(db_engine=sample_db, settings=Settings(), rules_engine_factory=Untouchable,
+                                      check_pool=pool)
+        result = await env.run(activities.precheck, _precheck_input(version))
+    finally:
+        pool.shutdown()
+    assert {f.rule_id for f in result.findings} - set(key["optional"] or []) == set(key["expected"])
+    assert result.verdict == Verdict(key["verdict"])

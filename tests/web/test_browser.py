@@ -4,6 +4,7 @@ returns with a reason, the team resubmits, the reviewer approves, and the Deputy
 dashboard shows the approval. Screenshots of the main pages go to test-artifacts/."""
 
 import asyncio
+import re
 import socket
 from pathlib import Path
 

@@ -237,3 +237,33 @@ async def test_a_reminder_not_sent_before_the_deadline_is_skipped_after_downtime
         await handle.terminate("test over")
     assert A.REMINDER not in fakes.actions()
     assert fakes.actions()[-2:] == [A.MOVE_DUE_DATE, A.OVERDUE_ESCALATION]
+
+
+async def test_the_due_date_is_counted_on_the_offices_calendar_inside_the_workflow(temporal_env):
+    office = SlaPolicy(review_working_days=10, time_zone="Europe/Amsterdam")
+    async with review_worker(temporal_env, FakeReviewActivities()) as tq:
+        handle = await start_review(temporal_env, tq, submit_input(sla=office))
+        status = await wait_for_state(handle, ReviewState.QUEUED)
+    assert status.due_at == review_due_at(status.history[0].at, office)
+
+
+async def test_a_returned_review_never_resubmitted_is_closed_after_its_deadline_expired(time_skipping_env):
+    """It used to wait for ever after the expiry notice, its workflow open for good."""
+    env = time_skipping_env
+    policy = POLICY.model_copy(update={"close_after_expiry": timedelta(days=90)})
+    fakes = FakeReviewActivities()
+    async with review_worker(env, fakes) as tq:
+        handle = await start_review(env, tq, submit_input(sla=policy))
+        await wait_for_state(handle, ReviewState.QUEUED)
+        await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+        returned = await handle.execute_update(WF.decide, DecisionRequest(
+            actor=REVIEWER, decision=DecisionKind.RETURN, reason="Revise", request_id=rid()))
+        await advance_to(env, returned.resubmission_due_at + HOUR)
+        await recorded(fakes, A.RESUBMISSION_EXPIRED)
+        assert A.CLOSE_ABANDONED not in fakes.actions()
+        await advance_to(env, returned.resubmission_due_at + timedelta(days=90) + HOUR)
+        outcome = await handle.result()
+    closed = fakes.last(A.CLOSE_ABANDONED)
+    assert outcome.final_state == ReviewState.WITHDRAWN
+    assert (closed.transition.from_state, closed.transition.to_state) == (ReviewState.RETURNED, ReviewState.WITHDRAWN)
+    assert closed.transition.actor_id is None  # the system

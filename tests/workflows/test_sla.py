@@ -83,3 +83,28 @@ def test_resubmission_deadline_reminder_then_expiry():
     expired = st.model_copy(update={"resubmission_expired_for": due})
     assert next_sla_event(expired, POLICY, due + timedelta(hours=1)) is None
     assert is_overdue(expired, due + timedelta(hours=1))
+
+
+def test_working_days_are_counted_on_the_offices_calendar():
+    """Monday 00:30 in The Hague is Sunday 23:30 UTC: counted on UTC dates, five working days fell
+    on a Saturday (00:30 local); on the office's calendar they end the next Monday, same local time."""
+    from zoneinfo import ZoneInfo
+
+    hague = ZoneInfo("Europe/Amsterdam")
+    submitted = datetime(2026, 3, 2, 0, 30, tzinfo=hague).astimezone(timezone.utc)  # a Monday there
+    utc_due = review_due_at(submitted, SlaPolicy(review_working_days=5))
+    office_due = review_due_at(submitted, SlaPolicy(review_working_days=5, time_zone="Europe/Amsterdam"))
+    assert utc_due.astimezone(hague).strftime("%a %H:%M") == "Sat 00:30"
+    assert office_due.astimezone(hague) == datetime(2026, 3, 9, 0, 30, tzinfo=hague)
+    assert office_due.tzinfo == timezone.utc
+    # Across the change to summer time the local hour stays: 14:00 there, before and after.
+    before = datetime(2026, 3, 27, 14, 0, tzinfo=hague).astimezone(timezone.utc)
+    after = review_due_at(before, SlaPolicy(review_working_days=1, time_zone="Europe/Amsterdam"))
+    assert after.astimezone(hague) == datetime(2026, 3, 30, 14, 0, tzinfo=hague)
+
+
+def test_an_unknown_office_time_zone_stops_the_settings():
+    from settings import Settings
+
+    with pytest.raises(ValueError, match="OFFICE_TIME_ZONE 'Europe/Hague' is not a time zone name"):
+        Settings(office_time_zone="Europe/Hague")
