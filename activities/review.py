@@ -36,7 +36,7 @@ from models.messages import (
     RecordTransitionsResult,
 )
 from models.roster import Roster
-from models.tables import Decision, Product, ProductVersion, Staff, utcnow
+from models.tables import Decision, Product, ProductVersion, Staff, utcnow, stored_id
 from store import audit, findings, notifications, recipients, reviews
 from store.db import session_scope
 from store.kpi.facts import record_product_facts
@@ -220,7 +220,7 @@ class ReviewActivities:
         with session_scope(self.db_engine) as session:
             version = self._version(session, input.product_id, input.version_id, input.version_no)
             if result.verdict == Verdict.FORMAT_ERROR:
-                rows = findings.list_for_version(session=session, version_id=version.id)
+                rows = findings.list_for_version(session=session, version_id=stored_id(version))
             else:
                 rows = findings.record_findings(session=session, version=version, findings=result.findings, at=utcnow())
             version.verdict = str(result.verdict)
@@ -390,17 +390,17 @@ class ReviewActivities:
         if decision is not None:
             session.execute(sa.insert(Decision).values(
                 product_id=item.product_id, version_id=item.version_id, reviewer_id=t.actor_id, decision=str(decision),
-                reason=t.reason, decided_at=t.at, audit_event_id=event.id,
+                reason=t.reason, decided_at=t.at, audit_event_id=stored_id(event),
             ))
         created = notifications.create_for_event(
-            session=session, audit_event_id=event.id, product_id=item.product_id, created_at=t.at,
+            session=session, audit_event_id=stored_id(event), product_id=item.product_id, created_at=t.at,
             messages=[
                 (recipient_id, request.kind, request.subject, request.body)
                 for request, recipient_ids in zip(item.notifications, plan.recipients)
                 for recipient_id in recipient_ids
             ],
         )
-        return RecordTransitionResult(audit_event_id=event.id, created=True, notifications_created=created)
+        return RecordTransitionResult(audit_event_id=stored_id(event), created=True, notifications_created=created)
 
     @staticmethod
     def _finding_to_dismiss(input: RecordTransitionInput, version_no: int) -> str | None:

@@ -358,3 +358,10 @@ class SearchAttributesView(BaseModel):
     review_state: str
     assignee: str | None = None
     situation: str
+
+
+# Every request a person makes of a review: the updates of ProductReviewWorkflow that act.
+ReviewRequest = (
+    ClaimRequest | AssignRequest | DismissFindingRequest | DecisionRequest | ResubmitRequest | WithdrawRequest
+    | MoveDueDateRequest | CommentRequest
+)

@@ -114,6 +114,13 @@ class Rule:
         return self.who.union(*(who for _s, who in self.who_when))
 
     @property
+    def target(self) -> ReviewState:
+        """The state this rule leads to; only asked of a rule that changes the state."""
+        if self.to_state is None:
+            raise ValueError(f"{self.action} does not change the review's state")
+        return self.to_state
+
+    @property
     def human(self) -> bool:
         return Party.SYSTEM not in self.who
 

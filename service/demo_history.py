@@ -22,7 +22,7 @@ from sqlmodel import Session, select, col
 
 from models.enums import FindingState, ReviewAction, ReviewState, Verdict
 from models.messages import ReviewWorkflowState
-from models.tables import Certification, Product
+from models.tables import Certification, Product, stored_id
 from rules.engine import default_engine
 from rules.roster import load_roster
 from settings import Settings
@@ -184,7 +184,7 @@ def _write_product(db_engine, settings, engine, roster, file: Path, reviewer: st
             decided_day = resubmitted + timedelta(days=4)
             due = _at(resubmitted + timedelta(days=14), 17)
         # The findings that stand in the way of approval are dismissed with a reason, then approved.
-        for f in finding_store.list_for_version(session=session, version_id=version.id):
+        for f in finding_store.list_for_version(session=session, version_id=stored_id(version)):
             if f.state == FindingState.OPEN and f.severity in ("blocking", "major"):
                 at = _at(decided_day, 11)
                 finding_store.dismiss(session=session, finding_id=f.finding_id, dismissed_by=reviewer,
@@ -218,9 +218,9 @@ def _decision(session, clock, action, reviewer, from_state, to_state, at, versio
     from models.tables import Decision
 
     event = _event(session, clock, action, reviewer, from_state, to_state, at, reason=reason)
-    session.add(Decision(product_id=clock.product_id, version_id=version.id, reviewer_id=reviewer,
+    session.add(Decision(product_id=clock.product_id, version_id=stored_id(version), reviewer_id=reviewer,
                          decision={ReviewAction.APPROVE: "approve", ReviewAction.RETURN: "return"}[action],
-                         reason=reason, decided_at=at, audit_event_id=event.id))
+                         reason=reason, decided_at=at, audit_event_id=stored_id(event)))
     session.flush()
 
 
@@ -245,9 +245,9 @@ def _charge_outcomes(session: Session, product_ids: list[str], today: dt.date) -
         filed = min(product.created_at.date() + timedelta(days=20), today - timedelta(days=2))
         decided = min(filed + timedelta(days=30), today - timedelta(days=1))
         outcome = ("granted", "granted", "declined", "granted", "recharacterised")[i % 5]
-        set_outcome(session=session, unit_id=unit.id, outcome="presented", date=filed)
+        set_outcome(session=session, unit_id=stored_id(unit), outcome="presented", date=filed)
         if decided > filed:
-            set_outcome(session=session, unit_id=unit.id, outcome=outcome, date=decided)
+            set_outcome(session=session, unit_id=stored_id(unit), outcome=outcome, date=decided)
 
 
 def _renewals(session: Session, today: dt.date) -> None:

@@ -35,8 +35,8 @@ SPU_ACCOUNTS: list[tuple[str, str, str]] = [
 def seed_spu_accounts(*, db_engine: Engine) -> list[tuple[str, str, str]]:
     """The SPU officer's demo account (development only: the password is public)."""
     from models.tables import Staff
-    from web import security
     from store.accounts import create_account, demo_password, get_account
+    from store.credentials import verify_password
 
     seeded = []
     with Session(db_engine) as session:
@@ -47,7 +47,7 @@ def seed_spu_accounts(*, db_engine: Engine) -> list[tuple[str, str, str]]:
                 if session.get(Staff, staff_id) is None:
                     continue  # the demo register is not imported
                 create_account(session=session, username=username, password=password, staff_id=staff_id)
-            elif not security.verify_password(account.password_hash, password):
+            elif not verify_password(account.password_hash, password):
                 password = "(changed since seeding)"
             seeded.append((username, password, f"{what} [{staff_id}]"))
         session.commit()

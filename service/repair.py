@@ -14,14 +14,14 @@ Idempotent: a second run finds nothing left to do.
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, select, col
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.enums import TERMINAL_STATES, ReviewAction
 from models.messages import ReviewStatus, ReviewWorkflowState
-from models.tables import Product, ProductVersion, Review
+from models.tables import Product, ProductVersion, Review, stored_id
 from service.actors import resolve_actor
 from service.reviews import start_review, workflow_id_for
 from settings import Settings
@@ -94,12 +94,12 @@ async def repair(*, db_engine: Engine, client: Client, settings: Settings, resta
             continue  # started; its first transition is being recorded
         with Session(db_engine) as session:
             version = session.exec(select(ProductVersion).where(ProductVersion.product_id == product.id)
-                                   .order_by(ProductVersion.version_no)).first()
+                                   .order_by(col(ProductVersion.version_no))).first()
         if version is None:
             report.problems[product.id] = "stored without any version"
             continue
         actor = resolve_actor(db_engine, version.submitted_by)
-        await start_review(client, settings, meta=_meta(product, version), actor=actor, version_id=version.id,
+        await start_review(client, settings, meta=_meta(product, version), actor=actor, version_id=stored_id(version),
                            version_no=version.version_no, request_id=f"repair/{product.id}/submit")
         report.started.append(product.id)
     for product_id in open_reviews:
@@ -121,7 +121,7 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
     with Session(db_engine) as session:
         product = session.get(Product, product_id)
         first = session.exec(select(ProductVersion).where(ProductVersion.product_id == product_id)
-                             .order_by(ProductVersion.version_no)).first()
+                             .order_by(col(ProductVersion.version_no))).first()
         if product is None or first is None:
             raise LookupError(f"product {product_id} is not stored")
     actor = resolve_actor(db_engine, first.submitted_by)

@@ -7,6 +7,7 @@ passed back unchanged.
 
 import asyncio
 import uuid
+from typing import Any, TypeVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,13 +33,14 @@ from models.messages import (
     MoveDueDateRequest,
     PrecheckWaitRequest,
     ResubmitRequest,
+    ReviewRequest,
     ReviewStatus,
     ReviewWorkflowState,
     SubmitProductInput,
     WithdrawRequest,
     workflow_id_for,
 )
-from models.tables import Review, Team
+from models.tables import Review, Team, stored_id
 from rules.product import parse_product
 from service.actors import is_team_staff, resolve_actor
 from service.errors import ActionRefused, NotPermitted, ServiceError
@@ -48,6 +50,7 @@ from store.errors import StoreError
 
 WORKFLOW_NAME = "ProductReviewWorkflow"
 PRECHECK_SETTLED = "precheck_settled"  # the workflow's update that answers once the pre-check has run
+RequestT = TypeVar("RequestT", bound=BaseModel)
 
 
 class SubmitResult(BaseModel):
@@ -183,8 +186,10 @@ def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta
         if product is not None:
             latest = product_store.get_version_by_no(session=session, product_id=product.id,
                                                      version_no=product.current_version_no)
+            if latest is None:
+                raise ServiceError(f"product {product.id} is stored without its version {product.current_version_no}")
             reviewed = session.exec(select(Review.id).where(Review.product_id == product.id)).first() is not None
-            return _FirstVersion(source, meta, actor, latest.id, latest.version_no, stored_now=False, reviewed=reviewed,
+            return _FirstVersion(source, meta, actor, stored_id(latest), latest.version_no, stored_now=False, reviewed=reviewed,
                                  same_content=latest.content == source.store_fields()["content"])
         version = _create_version(
             session=session,
@@ -195,7 +200,7 @@ def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta
             **meta,
         )
         session.commit()
-        return _FirstVersion(source, meta, actor, version.id, version.version_no, stored_now=True)
+        return _FirstVersion(source, meta, actor, stored_id(version), version.version_no, stored_now=True)
 
 
 async def _started_input(client: Client, workflow_id: str) -> SubmitProductInput | None:
@@ -373,7 +378,7 @@ async def as_seen_by(*, db_engine: Engine, status: ReviewStatus, actor_id: str) 
     return status.model_copy(update={"allowed_actions": [a for a in policy.HUMAN_ACTIONS if a in allowed]})
 
 
-async def _update(client: Client, product_id: str, name: str, request: BaseModel) -> ReviewStatus:
+async def _update(client: Client, product_id: str, name: str, request: ReviewRequest) -> ReviewStatus:
     """Send update `name`. Its id is the scoped request id, so a retry with the same key is answered
     by Temporal with the first outcome, and the workflow itself records the request once."""
     request = request.model_copy(update={"request_id": scoped_request_id(request.actor.staff_id, name, request.request_id)})
@@ -435,7 +440,7 @@ _FIELD_WORDS = {"text": "the comment", "reason": "the reason", "due_at": "the du
                 "rule_id": "the rule id"}
 
 
-def _request(model: type[BaseModel], **fields) -> BaseModel:
+def _request(model: type[RequestT], **fields: Any) -> RequestT:
     """The update request, or a ServiceError naming the field and the bound it breaks (a reason too
     long, a due date out of range), before anything is sent."""
     for field, limit in (("reason", REASON_MAX_CHARS), ("text", COMMENT_MAX_CHARS)):

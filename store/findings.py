@@ -8,7 +8,7 @@ from sqlmodel import Session, select, col
 from models.enums import FindingState
 from models.findings import Finding as EngineFinding
 from models.messages import FindingView
-from models.tables import Finding, ProductVersion
+from models.tables import Finding, ProductVersion, stored_id
 from store.errors import NotFound
 
 
@@ -29,7 +29,7 @@ def record_findings(
 ) -> list[Finding]:
     """Store the engine's findings for `version`; a rerun (an activity retry) writes nothing twice and
     keeps any dismissal. Open findings of earlier versions whose rule no longer fires are resolved."""
-    existing = {f.finding_id: f for f in list_for_version(session=session, version_id=version.id)}
+    existing = {f.finding_id: f for f in list_for_version(session=session, version_id=stored_id(version))}
     for finding in findings:
         key = finding_key(version.product_id, version.version_no, finding.rule_id)
         if key in existing:
@@ -37,7 +37,7 @@ def record_findings(
         row = Finding(
             finding_id=key,
             product_id=version.product_id,
-            version_id=version.id,
+            version_id=stored_id(version),
             rule_id=finding.rule_id,
             severity=str(finding.severity),
             message=finding.message,
@@ -64,7 +64,7 @@ def record_findings(
             row.state = FindingState.RESOLVED
             row.resolved_at = at
     session.flush()
-    return list_for_version(session=session, version_id=version.id)
+    return list_for_version(session=session, version_id=stored_id(version))
 
 
 def dismiss(

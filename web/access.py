@@ -255,8 +255,9 @@ def _conflicted(product: Product) -> frozenset[str]:
     session = object_session(product)
     if session is None or spec_for(product.type).conflicted_staff is nobody_else:
         return frozenset()
-    front_matter = session.exec(select(ProductVersion.front_matter).where(
-        ProductVersion.product_id == product.id, ProductVersion.version_no == product.current_version_no)).first()
+    front_matter = session.execute(select(col(ProductVersion.front_matter)).where(
+        col(ProductVersion.product_id) == product.id, col(ProductVersion.version_no) == product.current_version_no,
+    )).scalars().first()
     return conflicted_staff(product.type, front_matter or {})
 
 

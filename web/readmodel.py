@@ -10,7 +10,7 @@ from sqlmodel import Session, select, col
 
 from models import review_policy
 from models.enums import SEVERITY_ORDER, FindingState, ReviewAction, ReviewState, Verdict
-from models.tables import Decision, Finding, Product, ProductVersion, Review, Staff, Team, TeamMember
+from models.tables import Decision, Finding, Product, ProductVersion, Review, Staff, Team, TeamMember, stored_id
 from store import audit as audit_store
 from store import findings as finding_store
 from store import products as product_store
@@ -69,7 +69,7 @@ def grouped_findings(findings: list[Finding]) -> list[FindingGroup]:
 
 
 def findings_of(session: Session, version: ProductVersion) -> list[Finding]:
-    return finding_store.list_for_version(session=session, version_id=version.id)
+    return finding_store.list_for_version(session=session, version_id=stored_id(version))
 
 
 def current_findings(session: Session, product_id: str) -> list[Finding]:

@@ -29,16 +29,13 @@ with workflow.unsafe.imports_passed_through():
         DismissFindingRequest,
         MoveDueDateRequest,
         ResubmitRequest,
+        ReviewRequest,
         ReviewWorkflowState,
         WithdrawRequest,
     )
     from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
     from models.review_policy import COMMENT_MAX_CHARS, DECISION_ACTIONS, Refusal
 
-ReviewRequest = (
-    ClaimRequest | AssignRequest | DismissFindingRequest | DecisionRequest | ResubmitRequest | WithdrawRequest
-    | MoveDueDateRequest | CommentRequest
-)
 
 
 def refuse(kind: Refusal, message: str) -> ApplicationError:

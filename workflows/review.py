@@ -96,7 +96,7 @@ CLOSE_ABANDONED_PATCH = "close-abandoned-returns"
 # before the wait, even when that was no longer true).
 SLA_RECHECK_ON_WAKE_PATCH = "sla-recheck-on-wake"
 # What the recording does not read, and which grows with every transition: left out of its input.
-_NOT_RECORDED = {"history": [], "findings": [], "processed_request_ids": []}
+_NOT_RECORDED: dict[str, list[Any]] = {"history": [], "findings": [], "processed_request_ids": []}
 
 _PRECHECK_STATES = frozenset({ReviewState.SUBMITTED, ReviewState.RESUBMITTED, ReviewState.PRECHECKED})
 
@@ -215,7 +215,7 @@ class ProductReviewWorkflow:
         if self._st.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED):
             result = await self._run_precheck()
             new = self._draft()
-            new.state = rule_for(ReviewAction.PRECHECK).to_state
+            new.state = rule_for(ReviewAction.PRECHECK).target
             new.findings = result.findings
             new.pack_version = result.pack_version
             new.verdict = verdict_for_views(result.findings, result.verdict)
@@ -233,11 +233,11 @@ class ProductReviewWorkflow:
             new.escalation_level = 0
             if new.last_reviewer:
                 # A resubmission goes back to the reviewer who returned it.
-                new.state, new.assignee = BACK_TO_LAST_REVIEWER.to_state, new.last_reviewer
+                new.state, new.assignee = BACK_TO_LAST_REVIEWER.target, new.last_reviewer
                 steps.append(self._step(base, new, BACK_TO_LAST_REVIEWER.action, None,
                                         details={"reviewer": new.assignee, "why": "back to last reviewer"}))
             else:
-                new.state, new.assignee = rule_for(ReviewAction.ENQUEUE).to_state, None
+                new.state, new.assignee = rule_for(ReviewAction.ENQUEUE).target, None
                 steps.append(self._step(base, new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()}))
         if steps:
             await self._record(steps)
@@ -609,7 +609,7 @@ class ProductReviewWorkflow:
             failure = err.cause if isinstance(err, ActivityError) and err.cause is not None else err
             if isinstance(failure, ApplicationError) and failure.non_retryable:
                 raise  # the database refuses this transition for good: no retry can record it
-            cause = failure.message
+            cause = failure.message if isinstance(failure, FailureError) else str(failure)
         first = recording.transitions[0].transition
         workflow.logger.error(
             "ALERT: recording transition %d (%s) of %s keeps failing (%s); handed to an ordinary activity, "
