@@ -90,14 +90,17 @@ def person_gaps(
 
 def gap_report(
     *, session: Session, on: dt.date, team_id: str | None = None, staff_id: str | None = None,
-    expiring_within: int = 90, only_with_gaps: bool = True,
+    expiring_within: int = 90, only_with_gaps: bool = True, team_ids: list[str] | None = None,
 ) -> list[PersonGaps]:
-    membership = team_staff_query([team_id] if team_id else None).subquery()
+    """`team_id` or `team_ids`: only these teams' staff (each person once, with all their teams)."""
+    if team_id is not None:
+        team_ids = [team_id]
+    membership = team_staff_query(team_ids).subquery()
     teams_of: dict[str, set[str]] = defaultdict(set)
     for t_id, s_id in session.execute(sa.select(membership.c.team_id, membership.c.staff_id)):
         teams_of[s_id].add(t_id)
     query = select(Staff).where(Staff.active).order_by(Staff.id)
-    if team_id is not None:
+    if team_ids is not None:
         query = query.where(Staff.id.in_(sa.select(membership.c.staff_id)))
     if staff_id is not None:
         query = query.where(Staff.id == staff_id)
