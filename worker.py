@@ -18,6 +18,7 @@ from activities.certifications import CertificationActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
 from activities.summaries import SummaryActivities
+from service.memory import return_large_blocks_to_the_system
 from settings import Settings, get_settings
 from store.db import make_engine
 import workflows
@@ -42,6 +43,7 @@ def cache_workflow_bytecode() -> None:
 
 def build_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> Worker:
     cache_workflow_bytecode()
+    return_large_blocks_to_the_system()  # a pre-check of a 25 MB product must not keep its memory
     db_engine = make_engine(settings.database_url)
     review_activities = ReviewActivities(db_engine=db_engine, settings=settings)
     # Load the rule packs now: a broken pack stops the worker at start (with file, line and column),
