@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     # than 4 with a shorter tail on both databases (bench/web_bench.py --web-threads). Requests
     # beyond these wait their turn; the reviewer actions are async and hold no thread.
     web_threads: int = Field(default=2, ge=1, le=256)
+    # Threads per web process for the slow reads (dashboards, the certification register), apart from
+    # WEB_THREADS: however many are asked for at once, quick pages keep their threads (web/heavy.py).
+    web_heavy_threads: int = Field(default=1, ge=1, le=64)
     session_cookie_name: str = "gcu_session"
     session_max_age_hours: int = 8
     # None: Secure cookies everywhere except in development.

@@ -17,6 +17,7 @@ from activities.certifications import CertificationActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities, precheck_pool
 from activities.summaries import SummaryActivities
+from service.memory import return_large_blocks_to_the_system
 from settings import Settings, get_settings
 from store.db import make_engine
 import workflows
@@ -39,6 +40,7 @@ def cache_workflow_bytecode() -> None:
 
 def build_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> Worker:
     cache_workflow_bytecode()
+    return_large_blocks_to_the_system()  # a pre-check of a 25 MB product must not keep its memory
     db_engine = make_engine(settings.database_url)
     review_activities = ReviewActivities(db_engine=db_engine, settings=settings,
                                          check_pool=precheck_pool(settings.precheck_processes))

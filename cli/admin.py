@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import client, db_engine, emit_json, run_async
+from cli.common import StepProgress, client, db_engine, emit_json, run_async
 from settings import get_settings
 
 def printable_url(url: str) -> str:
@@ -42,14 +42,17 @@ def roster_import(path: Path, format: str = typer.Option("text", help="text | js
     from rules.roster import RosterError, load_roster
     from store.roster_import import import_roster
 
-    try:
-        load = load_roster(path)
-    except RosterError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    with Session(db_engine()) as session:
-        report = import_roster(session=session, load=load)
-        session.commit()
+    with StepProgress(f"reading {path.name}") as progress:
+        try:
+            load = load_roster(path)
+        except RosterError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        progress.phase(f"importing {path.name}")
+        with Session(db_engine()) as session:
+            report = import_roster(session=session, load=load, progress=progress)
+            progress.phase(f"saving {path.name}")
+            session.commit()
     if format == "json":
         emit_json(report)
         return

@@ -129,3 +129,33 @@ def check_acting_as(staff_id: str) -> str:
 def _refuse(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+class StepProgress:
+    """Progress of long CLI work on stderr (rich): one bar per step, told (step, done, total); a
+    spinner for a phase of unknown length. Nothing is drawn when stderr is not a terminal, so logs
+    and pipes get only the command's own result lines."""
+
+    def __init__(self, description: str, console=None):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        console = console or Console(stderr=True)
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), console=console, transient=False, disable=not console.is_terminal)
+        self._tasks: dict[str, Any] = {}
+        self._phase = self._progress.add_task(description, total=None)
+
+    def __enter__(self) -> "StepProgress":
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.update(self._phase, total=1, completed=1)
+        self._progress.stop()
+
+    def phase(self, description: str) -> None:
+        self._progress.update(self._phase, description=description)
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if step not in self._tasks:
+            self._tasks[step] = self._progress.add_task(step, total=total)
+        self._progress.update(self._tasks[step], completed=done, total=total)

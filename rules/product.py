@@ -140,11 +140,33 @@ def _overlong_lines(lines: list[str]) -> list[FormatErrorEntry]:
     ]
 
 
-def parse_product(text: str, types: tuple[str, ...] | None = None) -> ParseOutcome:
-    """`types`: the product types of the contract a pack implements (an engine passes its own: v1
-    has no IR); None: every type of models.enums.ProductType."""
+def _front_matter_lines(text: str) -> list[str]:
+    """The lines up to and including the closing `---` (or all of them when it is missing), split
+    as split_lines does, without splitting the whole body: a 25 MB body need not become a list of
+    lines just to read the front matter."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines: list[str] = []
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            lines.append(text[start:])
+            return lines
+        line = text[start:end]
+        lines.append(line[:-1] if line.endswith("\r") else line)  # CRLF -> LF, as split_lines
+        if (len(lines) == 1 and lines[0] != "---") or (len(lines) > 1 and lines[-1] == "---"):
+            return lines
+        start = end + 1
+
+
+def parse_product(text: str, types: tuple[str, ...] | None = None, *, with_body: bool = True) -> ParseOutcome:
+    """The product, or its format errors. `types`: the product types of the contract a pack implements
+    (an engine passes its own: v1 has no IR); None: every type of models.enums.ProductType.
+    `with_body=False`: the front matter only, checked just as fully, with an empty body (the web app
+    stores a submission; the worker's pre-check reads the body)."""
     types = types or tuple(t.value for t in ProductType)
-    lines = split_lines(text)
+    lines = split_lines(text) if with_body else _front_matter_lines(text)
     overlong = _overlong_lines(lines)
     if overlong:
         return ParseOutcome(errors=overlong)
@@ -166,7 +188,7 @@ def parse_product(text: str, types: tuple[str, ...] | None = None) -> ParseOutco
     errors, meta = _check(fm, doc, types)
     if errors:
         return ParseOutcome(product_id=product_id, errors=errors)
-    body = parse_body("\n".join(lines[close + 1 :]), first_line=close + 2)
+    body = parse_body("\n".join(lines[close + 1 :]) if with_body else "", first_line=close + 2)
     field_lines = {path: line + 1 for path, line in doc.lines.items()}
     product = Product(
         id=meta["id"], type=meta["type"], audience=meta["audience"], version=meta["version"],

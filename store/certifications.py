@@ -225,3 +225,40 @@ def list_certifications(
             days_left=(cert.expires - on).days if cert.expires else None,
         ))
     return rows
+
+
+def _register_query(*, on: dt.date, team_ids: Sequence[str], expiring_within: int | None) -> sa.Select:
+    members = team_staff_query(list(team_ids)).subquery()
+    pairs = sa.select(members.c.team_id, members.c.staff_id).distinct().subquery()
+    query = (sa.select(pairs.c.team_id, Certification, Staff.name)
+             .join(Certification, Certification.staff_id == pairs.c.staff_id)
+             .join(Staff, Staff.id == Certification.staff_id)
+             .where(Certification.revoked_at.is_(None)))
+    if expiring_within is not None:
+        query = query.where(cert_valid_on(on), Certification.expires <= on + timedelta(days=expiring_within))
+    return query
+
+
+def page_certifications(
+    *, session: Session, on: dt.date, team_ids: Sequence[str], expiring_within: int | None = None,
+    limit: int, offset: int = 0,
+) -> list[tuple[str, CertificationRow]]:
+    """One page of the register records of these teams' staff, as (team id, row), ordered by team,
+    person, certificate: the database sorts and cuts, so a page costs the same however large the
+    register is."""
+    query = _register_query(on=on, team_ids=team_ids, expiring_within=expiring_within)
+    query = query.order_by(query.selected_columns[0], Certification.staff_id, Certification.cert, Certification.issued,
+                           Certification.id).limit(limit).offset(offset)
+    return [
+        (team_id, CertificationRow(
+            id=cert.id, staff_id=cert.staff_id, name=name, cert=cert.cert, issued=cert.issued, expires=cert.expires,
+            status=record_status(cert.issued, cert.expires, cert.revoked_at, on),
+            days_left=(cert.expires - on).days if cert.expires else None,
+        ))
+        for team_id, cert, name in session.execute(query)
+    ]
+
+
+def count_certifications(*, session: Session, on: dt.date, team_ids: Sequence[str], expiring_within: int | None = None) -> int:
+    query = _register_query(on=on, team_ids=team_ids, expiring_within=expiring_within).subquery()
+    return session.execute(sa.select(sa.func.count()).select_from(query)).scalar_one()

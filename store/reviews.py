@@ -52,6 +52,7 @@ def queue_query(
     verdict: str | Sequence[str] | None = None,
     overdue: bool | None = None,
     assignee: str | None = None,
+    escalated: bool | None = None,
     now: datetime,
     order_by: str = "due_at",
     limit: int | None = None,
@@ -74,7 +75,10 @@ def queue_query(
         if values is not None:
             query = query.where(column.in_(values))
     if assignee is not None:
-        query = query.where(col(Review.assignee_id) == assignee)
+        query = query.where(Review.assignee_id == assignee)
+    if escalated is True:  # escalated now, or pending after an escalation
+        query = query.where(sa.or_(Review.state == str(ReviewState.ESCALATED), sa.and_(
+            Review.state.in_([str(s) for s in GCU_PENDING_STATES]), Review.escalation_level > 0)))
     if overdue is True:
         query = query.where(_overdue_clause(now))
     elif overdue is False:

@@ -9,8 +9,9 @@ Teams and staff missing from a re-import are deactivated, not deleted: products,
 audit trail keep naming them.
 """
 
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select, col
@@ -96,12 +97,27 @@ def _count(counts: KindCounts, *, created: bool, changed: bool) -> None:
         counts.unchanged += 1
 
 
-def _import_teams(session: Session, load: RosterLoad, report: ImportReport) -> None:
+# progress(step, done, total): told every PROGRESS_EVERY records of each step (a register of tens of
+# thousands of people takes half a minute to import; the CLI shows it).
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 500
+T = TypeVar("T")
+
+
+def _tracked(items: Iterable[T], progress: Progress | None, step: str) -> Iterator[T]:
+    items = list(items)
+    for done, item in enumerate(items, start=1):
+        yield item
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(items)):
+            progress(step, done, len(items))
+
+
+def _import_teams(session: Session, load: RosterLoad, report: ImportReport, progress: Progress | None = None) -> None:
     existing = {t.id: t for t in session.exec(select(Team))}
     members: dict[str, list[TeamMember]] = {}
     for m in session.exec(select(TeamMember).order_by(col(TeamMember.position))):
         members.setdefault(m.team_id, []).append(m)
-    for team in load.roster.teams:
+    for team in _tracked(load.roster.teams, progress, "teams"):
         known = existing.get(team.id)
         created = known is None
         row = known if known is not None else Team(id=team.id)
@@ -134,9 +150,9 @@ def _sync_members(session: Session, team_id: str, wanted: list[str], current: li
     return True
 
 
-def _import_staff(session: Session, load: RosterLoad, report: ImportReport) -> None:
+def _import_staff(session: Session, load: RosterLoad, report: ImportReport, progress: Progress | None = None) -> None:
     existing = {s.id: s for s in session.exec(select(Staff))}
-    for person in load.roster.staff:
+    for person in _tracked(load.roster.staff, progress, "staff"):
         row = existing.get(person.id)
         created = row is None
         if created:
@@ -157,13 +173,14 @@ def _skip(report: ImportReport, counts: KindCounts, file: str | None, line: int 
     report.problems.append(RosterProblem(file=file, line=line, field=field, message=message))
 
 
-def _import_certifications(session: Session, load: RosterLoad, report: ImportReport, file: str | None) -> None:
+def _import_certifications(session: Session, load: RosterLoad, report: ImportReport, file: str | None,
+                           progress: Progress | None = None) -> None:
     staff_ids = {s.id for s in load.roster.staff}
     existing: dict[tuple[str, str, date | None], Certification] = {
         (c.staff_id, c.cert, c.issued): c for c in session.exec(select(Certification))
     }
     seen: set[tuple[str, str, date | None]] = set()
-    for record in load.roster.certifications:
+    for record in _tracked(load.roster.certifications, progress, "certifications"):
         if record.cert not in _CERT_TYPES:
             _skip(report, report.certifications, file, record.line, "cert", f"unknown cert {record.cert!r}: not stored")
             continue
@@ -189,11 +206,12 @@ def _import_certifications(session: Session, load: RosterLoad, report: ImportRep
             report.certifications.unchanged += 1
 
 
-def _import_briefings(session: Session, load: RosterLoad, report: ImportReport, file: str | None) -> None:
+def _import_briefings(session: Session, load: RosterLoad, report: ImportReport, file: str | None,
+                      progress: Progress | None = None) -> None:
     staff_ids = {s.id for s in load.roster.staff}
     existing = {(b.staff_id, b.area, b.date): b for b in session.exec(select(Briefing))}
     seen: set[tuple[str, str, date | None]] = set()
-    for record in load.roster.briefings:
+    for record in _tracked(load.roster.briefings, progress, "briefings"):
         if record.area not in _AREAS:
             _skip(report, report.briefings, file, record.line, "area", f"unknown area {record.area!r}: not stored")
             continue
@@ -216,13 +234,14 @@ def _import_briefings(session: Session, load: RosterLoad, report: ImportReport, 
             _count(report.briefings, created=False, changed=_apply(row, values))
 
 
-def import_roster(*, session: Session, load: RosterLoad, file: str | None = None) -> ImportReport:
+def import_roster(*, session: Session, load: RosterLoad, file: str | None = None,
+                  progress: Progress | None = None) -> ImportReport:
     """Upsert the register from a parsed roster, inside the caller's transaction."""
     file = file or next((p.file for p in load.problems if p.file), None)
     report = ImportReport(problems=list(load.problems))
-    _import_staff(session, load, report)
-    _import_teams(session, load, report)
-    _import_certifications(session, load, report, file)
-    _import_briefings(session, load, report, file)
+    _import_staff(session, load, report, progress)
+    _import_teams(session, load, report, progress)
+    _import_certifications(session, load, report, file, progress)
+    _import_briefings(session, load, report, file, progress)
     session.flush()
     return report

@@ -25,6 +25,7 @@ from web.channel import ChannelMiddleware
 from web.api_errors import validation_error_body
 from web.deps import LoginRequired, TemporalConnector
 from web.headers import SecurityHeadersMiddleware
+from service.memory import return_large_blocks_to_the_system
 from web.outage import database_unavailable, health, is_database_outage
 from web.templating import render
 
@@ -35,6 +36,7 @@ FORM_FIELDS_ALLOWANCE = 1024 * 1024
 
 def create_app(settings: Settings | None = None, *, db_engine: Engine | None = None, temporal_client: Client | None = None) -> FastAPI:
     settings = settings or get_settings()
+    return_large_blocks_to_the_system()  # an upload's memory goes back to the system when it is done
     if db_engine is None:
         from store.db import make_engine
 

@@ -56,37 +56,40 @@ def teams_in_scope(session: Session, team_ids: frozenset[str] | None) -> list[Te
 
 
 def review_figures(session: Session, team_ids: frozenset[str] | None, now: datetime | None = None) -> list[TeamFigures]:
+    """Per team, counted by the database in one grouped query (a few rows back, however many
+    reviews there are)."""
     now = now or datetime.now(timezone.utc)
     figures = {t.id: TeamFigures(team_id=t.id, name=t.name or t.id) for t in teams_in_scope(session, team_ids)}
-    query = select(Review)
+    pending = Review.state.in_(sorted(PENDING))
+
+    def count(condition) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    query = sa.select(
+        Review.team_id,
+        count(pending),
+        count(sa.and_(pending, Review.due_at < now)),
+        count(sa.or_(Review.state == str(ReviewState.ESCALATED), sa.and_(pending, Review.escalation_level > 0))),
+        count(Review.state == str(ReviewState.RETURNED)),
+        count(Review.state == str(ReviewState.APPROVED)),
+        count(Review.state == str(ReviewState.WITHDRAWN)),
+    ).group_by(Review.team_id)
     if team_ids is not None:
-        query = query.where(col(Review.team_id).in_(sorted(team_ids)))
-    for review in session.exec(query):
-        row = figures.setdefault(review.team_id, TeamFigures(team_id=review.team_id, name=review.team_id))
-        if review.state in PENDING:
-            row.in_review += 1
-            if review_store.is_overdue(review, now):
-                row.overdue += 1
-        if review.state == ReviewState.ESCALATED or (review.state in PENDING and review.escalation_level > 0):
-            row.escalated += 1
-        if review.state == ReviewState.RETURNED:
-            row.returned += 1
-        if review.state == ReviewState.APPROVED:
-            row.approved += 1
-        if review.state == ReviewState.WITHDRAWN:
-            row.withdrawn += 1
+        query = query.where(Review.team_id.in_(sorted(team_ids)))
+    for team_id, in_review, overdue, escalated, returned, approved, withdrawn in session.execute(query):
+        row = figures.setdefault(team_id, TeamFigures(team_id=team_id, name=team_id))
+        row.in_review, row.overdue, row.escalated = int(in_review or 0), int(overdue or 0), int(escalated or 0)
+        row.returned, row.approved, row.withdrawn = int(returned or 0), int(approved or 0), int(withdrawn or 0)
     return list(figures.values())
 
 
-def overdue_and_escalated(session: Session, team_ids: frozenset[str] | None):
+def overdue_and_escalated(session: Session, team_ids: frozenset[str] | None, limit: int | None = None):
+    """The overdue and the escalated reviews, soonest due first: `limit` of each at most."""
     teams = sorted(team_ids) if team_ids is not None else None
     if teams == []:
         return [], []
-    overdue = review_store.list_queue(session=session, team=teams, overdue=True)
-    escalated = [
-        r for r in review_store.list_queue(session=session, team=teams, state=sorted(PENDING))
-        if r.state == ReviewState.ESCALATED or r.escalation_level > 0
-    ]
+    overdue = review_store.list_queue(session=session, team=teams, overdue=True, limit=limit)
+    escalated = review_store.list_queue(session=session, team=teams, escalated=True, limit=limit)
     return overdue, escalated
 
 
@@ -102,23 +105,34 @@ def teams_without_focal_points(session: Session, team_ids: frozenset[str] | None
 def certification_gaps(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int = 90):
     """People of these teams whose certificates do not meet the role matrix (missing, lapsed,
     expiring within the window), from store.cert_gaps."""
-    if team_ids is None:
-        return gap_report(session=session, on=on, expiring_within=expiring_within)
-    seen, report = set(), []
-    for team_id in sorted(team_ids):
-        for person in gap_report(session=session, on=on, team_id=team_id, expiring_within=expiring_within):
-            if person.staff_id not in seen:
-                seen.add(person.staff_id)
-                report.append(person)
-    return report
+    return gap_report(session=session, on=on, team_ids=None if team_ids is None else sorted(team_ids),
+                      expiring_within=expiring_within)
 
 
-def certifications(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int | None = None):
-    """Certification records per team: [(team, rows)], from store.certifications."""
-    return [
-        (team, list_certifications(session=session, on=on, team_id=team.id, expiring_within=expiring_within))
-        for team in teams_in_scope(session, team_ids)
-    ]
+def certifications(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int | None = None,
+                   limit: int | None = None, offset: int = 0):
+    """Certification records per team: [(team, rows)], from store.certifications; with `limit`, one
+    page of the records of all these teams together (ordered by team, person, certificate)."""
+    teams = teams_in_scope(session, team_ids)
+    if limit is None:
+        return [(team, list_certifications(session=session, on=on, team_id=team.id, expiring_within=expiring_within))
+                for team in teams]
+    from store.certifications import page_certifications
+
+    rows = page_certifications(session=session, on=on, team_ids=[t.id for t in teams], expiring_within=expiring_within,
+                               limit=limit, offset=offset)
+    by_team = {t.id: (t, []) for t in teams}
+    for team_id, row in rows:
+        by_team[team_id][1].append(row)
+    return [entry for entry in by_team.values() if entry[1]]
+
+
+def count_certifications(session: Session, team_ids: frozenset[str] | None, on: dt.date,
+                         expiring_within: int | None = None) -> int:
+    from store.certifications import count_certifications as count
+
+    return count(session=session, on=on, team_ids=[t.id for t in teams_in_scope(session, team_ids)],
+                 expiring_within=expiring_within)
 
 
 def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date, trend_periods: int = 4) -> list[KpiPanel]:

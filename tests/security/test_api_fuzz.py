@@ -91,7 +91,7 @@ def _check(case, response, headers) -> None:
 
 
 def _fuzz(api_schema, token: str, *, examples: int, seconds: float | None = None) -> list[str]:
-    from hypothesis import given
+    from hypothesis import assume, given
 
     headers = {"Authorization": f"Bearer {token}"}
     failures = []
@@ -106,6 +106,9 @@ def _fuzz(api_schema, token: str, *, examples: int, seconds: float | None = None
                 @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None,
                           derandomize=seconds is None)
                 def fuzz(case):
+                    # A query parameter whose value is an empty list is not sent at all: negative mode's
+                    # `{"": []}` "unknown parameter" reaches the API as no parameter (seen in the soak run).
+                    assume(not any(value == [] for value in (case.query or {}).values()))
                     _check(case, case.call(headers=headers), headers)
 
                 try:

@@ -163,3 +163,34 @@ def test_the_report_reads_as_a_summary(fresh_engine):
         "certifications: 3 created, 0 updated, 0 unchanged; briefings: 0 created, 0 updated, 0 unchanged; "
         "0 problem(s)"
     )
+
+
+def test_a_long_import_reports_its_progress_step_by_step(fresh_engine, monkeypatch):
+    import store.roster_import as roster_import
+
+    monkeypatch.setattr(roster_import, "PROGRESS_EVERY", 2)
+    load = load_of(small_roster())
+    told: list[tuple[str, int, int]] = []
+    with session_scope(fresh_engine) as s:
+        import_roster(session=s, load=load, progress=lambda step, done, total: told.append((step, done, total)))
+    steps = {step for step, _d, _t in told}
+    assert steps >= {"staff", "teams", "certifications"}
+    for step in steps:
+        mine = [(d, t) for s_, d, t in told if s_ == step]
+        assert mine[-1][0] == mine[-1][1]  # each step ends at its total
+        assert [d for d, _t in mine] == sorted(d for d, _t in mine)
+
+
+def test_the_cli_draws_progress_only_on_a_terminal(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from cli.common import StepProgress
+
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with StepProgress("importing roster.yaml", console=terminal) as progress:
+        progress("staff", 3, 3)
+    drawn = terminal.file.getvalue()
+    assert "staff" in drawn and "3/3" in drawn
+    assert StepProgress("x")._progress.disable  # pytest's stderr is no terminal

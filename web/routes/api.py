@@ -25,6 +25,7 @@ from web.access import Principal, visible_product
 from web.api_errors import DbIdPath, TextIdPath, db_id_query, no_unknown_query_parameters, responses, text_query
 from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require, require_action
 from web.idempotency import idempotency_header
+from web.heavy import run_heavy
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
 from web.uploads import MetaForm, read_limited
@@ -234,22 +235,37 @@ def notification_read(db: DbSession, me: ApiPrincipal, notification_id: DbIdPath
 
 
 @router.get("/dashboard", responses=responses(403))
-def dashboard(db: DbSession, me: ApiPrincipal) -> dict:
+async def dashboard(request: Request, db: DbSession, me: ApiPrincipal, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     """The Deputy Prosecutor's dashboard: review figures per team, overdue and escalated reviews,
-    teams without focal points, certification gaps, KPIs 10-12 (null while not computed)."""
+    teams without focal points, certification gaps, KPIs 10-12 (null while not computed). The
+    lists hold `limit` entries at most (soonest due, or by person); `totals` says how many there are."""
     require(me.may_see_dashboard(), "The dashboard is for Deputy Prosecutors and the GCU head.")
+    return await run_heavy(request, _dashboard, db, me, limit)
+
+
+def _dashboard(db, me: Principal, limit: int) -> dict:
+    try:
+        return _dashboard_body(db, me, limit)
+    finally:
+        db.close()
+
+
+def _dashboard_body(db, me: Principal, limit: int) -> dict:
     scope = me.dashboard_team_ids()
     today = dt.date.today()
-    overdue, escalated = insights.overdue_and_escalated(db, scope)
+    figures = insights.review_figures(db, scope)
+    overdue, escalated = insights.overdue_and_escalated(db, scope, limit=limit)
     gaps = insights.certification_gaps(db, scope, today)
     kpis = insights.kpi_panels(db, scope, today)
     return {
         "teams": None if scope is None else sorted(scope),
-        "figures": [vars(f) for f in insights.review_figures(db, scope)],
+        "figures": [vars(f) for f in figures],
         "overdue": [r.model_dump(mode="json") for r in overdue],
         "escalated": [r.model_dump(mode="json") for r in escalated],
         "teams_without_focal_points": [{"team_id": t.id, "missing": areas} for t, areas in insights.teams_without_focal_points(db, scope)],
-        "certification_gaps": [g.model_dump(mode="json") for g in gaps],
+        "certification_gaps": [g.model_dump(mode="json") for g in gaps[:limit]],
+        "totals": {"overdue": sum(f.overdue for f in figures), "escalated": sum(f.escalated for f in figures),
+                   "certification_gaps": len(gaps)},
         "kpis": [vars(k) for k in kpis],
         "compliance_summaries": [
             s.model_dump(mode="json") for s in insights.compliance_summaries(db, me.summaries_owner())
@@ -278,16 +294,37 @@ def summary_pdf(db: DbSession, me: ApiPrincipal, summary_id: DbIdPath):
 
 
 @router.get("/certifications", responses=responses(403))
-def certifications(db: DbSession, me: ApiPrincipal, expiring_within: Annotated[int, Query(ge=0, le=3650)] = 90) -> dict:
+async def certifications(
+    request: Request, db: DbSession, me: ApiPrincipal, expiring_within: Annotated[int, Query(ge=0, le=3650)] = 90,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict:
+    """The register of the caller's teams, one page: `limit` records from `offset` (by team, person,
+    certificate) and the certification gaps of the same page of people; `total` and `total_gaps`
+    say how many there are."""
     require(me.may_see_certifications(), "The certification register is for the GCU, Deputy Prosecutors and teams.")
+    return await run_heavy(request, _certifications, db, me, expiring_within, limit, offset)
+
+
+def _certifications(db, me: Principal, expiring_within: int, limit: int, offset: int) -> dict:
+    try:
+        return _certifications_body(db, me, expiring_within, limit, offset)
+    finally:
+        db.close()
+
+
+def _certifications_body(db, me: Principal, expiring_within: int, limit: int, offset: int) -> dict:
     scope = me.visible_team_ids()
     today = dt.date.today()
-    per_team = insights.certifications(db, scope, today)
+    per_team = insights.certifications(db, scope, today, limit=limit, offset=offset)
     gaps = insights.certification_gaps(db, scope, today, expiring_within)
     return {
         "on": today.isoformat(),
+        "total": insights.count_certifications(db, scope, today),
+        "limit": limit,
+        "offset": offset,
         "teams": {t.id: [r.model_dump(mode="json") for r in rows] for t, rows in per_team},
-        "gaps": [g.model_dump(mode="json") for g in gaps],
+        "gaps": [g.model_dump(mode="json") for g in gaps[offset:offset + limit]],
+        "total_gaps": len(gaps),
     }
 
 

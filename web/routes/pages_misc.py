@@ -3,26 +3,31 @@ administrator's account pages are pages_admin.py)."""
 
 import datetime as dt
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from store import notifications as notification_store
 from web import charts, insights
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, require
+from web.heavy import run_heavy
 from web.templating import flash_redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=DbRoute)
+REGISTER_PAGE = 200
+DASHBOARD_LIST = 100
 
 
 def dashboard_data(db, me, today: dt.date) -> dict:
     scope = me.dashboard_team_ids()
-    overdue, escalated = insights.overdue_and_escalated(db, scope)
+    overdue, escalated = insights.overdue_and_escalated(db, scope, limit=DASHBOARD_LIST)
     return {
         "scope": scope,
         "figures": insights.review_figures(db, scope),
         "overdue": overdue,
         "escalated": escalated,
         "no_focal_points": insights.teams_without_focal_points(db, scope),
-        "gaps": insights.certification_gaps(db, scope, today),
+        "gaps": insights.certification_gaps(db, scope, today)[:DASHBOARD_LIST],
         "kpis": insights.kpi_panels(db, scope, today),
         "summaries": insights.compliance_summaries(db, me.summaries_owner()) if me.may_see_summaries() else [],
         "today": today,
@@ -39,7 +44,7 @@ def recent_quarters(today: dt.date, n: int = 8) -> list[str]:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, db: DbSession, me: PagePrincipal, quarter: str = ""):
+async def dashboard(request: Request, db: DbSession, me: PagePrincipal, quarter: str = ""):
     require(me.may_see_dashboard(), "The dashboard is for Deputy Prosecutors and the GCU head.")
     from store.kpi.periods import parse_period
 
@@ -49,7 +54,14 @@ def dashboard(request: Request, db: DbSession, me: PagePrincipal, quarter: str =
         raise HTTPException(422, f"Choose one of the last eight quarters ({quarters[-1]} to {quarters[0]}), not “{quarter}”.")
     chosen = quarter or quarters[0]
     as_of = min(parse_period(chosen).end, today)
-    data = dashboard_data(db, me, as_of)
+
+    def read() -> dict:  # on the slow-work threads (web/heavy.py): quick pages keep theirs
+        try:
+            return dashboard_data(db, me, as_of)
+        finally:
+            db.close()
+
+    data = await run_heavy(request, read)
     return render(request, "dashboard.html", {"title": "Dashboard", "quarters": quarters, "chosen": chosen, **data,
                                               **dashboard_charts(data, me)})
 
@@ -73,16 +85,36 @@ def dashboard_charts(data: dict, me) -> dict:
 
 
 @router.get("/certifications")
-def certifications(request: Request, db: DbSession, me: PagePrincipal, expiring_within: int = 90):
+async def certifications(request: Request, db: DbSession, me: PagePrincipal,
+                   expiring_within: Annotated[int, Query(ge=0, le=3650)] = 90,
+                   page: Annotated[int, Query(ge=1, le=100_000)] = 1):
+    """One page of the register (REGISTER_PAGE records, and the gaps of as many people): a register
+    of tens of thousands of people must not become a page of tens of megabytes."""
     require(me.may_see_certifications(), "The certification register is for the GCU, Deputy Prosecutors and teams.")
+    return render(request, "certifications.html", await run_heavy(request, _register_page, db, me, expiring_within, page))
+
+
+def _register_page(db, me, expiring_within: int, page: int) -> dict:
+    try:
+        return _register_page_body(db, me, expiring_within, page)
+    finally:
+        db.close()
+
+
+def _register_page_body(db, me, expiring_within: int, page: int) -> dict:
     scope = me.visible_team_ids()
     today = dt.date.today()
-    return render(request, "certifications.html", {
+    offset = (page - 1) * REGISTER_PAGE
+    gaps = insights.certification_gaps(db, scope, today, expiring_within)
+    total = insights.count_certifications(db, scope, today)
+    return {
         "title": "Certification register", "today": today, "window": expiring_within,
-        "per_team": insights.certifications(db, scope, today),
-        "expiring": insights.certifications(db, scope, today, expiring_within=expiring_within),
-        "gaps": insights.certification_gaps(db, scope, today, expiring_within),
-    })
+        "per_team": insights.certifications(db, scope, today, limit=REGISTER_PAGE, offset=offset),
+        "expiring": insights.certifications(db, scope, today, expiring_within=expiring_within, limit=REGISTER_PAGE),
+        "gaps": gaps[offset:offset + REGISTER_PAGE],
+        "pager": {"page": page, "pages": max(1, -(-max(total, len(gaps)) // REGISTER_PAGE)), "total": total,
+                  "total_gaps": len(gaps)},
+    }
 
 
 @router.get("/notifications")
