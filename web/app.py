@@ -129,6 +129,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _health():
         return await health(app)
 
+    # Liveness, apart from readiness: the process's event loop answers, whatever its dependencies
+    # do. The web supervisor probes this; /healthz is 503 while the database is down, and restarting
+    # every process for an outage they cannot fix would only add to it.
+    @app.get("/livez", include_in_schema=False)
+    async def _live() -> dict:
+        return {"ok": True}
+
     @app.get("/favicon.ico", include_in_schema=False)
     async def _favicon():
         return HTMLResponse(status_code=204)

@@ -72,7 +72,7 @@ async def serve(
 
 @dataclass(frozen=True)
 class HealthProbe:
-    """How the supervisor tells a hung web process from a busy one: GET /healthz on the process's own
+    """How the supervisor tells a hung web process from a busy one: GET /livez on the process's own
     probe socket every `interval` seconds; `failures` probes in a row without an answer within
     `timeout` seconds (an event loop that no longer turns: a blocking call, a deadlock, a stopped
     process) and the process is killed and started again."""
@@ -116,7 +116,7 @@ class _WebProcess:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
                 conn.settimeout(timeout)
-                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                conn.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                 return conn.recv(16).startswith(b"HTTP/1.1 200")
         except OSError:
             return False

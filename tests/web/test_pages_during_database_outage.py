@@ -107,6 +107,9 @@ async def test_a_database_outage_is_a_503_that_says_so_and_health_names_the_data
         assert health.status_code == 503
         assert health.json()["ok"] is False and "database" in health.json()["down"]
         assert health.json()["dependencies"]["database"]["ok"] is False
+        # Liveness stays apart: the web supervisor probes /livez and must not restart processes that
+        # merely wait for the database.
+        assert (await client.get("/livez")).status_code == 200
 
         await outage.restore()
         assert (await client.get("/api/me", headers=headers)).status_code == 200
