@@ -11,6 +11,7 @@ Database work is synchronous SQLAlchemy, run in a thread so the worker's event l
 
 import asyncio
 import functools
+from pathlib import Path
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -124,7 +125,7 @@ def _child_engine(pack_dir: str | None, pack_version: str) -> RulesEngine:
     """The rules engine of a pre-check process, loaded once per process, pack folder and version."""
     from rules.library import library
 
-    return library(pack_dir, None).engine(pack_version)
+    return library(Path(pack_dir) if pack_dir else None, None).engine(pack_version)
 
 
 def _check_in_child(pack_dir: str | None, pack_version: str, text: str, roster: Roster, filename: str) -> CheckResult:

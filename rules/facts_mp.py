@@ -100,11 +100,12 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
         if not isinstance(member, dict):
             continue  # a non-mapping entry of mission.team is ignored (format §2)
         person = staff_id(member.get("staff"))
-        role = member.get("role") if isinstance(member.get("role"), str) else None
+        raw_role = member.get("role")
+        member_role = raw_role if isinstance(raw_role, str) else None
         member_gender = idx.gender(person)
-        if role in genders and member_gender:
-            genders[role].add(member_gender)
-        entry = {"index": i, "label": f"mission.team[{i}]", "staff_present": person is not None, "role": role}
+        if member_role in genders and member_gender:
+            genders[member_role].add(member_gender)
+        entry = {"index": i, "label": f"mission.team[{i}]", "staff_present": person is not None, "role": member_role}
         for area in ("SGBC", "CAC"):
             entry[f"{area.lower()}_basic"] = idx.holds(person, f"{area}_BASIC", start, end)
             entry[f"{area.lower()}_briefing"] = idx.briefed(person, area, start, end)

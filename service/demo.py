@@ -5,6 +5,7 @@ Idempotent: a second `make run` finds the products already submitted and leaves 
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -64,7 +65,7 @@ async def drive_demo_states(*, db_engine: Engine, client: Client, product_ids: l
                 return
             await asyncio.sleep(0.1)
 
-    plan = {
+    plan: dict[str, list[tuple[Any, ...]]] = {
         # Contract v2: the child's own needs were not recorded (VUL-INT-02, major); the reviewer
         # dismisses it with the reason before approving.
         "IO-HERON-2025-104": [("claim", "GX-02"),

@@ -26,6 +26,7 @@ from models.tables import Certification, Product, stored_id
 from rules.engine import default_engine
 from rules.roster import load_roster
 from settings import Settings
+from store.db import get_existing
 from store import audit
 from store import findings as finding_store
 from store import products as product_store
@@ -66,7 +67,7 @@ class _Clock:
 def quarter_starts(today: dt.date, quarters: int = 4) -> list[dt.date]:
     """The first days of the `quarters` calendar quarters before the one containing `today`, oldest first."""
     q_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    out = []
+    out: list[dt.date] = []
     for _ in range(quarters):
         q_start = (q_start - timedelta(days=1)).replace(day=1)
         q_start = dt.date(q_start.year, 3 * ((q_start.month - 1) // 3) + 1, 1)
@@ -109,7 +110,10 @@ def seed_history(*, db_engine: Engine, settings: Settings, today: dt.date | None
         for qi, start, spacing in _quarters(today):
             for pi, (template, reviewer, path) in enumerate(_PLAN):
                 source_text = (_demo_dir() / "products" / template).read_text(encoding="utf-8")
-                old_id = re.search(r"^  id: (\S+)$", source_text, re.MULTILINE).group(1)
+                found = re.search(r"^  id: (\S+)$", source_text, re.MULTILINE)
+                if found is None:
+                    raise ValueError(f"demo product {template} has no product id")
+                old_id = found.group(1)
                 new_id = f"{old_id.rsplit('-', 1)[0]}-H{start.year % 100:02d}Q{(start.month - 1) // 3 + 1}{pi}"
                 submitted = start + timedelta(days=7 + spacing * pi)
                 original = re.search(r"^  submitted_on: (\S+)$", source_text, re.MULTILINE)
@@ -152,7 +156,7 @@ def _write_product(db_engine, settings, engine, roster, file: Path, reviewer: st
         v1 = product_store.create_version(session=session, submitted_by=meta["author_id"], filename=source.filename,
                                           media_type=source.media_type, **source.store_fields(), **meta)
         v1.submitted_at = _at(submitted, 9)
-        session.get(Product, pid).created_at = _at(submitted, 9)
+        get_existing(session, Product, pid).created_at = _at(submitted, 9)
         verdict = _check(session, engine, roster, v1, source.store_fields(), _at(submitted, 9))
         state = ReviewWorkflowState(state=ReviewState.SUBMITTED, version_id=v1.id, version_no=1,
                                     version_label=v1.version_label, title=meta["title"], verdict=verdict, due_at=due)
@@ -241,7 +245,7 @@ def _charge_outcomes(session: Session, product_ids: list[str], today: dt.date) -
     seed_charge_units(session=session, product_ids=product_ids)
     units = session.exec(select(ChargeUnit).where(col(ChargeUnit.product_id).in_(product_ids)).order_by(col(ChargeUnit.id))).all()
     for i, unit in enumerate(units):
-        product = session.get(Product, unit.product_id)
+        product = get_existing(session, Product, unit.product_id)
         filed = min(product.created_at.date() + timedelta(days=20), today - timedelta(days=2))
         decided = min(filed + timedelta(days=30), today - timedelta(days=1))
         outcome = ("granted", "granted", "declined", "granted", "recharacterised")[i % 5]
@@ -255,6 +259,8 @@ def _renewals(session: Session, today: dt.date) -> None:
     lapsed = session.exec(select(Certification).where(col(Certification.expires) < today, col(Certification.expires) >= today - timedelta(days=365),
                                                       col(Certification.revoked_at).is_(None))).all()
     for cert in lapsed[::2]:
+        if cert.expires is None:
+            continue  # the query read expiring certificates only
         renewed_on = min(cert.expires + timedelta(days=21), today - timedelta(days=1))
         exists = session.exec(select(Certification.id).where(Certification.staff_id == cert.staff_id, Certification.cert == cert.cert,
                                                              Certification.issued == renewed_on)).first()

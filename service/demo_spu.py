@@ -11,6 +11,7 @@ filing delay (one record a quarter is filed late), all fictional.
 
 import datetime as dt
 import logging
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,7 +158,8 @@ RECORDS_PER_TEAM_AND_QUARTER = 2
 def planned_records(today: dt.date, quarters: int = 4,
                     id_suffix: str = "") -> list[tuple[str, DemoTeam, int, int, dt.date, dt.date]]:
     """(product id, team, kind, serial, record date, submitted on) over the last `quarters` quarters."""
-    period, periods = containing("quarter", today), []
+    period = containing("quarter", today)
+    periods: list[Any] = []
     for _ in range(quarters):
         periods.insert(0, period)
         period = previous(period, "quarter")

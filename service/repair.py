@@ -103,7 +103,8 @@ async def repair(*, db_engine: Engine, client: Client, settings: Settings, resta
                            version_no=version.version_no, request_id=f"repair/{product.id}/submit")
         report.started.append(product.id)
     for product_id in open_reviews:
-        ended = ABNORMAL.get(await _workflow_status(client, product_id))
+        workflow_status = await _workflow_status(client, product_id)
+        ended = ABNORMAL.get(workflow_status) if workflow_status is not None else None
         if ended is None:
             continue
         report.ended[product_id] = ended
@@ -126,7 +127,7 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
             raise LookupError(f"product {product_id} is not stored")
     actor = resolve_actor(db_engine, first.submitted_by)
     await start_review(
-        client, settings, meta=_meta(product, first), actor=actor, version_id=first.id, version_no=first.version_no,
+        client, settings, meta=_meta(product, first), actor=actor, version_id=stored_id(first), version_no=first.version_no,
         request_id=f"repair/{product_id}/restart/{status.history[-1].seq if status.history else 0}",
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, carried_state=_carried_state(status),
         restart_reason=f"restarted by an operator (gcu-review repair): the review's workflow had {ended} while {status.state}",

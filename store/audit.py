@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, select, col
 
 from models.audit_messages import AnchoredHead
-from models.tables import AuditChainHead, AuditEvent, AuditEventPublic, Decision, Notification
+from models.tables import AuditChainHead, AuditEvent, AuditEventPublic, Decision, Notification, table_of
 from store.audit_keys import Keyring, application_keyring
 
 GENESIS_HASH = "0" * 64
@@ -79,8 +79,8 @@ class ChainHead(BaseModel):
     length: int
 
 
-_HEAD = AuditChainHead.__table__
-_EVENTS = AuditEvent.__table__
+_HEAD = table_of(AuditChainHead)
+_EVENTS = table_of(AuditEvent)
 
 
 def lock_chain(*, session: Session) -> ChainHead:
@@ -119,7 +119,7 @@ def append_event(
     (the table's unique constraint); the caller's transaction must then be rolled back."""
     if at.tzinfo is None:
         raise ValueError("audit events need a timezone-aware time")
-    fields = {
+    fields: dict[str, Any] = {
         "workflow_id": workflow_id,
         "transition_seq": transition_seq,
         "product_id": product_id,
@@ -193,7 +193,7 @@ def _known_ids_after(session: Session, last_id: int, anchors: list[AnchoredHead]
     """Event ids beyond the end of the surviving chain that something still remembers: decisions and
     notifications point at their events, checkpoints at the last event they saw."""
     ids = {a.last_event_id for a in anchors if a.last_event_id is not None and a.last_event_id > last_id}
-    for column in (Decision.audit_event_id, Notification.audit_event_id):
+    for column in (col(Decision.audit_event_id), col(Notification.audit_event_id)):
         first = session.execute(sa.select(sa.func.min(column)).where(column > last_id)).scalar()
         if first is not None:
             ids.add(first)
@@ -232,7 +232,7 @@ def verify_chain(*, session: Session, batch_size: int = 1000, keyring: Keyring |
     after_id = 0
     while True:
         # Plain rows, not entities: a long trail must not pile up in the caller's identity map.
-        table = AuditEvent.__table__
+        table = table_of(AuditEvent)
         batch = session.execute(
             sa.select(table).where(table.c.id > after_id).order_by(table.c.id).limit(batch_size)
         ).all()
@@ -269,7 +269,7 @@ def verify_chain(*, session: Session, batch_size: int = 1000, keyring: Keyring |
         return _missing_tail(session, checked=checked, last_id=last_id, expected_length=beyond[-1].length,
                              exact_at=exact_at, anchors=anchors,
                              source=f"the checkpoint of {beyond[-1].recorded_at:%Y-%m-%d %H:%M:%S} UTC (outside the database)")
-    head = session.execute(sa.select(AuditChainHead.__table__).where(col(AuditChainHead.id) == 1)).one_or_none()
+    head = session.execute(sa.select(table_of(AuditChainHead)).where(col(AuditChainHead.id) == 1)).one_or_none()
     if head is None:
         return ChainReport(ok=False, checked=checked, problem="audit_chain_head row missing")
     if head.length != checked or head.last_hash != expected_prev:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from models.enums import FindingState, ReviewAction
-from models.tables import AuditEvent, Decision, Finding
+from models.tables import AuditEvent, Decision, Finding, table_of
 
 DECISION_ACTIONS = (ReviewAction.APPROVE, ReviewAction.RETURN, ReviewAction.ESCALATE)
 
@@ -25,8 +25,8 @@ def _utc(at: datetime | None) -> datetime | None:
 
 def _decision_problems(session: Session) -> list[CrossCheckProblem]:
     problems = []
-    e = AuditEvent.__table__
-    d = Decision.__table__
+    e = table_of(AuditEvent)
+    d = table_of(Decision)
     rows = session.execute(sa.select(d, e.c.id.label("event_id"), e.c.action, e.c.actor_id, e.c.product_id.label("event_product"),
                                      e.c.reason.label("event_reason"), e.c.at)
                            .select_from(d.outerjoin(e, e.c.id == d.c.audit_event_id)).order_by(d.c.id)).all()
@@ -53,13 +53,13 @@ def _decision_problems(session: Session) -> list[CrossCheckProblem]:
 
 
 def _dismissal_problems(session: Session) -> list[CrossCheckProblem]:
-    e = AuditEvent.__table__
+    e = table_of(AuditEvent)
     events = session.execute(sa.select(e.c.id, e.c.product_id, e.c.actor_id, e.c.reason, e.c.at, e.c.details)
                              .where(e.c.action == str(ReviewAction.DISMISS_FINDING)).order_by(e.c.id)).all()
     by_key: dict[tuple[str | None, str | None], list] = {}
     for event in events:
         by_key.setdefault((event.product_id, (event.details or {}).get("rule_id")), []).append(event)
-    f = Finding.__table__
+    f = table_of(Finding)
     dismissed = session.execute(sa.select(f).where(f.c.state == str(FindingState.DISMISSED)).order_by(f.c.id)).all()
     problems, matched = [], set()
     for finding in dismissed:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select, col
 
-from models.tables import Briefing, Certification, Staff
+from models.tables import Briefing, Certification, Staff, table_of
 from store.certifications import record_status, team_staff_query
 from store.role_matrix import requirements_for, satisfying_certs
 
@@ -101,11 +101,11 @@ def gap_report(
         teams_of[s_id].add(t_id)
     # Plain rows, not ORM entities, and each role combination's requirements once: at register scale
     # (tens of thousands of people) building entities was half of the dashboard's time.
-    query = sa.select(Staff.id, Staff.name, Staff.roles, Staff.designations).where(Staff.active).order_by(Staff.id)
+    query = sa.select(col(Staff.id), col(Staff.name), col(Staff.roles), col(Staff.designations)).where(col(Staff.active)).order_by(col(Staff.id))
     if team_ids is not None:
-        query = query.where(Staff.id.in_(sa.select(membership.c.staff_id)))
+        query = query.where(col(Staff.id).in_(sa.select(membership.c.staff_id)))
     if staff_id is not None:
-        query = query.where(Staff.id == staff_id)
+        query = query.where(col(Staff.id) == staff_id)
     certifiable: dict[tuple, bool] = {}
 
     def needs_certificates(person) -> bool:
@@ -117,7 +117,7 @@ def gap_report(
     people = [p for p in session.execute(query) if needs_certificates(p)]
     held: dict[str, list[_Record]] = defaultdict(list)
     ids = [p.id for p in people]
-    c, b = Certification.__table__.c, Briefing.__table__.c
+    c, b = table_of(Certification).c, table_of(Briefing).c
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for row in session.execute(sa.select(c.staff_id, c.cert, c.issued, c.expires, c.revoked_at).where(c.staff_id.in_(chunk))):

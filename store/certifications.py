@@ -160,21 +160,21 @@ def add_briefing(
     return row
 
 
-def team_staff_query(team_ids: Sequence[str] | None = None, situation: str | None = None) -> sa.Select:
+def team_staff_query(team_ids: Sequence[str] | None = None, situation: str | None = None) -> sa.CompoundSelect:
     """(team_id, staff_id) of team staff (format §9.1: leader, focal points, members) of active teams.
     UNION ALL: a leader who is also listed as a member appears twice; callers count distinct staff."""
 
     def of_teams(q):
         q = q.where(Team.active)
         if team_ids is not None:
-            q = q.where(Team.id.in_(list(team_ids)))
+            q = q.where(col(Team.id).in_(list(team_ids)))
         if situation is not None:
-            q = q.where(Team.situation == situation)
+            q = q.where(col(Team.situation) == situation)
         return q
 
     parts = [
         of_teams(sa.select(col(Team.id).label("team_id"), column.label("staff_id")).where(column.is_not(None)))
-        for column in (Team.leader_id, Team.sgbc_focal_point_id, Team.cac_focal_point_id)
+        for column in (col(Team.leader_id), col(Team.sgbc_focal_point_id), col(Team.cac_focal_point_id))
     ]
     parts.append(of_teams(sa.select(col(TeamMember.team_id), col(TeamMember.staff_id)).join(Team, col(Team.id) == col(TeamMember.team_id))))
     return sa.union_all(*parts)
@@ -230,12 +230,12 @@ def list_certifications(
 def _register_query(*, on: dt.date, team_ids: Sequence[str], expiring_within: int | None) -> sa.Select:
     members = team_staff_query(list(team_ids)).subquery()
     pairs = sa.select(members.c.team_id, members.c.staff_id).distinct().subquery()
-    query = (sa.select(pairs.c.team_id, Certification, Staff.name)
-             .join(Certification, Certification.staff_id == pairs.c.staff_id)
-             .join(Staff, Staff.id == Certification.staff_id)
-             .where(Certification.revoked_at.is_(None)))
+    query = (sa.select(pairs.c.team_id, Certification, col(Staff.name))
+             .join(Certification, col(Certification.staff_id) == pairs.c.staff_id)
+             .join(Staff, col(Staff.id) == col(Certification.staff_id))
+             .where(col(Certification.revoked_at).is_(None)))
     if expiring_within is not None:
-        query = query.where(cert_valid_on(on), Certification.expires <= on + timedelta(days=expiring_within))
+        query = query.where(cert_valid_on(on), col(Certification.expires) <= on + timedelta(days=expiring_within))
     return query
 
 
@@ -247,8 +247,8 @@ def page_certifications(
     person, certificate: the database sorts and cuts, so a page costs the same however large the
     register is."""
     query = _register_query(on=on, team_ids=team_ids, expiring_within=expiring_within)
-    query = query.order_by(query.selected_columns[0], Certification.staff_id, Certification.cert, Certification.issued,
-                           Certification.id).limit(limit).offset(offset)
+    query = query.order_by(query.selected_columns[0], col(Certification.staff_id), col(Certification.cert), col(Certification.issued),
+                           col(Certification.id)).limit(limit).offset(offset)
     return [
         (team_id, CertificationRow(
             id=cert.id, staff_id=cert.staff_id, name=name, cert=cert.cert, issued=cert.issued, expires=cert.expires,

@@ -3,20 +3,22 @@ the GCU queue (filters, sorting, counts per state). The workflow stays the sourc
 
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select, col
 
 from models.enums import ReviewState
 from models.messages import ReviewWorkflowState
-from models.tables import Product, Review, ReviewPublic, ReviewStateCount
+from models.tables import Product, Review, ReviewPublic, ReviewStateCount, table_of
+from store.db import execute_dml
 
 # States in which the GCU owes a decision: only these can be overdue in the queue.
 GCU_PENDING_STATES = (ReviewState.PRECHECKED, ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.ESCALATED)
 # Soonest due first, no due date last (`due_at IS NULL` sorts false before true on every database).
 _DUE_LAST = col(Review.due_at).is_(None)
-QUEUE_ORDERINGS = {
-    "due_at": (_DUE_LAST, Review.due_at, Review.id),
+QUEUE_ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "due_at": (_DUE_LAST, col(Review.due_at), col(Review.id)),
     "priority": (col(Review.priority).desc(), _DUE_LAST, col(Review.due_at), col(Review.id)),
     "updated_at": (col(Review.updated_at).desc(), col(Review.id).desc()),
 }
@@ -63,22 +65,22 @@ def queue_query(
         raise ValueError(f"order_by must be one of {', '.join(ORDERINGS)}, not {order_by!r}")
     # Plain rows, not ORM objects: the queue is read-only, and the identity map would cost more
     # than the query.
-    query = sa.select(*Review.__table__.c, col(Product.title), col(Product.author_id)).join(Product, col(Product.id) == col(Review.product_id))
+    query = sa.select(*table_of(Review).c, col(Product.title), col(Product.author_id)).join(Product, col(Product.id) == col(Review.product_id))
     for column, wanted in (
-        (Review.team_id, team),
-        (Review.situation, situation),
-        (Review.product_type, product_type),
-        (Review.state, state),
-        (Review.verdict, verdict),
+        (col(Review.team_id), team),
+        (col(Review.situation), situation),
+        (col(Review.product_type), product_type),
+        (col(Review.state), state),
+        (col(Review.verdict), verdict),
     ):
         values = _values(wanted)
         if values is not None:
             query = query.where(column.in_(values))
     if assignee is not None:
-        query = query.where(Review.assignee_id == assignee)
+        query = query.where(col(Review.assignee_id) == assignee)
     if escalated is True:  # escalated now, or pending after an escalation
-        query = query.where(sa.or_(Review.state == str(ReviewState.ESCALATED), sa.and_(
-            Review.state.in_([str(s) for s in GCU_PENDING_STATES]), Review.escalation_level > 0)))
+        query = query.where(sa.or_(col(Review.state) == str(ReviewState.ESCALATED), sa.and_(
+            col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.escalation_level) > 0)))
     if overdue is True:
         query = query.where(_overdue_clause(now))
     elif overdue is False:
@@ -115,7 +117,7 @@ def counts_by_state(
     """Every state with its number of reviews (zero included), for the queue's header. Read from
     the counts the database keeps (ReviewStateCount): a few rows, however many reviews there are."""
     query = select(ReviewStateCount.state, sa.func.sum(ReviewStateCount.reviews)).group_by(ReviewStateCount.state)
-    for column, wanted in ((ReviewStateCount.team_id, team), (ReviewStateCount.situation, situation)):
+    for column, wanted in ((col(ReviewStateCount.team_id), team), (col(ReviewStateCount.situation), situation)):
         values = _values(wanted)
         if values is not None:
             query = query.where(column.in_(values))
@@ -134,7 +136,7 @@ def upsert_review(
 ) -> None:
     """Project the workflow's state after a transition onto the review row: one UPDATE, or the
     INSERT of a product's first transition (every transition is recorded through here)."""
-    review = Review.__table__
+    review = table_of(Review)
     values = dict(
         workflow_id=workflow_id,
         state=str(state_after.state),
@@ -147,7 +149,7 @@ def upsert_review(
         situation=product.situation,
         updated_at=at,
     )
-    updated = session.execute(sa.update(review).where(review.c.product_id == product.id).values(**values))
+    updated = execute_dml(session, sa.update(review).where(review.c.product_id == product.id).values(**values))
     if updated.rowcount == 0:
         session.execute(sa.insert(review).values(product_id=product.id, team_id=product.team_id,
                                                  product_type=product.type, priority=0, **values))

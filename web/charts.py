@@ -3,6 +3,7 @@ the strict CSP): a KPI's trend as columns against its target, and stacked bars o
 Every chart carries its numbers as text too (a title per mark, an accessible label), and each mark
 can be a link to the list behind it."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -32,7 +33,7 @@ def _link(inner: str, href: str | None, label: str) -> str:
 
 
 def kpi_trend(points: list[tuple[str, float | None]], target: float | None, *, title: str,
-              hrefs: list[str | None] | None = None, width: int = 320, height: int = 150) -> Markup:
+              hrefs: Sequence[str | None] | None = None, width: int = 320, height: int = 150) -> Markup:
     """Columns per period (value 0..1, as %), coloured against the target, with the target as a line."""
     left, bottom, top = 40, 22, 14
     plot_h = height - bottom - top

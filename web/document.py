@@ -112,7 +112,7 @@ def _render_blocks(body: str, first_line: int) -> list[Block]:
         token = tokens[start]
         # One top-level block: from its opening token to the token that closes it (nesting back to 0).
         end = start
-        depth = token.nesting
+        depth: int = token.nesting
         while depth > 0:
             end += 1
             depth += tokens[end].nesting

@@ -6,6 +6,7 @@ not depend on how those modules are arranged."""
 import datetime as dt
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select, col
@@ -60,22 +61,22 @@ def review_figures(session: Session, team_ids: frozenset[str] | None, now: datet
     reviews there are)."""
     now = now or datetime.now(timezone.utc)
     figures = {t.id: TeamFigures(team_id=t.id, name=t.name or t.id) for t in teams_in_scope(session, team_ids)}
-    pending = Review.state.in_(sorted(PENDING))
+    pending = col(Review.state).in_(sorted(PENDING))
 
     def count(condition) -> sa.ColumnElement[int]:
         return sa.func.sum(sa.case((condition, 1), else_=0))
 
     query = sa.select(
-        Review.team_id,
+        col(Review.team_id),
         count(pending),
-        count(sa.and_(pending, Review.due_at < now)),
-        count(sa.or_(Review.state == str(ReviewState.ESCALATED), sa.and_(pending, Review.escalation_level > 0))),
+        count(sa.and_(pending, col(Review.due_at) < now)),
+        count(sa.or_(col(Review.state) == str(ReviewState.ESCALATED), sa.and_(pending, col(Review.escalation_level) > 0))),
         count(Review.state == str(ReviewState.RETURNED)),
         count(Review.state == str(ReviewState.APPROVED)),
         count(Review.state == str(ReviewState.WITHDRAWN)),
     ).group_by(Review.team_id)
     if team_ids is not None:
-        query = query.where(Review.team_id.in_(sorted(team_ids)))
+        query = query.where(col(Review.team_id).in_(sorted(team_ids)))
     for team_id, in_review, overdue, escalated, returned, approved, withdrawn in session.execute(query):
         row = figures.setdefault(team_id, TeamFigures(team_id=team_id, name=team_id))
         row.in_review, row.overdue, row.escalated = int(in_review or 0), int(overdue or 0), int(escalated or 0)
@@ -121,7 +122,7 @@ def certifications(session: Session, team_ids: frozenset[str] | None, on: dt.dat
 
     rows = page_certifications(session=session, on=on, team_ids=[t.id for t in teams], expiring_within=expiring_within,
                                limit=limit, offset=offset)
-    by_team = {t.id: (t, []) for t in teams}
+    by_team: dict[str, tuple[Any, list[Any]]] = {t.id: (t, []) for t in teams}
     for team_id, row in rows:
         by_team[team_id][1].append(row)
     return [entry for entry in by_team.values() if entry[1]]

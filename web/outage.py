@@ -70,6 +70,8 @@ async def health(app: FastAPI) -> JSONResponse:
     Temporal down the pages still read, so 200 with `ok` and Temporal listed under `down`."""
     from anyio import to_thread
 
+    database: Any
+    temporal: Any
     database, temporal = await asyncio.gather(
         asyncio.wait_for(to_thread.run_sync(_database_status, app.state.db_engine), HEALTH_TIMEOUT_SECONDS * 3),
         _temporal_status(app),

@@ -82,7 +82,7 @@ def reviewers_for(session: Session, product: Product) -> list[Staff]:
     staff_of_team = set(session.exec(select(TeamMember.staff_id).where(TeamMember.team_id == product.team_id)))
     team = session.get(Team, product.team_id)
     if team is not None:
-        staff_of_team |= {team.leader_id, team.sgbc_focal_point_id, team.cac_focal_point_id} - {None}
+        staff_of_team |= {s for s in (team.leader_id, team.sgbc_focal_point_id, team.cac_focal_point_id) if s}
     case = case_of(product)
     people = session.exec(select(Staff).where(Staff.active).order_by(Staff.id)).all()
     return [s for s in people if review_policy.assignable(

@@ -94,7 +94,7 @@ def record_product_facts(
     submitted_on = _date(head.get("submitted_on")) or version.submitted_at.date()
     execution_path = spec_for(product_type).kpi10.execution_date
     execution = _date(_map(fm.get(execution_path[0])).get(execution_path[1])) if execution_path else None
-    values = dict(
+    values: dict[str, Any] = dict(
         version_id=version.id,
         product_type=product_type,
         team_id=product.team_id if product else str(head.get("team") or ""),

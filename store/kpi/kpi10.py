@@ -15,6 +15,8 @@ grouped by team and situation; Python only folds the per-team rows.
 from collections import defaultdict
 from datetime import timedelta
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -31,9 +33,9 @@ from store.kpi.sqlfn import as_int
 def counted_products(period: Period, config: Kpi10Config, team_id: str | None = None,
                      situation: str | None = None) -> sa.Subquery:
     """One row per relevant product in the period: team, situation, late, engaged (0/1)."""
-    f = aliased(ProductFacts, name="f")
-    later = aliased(ProductFacts, name="later")
-    pv = aliased(ProductVersion, name="pv")
+    f: Any = aliased(ProductFacts, name="f")  # aliases are used in SQL only (SQLModel types attributes as values)
+    later: Any = aliased(ProductFacts, name="later")
+    pv: Any = aliased(ProductVersion, name="pv")
     decision_conditions = [
         Decision.product_id == f.product_id,
         pv.version_no <= f.version_no,

@@ -21,6 +21,8 @@ vulnerability category (a record counts in every category of its witness).
 from collections import defaultdict
 from datetime import timedelta
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -45,8 +47,8 @@ def _finding(f, rule_id: str, state: FindingState):
 
 
 def counted_records(period: Period, team_id: str | None = None, situation: str | None = None):
-    f = aliased(InterviewRecordFacts, name="f")
-    later = aliased(InterviewRecordFacts, name="later")
+    f: Any = aliased(InterviewRecordFacts, name="f")  # aliases are used in SQL only (SQLModel types attributes as values)
+    later: Any = aliased(InterviewRecordFacts, name="later")
     superseded = sa.exists(sa.select(1).where(
         later.product_id == f.product_id, sa.not_(later.format_error), later.submitted_on <= period.end,
         sa.or_(later.submitted_on > f.submitted_on,
@@ -70,7 +72,7 @@ def counted_records(period: Period, team_id: str | None = None, situation: str |
 
 
 def _format_errors(session: Session, period: Period, team_id: str | None, situation: str | None, limit: int):
-    f = InterviewRecordFacts
+    f: Any = InterviewRecordFacts  # used in SQL only (SQLModel types its attributes as values)
     query = sa.select(f.product_id, f.version_no, f.team_id, f.submitted_on).where(
         f.format_error, f.period_date >= period.start, f.period_date <= period.end)
     if team_id is not None:

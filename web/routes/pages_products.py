@@ -175,7 +175,7 @@ def diff_page(request: Request, db: DbSession, me: PagePrincipal, product_id: st
     old_no = base if base is not None else new.version_no - 1
     old = readmodel.version(db, product_id, old_no) if old_no >= 1 else None
     diff = readmodel.diff_versions(db, old, new) if old is not None and old.id != new.id else None
-    side = sidebyside.rows(readmodel.document_text(old), readmodel.document_text(new)) if diff is not None else []
+    side = sidebyside.rows(readmodel.document_text(old), readmodel.document_text(new)) if old is not None and diff is not None else []
     return render(request, "diff.html", {
         "title": f"{product.id}: changes", "product": product, "diff": diff, "new": new, "side": side,
         "names": readmodel.all_staff_names(db),

@@ -3,16 +3,16 @@ findings), and the reviewer's and the GCU head's actions."""
 
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
-from types import SimpleNamespace
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
 from models.review_policy import DECISION_ACTIONS
-from models.tables import Staff, Team
+from models.tables import Product, Staff, Team
+from rules.product_types import nobody_else, spec_for
 from service.errors import ServiceError
 from store import reviews as review_store
 from web import actions, document, plain, readmodel, sla
@@ -53,14 +53,18 @@ class WorkRow:
 def work_rows(db, me, rows) -> list[WorkRow]:
     names = readmodel.staff_names(db, [r.assignee_id for r in rows])
     now = datetime.now(timezone.utc)
-    out, asked = [], {}
+    out: list[WorkRow] = []
+    asked: dict[tuple, set[ReviewAction]] = {}
+    products = {p.id: p for p in db.exec(select(Product).where(col(Product.id).in_([r.product_id for r in rows])))}
     for r in rows:
-        # The row carries what access.actions_for reads of a product (team, author) and of a review;
-        # rows alike in those (most of a page) share one answer.
-        key = (r.team_id, r.author_id, r.state, r.assignee_id, r.escalation_level)
+        # The policy reads a product's type, team and author, and for a type whose records name people
+        # who may not review it (interview records) the product itself: rows alike in those (most of a
+        # page) share one answer.
+        names_people = spec_for(r.product_type).conflicted_staff is not nobody_else
+        key = (r.product_type, r.team_id, r.author_id, r.state, r.assignee_id, r.escalation_level,
+               r.product_id if names_people else "")
         if key not in asked:
-            product = SimpleNamespace(id=r.product_id, team_id=r.team_id, author_id=r.author_id)
-            asked[key] = readmodel.actions_for(me, product, r)
+            asked[key] = readmodel.actions_for(me, products[r.product_id], r)
         out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), asked[key]))
     return out
 
@@ -81,8 +85,8 @@ def queue_page(
     has_next = len(rows) > QUEUE_PAGE_SIZE
     rows = rows[:QUEUE_PAGE_SIZE]
     counts = review_store.counts_by_state(session=db, team=filters["team"], situation=filters["situation"])
-    teams = db.exec(select(Team.id, Team.situation).order_by(Team.id)).all()  # what the filters show
-    situations = sorted({t.situation for t in teams if t.situation})
+    teams = db.exec(select(Team.id, Team.situation).order_by(col(Team.id))).all()  # what the filters show
+    situations = sorted({situation for _team, situation in teams if situation})
     context = {
         "title": "Review queue", "rows": work_rows(db, me, rows), "counts": counts,
         "selected": {"team": team, "situation": situation, "type": type, "state": state or "open", "verdict": verdict,

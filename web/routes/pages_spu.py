@@ -2,6 +2,7 @@
 receives it for the Deputy Prosecutors' summaries, ¶64), with its trend, breakdowns and the lists
 the SPU acts on."""
 
+from typing import Any
 import datetime as dt
 
 from fastapi import APIRouter, HTTPException, Request
@@ -25,7 +26,8 @@ def spu_dashboard(request: Request, db: DbSession, me: PagePrincipal, period: st
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=f"period: {exc}") from None
     result = compute_spu_indicator(session=db, period=chosen, config=config)
-    trend, past = [], chosen
+    trend: list[Any] = []
+    past = chosen
     for _ in range(TREND_PERIODS - 1):
         past = previous(past, config.default_period)
         earlier = compute_spu_indicator(session=db, period=past, config=config)
