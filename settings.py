@@ -60,8 +60,9 @@ class ConfigurationError(Exception):
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused setting's error must not echo the values it was given (the
     # input of a model-level check is every setting, secrets included).
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: str = Field("development", description="development | test | production")
     var_dir: Path = PROJECT_ROOT / "var"
@@ -167,7 +168,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(self.office_time_zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"OFFICE_TIME_ZONE {self.office_time_zone!r} is not a time zone name (e.g. Europe/Amsterdam)") from exc
+            raise ValueError(
+                f"OFFICE_TIME_ZONE {self.office_time_zone!r} is not a time zone name (e.g. Europe/Amsterdam)"
+            ) from exc
         if self.environment not in ("development", "test"):
             key = self.secret_key.get_secret_value()
             if key == DEV_SECRET:
@@ -184,7 +187,9 @@ class Settings(BaseSettings):
 
         # A malformed key stops the start here; the published development key never serves outside development.
         try:
-            keys = parse_keyring(self.temporal_payload_keys.get_secret_value()).keys if self.temporal_payload_keys else {}
+            keys = (
+                parse_keyring(self.temporal_payload_keys.get_secret_value()).keys if self.temporal_payload_keys else {}
+            )
         except PayloadKeyError as exc:  # its message names the entry and the problem, never the key
             raise ConfigurationError(str(exc)) from None
         if self.environment not in ("development", "test") and (

@@ -12,6 +12,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+import workflows
 from activities.audit_anchor import AuditAnchorActivities
 from activities.certifications import CertificationActivities
 from activities.notify import NotifyActivities
@@ -20,7 +21,6 @@ from activities.summaries import SummaryActivities
 from service.memory import return_large_blocks_to_the_system
 from settings import Settings, get_settings
 from store.db import make_engine
-import workflows
 from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.cert_sweep import CertificationSweepWorkflow
 from workflows.outbox import NotificationOutboxWorkflow
@@ -42,8 +42,9 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     cache_workflow_bytecode()
     return_large_blocks_to_the_system()  # a pre-check of a 25 MB product must not keep its memory
     db_engine = make_engine(settings.database_url)
-    review_activities = ReviewActivities(db_engine=db_engine, settings=settings,
-                                         check_pool=precheck_pool(settings.precheck_processes))
+    review_activities = ReviewActivities(
+        db_engine=db_engine, settings=settings, check_pool=precheck_pool(settings.precheck_processes)
+    )
     # Load the rule packs now: a broken pack stops the worker at start (with file, line and column),
     # not at the first pre-check.
     review_activities.rules_engine()

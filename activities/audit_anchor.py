@@ -1,7 +1,7 @@
 """The audit anchor's one activity: read the chain head, to be recorded in the workflow's history."""
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -21,7 +21,7 @@ class AuditAnchorActivities:
 
     def _read(self) -> AnchoredHead:
         with Session(self.db_engine) as session:
-            return audit.current_head(session=session, at=datetime.now(timezone.utc))
+            return audit.current_head(session=session, at=datetime.now(UTC))
 
     def all(self) -> list:
         return [self.read_chain_head]

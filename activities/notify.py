@@ -14,8 +14,9 @@ from settings import Settings
 
 
 class NotifyActivities:
-    def __init__(self, db_engine: Engine, settings: Settings, mailer: Mailer | None = None,
-                 renderer: EmailRenderer | None = None):
+    def __init__(
+        self, db_engine: Engine, settings: Settings, mailer: Mailer | None = None, renderer: EmailRenderer | None = None
+    ):
         self.outbox = Outbox(engine=db_engine, settings=settings, mailer=mailer, renderer=renderer)
 
     @activity.defn(name=SEND_PENDING_NOTIFICATIONS)

@@ -11,17 +11,17 @@ Database work is synchronous SQLAlchemy, run in a thread so the worker's event l
 
 import asyncio
 import functools
-from pathlib import Path
 import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
-from sqlmodel import col
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -37,11 +37,11 @@ from models.messages import (
     RecordTransitionsResult,
 )
 from models.roster import Roster
-from models.tables import Decision, Product, ProductVersion, Staff, utcnow, stored_id
+from models.tables import Decision, Product, ProductVersion, Staff, stored_id, utcnow
 from store import audit, findings, notifications, recipients, reviews
 from store.db import session_scope
-from store.kpi.facts import record_product_facts
 from store.errors import NotFound
+from store.kpi.facts import record_product_facts
 from store.roster_view import RosterCache
 
 # transition.details keys read by record_transition for a dismiss_finding transition.
@@ -158,8 +158,11 @@ def _refused_for_good(record: Callable, items: list) -> Any:
     try:
         return record(items)
     except _REFUSED_FOR_GOOD as exc:
-        raise ApplicationError(f"the database refused the recording: {getattr(exc, 'orig', exc)}",
-                               type="RecordRejected", non_retryable=True) from exc
+        raise ApplicationError(
+            f"the database refused the recording: {getattr(exc, 'orig', exc)}",
+            type="RecordRejected",
+            non_retryable=True,
+        ) from exc
 
 
 def _format_error_text(error: FormatErrorEntry) -> str:
@@ -213,8 +216,9 @@ class ReviewActivities:
             # it, even if the active pack changed since: its findings and verdict must not move.
             engine = _pack_engine_for(self.settings, judged_by) or engine
         if decode_error is not None:
-            result = CheckResult(file=filename, verdict=Verdict.FORMAT_ERROR, errors=[decode_error],
-                                 pack_version=engine.pack_version)
+            result = CheckResult(
+                file=filename, verdict=Verdict.FORMAT_ERROR, errors=[decode_error], pack_version=engine.pack_version
+            )
         else:
             # The engine is pure and CPU-bound; no transaction stays open while it runs.
             result = self._check(engine, text, roster, filename)
@@ -241,8 +245,9 @@ class ReviewActivities:
             return engine.check_text(text, roster, file=filename)
         # The child loads the very pack chosen here (the active one, or the one that judged a rerun).
         pack_dir = getattr(self.settings, "rules_pack_dir", None)
-        return self._check_pool.submit(_check_in_child, str(pack_dir) if pack_dir else None, engine.pack_version,
-                                       text, roster, filename).result()
+        return self._check_pool.submit(
+            _check_in_child, str(pack_dir) if pack_dir else None, engine.pack_version, text, roster, filename
+        ).result()
 
     @staticmethod
     def _version(session, product_id: str, version_id: int, version_no: int | None = None) -> ProductVersion:
@@ -250,7 +255,9 @@ class ReviewActivities:
         if version is None or version.product_id != product_id:
             raise _not_found(f"product {product_id} has no stored version with id {version_id}")
         if version_no is not None and version.version_no != version_no:
-            raise _not_found(f"version id {version_id} of {product_id} is version {version.version_no}, not {version_no}")
+            raise _not_found(
+                f"version id {version_id} of {product_id} is version {version.version_no}, not {version_no}"
+            )
         return version
 
     @staticmethod
@@ -278,8 +285,9 @@ class ReviewActivities:
     def _record_transitions(self, items: list[RecordTransitionInput]) -> list[RecordTransitionResult]:
         first = items[0]
         if any((i.workflow_id, i.product_id) != (first.workflow_id, first.product_id) for i in items):
-            raise ApplicationError("transitions recorded together must belong to one review", type="BadTransition",
-                                   non_retryable=True)
+            raise ApplicationError(
+                "transitions recorded together must belong to one review", type="BadTransition", non_retryable=True
+            )
         # Reads first, in a transaction of their own: a retry of transitions already recorded is
         # answered here, and who is told is worked out before any lock is taken.
         with session_scope(self.db_engine) as session:
@@ -292,9 +300,13 @@ class ReviewActivities:
             self._check_actors(session, [i for i in items if i.transition.seq not in earlier])
             version_nos = self._version_numbers(session, items)
             plans = [
-                _Plan(item, self._finding_to_dismiss(item, version_nos[item.version_id]),
-                      self._recipients(session, item, product))
-                for item in items if item.transition.seq not in earlier
+                _Plan(
+                    item,
+                    self._finding_to_dismiss(item, version_nos[item.version_id]),
+                    self._recipients(session, item, product),
+                )
+                for item in items
+                if item.transition.seq not in earlier
             ]
         try:
             written = self._write_transitions(product, plans)
@@ -318,16 +330,23 @@ class ReviewActivities:
         actor_ids = {i.transition.actor_id for i in items if i.transition.actor_id is not None}
         if not actor_ids:
             return
-        active = set(session.execute(sa.select(col(Staff.id)).where(col(Staff.id).in_(actor_ids), col(Staff.active))).scalars())
+        active = set(
+            session.execute(sa.select(col(Staff.id)).where(col(Staff.id).in_(actor_ids), col(Staff.active))).scalars()
+        )
         unknown = sorted(actor_ids - active)
         if unknown:
-            raise ApplicationError(f"{unknown[0]} is not an active person of the register: the action is refused",
-                                   type="UnknownActor", non_retryable=True)
+            raise ApplicationError(
+                f"{unknown[0]} is not an active person of the register: the action is refused",
+                type="UnknownActor",
+                non_retryable=True,
+            )
 
     @staticmethod
     def _recorded_events(session, items: list[RecordTransitionInput]) -> dict[int, int]:
         """seq -> audit event id, for the transitions among `items` already recorded."""
-        return audit.event_ids(session=session, workflow_id=items[0].workflow_id, seqs=[i.transition.seq for i in items])
+        return audit.event_ids(
+            session=session, workflow_id=items[0].workflow_id, seqs=[i.transition.seq for i in items]
+        )
 
     @staticmethod
     def _version_numbers(session, items: list[RecordTransitionInput]) -> dict[int, int]:
@@ -335,8 +354,9 @@ class ReviewActivities:
         columns: a version row also holds the document itself."""
         ids = {item.version_id for item in items}
         rows = session.execute(
-            sa.select(col(ProductVersion.id), col(ProductVersion.product_id), col(ProductVersion.version_no))
-            .where(col(ProductVersion.id).in_(ids))
+            sa.select(col(ProductVersion.id), col(ProductVersion.product_id), col(ProductVersion.version_no)).where(
+                col(ProductVersion.id).in_(ids)
+            )
         ).all()
         found = {row.id: row for row in rows if row.product_id == items[0].product_id}
         missing = sorted(ids - found.keys())
@@ -351,21 +371,36 @@ class ReviewActivities:
         last = plans[-1].item
         with session_scope(self.db_engine) as session:
             if product.workflow_id != last.workflow_id:
-                session.execute(sa.update(Product).where(col(Product.id) == product.id).values(workflow_id=last.workflow_id))
+                session.execute(
+                    sa.update(Product).where(col(Product.id) == product.id).values(workflow_id=last.workflow_id)
+                )
             # In one transaction, only the last state is ever visible: project that one.
-            reviews.upsert_review(session=session, product=product, workflow_id=last.workflow_id,
-                                  state_after=last.state_after, at=last.transition.at)
+            reviews.upsert_review(
+                session=session,
+                product=product,
+                workflow_id=last.workflow_id,
+                state_after=last.state_after,
+                at=last.transition.at,
+            )
             for plan in plans:
                 t = plan.item.transition
                 if plan.finding_id is not None:
                     try:
-                        findings.dismiss(session=session, finding_id=plan.finding_id, dismissed_by=t.actor_id,
-                                         reason=t.reason, at=t.at)
+                        findings.dismiss(
+                            session=session,
+                            finding_id=plan.finding_id,
+                            dismissed_by=t.actor_id,
+                            reason=t.reason,
+                            at=t.at,
+                        )
                     except NotFound as exc:
                         raise _not_found(str(exc)) from None
                 if t.action == ReviewAction.APPROVE:
-                    session.execute(sa.update(ProductVersion).where(col(ProductVersion.id) == plan.item.version_id)
-                                    .values(locked=True))
+                    session.execute(
+                        sa.update(ProductVersion)
+                        .where(col(ProductVersion.id) == plan.item.version_id)
+                        .values(locked=True)
+                    )
             return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
 
     @staticmethod
@@ -389,15 +424,25 @@ class ReviewActivities:
         )
         decision = _DECISIONS.get(t.action)
         if decision is not None:
-            session.execute(sa.insert(Decision).values(
-                product_id=item.product_id, version_id=item.version_id, reviewer_id=t.actor_id, decision=str(decision),
-                reason=t.reason, decided_at=t.at, audit_event_id=stored_id(event),
-            ))
+            session.execute(
+                sa.insert(Decision).values(
+                    product_id=item.product_id,
+                    version_id=item.version_id,
+                    reviewer_id=t.actor_id,
+                    decision=str(decision),
+                    reason=t.reason,
+                    decided_at=t.at,
+                    audit_event_id=stored_id(event),
+                )
+            )
         created = notifications.create_for_event(
-            session=session, audit_event_id=stored_id(event), product_id=item.product_id, created_at=t.at,
+            session=session,
+            audit_event_id=stored_id(event),
+            product_id=item.product_id,
+            created_at=t.at,
             messages=[
                 (recipient_id, request.kind, request.subject, request.body)
-                for request, recipient_ids in zip(item.notifications, plan.recipients)
+                for request, recipient_ids in zip(item.notifications, plan.recipients, strict=False)
                 for recipient_id in recipient_ids
             ],
         )
@@ -423,8 +468,11 @@ class ReviewActivities:
         for request in input.notifications:
             try:
                 recipient_ids = recipients.resolve_targets(
-                    session=session, targets=request.targets, product=product,
-                    assignee=input.state_after.assignee, last_reviewer=input.state_after.last_reviewer,
+                    session=session,
+                    targets=request.targets,
+                    product=product,
+                    assignee=input.state_after.assignee,
+                    last_reviewer=input.state_after.last_reviewer,
                 )
             except ValueError as exc:
                 raise ApplicationError(str(exc), type="BadNotification", non_retryable=True) from None

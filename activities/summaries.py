@@ -29,8 +29,14 @@ from summaries.store import deputy_prosecutor_ids
 
 
 class SummaryActivities:
-    def __init__(self, db_engine: Engine, settings: Settings, mailer: Mailer | None = None,
-                 renderer: SummaryRenderer | None = None, email_renderer: EmailRenderer | None = None):
+    def __init__(
+        self,
+        db_engine: Engine,
+        settings: Settings,
+        mailer: Mailer | None = None,
+        renderer: SummaryRenderer | None = None,
+        email_renderer: EmailRenderer | None = None,
+    ):
         self.db_engine = db_engine
         self.renderer = renderer or SummaryRenderer(settings.app_base_url)
         self.outbox = Outbox(engine=db_engine, settings=settings, mailer=mailer, renderer=email_renderer)
@@ -54,9 +60,14 @@ class SummaryActivities:
 
     def _produce(self, request: ProduceSummaryInput) -> SummaryRef:
         with session_scope(self.db_engine) as session:
-            return produce_summary(session=session, deputy_prosecutor_id=request.deputy_prosecutor_id,
-                                   period=request.period, as_of=request.as_of, renderer=self.renderer,
-                                   regenerate_emailed=request.regenerate_emailed)
+            return produce_summary(
+                session=session,
+                deputy_prosecutor_id=request.deputy_prosecutor_id,
+                period=request.period,
+                as_of=request.as_of,
+                renderer=self.renderer,
+                regenerate_emailed=request.regenerate_emailed,
+            )
 
     def all(self) -> list:
         return [self.list_deputy_prosecutors, self.produce_summary, self.email_summary]

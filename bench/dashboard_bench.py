@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.web_bench import api_token, free_port, percentile, seed_reviews, start_server  # noqa: E402
+from bench.web_bench import api_token, free_port, percentile, seed_reviews, start_server
 
 
 def seed_people(engine, count: int) -> None:
@@ -40,20 +40,40 @@ def seed_people(engine, count: int) -> None:
     with engine.begin() as conn:
         for start in range(0, count, 2000):
             ids = [f"BP-{i:06d}" for i in range(start, min(count, start + 2000))]
-            conn.execute(Staff.__table__.insert(), [dict(id=s, name=f"Bench person {s}", roles=["investigator"],
-                                                         designations=[], home_team_id="T-HERON", active=True) for s in ids])
-            conn.execute(TeamMember.__table__.insert(), [dict(team_id="T-HERON", staff_id=s, position=100 + n)
-                                                         for n, s in enumerate(ids)])
-            conn.execute(Certification.__table__.insert(), [
-                dict(staff_id=s, cert=cert, issued=today - timedelta(days=900), expires=today + timedelta(days=days))
-                for s in ids for cert, days in (("SGBC_BASIC", 400), ("CAC_BASIC", -30))
-            ])
+            conn.execute(
+                Staff.__table__.insert(),
+                [
+                    dict(
+                        id=s,
+                        name=f"Bench person {s}",
+                        roles=["investigator"],
+                        designations=[],
+                        home_team_id="T-HERON",
+                        active=True,
+                    )
+                    for s in ids
+                ],
+            )
+            conn.execute(
+                TeamMember.__table__.insert(),
+                [dict(team_id="T-HERON", staff_id=s, position=100 + n) for n, s in enumerate(ids)],
+            )
+            conn.execute(
+                Certification.__table__.insert(),
+                [
+                    dict(
+                        staff_id=s, cert=cert, issued=today - timedelta(days=900), expires=today + timedelta(days=days)
+                    )
+                    for s in ids
+                    for cert, days in (("SGBC_BASIC", 400), ("CAC_BASIC", -30))
+                ],
+            )
 
 
 class _FakeTemporalEnv:
-    class client:  # noqa: N801 - the shape start_server reads
-        class service_client:  # noqa: N801
-            class config:  # noqa: N801
+    class client:
+        class service_client:
+            class config:
                 target_host = "127.0.0.1:1"
 
 
@@ -78,8 +98,10 @@ async def _dashboards(base: str, token: str, stop: asyncio.Event, seen: list[tup
 
 
 def _line(name: str, values: list[float]) -> str:
-    return (f"{name:<34} n={len(values):<4} p50={percentile(values, 0.50) * 1000:8.1f} ms  "
-            f"p95={percentile(values, 0.95) * 1000:8.1f} ms  mean={statistics.mean(values) * 1000:8.1f} ms")
+    return (
+        f"{name:<34} n={len(values):<4} p50={percentile(values, 0.50) * 1000:8.1f} ms  "
+        f"p95={percentile(values, 0.95) * 1000:8.1f} ms  mean={statistics.mean(values) * 1000:8.1f} ms"
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -89,8 +111,13 @@ async def run(args: argparse.Namespace) -> None:
     from web.accounts import seed_demo_accounts
 
     tmp = Path(tempfile.mkdtemp(prefix="gcu-dash-bench-"))
-    settings = Settings(environment="development", database_url=f"sqlite:///{tmp / 'bench.db'}", var_dir=tmp,
-                        secret_key="bench-" + uuid.uuid4().hex, task_queue="dash-bench")
+    settings = Settings(
+        environment="development",
+        database_url=f"sqlite:///{tmp / 'bench.db'}",
+        var_dir=tmp,
+        secret_key="bench-" + uuid.uuid4().hex,
+        task_queue="dash-bench",
+    )
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     import_demo_roster(engine)
@@ -101,8 +128,9 @@ async def run(args: argparse.Namespace) -> None:
     print(f"seeded {args.people} people and {args.reviews} reviews in {time.perf_counter() - t0:.1f} s")
     reviewer, deputy = api_token(engine, "gcu.albrecht"), api_token(engine, "dp.marsh")
     port = free_port()
-    server = await start_server(argparse.Namespace(in_process=False, web_workers=1), settings, engine,
-                                _FakeTemporalEnv, port)
+    server = await start_server(
+        argparse.Namespace(in_process=False, web_workers=1), settings, engine, _FakeTemporalEnv, port
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         await _queue_latencies(base, reviewer, 5)  # warm up

@@ -56,18 +56,48 @@ def seed(db, count: int) -> list[str]:
             text = _ID.sub(f"  id: {pid}", samples[k], count=1)
             texts.append(text)
             result = judged[k]
-            session.add(Product(id=pid, type=_TYPE.search(text).group(1), team_id=_TEAM.search(text).group(1),
-                                situation="Situation in Velmora", author_id="HE-01", title=pid, current_version_no=1))
-            version = ProductVersion(product_id=pid, version_no=1, version_label="1.0", filename=f"{pid}.md",
-                                     media_type="text/markdown", sha256="0" * 64, size_bytes=len(text),
-                                     submitted_by="HE-01", submitted_at=now, verdict=result.verdict.value,
-                                     pack_version=result.pack_version, content=text.encode(), check_text=text)
+            session.add(
+                Product(
+                    id=pid,
+                    type=_TYPE.search(text).group(1),
+                    team_id=_TEAM.search(text).group(1),
+                    situation="Situation in Velmora",
+                    author_id="HE-01",
+                    title=pid,
+                    current_version_no=1,
+                )
+            )
+            version = ProductVersion(
+                product_id=pid,
+                version_no=1,
+                version_label="1.0",
+                filename=f"{pid}.md",
+                media_type="text/markdown",
+                sha256="0" * 64,
+                size_bytes=len(text),
+                submitted_by="HE-01",
+                submitted_at=now,
+                verdict=result.verdict.value,
+                pack_version=result.pack_version,
+                content=text.encode(),
+                check_text=text,
+            )
             session.add(version)
             session.flush()
             for f in result.findings:
-                session.add(Finding(finding_id=f"{pid}:v1:{f.rule_id}", product_id=pid, version_id=version.id,
-                                    rule_id=f.rule_id, severity=str(f.severity), message=f.message,
-                                    citation=f.citation, location=f.location, pack_version=f.pack_version))
+                session.add(
+                    Finding(
+                        finding_id=f"{pid}:v1:{f.rule_id}",
+                        product_id=pid,
+                        version_id=version.id,
+                        rule_id=f.rule_id,
+                        severity=str(f.severity),
+                        message=f.message,
+                        citation=f.citation,
+                        location=f.location,
+                        pack_version=f.pack_version,
+                    )
+                )
             if i % 1000 == 999:
                 session.commit()
         session.commit()

@@ -27,20 +27,28 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session
 
-from store.db import make_engine, migrate, normalize_url  # noqa: E402
-from store.kpi.kpi10 import compute_kpi10  # noqa: E402
-from store.kpi.kpi11 import compute_kpi11  # noqa: E402
-from store.kpi.kpi12 import compute_kpi12  # noqa: E402
-from store.kpi.periods import parse_period  # noqa: E402
+from store.db import make_engine, migrate, normalize_url
+from store.kpi.kpi10 import compute_kpi10
+from store.kpi.kpi11 import compute_kpi11
+from store.kpi.kpi12 import compute_kpi12
+from store.kpi.periods import parse_period
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 START = dt.date(2025, 1, 1)
 QUARTERS = 8
 TYPES = ["IP", "IO", "CH", "CS", "MP", "AP", "GA"]
-ROLES = ["investigator", "analyst", "trial_lawyer", "team_leader", "focal_point", "interpreter", "note_taker",
-         "gcu_reviewer"]
+ROLES = [
+    "investigator",
+    "analyst",
+    "trial_lawyer",
+    "team_leader",
+    "focal_point",
+    "interpreter",
+    "note_taker",
+    "gcu_reviewer",
+]
 CERTS = ["SGBC_BASIC", "SGBC_ADV", "CAC_BASIC", "CAC_ADV"]
 OUTCOMES = ["granted", "granted", "declined", "withdrawn", "recharacterised", "pending", "presented"]
 STAGES = ["AWA", "DCC", "TRIAL"]
@@ -73,11 +81,15 @@ def copy(conn, table: str, columns: list[str], rows) -> None:
 def load(url: str, products: int, rng: random.Random) -> None:
     staff_n = max(products // 10, 20)
     team_n = max(staff_n // 50, 2)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with psycopg.connect(libpq(url)) as conn:
         teams = [f"T{t:05d}" for t in range(team_n)]
-        copy(conn, "team", ["id", "name", "situation", "leader_id", "active"],
-             ((t, t, f"Situation {i % 12}", f"P{i * 50:06d}", True) for i, t in enumerate(teams)))
+        copy(
+            conn,
+            "team",
+            ["id", "name", "situation", "leader_id", "active"],
+            ((t, t, f"Situation {i % 12}", f"P{i * 50:06d}", True) for i, t in enumerate(teams)),
+        )
         staff_rows, members, certs = [], [], []
         for i in range(staff_n):
             sid = f"P{i:06d}"
@@ -88,12 +100,23 @@ def load(url: str, products: int, rng: random.Random) -> None:
                 members.append((teams[(i // 50) % team_n], sid, i % 50))
             for cert in rng.sample(CERTS, rng.randint(0, 3)):
                 issued = START - dt.timedelta(days=rng.randint(0, 900))
-                certs.append((sid, cert, issued, issued + dt.timedelta(days=rng.randint(300, 1100)), "import", now, now))
+                certs.append(
+                    (sid, cert, issued, issued + dt.timedelta(days=rng.randint(300, 1100)), "import", now, now)
+                )
         copy(conn, "staff", ["id", "name", "roles", "designations", "active"], staff_rows)
         copy(conn, "team_member", ["team_id", "staff_id", "position"], members)
-        copy(conn, "certification", ["staff_id", "cert", "issued", "expires", "source", "created_at", "updated_at"], certs)
-        copy(conn, "briefing", ["staff_id", "area", "date", "expires"],
-             ((f"P{i:06d}", "SGBC", START, START + dt.timedelta(days=700)) for i in range(0, staff_n, 13)))
+        copy(
+            conn,
+            "certification",
+            ["staff_id", "cert", "issued", "expires", "source", "created_at", "updated_at"],
+            certs,
+        )
+        copy(
+            conn,
+            "briefing",
+            ["staff_id", "area", "date", "expires"],
+            ((f"P{i:06d}", "SGBC", START, START + dt.timedelta(days=700)) for i in range(0, staff_n, 13)),
+        )
 
         product_rows, version_rows, facts_rows, decision_rows, event_rows, unit_rows = [], [], [], [], [], []
         for i in range(products):
@@ -102,32 +125,128 @@ def load(url: str, products: int, rng: random.Random) -> None:
             submitted = START + dt.timedelta(days=rng.randint(0, QUARTERS * 91 - 1))
             execution = submitted + dt.timedelta(days=rng.randint(-3, 30)) if ptype in ("IO", "MP") else None
             product_rows.append((pid, ptype, team, f"Situation {i % 12}", "A", pid, 1, now))
-            version_rows.append((i + 1, pid, 1, "1.0", f"{pid}.md", "text/markdown", "0" * 64, 0, "{}", "A", now, False, b""))
-            deadline = dt.datetime.combine(execution + dt.timedelta(days=1), dt.time(), dt.timezone.utc) if execution else None
-            facts_rows.append((pid, 1, i + 1, ptype, team, f"Situation {i % 12}", ptype != "GA" and rng.random() < 0.8, "",
-                               submitted, execution, execution or submitted,
-                               bool(execution and submitted >= execution), deadline, now))
+            version_rows.append(
+                (i + 1, pid, 1, "1.0", f"{pid}.md", "text/markdown", "0" * 64, 0, "{}", "A", now, False, b"")
+            )
+            deadline = dt.datetime.combine(execution + dt.timedelta(days=1), dt.time(), dt.UTC) if execution else None
+            facts_rows.append(
+                (
+                    pid,
+                    1,
+                    i + 1,
+                    ptype,
+                    team,
+                    f"Situation {i % 12}",
+                    ptype != "GA" and rng.random() < 0.8,
+                    "",
+                    submitted,
+                    execution,
+                    execution or submitted,
+                    bool(execution and submitted >= execution),
+                    deadline,
+                    now,
+                )
+            )
             if rng.random() < 0.75:
-                decided = dt.datetime.combine(submitted + dt.timedelta(days=rng.randint(0, 20)), dt.time(12), dt.timezone.utc)
+                decided = dt.datetime.combine(submitted + dt.timedelta(days=rng.randint(0, 20)), dt.time(12), dt.UTC)
                 event_rows.append((i + 1, f"bench-{pid}", 1, pid, "approve", decided, "{}", "x", uuid.uuid4().hex))
                 decision_rows.append((pid, i + 1, "GR", rng.choice(["approve", "return", "escalate"]), decided, i + 1))
-            unit_rows.append((f"{pid}:u", f"Situation {i % 12}", team, f"Situation {i % 12}", f"S-{i % 97}",
-                              STAGES[i % 3], rng.random() < 0.5, rng.random() < 0.3, "explicit",
-                              rng.choice(OUTCOMES), submitted, True, now))
-        copy(conn, "product", ["id", "type", "team_id", "situation", "author_id", "title", "current_version_no",
-                               "created_at"], product_rows)
-        copy(conn, "product_version", ["id", "product_id", "version_no", "version_label", "filename", "media_type",
-                                       "sha256", "size_bytes", "front_matter", "submitted_by", "submitted_at", "locked",
-                                       "content"], version_rows)
-        copy(conn, "product_facts", ["product_id", "version_no", "version_id", "product_type", "team_id", "situation",
-                                     "relevant", "relevance_reason", "submitted_on", "execution_date", "reference_date",
-                                     "late", "engagement_deadline", "recorded_at"], facts_rows)
-        copy(conn, "audit_event", ["id", "workflow_id", "transition_seq", "product_id", "action", "at", "details",
-                                   "prev_hash", "hash"], event_rows)
-        copy(conn, "decision", ["product_id", "version_id", "reviewer_id", "decision", "decided_at", "audit_event_id"],
-             decision_rows)
-        copy(conn, "charge_unit", ["unit_key", "case_id", "team_id", "situation", "suspect", "stage", "is_sgbc", "is_cac",
-                                   "sgbc_basis", "outcome", "filing_date", "in_source", "updated_at"], unit_rows)
+            unit_rows.append(
+                (
+                    f"{pid}:u",
+                    f"Situation {i % 12}",
+                    team,
+                    f"Situation {i % 12}",
+                    f"S-{i % 97}",
+                    STAGES[i % 3],
+                    rng.random() < 0.5,
+                    rng.random() < 0.3,
+                    "explicit",
+                    rng.choice(OUTCOMES),
+                    submitted,
+                    True,
+                    now,
+                )
+            )
+        copy(
+            conn,
+            "product",
+            ["id", "type", "team_id", "situation", "author_id", "title", "current_version_no", "created_at"],
+            product_rows,
+        )
+        copy(
+            conn,
+            "product_version",
+            [
+                "id",
+                "product_id",
+                "version_no",
+                "version_label",
+                "filename",
+                "media_type",
+                "sha256",
+                "size_bytes",
+                "front_matter",
+                "submitted_by",
+                "submitted_at",
+                "locked",
+                "content",
+            ],
+            version_rows,
+        )
+        copy(
+            conn,
+            "product_facts",
+            [
+                "product_id",
+                "version_no",
+                "version_id",
+                "product_type",
+                "team_id",
+                "situation",
+                "relevant",
+                "relevance_reason",
+                "submitted_on",
+                "execution_date",
+                "reference_date",
+                "late",
+                "engagement_deadline",
+                "recorded_at",
+            ],
+            facts_rows,
+        )
+        copy(
+            conn,
+            "audit_event",
+            ["id", "workflow_id", "transition_seq", "product_id", "action", "at", "details", "prev_hash", "hash"],
+            event_rows,
+        )
+        copy(
+            conn,
+            "decision",
+            ["product_id", "version_id", "reviewer_id", "decision", "decided_at", "audit_event_id"],
+            decision_rows,
+        )
+        copy(
+            conn,
+            "charge_unit",
+            [
+                "unit_key",
+                "case_id",
+                "team_id",
+                "situation",
+                "suspect",
+                "stage",
+                "is_sgbc",
+                "is_cac",
+                "sgbc_basis",
+                "outcome",
+                "filing_date",
+                "in_source",
+                "updated_at",
+            ],
+            unit_rows,
+        )
         conn.commit()
     with psycopg.connect(libpq(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -155,7 +274,9 @@ def run(server_url: str, sizes: list[int]) -> list[dict]:
             engine = make_engine(url)
             with Session(engine) as session:
                 result = {
-                    "products": products, "staff": max(products // 10, 20), "load_s": load_s,
+                    "products": products,
+                    "staff": max(products // 10, 20),
+                    "load_s": load_s,
                     "kpi10": timed(lambda: compute_kpi10(session=session, period=quarter)),
                     "kpi11": timed(lambda: compute_kpi11(session=session, period=year)),
                     "kpi12": timed(lambda: compute_kpi12(session=session, period=quarter)),

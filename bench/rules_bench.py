@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rules.certs import index_for  # noqa: E402
-from rules.library import engine_for  # noqa: E402
-from rules.facts import Inputs, build_context  # noqa: E402
-from rules.product import parse_product  # noqa: E402
-from rules.roster import load_roster  # noqa: E402
+from rules.certs import index_for
+from rules.facts import Inputs, build_context
+from rules.library import engine_for
+from rules.product import parse_product
+from rules.roster import load_roster
 
 SHARED = ROOT.parent / "shared" / "domain" / "samples"
 SAMPLES = SHARED if SHARED.is_dir() else ROOT / "tests" / "fixtures" / "samples"
@@ -40,8 +40,10 @@ def timed(fn, repeat: int) -> float:
 
 def big_product(words: int) -> str:
     head = (SAMPLES / "S1-IP-heron.md").read_text().split("\n## Summary")[0]
-    sentence = ("Women and men from the displaced lakeside villages described night raids, "
-                "abductions and the looting of boats by the battalion. ")
+    sentence = (
+        "Women and men from the displaced lakeside villages described night raids, "
+        "abductions and the looting of boats by the battalion. "
+    )
     per = len(sentence.split())
     paragraphs, body = [], []
     for i in range(words // (per * 10) + 1):
@@ -82,9 +84,15 @@ def main() -> None:
         rules = engine._applicable(ctx, ctx["product.type"])
         engine._add_patterns(ctx, rules, u)
         applicable.append(rules)
-    exprs = [e.expr for r in engine.pack.rules for e in
-             [r.applies_when, *[x for s in r.subs for x in (s.when, s.check, s.failing) if x is not None],
-              *[w for w, _ in r.severity_cases if w is not None]]]
+    exprs = [
+        e.expr
+        for r in engine.pack.rules
+        for e in [
+            r.applies_when,
+            *[x for s in r.subs for x in (s.when, s.check, s.failing) if x is not None],
+            *[w for w, _ in r.severity_cases if w is not None],
+        ]
+    ]
     env = engine.pack.env
 
     names, app_names = engine.pack.used_names, engine.pack.applicability_names
@@ -129,11 +137,21 @@ def main() -> None:
     big_t = timed(lambda: engine.check_text(text, roster), 3)
 
     rows = [
-        (f"(a) checks per second ({len(samples)} dev samples)", f"{1 / per_check:,.0f}/s", f"{per_check * 1000:.2f} ms/check"),
-        (f"(b) bare CEL, same expressions x {len(samples)} contexts", f"{bare_t * 1e6:,.0f} us",
-         f"{sum(len(s) for _, s in plans) + len(whens) * len(plans)} evaluations ({len(exprs)} in the pack)"),
-        ("(b) engine evaluate, same contexts", f"{engine_t * 1e6:,.0f} us",
-         f"ratio {engine_t / bare_t:.2f}x (target <= 1.5x)"),
+        (
+            f"(a) checks per second ({len(samples)} dev samples)",
+            f"{1 / per_check:,.0f}/s",
+            f"{per_check * 1000:.2f} ms/check",
+        ),
+        (
+            f"(b) bare CEL, same expressions x {len(samples)} contexts",
+            f"{bare_t * 1e6:,.0f} us",
+            f"{sum(len(s) for _, s in plans) + len(whens) * len(plans)} evaluations ({len(exprs)} in the pack)",
+        ),
+        (
+            "(b) engine evaluate, same contexts",
+            f"{engine_t * 1e6:,.0f} us",
+            f"ratio {engine_t / bare_t:.2f}x (target <= 1.5x)",
+        ),
         (f"(c) check a {words:,}-word product", f"{big_t * 1000:.0f} ms", "target < 1000 ms"),
     ]
     width = max(len(r[0]) for r in rows)

@@ -46,20 +46,28 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import httpx
+from sqlmodel import Session
 
-from models.enums import ReviewState, Verdict  # noqa: E402
+from models.enums import ReviewState, Verdict
 
-OPEN_STATES = [ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.RETURNED, ReviewState.ESCALATED,
-               ReviewState.RESUBMITTED]
-TEAMS = [("T-HERON", "Situation in Velmora", "HE-01"), ("T-KESTREL", "Situation in Velmora", "KE-03"),
-         ("T-OSPREY", "Situation on the Sundaran Coast", "OS-01")]
+OPEN_STATES = [
+    ReviewState.QUEUED,
+    ReviewState.IN_REVIEW,
+    ReviewState.RETURNED,
+    ReviewState.ESCALATED,
+    ReviewState.RESUBMITTED,
+]
+TEAMS = [
+    ("T-HERON", "Situation in Velmora", "HE-01"),
+    ("T-KESTREL", "Situation in Velmora", "KE-03"),
+    ("T-OSPREY", "Situation on the Sundaran Coast", "OS-01"),
+]
 TYPES = ["IO", "IP", "CH", "CS", "MP", "AP", "GA"]
 REVIEWER = ("gcu.albrecht", "GX-02")
 
@@ -74,8 +82,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def _summary(name: str, n: int, p50: float, p95: float, p99: float, mean: float, rate: float, errors: int) -> str:
     """One phase as a line (times in ms)."""
-    return (f"{name}: n={n}, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, mean {mean:.1f} ms, {rate:.1f} req/s"
-            + (f", {errors} errors" if errors else ""))
+    return (
+        f"{name}: n={n}, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, mean {mean:.1f} ms, {rate:.1f} req/s"
+        + (f", {errors} errors" if errors else "")
+    )
 
 
 @dataclass
@@ -87,8 +97,16 @@ class Run:
 
     def line(self) -> str:
         ms = [x * 1000 for x in self.latencies] or [float("nan")]
-        return _summary(self.name, self.count, percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 0.99),
-                        statistics.mean(ms), self.count / self.elapsed if self.elapsed else float("nan"), self.errors)
+        return _summary(
+            self.name,
+            self.count,
+            percentile(ms, 0.5),
+            percentile(ms, 0.95),
+            percentile(ms, 0.99),
+            statistics.mean(ms),
+            self.count / self.elapsed if self.elapsed else float("nan"),
+            self.errors,
+        )
 
     @property
     def p95(self) -> float:
@@ -114,8 +132,19 @@ class WrkRun:
     errors: int
 
     def line(self) -> str:
-        return _summary(self.name, self.count, self.p50 * 1000, self.p95 * 1000, self.p99 * 1000, self.mean * 1000,
-                        self.count / self.elapsed, self.errors) + " (wrk)"
+        return (
+            _summary(
+                self.name,
+                self.count,
+                self.p50 * 1000,
+                self.p95 * 1000,
+                self.p99 * 1000,
+                self.mean * 1000,
+                self.count / self.elapsed,
+                self.errors,
+            )
+            + " (wrk)"
+        )
 
 
 _WRK_REPORT = r"""
@@ -128,17 +157,30 @@ end
 """
 
 
-async def wrk(name: str, base: str, path: str, *, cookies: httpx.Cookies, concurrency: int, seconds: float,
-              tmp: Path) -> WrkRun:
+async def wrk(
+    name: str, base: str, path: str, *, cookies: httpx.Cookies, concurrency: int, seconds: float, tmp: Path
+) -> WrkRun:
     """`concurrency` keep-alive connections, each sending its next request when the last one is
     answered (as the httpx clients do), for `seconds`."""
     script = tmp / "report.lua"
     script.write_text(_WRK_REPORT)
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     process = await asyncio.create_subprocess_exec(
-        "wrk", "-t", "2", "-c", str(concurrency), "-d", f"{seconds:.0f}s", "--timeout", "30s", "-s", str(script),
-        *(["-H", f"Cookie: {cookie}"] if cookie else []), base + path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        "wrk",
+        "-t",
+        "2",
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{seconds:.0f}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(script),
+        *(["-H", f"Cookie: {cookie}"] if cookie else []),
+        base + path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out = (await process.communicate())[0].decode()
     report = next((line.split()[1:] for line in out.splitlines() if line.startswith("WRK ")), None)
@@ -148,8 +190,9 @@ async def wrk(name: str, base: str, path: str, *, cookies: httpx.Cookies, concur
     return WrkRun(name, count, p50 / 1e6, p95 / 1e6, p99 / 1e6, mean / 1e6, duration_us / 1e6, errors)
 
 
-async def hammer(name: str, clients: list[httpx.AsyncClient], method: str, path: str, *, requests: int,
-                 seconds: float) -> Run:
+async def hammer(
+    name: str, clients: list[httpx.AsyncClient], method: str, path: str, *, requests: int, seconds: float
+) -> Run:
     """`requests` calls spread over one task per client, stopped early after `seconds`."""
     run = Run(name)
     remaining = requests
@@ -180,7 +223,7 @@ def seed_reviews(db_engine, count: int) -> None:
     """`count` open reviews of the demo teams, written as rows (product, version, review)."""
     from models.tables import Product, ProductVersion, Review
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     content = b"---\nproduct:\n  id: X\n---\n\n# Seeded for the web bench\n"
     sha = hashlib.sha256(content).hexdigest()
     chunk = 1000
@@ -193,19 +236,56 @@ def seed_reviews(db_engine, count: int) -> None:
                 ptype = TYPES[i % len(TYPES)]
                 state = OPEN_STATES[i % len(OPEN_STATES)]
                 due = now + timedelta(hours=(i * 7919) % 2000 - 200)  # some overdue, in no particular order
-                products.append(dict(id=pid, type=ptype, team_id=team, situation=situation, author_id=author,
-                                     title=f"Seeded product {i} of the web bench", current_version_no=1,
-                                     workflow_id=f"product-review-{pid}", created_at=now))
-                versions.append(dict(product_id=pid, version_no=1, version_label="1", filename=f"{pid}.md",
-                                     media_type="text/markdown", sha256=sha, size_bytes=len(content),
-                                     front_matter={"product": {"id": pid}}, submitted_by=author, submitted_at=now,
-                                     verdict=Verdict.REVISE.value, pack_version="1.0.0", locked=False,
-                                     content=content, check_text=None))
-                reviews.append(dict(product_id=pid, workflow_id=f"product-review-{pid}", state=state.value,
-                                    assignee_id="GX-02" if state == ReviewState.IN_REVIEW else None, due_at=due,
-                                    resubmission_due_at=None, priority=i % 3, escalation_level=0,
-                                    verdict=Verdict.REVISE.value, version_no=1, team_id=team, product_type=ptype,
-                                    situation=situation, updated_at=now - timedelta(seconds=i)))
+                products.append(
+                    dict(
+                        id=pid,
+                        type=ptype,
+                        team_id=team,
+                        situation=situation,
+                        author_id=author,
+                        title=f"Seeded product {i} of the web bench",
+                        current_version_no=1,
+                        workflow_id=f"product-review-{pid}",
+                        created_at=now,
+                    )
+                )
+                versions.append(
+                    dict(
+                        product_id=pid,
+                        version_no=1,
+                        version_label="1",
+                        filename=f"{pid}.md",
+                        media_type="text/markdown",
+                        sha256=sha,
+                        size_bytes=len(content),
+                        front_matter={"product": {"id": pid}},
+                        submitted_by=author,
+                        submitted_at=now,
+                        verdict=Verdict.REVISE.value,
+                        pack_version="1.0.0",
+                        locked=False,
+                        content=content,
+                        check_text=None,
+                    )
+                )
+                reviews.append(
+                    dict(
+                        product_id=pid,
+                        workflow_id=f"product-review-{pid}",
+                        state=state.value,
+                        assignee_id="GX-02" if state == ReviewState.IN_REVIEW else None,
+                        due_at=due,
+                        resubmission_due_at=None,
+                        priority=i % 3,
+                        escalation_level=0,
+                        verdict=Verdict.REVISE.value,
+                        version_no=1,
+                        team_id=team,
+                        product_type=ptype,
+                        situation=situation,
+                        updated_at=now - timedelta(seconds=i),
+                    )
+                )
             conn.execute(Product.__table__.insert(), products)
             conn.execute(ProductVersion.__table__.insert(), versions)
             conn.execute(Review.__table__.insert(), reviews)
@@ -226,8 +306,10 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> None:
     page = await client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf, "no CSRF token on /login"
-    response = await client.post("/login", data={"username": username, "password": demo_password(username),
-                                                 "csrf_token": csrf.group(1), "next": "/"})
+    response = await client.post(
+        "/login",
+        data={"username": username, "password": demo_password(username), "csrf_token": csrf.group(1), "next": "/"},
+    )
     assert response.status_code == 303, f"sign-in as {username} failed: {response.status_code}"
 
 
@@ -235,8 +317,9 @@ def api_token(db_engine, username: str) -> str:
     from store.accounts import create_api_token, get_account
 
     with Session(db_engine) as session:
-        _row, token = create_api_token(session=session, account=get_account(session=session, username=username),
-                                       name="web bench")
+        _row, token = create_api_token(
+            session=session, account=get_account(session=session, username=username), name="web bench"
+        )
         session.commit()
     return token
 
@@ -252,8 +335,11 @@ def profile_queue_page(settings, db_engine, cookies: httpx.Cookies) -> str:
 
     timings: dict[str, float] = {}
     profiler = cProfile.Profile()
-    originals = {"list_queue": review_store.list_queue, "counts_by_state": review_store.counts_by_state,
-                 "render": pages_review.render}
+    originals = {
+        "list_queue": review_store.list_queue,
+        "counts_by_state": review_store.counts_by_state,
+        "render": pages_review.render,
+    }
 
     def timed(name, fn, first=False, last=False):
         def wrapper(*a, **kw):
@@ -266,6 +352,7 @@ def profile_queue_page(settings, db_engine, cookies: httpx.Cookies) -> str:
                 timings[name] = time.perf_counter() - start
                 if last:
                     profiler.disable()
+
         return wrapper
 
     app = create_app(settings, db_engine=db_engine)
@@ -286,15 +373,21 @@ def profile_queue_page(settings, db_engine, cookies: httpx.Cookies) -> str:
             pages_review.render = originals["render"]
     rows = response.text.count("<tr") - 1
     parts = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
-    print(f"one queue page in-process, alone: {page * 1000:.0f} ms for {rows} rows and {len(response.content) / 1e6:.2f} MB "
-          f"of HTML ({parts})", file=out)
+    print(
+        f"one queue page in-process, alone: {page * 1000:.0f} ms for {rows} rows and {len(response.content) / 1e6:.2f} MB "
+        f"of HTML ({parts})",
+        file=out,
+    )
     with db_engine.connect() as conn:
         from sqlalchemy import select as sa_select
 
         from models.tables import Product, Review
 
-        query = (sa_select(Review, Product.title).join(Product, Product.id == Review.product_id)
-                 .order_by(Review.due_at, Review.id))
+        query = (
+            sa_select(Review, Product.title)
+            .join(Product, Product.id == Review.product_id)
+            .order_by(Review.due_at, Review.id)
+        )
         sql = str(query.compile(db_engine))
         explain = "EXPLAIN QUERY PLAN " if db_engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
         plan = conn.exec_driver_sql(explain + sql).fetchall()
@@ -318,7 +411,7 @@ class Server:
             self._process.terminate()
             try:  # uvicorn waits for in-flight requests; a wedged one would keep it alive
                 await asyncio.wait_for(self._process.wait(), 15)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self._process.kill()
                 await self._process.wait()
         else:
@@ -331,18 +424,45 @@ async def start_server(args, settings, db_engine, env, port: int) -> Server:
         from web.server import serve
 
         stop, started = asyncio.Event(), asyncio.Event()
-        task = asyncio.create_task(serve(settings, stop, host="127.0.0.1", port=port, db_engine=db_engine,
-                                         temporal_client=env.client, started=started))
+        task = asyncio.create_task(
+            serve(
+                settings,
+                stop,
+                host="127.0.0.1",
+                port=port,
+                db_engine=db_engine,
+                temporal_client=env.client,
+                started=started,
+            )
+        )
         await asyncio.wait_for(started.wait(), 30)
         return Server(stop=stop, task=task)
     root = Path(__file__).resolve().parents[1]
-    child_env = {**os.environ, "ENVIRONMENT": settings.environment, "DATABASE_URL": settings.database_url,
-                 "VAR_DIR": str(settings.var_dir), "TASK_QUEUE": settings.task_queue, "SECRET_KEY": settings.secret_key.get_secret_value(),
-                 "TEMPORAL_ADDRESS": env.client.service_client.config.target_host, "WEB_THREADS": str(settings.web_threads)}
+    child_env = {
+        **os.environ,
+        "ENVIRONMENT": settings.environment,
+        "DATABASE_URL": settings.database_url,
+        "VAR_DIR": str(settings.var_dir),
+        "TASK_QUEUE": settings.task_queue,
+        "SECRET_KEY": settings.secret_key.get_secret_value(),
+        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "WEB_THREADS": str(settings.web_threads),
+    }
     # `gcu-review web`, as in production (its socket and uvicorn options, WEB_THREADS).
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from cli.main import main; main()", "web", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(args.web_workers), cwd=root, env=child_env, stdout=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-c",
+        "from cli.main import main; main()",
+        "web",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.web_workers),
+        cwd=root,
+        env=child_env,
+        stdout=asyncio.subprocess.DEVNULL,
     )
     deadline = time.perf_counter() + 60
     async with httpx.AsyncClient() as probe:
@@ -369,16 +489,18 @@ async def submit_products(db_engine, client, settings, tmp: Path, count: int, co
     async def one(i: int) -> str:
         async with gate:
             path = product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"WEBB-{uuid.uuid4().hex[:8].upper()}")
-            result = await reviews.submit(db_engine=db_engine, client=client, settings=settings, path=path,
-                                          actor_id="HE-01", wait_seconds=120)
+            result = await reviews.submit(
+                db_engine=db_engine, client=client, settings=settings, path=path, actor_id="HE-01", wait_seconds=120
+            )
             assert result.status is not None and result.status.state == ReviewState.QUEUED, result
             return result.product_id
 
     return await asyncio.gather(*(one(i) for i in range(count)))
 
 
-async def claim_and_decide(clients: list[httpx.AsyncClient], product_ids: list[str],
-                           seconds: float) -> tuple[Run, Run, Run]:
+async def claim_and_decide(
+    clients: list[httpx.AsyncClient], product_ids: list[str], seconds: float
+) -> tuple[Run, Run, Run]:
     """Each client claims then approves products until none is left or `seconds` have passed; a
     phase still running 60 s after that is cut short (counted as errors: the API is wedged)."""
     claims, decisions, trips = Run("POST claim"), Run("POST decision (approve)"), Run("claim + decision round trip")
@@ -415,10 +537,13 @@ async def claim_and_decide(clients: list[httpx.AsyncClient], product_ids: list[s
     start = time.perf_counter()
     try:
         await asyncio.wait_for(asyncio.gather(*(worker(c) for c in clients)), seconds + 60)
-    except (asyncio.TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpx.TimeoutException):
         trips.errors += len(clients)
-        print(f"  claim/decision phase cut short after {time.perf_counter() - start:.0f} s: requests still "
-              f"hanging (wedged)", file=sys.stderr)
+        print(
+            f"  claim/decision phase cut short after {time.perf_counter() - start:.0f} s: requests still "
+            f"hanging (wedged)",
+            file=sys.stderr,
+        )
     for run in (claims, decisions, trips):
         run.elapsed = time.perf_counter() - start
     return claims, decisions, trips
@@ -434,9 +559,9 @@ async def run(args: argparse.Namespace) -> None:
     from service.demo import import_demo_roster
     from service.devserver import temporal_binary
     from settings import Settings
+    from store.accounts import seed_demo_accounts
     from store.db import make_engine
     from tests.dbutil import fresh_database
-    from store.accounts import seed_demo_accounts
     from worker import build_worker
     from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
@@ -445,9 +570,14 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp_name, fresh_database(kind, Path(tmp_name)) as url:
         tmp = Path(tmp_name)
         queue_name = f"web-bench-{uuid.uuid4().hex[:6]}"
-        settings = Settings(environment="development", database_url=url, var_dir=tmp, task_queue=queue_name,
-                            secret_key="web-bench-secret-key-not-for-production",
-                            **({"web_threads": args.web_threads} if args.web_threads else {}))
+        settings = Settings(
+            environment="development",
+            database_url=url,
+            var_dir=tmp,
+            task_queue=queue_name,
+            secret_key="web-bench-secret-key-not-for-production",
+            **({"web_threads": args.web_threads} if args.web_threads else {}),
+        )
         db_engine = make_engine(url)
         import_demo_roster(db_engine)
         seed_demo_accounts(db_engine=db_engine)
@@ -461,7 +591,8 @@ async def run(args: argparse.Namespace) -> None:
         print(f"seeded {args.reviews} open reviews in {time.perf_counter() - start:.1f} s ({kind})", flush=True)
 
         env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=temporal_binary(), data_converter=data_converter_for(),
+            dev_server_existing_path=temporal_binary(),
+            data_converter=data_converter_for(),
             search_attributes=SEARCH_ATTRIBUTE_KEYS,
         )
         async with env:
@@ -475,11 +606,19 @@ async def run(args: argparse.Namespace) -> None:
                     await sign_in(client, REVIEWER[0])
                 # Warm-up (templates compiled, connection pool filled) outside the clock.
                 await hammer("warm", page_clients, "GET", "/queue", requests=c, seconds=120)
+
                 async def get_phase(name: str, path: str):
                     """The signed-in clients' GETs of `path`, from the chosen load generator."""
                     if args.load == "wrk":
-                        return await wrk(name, base, path, cookies=page_clients[0].cookies, concurrency=c,
-                                         seconds=args.wrk_seconds, tmp=tmp)
+                        return await wrk(
+                            name,
+                            base,
+                            path,
+                            cookies=page_clients[0].cookies,
+                            concurrency=c,
+                            seconds=args.wrk_seconds,
+                            tmp=tmp,
+                        )
                     return await hammer(name, page_clients, "GET", path, requests=args.requests, seconds=args.seconds)
 
                 health = await get_phase("baseline GET /healthz", "/healthz")
@@ -491,19 +630,30 @@ async def run(args: argparse.Namespace) -> None:
 
                 token = api_token(db_engine, REVIEWER[0])
                 headers = {"Authorization": f"Bearer {token}"}
-                api_clients = [httpx.AsyncClient(base_url=base, timeout=120, limits=limits, headers=headers)
-                               for _ in range(c)]
+                api_clients = [
+                    httpx.AsyncClient(base_url=base, timeout=120, limits=limits, headers=headers) for _ in range(c)
+                ]
                 try:
-                    me = await hammer("baseline GET /api/me", api_clients, "GET", "/api/me",
-                                      requests=args.requests, seconds=args.seconds)
+                    me = await hammer(
+                        "baseline GET /api/me",
+                        api_clients,
+                        "GET",
+                        "/api/me",
+                        requests=args.requests,
+                        seconds=args.seconds,
+                    )
                     print(me.line(), flush=True)
                     async with build_worker(env.client, settings):
                         start = time.perf_counter()
                         products = await submit_products(db_engine, env.client, settings, tmp, args.products, c)
-                        print(f"submitted {len(products)} products (pre-checked, queued) in "
-                              f"{time.perf_counter() - start:.1f} s", flush=True)
-                        claims, decisions, trips = await claim_and_decide(api_clients[:args.decision_concurrency],
-                                                                          products, args.seconds)
+                        print(
+                            f"submitted {len(products)} products (pre-checked, queued) in "
+                            f"{time.perf_counter() - start:.1f} s",
+                            flush=True,
+                        )
+                        claims, decisions, trips = await claim_and_decide(
+                            api_clients[: args.decision_concurrency], products, args.seconds
+                        )
                 finally:
                     for client in api_clients:
                         await client.aclose()
@@ -513,10 +663,12 @@ async def run(args: argparse.Namespace) -> None:
                 await server.stop()
         db_engine.dispose()
 
-    print(f"\nweb bench: database {'PostgreSQL' if args.postgres else 'SQLite'}, {args.reviews} open reviews, "
-          f"{c} concurrent clients, web app {'in this process' if args.in_process else 'from gcu-review web'} "
-          f"({1 if args.in_process else args.web_workers} worker process(es), {settings.web_threads} threads each), "
-          f"in-memory Temporal dev server")
+    print(
+        f"\nweb bench: database {'PostgreSQL' if args.postgres else 'SQLite'}, {args.reviews} open reviews, "
+        f"{c} concurrent clients, web app {'in this process' if args.in_process else 'from gcu-review web'} "
+        f"({1 if args.in_process else args.web_workers} worker process(es), {settings.web_threads} threads each), "
+        f"in-memory Temporal dev server"
+    )
     print(health.line())
     print(queue.line())
     ratio = queue.p95 / health.p95 if health.count and queue.count else float("nan")
@@ -537,19 +689,39 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="time bound per GET phase")
     parser.add_argument("--products", type=int, default=None, help="products claimed and decided (default 200)")
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--decision-concurrency", type=int, default=None,
-                        help="clients claiming and deciding at once (default: --concurrency)")
+    parser.add_argument(
+        "--decision-concurrency",
+        type=int,
+        default=None,
+        help="clients claiming and deciding at once (default: --concurrency)",
+    )
     parser.add_argument("--postgres", default=None, help="PostgreSQL server URL (a new database is created there)")
     parser.add_argument("--profile", action="store_true", help="profile one queue page in-process")
-    parser.add_argument("--web-workers", type=int, default=1,
-                        help="processes serving the web app, as WEB_WORKERS (default 1; not with --in-process)")
-    parser.add_argument("--web-threads", type=int, default=None,
-                        help="threads per web process running the routes (default: WEB_THREADS, or the settings default)")
-    parser.add_argument("--load", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx",
-                        help="load generator of the GET phases: wrk (Debian package wrk; the default when "
-                             "installed) or httpx clients in this process")
-    parser.add_argument("--wrk-seconds", type=float, default=None, help="length of each wrk phase (default 15, --small 5)")
-    parser.add_argument("--in-process", action="store_true", help="serve from this process, not a gcu-review web subprocess")
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=1,
+        help="processes serving the web app, as WEB_WORKERS (default 1; not with --in-process)",
+    )
+    parser.add_argument(
+        "--web-threads",
+        type=int,
+        default=None,
+        help="threads per web process running the routes (default: WEB_THREADS, or the settings default)",
+    )
+    parser.add_argument(
+        "--load",
+        choices=("wrk", "httpx"),
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="load generator of the GET phases: wrk (Debian package wrk; the default when "
+        "installed) or httpx clients in this process",
+    )
+    parser.add_argument(
+        "--wrk-seconds", type=float, default=None, help="length of each wrk phase (default 15, --small 5)"
+    )
+    parser.add_argument(
+        "--in-process", action="store_true", help="serve from this process, not a gcu-review web subprocess"
+    )
     args = parser.parse_args()
     args.reviews = args.reviews or (1000 if args.small else 10_000)
     args.requests = args.requests or (300 if args.small else 2000)

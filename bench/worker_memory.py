@@ -21,15 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from temporalio.testing import WorkflowEnvironment
 
-from models.enums import DecisionKind, ReviewState  # noqa: E402
-from service import reviews  # noqa: E402
-from service.data_converter import data_converter_for  # noqa: E402
-from service.devserver import temporal_binary  # noqa: E402
-from tests.dbutil import fresh_database  # noqa: E402
-from tests.faults.harness import System, product_copy, worker_system  # noqa: E402
-from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS  # noqa: E402
+from models.enums import DecisionKind, ReviewState
+from service import reviews
+from service.data_converter import data_converter_for
+from service.devserver import temporal_binary
+from tests.faults.harness import System, product_copy, worker_system
+from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
 BATCH = 100
 
@@ -44,12 +43,24 @@ def rss_mib(pid: int) -> float:
 async def lifecycle(system: System) -> None:
     pid = f"MEM-{uuid.uuid4().hex[:10].upper()}"
     path = product_copy(system.tmp, "S2-IO-child-compliant.md", product_id=pid)
-    done = await reviews.submit(db_engine=system.engine, client=system.client, settings=system.settings, path=path,
-                                actor_id="HE-01", wait_seconds=120)
+    done = await reviews.submit(
+        db_engine=system.engine,
+        client=system.client,
+        settings=system.settings,
+        path=path,
+        actor_id="HE-01",
+        wait_seconds=120,
+    )
     assert done.status is not None and done.status.state == ReviewState.QUEUED, done
     await reviews.claim(db_engine=system.engine, client=system.client, product_id=pid, actor_id="GX-02")
-    approved = await reviews.decide(db_engine=system.engine, client=system.client, product_id=pid,
-                                    decision=DecisionKind.APPROVE, reason=None, actor_id="GX-02")
+    approved = await reviews.decide(
+        db_engine=system.engine,
+        client=system.client,
+        product_id=pid,
+        decision=DecisionKind.APPROVE,
+        reason=None,
+        actor_id="GX-02",
+    )
     assert approved.state == ReviewState.APPROVED
     path.unlink()
 
@@ -67,7 +78,8 @@ async def main() -> None:
     kind = "postgres" if args.postgres else "sqlite"
 
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(), data_converter=data_converter_for(),
+        dev_server_existing_path=temporal_binary(),
+        data_converter=data_converter_for(),
         search_attributes=SEARCH_ATTRIBUTE_KEYS,
     )
     async with env:

@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio import activity, workflow  # noqa: E402
+from temporalio import activity, workflow
 
 if not workflow.unsafe.in_sandbox():  # the sandbox re-imports this module for BaselineWorkflow
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 BASELINE_QUEUE_PREFIX = "bench-baseline"
 WARM_UP_TIMEOUT = 120  # seconds for a side's first workflow (a worker process that cannot start)
@@ -102,8 +102,10 @@ class Phase:
             return f"{seconds / self.count * 1000:.0f} ms"
 
         worker = f", {per(self.worker_cpu)} in the worker process" if self.worker_cpu else ""
-        return (f"{name}: CPU per workflow {per(self.bench_cpu)} in this process{worker}, "
-                f"{per(self.server_cpu)} in the Temporal server")
+        return (
+            f"{name}: CPU per workflow {per(self.bench_cpu)} in this process{worker}, "
+            f"{per(self.server_cpu)} in the Temporal server"
+        )
 
 
 class Clock:
@@ -116,10 +118,14 @@ class Clock:
         self.worker, self.server = _cpu_seconds_of_pid(worker_pid), _cpu_seconds_of(server_binary)
 
     def phase(self, count: int, latencies: list[float]) -> Phase:
-        return Phase(rate=count / (time.perf_counter() - self.wall), latencies=latencies, count=count,
-                     bench_cpu=time.process_time() - self.cpu,
-                     worker_cpu=_cpu_seconds_of_pid(self.worker_pid) - self.worker,
-                     server_cpu=_cpu_seconds_of(self.server_binary) - self.server)
+        return Phase(
+            rate=count / (time.perf_counter() - self.wall),
+            latencies=latencies,
+            count=count,
+            bench_cpu=time.process_time() - self.cpu,
+            worker_cpu=_cpu_seconds_of_pid(self.worker_pid) - self.worker,
+            server_cpu=_cpu_seconds_of(self.server_binary) - self.server,
+        )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -143,9 +149,10 @@ async def _worker_process(argv: list[str], env: dict[str, str], log: Path) -> As
     worker.start()
     try:
         yield worker.pid
-    except asyncio.TimeoutError:
-        raise RuntimeError(f"the worker process ({' '.join(argv[1:])}) did not serve; its log ends:\n"
-                           f"{worker.log_tail(30)}") from None
+    except TimeoutError:
+        raise RuntimeError(
+            f"the worker process ({' '.join(argv[1:])}) did not serve; its log ends:\n{worker.log_tail(30)}"
+        ) from None
     finally:
         worker.stop()
 
@@ -178,8 +185,14 @@ async def run_baseline(client, count: int, concurrency: int, args, server_binary
     if args.in_process_workers:
         async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
             return await clocked(None)
-    argv = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", queue,
-            "--address", client.service_client.config.target_host]
+    argv = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--baseline-worker",
+        queue,
+        "--address",
+        client.service_client.config.target_host,
+    ]
     async with _worker_process(argv, dict(os.environ), args.tmp / "baseline-worker.log") as pid:
         return await clocked(pid)
 
@@ -198,18 +211,30 @@ async def run_reviews(client, db_url: str, count: int, concurrency: int, args, s
     engine = make_engine(db_url)
     latencies: list[float] = []
     gate = asyncio.Semaphore(concurrency)
-    paths = [product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"BENCH-{uuid.uuid4().hex[:8].upper()}")
-             for _ in range(count)]
+    paths = [
+        product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"BENCH-{uuid.uuid4().hex[:8].upper()}")
+        for _ in range(count)
+    ]
 
     async def one(path: Path) -> None:
         async with gate:
-            submitted = await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
-                                             actor_id="HE-01", wait_seconds=60)
+            submitted = await reviews.submit(
+                db_engine=engine, client=client, settings=settings, path=path, actor_id="HE-01", wait_seconds=60
+            )
             pid = submitted.product_id
             assert submitted.status is not None and submitted.status.state == ReviewState.QUEUED, submitted
             await _timed(latencies, reviews.claim(db_engine=engine, client=client, product_id=pid, actor_id="GX-02"))
-            done = await _timed(latencies, reviews.decide(db_engine=engine, client=client, product_id=pid,
-                                                          decision=DecisionKind.APPROVE, reason=None, actor_id="GX-02"))
+            done = await _timed(
+                latencies,
+                reviews.decide(
+                    db_engine=engine,
+                    client=client,
+                    product_id=pid,
+                    decision=DecisionKind.APPROVE,
+                    reason=None,
+                    actor_id="GX-02",
+                ),
+            )
             assert done.state == ReviewState.APPROVED
             await client.get_workflow_handle(submitted.workflow_id).result()
 
@@ -226,8 +251,9 @@ async def run_reviews(client, db_url: str, count: int, concurrency: int, args, s
         if args.in_process_workers:
             async with build_worker(client, settings):
                 return await clocked(None)
-        env = worker_env(db_url=db_url, temporal_address=client.service_client.config.target_host,
-                         task_queue=queue, var_dir=tmp)
+        env = worker_env(
+            db_url=db_url, temporal_address=client.service_client.config.target_host, task_queue=queue, var_dir=tmp
+        )
         async with _worker_process([sys.executable, "-m", "cli.main", "worker"], env, tmp / "review-worker.log") as pid:
             return await clocked(pid)
     finally:
@@ -258,8 +284,11 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--postgres", default=None, help="review database on this PostgreSQL server URL")
-    parser.add_argument("--in-process-workers", action="store_true",
-                        help="run both sides' workers inside this process instead of a process each")
+    parser.add_argument(
+        "--in-process-workers",
+        action="store_true",
+        help="run both sides' workers inside this process instead of a process each",
+    )
     parser.add_argument("--baseline-worker", metavar="QUEUE", help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -279,20 +308,26 @@ async def main() -> None:
     from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(), data_converter=data_converter_for(),
+        dev_server_existing_path=temporal_binary(),
+        data_converter=data_converter_for(),
         search_attributes=SEARCH_ATTRIBUTE_KEYS,
     )
     async with env:
-        with tempfile.TemporaryDirectory() as tmp, fresh_database("postgres" if args.postgres else "sqlite", Path(tmp)) as url:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            fresh_database("postgres" if args.postgres else "sqlite", Path(tmp)) as url,
+        ):
             args.tmp = Path(tmp)
             import_roster(url)
             server = os.path.realpath(temporal_binary())
             base = await bench.run_baseline(env.client, count, args.concurrency, args, server)
             review = await bench.run_reviews(env.client, url, count, args.concurrency, args, server)
     layout = "workers inside this process" if args.in_process_workers else "a worker process each"
-    print(f"workflow bench: {count} lifecycles each, concurrency {args.concurrency}, "
-          f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server, {layout}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"workflow bench: {count} lifecycles each, concurrency {args.concurrency}, "
+        f"database {'PostgreSQL' if args.postgres else 'SQLite'}, one in-memory dev server, {layout}, "
+        f"{os.cpu_count()} CPUs"
+    )
     print(f"baseline (1 no-op activity + 1 update): {base.rate:.1f} workflows/s")
     print(f"review lifecycle (submit, pre-check, claim, approve): {review.rate:.1f} lifecycles/s")
     ratio = review.rate / base.rate

@@ -10,6 +10,7 @@ import typer
 from cli.common import StepProgress, client, db_engine, emit_json, run_async
 from settings import get_settings
 
+
 def printable_url(url: str) -> str:
     """A database URL safe for logs: the password masked."""
     import sqlalchemy as sa
@@ -64,8 +65,12 @@ def roster_import(path: Path, format: str = typer.Option("text", help="text | js
 
 @audit_app.command("verify")
 def audit_verify(
-    anchors: bool = typer.Option(True, help="Compare with the checkpoints recorded in Temporal (workflows/audit_anchor.py)."),
-    require_anchors: bool = typer.Option(False, help="Fail (exit 1) when Temporal cannot be asked for the checkpoints."),
+    anchors: bool = typer.Option(
+        True, help="Compare with the checkpoints recorded in Temporal (workflows/audit_anchor.py)."
+    ),
+    require_anchors: bool = typer.Option(
+        False, help="Fail (exit 1) when Temporal cannot be asked for the checkpoints."
+    ),
 ) -> None:
     """Verify the keyed audit chain against the checkpoints kept in Temporal, and decisions and
     dismissals against their events; report the first broken or missing event (exit 1 if any)."""
@@ -94,7 +99,9 @@ def audit_verify(
             typer.echo(f"audit trail MISMATCH: {item.what} {item.problem}", err=True)
         raise typer.Exit(1)
     compared = "" if recorded is None else f", matching {len(recorded)} checkpoints recorded in Temporal"
-    typer.echo(f"audit trail intact: {report.checked} events verified{compared}; decisions and dismissals match their events")
+    typer.echo(
+        f"audit trail intact: {report.checked} events verified{compared}; decisions and dismissals match their events"
+    )
 
 
 async def _recorded_anchors_or_none():
@@ -102,7 +109,7 @@ async def _recorded_anchors_or_none():
 
     try:
         return await recorded_anchors(await client(), task_queue=get_settings().task_queue)
-    except Exception:  # noqa: BLE001 - unreachable or refused: reported as "not compared", never with the error text
+    except Exception:
         return None
 
 
@@ -119,8 +126,12 @@ async def _anchor_now() -> None:
     from workflows.audit_anchor import WORKFLOW_ID, AuditAnchorWorkflow
 
     temporal = await client()
-    head = await temporal.execute_workflow(AuditAnchorWorkflow.run, AnchorInput(), id=f"{WORKFLOW_ID}-manual-{uuid.uuid4().hex[:12]}",
-                                           task_queue=get_settings().task_queue)
+    head = await temporal.execute_workflow(
+        AuditAnchorWorkflow.run,
+        AnchorInput(),
+        id=f"{WORKFLOW_ID}-manual-{uuid.uuid4().hex[:12]}",
+        task_queue=get_settings().task_queue,
+    )
     typer.echo(f"checkpoint recorded: {head.length} events, last event {head.last_event_id}")
 
 
@@ -132,8 +143,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker() -> None:
         """Run a worker (several may run at once)."""
-        from service.temporal_setup import NamespaceNotReady
         from cli.common import require_schema
+        from service.temporal_setup import NamespaceNotReady
         from worker import run_worker
 
         require_schema()
@@ -163,7 +174,8 @@ def refuse_up_outside_development() -> None:
         typer.echo(
             f"error: `gcu-review up` is for development only (ENVIRONMENT={environment}): it creates demo accounts "
             "with published passwords and a throw-away Temporal server. In production run `gcu-review db upgrade`, "
-            "then `gcu-review worker` and `gcu-review web` (see the README's production notes).", err=True,
+            "then `gcu-review worker` and `gcu-review web` (see the README's production notes).",
+            err=True,
         )
         raise typer.Exit(2)
 
@@ -181,10 +193,10 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     from service import demo_spu
     from service.devserver import start_dev_server, stop_dev_server
     from service.temporal_client import connect
-    from store.db import migrate
-    from store.accounts import seed_demo_accounts
-    from web.server import serve
     from service.temporal_setup import ensure_schedules
+    from store.accounts import seed_demo_accounts
+    from store.db import migrate
+    from web.server import serve
     from worker import build_worker
 
     settings = get_settings()
@@ -194,7 +206,10 @@ async def _up(*, port: int, ui_port: int, demo: bool) -> None:
     migrate(settings.database_url)
     typer.echo("starting the Temporal dev server (file-backed: var/temporal.db) ...")
     server = start_dev_server(
-        db_file=settings.var_dir / "temporal.db", port=port, ui_port=ui_port, log_file=settings.var_dir / "temporal.log",
+        db_file=settings.var_dir / "temporal.db",
+        port=port,
+        ui_port=ui_port,
+        log_file=settings.var_dir / "temporal.log",
         codec_endpoint=f"http://{settings.web_host}:{settings.web_port}/codec",
     )
     stop = asyncio.Event()

@@ -7,14 +7,16 @@ CAC_BASIC, 2 years for SGBC_ADV and CAC_ADV; `expires` is the last valid day.
 import csv
 import datetime as dt
 import sys
-from typing import overload
 from pathlib import Path
+from typing import overload
 
 import typer
 
 from cli.common import db_engine, emit_json
 
-certs_app = typer.Typer(no_args_is_help=True, help="Certification register: add, renew, revoke, list, gaps, import, sweep.")
+certs_app = typer.Typer(
+    no_args_is_help=True, help="Certification register: add, renew, revoke, list, gaps, import, sweep."
+)
 
 VALIDITY_HELP = "Last valid day (YYYY-MM-DD). Default: issue date + 3 years (BASIC) or 2 years (ADV) - 1 day (requirements.md §6.2)."
 
@@ -63,8 +65,13 @@ def add(
 
     try:
         with _session() as session:
-            row = add_certification(session=session, staff_id=staff, cert=cert, issued=parse_date(issued, "--issued"),
-                                    expires=parse_date(expires, "--expires"))
+            row = add_certification(
+                session=session,
+                staff_id=staff,
+                cert=cert,
+                issued=parse_date(issued, "--issued"),
+                expires=parse_date(expires, "--expires"),
+            )
             typer.echo(f"added {row.cert} of {row.staff_id}: issued {row.issued}, expires {row.expires} (id {row.id})")
     except _store_errors() as exc:
         _fail(exc)
@@ -82,9 +89,16 @@ def renew(
 
     try:
         with _session() as session:
-            row = renew_certification(session=session, staff_id=staff, cert=cert,
-                                      issued=parse_date(issued, "--issued"), expires=parse_date(expires, "--expires"))
-            typer.echo(f"renewed {row.cert} of {row.staff_id}: issued {row.issued}, expires {row.expires} (id {row.id})")
+            row = renew_certification(
+                session=session,
+                staff_id=staff,
+                cert=cert,
+                issued=parse_date(issued, "--issued"),
+                expires=parse_date(expires, "--expires"),
+            )
+            typer.echo(
+                f"renewed {row.cert} of {row.staff_id}: issued {row.issued}, expires {row.expires} (id {row.id})"
+            )
     except _store_errors() as exc:
         _fail(exc)
 
@@ -101,8 +115,9 @@ def revoke(
 
     try:
         with _session() as session:
-            rows = revoke_certification(session=session, staff_id=staff, cert=cert, reason=reason,
-                                        issued=parse_date(issued, "--issued"))
+            rows = revoke_certification(
+                session=session, staff_id=staff, cert=cert, reason=reason, issued=parse_date(issued, "--issued")
+            )
             for row in rows:
                 typer.echo(f"revoked {row.cert} of {row.staff_id} issued {row.issued} (id {row.id})")
     except _store_errors() as exc:
@@ -122,8 +137,14 @@ def brief(
 
     try:
         with _session() as session:
-            row = add_briefing(session=session, staff_id=staff, area=area, date=parse_date(date, "--date"),
-                               expires=parse_date(expires, "--expires"), briefed_by=briefed_by)
+            row = add_briefing(
+                session=session,
+                staff_id=staff,
+                area=area,
+                date=parse_date(date, "--date"),
+                expires=parse_date(expires, "--expires"),
+                briefed_by=briefed_by,
+            )
             typer.echo(f"briefing {row.area} of {row.staff_id}: {row.date} to {row.expires}")
     except _store_errors() as exc:
         _fail(exc)
@@ -157,8 +178,13 @@ def list_(
     from store.certifications import list_certifications
 
     with _session() as session:
-        rows = list_certifications(session=session, on=parse_date(on, "--on") or dt.date.today(), team_id=team,
-                                   staff_id=person, expiring_within=expiring_within)
+        rows = list_certifications(
+            session=session,
+            on=parse_date(on, "--on") or dt.date.today(),
+            team_id=team,
+            staff_id=person,
+            expiring_within=expiring_within,
+        )
     if format == "json":
         emit_json(rows)
         return
@@ -172,7 +198,9 @@ def gaps(
     team: str | None = typer.Option(None, "--team"),
     person: str | None = typer.Option(None, "--person"),
     on: str | None = typer.Option(None, "--on", help="Check date (default today)."),
-    expiring_within: int = typer.Option(90, "--expiring-within", help="Also report requirements met only until DAYS from the date."),
+    expiring_within: int = typer.Option(
+        90, "--expiring-within", help="Also report requirements met only until DAYS from the date."
+    ),
     format: str = typer.Option("table", "--format", help="table | json | csv"),
 ) -> None:
     """Required certifications (role matrix, requirements.md §6.3, with designations) missing,
@@ -180,14 +208,22 @@ def gaps(
     from store.cert_gaps import gap_report
 
     with _session() as session:
-        report = gap_report(session=session, on=parse_date(on, "--on") or dt.date.today(), team_id=team,
-                            staff_id=person, expiring_within=expiring_within)
+        report = gap_report(
+            session=session,
+            on=parse_date(on, "--on") or dt.date.today(),
+            team_id=team,
+            staff_id=person,
+            expiring_within=expiring_within,
+        )
     if format == "json":
         emit_json(report)
         return
     headers = ["staff", "name", "teams", "roles", "requirement", "status", "expires", "days_left"]
-    data = [[p.staff_id, p.name, ",".join(p.teams), ",".join(p.roles), g.requirement, g.status, g.expires, g.days_left]
-            for p in report for g in p.gaps]
+    data = [
+        [p.staff_id, p.name, ",".join(p.teams), ",".join(p.roles), g.requirement, g.status, g.expires, g.days_left]
+        for p in report
+        for g in p.gaps
+    ]
     (_csv if format == "csv" else _table)(headers, data)
     if format == "table":
         typer.echo(f"{len(report)} person(s) with gaps", err=True)
@@ -210,12 +246,13 @@ def import_(
             if dry_run:
                 if parsed.problems:
                     raise ImportRefused(parsed.problems)
-                typer.echo(f"{path}: {len(parsed.certifications)} certification(s), {len(parsed.briefings)} briefing(s): valid")
+                typer.echo(
+                    f"{path}: {len(parsed.certifications)} certification(s), {len(parsed.briefings)} briefing(s): valid"
+                )
                 return
             with Progress(console=Console(stderr=True), transient=True, disable=parsed.total < 200) as progress:
                 task = progress.add_task(f"importing {path.name}", total=parsed.total)
-                result = import_records(session=session, parsed=parsed,
-                                        progress=lambda n: progress.advance(task, n))
+                result = import_records(session=session, parsed=parsed, progress=lambda n: progress.advance(task, n))
     except ImportRefused as exc:
         for problem in exc.problems:
             typer.echo(f"{path}: {problem}", err=True)
@@ -231,8 +268,9 @@ def sweep(on: str | None = typer.Option(None, "--on", help="Sweep day (default t
     from store.cert_notices import send_expiry_notices
 
     with _session() as session:
-        result = send_expiry_notices(session=session,
-                                     request=ExpiryNoticesInput(as_of=parse_date(on, "--on") or dt.date.today()))
+        result = send_expiry_notices(
+            session=session, request=ExpiryNoticesInput(as_of=parse_date(on, "--on") or dt.date.today())
+        )
     emit_json(result)
 
 
@@ -240,8 +278,8 @@ def sweep(on: str | None = typer.Option(None, "--on", help="Sweep day (default t
 def schedule() -> None:
     """Create or update the Temporal Schedule `certification-sweep` (daily); idempotent."""
     from cli.common import client, run_async
-    from settings import get_settings
     from service.temporal_setup import ensure_sweep_schedule
+    from settings import get_settings
     from workflows.cert_sweep import SCHEDULE_ID
 
     async def go() -> str:

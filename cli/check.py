@@ -22,8 +22,10 @@ class OutputFormat(StrEnum):
 
 def result_json(result: CheckResult) -> dict:
     data = result.model_dump(mode="json", include=JSON_RESULT_FIELDS)
-    data["findings"] = [{k: f[k] for k in ("rule_id", "severity", "message", "citation", "location")
-                         if k in JSON_FINDING_FIELDS} for f in data["findings"]]
+    data["findings"] = [
+        {k: f[k] for k in ("rule_id", "severity", "message", "citation", "location") if k in JSON_FINDING_FIELDS}
+        for f in data["findings"]
+    ]
     return {k: data[k] for k in ("file", "product_id", "verdict", "findings", "errors")}
 
 
@@ -58,9 +60,13 @@ def check(
     roster: Annotated[Path, typer.Option("--roster", help="Roster / register YAML")],
     meta: Annotated[Path | None, typer.Option("--meta", help="Front matter YAML for .docx/.pdf")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.TEXT,
-    pack: Annotated[str | None, typer.Option(
-        "--pack", help="Pack version (1.0, 2.0...) of the pack folder, or a pack directory; default: the active pack",
-    )] = None,
+    pack: Annotated[
+        str | None,
+        typer.Option(
+            "--pack",
+            help="Pack version (1.0, 2.0...) of the pack folder, or a pack directory; default: the active pack",
+        ),
+    ] = None,
 ) -> None:
     """Check product files against the rule packs; exit 0 clean/notes, 1 revise/blocked, 2 format error."""
     from rules.pack import PackError
@@ -139,14 +145,18 @@ def test(path: Annotated[Path | None, typer.Argument(help=_PACK_PATH_HELP)] = No
         any_failed = any_failed or bool(failed)
         for o in failed:
             typer.echo(f"FAIL {engine.pack_version} {o.rule_id} {o.kind}[{o.index}]: {o.detail}")
-        typer.echo(f"pack {engine.pack_version}: {len(outcomes) - len(failed)}/{len(outcomes)} examples pass "
-                   f"({len(engine.pack.rules)} rules)")
+        typer.echo(
+            f"pack {engine.pack_version}: {len(outcomes) - len(failed)}/{len(outcomes)} examples pass "
+            f"({len(engine.pack.rules)} rules)"
+        )
     raise typer.Exit(1 if any_failed else 0)
 
 
 @rules_app.command("impact")
 def impact(
-    pack: Annotated[str, typer.Option("--pack", help="The candidate: a pack directory, or a version of the pack folder")],
+    pack: Annotated[
+        str, typer.Option("--pack", help="The candidate: a pack directory, or a version of the pack folder")
+    ],
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.TEXT,
 ) -> None:
     """Run a candidate pack over the latest version of every stored product: what would change,

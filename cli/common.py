@@ -98,8 +98,10 @@ def cli_operator(*, admin: bool = False, first_admin: bool = False):
 
     token = os.environ.get(OPERATOR_TOKEN_ENV, "")
     if not token:
-        _refuse(f"outside development (ENVIRONMENT={get_settings().environment}) a CLI action needs an operator "
-                f"identity: set {OPERATOR_TOKEN_ENV} to one of your API tokens (made on your Account page)")
+        _refuse(
+            f"outside development (ENVIRONMENT={get_settings().environment}) a CLI action needs an operator "
+            f"identity: set {OPERATOR_TOKEN_ENV} to one of your API tokens (made on your Account page)"
+        )
     with Session(db_engine(), expire_on_commit=False) as session:
         found = token_and_account(session=session, token=token)
         session.commit()
@@ -129,6 +131,8 @@ def check_acting_as(staff_id: str) -> str:
 def _refuse(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
 class StepProgress:
     """Progress of long CLI work on stderr (rich): one bar per step, told (step, done, total); a
     spinner for a phase of unknown length. Nothing is drawn when stderr is not a terminal, so logs
@@ -139,8 +143,16 @@ class StepProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         console = console or Console(stderr=True)
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=console, transient=False, disable=not console.is_terminal)
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
+        )
         self._tasks: dict[str, Any] = {}
         self._phase = self._progress.add_task(description, total=None)
 

@@ -10,7 +10,9 @@ keys_app = typer.Typer(no_args_is_help=True, help="Keys of the Temporal payload 
 
 
 @keys_app.command("new")
-def keys_new(key_id: str = typer.Option("", "--id", help="the key's id (default: today's date, e.g. 2026-12-03)")) -> None:
+def keys_new(
+    key_id: str = typer.Option("", "--id", help="the key's id (default: today's date, e.g. 2026-12-03)"),
+) -> None:
     """Print a fresh KEY_ID:KEY entry for TEMPORAL_PAYLOAD_KEYS (nothing is stored anywhere)."""
     from service.payload_codec import PayloadKeyError, new_key_entry
 
@@ -28,7 +30,11 @@ def keys_show() -> None:
 
     settings = get_settings()
     keyring = parse_keyring(settings.payload_keys())
-    source = "TEMPORAL_PAYLOAD_KEYS" if settings.temporal_payload_keys else "the development key (TEMPORAL_PAYLOAD_KEYS unset)"
+    source = (
+        "TEMPORAL_PAYLOAD_KEYS"
+        if settings.temporal_payload_keys
+        else "the development key (TEMPORAL_PAYLOAD_KEYS unset)"
+    )
     typer.echo(f"keys from {source}")
     typer.echo(f"current: {keyring.current_id}")
     for key_id in keyring.keys:

@@ -5,15 +5,17 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from sqlmodel import col
 
 import typer
+from sqlmodel import col
 
 from cli.certs import _fail, _session, _store_errors, parse_date
 from cli.common import emit_json
 
-kpi_app = typer.Typer(help="KPIs 10, 11 and 12 (requirements.md §7) and the SPU indicator (contract v2 §6.1), "
-                           "from the system's own records.")
+kpi_app = typer.Typer(
+    help="KPIs 10, 11 and 12 (requirements.md §7) and the SPU indicator (contract v2 §6.1), "
+    "from the system's own records."
+)
 kpi11_app = typer.Typer(no_args_is_help=True, help="The KPI 11 register: charge units, outcomes, lineage.")
 
 
@@ -30,20 +32,38 @@ def _print_tables(results) -> None:
     console = Console(width=200)
     head = Table("KPI", "title", "period", "scope", "numerator", "denominator", "value", "target", "status")
     for r in results:
-        head.add_row(r.kpi, r.title, r.period.label, r.scope, str(r.numerator), str(r.denominator), _pct(r.value),
-                     _pct(r.target), r.status)
+        head.add_row(
+            r.kpi,
+            r.title,
+            r.period.label,
+            r.scope,
+            str(r.numerator),
+            str(r.denominator),
+            _pct(r.value),
+            _pct(r.target),
+            r.status,
+        )
     console.print(head)
     for r in results:
-        console.print(f"\n[bold]{kpi_name(r.kpi)}[/bold] {r.measure}\n  definition: {r.citation}; "
-                      + ", ".join(f"{k}={v}" for k, v in r.definition.items() if k not in ("title", "citation")))
+        console.print(
+            f"\n[bold]{kpi_name(r.kpi)}[/bold] {r.measure}\n  definition: {r.citation}; "
+            + ", ".join(f"{k}={v}" for k, v in r.definition.items() if k not in ("title", "citation"))
+        )
         for name, rows in r.breakdowns.items():
             if not rows:
                 continue
             extra_keys = sorted({k for row in rows for k in row.extra})
-            table = Table(f"by {name}", "numerator", "denominator", "value", *extra_keys, title=f"{kpi_name(r.kpi)} by {name}")
+            table = Table(
+                f"by {name}", "numerator", "denominator", "value", *extra_keys, title=f"{kpi_name(r.kpi)} by {name}"
+            )
             for row in rows:
-                table.add_row(row.key, str(row.numerator), str(row.denominator), _pct(row.value),
-                              *[str(row.extra.get(k, "")) for k in extra_keys])
+                table.add_row(
+                    row.key,
+                    str(row.numerator),
+                    str(row.denominator),
+                    _pct(row.value),
+                    *[str(row.extra.get(k, "")) for k in extra_keys],
+                )
             console.print(table)
         for key, value in r.details.items():
             if isinstance(value, list):
@@ -56,14 +76,40 @@ def _print_tables(results) -> None:
 
 def _print_csv(results) -> None:
     writer = csv.writer(sys.stdout)
-    writer.writerow(["kpi", "period", "scope", "breakdown", "key", "numerator", "denominator", "value", "target", "status"])
+    writer.writerow(
+        ["kpi", "period", "scope", "breakdown", "key", "numerator", "denominator", "value", "target", "status"]
+    )
     for r in results:
-        writer.writerow([r.kpi, r.period.label, r.scope, "total", "", r.numerator, r.denominator,
-                         "" if r.value is None else f"{r.value:.4f}", "" if r.target is None else r.target, r.status])
+        writer.writerow(
+            [
+                r.kpi,
+                r.period.label,
+                r.scope,
+                "total",
+                "",
+                r.numerator,
+                r.denominator,
+                "" if r.value is None else f"{r.value:.4f}",
+                "" if r.target is None else r.target,
+                r.status,
+            ]
+        )
         for name, rows in r.breakdowns.items():
             for row in rows:
-                writer.writerow([r.kpi, r.period.label, r.scope, name, row.key, row.numerator, row.denominator,
-                                 "" if row.value is None else f"{row.value:.4f}", "", ""])
+                writer.writerow(
+                    [
+                        r.kpi,
+                        r.period.label,
+                        r.scope,
+                        name,
+                        row.key,
+                        row.numerator,
+                        row.denominator,
+                        "" if row.value is None else f"{row.value:.4f}",
+                        "",
+                        "",
+                    ]
+                )
 
 
 @kpi_app.callback(invoke_without_command=True)
@@ -71,8 +117,11 @@ def kpi(
     ctx: typer.Context,
     from_: str | None = typer.Option(None, "--from", help="Period start (with --to)."),
     to: str | None = typer.Option(None, "--to", help="Period end, inclusive; KPI 12's reporting date."),
-    period: str | None = typer.Option(None, "--period", help="YYYY, YYYY-Qn or YYYY-MM. Default: current quarter "
-                                      "(KPI 10, 12) and current year (KPI 11)."),
+    period: str | None = typer.Option(
+        None,
+        "--period",
+        help="YYYY, YYYY-Qn or YYYY-MM. Default: current quarter (KPI 10, 12) and current year (KPI 11).",
+    ),
     team: str | None = typer.Option(None, "--team"),
     situation: str | None = typer.Option(None, "--situation"),
     format: str = typer.Option("table", "--format", help="table | json | csv"),
@@ -99,8 +148,9 @@ def kpi(
         chosen_kpis = tuple(dict.fromkeys(k.strip().upper() for k in only.split(",") if k.strip()))
         unknown = [k for k in chosen_kpis if k not in kpis]
         if unknown or not chosen_kpis:
-            raise typer.BadParameter(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(kpis)}",
-                                     param_hint="--only")
+            raise typer.BadParameter(
+                f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(kpis)}", param_hint="--only"
+            )
         kpis = chosen_kpis
     if trend:
         with _session() as session:
@@ -111,22 +161,33 @@ def kpi(
         writer = csv.writer(sys.stdout, delimiter="," if format == "csv" else "\t")
         writer.writerow(["kpi", "period", "taken_on", "numerator", "denominator", "value", "target", "status"])
         for p in points:
-            writer.writerow([p.kpi, p.period_label, p.taken_on, p.numerator, p.denominator, _pct(p.value),
-                             _pct(p.target), p.status])
+            writer.writerow(
+                [p.kpi, p.period_label, p.taken_on, p.numerator, p.denominator, _pct(p.value), _pct(p.target), p.status]
+            )
         return
     try:
         if period and (from_ or to):
             raise ValueError("give --period or --from/--to, not both")
         if bool(from_) != bool(to):
             raise ValueError("--from and --to go together")
-        chosen = parse_period(period) if period else (
-            range_period(parse_date(from_, "--from"), parse_date(to, "--to")) if from_ and to else None)
+        chosen = (
+            parse_period(period)
+            if period
+            else (range_period(parse_date(from_, "--from"), parse_date(to, "--to")) if from_ and to else None)
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     today = dt.date.today()
     with _session() as session:
-        results = compute_kpis(session=session, today=today, period=chosen, team_id=team, situation=situation,
-                               config=load_kpi_config(config), kpis=kpis)
+        results = compute_kpis(
+            session=session,
+            today=today,
+            period=chosen,
+            team_id=team,
+            situation=situation,
+            config=load_kpi_config(config),
+            kpis=kpis,
+        )
         if save:
             save_snapshots(session=session, results=results, taken_on=today)
     if format == "json":
@@ -138,7 +199,9 @@ def kpi(
 
 
 @kpi_app.command("backfill-facts")
-def backfill_facts(recompute: bool = typer.Option(False, "--recompute", help="Recompute every version's facts.")) -> None:
+def backfill_facts(
+    recompute: bool = typer.Option(False, "--recompute", help="Recompute every version's facts."),
+) -> None:
     """Record KPI 10 facts (relevance, execution and reference dates) of stored versions that have none."""
     from rich.console import Console
     from rich.progress import Progress
@@ -149,8 +212,12 @@ def backfill_facts(recompute: bool = typer.Option(False, "--recompute", help="Re
     use_triggers = load_kpi_config().kpi10.trigger_text_makes_relevant
     with _session() as session, Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("product facts", total=None)
-        n = backfill_product_facts(session=session, recompute=recompute, use_triggers=use_triggers,
-                                   progress=lambda k: progress.advance(task, k))
+        n = backfill_product_facts(
+            session=session,
+            recompute=recompute,
+            use_triggers=use_triggers,
+            progress=lambda k: progress.advance(task, k),
+        )
     typer.echo(f"recorded facts of {n} version(s)")
 
 
@@ -176,10 +243,17 @@ def outcome(
 
     try:
         with _session() as session:
-            unit = set_outcome(session=session, unit_id=unit_id, outcome=value, date=parse_date(date, "--date"),
-                               filed=parse_date(filed, "--filed"))
-            typer.echo(f"unit {unit.id} ({unit.unit_key}): {unit.outcome}, filed {unit.filing_date}, "
-                       f"decided {unit.decision_date}")
+            unit = set_outcome(
+                session=session,
+                unit_id=unit_id,
+                outcome=value,
+                date=parse_date(date, "--date"),
+                filed=parse_date(filed, "--filed"),
+            )
+            typer.echo(
+                f"unit {unit.id} ({unit.unit_key}): {unit.outcome}, filed {unit.filing_date}, "
+                f"decided {unit.decision_date}"
+            )
     except _store_errors() as exc:
         _fail(exc)
 
@@ -235,9 +309,37 @@ def list_units(
     if format == "json":
         emit_json([u.model_dump(mode="json") for u in units])
         return
-    headers = ["id", "unit_key", "stage", "suspect", "count", "crime", "sgbc", "cac", "outcome", "filed", "decided", "prev"]
-    rows = [[u.id, u.unit_key, u.stage, u.suspect, u.count_no, u.crime, u.is_sgbc, u.is_cac, u.outcome, u.filing_date,
-             u.decision_date, u.linked_unit_prev_stage] for u in units]
+    headers = [
+        "id",
+        "unit_key",
+        "stage",
+        "suspect",
+        "count",
+        "crime",
+        "sgbc",
+        "cac",
+        "outcome",
+        "filed",
+        "decided",
+        "prev",
+    ]
+    rows = [
+        [
+            u.id,
+            u.unit_key,
+            u.stage,
+            u.suspect,
+            u.count_no,
+            u.crime,
+            u.is_sgbc,
+            u.is_cac,
+            u.outcome,
+            u.filing_date,
+            u.decision_date,
+            u.linked_unit_prev_stage,
+        ]
+        for u in units
+    ]
     from cli.certs import _csv, _table
 
     (_csv if format == "csv" else _table)(headers, rows)

@@ -6,16 +6,22 @@ import sys
 import typer
 
 # No local variables in tracebacks: a frame's locals may hold a password or a key.
-app = typer.Typer(no_args_is_help=True, help="GCU compliance review: rules, reviews, roster and KPIs.",
-                  pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    no_args_is_help=True,
+    help="GCU compliance review: rules, reviews, roster and KPIs.",
+    pretty_exceptions_show_locals=False,
+)
 
 
 @app.callback()
 def _options(
     request_id: str | None = typer.Option(
-        None, "--request-id", envvar="GCU_REVIEW_REQUEST_ID",
+        None,
+        "--request-id",
+        envvar="GCU_REVIEW_REQUEST_ID",
         help="An idempotency key for the review action that follows (gcu-review --request-id KEY comment ...): "
-             "run again with the same key, the action is made once and answered like the first time."),
+        "run again with the same key, the action is made once and answered like the first time.",
+    ),
 ) -> None:
     """Every command acts through the CLI, as the audit trail records; --request-id makes its action
     idempotent. (Typer keeps one callback per app: both belong here.)"""

@@ -7,9 +7,13 @@ from settings import get_settings
 
 
 def repair(
-    restart: bool = typer.Option(False, "--restart", help="Start again, from the state they had reached, the open "
-                                                          "reviews whose workflow was terminated, cancelled, failed "
-                                                          "or timed out (needs a running worker)."),
+    restart: bool = typer.Option(
+        False,
+        "--restart",
+        help="Start again, from the state they had reached, the open "
+        "reviews whose workflow was terminated, cancelled, failed "
+        "or timed out (needs a running worker).",
+    ),
 ) -> None:
     """Start the reviews of products stored without one; report (and with --restart, restart) open
     reviews whose workflow ended abnormally. Safe to run again: it finds nothing left to do."""

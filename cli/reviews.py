@@ -1,7 +1,7 @@
 """Review lifecycle commands: submit, status, queue, claim, assign, dismiss, decide, resubmit,
 withdraw, comment, move-due. `--as STAFF_ID` is for operators on the server; people use the web app."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -15,7 +15,9 @@ from service import reviews
 from settings import get_settings
 
 AS_OPTION = typer.Option(
-    ..., "--as", callback=check_acting_as,
+    ...,
+    "--as",
+    callback=check_acting_as,
     help="Staff id of the person acting (must be in the register; outside development, the operator of GCU_OPERATOR_TOKEN).",
 )
 
@@ -62,7 +64,12 @@ def submit(
     async def go():
         c = await client()
         return await reviews.submit(
-            db_engine=db_engine(), client=c, settings=get_settings(), path=file, actor_id=actor, meta_path=meta,
+            db_engine=db_engine(),
+            client=c,
+            settings=get_settings(),
+            path=file,
+            actor_id=actor,
+            meta_path=meta,
             request_id=common.REQUEST_ID,
         )
 
@@ -80,7 +87,9 @@ def submit(
 @read_app.command()
 def status(
     product_id: str,
-    actor: str | None = typer.Option(None, "--as", help="List the actions this person may take now (the review policy's answer)."),
+    actor: str | None = typer.Option(
+        None, "--as", help="List the actions this person may take now (the review policy's answer)."
+    ),
     format: OutputFormat = OutputFormat.TEXT,
 ) -> None:
     """Current state, findings and due date of a product's review."""
@@ -130,8 +139,14 @@ def queue(
 
     with Session(db_engine()) as session:
         rows = list_queue(
-            session=session, team=team, situation=situation, product_type=type, state=state, verdict=verdict,
-            overdue=overdue, now=datetime.now(timezone.utc),
+            session=session,
+            team=team,
+            situation=situation,
+            product_type=type,
+            state=state,
+            verdict=verdict,
+            overdue=overdue,
+            now=datetime.now(UTC),
         )
     if format == OutputFormat.JSON:
         emit_json(rows)
@@ -153,9 +168,7 @@ def claim(product_id: str, actor: str = AS_OPTION, format: OutputFormat = Output
 
 
 @reviewer_app.command()
-def assign(
-    product_id: str, reviewer: str, actor: str = AS_OPTION, format: OutputFormat = OutputFormat.TEXT
-) -> None:
+def assign(product_id: str, reviewer: str, actor: str = AS_OPTION, format: OutputFormat = OutputFormat.TEXT) -> None:
     """(GCU head) assign or reassign a review."""
     _done(
         run_async(lambda: _call(reviews.assign, product_id=product_id, reviewer_id=reviewer, actor_id=actor)),
@@ -209,8 +222,14 @@ def resubmit(
 
     async def go():
         return await reviews.resubmit(
-            db_engine=db_engine(), client=await client(), settings=get_settings(), product_id=product_id,
-            path=file, actor_id=actor, meta_path=meta, request_id=common.REQUEST_ID,
+            db_engine=db_engine(),
+            client=await client(),
+            settings=get_settings(),
+            product_id=product_id,
+            path=file,
+            actor_id=actor,
+            meta_path=meta,
+            request_id=common.REQUEST_ID,
         )
 
     _done(run_async(go), format)
@@ -224,9 +243,7 @@ def withdraw(
     format: OutputFormat = OutputFormat.TEXT,
 ) -> None:
     """Withdraw a product before a decision."""
-    _done(
-        run_async(lambda: _call(reviews.withdraw, product_id=product_id, reason=reason, actor_id=actor)), format
-    )
+    _done(run_async(lambda: _call(reviews.withdraw, product_id=product_id, reason=reason, actor_id=actor)), format)
 
 
 @team_app.command()
@@ -249,7 +266,7 @@ def move_due(
     format: OutputFormat = OutputFormat.TEXT,
 ) -> None:
     """(GCU head) move a review's due date; the reminders and escalations follow."""
-    due_at = due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+    due_at = due if due.tzinfo else due.replace(tzinfo=UTC)
     _done(
         run_async(
             lambda: _call(reviews.move_due_date, product_id=product_id, due_at=due_at, reason=reason, actor_id=actor)

@@ -10,7 +10,9 @@ import typer
 from cli.common import db_engine, emit_json
 
 summaries_app = typer.Typer(no_args_is_help=True, help="Compliance summaries per Deputy Prosecutor: run, list, show.")
-notify_app = typer.Typer(no_args_is_help=True, help="Email outbox: send pending notifications, list and requeue deliveries.")
+notify_app = typer.Typer(
+    no_args_is_help=True, help="Email outbox: send pending notifications, list and requeue deliveries."
+)
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -39,9 +41,13 @@ def _period(start: str | None, end: str | None):
 def run(
     dp: str | None = typer.Option(None, "--dp", help="Only this Deputy Prosecutor (staff id)."),
     start: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD); with --to."),
-    end: str | None = typer.Option(None, "--to", help="Last day, inclusive. Default: the SUMMARY_PERIOD_DAYS days before today."),
+    end: str | None = typer.Option(
+        None, "--to", help="Last day, inclusive. Default: the SUMMARY_PERIOD_DAYS days before today."
+    ),
     email: bool = typer.Option(True, "--email/--no-email", help="Email each summary when SMTP is configured."),
-    regenerate: bool = typer.Option(False, "--regenerate", help="Remake summaries already emailed (not emailed again)."),
+    regenerate: bool = typer.Option(
+        False, "--regenerate", help="Remake summaries already emailed (not emailed again)."
+    ),
     local: bool = typer.Option(False, "--local", help="Run in this process instead of as a Temporal workflow."),
 ) -> None:
     """Make the compliance summaries now (the same workflow the weekly schedule runs)."""
@@ -51,17 +57,26 @@ def run(
     settings = get_settings()
     period = _period(start, end)
     if local:
-        _run_local(settings, period or previous_period(dt.date.today(), settings.summary_period_days), dp, email, regenerate)
+        _run_local(
+            settings, period or previous_period(dt.date.today(), settings.summary_period_days), dp, email, regenerate
+        )
         return
     from cli.common import client, run_async
     from workflows.summaries import WORKFLOW_ID, ComplianceSummaryWorkflow
 
-    request = SummaryRunInput(period=period, period_days=settings.summary_period_days, deputy_prosecutor_id=dp,
-                              email=email, regenerate_emailed=regenerate)
+    request = SummaryRunInput(
+        period=period,
+        period_days=settings.summary_period_days,
+        deputy_prosecutor_id=dp,
+        email=email,
+        regenerate_emailed=regenerate,
+    )
 
     async def go():
         return await (await client()).execute_workflow(
-            ComplianceSummaryWorkflow.run, request, id=f"{WORKFLOW_ID}-manual-{uuid.uuid4().hex[:12]}",
+            ComplianceSummaryWorkflow.run,
+            request,
+            id=f"{WORKFLOW_ID}-manual-{uuid.uuid4().hex[:12]}",
             task_queue=settings.task_queue,
         )
 
@@ -86,11 +101,19 @@ def _run_local(settings, period, dp, email: bool, regenerate: bool) -> None:
         raise typer.Exit(1)
     for dp_id in ids:
         with session_scope(engine) as session:
-            ref = produce_summary(session=session, deputy_prosecutor_id=dp_id, period=period,
-                                  as_of=dt.datetime.now(dt.timezone.utc), renderer=renderer, regenerate_emailed=regenerate)
+            ref = produce_summary(
+                session=session,
+                deputy_prosecutor_id=dp_id,
+                period=period,
+                as_of=dt.datetime.now(dt.UTC),
+                renderer=renderer,
+                regenerate_emailed=regenerate,
+            )
         result.summaries.append(ref)
         if email:
-            result.emails.append(EmailSummaryResult(summary_id=ref.summary_id, state=outbox.send_summary(ref.summary_id)))
+            result.emails.append(
+                EmailSummaryResult(summary_id=ref.summary_id, state=outbox.send_summary(ref.summary_id))
+            )
     emit_json(result)
 
 
@@ -111,12 +134,38 @@ def list_(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "deputy prosecutor", "from", "to", "reviewed", "approved", "returned", "open blocking",
-                  "overdue", "generated", "emailed")
+    table = Table(
+        "id",
+        "deputy prosecutor",
+        "from",
+        "to",
+        "reviewed",
+        "approved",
+        "returned",
+        "open blocking",
+        "overdue",
+        "generated",
+        "emailed",
+    )
     for r in rows:
-        table.add_row(*[str(v) for v in (r.id, r.deputy_prosecutor_id, r.period_start, r.period_end, r.reviewed,
-                                         r.approved, r.returned, r.open_blocking, r.overdue,
-                                         f"{r.generated_at:%Y-%m-%d %H:%M}", f"{r.emailed_at:%Y-%m-%d %H:%M}" if r.emailed_at else "-")])
+        table.add_row(
+            *[
+                str(v)
+                for v in (
+                    r.id,
+                    r.deputy_prosecutor_id,
+                    r.period_start,
+                    r.period_end,
+                    r.reviewed,
+                    r.approved,
+                    r.returned,
+                    r.open_blocking,
+                    r.overdue,
+                    f"{r.generated_at:%Y-%m-%d %H:%M}",
+                    f"{r.emailed_at:%Y-%m-%d %H:%M}" if r.emailed_at else "-",
+                )
+            ]
+        )
     Console(width=200).print(table)
 
 
@@ -148,8 +197,8 @@ def show(
 def schedule() -> None:
     """Create or update the Temporal Schedules `compliance-summary` and `notification-outbox`; idempotent."""
     from cli.common import client, run_async
-    from settings import get_settings
     from service.temporal_setup import ensure_summary_schedules
+    from settings import get_settings
 
     async def go():
         return await ensure_summary_schedules(await client(), get_settings())

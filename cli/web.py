@@ -2,12 +2,12 @@
 API tokens). Passwords are read from a prompt (or --password-stdin), never from the command line,
 so they stay out of shell history and process lists."""
 
-from typing import NoReturn
 import asyncio
 import logging
 import signal
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 import typer
 
@@ -49,7 +49,9 @@ def create(
     password = None if no_password else _password(password_stdin)
     with Session(db_engine()) as session:
         try:
-            create_account(session=session, username=username, password=password, staff_id=staff_id, is_admin=admin, by=by)
+            create_account(
+                session=session, username=username, password=password, staff_id=staff_id, is_admin=admin, by=by
+            )
         except (AccountError, PasswordPolicyError) as exc:
             _fail(str(exc))
         session.commit()
@@ -96,10 +98,11 @@ def token(
         account = get_account(session=session, username=username)
         if account is None:
             _fail(f"no account {username!r}")
-        expires = datetime.now(timezone.utc) + timedelta(days=days or get_settings().api_token_days)
+        expires = datetime.now(UTC) + timedelta(days=days or get_settings().api_token_days)
         try:
-            _row, value = create_api_token(session=session, account=account, name=name, expires_at=expires,
-                                           read_only=read_only, by=by)
+            _row, value = create_api_token(
+                session=session, account=account, name=name, expires_at=expires, read_only=read_only, by=by
+            )
         except AccountError as exc:
             _fail(str(exc))
         session.commit()
@@ -179,8 +182,12 @@ def link_identity(
     if unlink:
         _change(username, lambda s, a, by: accounts.unlink_identity(session=s, account=a, by=by))
     elif subject:
-        _change(username, lambda s, a, by: accounts.link_identity(session=s, account=a, subject=subject, by=by,
-                                                                    how="set by an administrator"))
+        _change(
+            username,
+            lambda s, a, by: accounts.link_identity(
+                session=s, account=a, subject=subject, by=by, how="set by an administrator"
+            ),
+        )
     else:
         _change(username, lambda s, a, by: accounts.allow_identity_link(session=s, account=a, email=email, by=by))
     typer.echo(f"identity-provider link of {username} updated")
@@ -205,10 +212,12 @@ def list_accounts() -> None:
 
     from models.web_tables import Account
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(db_engine()) as session:
         for a in session.exec(select(Account).order_by(Account.username)):
-            locked = f"  locked until {a.locked_until:%Y-%m-%d %H:%M}" if a.locked_until and a.locked_until > now else ""
+            locked = (
+                f"  locked until {a.locked_until:%Y-%m-%d %H:%M}" if a.locked_until and a.locked_until > now else ""
+            )
             inactive = "" if a.active else "  deactivated"
             typer.echo(f"{a.username:<20} {a.staff_id or '-':<8} {'admin' if a.is_admin else '':<5}{locked}{inactive}")
 
@@ -233,8 +242,10 @@ def register(app: typer.Typer) -> None:
         if processes > 1:
             # Each process builds its app from the environment (web.app:create_app) and listens on
             # a socket of its own; this one restarts them if they die and stops them on SIGINT/SIGTERM.
-            typer.echo(f"web app on http://{host or settings.web_host}:{port or settings.web_port}, "
-                       f"{processes} processes (Ctrl-C stops)")
+            typer.echo(
+                f"web app on http://{host or settings.web_host}:{port or settings.web_port}, "
+                f"{processes} processes (Ctrl-C stops)"
+            )
             serve_processes(settings, processes, host=host, port=port)
             return
 

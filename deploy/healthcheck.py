@@ -16,21 +16,26 @@ import os
 import socket
 import sys
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 # A worker's long polls last about a minute; three minutes of silence means it is not polling.
 DEFAULT_MAX_POLL_AGE = timedelta(seconds=180)
 
 
 async def worker_is_polling(
-    client, *, namespace: str, task_queue: str, hostname: str, max_age: timedelta = DEFAULT_MAX_POLL_AGE,
+    client,
+    *,
+    namespace: str,
+    task_queue: str,
+    hostname: str,
+    max_age: timedelta = DEFAULT_MAX_POLL_AGE,
     now: datetime | None = None,
 ) -> tuple[bool, str]:
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     for kind, queue_type in (
         ("workflow", TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
         ("activity", TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
@@ -41,9 +46,13 @@ async def worker_is_polling(
             )
         )
         ours = [p for p in response.pollers if p.identity.rpartition("@")[2] == hostname]
-        recent = [p for p in ours if now - p.last_access_time.ToDatetime(tzinfo=timezone.utc) <= max_age]
+        recent = [p for p in ours if now - p.last_access_time.ToDatetime(tzinfo=UTC) <= max_age]
         if not recent:
-            seen = f"last seen {max(p.last_access_time.ToDatetime(tzinfo=timezone.utc) for p in ours):%Y-%m-%dT%H:%M:%SZ}" if ours else "never seen"
+            seen = (
+                f"last seen {max(p.last_access_time.ToDatetime(tzinfo=UTC) for p in ours):%Y-%m-%dT%H:%M:%SZ}"
+                if ours
+                else "never seen"
+            )
             return False, f"no {kind} poller from {hostname} on task queue {task_queue!r} ({seen})"
     return True, f"polling task queue {task_queue!r} from {hostname}"
 

@@ -5,7 +5,6 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-
 READ_CHAIN_HEAD = "read_audit_chain_head"  # the activity's name, which the workflow calls it by
 
 

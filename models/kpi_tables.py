@@ -130,8 +130,9 @@ class ChargeUnit(SQLModel, table=True):
     filing_date: dt.date | None = None
     decision_date: dt.date | None = None
     source_doc: str | None = None
-    linked_unit_prev_stage: int | None = Field(default=None, foreign_key="charge_unit.id", index=True,
-                                               ondelete="SET NULL")
+    linked_unit_prev_stage: int | None = Field(
+        default=None, foreign_key="charge_unit.id", index=True, ondelete="SET NULL"
+    )
     # False when a later version of the source product no longer has the count active
     in_source: bool = True
     updated_at: datetime = Field(sa_type=UTCDateTime, default_factory=utcnow)

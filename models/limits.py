@@ -6,7 +6,7 @@ Every free text goes into the review's history and into Temporal payloads, which
 overflowed the SLA arithmetic inside the workflow (9999-12-31 plus an escalation delay).
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from models.review_policy import COMMENT_MAX_CHARS
 
@@ -16,13 +16,18 @@ REASON_MAX_CHARS = 4000  # a reason of a return, an escalation, a dismissal, a w
 # the workflow refuses a request it cannot decode.
 TEXT_HARD_MAX_CHARS = 2 * max(REASON_MAX_CHARS, COMMENT_MAX_CHARS)
 # The earliest and latest due date anyone may set; a move is further bounded to this far ahead.
-DUE_DATE_MIN = datetime(2000, 1, 1, tzinfo=timezone.utc)
-DUE_DATE_MAX = datetime(2100, 1, 1, tzinfo=timezone.utc)
+DUE_DATE_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+DUE_DATE_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 DUE_DATE_MAX_AHEAD = timedelta(days=2 * 366)
 # Request ids (idempotency keys) that callers choose: printable, short.
 REQUEST_ID_MAX_CHARS = 200
 
 __all__ = [
-    "COMMENT_MAX_CHARS", "DUE_DATE_MAX", "DUE_DATE_MAX_AHEAD", "DUE_DATE_MIN", "REASON_MAX_CHARS",
-    "REQUEST_ID_MAX_CHARS", "TEXT_HARD_MAX_CHARS",
+    "COMMENT_MAX_CHARS",
+    "DUE_DATE_MAX",
+    "DUE_DATE_MAX_AHEAD",
+    "DUE_DATE_MIN",
+    "REASON_MAX_CHARS",
+    "REQUEST_ID_MAX_CHARS",
+    "TEXT_HARD_MAX_CHARS",
 ]

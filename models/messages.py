@@ -362,6 +362,12 @@ class SearchAttributesView(BaseModel):
 
 # Every request a person makes of a review: the updates of ProductReviewWorkflow that act.
 ReviewRequest = (
-    ClaimRequest | AssignRequest | DismissFindingRequest | DecisionRequest | ResubmitRequest | WithdrawRequest
-    | MoveDueDateRequest | CommentRequest
+    ClaimRequest
+    | AssignRequest
+    | DismissFindingRequest
+    | DecisionRequest
+    | ResubmitRequest
+    | WithdrawRequest
+    | MoveDueDateRequest
+    | CommentRequest
 )

@@ -14,9 +14,10 @@ limited to some product types, its role in `who`, a word for it in `ROLE_WORDS`.
 Pure: the standard library and models.enums only, so it runs inside the workflow sandbox as well.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from models.enums import DecisionKind, FindingState, ProductType, ReviewAction, ReviewState, Severity, StaffRole
 
@@ -143,28 +144,110 @@ RULES: tuple[Rule, ...] = (
     Rule(A.PRECHECK, frozenset({S.SUBMITTED, S.RESUBMITTED}), S.PRECHECKED, _SYSTEM, "pre-check"),
     Rule(A.ENQUEUE, frozenset({S.PRECHECKED}), S.QUEUED, _SYSTEM, "queue"),
     Rule(A.CLAIM, frozenset({S.QUEUED}), S.IN_REVIEW, _GCU, "claim this review", "Claim", not_team_side=True),
-    Rule(A.CLAIM, frozenset({S.QUEUED}), S.IN_REVIEW, frozenset({StaffRole.SPU_OFFICER}), "claim this review", "Claim",
-         not_team_side=True, product_types=SPU_REVIEWED),
-    Rule(A.ASSIGN, frozenset({S.PRECHECKED, S.QUEUED, S.IN_REVIEW, S.ESCALATED}), S.IN_REVIEW, _HEAD,
-         "assign a reviewer", "Assign", not_team_side=True),
-    Rule(A.DISMISS_FINDING, _UNDER_REVIEW, None, _DECIDER_OR_HEAD, "dismiss a finding", "Dismiss finding",
-         who_when=_DECIDERS, reason_required=True, not_team_side=True, findings=Findings.SOME_OPEN),
-    Rule(A.APPROVE, _UNDER_REVIEW, S.APPROVED, _DECIDER_OR_HEAD, "approve", "Approve",
-         who_when=_DECIDERS, not_team_side=True, findings=Findings.NONE_BLOCKING),
-    Rule(A.RETURN, _UNDER_REVIEW, S.RETURNED, _DECIDER_OR_HEAD, "return for revision", "Return for revision",
-         who_when=_DECIDERS, reason_required=True, not_team_side=True),
-    Rule(A.ESCALATE, frozenset({S.IN_REVIEW}), S.ESCALATED, frozenset({Party.ASSIGNEE}), "escalate to the GCU head",
-         "Escalate to GCU head", reason_required=True, not_team_side=True),
-    Rule(A.RESUBMIT, frozenset({S.RETURNED}), S.RESUBMITTED, _TEAM, "resubmit this product", "Resubmit",
-         author_on_team=True),
-    Rule(A.WITHDRAW, _BEFORE_DECISION, S.WITHDRAWN, TEAM_SIDE, "withdraw this product", "Withdraw",
-         reason_required=True, when="before the review is decided"),
-    Rule(A.MOVE_DUE_DATE, frozenset({S.QUEUED, S.IN_REVIEW, S.ESCALATED, S.RETURNED}), None, _HEAD,
-         "move the due date", "Move due date", reason_required=True),
+    Rule(
+        A.CLAIM,
+        frozenset({S.QUEUED}),
+        S.IN_REVIEW,
+        frozenset({StaffRole.SPU_OFFICER}),
+        "claim this review",
+        "Claim",
+        not_team_side=True,
+        product_types=SPU_REVIEWED,
+    ),
+    Rule(
+        A.ASSIGN,
+        frozenset({S.PRECHECKED, S.QUEUED, S.IN_REVIEW, S.ESCALATED}),
+        S.IN_REVIEW,
+        _HEAD,
+        "assign a reviewer",
+        "Assign",
+        not_team_side=True,
+    ),
+    Rule(
+        A.DISMISS_FINDING,
+        _UNDER_REVIEW,
+        None,
+        _DECIDER_OR_HEAD,
+        "dismiss a finding",
+        "Dismiss finding",
+        who_when=_DECIDERS,
+        reason_required=True,
+        not_team_side=True,
+        findings=Findings.SOME_OPEN,
+    ),
+    Rule(
+        A.APPROVE,
+        _UNDER_REVIEW,
+        S.APPROVED,
+        _DECIDER_OR_HEAD,
+        "approve",
+        "Approve",
+        who_when=_DECIDERS,
+        not_team_side=True,
+        findings=Findings.NONE_BLOCKING,
+    ),
+    Rule(
+        A.RETURN,
+        _UNDER_REVIEW,
+        S.RETURNED,
+        _DECIDER_OR_HEAD,
+        "return for revision",
+        "Return for revision",
+        who_when=_DECIDERS,
+        reason_required=True,
+        not_team_side=True,
+    ),
+    Rule(
+        A.ESCALATE,
+        frozenset({S.IN_REVIEW}),
+        S.ESCALATED,
+        frozenset({Party.ASSIGNEE}),
+        "escalate to the GCU head",
+        "Escalate to GCU head",
+        reason_required=True,
+        not_team_side=True,
+    ),
+    Rule(
+        A.RESUBMIT,
+        frozenset({S.RETURNED}),
+        S.RESUBMITTED,
+        _TEAM,
+        "resubmit this product",
+        "Resubmit",
+        author_on_team=True,
+    ),
+    Rule(
+        A.WITHDRAW,
+        _BEFORE_DECISION,
+        S.WITHDRAWN,
+        TEAM_SIDE,
+        "withdraw this product",
+        "Withdraw",
+        reason_required=True,
+        when="before the review is decided",
+    ),
+    Rule(
+        A.MOVE_DUE_DATE,
+        frozenset({S.QUEUED, S.IN_REVIEW, S.ESCALATED, S.RETURNED}),
+        None,
+        _HEAD,
+        "move the due date",
+        "Move due date",
+        reason_required=True,
+    ),
     # A remark on the review (issue 5), its text recorded as the reason; the reviewer side (assignee,
     # GCU head) and the team talk to each other.
-    Rule(A.COMMENT, _BEFORE_DECISION, None, _DECIDER_OR_HEAD | TEAM_SIDE, "comment", "Comment",
-         reason_required=True, missing_reason="A comment cannot be empty.", when="before the review is decided"),
+    Rule(
+        A.COMMENT,
+        _BEFORE_DECISION,
+        None,
+        _DECIDER_OR_HEAD | TEAM_SIDE,
+        "comment",
+        "Comment",
+        reason_required=True,
+        missing_reason="A comment cannot be empty.",
+        when="before the review is decided",
+    ),
     # SLA events: recorded in the audit trail, no state change.
     Rule(A.REMINDER, _TIMED, None, _SYSTEM, "send a reminder"),
     Rule(A.OVERDUE_ESCALATION, _TIMED, None, _SYSTEM, "escalate an overdue review"),
@@ -175,8 +258,9 @@ RULES: tuple[Rule, ...] = (
 
 # After a resubmission passes the pre-check, the review goes straight back to the last reviewer: an
 # ASSIGN made by the system, kept apart so that the ASSIGN rule stays the GCU head's action.
-BACK_TO_LAST_REVIEWER = Rule(A.ASSIGN, frozenset({S.PRECHECKED}), S.IN_REVIEW, _SYSTEM, "route to the last reviewer",
-                             "Back to last reviewer")
+BACK_TO_LAST_REVIEWER = Rule(
+    A.ASSIGN, frozenset({S.PRECHECKED}), S.IN_REVIEW, _SYSTEM, "route to the last reviewer", "Back to last reviewer"
+)
 AUTOMATIC_RULES: tuple[Rule, ...] = (BACK_TO_LAST_REVIEWER,)
 
 # A reviewer's decision (one update, one form) is one of three actions of the table.
@@ -256,8 +340,13 @@ class Person:
     cluster_team_ids: frozenset[str] = frozenset()  # teams whose Deputy Prosecutor this person is
 
     @classmethod
-    def of(cls, staff_id: str | None, roles: Iterable[str] = (), team_ids: Iterable[str] = (),
-           cluster_team_ids: Iterable[str] = ()) -> "Person":
+    def of(
+        cls,
+        staff_id: str | None,
+        roles: Iterable[str] = (),
+        team_ids: Iterable[str] = (),
+        cluster_team_ids: Iterable[str] = (),
+    ) -> "Person":
         return cls(staff_id, frozenset(map(str, roles)), frozenset(team_ids), frozenset(cluster_team_ids))
 
 
@@ -317,7 +406,9 @@ def _who_words(who: Iterable[str], case: Case) -> str:
     words: dict[str, str] = {
         Party.AUTHOR: f"the product's author ({case.author_id})",
         Party.TEAM_STAFF: f"the staff of team {case.team_id}",
-        Party.ASSIGNEE: f"the reviewer it is assigned to ({case.assignee})" if case.assignee else "its assigned reviewer",
+        Party.ASSIGNEE: f"the reviewer it is assigned to ({case.assignee})"
+        if case.assignee
+        else "its assigned reviewer",
         Party.CLUSTER_DP: f"the Deputy Prosecutor of team {case.team_id}'s cluster",
         Party.SYSTEM: "the system",
     }
@@ -350,8 +441,9 @@ def _first_refusal(refusal: Ruling | None, action: ReviewAction) -> Ruling:
 NOT_IN_REGISTER = "This account is not linked to a person of the register, so it can only read."
 
 
-def decide(action: ReviewAction, person: Person, case: Case, *, reason: str | None = None,
-           judge_reason: bool = False) -> Ruling:
+def decide(
+    action: ReviewAction, person: Person, case: Case, *, reason: str | None = None, judge_reason: bool = False
+) -> Ruling:
     """May `person` take `action` on `case` now? The reason is judged only when `judge_reason` (a
     button is shown before anyone has typed one)."""
     rule = rule_for(action, case.product_type)
@@ -359,17 +451,26 @@ def decide(action: ReviewAction, person: Person, case: Case, *, reason: str | No
         return _refuse(rule, Refusal.NOT_ALLOWED, NOT_IN_REGISTER)
     if case.state is None and rule.from_states or case.state is not None and not rule.allows(case.state):
         if case.state is not None and not rule.from_states:
-            return _refuse(rule, Refusal.WRONG_STATE,
-                           f"Cannot {rule.verb}: it was submitted already (the review is {_state_words(case.state)}).")
-        return _refuse(rule, Refusal.WRONG_STATE,
-                       f"Cannot {rule.verb} now: the review is {_state_words(case.state)}, "
-                       f"and that is possible only {_when(rule)}.")
+            return _refuse(
+                rule,
+                Refusal.WRONG_STATE,
+                f"Cannot {rule.verb}: it was submitted already (the review is {_state_words(case.state)}).",
+            )
+        return _refuse(
+            rule,
+            Refusal.WRONG_STATE,
+            f"Cannot {rule.verb} now: the review is {_state_words(case.state)}, "
+            f"and that is possible only {_when(rule)}.",
+        )
     refusal = _who_refusal(rule, person, case, ever=False)
     if refusal is not None:
         return refusal
     if judge_reason and rule.reason_required and not (reason or "").strip():
-        return _refuse(rule, Refusal.REASON_REQUIRED,
-                       rule.missing_reason or f"To {rule.verb}, give a reason: it is kept in the review's history.")
+        return _refuse(
+            rule,
+            Refusal.REASON_REQUIRED,
+            rule.missing_reason or f"To {rule.verb}, give a reason: it is kept in the review's history.",
+        )
     return _first_refusal(_findings_refusal(rule, case), action)
 
 
@@ -380,39 +481,60 @@ def _who_refusal(rule: Rule, person: Person, case: Case, *, ever: bool) -> Rulin
         parties = parties | {Party.ASSIGNEE}  # whoever may review may become the assignee
     if not parties & needed:
         refinement = "" if ever or not rule.who_when else f", while the review is {_state_words(case.state)}"
-        return _refuse(rule, Refusal.NOT_ALLOWED,
-                       f"{person.staff_id} may not {rule.verb}: only {_who_words(needed, case)} may{refinement}.")
+        return _refuse(
+            rule,
+            Refusal.NOT_ALLOWED,
+            f"{person.staff_id} may not {rule.verb}: only {_who_words(needed, case)} may{refinement}.",
+        )
     if rule.not_team_side:
         return _separation_refusal(rule, person, case)
     if rule.author_on_team and case.author_on_team is False:
-        return _refuse(rule, Refusal.NOT_ALLOWED,
-                       f"The author {case.author_id} is not on the staff of team {case.team_id}: a product's author "
-                       f"must be team staff of the team it is submitted for.")
+        return _refuse(
+            rule,
+            Refusal.NOT_ALLOWED,
+            f"The author {case.author_id} is not on the staff of team {case.team_id}: a product's author "
+            f"must be team staff of the team it is submitted for.",
+        )
     return None
 
 
 def _separation_refusal(rule: Rule, person: Person, case: Case) -> Ruling | None:
     if person.staff_id == case.author_id:
-        return _refuse(rule, Refusal.SELF_REVIEW, f"{person.staff_id} is the author of this product and cannot review it.")
+        return _refuse(
+            rule, Refusal.SELF_REVIEW, f"{person.staff_id} is the author of this product and cannot review it."
+        )
     if case.team_id in person.team_ids:
-        return _refuse(rule, Refusal.SELF_REVIEW, f"{person.staff_id} is on the staff of the submitting team "
-                                                  f"{case.team_id} and cannot review its product.")
+        return _refuse(
+            rule,
+            Refusal.SELF_REVIEW,
+            f"{person.staff_id} is on the staff of the submitting team {case.team_id} and cannot review its product.",
+        )
     if person.staff_id in case.conflicted:
-        return _refuse(rule, Refusal.SELF_REVIEW, f"{person.staff_id} appears in this product (in the record, the "
-                                                  f"assessment or the support given) and cannot review it.")
+        return _refuse(
+            rule,
+            Refusal.SELF_REVIEW,
+            f"{person.staff_id} appears in this product (in the record, the "
+            f"assessment or the support given) and cannot review it.",
+        )
     return None
 
 
 def _findings_refusal(rule: Rule, case: Case) -> Ruling | None:
     if rule.findings == Findings.NONE_BLOCKING:
         if case.format_error:
-            return _refuse(rule, Refusal.APPROVAL_BLOCKED,
-                           "Cannot approve: the version has format errors; return it to the team for a corrected version.")
+            return _refuse(
+                rule,
+                Refusal.APPROVAL_BLOCKED,
+                "Cannot approve: the version has format errors; return it to the team for a corrected version.",
+            )
         blockers = [f for f in case.open_findings if f.severity in APPROVAL_BLOCKING_SEVERITIES]
         if blockers:
             listed = ", ".join(f"{f.rule_id} ({f.severity})" for f in blockers)
-            return _refuse(rule, Refusal.APPROVAL_BLOCKED,
-                           f"Cannot approve while undismissed blocking or major findings remain: {listed}.")
+            return _refuse(
+                rule,
+                Refusal.APPROVAL_BLOCKED,
+                f"Cannot approve while undismissed blocking or major findings remain: {listed}.",
+            )
     if rule.findings == Findings.SOME_OPEN and not case.open_findings:
         return _refuse(rule, Refusal.UNKNOWN_FINDING, "There is no open finding left to dismiss on this version.")
     return None
@@ -438,8 +560,11 @@ def assignable(reviewer: Person, case: Case) -> Ruling:
     rule = rule_for(A.ASSIGN, case.product_type)
     claim = rule_for(A.CLAIM, case.product_type)
     if not parties_of(reviewer, case) & claim.who:
-        return _refuse(rule, Refusal.NOT_ALLOWED, f"{reviewer.staff_id} cannot be assigned: only "
-                                                  f"{_who_words(claim.who, case)} may review this product.")
+        return _refuse(
+            rule,
+            Refusal.NOT_ALLOWED,
+            f"{reviewer.staff_id} cannot be assigned: only {_who_words(claim.who, case)} may review this product.",
+        )
     return _first_refusal(_separation_refusal(rule, reviewer, case), A.ASSIGN)
 
 
@@ -456,4 +581,3 @@ def may_submit_for(person: Person, team_id: str) -> bool:
 def comment_side(person: Person, case: Case) -> str:
     """'gcu' when the assignee or the GCU head speaks, otherwise 'team': decides who is told."""
     return "gcu" if parties_of(person, case) & {Party.ASSIGNEE, StaffRole.GCU_HEAD} else "team"
-

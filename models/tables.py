@@ -10,7 +10,7 @@ register (`TBD`), and every lookup for such an id must simply fail.
 """
 
 import datetime as dt
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
@@ -37,6 +37,7 @@ def stored_id(row: _Stored) -> int:
         raise ValueError(f"{type(row).__name__} has not been stored yet")
     return int(row.id)
 
+
 # Stable constraint names, so that later migrations (and SQLite batch mode) can refer to them.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -59,19 +60,19 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: gcu-review stores timezone-aware times only")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(dt.UTC)
 
 
 def _ts(**kwargs: Any) -> Any:

@@ -3,7 +3,7 @@
 cause is fixed). Requeueing is the one deliberate way to send something a second time."""
 
 from pydantic import BaseModel
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.summary_tables import DeliveryState, EmailDelivery
 from models.tables import utcnow
@@ -27,10 +27,20 @@ def list_deliveries(*, session: Session, state: str | None = None, limit: int = 
     query = select(EmailDelivery).order_by(col(EmailDelivery.id).desc()).limit(limit)
     if state:
         query = query.where(EmailDelivery.state == state)
-    return [DeliveryRow(id=d.id, key=d.key, state=d.state, recipient_id=d.recipient_id, to_address=d.to_address,
-                        attempts=d.attempts, claimed_at=d.claimed_at.isoformat(),
-                        sent_at=d.sent_at.isoformat() if d.sent_at else None, error=d.error)
-            for d in session.exec(query)]
+    return [
+        DeliveryRow(
+            id=d.id,
+            key=d.key,
+            state=d.state,
+            recipient_id=d.recipient_id,
+            to_address=d.to_address,
+            attempts=d.attempts,
+            claimed_at=d.claimed_at.isoformat(),
+            sent_at=d.sent_at.isoformat() if d.sent_at else None,
+            error=d.error,
+        )
+        for d in session.exec(query)
+    ]
 
 
 def requeue(*, session: Session, delivery_id: int) -> EmailDelivery:

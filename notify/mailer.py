@@ -55,7 +55,9 @@ class MailConnection:
         except smtplib.SMTPNotSupportedError as exc:
             raise MailNotSent(f"SMTP server {s.smtp_host}: {exc}", permanent=False) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise MailNotSent(f"cannot connect to SMTP server {s.smtp_host}:{s.smtp_port}: {exc}", permanent=False) from exc
+            raise MailNotSent(
+                f"cannot connect to SMTP server {s.smtp_host}:{s.smtp_port}: {exc}", permanent=False
+            ) from exc
         return smtp
 
     def send(self, message: EmailMessage) -> None:
@@ -70,7 +72,9 @@ class MailConnection:
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             # A reply to MAIL FROM or DATA: the server answered and did not take the message.
             self.close()
-            raise MailNotSent(f"SMTP refused: {exc.smtp_code} {exc.smtp_error!r}", permanent=_permanent(exc.smtp_code)) from exc
+            raise MailNotSent(
+                f"SMTP refused: {exc.smtp_code} {exc.smtp_error!r}", permanent=_permanent(exc.smtp_code)
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise MailOutcomeUnknown(f"connection lost while sending: {exc!r}") from exc

@@ -26,12 +26,12 @@ fold a hand-made re-send into the original.
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.summary_messages import OutboxResult
 from models.summary_tables import ComplianceSummary, DeliveryState, EmailDelivery
@@ -70,8 +70,15 @@ def summary_key(summary_id: int) -> str:
 
 
 class Outbox:
-    def __init__(self, *, engine: sa.Engine, settings: Settings, mailer: Mailer | None = None,
-                 renderer: EmailRenderer | None = None, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        *,
+        engine: sa.Engine,
+        settings: Settings,
+        mailer: Mailer | None = None,
+        renderer: EmailRenderer | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.engine = engine
         self.settings = settings
         self.mailer = mailer or Mailer(settings)
@@ -92,15 +99,22 @@ class Outbox:
             return result
         with self.mailer.connection() as conn:
             for notification_id in ids:
-                outcome = self._deliver(conn, notification_key(notification_id),
-                                        partial(self._prepare_notification, notification_id=notification_id),
-                                        notification_id=notification_id)
+                outcome = self._deliver(
+                    conn,
+                    notification_key(notification_id),
+                    partial(self._prepare_notification, notification_id=notification_id),
+                    notification_id=notification_id,
+                )
                 _count(result, outcome)
                 if progress:
                     progress()
             for summary_id in summary_ids:  # summaries whose email could not be handed over at first
-                self._deliver(conn, summary_key(summary_id), partial(self._prepare_summary, summary_id=summary_id),
-                              summary_id=summary_id)
+                self._deliver(
+                    conn,
+                    summary_key(summary_id),
+                    partial(self._prepare_summary, summary_id=summary_id),
+                    summary_id=summary_id,
+                )
         return result
 
     def send_summary(self, summary_id: int) -> str:
@@ -108,8 +122,12 @@ class Outbox:
         if not self.mailer.configured:
             return "not_configured"
         with self.mailer.connection() as conn:
-            return self._deliver(conn, summary_key(summary_id), partial(self._prepare_summary, summary_id=summary_id),
-                                 summary_id=summary_id)
+            return self._deliver(
+                conn,
+                summary_key(summary_id),
+                partial(self._prepare_summary, summary_id=summary_id),
+                summary_id=summary_id,
+            )
 
     def expire_stale_claims(self) -> int:
         """Claims left in `sending` longer than CLAIM_LEASE: their sender died between send and
@@ -118,9 +136,14 @@ class Outbox:
             result = execute_dml(
                 session,
                 sa.update(EmailDelivery)
-                .where(col(EmailDelivery.state) == DeliveryState.SENDING, col(EmailDelivery.claimed_at) < self.clock() - CLAIM_LEASE)
-                .values(state=DeliveryState.UNCONFIRMED,
-                        error="the sender stopped between sending and recording the outcome; not re-sent")
+                .where(
+                    col(EmailDelivery.state) == DeliveryState.SENDING,
+                    col(EmailDelivery.claimed_at) < self.clock() - CLAIM_LEASE,
+                )
+                .values(
+                    state=DeliveryState.UNCONFIRMED,
+                    error="the sender stopped between sending and recording the outcome; not re-sent",
+                ),
             )
             if result.rowcount:
                 log.warning("%d email deliveries unconfirmed (sender crashed mid-send)", result.rowcount)
@@ -137,20 +160,31 @@ class Outbox:
                 .where(col(EmailDelivery.id).is_(None), col(Notification.emailed_at).is_(None))
             )
             retry_due = select(EmailDelivery.notification_id).where(
-                col(EmailDelivery.notification_id).is_not(None), col(EmailDelivery.state) == DeliveryState.RETRY,
+                col(EmailDelivery.notification_id).is_not(None),
+                col(EmailDelivery.state) == DeliveryState.RETRY,
                 col(EmailDelivery.next_attempt_at) <= now,
             )
-            ids = {i for i in session.exec(never_tried.order_by(col(Notification.id)).limit(limit)).all() if i is not None}
-            ids |= {i for i in session.exec(retry_due.order_by(col(EmailDelivery.notification_id)).limit(limit)).all()
-                    if i is not None}
+            ids = {
+                i for i in session.exec(never_tried.order_by(col(Notification.id)).limit(limit)).all() if i is not None
+            }
+            ids |= {
+                i
+                for i in session.exec(retry_due.order_by(col(EmailDelivery.notification_id)).limit(limit)).all()
+                if i is not None
+            }
         return sorted(ids)[:limit]
 
     def _summary_retries_due(self) -> list[int]:
         with Session(self.engine) as session:
-            due = session.exec(select(EmailDelivery.summary_id).where(
-                col(EmailDelivery.summary_id).is_not(None), col(EmailDelivery.state) == DeliveryState.RETRY,
-                col(EmailDelivery.next_attempt_at) <= self.clock(),
-            ).order_by(col(EmailDelivery.summary_id))).all()
+            due = session.exec(
+                select(EmailDelivery.summary_id)
+                .where(
+                    col(EmailDelivery.summary_id).is_not(None),
+                    col(EmailDelivery.state) == DeliveryState.RETRY,
+                    col(EmailDelivery.next_attempt_at) <= self.clock(),
+                )
+                .order_by(col(EmailDelivery.summary_id))
+            ).all()
             return [i for i in due if i is not None]
 
     def _deliver(self, conn: MailConnection, key: str, prepare: Callable[[Session, bool], Prepared], **refs) -> str:
@@ -160,15 +194,20 @@ class Outbox:
         delivery_id, prepared = claimed
         assert prepared.content is not None  # only a skipped email has none, and _claim returned for it
         try:
-            message = build_message(prepared.content, settings=self.settings, to_address=prepared.to_address,
-                                     to_name=prepared.to_name, message_id=message_id_for(key, self.settings),
-                                     attachments=prepared.attachments)
+            message = build_message(
+                prepared.content,
+                settings=self.settings,
+                to_address=prepared.to_address,
+                to_name=prepared.to_name,
+                message_id=message_id_for(key, self.settings),
+                attachments=prepared.attachments,
+            )
             conn.send(message)
         except MailOutcomeUnknown as exc:
             return self._record(delivery_id, DeliveryState.UNCONFIRMED, error=str(exc))
         except MailNotSent as exc:
             return self._record_not_sent(delivery_id, str(exc), permanent=exc.permanent)
-        except Exception as exc:  # noqa: BLE001 - built or refused before anything reached the server
+        except Exception as exc:
             return self._record_not_sent(delivery_id, f"{type(exc).__name__}: {exc}", permanent=False)
         return self._record(delivery_id, DeliveryState.SENT, key=key)
 
@@ -178,16 +217,24 @@ class Outbox:
             with session_scope(self.engine) as session:
                 existing = session.exec(select(EmailDelivery).where(EmailDelivery.key == key)).first()
                 if existing is not None and not (
-                    existing.state == DeliveryState.RETRY and existing.next_attempt_at and existing.next_attempt_at <= now
+                    existing.state == DeliveryState.RETRY
+                    and existing.next_attempt_at
+                    and existing.next_attempt_at <= now
                 ):
                     return f"already_{existing.state}"
                 prepared = prepare(session, existing is None)
                 state = DeliveryState.SKIPPED if prepared.skip_reason else DeliveryState.SENDING
                 fields: dict[str, Any] = dict(
-                    recipient_id=prepared.recipient_id, to_address=prepared.to_address,
-                    message_id=message_id_for(key, self.settings), claimed_at=now, error=prepared.skip_reason)
+                    recipient_id=prepared.recipient_id,
+                    to_address=prepared.to_address,
+                    message_id=message_id_for(key, self.settings),
+                    claimed_at=now,
+                    error=prepared.skip_reason,
+                )
                 if existing is None:
-                    row = EmailDelivery(key=key, state=state, attempts=0 if prepared.skip_reason else 1, **fields, **refs)
+                    row = EmailDelivery(
+                        key=key, state=state, attempts=0 if prepared.skip_reason else 1, **fields, **refs
+                    )
                     session.add(row)
                     session.flush()
                     assert row.id is not None  # assigned by the flush
@@ -198,8 +245,12 @@ class Outbox:
                         session,
                         sa.update(EmailDelivery)
                         .where(col(EmailDelivery.id) == existing.id, col(EmailDelivery.state) == DeliveryState.RETRY)
-                        .values(state=state, attempts=EmailDelivery.attempts + (0 if prepared.skip_reason else 1),
-                                next_attempt_at=None, **fields)
+                        .values(
+                            state=state,
+                            attempts=EmailDelivery.attempts + (0 if prepared.skip_reason else 1),
+                            next_attempt_at=None,
+                            **fields,
+                        ),
                     ).rowcount
                     if not taken:
                         return TAKEN
@@ -209,7 +260,9 @@ class Outbox:
             return TAKEN
         return DeliveryState.SKIPPED.value if prepared.skip_reason else (delivery_id, prepared)
 
-    def _record(self, delivery_id: int, state: DeliveryState, *, key: str | None = None, error: str | None = None) -> str:
+    def _record(
+        self, delivery_id: int, state: DeliveryState, *, key: str | None = None, error: str | None = None
+    ) -> str:
         now = self.clock()
         with session_scope(self.engine) as session:
             row = get_existing(session, EmailDelivery, delivery_id)
@@ -253,7 +306,9 @@ class Outbox:
         n = get_existing(session, Notification, notification_id)
         too_old = self.clock() - timedelta(hours=self.settings.mail_max_age_hours)
         if first and n.created_at < too_old:  # a retry or an operator's requeue is sent whatever its age
-            return Prepared(n.recipient_id, skip_reason=f"older than mail_max_age_hours ({self.settings.mail_max_age_hours})")
+            return Prepared(
+                n.recipient_id, skip_reason=f"older than mail_max_age_hours ({self.settings.mail_max_age_hours})"
+            )
         staff, why_not = self._recipient(session, n.recipient_id)
         if staff is None:
             return Prepared(n.recipient_id, skip_reason=why_not)
@@ -270,14 +325,22 @@ class Outbox:
         if staff is None:
             return Prepared(summary.deputy_prosecutor_id, skip_reason=why_not)
         content = self.renderer.summary(public_of(summary), staff.name or staff.id)
-        attachment = Attachment(filename=f"compliance-summary-{summary.deputy_prosecutor_id}-"
-                                         f"{summary.period_start.isoformat()}.pdf", content=summary.pdf)
+        attachment = Attachment(
+            filename=f"compliance-summary-{summary.deputy_prosecutor_id}-{summary.period_start.isoformat()}.pdf",
+            content=summary.pdf,
+        )
         return Prepared(staff.id, (staff.email or "").strip(), staff.name, content, [attachment])
 
 
 def _count(result: OutboxResult, outcome: str) -> None:
-    field = {"sent": "sent", "retry": "retry", "failed": "failed", "skipped": "skipped",
-             "unconfirmed": "unconfirmed", TAKEN: "taken_by_other_sender"}.get(outcome)
+    field = {
+        "sent": "sent",
+        "retry": "retry",
+        "failed": "failed",
+        "skipped": "skipped",
+        "unconfirmed": "unconfirmed",
+        TAKEN: "taken_by_other_sender",
+    }.get(outcome)
     if outcome.startswith("already_"):
         field = "taken_by_other_sender"  # a concurrent sender finished it between our read and claim
     if field:

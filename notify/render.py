@@ -5,7 +5,7 @@ NotificationKind, both extending a base, plus the summary email. Links point at 
 from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
@@ -35,7 +35,9 @@ class Attachment(BaseModel):
 
 def make_environment() -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
 
@@ -61,7 +63,10 @@ class EmailRenderer:
     def notification(self, notification: Notification, recipient_name: str) -> EmailContent:
         link = self.link_for(notification)
         context = dict(
-            recipient_name=recipient_name, subject=notification.subject, body=notification.body.strip(), link=link,
+            recipient_name=recipient_name,
+            subject=notification.subject,
+            body=notification.body.strip(),
+            link=link,
             notifications_link=f"{self.base_url}/notifications",
         )
         try:
@@ -74,8 +79,9 @@ class EmailRenderer:
         period = f"{summary.period_start.isoformat()} to {summary.period_end.isoformat()}"
         link = f"{self.base_url}/dashboard"
         subject = f"[GCU review] Compliance summary {period}"
-        text, html = self._pair("summary", dict(recipient_name=recipient_name, period=period, s=summary, link=link,
-                                                subject=subject))
+        text, html = self._pair(
+            "summary", dict(recipient_name=recipient_name, period=period, s=summary, link=link, subject=subject)
+        )
         return EmailContent(subject=subject, text=text, html=html, link=link)
 
 
@@ -86,7 +92,12 @@ def message_id_for(key: str, settings: Settings) -> str:
 
 
 def build_message(
-    content: EmailContent, *, settings: Settings, to_address: str, to_name: str | None, message_id: str,
+    content: EmailContent,
+    *,
+    settings: Settings,
+    to_address: str,
+    to_name: str | None,
+    message_id: str,
     attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     message = EmailMessage()

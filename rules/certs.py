@@ -84,13 +84,21 @@ class RosterIndex:
         unmet = []
         if roles & set(CERTIFIABLE_ROLES):
             unmet += [f"{a}_BASIC" for a in AREAS if not self.meets_basic(staff_id, a, day)]
-        if "investigator" in roles and "interviews_sgbc_survivors" in designations \
-                and not self.holds(staff_id, "SGBC_ADV", day):
+        if (
+            "investigator" in roles
+            and "interviews_sgbc_survivors" in designations
+            and not self.holds(staff_id, "SGBC_ADV", day)
+        ):
             unmet.append("SGBC_ADV")
-        if "investigator" in roles and "interviews_children" in designations \
-                and not self.holds(staff_id, "CAC_ADV", day):
+        if (
+            "investigator" in roles
+            and "interviews_children" in designations
+            and not self.holds(staff_id, "CAC_ADV", day)
+        ):
             unmet.append("CAC_ADV")
-        if "focal_point" in roles and not (self.holds(staff_id, "SGBC_ADV", day) or self.holds(staff_id, "CAC_ADV", day)):
+        if "focal_point" in roles and not (
+            self.holds(staff_id, "SGBC_ADV", day) or self.holds(staff_id, "CAC_ADV", day)
+        ):
             unmet.append("SGBC_ADV or CAC_ADV")
         return unmet
 

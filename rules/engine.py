@@ -56,8 +56,7 @@ class Engine:
 
     def _applicable(self, ctx: dict[str, Any], product_type: str) -> list[CompiledRule]:
         activation = self._activation(ctx, self.pack.applicability_names)
-        return [r for r in self.pack.rules
-                if product_type in r.rule.applies_to and r.applies_when.boolean(activation)]
+        return [r for r in self.pack.rules if product_type in r.rule.applies_to and r.applies_when.boolean(activation)]
 
     def _add_patterns(self, ctx: dict[str, Any], rules: list[CompiledRule], units: list[Unit]) -> None:
         ids = {r.rule.id: r for r in rules if r.patterns}
@@ -75,8 +74,13 @@ class Engine:
         ctx["quoted.hits"] = len(hits)
         ctx["quoted.location"] = f"line:{hits[0]}" if hits else ""
 
-    def evaluate(self, ctx: dict[str, Any], product: Product | None, units: list[Unit] | None,
-                 passages: list[tuple[str, int]] | None = None) -> list[Finding]:
+    def evaluate(
+        self,
+        ctx: dict[str, Any],
+        product: Product | None,
+        units: list[Unit] | None,
+        passages: list[tuple[str, int]] | None = None,
+    ) -> list[Finding]:
         """Findings of every applicable rule on one context (used by products and rule examples)."""
         applicable = self._applicable(ctx, ctx["product.type"])
         if any(r.patterns for r in applicable):
@@ -87,8 +91,9 @@ class Engine:
             self._add_quoted(ctx, applicable, passages or [])
         return self.evaluate_rules(ctx, applicable, product)
 
-    def evaluate_rules(self, ctx: dict[str, Any], applicable: list[CompiledRule],
-                       product: Product | None) -> list[Finding]:
+    def evaluate_rules(
+        self, ctx: dict[str, Any], applicable: list[CompiledRule], product: Product | None
+    ) -> list[Finding]:
         """The CEL part of `evaluate`: conditions and severities of the applicable rules."""
         activation = self._activation(ctx, self.pack.used_names)
         findings = []
@@ -98,8 +103,9 @@ class Engine:
                 findings.append(finding)
         return findings
 
-    def _run_rule(self, rule: CompiledRule, activation: Any, ctx: dict[str, Any],
-                  product: Product | None) -> Finding | None:
+    def _run_rule(
+        self, rule: CompiledRule, activation: Any, ctx: dict[str, Any], product: Product | None
+    ) -> Finding | None:
         failed: list[tuple[str, str, Severity | None]] = []
         for sub in rule.subs:
             if sub.when is not None and not sub.when.boolean(activation):
@@ -111,8 +117,9 @@ class Engine:
             items = sub.failing.items(activation) if sub.failing else []
             if items:
                 labels = [str(i.get("label", i)) if isinstance(i, dict) else str(i) for i in items]
-                failed.append((f"{sub.name} ({', '.join(labels)})",
-                               _location(sub.location, ctx, items[0], product), sub.severity))
+                failed.append(
+                    (f"{sub.name} ({', '.join(labels)})", _location(sub.location, ctx, items[0], product), sub.severity)
+                )
         if not failed:
             return None
         severity = self._severity(rule, activation, failed)
@@ -121,9 +128,16 @@ class Engine:
         detail = "; ".join(name for name, _, _ in failed)
         if matches:
             detail += " (matched: " + ", ".join(f'"{m}"' for m in matches) + ")"
-        return Finding(rule_id=rid, severity=severity, message=f"{rule.rule.title}: {detail}",
-                       citation=rule.rule.citation, location=failed[0][1], fix=rule.rule.fix,
-                       title=rule.rule.title, pack_version=self.pack_version)
+        return Finding(
+            rule_id=rid,
+            severity=severity,
+            message=f"{rule.rule.title}: {detail}",
+            citation=rule.rule.citation,
+            location=failed[0][1],
+            fix=rule.rule.fix,
+            title=rule.rule.title,
+            pack_version=self.pack_version,
+        )
 
     def _severity(self, rule: CompiledRule, activation: Any, failed: list[Any]) -> Severity:
         own = [sev for _, _, sev in failed if sev is not None]
@@ -136,8 +150,13 @@ class Engine:
 
     # -- products ---------------------------------------------------------------------------
     def _format_error(self, file: str, product_id: str | None, errors: list[FormatErrorEntry]) -> CheckResult:
-        return CheckResult(file=file, product_id=product_id, verdict=Verdict.FORMAT_ERROR, errors=errors,
-                           pack_version=self.pack_version)
+        return CheckResult(
+            file=file,
+            product_id=product_id,
+            verdict=Verdict.FORMAT_ERROR,
+            errors=errors,
+            pack_version=self.pack_version,
+        )
 
     def check_text(self, text: str, roster: Roster, file: str = "<memory>") -> CheckResult:
         outcome = parse_product(text, self.product_types)
@@ -146,11 +165,17 @@ class Engine:
         inputs = Inputs(outcome.product, index_for(roster), self.pack.regexes)
         ctx = build_context(inputs, self.pack.base_context)
         findings = self.evaluate(ctx, outcome.product, inputs.units())
-        return CheckResult(file=file, product_id=outcome.product_id, verdict=verdict_for(findings),
-                           findings=findings, pack_version=self.pack_version)
+        return CheckResult(
+            file=file,
+            product_id=outcome.product_id,
+            verdict=verdict_for(findings),
+            findings=findings,
+            pack_version=self.pack_version,
+        )
 
-    def check_file(self, path: Path, roster: Roster, meta_path: Path | None = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> CheckResult:
+    def check_file(
+        self, path: Path, roster: Roster, meta_path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> CheckResult:
         path = Path(path)
         name = str(path)
         if path.suffix.lower() in (".docx", ".pdf"):
@@ -163,8 +188,9 @@ class Engine:
             return self.check_text(text, roster, name)
         try:
             if path.stat().st_size > max_bytes:
-                return self._format_error(name, None, [FormatErrorEntry(
-                    message=f"file larger than the limit of {max_bytes} bytes")])
+                return self._format_error(
+                    name, None, [FormatErrorEntry(message=f"file larger than the limit of {max_bytes} bytes")]
+                )
             data = path.read_bytes()
         except OSError as exc:
             return self._format_error(name, None, [FormatErrorEntry(message=f"cannot read file: {exc.strerror}")])

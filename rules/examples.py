@@ -26,8 +26,11 @@ def trigger_facts(engine: Engine, units: list[str]) -> dict[str, bool]:
     from rules.facts_chg import REASON_REGEXES
 
     texts = [normalise(u) for u in units]
-    return {f"trigger.{name}": any(rx.search(t) for t in texts) for name, rx in engine.pack.regexes.named.items()
-            if name.startswith("R_") and name not in REASON_REGEXES}
+    return {
+        f"trigger.{name}": any(rx.search(t) for t in texts)
+        for name, rx in engine.pack.regexes.named.items()
+        if name.startswith("R_") and name not in REASON_REGEXES
+    }
 
 
 def run_examples(engine: Engine) -> list[ExampleOutcome]:
@@ -44,8 +47,11 @@ def run_examples(engine: Engine) -> list[ExampleOutcome]:
                 ctx = {**base, **with_item_defaults(example.facts)}
                 if example.trigger is not None:
                     ctx.update(trigger_facts(engine, example.trigger))
-                units = [Unit(normalise(example.text), line_starts=[0], line_numbers=[1], is_body=True)] \
-                    if example.text is not None else []
+                units = (
+                    [Unit(normalise(example.text), line_starts=[0], line_numbers=[1], is_body=True)]
+                    if example.text is not None
+                    else []
+                )
                 try:
                     passages = [(normalise(example.quote), 1)] if example.quote is not None else []
                     fired = any(f.rule_id == rule.id for f in engine.evaluate(ctx, None, units, passages))
@@ -53,6 +59,13 @@ def run_examples(engine: Engine) -> list[ExampleOutcome]:
                     outcomes.append(ExampleOutcome(rule.id, kind, i, False, str(exc)))
                     continue
                 ok = fired == (kind == "fires")
-                outcomes.append(ExampleOutcome(rule.id, kind, i, ok, "" if ok else
-                                               f"expected the rule to {'fire' if kind == 'fires' else 'pass'}"))
+                outcomes.append(
+                    ExampleOutcome(
+                        rule.id,
+                        kind,
+                        i,
+                        ok,
+                        "" if ok else f"expected the rule to {'fire' if kind == 'fires' else 'pass'}",
+                    )
+                )
     return outcomes

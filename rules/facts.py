@@ -27,17 +27,50 @@ from rules.text import (
     is_valid_reason_v2,
 )
 
-SV = ["rape", "sexual_slavery", "enforced_prostitution", "forced_pregnancy", "enforced_sterilization",
-      "other_sexual_violence"]
+SV = [
+    "rape",
+    "sexual_slavery",
+    "enforced_prostitution",
+    "forced_pregnancy",
+    "enforced_sterilization",
+    "other_sexual_violence",
+]
 SGBC_TAGS = SV + ["forced_marriage", "gender_persecution"]
-CAC_TAGS = ["child_recruitment", "forcible_transfer_children", "deportation_children", "child_trafficking",
-            "attacks_on_education", "attacks_on_health_care"]
-OTHER_TAGS = ["enslavement", "murder", "extermination", "torture", "cruel_treatment", "mutilation",
-              "imprisonment", "deportation_transfer", "persecution_other", "other_inhumane_acts",
-              "outrages_on_dignity", "attacks_on_civilians", "pillage", "destruction_of_property"]
+CAC_TAGS = [
+    "child_recruitment",
+    "forcible_transfer_children",
+    "deportation_children",
+    "child_trafficking",
+    "attacks_on_education",
+    "attacks_on_health_care",
+]
+OTHER_TAGS = [
+    "enslavement",
+    "murder",
+    "extermination",
+    "torture",
+    "cruel_treatment",
+    "mutilation",
+    "imprisonment",
+    "deportation_transfer",
+    "persecution_other",
+    "other_inhumane_acts",
+    "outrages_on_dignity",
+    "attacks_on_civilians",
+    "pillage",
+    "destruction_of_property",
+]
 CRIME_TAGS = SGBC_TAGS + CAC_TAGS + OTHER_TAGS
-EXCLUSION_KEYS = ["sgbc", "cac", "sexual_violence", "gender_persecution", "forced_marriage", "enslavement",
-                  "forced_pregnancy", "child_recruitment"]
+EXCLUSION_KEYS = [
+    "sgbc",
+    "cac",
+    "sexual_violence",
+    "gender_persecution",
+    "forced_marriage",
+    "enslavement",
+    "forced_pregnancy",
+    "child_recruitment",
+]
 MIN_WORDS = 40
 
 
@@ -61,8 +94,9 @@ class Regexes:
 
     def valid_reason(self, value: Any) -> bool:
         if self.v2:
-            return is_valid_reason_v2(value, self.named["R_CORROBORATION"], self.named["R_CORROBORATION_DISCLAIMER"],
-                                      self.conduct)
+            return is_valid_reason_v2(
+                value, self.named["R_CORROBORATION"], self.named["R_CORROBORATION_DISCLAIMER"], self.conduct
+            )
         return is_valid_reason(value, [self.named["R_CORROBORATION"], *self.conduct])
 
     def non_empty(self, value: Any) -> bool:
@@ -95,8 +129,13 @@ def pattern_var(rule_id: str) -> str:
 
 def default_context(regex_names: list[str], pattern_rules: list[str]) -> dict[str, Any]:
     ctx: dict[str, Any] = {
-        "product.type": "", "product.audience": "", "product.team": "", "product.submitted_on": None,
-        "tags.sv": SV, "tags.sgbc": SGBC_TAGS, "tags.cac": CAC_TAGS,
+        "product.type": "",
+        "product.audience": "",
+        "product.team": "",
+        "product.submitted_on": None,
+        "tags.sv": SV,
+        "tags.sgbc": SGBC_TAGS,
+        "tags.cac": CAC_TAGS,
     }
     for key in SECTION_HEADINGS:
         ctx.update({f"sec.{key}.exists": False, f"sec.{key}.words": 0, f"sec.{key}.present": False})
@@ -123,8 +162,14 @@ def build_context(inp: Inputs, base: dict[str, Any]) -> dict[str, Any]:
     p = inp.product
     ctx = dict(base)
     product = p.group("product")
-    ctx.update({"product.type": p.type.value, "product.audience": p.audience.value,
-                "product.team": product.get("team"), "product.submitted_on": product.get("submitted_on")})
+    ctx.update(
+        {
+            "product.type": p.type.value,
+            "product.audience": p.audience.value,
+            "product.team": product.get("team"),
+            "product.submitted_on": product.get("submitted_on"),
+        }
+    )
     for key, section in p.body.sections.items():
         ctx[f"sec.{key}.exists"] = True
         ctx[f"sec.{key}.words"] = section.words
@@ -143,23 +188,58 @@ def build_context(inp: Inputs, base: dict[str, Any]) -> dict[str, Any]:
 # The keys of the maps inside list facts (what `c.`, `w.`, `m.`, `f.` can read in CEL), with
 # neutral defaults; rule examples may give only the keys that matter to them.
 ITEM_DEFAULTS: dict[str, dict[str, Any]] = {
-    "counts": {"index": 0, "label": "", "crime": None, "status": None, "active": False, "is_sgbc": None,
-               "is_cac": None, "sgbc": False, "reason_valid": False, "reason_corroboration": False},
-    "mp.witnesses": {"index": 0, "label": "", "is_child": False, "is_sgbc": False, "is_sensitive": False,
-                     "interviewer_present": False, "interviewer_cac_adv": False, "interviewer_sgbc_adv": False,
-                     "is_vulnerable": False, "interpreter_present": False, "interpreter_sgbc_basic": False,
-                     "interpreter_cac_basic": False, "interpreter_sgbc_briefing": False,
-                     "interpreter_cac_briefing": False},
+    "counts": {
+        "index": 0,
+        "label": "",
+        "crime": None,
+        "status": None,
+        "active": False,
+        "is_sgbc": None,
+        "is_cac": None,
+        "sgbc": False,
+        "reason_valid": False,
+        "reason_corroboration": False,
+    },
+    "mp.witnesses": {
+        "index": 0,
+        "label": "",
+        "is_child": False,
+        "is_sgbc": False,
+        "is_sensitive": False,
+        "interviewer_present": False,
+        "interviewer_cac_adv": False,
+        "interviewer_sgbc_adv": False,
+        "is_vulnerable": False,
+        "interpreter_present": False,
+        "interpreter_sgbc_basic": False,
+        "interpreter_cac_basic": False,
+        "interpreter_sgbc_briefing": False,
+        "interpreter_cac_briefing": False,
+    },
     "mp.witness_id_defects": {"index": 0, "label": "", "location": "", "vulnerable": False},
     "team.required_unmet": {"staff": "", "cert": "", "label": ""},
     "record.bad_deviations": {"index": 0, "label": ""},
     "witness.needs_without_accommodation": {"index": 0, "label": ""},
     "witness.needs_unmet_unexplained": {"index": 0, "label": ""},
-    "mission.team": {"index": 0, "label": "", "staff_present": False, "role": None, "sgbc_basic": False,
-                     "cac_basic": False, "sgbc_briefing": False, "cac_briefing": False},
+    "mission.team": {
+        "index": 0,
+        "label": "",
+        "staff_present": False,
+        "role": None,
+        "sgbc_basic": False,
+        "cac_basic": False,
+        "sgbc_briefing": False,
+        "cac_briefing": False,
+    },
     "team.focal_points": {"id": "", "label": "", "sgbc_basic": False, "cac_basic": False},
-    "team.staff_certs": {"staff": "", "cert": "", "label": "", "lapsed": False, "undated": False,
-                         "leader_or_focal_basic": False},
+    "team.staff_certs": {
+        "staff": "",
+        "cert": "",
+        "label": "",
+        "lapsed": False,
+        "undated": False,
+        "leader_or_focal_basic": False,
+    },
 }
 
 

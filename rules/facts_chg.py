@@ -27,13 +27,20 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
         status = as_enum(count.get("status"), STATUSES)
         is_sgbc = as_bool(count.get("is_sgbc"))
         reason = count.get("reason")
-        counts.append({
-            "index": i, "label": f"counts[{i}]", "crime": crime, "status": status,
-            "active": status in ("proposed", "charged"), "is_sgbc": is_sgbc, "is_cac": as_bool(count.get("is_cac")),
-            "sgbc": is_sgbc is True or crime in SGBC_TAGS,
-            "reason_valid": inp.rx.valid_reason(reason),
-            "reason_corroboration": isinstance(reason, str) and inp.rx.invokes_corroboration(normalise(reason)),
-        })
+        counts.append(
+            {
+                "index": i,
+                "label": f"counts[{i}]",
+                "crime": crime,
+                "status": status,
+                "active": status in ("proposed", "charged"),
+                "is_sgbc": is_sgbc,
+                "is_cac": as_bool(count.get("is_cac")),
+                "sgbc": is_sgbc is True or crime in SGBC_TAGS,
+                "reason_valid": inp.rx.valid_reason(reason),
+                "reason_corroboration": isinstance(reason, str) and inp.rx.invokes_corroboration(normalise(reason)),
+            }
+        )
     ctx["counts"] = counts
     units = trigger_units_v2(inp) if inp.rx.v2 else [inp.product.body.trigger_text()]
     for name, rx in inp.rx.named.items():

@@ -21,37 +21,73 @@ NOT_A_STRING = "<not a string>"
 
 def defaults() -> dict[str, Any]:
     d: dict[str, Any] = {
-        "witness.age": None, "witness.is_child": False, "witness.is_sgbc": False, "witness.is_sensitive": False,
-        "witness.caafag": False, "witness.disability": False, "witness.code": None, "witness.code_ok": False,
+        "witness.age": None,
+        "witness.is_child": False,
+        "witness.is_sgbc": False,
+        "witness.is_sensitive": False,
+        "witness.caafag": False,
+        "witness.disability": False,
+        "witness.code": None,
+        "witness.code_ok": False,
         "witness.forbidden_keys": [],
-        "interview.date": None, "interview.first_contact": None, "interview.sequence": 1,
-        "interview.planned_block_minutes": None, "interview.block_cap": 60, "interview.breaks_planned": None,
-        "interview.phases": [], "interview.detail_limited_to": [], "interview.communication_aids_non_empty": False,
-        "interview.location.private": None, "interview.location.observable": None,
+        "interview.date": None,
+        "interview.first_contact": None,
+        "interview.sequence": 1,
+        "interview.planned_block_minutes": None,
+        "interview.block_cap": 60,
+        "interview.breaks_planned": None,
+        "interview.phases": [],
+        "interview.detail_limited_to": [],
+        "interview.communication_aids_non_empty": False,
+        "interview.location.private": None,
+        "interview.location.observable": None,
         "interview.location.perpetrator_contact_risk": None,
-        "reinterview.necessity_valid": False, "reinterview.approver_qualified": False,
+        "reinterview.necessity_valid": False,
+        "reinterview.approver_qualified": False,
         "reinterview.approved_on": None,
-        "consent.child": None, "consent.guardian": None, "consent.alternative_valid": False, "consent.elements": [],
-        "psa.date": None, "psa.outcome": None, "psa.assessor_psychologist": False,
+        "consent.child": None,
+        "consent.guardian": None,
+        "consent.alternative_valid": False,
+        "consent.elements": [],
+        "psa.date": None,
+        "psa.outcome": None,
+        "psa.assessor_psychologist": False,
         "psa.assessor_external_non_empty": False,
-        "psychosocial_support.during": None, "psychosocial_support.confirmed": None,
-        "support_person.offered": None, "support_person.child_wishes_non_empty": False,
-        "support_person.accepted": None, "support_person.conflict_check": None,
+        "psychosocial_support.during": None,
+        "psychosocial_support.confirmed": None,
+        "support_person.offered": None,
+        "support_person.child_wishes_non_empty": False,
+        "support_person.accepted": None,
+        "support_person.conflict_check": None,
         "referral.any": False,
-        "gender_choice.offered": None, "gender_choice.interviewer": None, "gender_choice.interpreter": None,
-        "interpreter_vetting.briefed_sgbc": None, "interpreter_vetting.confidentiality_signed": None,
-        "interpreter_vetting.community_conflict": None, "interpreter_vetting.survivor_waiver": None,
-        "risk_assessment.completed_on": None, "risk_assessment.mitigations_non_empty": False,
+        "gender_choice.offered": None,
+        "gender_choice.interviewer": None,
+        "gender_choice.interpreter": None,
+        "interpreter_vetting.briefed_sgbc": None,
+        "interpreter_vetting.confidentiality_signed": None,
+        "interpreter_vetting.community_conflict": None,
+        "interpreter_vetting.survivor_waiver": None,
+        "risk_assessment.completed_on": None,
+        "risk_assessment.mitigations_non_empty": False,
         "child_approach.stop": False,
         # contract v2 (§1.3, §1.4, §4): derived terms, new fields and the facts of changed rules
-        "witness.is_vulnerable": False, "witness.needs_comm": False, "witness.needs_access": False,
-        "witness.is_lgbtqi": False, "witness.code_wellformed": False, "witness.identifying_key": None,
-        "witness.needs_asked_on": None, "witness.needs_without_accommodation": [],
+        "witness.is_vulnerable": False,
+        "witness.needs_comm": False,
+        "witness.needs_access": False,
+        "witness.is_lgbtqi": False,
+        "witness.code_wellformed": False,
+        "witness.identifying_key": None,
+        "witness.needs_asked_on": None,
+        "witness.needs_without_accommodation": [],
         "interview.location.accessible": None,
-        "sogi.recording_agreed": None, "sogi.access_restricted": None, "sogi.risks_assessed": None,
+        "sogi.recording_agreed": None,
+        "sogi.access_restricted": None,
+        "sogi.risks_assessed": None,
         "sogi.hostile_context": None,
-        "reinterview.approver_independent_ok": False, "reinterview.approver_not_involved": True,
-        "psa.assessor_spu": False, "psa.max_block_minutes": None,
+        "reinterview.approver_independent_ok": False,
+        "reinterview.approver_not_involved": True,
+        "psa.assessor_spu": False,
+        "psa.max_block_minutes": None,
         "slot.group": "interview",
     }
     for cat in REFERRAL_CATEGORIES:
@@ -71,9 +107,7 @@ def iso(value: Any) -> str | None:
 def covered(entry: Any, non_empty: Any) -> bool:
     """format §2.9: a non-empty provider, or unavailable: true with a non-empty mitigation."""
     entry = as_map(entry)
-    return non_empty(entry.get("provider")) or (
-        entry.get("unavailable") is True and non_empty(entry.get("mitigation"))
-    )
+    return non_empty(entry.get("provider")) or (entry.get("unavailable") is True and non_empty(entry.get("mitigation")))
 
 
 def referral_facts(inp: Inputs, ctx: dict[str, Any]) -> None:
@@ -111,7 +145,8 @@ def witness_v2(inp: Inputs, w: dict[Any, Any], ctx: dict[str, Any]) -> None:
     ctx["witness.identifying_key"] = terms["identifying_key"]
     ctx["witness.needs_asked_on"] = iso(terms["needs_asked_on"])
     ctx["witness.needs_without_accommodation"] = [
-        {"index": i, "label": f"stated_needs[{i}]"} for i, e in need_entries(w)
+        {"index": i, "label": f"stated_needs[{i}]"}
+        for i, e in need_entries(w)
         if not inp.rx.non_empty(e.get("accommodation"))
     ]
 
@@ -135,8 +170,9 @@ def assessment_facts(inp: Inputs, ctx: dict[str, Any]) -> None:
     idx = inp.roster
     psa = as_map(inp.product.fm.get("psychosocial_assessment"))
     ctx["psa.date"] = iso(psa.get("date"))
-    ctx["psa.outcome"] = as_enum(psa.get("outcome"), ["proceed", "proceed_with_conditions", "postpone",
-                                                      "do_not_proceed"])
+    ctx["psa.outcome"] = as_enum(
+        psa.get("outcome"), ["proceed", "proceed_with_conditions", "postpone", "do_not_proceed"]
+    )
     assessor = staff_id(psa.get("assessor"))
     ctx["psa.assessor_psychologist"] = idx.has_role(assessor, {"psychologist"})
     ctx["psa.assessor_spu"] = idx.has_role(assessor, {"spu_officer"})
@@ -170,25 +206,29 @@ def _interview(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["interview.location.private"] = as_bool(loc.get("private"))
     ctx["interview.location.observable"] = as_bool(loc.get("observable"))
     ctx["interview.location.perpetrator_contact_risk"] = as_enum(
-        loc.get("perpetrator_contact_risk"), ["none", "low", "high", "unknown"])
+        loc.get("perpetrator_contact_risk"), ["none", "low", "high", "unknown"]
+    )
     ctx["interview.location.accessible"] = as_bool(loc.get("accessible"))
     slot_facts(inp, iv, day, ctx)
     re_iv = as_map(fm.get("reinterview"))
     ctx["reinterview.necessity_valid"] = inp.rx.valid_reason(re_iv.get("necessity"))
     ctx["reinterview.approver_qualified"] = idx.has_role(
-        staff_id(re_iv.get("approved_by")), {"focal_point", "gcu_reviewer", "gcu_head"})
+        staff_id(re_iv.get("approved_by")), {"focal_point", "gcu_reviewer", "gcu_head"}
+    )
     ctx["reinterview.approved_on"] = iso(re_iv.get("approved_on"))
     if inp.rx.v2:  # CAC-INT-06(b2)(b3): an approver independent of the interview
         approver = staff_id(re_iv.get("approved_by"))
         team_id = inp.product.group("product").get("team")
         team = idx.teams.get(team_id) if isinstance(team_id, str) else None
         focal = {team.focal_points.sgbc, team.focal_points.cac} - {None} if team else set()
-        ctx["reinterview.approver_independent_ok"] = approver is not None and idx.person(approver) is not None and (
-            idx.has_role(approver, {"gcu_reviewer", "gcu_head"}) or approver in focal)
+        ctx["reinterview.approver_independent_ok"] = (
+            approver is not None
+            and idx.person(approver) is not None
+            and (idx.has_role(approver, {"gcu_reviewer", "gcu_head"}) or approver in focal)
+        )
         interviewer = staff_id(iv.get("interviewer"))
         author = inp.product.group("product").get("author")
-        ctx["reinterview.approver_not_involved"] = approver is None or (
-            approver != interviewer and approver != author)
+        ctx["reinterview.approver_not_involved"] = approver is None or (approver != interviewer and approver != author)
 
 
 def build(inp: Inputs, ctx: dict[str, Any]) -> None:
@@ -207,8 +247,9 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["support_person.offered"] = as_bool(sp.get("offered"))
     ctx["support_person.child_wishes_non_empty"] = inp.rx.non_empty(sp.get("child_wishes"))
     ctx["support_person.accepted"] = as_bool(sp.get("accepted"))
-    ctx["support_person.conflict_check"] = as_enum(sp.get("conflict_check"),
-                                                   ["passed", "failed", "pending", "not_done"])
+    ctx["support_person.conflict_check"] = as_enum(
+        sp.get("conflict_check"), ["passed", "failed", "pending", "not_done"]
+    )
     referral_facts(inp, ctx)
     gc = as_map(fm.get("gender_choice"))
     choices = ["female", "male", "no_preference"] + (["non_binary"] if inp.rx.v2 else [])

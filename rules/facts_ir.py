@@ -14,19 +14,35 @@ if TYPE_CHECKING:
     from rules.facts import Inputs
 
 OUTLINE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch on the value as written (v2 §1.11)
-DEVIATION_AREAS = ("staff", "date_or_location", "phases", "questions", "duration_and_breaks", "support", "recording",
-                   "other")
+DEVIATION_AREAS = (
+    "staff",
+    "date_or_location",
+    "phases",
+    "questions",
+    "duration_and_breaks",
+    "support",
+    "recording",
+    "other",
+)
 PROVIDER_ROLES = ("psychologist", "psychosocial_expert", "support_person", "other")
 NOT_A_STRING = "<not a string>"
 
 
 def defaults() -> dict[str, Any]:
     return {
-        "record.date": None, "record.outline_ok": False, "record.deviations_is_list": False,
-        "record.bad_deviations": [], "record.phases": [], "record.detail_limited_to": [],
-        "record.right_to_stop_explained": None, "record.duration_minutes": None,
-        "record.longest_block_minutes": None, "record.breaks_taken": None, "record.block_cap": None,
-        "psychosocial_support.provider_role": None, "witness.needs_unmet_unexplained": [],
+        "record.date": None,
+        "record.outline_ok": False,
+        "record.deviations_is_list": False,
+        "record.bad_deviations": [],
+        "record.phases": [],
+        "record.detail_limited_to": [],
+        "record.right_to_stop_explained": None,
+        "record.duration_minutes": None,
+        "record.longest_block_minutes": None,
+        "record.breaks_taken": None,
+        "record.block_cap": None,
+        "psychosocial_support.provider_role": None,
+        "witness.needs_unmet_unexplained": [],
     }
 
 
@@ -34,8 +50,11 @@ def _deviations(inp: Inputs, raw: Any, ctx: dict[str, Any]) -> None:
     ctx["record.deviations_is_list"] = isinstance(raw, list)
     bad = []
     for i, entry in enumerate(raw if isinstance(raw, list) else []):
-        ok = isinstance(entry, dict) and as_enum(entry.get("area"), DEVIATION_AREAS) is not None \
+        ok = (
+            isinstance(entry, dict)
+            and as_enum(entry.get("area"), DEVIATION_AREAS) is not None
             and inp.rx.valid_reason(entry.get("reason"))
+        )
         if not ok:
             bad.append({"index": i, "label": f"deviations[{i}]"})
     ctx["record.bad_deviations"] = bad
@@ -68,11 +87,12 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["record.date"] = iso(day)
     outline = record.get("outline_id")
     pid = inp.product.group("product").get("id")
-    ctx["record.outline_ok"] = isinstance(outline, str) and OUTLINE_ID.fullmatch(outline) is not None \
-        and outline != pid
+    ctx["record.outline_ok"] = isinstance(outline, str) and OUTLINE_ID.fullmatch(outline) is not None and outline != pid
     _deviations(inp, record.get("deviations"), ctx)
     phases = record.get("phases")
-    ctx["record.phases"] = [v if isinstance(v, str) else NOT_A_STRING for v in phases] if isinstance(phases, list) else []
+    ctx["record.phases"] = (
+        [v if isinstance(v, str) else NOT_A_STRING for v in phases] if isinstance(phases, list) else []
+    )
     from rules.facts import CRIME_TAGS
 
     ctx["record.detail_limited_to"] = enum_list(record.get("detail_limited_to"), CRIME_TAGS)
@@ -91,4 +111,3 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["psychosocial_support.provider_role"] = as_enum(support.get("provider_role"), PROVIDER_ROLES)
     ctx["slot.group"] = "record"
     slot_facts(inp, record, day, ctx)
-

@@ -16,16 +16,27 @@ SUPPORT_ROLES = ["interpreter", "intermediary", "note_taker"]
 
 def defaults() -> dict[str, Any]:
     return {
-        "mp.witnesses": [], "mp.any_child": False, "mp.any_sgbc": False, "mp.any_sensitive": False,
-        "mission.venue.observable": None, "mission.venue.perpetrator_contact_risk": None,
-        "mission.team": [], "mission.interviewer_genders": [], "mission.interpreter_genders": [],
+        "mp.witnesses": [],
+        "mp.any_child": False,
+        "mp.any_sgbc": False,
+        "mp.any_sensitive": False,
+        "mission.venue.observable": None,
+        "mission.venue.perpetrator_contact_risk": None,
+        "mission.team": [],
+        "mission.interviewer_genders": [],
+        "mission.interpreter_genders": [],
         "mission.has_interpreters": False,
         "mission.alternatives.interviewer_gender_non_empty": False,
         "mission.alternatives.interpreter_gender_non_empty": False,
-        "mission.schedule.count": 0, "mission.schedule.bad_entries": [], "mission.schedule.max_group_sum": 0,
+        "mission.schedule.count": 0,
+        "mission.schedule.bad_entries": [],
+        "mission.schedule.max_group_sum": 0,
         # contract v2 (§4.1 GEN-MP-01/02/03, STAFF-03; §4.2 GEN-MP-06)
-        "mp.any_vulnerable": False, "mission.venue.private": None, "mp.witness_id_defects": [],
-        "mission.all_interviewer_genders": [], "mission.all_interpreter_genders": [],
+        "mp.any_vulnerable": False,
+        "mission.venue.private": None,
+        "mp.witness_id_defects": [],
+        "mission.all_interviewer_genders": [],
+        "mission.all_interpreter_genders": [],
         "mission.any_interpreter": False,
     }
 
@@ -59,8 +70,12 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
         child, sgbc = age is not None and age < 18, w.get("sgbc_survivor") is True
         interviewer = staff_id(w.get("interviewer"))
         entry = {
-            "index": i, "label": f"witnesses[{i}]", "is_child": child, "is_sgbc": sgbc,
-            "is_sensitive": child or sgbc, "interviewer_present": interviewer is not None,
+            "index": i,
+            "label": f"witnesses[{i}]",
+            "is_child": child,
+            "is_sgbc": sgbc,
+            "is_sensitive": child or sgbc,
+            "interviewer_present": interviewer is not None,
             "interviewer_cac_adv": idx.holds(interviewer, "CAC_ADV", start, end),
             "interviewer_sgbc_adv": idx.holds(interviewer, "SGBC_ADV", start, end),
         }
@@ -79,8 +94,14 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
             ctx["mission.any_interpreter"] = ctx["mission.any_interpreter"] or interpreter is not None
             if not terms["code_ok"] or terms["identifying_key"] is not None:
                 where = "code" if not terms["code_ok"] else terms["identifying_key"]
-                defects.append({"index": i, "label": f"witnesses[{i}]", "location": f"witnesses[{i}].{where}",
-                                "vulnerable": terms["is_vulnerable"]})
+                defects.append(
+                    {
+                        "index": i,
+                        "label": f"witnesses[{i}]",
+                        "location": f"witnesses[{i}].{where}",
+                        "vulnerable": terms["is_vulnerable"],
+                    }
+                )
         witnesses.append(entry)
     ctx["mp.witness_id_defects"] = defects
     ctx["mp.any_vulnerable"] = any(w.get("is_vulnerable") for w in witnesses)
@@ -92,7 +113,8 @@ def build(inp: Inputs, ctx: dict[str, Any]) -> None:
     ctx["mission.venue.observable"] = as_bool(venue.get("observable"))
     ctx["mission.venue.private"] = as_bool(venue.get("private"))
     ctx["mission.venue.perpetrator_contact_risk"] = as_enum(
-        venue.get("perpetrator_contact_risk"), ["none", "low", "high", "unknown"])
+        venue.get("perpetrator_contact_risk"), ["none", "low", "high", "unknown"]
+    )
     team = []
     genders: dict[str, set[str]] = {"interviewer": set(), "interpreter": set()}
     raw_team = mission.get("team")

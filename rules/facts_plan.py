@@ -17,11 +17,20 @@ CONSULTATION_POINTS = ["plan_approval", "before_first_mission", "before_awa_dcc"
 
 def defaults() -> dict[str, Any]:
     return {
-        "team.known": False, "team.leader": None, "team.focal_sgbc": None, "team.focal_cac": None,
-        "team.leader_sgbc_basic": False, "team.leader_cac_basic": False, "team.focal_points": [],
-        "team.relevant_staff": [], "team.staff_certs": [],
-        "lines_of_inquiry": [], "gcu_consultation_points": [],
-        "training.counting": 0, "training.counting_staff": [], "gcu_review.counting": 0,
+        "team.known": False,
+        "team.leader": None,
+        "team.focal_sgbc": None,
+        "team.focal_cac": None,
+        "team.leader_sgbc_basic": False,
+        "team.leader_cac_basic": False,
+        "team.focal_points": [],
+        "team.relevant_staff": [],
+        "team.staff_certs": [],
+        "lines_of_inquiry": [],
+        "gcu_consultation_points": [],
+        "training.counting": 0,
+        "training.counting_staff": [],
+        "gcu_review.counting": 0,
         "ga.table_ok": False,
         "team.required_unmet": [],  # contract v2 STAFF-04(a)
     }
@@ -43,8 +52,14 @@ def _team(inp: Inputs, ctx: dict[str, Any]) -> None:
     focal: list[dict[str, Any]] = []
     for fp in (team.focal_points.sgbc, team.focal_points.cac):
         if fp is not None and fp not in [f["id"] for f in focal]:
-            focal.append({"id": fp, "label": fp, "sgbc_basic": idx.holds(fp, "SGBC_BASIC", day),
-                          "cac_basic": idx.holds(fp, "CAC_BASIC", day)})
+            focal.append(
+                {
+                    "id": fp,
+                    "label": fp,
+                    "sgbc_basic": idx.holds(fp, "SGBC_BASIC", day),
+                    "cac_basic": idx.holds(fp, "CAC_BASIC", day),
+                }
+            )
     ctx["team.focal_points"] = focal
     relevant = idx.relevant_team_staff(team_id)
     ctx["team.relevant_staff"] = relevant
@@ -52,17 +67,22 @@ def _team(inp: Inputs, ctx: dict[str, Any]) -> None:
     certs = []
     for person in relevant:
         for cert in CERTS:
-            certs.append({
-                "staff": person, "cert": cert, "label": f"{person} {cert}",
-                "lapsed": day is not None and idx.lapsed(person, cert, day),
-                "undated": idx.undated(person, cert),
-                "leader_or_focal_basic": person in owned and cert.endswith("_BASIC"),
-            })
+            certs.append(
+                {
+                    "staff": person,
+                    "cert": cert,
+                    "label": f"{person} {cert}",
+                    "lapsed": day is not None and idx.lapsed(person, cert, day),
+                    "undated": idx.undated(person, cert),
+                    "leader_or_focal_basic": person in owned and cert.endswith("_BASIC"),
+                }
+            )
     ctx["team.staff_certs"] = certs
     if inp.rx.v2:
         ctx["team.required_unmet"] = [
             {"staff": person, "cert": cert, "label": f"{person} {cert}"}
-            for person in relevant for cert in idx.required_unmet(person, day)
+            for person in relevant
+            for cert in idx.required_unmet(person, day)
             if not (person in owned and cert.endswith("_BASIC"))
         ]
 
@@ -81,13 +101,15 @@ def annual(inp: Inputs, ctx: dict[str, Any]) -> None:
     # The types the GCU reviews (format §2.16; v2 §1.1: an IR is reviewed by the SPU, not scheduled).
     schedulable = codes_reviewed_by(ReviewUnit.GCU)
 
-
     # v2 §1.11: `due` is a whole-value pattern (fullmatch: a trailing newline fails)
     due_ok = (lambda d: re.fullmatch(r"\d{4}-Q[1-4]", d)) if inp.rx.v2 else (lambda d: re.match(r"^\d{4}-Q[1-4]$", d))
     ctx["gcu_review.counting"] = sum(
-        1 for e in (schedule if isinstance(schedule, list) else [])
-        if isinstance(e, dict) and e.get("product_type") in schedulable
-        and isinstance(e.get("due"), str) and due_ok(e["due"])
+        1
+        for e in (schedule if isinstance(schedule, list) else [])
+        if isinstance(e, dict)
+        and e.get("product_type") in schedulable
+        and isinstance(e.get("due"), str)
+        and due_ok(e["due"])
     )
 
 
@@ -130,6 +152,3 @@ def _crime_tags() -> list[str]:
     from rules.facts import CRIME_TAGS
 
     return CRIME_TAGS
-
-
-

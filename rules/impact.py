@@ -27,19 +27,37 @@ def changed_rules(active: LoadedPack, candidate: LoadedPack) -> dict[str, str]:
     return out
 
 
-def compare(*, product_id: str, product_type: str, team_id: str, version_no: int, judged_by: str | None,
-            verdict_before: str | None, findings_before: list[tuple[str, str, str]], after: CheckResult,
-            review_state: str | None = None) -> ProductImpact:
+def compare(
+    *,
+    product_id: str,
+    product_type: str,
+    team_id: str,
+    version_no: int,
+    judged_by: str | None,
+    verdict_before: str | None,
+    findings_before: list[tuple[str, str, str]],
+    after: CheckResult,
+    review_state: str | None = None,
+) -> ProductImpact:
     """`findings_before`: (rule id, severity, state) of the stored version's findings."""
     before = {rid: (sev, state) for rid, sev, state in findings_before}
     now = {f.rule_id: str(f.severity) for f in after.findings}
     return ProductImpact(
-        product_id=product_id, product_type=product_type, team_id=team_id, version_no=version_no, judged_by=judged_by,
+        product_id=product_id,
+        product_type=product_type,
+        team_id=team_id,
+        version_no=version_no,
+        judged_by=judged_by,
         review_state=review_state,
-        verdict_before=verdict_before, verdict_after=after.verdict,
+        verdict_before=verdict_before,
+        verdict_after=after.verdict,
         added=[FindingChange(rule_id=rid, severity=sev) for rid, sev in now.items() if rid not in before],
-        removed=[FindingChange(rule_id=rid, severity=sev, state=state) for rid, (sev, state) in before.items()
-                 if rid not in now],
-        severity_changed=[f"{rid}: {before[rid][0]} -> {sev}" for rid, sev in now.items()
-                          if rid in before and before[rid][0] != sev],
+        removed=[
+            FindingChange(rule_id=rid, severity=sev, state=state)
+            for rid, (sev, state) in before.items()
+            if rid not in now
+        ],
+        severity_changed=[
+            f"{rid}: {before[rid][0]} -> {sev}" for rid, sev in now.items() if rid in before and before[rid][0] != sev
+        ],
     )

@@ -70,20 +70,27 @@ def _compile_rule(env: Any, names: set[str], rule: Rule, path: Path, doc: Any, r
     subs = []
     for s, sub in enumerate(rule.requires):
         _check_template(sub.location, names, file, line("requires", s, "location"), rule.id)
-        subs.append(CompiledSub(
-            name=sub.name,
-            when=cel(sub.when, f"requires[{s}].when", "requires", s, "when") if sub.when else None,
-            check=cel(sub.check, f"requires[{s}].check", "requires", s, "check") if sub.check else None,
-            failing=cel(sub.failing, f"requires[{s}].failing", "requires", s, "failing") if sub.failing else None,
-            location=sub.location, severity=sub.severity,
-        ))
+        subs.append(
+            CompiledSub(
+                name=sub.name,
+                when=cel(sub.when, f"requires[{s}].when", "requires", s, "when") if sub.when else None,
+                check=cel(sub.check, f"requires[{s}].check", "requires", s, "check") if sub.check else None,
+                failing=cel(sub.failing, f"requires[{s}].failing", "requires", s, "failing") if sub.failing else None,
+                location=sub.location,
+                severity=sub.severity,
+            )
+        )
     if isinstance(rule.severity, list):
-        cases = [(cel(c.when, f"severity[{i}].when", "severity", i, "when") if c.when else None, c.severity)
-                 for i, c in enumerate(rule.severity)]
+        cases = [
+            (cel(c.when, f"severity[{i}].when", "severity", i, "when") if c.when else None, c.severity)
+            for i, c in enumerate(rule.severity)
+        ]
     else:
         cases = [(None, rule.severity)]
-    patterns = [compile_regex(p, file, line("patterns", i), f"{rule.id} patterns[{i}]")
-                for i, p in enumerate(rule.patterns or [])]
+    patterns = [
+        compile_regex(p, file, line("patterns", i), f"{rule.id} patterns[{i}]")
+        for i, p in enumerate(rule.patterns or [])
+    ]
     return CompiledRule(rule, file, cel(rule.applies_when, "applies_when", "applies_when"), subs, cases, patterns)
 
 
@@ -98,15 +105,20 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
         raise PackError("pack manifest missing", str(manifest_path))
     mdoc = read_yaml(manifest_path)
     manifest: Manifest = validate(Manifest, mdoc, manifest_path)
-    named = {name: compile_regex(src, str(manifest_path), mdoc.line_of(("regexes", name)), name)
-             for name, src in manifest.regexes.items()}
+    named = {
+        name: compile_regex(src, str(manifest_path), mdoc.line_of(("regexes", name)), name)
+        for name, src in manifest.regexes.items()
+    }
     files: list[tuple[Path, Any, PackFile]] = []
     for path in rule_files(pack_dir):
         doc = read_yaml(path)
         pack_file: PackFile = validate(PackFile, doc, path)
         if pack_file.version != manifest.version:
-            raise PackError(f"version {pack_file.version!r} differs from the manifest's {manifest.version!r}",
-                            str(path), doc.line_of(("version",)))
+            raise PackError(
+                f"version {pack_file.version!r} differs from the manifest's {manifest.version!r}",
+                str(path),
+                doc.line_of(("version",)),
+            )
         files.append((path, doc, pack_file))
     by_id: dict[str, tuple[Path, Any, int, Rule]] = {}
     for path, doc, pack_file in files:
@@ -116,28 +128,40 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
             by_id[rule.id] = (path, doc, r, rule)
     if set(by_id) != set(manifest.order):
         missing, extra = set(manifest.order) - set(by_id), set(by_id) - set(manifest.order)
-        raise PackError(f"rule ids differ from `order`: missing {sorted(missing)}, unlisted {sorted(extra)}",
-                        str(manifest_path), mdoc.line_of(("order",)))
+        raise PackError(
+            f"rule ids differ from `order`: missing {sorted(missing)}, unlisted {sorted(extra)}",
+            str(manifest_path),
+            mdoc.line_of(("order",)),
+        )
     pattern_rules = [rid for rid in manifest.order if by_id[rid][3].patterns]
     if set(manifest.precedence) != set(pattern_rules):
-        raise PackError("`precedence` must list exactly the rules with `patterns`", str(manifest_path),
-                        mdoc.line_of(("precedence",)))
+        raise PackError(
+            "`precedence` must list exactly the rules with `patterns`",
+            str(manifest_path),
+            mdoc.line_of(("precedence",)),
+        )
     v2 = manifest.contract.split(".")[0] == "2"
     for needed in ("R_CORROBORATION", "F_STOP", "F_SEX", "F_AGE_BAND", *(["R_CORROBORATION_DISCLAIMER"] if v2 else [])):
         if needed not in named:
-            raise PackError(f"regex {needed} is required by the engine", str(manifest_path),
-                            mdoc.line_of(("regexes",)))
+            raise PackError(f"regex {needed} is required by the engine", str(manifest_path), mdoc.line_of(("regexes",)))
     # SGBC-INT-07's patterns are also P_SGBC_CONDUCT, which "valid reason" reads (format §1.1).
     if "SGBC-INT-07" not in by_id:
-        raise PackError("rule SGBC-INT-07 is required by the engine (its patterns are P_SGBC_CONDUCT)",
-                        str(manifest_path), mdoc.line_of(("order",)))
+        raise PackError(
+            "rule SGBC-INT-07 is required by the engine (its patterns are P_SGBC_CONDUCT)",
+            str(manifest_path),
+            mdoc.line_of(("order",)),
+        )
     c_path, c_doc, c_index, c_rule = by_id["SGBC-INT-07"]
-    conduct = [compile_regex(p, str(c_path), c_doc.line_of(("rules", c_index, "patterns", i)), f"SGBC-INT-07 patterns[{i}]")
-               for i, p in enumerate(c_rule.patterns or [])]
+    conduct = [
+        compile_regex(p, str(c_path), c_doc.line_of(("rules", c_index, "patterns", i)), f"SGBC-INT-07 patterns[{i}]")
+        for i, p in enumerate(c_rule.patterns or [])
+    ]
     base = default_context(list(named), pattern_rules)
     env = new_env(list(base))
-    compiled = [_compile_rule(env, set(base), by_id[rid][3], by_id[rid][0], by_id[rid][1], by_id[rid][2])
-                for rid in manifest.order]
+    compiled = [
+        _compile_rule(env, set(base), by_id[rid][3], by_id[rid][0], by_id[rid][1], by_id[rid][2])
+        for rid in manifest.order
+    ]
     pack = LoadedPack(manifest.version, compiled, manifest.precedence, Regexes(named, conduct, v2=v2), base, env)
     pack.contract = manifest.contract
     pack.product_types = sorted({t for r in compiled for t in r.rule.applies_to})

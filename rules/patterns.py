@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from rules.scan import Unit
 
-
 _SCREENS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
@@ -25,9 +24,7 @@ class PatternResult:
     matches: list[str] = field(default_factory=list)
 
 
-def run_patterns(
-    units: list[Unit], rules: list[tuple[str, list[re.Pattern[str]]]]
-) -> dict[str, PatternResult]:
+def run_patterns(units: list[Unit], rules: list[tuple[str, list[re.Pattern[str]]]]) -> dict[str, PatternResult]:
     """`rules` are the applicable pattern rules in precedence order (earliest suppresses later).
 
     An occurrence is suppressed when it overlaps, in the same unit, any occurrence (suppressed or

@@ -98,8 +98,9 @@ class _Checker:
                 self.error(("witnesses", i, "sgbc_survivor"), "missing or not a boolean")
 
 
-def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc,
-           types: tuple[str, ...] = V1_TYPES) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
+def _check(
+    fm: dict[Any, Any], doc: yaml12.YamlDoc, types: tuple[str, ...] = V1_TYPES
+) -> tuple[list[FormatErrorEntry], dict[str, Any]]:
     c = _Checker(fm, doc)
     meta: dict[str, Any] = {}
     product = c.mapping(("product",))
@@ -133,7 +134,8 @@ def _check(fm: dict[Any, Any], doc: yaml12.YamlDoc,
 def _overlong_lines(lines: list[str]) -> list[FormatErrorEntry]:
     return [
         FormatErrorEntry(
-            line=number, message=f"line {number} has {len(line):,} characters; a product line may have at most {MAX_LINE_CHARS:,}",
+            line=number,
+            message=f"line {number} has {len(line):,} characters; a product line may have at most {MAX_LINE_CHARS:,}",
         )
         for number, line in enumerate(lines, start=1)
         if len(line) > MAX_LINE_CHARS
@@ -191,7 +193,12 @@ def parse_product(text: str, types: tuple[str, ...] | None = None, *, with_body:
     body = parse_body("\n".join(lines[close + 1 :]) if with_body else "", first_line=close + 2)
     field_lines = {path: line + 1 for path, line in doc.lines.items()}
     product = Product(
-        id=meta["id"], type=meta["type"], audience=meta["audience"], version=meta["version"],
-        fm=fm, field_lines=field_lines, body=body,
+        id=meta["id"],
+        type=meta["type"],
+        audience=meta["audience"],
+        version=meta["version"],
+        fm=fm,
+        field_lines=field_lines,
+        body=body,
     )
     return ParseOutcome(product=product, product_id=product_id)

@@ -69,8 +69,12 @@ def _first_wins(items: list[Any], reader: _Reader, name: str) -> list[Any]:
     for item in items:
         if item.id in seen:
             reader.problems.append(
-                RosterProblem(file=reader.file, line=item.line, field=f"{name}.id",
-                              message=f"duplicate {name} id {item.id!r}; the first entry counts")
+                RosterProblem(
+                    file=reader.file,
+                    line=item.line,
+                    field=f"{name}.id",
+                    message=f"duplicate {name} id {item.id!r}; the first entry counts",
+                )
             )
             continue
         seen.add(item.id)
@@ -93,51 +97,81 @@ def parse_roster_text(text: str, file: str = "<memory>") -> RosterLoad:
     for _, e, line in r.entries("teams", "id"):
         fp = e.get("focal_points")
         fp = fp if isinstance(fp, dict) else {}
-        teams.append(RosterTeam(
-            id=e["id"], name=as_str(e.get("name")), situation=as_str(e.get("situation")),
-            leader=as_str(e.get("leader")),
-            focal_points=FocalPoints(sgbc=as_str(fp.get("sgbc")), cac=as_str(fp.get("cac"))),
-            members=_strings(e.get("members")), deputy_prosecutor=as_str(e.get("deputy_prosecutor")), line=line,
-        ))
+        teams.append(
+            RosterTeam(
+                id=e["id"],
+                name=as_str(e.get("name")),
+                situation=as_str(e.get("situation")),
+                leader=as_str(e.get("leader")),
+                focal_points=FocalPoints(sgbc=as_str(fp.get("sgbc")), cac=as_str(fp.get("cac"))),
+                members=_strings(e.get("members")),
+                deputy_prosecutor=as_str(e.get("deputy_prosecutor")),
+                line=line,
+            )
+        )
     staff = []
     for _, e, line in r.entries("staff", "id"):
         gender = e.get("gender")
-        staff.append(RosterStaff(
-            id=e["id"], name=as_str(e.get("name")), gender=gender if gender in genders else None,
-            team=as_str(e.get("team")), roles=_strings(e.get("roles")),
-            designations=_strings(e.get("designations")), email=as_str(e.get("email")), line=line,
-        ))
+        staff.append(
+            RosterStaff(
+                id=e["id"],
+                name=as_str(e.get("name")),
+                gender=gender if gender in genders else None,
+                team=as_str(e.get("team")),
+                roles=_strings(e.get("roles")),
+                designations=_strings(e.get("designations")),
+                email=as_str(e.get("email")),
+                line=line,
+            )
+        )
     staff = _first_wins(staff, r, "staff")
     staff_ids = {s.id for s in staff}
     certs = []
     for i, e, line in r.entries("certifications", "staff_id"):
         cert = e.get("cert")
         if not isinstance(cert, str) or cert not in {c.value for c in CertType}:
-            r.problem(("certifications", i), f"certifications[{i}] has an unknown cert {cert!r}; ignored",
-                      f"certifications[{i}].cert")
+            r.problem(
+                ("certifications", i),
+                f"certifications[{i}] has an unknown cert {cert!r}; ignored",
+                f"certifications[{i}].cert",
+            )
             if not isinstance(cert, str):
                 continue
-        record = CertificationRecord(staff_id=e["staff_id"], cert=cert, issued=as_date(e.get("issued")),
-                                     expires=as_date(e.get("expires")), line=line)
+        record = CertificationRecord(
+            staff_id=e["staff_id"],
+            cert=cert,
+            issued=as_date(e.get("issued")),
+            expires=as_date(e.get("expires")),
+            line=line,
+        )
         if record.issued is None:
             r.problem(("certifications", i), "no valid `issued` date; never valid", f"certifications[{i}].issued")
         if record.expires is None:
             r.problem(("certifications", i), "no valid `expires` date; never valid", f"certifications[{i}].expires")
         if record.staff_id not in staff_ids:
-            r.problem(("certifications", i), f"holder {record.staff_id!r} is not in `staff`; ignored",
-                      f"certifications[{i}].staff_id")
+            r.problem(
+                ("certifications", i),
+                f"holder {record.staff_id!r} is not in `staff`; ignored",
+                f"certifications[{i}].staff_id",
+            )
         certs.append(record)
     briefings = []
     for i, e, line in r.entries("briefings", "staff_id"):
         area = e.get("area")
         if not isinstance(area, str) or area not in {a.value for a in BriefingArea}:
-            r.problem(("briefings", i), f"briefings[{i}] has an unknown area {area!r}; ignored",
-                      f"briefings[{i}].area")
+            r.problem(("briefings", i), f"briefings[{i}] has an unknown area {area!r}; ignored", f"briefings[{i}].area")
             if not isinstance(area, str):
                 continue
-        briefings.append(BriefingRecord(staff_id=e["staff_id"], area=area, date=as_date(e.get("date")),
-                                        expires=as_date(e.get("expires")),
-                                        briefed_by=as_str(e.get("briefed_by")), line=line))
+        briefings.append(
+            BriefingRecord(
+                staff_id=e["staff_id"],
+                area=area,
+                date=as_date(e.get("date")),
+                expires=as_date(e.get("expires")),
+                briefed_by=as_str(e.get("briefed_by")),
+                line=line,
+            )
+        )
     roster = Roster(teams=_first_wins(teams, r, "teams"), staff=staff, certifications=certs, briefings=briefings)
     return RosterLoad(roster=roster, problems=r.problems)
 

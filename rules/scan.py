@@ -11,8 +11,16 @@ from rules.product import Product
 from rules.product_types import ScannedField, spec_for
 from rules.text import as_map, normalise
 
-EXCLUSION_ORDER = ["sgbc", "cac", "sexual_violence", "gender_persecution", "forced_marriage", "enslavement",
-                   "forced_pregnancy", "child_recruitment"]
+EXCLUSION_ORDER = [
+    "sgbc",
+    "cac",
+    "sexual_violence",
+    "gender_persecution",
+    "forced_marriage",
+    "enslavement",
+    "forced_pregnancy",
+    "child_recruitment",
+]
 
 
 @dataclass
@@ -55,8 +63,14 @@ def body_units(p: Product, key: str | None = None) -> list[Unit]:
     units = []
     for block in blocks:
         text, starts = block.unit()
-        units.append(Unit(text, line_starts=[s for s, _ in starts],
-                          line_numbers=[p.body.file_line(i) for _, i in starts], is_body=True))
+        units.append(
+            Unit(
+                text,
+                line_starts=[s for s, _ in starts],
+                line_numbers=[p.body.file_line(i) for _, i in starts],
+                is_body=True,
+            )
+        )
     return units
 
 

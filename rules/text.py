@@ -79,8 +79,9 @@ def invokes_corroboration(text: str, corroboration: re.Pattern[str], disclaimer:
     return any(not any(s < m.end() and m.start() < e for s, e in disclaimers) for m in corroboration.finditer(text))
 
 
-def is_valid_reason_v2(value: Any, corroboration: re.Pattern[str], disclaimer: re.Pattern[str],
-                       conduct: Iterable[re.Pattern[str]]) -> bool:
+def is_valid_reason_v2(
+    value: Any, corroboration: re.Pattern[str], disclaimer: re.Pattern[str], conduct: Iterable[re.Pattern[str]]
+) -> bool:
     """Contract v2 §3.4: non-empty (v2), >= 10 words, not invoking corroboration, no P_SGBC_CONDUCT."""
     if not is_non_empty_v2(value):
         return False

@@ -10,15 +10,44 @@ from typing import Any
 from rules.text import as_date, as_int
 
 CODE = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)+")  # used with fullmatch on the value as written (v2 §1.11)
-VULNERABILITIES = ("older_person", "physical_disability", "sensory_disability", "intellectual_disability",
-                   "psychosocial_disability", "lgbtqi", "other")
-DISABILITY_VALUES = ("physical_disability", "sensory_disability", "intellectual_disability",
-                     "psychosocial_disability")
+VULNERABILITIES = (
+    "older_person",
+    "physical_disability",
+    "sensory_disability",
+    "intellectual_disability",
+    "psychosocial_disability",
+    "lgbtqi",
+    "other",
+)
+DISABILITY_VALUES = ("physical_disability", "sensory_disability", "intellectual_disability", "psychosocial_disability")
 COMMUNICATION_VALUES = ("sensory_disability", "intellectual_disability", "psychosocial_disability")
-NEEDS = ("communication", "accessibility", "health", "support_person", "interviewer_gender", "privacy", "schedule",
-         "childcare", "other")
-_TOKENS = {"name", "names", "surname", "surnames", "alias", "aliases", "nickname", "phone", "telephone", "mobile",
-           "email", "address", "passport", "dob"}
+NEEDS = (
+    "communication",
+    "accessibility",
+    "health",
+    "support_person",
+    "interviewer_gender",
+    "privacy",
+    "schedule",
+    "childcare",
+    "other",
+)
+_TOKENS = {
+    "name",
+    "names",
+    "surname",
+    "surnames",
+    "alias",
+    "aliases",
+    "nickname",
+    "phone",
+    "telephone",
+    "mobile",
+    "email",
+    "address",
+    "passport",
+    "dob",
+}
 _EXACT = {"date_of_birth", "birth_date", "national_id", "id_number", "e_mail"}
 
 
@@ -90,12 +119,17 @@ def profile(w: dict[Any, Any]) -> dict[str, Any]:
     sgbc = w.get("sgbc_survivor") is True
     caafag = w.get("caafag") is True
     return {
-        "age": age, "is_child": child, "is_sgbc": sgbc, "is_sensitive": child or sgbc, "caafag": caafag,
+        "age": age,
+        "is_child": child,
+        "is_sgbc": sgbc,
+        "is_sensitive": child or sgbc,
+        "caafag": caafag,
         "disability": disability,
         "vulnerabilities": vuls,
         "is_vulnerable": child or sgbc or caafag or disability or bool(vuls),
         "needs_comm": any(v in COMMUNICATION_VALUES for v in vuls)
-        or (disability and not any(v in DISABILITY_VALUES for v in vuls)) or "communication" in needs,
+        or (disability and not any(v in DISABILITY_VALUES for v in vuls))
+        or "communication" in needs,
         "needs_access": "physical_disability" in vuls or "accessibility" in needs,
         "is_lgbtqi": "lgbtqi" in vuls,
         "code_ok": code_ok(w.get("code")),

@@ -2,7 +2,7 @@
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.messages import Actor
 from models.roster import Roster
@@ -21,15 +21,25 @@ def actor_from_roster(roster: Roster, staff_id: str) -> Actor:
         raise _unknown(staff_id)
     team_ids = [t.id for t in roster.teams if staff_id in t.team_staff()]
     cluster = [t.id for t in roster.teams if t.deputy_prosecutor == staff_id]
-    return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=team_ids, name=person.name or "",
-                 cluster_team_ids=cluster, channel=current_channel())
+    return Actor(
+        staff_id=staff_id,
+        roles=list(person.roles),
+        team_ids=team_ids,
+        name=person.name or "",
+        cluster_team_ids=cluster,
+        channel=current_channel(),
+    )
 
 
 def _team_ids(session: Session, staff_id: str) -> list[str]:
     """Active teams whose staff (leader, focal points, members) include this person."""
     leads = select(Team.id).where(
         Team.active,
-        or_(col(Team.leader_id) == staff_id, col(Team.sgbc_focal_point_id) == staff_id, col(Team.cac_focal_point_id) == staff_id),
+        or_(
+            col(Team.leader_id) == staff_id,
+            col(Team.sgbc_focal_point_id) == staff_id,
+            col(Team.cac_focal_point_id) == staff_id,
+        ),
     )
     member_of = (
         select(TeamMember.team_id)
@@ -48,8 +58,14 @@ def resolve_actor(db_engine: Engine, staff_id: str) -> Actor:
         if person is None or not person.active:
             raise _unknown(staff_id)
         cluster = sorted(session.exec(select(Team.id).where(Team.active, Team.deputy_prosecutor_id == staff_id)))
-        return Actor(staff_id=staff_id, roles=list(person.roles), team_ids=_team_ids(session, staff_id),
-                     name=person.name or "", cluster_team_ids=cluster, channel=current_channel())
+        return Actor(
+            staff_id=staff_id,
+            roles=list(person.roles),
+            team_ids=_team_ids(session, staff_id),
+            name=person.name or "",
+            cluster_team_ids=cluster,
+            channel=current_channel(),
+        )
 
 
 def is_team_staff(db_engine: Engine, staff_id: str, team_id: str) -> bool:

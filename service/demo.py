@@ -26,7 +26,6 @@ DEMO_DIR = PROJECT_ROOT / "demo"
 DEMO_PRODUCTS = sorted(p.name for p in (DEMO_DIR / "products").glob("*.md"))
 
 
-
 def import_demo_roster(db_engine: Engine, roster_path: Path = DEMO_DIR / "roster.yaml") -> None:
     load = load_roster(roster_path)
     with Session(db_engine) as session:
@@ -68,10 +67,16 @@ async def drive_demo_states(*, db_engine: Engine, client: Client, product_ids: l
     plan: dict[str, list[tuple[Any, ...]]] = {
         # Contract v2: the child's own needs were not recorded (VUL-INT-02, major); the reviewer
         # dismisses it with the reason before approving.
-        "IO-HERON-2025-104": [("claim", "GX-02"),
-                              ("dismiss", "GX-02", "VUL-INT-02", "Her needs were asked by the GCU psychologist on "
-                               "5 March 2025; the record is in the assessment file."),
-                              ("decide", "GX-02", DecisionKind.APPROVE, None)],
+        "IO-HERON-2025-104": [
+            ("claim", "GX-02"),
+            (
+                "dismiss",
+                "GX-02",
+                "VUL-INT-02",
+                "Her needs were asked by the GCU psychologist on 5 March 2025; the record is in the assessment file.",
+            ),
+            ("decide", "GX-02", DecisionKind.APPROVE, None),
+        ],
         "IP-HERON-2025-02": [
             ("claim", "GX-03"),
             ("decide", "GX-03", DecisionKind.RETURN, "Add the gender analysis and the GCU milestone before AWA/DCC."),
@@ -87,11 +92,21 @@ async def drive_demo_states(*, db_engine: Engine, client: Client, product_ids: l
                 if step[0] == "claim":
                     await reviews.claim(db_engine=db_engine, client=client, product_id=pid, actor_id=step[1])
                 elif step[0] == "dismiss":
-                    await reviews.dismiss(db_engine=db_engine, client=client, product_id=pid, actor_id=step[1],
-                                          rule_id=step[2], reason=step[3])
+                    await reviews.dismiss(
+                        db_engine=db_engine,
+                        client=client,
+                        product_id=pid,
+                        actor_id=step[1],
+                        rule_id=step[2],
+                        reason=step[3],
+                    )
                 else:
                     await reviews.decide(
-                        db_engine=db_engine, client=client, product_id=pid, actor_id=step[1], decision=step[2],
+                        db_engine=db_engine,
+                        client=client,
+                        product_id=pid,
+                        actor_id=step[1],
+                        decision=step[2],
                         reason=step[3],
                     )
             except ServiceError as exc:

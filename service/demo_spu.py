@@ -11,9 +11,9 @@ filing delay (one record a quarter is filed late), all fictional.
 
 import datetime as dt
 import logging
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -73,30 +73,56 @@ TEAMS = (
 
 # (witness front matter, psychosocial support, needs) per kind of interview.
 WITNESSES = (
-    ('{code: W-C-1NN, age: 15, gender: female, sgbc_survivor: true, caafag: false, disability: false}',
-     '{during: present, provider_role: psychologist, expert: GX-01}', '"yes"'),
-    ('{code: W-A-2NN, age: 29, gender: female, sgbc_survivor: true, caafag: false, disability: false}',
-     '{during: on_call, provider_role: psychosocial_expert, expert: GX-01}', 'partly'),
-    (('{code: W-D-3NN, age: 45, gender: male, sgbc_survivor: false, caafag: false, disability: false, '
-      'vulnerabilities: [sensory_disability]}'), '{during: none}', '"no"'),
-    ('{code: W-X-4NN, age: 38, gender: male, sgbc_survivor: false, caafag: false, disability: false}',
-     '{during: none}', '"yes"'),
+    (
+        "{code: W-C-1NN, age: 15, gender: female, sgbc_survivor: true, caafag: false, disability: false}",
+        "{during: present, provider_role: psychologist, expert: GX-01}",
+        '"yes"',
+    ),
+    (
+        "{code: W-A-2NN, age: 29, gender: female, sgbc_survivor: true, caafag: false, disability: false}",
+        "{during: on_call, provider_role: psychosocial_expert, expert: GX-01}",
+        "partly",
+    ),
+    (
+        (
+            "{code: W-D-3NN, age: 45, gender: male, sgbc_survivor: false, caafag: false, disability: false, "
+            "vulnerabilities: [sensory_disability]}"
+        ),
+        "{during: none}",
+        '"no"',
+    ),
+    (
+        "{code: W-X-4NN, age: 38, gender: male, sgbc_survivor: false, caafag: false, disability: false}",
+        "{during: none}",
+        '"yes"',
+    ),
 )
 
-CONDUCT = ("After introductions the interviewer explained the ground rules and told the witness, in terms the "
-           "witness understood, that they could pause, skip a question or stop at any time. The witness gave a free "
-           "narrative first, in their own order; open questions followed, limited to the elements of the crimes "
-           "under investigation. Breaks were taken when the witness asked, and the interview closed with a "
-           "conversation about what happens next and who to call.")
+CONDUCT = (
+    "After introductions the interviewer explained the ground rules and told the witness, in terms the "
+    "witness understood, that they could pause, skip a question or stop at any time. The witness gave a free "
+    "narrative first, in their own order; open questions followed, limited to the elements of the crimes "
+    "under investigation. Breaks were taken when the witness asked, and the interview closed with a "
+    "conversation about what happens next and who to call."
+)
 
 
 def interview_record(pid: str, t: DemoTeam, kind: int, serial: int, recorded: dt.date, submitted: dt.date) -> str:
     witness, support, met = (part.replace("NN", f"{serial:02d}") for part in WITNESSES[kind])
     unmet = met != '"yes"'
-    need = ('{need: privacy, detail: "A quiet room", accommodation: "Room at the women\'s centre", met: ' + met
-            + (', reason: "The room booked for the afternoon was taken; the session moved to the next morning."'
-               if unmet else "") + "}")
-    witness = witness[:-1] + f", needs_asked_on: {(recorded - dt.timedelta(days=10)).isoformat()}, stated_needs: [{need}]}}"
+    need = (
+        '{need: privacy, detail: "A quiet room", accommodation: "Room at the women\'s centre", met: '
+        + met
+        + (
+            ', reason: "The room booked for the afternoon was taken; the session moved to the next morning."'
+            if unmet
+            else ""
+        )
+        + "}"
+    )
+    witness = (
+        witness[:-1] + f", needs_asked_on: {(recorded - dt.timedelta(days=10)).isoformat()}, stated_needs: [{need}]}}"
+    )
     return f"""---
 product:
   id: {pid}
@@ -155,8 +181,9 @@ The team calls the witness within a week and tells them how their account will b
 RECORDS_PER_TEAM_AND_QUARTER = 2
 
 
-def planned_records(today: dt.date, quarters: int = 4,
-                    id_suffix: str = "") -> list[tuple[str, DemoTeam, int, int, dt.date, dt.date]]:
+def planned_records(
+    today: dt.date, quarters: int = 4, id_suffix: str = ""
+) -> list[tuple[str, DemoTeam, int, int, dt.date, dt.date]]:
     """(product id, team, kind, serial, record date, submitted on) over the last `quarters` quarters."""
     period = containing("quarter", today)
     periods: list[Any] = []
@@ -179,8 +206,15 @@ def planned_records(today: dt.date, quarters: int = 4,
     return plan
 
 
-async def seed_interview_records(*, db_engine: Engine, client: Client, settings: Settings,
-                                 today: dt.date | None = None, quarters: int = 4, id_suffix: str = "") -> list[str]:
+async def seed_interview_records(
+    *,
+    db_engine: Engine,
+    client: Client,
+    settings: Settings,
+    today: dt.date | None = None,
+    quarters: int = 4,
+    id_suffix: str = "",
+) -> list[str]:
     """Submit the demo interview records not yet stored, each by its interviewer; returns the ids submitted now."""
     folder: Path = settings.var_dir / "demo" / "interview-records"
     folder.mkdir(parents=True, exist_ok=True)
@@ -199,8 +233,15 @@ async def seed_interview_records(*, db_engine: Engine, client: Client, settings:
     return submitted
 
 
-async def drive_spu_reviews(*, db_engine: Engine, client: Client, today: dt.date | None = None, quarters: int = 4,
-                            id_suffix: str = "", settled_before_days: int = 30) -> dict[str, str]:
+async def drive_spu_reviews(
+    *,
+    db_engine: Engine,
+    client: Client,
+    today: dt.date | None = None,
+    quarters: int = 4,
+    id_suffix: str = "",
+    settled_before_days: int = 30,
+) -> dict[str, str]:
     """The SPU officer reviews the demo records filed more than `settled_before_days` ago (the recent
     ones stay in the SPU's queue): a clean record is approved; one whose only finding is VUL-IR-04 (no
     psychosocial support) has it dismissed with the reason the team gave (records of January and July
@@ -222,23 +263,52 @@ async def drive_spu_reviews(*, db_engine: Engine, client: Client, today: dt.date
             rules_open = {f.rule_id for f in st.findings if f.state == "open"}
             quarter = containing("quarter", submitted_on)
             if st.verdict == Verdict.BLOCKED:
-                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.ESCALATE,
-                                     actor_id=officer, reason="A blocking finding the team cannot fix after the event.")
+                await reviews.decide(
+                    db_engine=db_engine,
+                    client=client,
+                    product_id=pid,
+                    decision=DecisionKind.ESCALATE,
+                    actor_id=officer,
+                    reason="A blocking finding the team cannot fix after the event.",
+                )
                 done[pid] = "escalated"
             elif rules_open == {"VUL-IR-04"} and quarter.start.month in (1, 7):
-                await reviews.dismiss(db_engine=db_engine, client=client, product_id=pid, rule_id="VUL-IR-04",
-                                      actor_id=officer, reason="The witness declined support at the interview; "
-                                                               "a psychologist saw them the next day.")
-                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.APPROVE,
-                                     actor_id=officer, reason=None)
+                await reviews.dismiss(
+                    db_engine=db_engine,
+                    client=client,
+                    product_id=pid,
+                    rule_id="VUL-IR-04",
+                    actor_id=officer,
+                    reason="The witness declined support at the interview; a psychologist saw them the next day.",
+                )
+                await reviews.decide(
+                    db_engine=db_engine,
+                    client=client,
+                    product_id=pid,
+                    decision=DecisionKind.APPROVE,
+                    actor_id=officer,
+                    reason=None,
+                )
                 done[pid] = "dismissed and approved"
             elif rules_open:
-                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.RETURN,
-                                     actor_id=officer, reason="Explain the findings or record the support given.")
+                await reviews.decide(
+                    db_engine=db_engine,
+                    client=client,
+                    product_id=pid,
+                    decision=DecisionKind.RETURN,
+                    actor_id=officer,
+                    reason="Explain the findings or record the support given.",
+                )
                 done[pid] = "returned"
             else:
-                await reviews.decide(db_engine=db_engine, client=client, product_id=pid, decision=DecisionKind.APPROVE,
-                                     actor_id=officer, reason=None)
+                await reviews.decide(
+                    db_engine=db_engine,
+                    client=client,
+                    product_id=pid,
+                    decision=DecisionKind.APPROVE,
+                    actor_id=officer,
+                    reason=None,
+                )
                 done[pid] = "approved"
         except ServiceError as exc:
             log.warning("demo SPU review of %s stopped: %s", pid, exc.message)

@@ -34,7 +34,12 @@ def _port_open(host: str, port: int) -> bool:
 
 
 def start_dev_server(
-    *, db_file: Path, port: int = 7233, ui_port: int = 8233, log_file: Path | None = None, timeout: float = 60,
+    *,
+    db_file: Path,
+    port: int = 7233,
+    ui_port: int = 8233,
+    log_file: Path | None = None,
+    timeout: float = 60,
     codec_endpoint: str | None = None,
 ) -> subprocess.Popen:
     """`codec_endpoint`: where the Web UI asks to open the sealed payloads (the web app's /codec)."""
@@ -42,18 +47,26 @@ def start_dev_server(
         raise RuntimeError(f"port {port} is already in use: is another Temporal server running?")
     db_file.parent.mkdir(parents=True, exist_ok=True)
     args = [
-        temporal_binary(), "server", "start-dev",
-        "--db-filename", str(db_file),
-        "--port", str(port),
-        "--ui-port", str(ui_port),
-        "--ip", "127.0.0.1",
-        "--log-level", "warn",
+        temporal_binary(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--ip",
+        "127.0.0.1",
+        "--log-level",
+        "warn",
     ]
     for name, kind in SEARCH_ATTRIBUTES.items():
         args += ["--search-attribute", f"{name}={kind}"]
     if codec_endpoint:
         args += ["--ui-codec-endpoint", codec_endpoint]
-    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
+    # The log stays open for the server's whole life (it outlives this function); the child holds it.
+    out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

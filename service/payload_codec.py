@@ -91,15 +91,21 @@ def parse_keyring(text: str) -> Keyring:
         key_id, sep, encoded = entry.partition(":")
         key_id = key_id.strip()
         if not sep or not _KEY_ID.match(key_id):
-            raise PayloadKeyError(f"TEMPORAL_PAYLOAD_KEYS entry {position}: expected KEY_ID:BASE64_KEY with a key id of "
-                                  "1-64 letters, digits, '.', '_' or '-'")
+            raise PayloadKeyError(
+                f"TEMPORAL_PAYLOAD_KEYS entry {position}: expected KEY_ID:BASE64_KEY with a key id of "
+                "1-64 letters, digits, '.', '_' or '-'"
+            )
         try:
             key = base64.b64decode(encoded.strip().replace("-", "+").replace("_", "/"), validate=True)
         except (binascii.Error, ValueError):
-            raise PayloadKeyError(f"TEMPORAL_PAYLOAD_KEYS entry {position} ({key_id}): the key is not valid base64") from None
+            raise PayloadKeyError(
+                f"TEMPORAL_PAYLOAD_KEYS entry {position} ({key_id}): the key is not valid base64"
+            ) from None
         if len(key) != KEY_BYTES:
-            raise PayloadKeyError(f"TEMPORAL_PAYLOAD_KEYS entry {position} ({key_id}): the key has {len(key)} bytes, "
-                                  f"AES-256 needs {KEY_BYTES}")
+            raise PayloadKeyError(
+                f"TEMPORAL_PAYLOAD_KEYS entry {position} ({key_id}): the key has {len(key)} bytes, "
+                f"AES-256 needs {KEY_BYTES}"
+            )
         if key_id in keys:
             raise PayloadKeyError(f"TEMPORAL_PAYLOAD_KEYS entry {position}: key id {key_id!r} appears twice")
         keys[key_id] = key
@@ -118,8 +124,13 @@ REFUSAL_KIND_METADATA = "refusal-kind"
 
 
 def _refused(why: str, *, forged: bool = True) -> Payload:
-    return Payload(metadata={"encoding": UNAUTHENTICATED_ENCODING, REFUSAL_METADATA: why.encode(),
-                             REFUSAL_KIND_METADATA: b"forged" if forged else b"unknown-key"})
+    return Payload(
+        metadata={
+            "encoding": UNAUTHENTICATED_ENCODING,
+            REFUSAL_METADATA: why.encode(),
+            REFUSAL_KIND_METADATA: b"forged" if forged else b"unknown-key",
+        }
+    )
 
 
 class EncryptionCodec(PayloadCodec):

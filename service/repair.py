@@ -14,7 +14,7 @@ Idempotent: a second run finds nothing left to do.
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
@@ -53,9 +53,15 @@ async def _workflow_status(client: Client, product_id: str) -> WorkflowExecution
 
 
 def _meta(product: Product, version: ProductVersion) -> dict:
-    return {"product_id": product.id, "version_label": version.version_label, "product_type": product.type,
-            "team_id": product.team_id, "situation": product.situation, "author_id": product.author_id,
-            "title": product.title}
+    return {
+        "product_id": product.id,
+        "version_label": version.version_label,
+        "product_type": product.type,
+        "team_id": product.team_id,
+        "situation": product.situation,
+        "author_id": product.author_id,
+        "title": product.title,
+    }
 
 
 def _carried_state(status: ReviewStatus) -> ReviewWorkflowState:
@@ -63,23 +69,43 @@ def _carried_state(status: ReviewStatus) -> ReviewWorkflowState:
     history = status.history
 
     def fired_for(action: ReviewAction, due) -> bool:
-        return due is not None and any(h.action == action and h.details.get("due_at") == due.isoformat() for h in history)
+        return due is not None and any(
+            h.action == action and h.details.get("due_at") == due.isoformat() for h in history
+        )
 
     return ReviewWorkflowState(
-        state=status.state, version_id=status.version_id, version_no=status.version_no,
-        version_label=status.version_label, title=status.title, assignee=status.assignee,
-        last_reviewer=status.last_reviewer, due_at=status.due_at, resubmission_due_at=status.resubmission_due_at,
-        submitted_at=history[0].at if history else None, verdict=status.verdict, pack_version=status.pack_version,
-        findings=status.findings, history=history, escalation_level=status.escalation_level,
+        state=status.state,
+        version_id=status.version_id,
+        version_no=status.version_no,
+        version_label=status.version_label,
+        title=status.title,
+        assignee=status.assignee,
+        last_reviewer=status.last_reviewer,
+        due_at=status.due_at,
+        resubmission_due_at=status.resubmission_due_at,
+        submitted_at=history[0].at if history else None,
+        verdict=status.verdict,
+        pack_version=status.pack_version,
+        findings=status.findings,
+        history=history,
+        escalation_level=status.escalation_level,
         reminder_sent_for_due=status.due_at if fired_for(ReviewAction.REMINDER, status.due_at) else None,
-        resubmission_reminder_sent_for=(status.resubmission_due_at if fired_for(
-            ReviewAction.RESUBMISSION_REMINDER, status.resubmission_due_at) else None),
-        resubmission_expired_for=(status.resubmission_due_at if fired_for(
-            ReviewAction.RESUBMISSION_EXPIRED, status.resubmission_due_at) else None),
+        resubmission_reminder_sent_for=(
+            status.resubmission_due_at
+            if fired_for(ReviewAction.RESUBMISSION_REMINDER, status.resubmission_due_at)
+            else None
+        ),
+        resubmission_expired_for=(
+            status.resubmission_due_at
+            if fired_for(ReviewAction.RESUBMISSION_EXPIRED, status.resubmission_due_at)
+            else None
+        ),
         processed_request_ids=[h.details["request_id"] for h in history if "request_id" in h.details][
-            -MAX_REMEMBERED_REQUEST_IDS:],
+            -MAX_REMEMBERED_REQUEST_IDS:
+        ],
         next_seq=max((h.seq for h in history), default=0) + 1,
-        decided_by=status.decided_by, decided_at=status.decided_at,
+        decided_by=status.decided_by,
+        decided_at=status.decided_at,
     )
 
 
@@ -93,14 +119,24 @@ async def repair(*, db_engine: Engine, client: Client, settings: Settings, resta
         if await _workflow_status(client, product.id) is not None:
             continue  # started; its first transition is being recorded
         with Session(db_engine) as session:
-            version = session.exec(select(ProductVersion).where(ProductVersion.product_id == product.id)
-                                   .order_by(col(ProductVersion.version_no))).first()
+            version = session.exec(
+                select(ProductVersion)
+                .where(ProductVersion.product_id == product.id)
+                .order_by(col(ProductVersion.version_no))
+            ).first()
         if version is None:
             report.problems[product.id] = "stored without any version"
             continue
         actor = resolve_actor(db_engine, version.submitted_by)
-        await start_review(client, settings, meta=_meta(product, version), actor=actor, version_id=stored_id(version),
-                           version_no=version.version_no, request_id=f"repair/{product.id}/submit")
+        await start_review(
+            client,
+            settings,
+            meta=_meta(product, version),
+            actor=actor,
+            version_id=stored_id(version),
+            version_no=version.version_no,
+            request_id=f"repair/{product.id}/submit",
+        )
         report.started.append(product.id)
     for product_id in open_reviews:
         workflow_status = await _workflow_status(client, product_id)
@@ -121,14 +157,23 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
     status = await client.get_workflow_handle(workflow_id_for(product_id)).query("status", result_type=ReviewStatus)
     with Session(db_engine) as session:
         product = session.get(Product, product_id)
-        first = session.exec(select(ProductVersion).where(ProductVersion.product_id == product_id)
-                             .order_by(col(ProductVersion.version_no))).first()
+        first = session.exec(
+            select(ProductVersion)
+            .where(ProductVersion.product_id == product_id)
+            .order_by(col(ProductVersion.version_no))
+        ).first()
         if product is None or first is None:
             raise LookupError(f"product {product_id} is not stored")
     actor = resolve_actor(db_engine, first.submitted_by)
     await start_review(
-        client, settings, meta=_meta(product, first), actor=actor, version_id=stored_id(first), version_no=first.version_no,
+        client,
+        settings,
+        meta=_meta(product, first),
+        actor=actor,
+        version_id=stored_id(first),
+        version_no=first.version_no,
         request_id=f"repair/{product_id}/restart/{status.history[-1].seq if status.history else 0}",
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, carried_state=_carried_state(status),
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        carried_state=_carried_state(status),
         restart_reason=f"restarted by an operator (gcu-review repair): the review's workflow had {ended} while {status.state}",
     )

@@ -7,10 +7,10 @@ passed back unchanged.
 
 import asyncio
 import uuid
-from typing import Any, TypeVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
@@ -83,8 +83,10 @@ def read_source(path: Path, meta_path: Path | None, settings: Settings) -> Sourc
         raise ServiceError(exc.message) from exc
     except OSError as exc:
         raise ServiceError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
-    media = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             ".pdf": "application/pdf"}.get(path.suffix.lower())
+    media = {
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".pdf": "application/pdf",
+    }.get(path.suffix.lower())
     if media is None:
         return SourceFile(text=text, filename=path.name, media_type="text/markdown")
     return SourceFile(text=text, filename=path.name, media_type=media, original=path.read_bytes())
@@ -149,7 +151,9 @@ def _check_submitter(db_engine: Engine, action: ReviewAction, actor: Actor, meta
     """The review policy on who submits: the submitter and the product's author must both be team
     staff of product.team (refused before anything is stored)."""
     case = policy.Case(
-        product_type=str(meta["product_type"]), team_id=meta["team_id"], author_id=meta["author_id"],
+        product_type=str(meta["product_type"]),
+        team_id=meta["team_id"],
+        author_id=meta["author_id"],
         author_on_team=is_team_staff(db_engine, meta["author_id"], meta["team_id"]),
     )
     ruling = policy.may_ever(action, person_of(actor), case)
@@ -173,8 +177,9 @@ class _FirstVersion:
     same_content: bool = False  # the earlier submission stored exactly this file
 
 
-def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta_path: Path | None,
-                         actor_id: str) -> _FirstVersion:
+def _store_first_version(
+    db_engine: Engine, settings: Settings, path: Path, meta_path: Path | None, actor_id: str
+) -> _FirstVersion:
     source = read_source(path, meta_path, settings)
     meta = _parse_or_refuse(source)
     actor = resolve_actor(db_engine, actor_id)
@@ -186,13 +191,22 @@ def _store_first_version(db_engine: Engine, settings: Settings, path: Path, meta
     with Session(db_engine) as session:
         product = product_store.get_product(session=session, product_id=meta["product_id"])
         if product is not None:
-            latest = product_store.get_version_by_no(session=session, product_id=product.id,
-                                                     version_no=product.current_version_no)
+            latest = product_store.get_version_by_no(
+                session=session, product_id=product.id, version_no=product.current_version_no
+            )
             if latest is None:
                 raise ServiceError(f"product {product.id} is stored without its version {product.current_version_no}")
             reviewed = session.exec(select(Review.id).where(Review.product_id == product.id)).first() is not None
-            return _FirstVersion(source, meta, actor, stored_id(latest), latest.version_no, stored_now=False, reviewed=reviewed,
-                                 same_content=latest.content == source.store_fields()["content"])
+            return _FirstVersion(
+                source,
+                meta,
+                actor,
+                stored_id(latest),
+                latest.version_no,
+                stored_now=False,
+                reviewed=reviewed,
+                same_content=latest.content == source.store_fields()["content"],
+            )
         version = _create_version(
             session=session,
             submitted_by=actor.staff_id,
@@ -220,8 +234,15 @@ async def _started_input(client: Client, workflow_id: str) -> SubmitProductInput
 
 
 async def submit(
-    *, db_engine: Engine, client: Client, settings: Settings, path: Path, actor_id: str, meta_path: Path | None = None,
-    wait_seconds: float = 30.0, request_id: str | None = None,
+    *,
+    db_engine: Engine,
+    client: Client,
+    settings: Settings,
+    path: Path,
+    actor_id: str,
+    meta_path: Path | None = None,
+    wait_seconds: float = 30.0,
+    request_id: str | None = None,
 ) -> SubmitResult:
     """Store the first version of a product and start its review.
 
@@ -246,8 +267,15 @@ async def submit(
             )
         # Stored by a submission whose review never started (the process died in between): start it now.
     try:
-        await start_review(client, settings, meta=meta, actor=actor, version_id=first.version_id,
-                           version_no=first.version_no, request_id=request_id)
+        await start_review(
+            client,
+            settings,
+            meta=meta,
+            actor=actor,
+            version_id=first.version_id,
+            version_no=first.version_no,
+            request_id=request_id,
+        )
     except WorkflowAlreadyStartedError as exc:
         raise ActionRefused(f"a review workflow {workflow_id} already exists for product {meta['product_id']}") from exc
     except RPCError as exc:
@@ -255,8 +283,9 @@ async def submit(
     return await _submitted(client, meta["product_id"], workflow_id, first.version_no, wait_seconds)
 
 
-async def _settle_failed_start(db_engine: Engine, client: Client, first: _FirstVersion, request_id: str,
-                               exc: RPCError) -> None:
+async def _settle_failed_start(
+    db_engine: Engine, client: Client, first: _FirstVersion, request_id: str, exc: RPCError
+) -> None:
     """After a start that failed (Temporal unreachable), make the outcome certain: started after all
     (the answer was lost), or not started and the stored version taken back. Raises unless started."""
     product_id = first.meta["product_id"]
@@ -277,9 +306,19 @@ async def _settle_failed_start(db_engine: Engine, client: Client, first: _FirstV
     ) from exc
 
 
-async def start_review(client: Client, settings: Settings, *, meta: dict, actor: Actor, version_id: int,
-                       version_no: int, request_id: str, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                       carried_state: ReviewWorkflowState | None = None, restart_reason: str | None = None) -> None:
+async def start_review(
+    client: Client,
+    settings: Settings,
+    *,
+    meta: dict,
+    actor: Actor,
+    version_id: int,
+    version_no: int,
+    request_id: str,
+    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    carried_state: ReviewWorkflowState | None = None,
+    restart_reason: str | None = None,
+) -> None:
     """Start the review workflow of a stored first version (submission, self-healing and repair;
     a repair's restart carries on from `carried_state`)."""
     await client.start_workflow(
@@ -309,8 +348,9 @@ async def start_review(client: Client, settings: Settings, *, meta: dict, actor:
     )
 
 
-async def _submitted(client: Client, product_id: str, workflow_id: str, version_no: int,
-                     wait_seconds: float) -> SubmitResult:
+async def _submitted(
+    client: Client, product_id: str, workflow_id: str, version_no: int, wait_seconds: float
+) -> SubmitResult:
     settled = await wait_for_precheck(client=client, product_id=product_id, timeout=wait_seconds, version_no=version_no)
     return SubmitResult(product_id=product_id, workflow_id=workflow_id, version_no=version_no, status=settled)
 
@@ -332,11 +372,12 @@ async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, 
     try:
         # The status when it settled, without the history (query `status` for it).
         return await asyncio.wait_for(
-            handle.execute_update(PRECHECK_SETTLED, request, id=f"{PRECHECK_SETTLED}-v{request.version_no}",
-                                  result_type=ReviewStatus),
+            handle.execute_update(
+                PRECHECK_SETTLED, request, id=f"{PRECHECK_SETTLED}-v{request.version_no}", result_type=ReviewStatus
+            ),
             timeout,
         )
-    except (asyncio.TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # (The SDK reports the wait's cancellation at the deadline as its own error.)
         return None  # still pre-checking, or no worker has picked the review up yet
     except WorkflowUpdateFailedError:
@@ -346,8 +387,9 @@ async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, 
             return None
     # Not running: a review that has already ended answers its status; one never submitted is an error.
     try:
-        return await status(client=client, product_id=product_id,
-                            rpc_timeout=timedelta(seconds=max(timeout, MIN_QUERY_TIMEOUT_SECONDS)))
+        return await status(
+            client=client, product_id=product_id, rpc_timeout=timedelta(seconds=max(timeout, MIN_QUERY_TIMEOUT_SECONDS))
+        )
     except RPCError:
         return None
 
@@ -372,8 +414,12 @@ async def as_seen_by(*, db_engine: Engine, status: ReviewStatus, actor_id: str) 
     """The status with `allowed_actions` narrowed to what the review policy lets this person do now."""
     actor = await _actor(db_engine, actor_id)
     case = policy.Case(
-        product_type=str(status.product_type), team_id=status.team_id, author_id=status.author_id, state=status.state,
-        assignee=status.assignee, open_findings=policy.open_findings(status.findings),
+        product_type=str(status.product_type),
+        team_id=status.team_id,
+        author_id=status.author_id,
+        state=status.state,
+        assignee=status.assignee,
+        open_findings=policy.open_findings(status.findings),
         format_error=status.verdict == Verdict.FORMAT_ERROR,
     )
     allowed = policy.allowed_actions(person_of(actor), case)
@@ -383,7 +429,9 @@ async def as_seen_by(*, db_engine: Engine, status: ReviewStatus, actor_id: str) 
 async def _update(client: Client, product_id: str, name: str, request: ReviewRequest) -> ReviewStatus:
     """Send update `name`. Its id is the scoped request id, so a retry with the same key is answered
     by Temporal with the first outcome, and the workflow itself records the request once."""
-    request = request.model_copy(update={"request_id": scoped_request_id(request.actor.staff_id, name, request.request_id)})
+    request = request.model_copy(
+        update={"request_id": scoped_request_id(request.actor.staff_id, name, request.request_id)}
+    )
     handle = client.get_workflow_handle(workflow_id_for(product_id))
     try:
         answer = await handle.execute_update(name, request, id=request.request_id, result_type=ReviewStatus)
@@ -397,7 +445,9 @@ async def _update(client: Client, product_id: str, name: str, request: ReviewReq
             closed = await _closed_state(client, product_id)
             if closed is not None:
                 raise ActionRefused(f"cannot {name.replace('_', ' ')}: the review is already {closed}") from exc
-            raise ServiceError(f"no open review for product {product_id!r} (never submitted, or already closed)") from exc
+            raise ServiceError(
+                f"no open review for product {product_id!r} (never submitted, or already closed)"
+            ) from exc
         raise
     return await _with_history(handle, answer)
 
@@ -438,8 +488,13 @@ def _request_id(request_id: str | None) -> str:
     return request_id
 
 
-_FIELD_WORDS = {"text": "the comment", "reason": "the reason", "due_at": "the due date", "request_id": "the request id",
-                "rule_id": "the rule id"}
+_FIELD_WORDS = {
+    "text": "the comment",
+    "reason": "the reason",
+    "due_at": "the due date",
+    "request_id": "the request id",
+    "rule_id": "the rule id",
+}
 
 
 def _request(model: type[RequestT], **fields: Any) -> RequestT:
@@ -466,11 +521,19 @@ def _request(model: type[RequestT], **fields: Any) -> RequestT:
 
 async def claim(*, db_engine: Engine, client: Client, product_id: str, actor_id: str, request_id: str | None = None):
     actor = await _actor(db_engine, actor_id)
-    return await _update(client, product_id, "claim", _request(ClaimRequest, actor=actor, request_id=_request_id(request_id)))
+    return await _update(
+        client, product_id, "claim", _request(ClaimRequest, actor=actor, request_id=_request_id(request_id))
+    )
 
 
 async def assign(
-    *, db_engine: Engine, client: Client, product_id: str, reviewer_id: str, actor_id: str, request_id: str | None = None
+    *,
+    db_engine: Engine,
+    client: Client,
+    product_id: str,
+    reviewer_id: str,
+    actor_id: str,
+    request_id: str | None = None,
 ):
     actor = await _actor(db_engine, actor_id)
     reviewer = await _actor(db_engine, reviewer_id)
@@ -479,21 +542,36 @@ async def assign(
 
 
 async def dismiss(
-    *, db_engine: Engine, client: Client, product_id: str, rule_id: str, reason: str, actor_id: str,
+    *,
+    db_engine: Engine,
+    client: Client,
+    product_id: str,
+    rule_id: str,
+    reason: str,
+    actor_id: str,
     request_id: str | None = None,
 ):
     actor = await _actor(db_engine, actor_id)
-    request = _request(DismissFindingRequest, actor=actor, rule_id=rule_id, reason=reason,
-                       request_id=_request_id(request_id))
+    request = _request(
+        DismissFindingRequest, actor=actor, rule_id=rule_id, reason=reason, request_id=_request_id(request_id)
+    )
     return await _update(client, product_id, "dismiss_finding", request)
 
 
 async def decide(
-    *, db_engine: Engine, client: Client, product_id: str, decision: DecisionKind, reason: str | None, actor_id: str,
+    *,
+    db_engine: Engine,
+    client: Client,
+    product_id: str,
+    decision: DecisionKind,
+    reason: str | None,
+    actor_id: str,
     request_id: str | None = None,
 ):
     actor = await _actor(db_engine, actor_id)
-    request = _request(DecisionRequest, actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id))
+    request = _request(
+        DecisionRequest, actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id)
+    )
     return await _update(client, product_id, "decide", request)
 
 
@@ -502,7 +580,10 @@ async def withdraw(
 ):
     actor = await _actor(db_engine, actor_id)
     return await _update(
-        client, product_id, "withdraw", _request(WithdrawRequest, actor=actor, reason=reason, request_id=_request_id(request_id))
+        client,
+        product_id,
+        "withdraw",
+        _request(WithdrawRequest, actor=actor, reason=reason, request_id=_request_id(request_id)),
     )
 
 
@@ -517,17 +598,32 @@ async def comment(
 
 
 async def move_due_date(
-    *, db_engine: Engine, client: Client, product_id: str, due_at: datetime, reason: str, actor_id: str,
+    *,
+    db_engine: Engine,
+    client: Client,
+    product_id: str,
+    due_at: datetime,
+    reason: str,
+    actor_id: str,
     request_id: str | None = None,
 ):
     actor = await _actor(db_engine, actor_id)
-    request = _request(MoveDueDateRequest, actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id))
+    request = _request(
+        MoveDueDateRequest, actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id)
+    )
     return await _update(client, product_id, "move_due_date", request)
 
 
 async def resubmit(
-    *, db_engine: Engine, client: Client, settings: Settings, product_id: str, path: Path, actor_id: str,
-    meta_path: Path | None = None, request_id: str | None = None,
+    *,
+    db_engine: Engine,
+    client: Client,
+    settings: Settings,
+    product_id: str,
+    path: Path,
+    actor_id: str,
+    meta_path: Path | None = None,
+    request_id: str | None = None,
 ) -> ReviewStatus:
     source = await asyncio.to_thread(read_source, path, meta_path, settings)
     meta = await asyncio.to_thread(_parse_or_refuse, source)
@@ -545,16 +641,26 @@ async def resubmit(
     def store_version():
         with Session(db_engine) as session:
             version = _create_version(
-                session=session, submitted_by=actor.staff_id, filename=source.filename, media_type=source.media_type,
-                **source.store_fields(), **meta,
+                session=session,
+                submitted_by=actor.staff_id,
+                filename=source.filename,
+                media_type=source.media_type,
+                **source.store_fields(),
+                **meta,
             )
             session.commit()
             return version.id, version.version_no
 
     version_id, version_no = await asyncio.to_thread(store_version)
     request = _request(
-        ResubmitRequest, actor=actor, version_id=version_id, version_no=version_no, version_label=meta["version_label"],
-        title=meta["title"], request_id=_request_id(request_id), conflicted_staff=_conflicted_staff(meta),
+        ResubmitRequest,
+        actor=actor,
+        version_id=version_id,
+        version_no=version_no,
+        version_label=meta["version_label"],
+        title=meta["title"],
+        request_id=_request_id(request_id),
+        conflicted_staff=_conflicted_staff(meta),
     )
     try:
         accepted = await _update(client, product_id, "resubmit", request)
@@ -564,4 +670,3 @@ async def resubmit(
         raise
     settled = await wait_for_precheck(client=client, product_id=product_id, timeout=30.0, version_no=version_no)
     return settled or accepted
-

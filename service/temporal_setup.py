@@ -130,10 +130,18 @@ async def ensure_search_attributes(client: Client, namespace: str) -> None:
 def sweep_schedule(task_queue: str, hour_utc: int = cert_sweep.SWEEP_HOUR_UTC) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            cert_sweep.CertificationSweepWorkflow.run, SweepInput(), id=cert_sweep.WORKFLOW_ID, task_queue=task_queue,
+            cert_sweep.CertificationSweepWorkflow.run,
+            SweepInput(),
+            id=cert_sweep.WORKFLOW_ID,
+            task_queue=task_queue,
         ),
-        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour_utc)], minute=[ScheduleRange(0)],
-                                                          second=[ScheduleRange(0)])]),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    hour=[ScheduleRange(hour_utc)], minute=[ScheduleRange(0)], second=[ScheduleRange(0)]
+                )
+            ]
+        ),
         # Every missed day is swept (each run takes its day from its scheduled time), one after the
         # other: a sweep waiting for a worker must not make the next day's be skipped.
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.BUFFER_ALL, catchup_window=CATCH_UP_WINDOW),
@@ -143,8 +151,10 @@ def sweep_schedule(task_queue: str, hour_utc: int = cert_sweep.SWEEP_HOUR_UTC) -
 def summary_schedule(settings) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            summaries.ComplianceSummaryWorkflow.run, SummaryRunInput(period_days=settings.summary_period_days),
-            id=summaries.WORKFLOW_ID, task_queue=settings.task_queue,
+            summaries.ComplianceSummaryWorkflow.run,
+            SummaryRunInput(period_days=settings.summary_period_days),
+            id=summaries.WORKFLOW_ID,
+            task_queue=settings.task_queue,
             # No execution timeout: it would count the time spent waiting for a worker, and a worker
             # down for a few hours would cost that week's summaries. Each activity is bounded instead.
         ),
@@ -158,7 +168,10 @@ def outbox_schedule(settings) -> Schedule:
     configured = bool(settings.smtp_host)
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            outbox.NotificationOutboxWorkflow.run, OutboxInput(), id=outbox.WORKFLOW_ID, task_queue=settings.task_queue,
+            outbox.NotificationOutboxWorkflow.run,
+            OutboxInput(),
+            id=outbox.WORKFLOW_ID,
+            task_queue=settings.task_queue,
             execution_timeout=timedelta(minutes=15),
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.outbox_interval_seconds))]),
@@ -190,10 +203,14 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
 
     def update(current: ScheduleUpdateInput) -> ScheduleUpdate:
         existing = current.description.schedule
-        return ScheduleUpdate(schedule=Schedule(
-            action=schedule.action, spec=schedule.spec, policy=schedule.policy,
-            state=_keep_operator_state(existing.state, schedule.state),
-        ))
+        return ScheduleUpdate(
+            schedule=Schedule(
+                action=schedule.action,
+                spec=schedule.spec,
+                policy=schedule.policy,
+                state=_keep_operator_state(existing.state, schedule.state),
+            )
+        )
 
     await client.get_schedule_handle(schedule_id).update(update)
     return "updated"
@@ -219,7 +236,9 @@ async def ensure_summary_schedules(client: Client, settings) -> dict[str, str]:
 def anchor_schedule(settings) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            audit_anchor.AuditAnchorWorkflow.run, AnchorInput(), id=audit_anchor.WORKFLOW_ID,
+            audit_anchor.AuditAnchorWorkflow.run,
+            AnchorInput(),
+            id=audit_anchor.WORKFLOW_ID,
             task_queue=settings.task_queue,
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=settings.audit_anchor_minutes))]),
@@ -247,4 +266,3 @@ async def prepare_namespace(client: Client, settings) -> None:
     """What a worker needs before it polls: the search attributes (or a refusal), the schedules."""
     await ensure_search_attributes(client, settings.temporal_namespace)
     await ensure_schedules(client, settings)
-

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import AuditChannel
-from models.tables import AuditEvent, utcnow, stored_id
+from models.tables import AuditEvent, stored_id, utcnow
 from models.web_tables import Account
 from store import audit
 
@@ -44,22 +44,41 @@ def account_workflow_id(account_id: int) -> str:
 
 
 def record(
-    *, session: Session, account: Account, action: str, by: Operator, reason: str | None = None,
-    details: Mapping[str, Any] | None = None, at: datetime | None = None,
+    *,
+    session: Session,
+    account: Account,
+    action: str,
+    by: Operator,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
     workflow_id = account_workflow_id(stored_id(account))
     session.flush()
     # The chain lock first: two changes of one account at once then number their events in turn.
     audit.lock_chain(session=session)
-    last = session.exec(select(sa.func.max(AuditEvent.transition_seq)).where(AuditEvent.workflow_id == workflow_id)).one()
+    last = session.exec(
+        select(sa.func.max(AuditEvent.transition_seq)).where(AuditEvent.workflow_id == workflow_id)
+    ).one()
     described = {"account": account.username, **({"by": by.username} if by.username else {}), **(details or {})}
     return audit.append_event(
-        session=session, workflow_id=workflow_id, transition_seq=(last or 0) + 1, action=f"account.{action}",
-        at=at or utcnow(), actor_id=by.actor_id, reason=reason, details=described, channel=by.channel,
+        session=session,
+        workflow_id=workflow_id,
+        transition_seq=(last or 0) + 1,
+        action=f"account.{action}",
+        at=at or utcnow(),
+        actor_id=by.actor_id,
+        reason=reason,
+        details=described,
+        channel=by.channel,
     )
 
 
 def events_of(*, session: Session, account_id: int) -> list[AuditEvent]:
-    return list(session.exec(
-        select(AuditEvent).where(col(AuditEvent.workflow_id) == account_workflow_id(account_id)).order_by(col(AuditEvent.id))
-    ))
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.workflow_id) == account_workflow_id(account_id))
+            .order_by(col(AuditEvent.id))
+        )
+    )

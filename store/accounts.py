@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from store.db import get_existing
-
-from models.tables import Staff, utcnow, stored_id
+from models.tables import Staff, stored_id, utcnow
 from models.web_tables import Account, ApiToken, WebSession
 from store import credentials as security
 from store.account_events import SYSTEM, Operator, record
+from store.db import get_existing
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how finely an API token's last use is recorded
 SESSION_SEEN_RESOLUTION = timedelta(minutes=1)  # how finely a browser session's last request is recorded
@@ -36,7 +35,9 @@ def get_account(*, session: Session, username: str) -> Account | None:
 def _check_staff_link(session: Session, staff_id: str | None, is_admin: bool, account_id: int | None = None) -> None:
     if staff_id is None:
         if not is_admin:
-            raise AccountError("an account is linked to a staff id of the register (only an administrator may have none)")
+            raise AccountError(
+                "an account is linked to a staff id of the register (only an administrator may have none)"
+            )
         return
     if session.get(Staff, staff_id) is None:
         raise AccountError(f"unknown staff id {staff_id!r}: not in the register (import the roster first)")
@@ -49,7 +50,12 @@ def _check_staff_link(session: Session, staff_id: str | None, is_admin: bool, ac
 
 
 def create_account(
-    *, session: Session, username: str, password: str | None, staff_id: str | None, is_admin: bool = False,
+    *,
+    session: Session,
+    username: str,
+    password: str | None,
+    staff_id: str | None,
+    is_admin: bool = False,
     by: Operator = SYSTEM,
 ) -> Account:
     username = username.strip()
@@ -66,20 +72,29 @@ def create_account(
     )
     session.add(account)
     session.flush()
-    record(session=session, account=account, action="created", by=by,
-           details={"staff_id": staff_id or "", "is_admin": is_admin, "password": bool(password)})
+    record(
+        session=session,
+        account=account,
+        action="created",
+        by=by,
+        details={"staff_id": staff_id or "", "is_admin": is_admin, "password": bool(password)},
+    )
     return account
 
 
 def _other_active_admins(session: Session, account_id: int) -> int:
-    return len(session.exec(
-        select(Account.id).where(Account.is_admin, Account.active, Account.id != account_id)
-    ).all())
+    return len(session.exec(select(Account.id).where(Account.is_admin, Account.active, Account.id != account_id)).all())
 
 
 def update_account(
-    *, session: Session, account: Account, by: Operator, username: str | None = None,
-    staff_id: str | None = None, unlink_staff: bool = False, is_admin: bool | None = None,
+    *,
+    session: Session,
+    account: Account,
+    by: Operator,
+    username: str | None = None,
+    staff_id: str | None = None,
+    unlink_staff: bool = False,
+    is_admin: bool | None = None,
 ) -> Account:
     """Rename, relink to another register person, or change the administrator role. A new staff
     link or role ends the account's sessions and tokens: they were granted to the old one."""
@@ -124,8 +139,14 @@ def set_active(*, session: Session, account: Account, active: bool, by: Operator
         details["tokens_revoked"] = revoke_all_tokens(session=session, account_id=stored_id(account))
     session.add(account)
     session.flush()
-    record(session=session, account=account, action="activated" if active else "deactivated", by=by, reason=reason,
-           details=details)
+    record(
+        session=session,
+        account=account,
+        action="activated" if active else "deactivated",
+        by=by,
+        reason=reason,
+        details=details,
+    )
     return account
 
 
@@ -197,8 +218,14 @@ def allow_identity_link(*, session: Session, account: Account, email: str, by: O
 
 
 def create_api_token(
-    *, session: Session, account: Account, name: str, expires_at: datetime | None = None, read_only: bool = False,
-    by: Operator = SYSTEM, now: datetime | None = None,
+    *,
+    session: Session,
+    account: Account,
+    name: str,
+    expires_at: datetime | None = None,
+    read_only: bool = False,
+    by: Operator = SYSTEM,
+    now: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Returns the row and the token itself, which is shown once and never stored. A token always
     expires: after DEFAULT_TOKEN_DAYS unless asked otherwise, never later than MAX_TOKEN_DAYS."""
@@ -209,15 +236,28 @@ def create_api_token(
         raise AccountError(f"a token may be valid for at most {MAX_TOKEN_DAYS} days")
     token = security.new_api_token()
     row = ApiToken(
-        account_id=stored_id(account), name=name.strip()[:100] or "token", token_hash=security.sha256_hex(token),
-        prefix=token[:10], expires_at=expires_at, read_only=read_only,
+        account_id=stored_id(account),
+        name=name.strip()[:100] or "token",
+        token_hash=security.sha256_hex(token),
+        prefix=token[:10],
+        expires_at=expires_at,
+        read_only=read_only,
     )
     session.add(row)
     session.flush()
-    record(session=session, account=account, action="token_created", by=by, details={
-        "token_id": row.id, "name": row.name, "prefix": row.prefix, "read_only": read_only,
-        "expires_at": expires_at.isoformat(),
-    })
+    record(
+        session=session,
+        account=account,
+        action="token_created",
+        by=by,
+        details={
+            "token_id": row.id,
+            "name": row.name,
+            "prefix": row.prefix,
+            "read_only": read_only,
+            "expires_at": expires_at.isoformat(),
+        },
+    )
     return row, token
 
 
@@ -255,8 +295,13 @@ def revoke_api_token(*, session: Session, account_id: int, token_id: int, by: Op
         row.revoked_at = utcnow()
         session.add(row)
         account = get_existing(session, Account, account_id)
-        record(session=session, account=account, action="token_revoked", by=by,
-               details={"token_id": row.id, "name": row.name, "prefix": row.prefix})
+        record(
+            session=session,
+            account=account,
+            action="token_revoked",
+            by=by,
+            details={"token_id": row.id, "name": row.name, "prefix": row.prefix},
+        )
     return True
 
 
@@ -264,7 +309,9 @@ def revoke_all_tokens(*, session: Session, account_id: int) -> int:
     """Revoke every live token of the account; the caller's own event says why. Returns how many."""
     now = utcnow()
     count = 0
-    for row in session.exec(select(ApiToken).where(col(ApiToken.account_id) == account_id, col(ApiToken.revoked_at).is_(None))):
+    for row in session.exec(
+        select(ApiToken).where(col(ApiToken.account_id) == account_id, col(ApiToken.revoked_at).is_(None))
+    ):
         row.revoked_at = now
         session.add(row)
         count += 1
@@ -274,12 +321,18 @@ def revoke_all_tokens(*, session: Session, account_id: int) -> int:
 # ---------------------------------------------------------------- browser sessions
 
 
-def start_session(*, session: Session, account_id: int, max_age: timedelta, via: str = "password") -> tuple[WebSession, str]:
+def start_session(
+    *, session: Session, account_id: int, max_age: timedelta, via: str = "password"
+) -> tuple[WebSession, str]:
     """Returns the row and the session id for the cookie (only its hash is stored)."""
     session_id = security.new_session_id()
     row = WebSession(
-        session_hash=security.sha256_hex(session_id), account_id=account_id, csrf_token=security.new_csrf_token(),
-        expires_at=utcnow() + max_age, via=via, last_seen_at=utcnow(),
+        session_hash=security.sha256_hex(session_id),
+        account_id=account_id,
+        csrf_token=security.new_csrf_token(),
+        expires_at=utcnow() + max_age,
+        via=via,
+        last_seen_at=utcnow(),
     )
     session.add(row)
     session.flush()
@@ -300,7 +353,11 @@ def find_session(*, session: Session, session_id: str, now: datetime | None = No
 
 
 def signed_in(
-    *, session: Session, session_id: str, now: datetime | None = None, idle: timedelta | None = None,
+    *,
+    session: Session,
+    session_id: str,
+    now: datetime | None = None,
+    idle: timedelta | None = None,
 ) -> tuple[WebSession, Account, Staff | None] | None:
     """The live browser session with its active account and register person, in one query (every
     page request asks). A session unused for `idle` has ended; a used one records when, at most
@@ -329,7 +386,9 @@ def end_session(*, session: Session, session_id: str) -> None:
 
 
 def revoke_sessions(*, session: Session, account_id: int) -> None:
-    for row in session.exec(select(WebSession).where(col(WebSession.account_id) == account_id, col(WebSession.revoked_at).is_(None))):
+    for row in session.exec(
+        select(WebSession).where(col(WebSession.account_id) == account_id, col(WebSession.revoked_at).is_(None))
+    ):
         row.revoked_at = utcnow()
         session.add(row)
 
@@ -366,7 +425,10 @@ def seed_demo_accounts(*, db_engine: Engine) -> list[tuple[str, str, str]]:
                 if staff_id is not None and session.get(Staff, staff_id) is None:
                     continue  # the demo register is not imported: nothing to link to
                 create_account(
-                    session=session, username=username, password=password, staff_id=staff_id,
+                    session=session,
+                    username=username,
+                    password=password,
+                    staff_id=staff_id,
                     is_admin=staff_id is None,
                 )
             elif not security.verify_password(account.password_hash, password):

@@ -17,12 +17,12 @@ outside the database (workflows/audit_anchor.py) catch a rewound tail: `verify_c
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.audit_messages import AnchoredHead
 from models.tables import AuditChainHead, AuditEvent, AuditEventPublic, Decision, Notification, table_of
@@ -56,7 +56,7 @@ def canonical_json(event: Any) -> str:
     fields: dict[str, Any] = {name: get(name) for name in HASHED_FIELDS}
     at = fields["at"]
     if isinstance(at, datetime):
-        fields["at"] = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        fields["at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
     fields["details"] = dict(fields["details"] or {})
     # Hashed only when recorded, so the events written before channels were keep their hashes.
     channel = get("channel") if isinstance(event, Mapping) else getattr(event, "channel", None)
@@ -89,7 +89,9 @@ def lock_chain(*, session: Session) -> ChainHead:
     One statement (an UPDATE ... RETURNING): every append waits here, so the lock is taken as late
     as possible and held for as few round trips as possible."""
     row = session.execute(
-        sa.update(_HEAD).where(_HEAD.c.id == 1).values(length=_HEAD.c.length)
+        sa.update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(length=_HEAD.c.length)
         .returning(_HEAD.c.last_hash, _HEAD.c.length)
     ).one_or_none()
     if row is None:
@@ -129,7 +131,7 @@ def append_event(
         "to_state": None if to_state is None else str(to_state),
         "reason": reason,
         # Stored times keep microseconds at most; hash exactly what will be read back.
-        "at": at.astimezone(timezone.utc),
+        "at": at.astimezone(UTC),
         "details": dict(details or {}),
         "channel": None if channel is None else str(channel),
     }
@@ -138,7 +140,8 @@ def append_event(
     head = lock_chain(session=session)
     digest = sealed_hash(head.last_hash, fields, keyring=keyring, key_id=keyring.current_id)
     event_id = session.execute(
-        sa.insert(_EVENTS).values(**fields, prev_hash=head.last_hash, hash=digest, key_id=keyring.current_id)
+        sa.insert(_EVENTS)
+        .values(**fields, prev_hash=head.last_hash, hash=digest, key_id=keyring.current_id)
         .returning(_EVENTS.c.id)
     ).scalar_one()
     session.execute(
@@ -164,8 +167,9 @@ def find_event(*, session: Session, workflow_id: str, transition_seq: int) -> Au
 def event_ids(*, session: Session, workflow_id: str, seqs: list[int]) -> dict[int, int]:
     """transition_seq -> event id, for those of `seqs` the workflow has an event for."""
     rows = session.execute(
-        sa.select(col(AuditEvent.transition_seq), col(AuditEvent.id))
-        .where(col(AuditEvent.workflow_id) == workflow_id, col(AuditEvent.transition_seq).in_(seqs))
+        sa.select(col(AuditEvent.transition_seq), col(AuditEvent.id)).where(
+            col(AuditEvent.workflow_id) == workflow_id, col(AuditEvent.transition_seq).in_(seqs)
+        )
     ).all()
     return {seq: event_id for seq, event_id in rows}
 
@@ -179,9 +183,15 @@ def list_events(*, session: Session, product_id: str) -> list[AuditEventPublic]:
 def _link_problem(event: Any, keyring: Keyring, seen_keyed: bool) -> str | None:
     if event.key_id is None:
         if seen_keyed:
-            return (f"event {event.id} is sealed with the old unkeyed hash after keyed events: the trail from here "
-                    "was rewritten by someone without the application's key")
-        return None if event_hash(event.prev_hash, event) == event.hash else f"event {event.id} was edited: its contents do not match its hash"
+            return (
+                f"event {event.id} is sealed with the old unkeyed hash after keyed events: the trail from here "
+                "was rewritten by someone without the application's key"
+            )
+        return (
+            None
+            if event_hash(event.prev_hash, event) == event.hash
+            else f"event {event.id} was edited: its contents do not match its hash"
+        )
     if event.key_id not in keyring.keys:
         return f"event {event.id} is sealed with key {event.key_id!r}, which this application does not hold (AUDIT_HMAC_KEYS)"
     if sealed_hash(event.prev_hash, event, keyring=keyring, key_id=event.key_id) != event.hash:
@@ -200,8 +210,16 @@ def _known_ids_after(session: Session, last_id: int, anchors: list[AnchoredHead]
     return sorted(ids)
 
 
-def _missing_tail(session: Session, *, checked: int, last_id: int | None, expected_length: int,
-                  exact_at: dict[int, int | None], anchors: list[AnchoredHead], source: str) -> ChainReport:
+def _missing_tail(
+    session: Session,
+    *,
+    checked: int,
+    last_id: int | None,
+    expected_length: int,
+    exact_at: dict[int, int | None],
+    anchors: list[AnchoredHead],
+    source: str,
+) -> ChainReport:
     """Events were deleted from the end: name the first missing one, by its place in the chain and by
     its id (exact when a checkpoint or the head recorded that place; else the earliest id still
     referenced by a decision or notification; else the next id, as appends number them)."""
@@ -209,19 +227,29 @@ def _missing_tail(session: Session, *, checked: int, last_id: int | None, expect
     first_id, how = exact_at.get(first_position), ""
     if first_id is None:
         known = _known_ids_after(session, last_id or 0, anchors)
-        first_id, how = (known[0], " (the earliest still referenced)") if known else (
-            (last_id or 0) + 1, " (by numbering: the id after the last surviving event)")
+        first_id, how = (
+            (known[0], " (the earliest still referenced)")
+            if known
+            else ((last_id or 0) + 1, " (by numbering: the id after the last surviving event)")
+        )
     after = f"after event {last_id}" if last_id is not None else "at the start"
     return ChainReport(
-        ok=False, checked=checked, first_broken_id=first_id,
+        ok=False,
+        checked=checked,
+        first_broken_id=first_id,
         problem=f"{source} records {expected_length} events but the chain ends {after} with {checked}: "
         f"events were deleted from the end; the first missing is event {first_id}{how}, "
         f"number {first_position} of {expected_length} in the chain",
     )
 
 
-def verify_chain(*, session: Session, batch_size: int = 1000, keyring: Keyring | None = None,
-                 anchors: list[AnchoredHead] | None = None) -> ChainReport:
+def verify_chain(
+    *,
+    session: Session,
+    batch_size: int = 1000,
+    keyring: Keyring | None = None,
+    anchors: list[AnchoredHead] | None = None,
+) -> ChainReport:
     keyring = keyring or application_keyring()
     anchors = sorted(anchors or [], key=lambda a: a.length)
     anchored_at = {a.length: a for a in anchors if a.length > 0}
@@ -257,7 +285,9 @@ def verify_chain(*, session: Session, batch_size: int = 1000, keyring: Keyring |
             anchor = anchored_at.get(checked)
             if anchor is not None and (anchor.last_hash != event.hash or anchor.last_event_id != event.id):
                 return ChainReport(
-                    ok=False, checked=checked, first_broken_id=event.id,
+                    ok=False,
+                    checked=checked,
+                    first_broken_id=event.id,
                     problem=f"event {event.id} is not the event {checked} that the checkpoint of "
                     f"{anchor.recorded_at:%Y-%m-%d %H:%M:%S} UTC recorded outside the database: the trail up to it was rewritten",
                 )
@@ -266,17 +296,29 @@ def verify_chain(*, session: Session, batch_size: int = 1000, keyring: Keyring |
     exact_at = {a.length: a.last_event_id for a in anchors}
     beyond = [a for a in anchors if a.length > checked]
     if beyond:
-        return _missing_tail(session, checked=checked, last_id=last_id, expected_length=beyond[-1].length,
-                             exact_at=exact_at, anchors=anchors,
-                             source=f"the checkpoint of {beyond[-1].recorded_at:%Y-%m-%d %H:%M:%S} UTC (outside the database)")
+        return _missing_tail(
+            session,
+            checked=checked,
+            last_id=last_id,
+            expected_length=beyond[-1].length,
+            exact_at=exact_at,
+            anchors=anchors,
+            source=f"the checkpoint of {beyond[-1].recorded_at:%Y-%m-%d %H:%M:%S} UTC (outside the database)",
+        )
     head = session.execute(sa.select(table_of(AuditChainHead)).where(col(AuditChainHead.id) == 1)).one_or_none()
     if head is None:
         return ChainReport(ok=False, checked=checked, problem="audit_chain_head row missing")
     if head.length != checked or head.last_hash != expected_prev:
         if head.length > checked:
-            return _missing_tail(session, checked=checked, last_id=last_id, expected_length=head.length,
-                                 exact_at={**exact_at, head.length: head.last_event_id}, anchors=anchors,
-                                 source=f"the chain head (event {head.last_event_id})")
+            return _missing_tail(
+                session,
+                checked=checked,
+                last_id=last_id,
+                expected_length=head.length,
+                exact_at={**exact_at, head.length: head.last_event_id},
+                anchors=anchors,
+                source=f"the chain head (event {head.last_event_id})",
+            )
         return ChainReport(
             ok=False,
             checked=checked,

@@ -31,14 +31,15 @@ class Keyring:
         key = self.keys.get(key_id)
         if key is None:
             raise KeyError(key_id)
-        return hmac.new(key, f"{key_id}\n{message}".encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.new(key, f"{key_id}\n{message}".encode(), hashlib.sha256).hexdigest()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Keyring":
         listed = settings.audit_hmac_keys.get_secret_value().strip()
         if not listed:
-            derived = hmac.new(settings.secret_key.get_secret_value().encode("utf-8"), b"gcu-review audit chain",
-                               hashlib.sha256).digest()
+            derived = hmac.new(
+                settings.secret_key.get_secret_value().encode("utf-8"), b"gcu-review audit chain", hashlib.sha256
+            ).digest()
             return cls(keys={DERIVED_KEY_ID: derived}, current_id=settings.audit_hmac_key_id or DERIVED_KEY_ID)
         keys: dict[str, bytes] = {}
         for number, item in enumerate(listed.split(","), start=1):

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col
 
 from models.tables import Briefing, Certification, Staff, table_of
 from store.certifications import record_status, team_staff_query
@@ -60,8 +60,12 @@ def _best(records: list[_Record], on: dt.date, window_end: dt.date) -> Gap | Non
         matching = [r for r in records if r.status == status]
         if matching:
             expires = max((r.expires for r in matching if r.expires), default=None)
-            return Gap(requirement="", status="missing" if status == "undated" else status, expires=expires,
-                       days_left=(expires - on).days if expires else None)
+            return Gap(
+                requirement="",
+                status="missing" if status == "undated" else status,
+                expires=expires,
+                days_left=(expires - on).days if expires else None,
+            )
     return Gap(requirement="", status="missing")
 
 
@@ -89,8 +93,14 @@ def person_gaps(
 
 
 def gap_report(
-    *, session: Session, on: dt.date, team_id: str | None = None, staff_id: str | None = None,
-    expiring_within: int = 90, only_with_gaps: bool = True, team_ids: list[str] | None = None,
+    *,
+    session: Session,
+    on: dt.date,
+    team_id: str | None = None,
+    staff_id: str | None = None,
+    expiring_within: int = 90,
+    only_with_gaps: bool = True,
+    team_ids: list[str] | None = None,
 ) -> list[PersonGaps]:
     """`team_id` or `team_ids`: only these teams' staff (each person once, with all their teams)."""
     if team_id is not None:
@@ -101,7 +111,11 @@ def gap_report(
         teams_of[s_id].add(t_id)
     # Plain rows, not ORM entities, and each role combination's requirements once: at register scale
     # (tens of thousands of people) building entities was half of the dashboard's time.
-    query = sa.select(col(Staff.id), col(Staff.name), col(Staff.roles), col(Staff.designations)).where(col(Staff.active)).order_by(col(Staff.id))
+    query = (
+        sa.select(col(Staff.id), col(Staff.name), col(Staff.roles), col(Staff.designations))
+        .where(col(Staff.active))
+        .order_by(col(Staff.id))
+    )
     if team_ids is not None:
         query = query.where(col(Staff.id).in_(sa.select(membership.c.staff_id)))
     if staff_id is not None:
@@ -120,20 +134,39 @@ def gap_report(
     c, b = table_of(Certification).c, table_of(Briefing).c
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for row in session.execute(sa.select(c.staff_id, c.cert, c.issued, c.expires, c.revoked_at).where(c.staff_id.in_(chunk))):
-            held[row.staff_id].append(_Record.model_construct(
-                kind=row.cert, issued=row.issued, expires=row.expires,
-                status=record_status(row.issued, row.expires, row.revoked_at, on)))
+        for row in session.execute(
+            sa.select(c.staff_id, c.cert, c.issued, c.expires, c.revoked_at).where(c.staff_id.in_(chunk))
+        ):
+            held[row.staff_id].append(
+                _Record.model_construct(
+                    kind=row.cert,
+                    issued=row.issued,
+                    expires=row.expires,
+                    status=record_status(row.issued, row.expires, row.revoked_at, on),
+                )
+            )
         for row in session.execute(sa.select(b.staff_id, b.area, b.date, b.expires).where(b.staff_id.in_(chunk))):
-            held[row.staff_id].append(_Record.model_construct(
-                kind=f"briefing:{row.area}", issued=row.date, expires=row.expires,
-                status=record_status(row.date, row.expires, None, on)))
+            held[row.staff_id].append(
+                _Record.model_construct(
+                    kind=f"briefing:{row.area}",
+                    issued=row.date,
+                    expires=row.expires,
+                    status=record_status(row.date, row.expires, None, on),
+                )
+            )
     report = []
     for person in people:
         required, gaps = person_gaps(person.roles, person.designations, held[person.id], on, expiring_within)
         if gaps or not only_with_gaps:
-            report.append(PersonGaps(
-                staff_id=person.id, name=person.name, teams=sorted(teams_of.get(person.id, set())),
-                roles=list(person.roles), designations=list(person.designations), required=required, gaps=gaps,
-            ))
+            report.append(
+                PersonGaps(
+                    staff_id=person.id,
+                    name=person.name,
+                    teams=sorted(teams_of.get(person.id, set())),
+                    roles=list(person.roles),
+                    designations=list(person.designations),
+                    required=required,
+                    gaps=gaps,
+                )
+            )
     return report

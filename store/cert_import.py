@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.tables import Briefing, Certification, Staff, utcnow
 from store.certifications import AREAS, CERT_TYPES, default_expiry
@@ -123,7 +123,9 @@ class _Collector:
         staff_id = self.staff(entry, row)
         cert = self.text(entry, row, "cert")
         if cert is not None and cert not in CERT_TYPES:
-            self.problem(row, "cert", f"unknown certification {cert!r}: expected one of {', '.join(sorted(CERT_TYPES))}")
+            self.problem(
+                row, "cert", f"unknown certification {cert!r}: expected one of {', '.join(sorted(CERT_TYPES))}"
+            )
         issued = self.date(entry, row, "issued")
         expires = self.date(entry, row, "expires", required=False)
         if len(self.out.problems) > before or staff_id is None or cert is None or issued is None:
@@ -132,7 +134,9 @@ class _Collector:
         if expires < issued:
             self.problem(row, "expires", f"{expires} is before issued {issued}")
             return
-        self.out.certifications.append(CertRecordIn(row=row, staff_id=staff_id, cert=cert, issued=issued, expires=expires))
+        self.out.certifications.append(
+            CertRecordIn(row=row, staff_id=staff_id, cert=cert, issued=issued, expires=expires)
+        )
 
     def briefing(self, entry: dict, row: str) -> None:
         before = len(self.out.problems)
@@ -148,8 +152,9 @@ class _Collector:
         if expires < date:
             self.problem(row, "expires", f"{expires} is before the briefing date {date}")
             return
-        self.out.briefings.append(BriefingRecordIn(row=row, staff_id=staff_id, area=area, date=date, expires=expires,
-                                                   briefed_by=briefed_by))
+        self.out.briefings.append(
+            BriefingRecordIn(row=row, staff_id=staff_id, area=area, date=date, expires=expires, briefed_by=briefed_by)
+        )
 
     def duplicates(self) -> None:
         seen: dict[tuple, str] = {}
@@ -161,8 +166,11 @@ class _Collector:
         for briefing in self.out.briefings:
             key = ("b", briefing.staff_id, briefing.area, briefing.date)
             if key in seen:
-                self.problem(briefing.row, "date",
-                             f"same {briefing.area} briefing of {briefing.staff_id} on {briefing.date} as {seen[key]}")
+                self.problem(
+                    briefing.row,
+                    "date",
+                    f"same {briefing.area} briefing of {briefing.staff_id} on {briefing.date} as {seen[key]}",
+                )
             seen.setdefault(key, rec.row)
 
 
@@ -235,7 +243,11 @@ def parse_file(path: Path, *, session: Session) -> ParsedImport:
 
 
 def import_records(
-    *, session: Session, parsed: ParsedImport, source: str = "import", progress: Callable[[int], None] | None = None,
+    *,
+    session: Session,
+    parsed: ParsedImport,
+    source: str = "import",
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Write validated records inside the caller's transaction; refuse the whole file on any problem.
     A record with the same (staff, cert, issued) / (staff, area, date) updates the stored one."""
@@ -255,8 +267,11 @@ def import_records(
     for rec in parsed.certifications:
         row = certs.get((rec.staff_id, rec.cert, rec.issued))
         if row is None:
-            session.add(Certification(staff_id=rec.staff_id, cert=rec.cert, issued=rec.issued, expires=rec.expires,
-                                      source=source))
+            session.add(
+                Certification(
+                    staff_id=rec.staff_id, cert=rec.cert, issued=rec.issued, expires=rec.expires, source=source
+                )
+            )
             result.created += 1
         elif row.expires != rec.expires:
             row.expires, row.updated_at = rec.expires, utcnow()
@@ -268,8 +283,15 @@ def import_records(
     for given in parsed.briefings:
         known = briefings.get((given.staff_id, given.area, given.date))
         if known is None:
-            session.add(Briefing(staff_id=given.staff_id, area=given.area, date=given.date, expires=given.expires,
-                                 briefed_by=given.briefed_by))
+            session.add(
+                Briefing(
+                    staff_id=given.staff_id,
+                    area=given.area,
+                    date=given.date,
+                    expires=given.expires,
+                    briefed_by=given.briefed_by,
+                )
+            )
             result.created += 1
         elif (known.expires, known.briefed_by) != (given.expires, given.briefed_by):
             known.expires, known.briefed_by = given.expires, given.briefed_by

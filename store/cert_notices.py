@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col
 
 from models.cert_messages import ExpiryNoticesInput, ExpiryNoticesResult
 from models.enums import NotificationKind
@@ -37,10 +37,16 @@ def _renewed():
         other.cert == Certification.cert,
         *[sa.and_(Certification.cert == f"{area}_BASIC", other.cert == f"{area}_ADV") for area in ("SGBC", "CAC")],
     )
-    return sa.exists(sa.select(1).where(
-        other.staff_id == Certification.staff_id, other.id != Certification.id, satisfies,
-        other.revoked_at.is_(None), other.issued.is_not(None), other.expires > Certification.expires,
-    ))
+    return sa.exists(
+        sa.select(1).where(
+            other.staff_id == Certification.staff_id,
+            other.id != Certification.id,
+            satisfies,
+            other.revoked_at.is_(None),
+            other.issued.is_not(None),
+            other.expires > Certification.expires,
+        )
+    )
 
 
 def _leaders(session: Session, staff_ids: set[str]) -> dict[str, set[str]]:
@@ -50,12 +56,14 @@ def _leaders(session: Session, staff_ids: set[str]) -> dict[str, set[str]]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for staff_id, leader in session.execute(
-            sa.select(membership.c.staff_id, col(Team.leader_id)).join(Team, col(Team.id) == membership.c.team_id)
+            sa.select(membership.c.staff_id, col(Team.leader_id))
+            .join(Team, col(Team.id) == membership.c.team_id)
             .where(membership.c.staff_id.in_(chunk), col(Team.leader_id).is_not(None))
         ):
             leaders[staff_id].add(leader)
         for staff_id, leader in session.execute(
-            sa.select(col(Staff.id), col(Team.leader_id)).join(Team, col(Team.id) == col(Staff.home_team_id))
+            sa.select(col(Staff.id), col(Team.leader_id))
+            .join(Team, col(Team.id) == col(Staff.home_team_id))
             .where(col(Staff.id).in_(chunk), col(Team.active), col(Team.leader_id).is_not(None))
         ):
             leaders[staff_id].add(leader)
@@ -70,9 +78,11 @@ def _text(cert: str, staff_id: str, name: str | None, threshold: str, expires: d
     else:
         subject = f"{cert} of {who} expires in {(expires - on).days} days ({expires.isoformat()})"
         status = f"expires on {expires.isoformat()}; after that day it no longer counts as held"
-    body = (f"The {cert} certification of {who} {status}. Renew it before interviews, missions or plans "
-            f"that require it (role matrix, requirements.md §6.3), and record the renewal with "
-            f"`gcu-review certs renew {staff_id} {cert} --issued DATE`.")
+    body = (
+        f"The {cert} certification of {who} {status}. Renew it before interviews, missions or plans "
+        f"that require it (role matrix, requirements.md §6.3), and record the renewal with "
+        f"`gcu-review certs renew {staff_id} {cert} --issued DATE`."
+    )
     return subject, body
 
 
@@ -82,11 +92,21 @@ def send_expiry_notices(*, session: Session, request: ExpiryNoticesInput) -> Exp
     oldest = on - timedelta(days=request.expired_window_days)
     result = ExpiryNoticesResult(as_of=on)
     candidates = session.execute(
-        sa.select(col(Certification.id), col(Certification.staff_id), col(Certification.cert), col(Certification.expires), col(Staff.name))
+        sa.select(
+            col(Certification.id),
+            col(Certification.staff_id),
+            col(Certification.cert),
+            col(Certification.expires),
+            col(Staff.name),
+        )
         .join(Staff, col(Staff.id) == col(Certification.staff_id))
         .where(
-            col(Staff.active), col(Certification.revoked_at).is_(None), col(Certification.issued).is_not(None),
-            col(Certification.issued) <= on, col(Certification.expires) >= oldest, col(Certification.expires) <= horizon,
+            col(Staff.active),
+            col(Certification.revoked_at).is_(None),
+            col(Certification.issued).is_not(None),
+            col(Certification.issued) <= on,
+            col(Certification.expires) >= oldest,
+            col(Certification.expires) <= horizon,
             sa.not_(_renewed()),
         )
         .order_by(col(Certification.id))
@@ -98,24 +118,42 @@ def send_expiry_notices(*, session: Session, request: ExpiryNoticesInput) -> Exp
             due.append((cert_id, staff_id, cert, expires, name, threshold))
     if not due:
         return result
-    sent = {tuple(row) for row in session.execute(
-        sa.select(col(CertificationNotice.certification_id), col(CertificationNotice.threshold))
-        .where(col(CertificationNotice.certification_id).in_([d[0] for d in due]))
-    )}
+    sent = {
+        tuple(row)
+        for row in session.execute(
+            sa.select(col(CertificationNotice.certification_id), col(CertificationNotice.threshold)).where(
+                col(CertificationNotice.certification_id).in_([d[0] for d in due])
+            )
+        )
+    }
     leaders = _leaders(session, {d[1] for d in due})
     for cert_id, staff_id, cert, expires, name, threshold in due:
         if (cert_id, threshold) in sent:
             result.already_sent += 1
             continue
         recipients = [staff_id] + sorted(leaders.get(staff_id, set()) - {staff_id})
-        session.add(CertificationNotice(certification_id=cert_id, staff_id=staff_id, cert=cert, threshold=threshold,
-                                        expires=expires, swept_on=on, recipients=recipients))
+        session.add(
+            CertificationNotice(
+                certification_id=cert_id,
+                staff_id=staff_id,
+                cert=cert,
+                threshold=threshold,
+                expires=expires,
+                swept_on=on,
+                recipients=recipients,
+            )
+        )
         subject, body = _text(cert, staff_id, name, threshold, expires, on)
         for recipient in recipients:
             key = f"cert-expiry:{cert_id}:{threshold}:{recipient}"
-            written = create_notification(session=session, recipient_id=recipient,
-                                          kind=NotificationKind.CERTIFICATE_EXPIRY.value, subject=subject, body=body,
-                                          dedupe_key=key)
+            written = create_notification(
+                session=session,
+                recipient_id=recipient,
+                kind=NotificationKind.CERTIFICATE_EXPIRY.value,
+                subject=subject,
+                body=body,
+                dedupe_key=key,
+            )
             result.notifications += written is not None
         result.notices += 1
         result.by_threshold[threshold] = result.by_threshold.get(threshold, 0) + 1

@@ -9,11 +9,11 @@ The gap report lives in store/cert_gaps.py.
 
 import datetime as dt
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import BriefingArea, CertType
 from models.tables import Briefing, Certification, Staff, Team, TeamMember, utcnow
@@ -45,13 +45,16 @@ def default_expiry(cert: str, issued: dt.date) -> dt.date:
 
 
 def day_start(d: dt.date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
 
 
 def cert_valid_on(d: dt.date, table=Certification):
     """SQL condition: the record is valid on `d` (and was not revoked on or before `d`)."""
     return sa.and_(
-        table.issued.is_not(None), table.expires.is_not(None), table.issued <= d, table.expires >= d,
+        table.issued.is_not(None),
+        table.expires.is_not(None),
+        table.issued <= d,
+        table.expires >= d,
         sa.or_(table.revoked_at.is_(None), table.revoked_at >= day_start(d + timedelta(days=1))),
     )
 
@@ -79,7 +82,12 @@ def _check_dates(issued: dt.date, expires: dt.date, what: str) -> None:
 
 
 def add_certification(
-    *, session: Session, staff_id: str, cert: str, issued: dt.date, expires: dt.date | None = None,
+    *,
+    session: Session,
+    staff_id: str,
+    cert: str,
+    issued: dt.date,
+    expires: dt.date | None = None,
     source: str = "cli",
 ) -> Certification:
     _check_staff(session, staff_id)
@@ -102,7 +110,12 @@ def add_certification(
 
 
 def renew_certification(
-    *, session: Session, staff_id: str, cert: str, issued: dt.date, expires: dt.date | None = None,
+    *,
+    session: Session,
+    staff_id: str,
+    cert: str,
+    issued: dt.date,
+    expires: dt.date | None = None,
     source: str = "cli",
 ) -> Certification:
     """A renewal is a new record (the old one stays as history); the person must have held `cert`."""
@@ -113,12 +126,18 @@ def renew_certification(
     if previous is None:
         _check_staff(session, staff_id)
         raise RegisterError(f"{staff_id} has no {cert} record to renew; use `certs add`")
-    return add_certification(session=session, staff_id=staff_id, cert=cert, issued=issued, expires=expires,
-                             source=source)
+    return add_certification(
+        session=session, staff_id=staff_id, cert=cert, issued=issued, expires=expires, source=source
+    )
 
 
 def revoke_certification(
-    *, session: Session, staff_id: str, cert: str, reason: str, issued: dt.date | None = None,
+    *,
+    session: Session,
+    staff_id: str,
+    cert: str,
+    reason: str,
+    issued: dt.date | None = None,
     at: datetime | None = None,
 ) -> list[Certification]:
     """Revoke the record issued on `issued`, or every unrevoked `cert` record of the person."""
@@ -126,7 +145,9 @@ def revoke_certification(
     if not reason.strip():
         raise RegisterError("a revocation needs a reason")
     query = select(Certification).where(
-        col(Certification.staff_id) == staff_id, col(Certification.cert) == cert, col(Certification.revoked_at).is_(None)
+        col(Certification.staff_id) == staff_id,
+        col(Certification.cert) == cert,
+        col(Certification.revoked_at).is_(None),
     )
     if issued is not None:
         query = query.where(Certification.issued == issued)
@@ -142,7 +163,13 @@ def revoke_certification(
 
 
 def add_briefing(
-    *, session: Session, staff_id: str, area: str, date: dt.date, expires: dt.date, briefed_by: str | None = None,
+    *,
+    session: Session,
+    staff_id: str,
+    area: str,
+    date: dt.date,
+    expires: dt.date,
+    briefed_by: str | None = None,
 ) -> Briefing:
     _check_staff(session, staff_id)
     if area not in AREAS:
@@ -176,7 +203,13 @@ def team_staff_query(team_ids: Sequence[str] | None = None, situation: str | Non
         of_teams(sa.select(col(Team.id).label("team_id"), column.label("staff_id")).where(column.is_not(None)))
         for column in (col(Team.leader_id), col(Team.sgbc_focal_point_id), col(Team.cac_focal_point_id))
     ]
-    parts.append(of_teams(sa.select(col(TeamMember.team_id), col(TeamMember.staff_id)).join(Team, col(Team.id) == col(TeamMember.team_id))))
+    parts.append(
+        of_teams(
+            sa.select(col(TeamMember.team_id), col(TeamMember.staff_id)).join(
+                Team, col(Team.id) == col(TeamMember.team_id)
+            )
+        )
+    )
     return sa.union_all(*parts)
 
 
@@ -202,8 +235,13 @@ def record_status(issued: dt.date | None, expires: dt.date | None, revoked_at: d
 
 
 def list_certifications(
-    *, session: Session, on: dt.date, team_id: str | None = None, staff_id: str | None = None,
-    expiring_within: int | None = None, include_revoked: bool = False,
+    *,
+    session: Session,
+    on: dt.date,
+    team_id: str | None = None,
+    staff_id: str | None = None,
+    expiring_within: int | None = None,
+    include_revoked: bool = False,
 ) -> list[CertificationRow]:
     """Register records; with `expiring_within`, only records valid on `on` expiring within N days."""
     query = sa.select(Certification, col(Staff.name)).join(Staff, col(Staff.id) == col(Certification.staff_id))
@@ -219,46 +257,79 @@ def list_certifications(
     query = query.order_by(col(Certification.staff_id), col(Certification.cert), col(Certification.issued))
     rows = []
     for cert, name in session.execute(query):
-        rows.append(CertificationRow(
-            id=cert.id, staff_id=cert.staff_id, name=name, cert=cert.cert, issued=cert.issued, expires=cert.expires,
-            status=record_status(cert.issued, cert.expires, cert.revoked_at, on),
-            days_left=(cert.expires - on).days if cert.expires else None,
-        ))
+        rows.append(
+            CertificationRow(
+                id=cert.id,
+                staff_id=cert.staff_id,
+                name=name,
+                cert=cert.cert,
+                issued=cert.issued,
+                expires=cert.expires,
+                status=record_status(cert.issued, cert.expires, cert.revoked_at, on),
+                days_left=(cert.expires - on).days if cert.expires else None,
+            )
+        )
     return rows
 
 
 def _register_query(*, on: dt.date, team_ids: Sequence[str], expiring_within: int | None) -> sa.Select:
     members = team_staff_query(list(team_ids)).subquery()
     pairs = sa.select(members.c.team_id, members.c.staff_id).distinct().subquery()
-    query = (sa.select(pairs.c.team_id, Certification, col(Staff.name))
-             .join(Certification, col(Certification.staff_id) == pairs.c.staff_id)
-             .join(Staff, col(Staff.id) == col(Certification.staff_id))
-             .where(col(Certification.revoked_at).is_(None)))
+    query = (
+        sa.select(pairs.c.team_id, Certification, col(Staff.name))
+        .join(Certification, col(Certification.staff_id) == pairs.c.staff_id)
+        .join(Staff, col(Staff.id) == col(Certification.staff_id))
+        .where(col(Certification.revoked_at).is_(None))
+    )
     if expiring_within is not None:
         query = query.where(cert_valid_on(on), col(Certification.expires) <= on + timedelta(days=expiring_within))
     return query
 
 
 def page_certifications(
-    *, session: Session, on: dt.date, team_ids: Sequence[str], expiring_within: int | None = None,
-    limit: int, offset: int = 0,
+    *,
+    session: Session,
+    on: dt.date,
+    team_ids: Sequence[str],
+    expiring_within: int | None = None,
+    limit: int,
+    offset: int = 0,
 ) -> list[tuple[str, CertificationRow]]:
     """One page of the register records of these teams' staff, as (team id, row), ordered by team,
     person, certificate: the database sorts and cuts, so a page costs the same however large the
     register is."""
     query = _register_query(on=on, team_ids=team_ids, expiring_within=expiring_within)
-    query = query.order_by(query.selected_columns[0], col(Certification.staff_id), col(Certification.cert), col(Certification.issued),
-                           col(Certification.id)).limit(limit).offset(offset)
+    query = (
+        query.order_by(
+            query.selected_columns[0],
+            col(Certification.staff_id),
+            col(Certification.cert),
+            col(Certification.issued),
+            col(Certification.id),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
     return [
-        (team_id, CertificationRow(
-            id=cert.id, staff_id=cert.staff_id, name=name, cert=cert.cert, issued=cert.issued, expires=cert.expires,
-            status=record_status(cert.issued, cert.expires, cert.revoked_at, on),
-            days_left=(cert.expires - on).days if cert.expires else None,
-        ))
+        (
+            team_id,
+            CertificationRow(
+                id=cert.id,
+                staff_id=cert.staff_id,
+                name=name,
+                cert=cert.cert,
+                issued=cert.issued,
+                expires=cert.expires,
+                status=record_status(cert.issued, cert.expires, cert.revoked_at, on),
+                days_left=(cert.expires - on).days if cert.expires else None,
+            ),
+        )
         for team_id, cert, name in session.execute(query)
     ]
 
 
-def count_certifications(*, session: Session, on: dt.date, team_ids: Sequence[str], expiring_within: int | None = None) -> int:
+def count_certifications(
+    *, session: Session, on: dt.date, team_ids: Sequence[str], expiring_within: int | None = None
+) -> int:
     query = _register_query(on=on, team_ids=team_ids, expiring_within=expiring_within).subquery()
     return session.execute(sa.select(sa.func.count()).select_from(query)).scalar_one()

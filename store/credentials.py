@@ -2,6 +2,7 @@
 and session ids of which only a SHA-256 is stored (they are long random strings, so a fast hash
 suffices and lets a lookup find them by index)."""
 
+import contextlib
 import hashlib
 import secrets
 
@@ -42,10 +43,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def _burn(password: str) -> None:
-    try:
+    with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
         _hasher.verify(_DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        pass
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -96,8 +96,11 @@ def schema_revisions(database_url: str) -> tuple[set[str], set[str]]:
 
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     sa_url = sa.make_url(normalize_url(database_url))
-    if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:") \
-            and not Path(sa_url.database).exists():
+    if (
+        sa_url.get_backend_name() == "sqlite"
+        and sa_url.database not in (None, "", ":memory:")
+        and not Path(sa_url.database).exists()
+    ):
         return set(), heads  # connecting would create an empty file (or fail on a missing folder)
     engine = make_engine(database_url)
     try:
@@ -125,8 +128,10 @@ def ensure_schema(database_url: str, *, migrate_sqlite: bool) -> None:
     shown = sa.make_url(normalize_url(database_url)).render_as_string(hide_password=True)
     if not current:
         raise SchemaNotReady(f"the database {shown} has no schema yet: run `gcu-review db upgrade` first")
-    raise SchemaNotReady(f"the database {shown} is at revision {', '.join(sorted(current))}, this version needs "
-                         f"{', '.join(sorted(heads))}: run `gcu-review db upgrade` first")
+    raise SchemaNotReady(
+        f"the database {shown} is at revision {', '.join(sorted(current))}, this version needs "
+        f"{', '.join(sorted(heads))}: run `gcu-review db upgrade` first"
+    )
 
 
 @contextmanager

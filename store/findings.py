@@ -3,7 +3,7 @@ per rule per product), keyed by the stable id f"{product_id}:v{version_no}:{rule
 
 from datetime import datetime
 
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import FindingState
 from models.findings import Finding as EngineFinding

@@ -29,19 +29,38 @@ def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJ
     last = ""
     while True:
         rows = session.execute(
-            sa.select(col(Product.id), col(Product.type), col(Product.team_id), col(ProductVersion.id).label("vid"),
-                      col(ProductVersion.version_no), col(ProductVersion.check_text), col(ProductVersion.content),
-                      col(ProductVersion.verdict), col(ProductVersion.pack_version), col(Review.state).label("review_state"))
-            .join(ProductVersion, sa.and_(col(ProductVersion.product_id) == col(Product.id),
-                                          col(ProductVersion.version_no) == col(Product.current_version_no)))
+            sa.select(
+                col(Product.id),
+                col(Product.type),
+                col(Product.team_id),
+                col(ProductVersion.id).label("vid"),
+                col(ProductVersion.version_no),
+                col(ProductVersion.check_text),
+                col(ProductVersion.content),
+                col(ProductVersion.verdict),
+                col(ProductVersion.pack_version),
+                col(Review.state).label("review_state"),
+            )
+            .join(
+                ProductVersion,
+                sa.and_(
+                    col(ProductVersion.product_id) == col(Product.id),
+                    col(ProductVersion.version_no) == col(Product.current_version_no),
+                ),
+            )
             .outerjoin(Review, col(Review.product_id) == col(Product.id))
-            .where(col(Product.id) > last).order_by(col(Product.id)).limit(batch)
+            .where(col(Product.id) > last)
+            .order_by(col(Product.id))
+            .limit(batch)
         ).all()
         if not rows:
             return
         found: dict[int, list[tuple[str, str, str]]] = {r.vid: [] for r in rows}
-        for f in session.execute(sa.select(col(Finding.version_id), col(Finding.rule_id), col(Finding.severity), col(Finding.state))
-                                 .where(col(Finding.version_id).in_(list(found)))):
+        for f in session.execute(
+            sa.select(col(Finding.version_id), col(Finding.rule_id), col(Finding.severity), col(Finding.state)).where(
+                col(Finding.version_id).in_(list(found))
+            )
+        ):
             found[f.version_id].append((f.rule_id, f.severity, str(f.state)))
         for r in rows:
             text = r.check_text
@@ -50,6 +69,7 @@ def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJ
                     text = bytes(r.content).decode("utf-8")
                 except UnicodeDecodeError:
                     text = None
-            yield StoredJudgement(r.id, r.type, r.team_id, r.version_no, text, r.verdict, r.pack_version, found[r.vid],
-                                  r.review_state)
+            yield StoredJudgement(
+                r.id, r.type, r.team_id, r.version_no, text, r.verdict, r.pack_version, found[r.vid], r.review_state
+            )
         last = rows[-1].id

@@ -5,8 +5,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.tables import Notification, NotificationPublic, table_of, utcnow
 
@@ -36,8 +35,14 @@ def create_notification(
     if session.exec(duplicate).first() is not None:
         return None
     row = Notification(
-        recipient_id=recipient_id, kind=str(kind), subject=subject, body=body, product_id=product_id,
-        audit_event_id=audit_event_id, dedupe_key=dedupe_key, created_at=created_at or utcnow(),
+        recipient_id=recipient_id,
+        kind=str(kind),
+        subject=subject,
+        body=body,
+        product_id=product_id,
+        audit_event_id=audit_event_id,
+        dedupe_key=dedupe_key,
+        created_at=created_at or utcnow(),
     )
     session.add(row)
     session.flush()
@@ -57,11 +62,21 @@ def create_for_event(
     The event is new, so nothing can have been written for it before: no lookup needed."""
     rows: dict[tuple[str, str], dict] = {}
     for recipient_id, kind, subject, body in messages:
-        rows.setdefault((recipient_id, str(kind)), {
-            "recipient_id": recipient_id, "kind": str(kind), "subject": subject, "body": body,
-            "product_id": product_id, "audit_event_id": audit_event_id, "dedupe_key": None,
-            "created_at": created_at, "read_at": None, "emailed_at": None,
-        })
+        rows.setdefault(
+            (recipient_id, str(kind)),
+            {
+                "recipient_id": recipient_id,
+                "kind": str(kind),
+                "subject": subject,
+                "body": body,
+                "product_id": product_id,
+                "audit_event_id": audit_event_id,
+                "dedupe_key": None,
+                "created_at": created_at,
+                "read_at": None,
+                "emailed_at": None,
+            },
+        )
     if rows:
         session.execute(sa.insert(table_of(Notification)), list(rows.values()))
     return len(rows)
@@ -93,7 +108,12 @@ def mark_read(*, session: Session, notification_id: int, recipient_id: str, at: 
 
 def pending_email(*, session: Session, limit: int = 100) -> list[Notification]:
     return list(
-        session.exec(select(Notification).where(col(Notification.emailed_at).is_(None)).order_by(col(Notification.id)).limit(limit))
+        session.exec(
+            select(Notification)
+            .where(col(Notification.emailed_at).is_(None))
+            .order_by(col(Notification.id))
+            .limit(limit)
+        )
     )
 
 

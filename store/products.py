@@ -4,12 +4,11 @@ only be served through the access checks of the web app and the CLI."""
 import hashlib
 from typing import Any
 
-from sqlmodel import Session, select, col
-
-from store.db import get_existing
+from sqlmodel import Session, col, select
 
 from models.enums import ReviewState
 from models.tables import Decision, Finding, Product, ProductVersion, Review, utcnow
+from store.db import get_existing
 from store.errors import ProductLocked, ProductMismatch, StoreError
 
 
@@ -37,8 +36,12 @@ def create_version(
     product = session.get(Product, product_id, with_for_update=True)
     if product is None:
         product = Product(
-            id=product_id, type=str(product_type), team_id=team_id, situation=situation,
-            author_id=author_id, title=title,
+            id=product_id,
+            type=str(product_type),
+            team_id=team_id,
+            situation=situation,
+            author_id=author_id,
+            title=title,
         )
         session.add(product)
     else:
@@ -80,9 +83,7 @@ def _refuse_if_locked(session: Session, product: Product) -> None:
     review_state = session.exec(select(Review.state).where(Review.product_id == product.id)).first()
     if locked is not None or review_state == ReviewState.APPROVED:
         which = f"version {locked}" if locked is not None else "its review"
-        raise ProductLocked(
-            f"product {product.id} is approved ({which}) and locked; submit changes as a new product"
-        )
+        raise ProductLocked(f"product {product.id} is approved ({which}) and locked; submit changes as a new product")
 
 
 def get_product(*, session: Session, product_id: str) -> Product | None:
@@ -102,7 +103,9 @@ def get_version_by_no(*, session: Session, product_id: str, version_no: int) -> 
 def list_versions(*, session: Session, product_id: str) -> list[ProductVersion]:
     return list(
         session.exec(
-            select(ProductVersion).where(col(ProductVersion.product_id) == product_id).order_by(col(ProductVersion.version_no))
+            select(ProductVersion)
+            .where(col(ProductVersion.product_id) == product_id)
+            .order_by(col(ProductVersion.version_no))
         )
     )
 

@@ -1,14 +1,23 @@
 """Who a notification goes to: NotifyTarget relations resolved from the register."""
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import StaffRole
 from models.messages import NotifyTarget
 from models.tables import Product, Staff, Team, TeamMember
 
-RELATIONS = ("assignee", "last_reviewer", "author", "team_leader", "team", "gcu_head", "gcu_reviewers", "spu_officers",
-             "team_dp")
+RELATIONS = (
+    "assignee",
+    "last_reviewer",
+    "author",
+    "team_leader",
+    "team",
+    "gcu_head",
+    "gcu_reviewers",
+    "spu_officers",
+    "team_dp",
+)
 
 
 def staff_with_role(*, session: Session, role: StaffRole | str) -> list[str]:
@@ -48,7 +57,11 @@ def resolve_targets(
             wanted.append(target.staff_id)
         if target.relation:
             wanted.extend(_relation(session, target.relation, product, team, assignee, last_reviewer))
-    active = set(session.exec(select(col(Staff.id)).where(col(Staff.id).in_(set(wanted)), col(Staff.active))).all()) if wanted else set()
+    active = (
+        set(session.exec(select(col(Staff.id)).where(col(Staff.id).in_(set(wanted)), col(Staff.active))).all())
+        if wanted
+        else set()
+    )
     resolved: list[str] = []
     for staff_id in wanted:
         if staff_id in active and staff_id not in resolved:
@@ -57,7 +70,12 @@ def resolve_targets(
 
 
 def _relation(
-    session: Session, relation: str, product: Product, team: Team | None, assignee: str | None, last_reviewer: str | None
+    session: Session,
+    relation: str,
+    product: Product,
+    team: Team | None,
+    assignee: str | None,
+    last_reviewer: str | None,
 ) -> list[str]:
     if relation == "assignee":
         return [assignee] if assignee else []

@@ -14,11 +14,11 @@ recorded hash is left alone and reported, since the hash would otherwise vouch f
 """
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import TERMINAL_STATES, AuditChannel
 from models.tables import AuditEvent, ProductVersion, Review
@@ -99,13 +99,15 @@ def closed_reviews(*, session: Session) -> list[tuple[str, str, datetime]]:
         when = closed_at if closed_at is not None else updated_at
         if isinstance(when, str):  # SQLite hands an aggregate back as text
             when = datetime.fromisoformat(when)
-        result.append((product_id, state, when if when.tzinfo else when.replace(tzinfo=timezone.utc)))
+        result.append((product_id, state, when if when.tzinfo else when.replace(tzinfo=UTC)))
     return result
 
 
 def _unpurged_versions(session: Session, product_id: str) -> list[ProductVersion]:
     versions = session.exec(
-        select(ProductVersion).where(col(ProductVersion.product_id) == product_id).order_by(col(ProductVersion.version_no))
+        select(ProductVersion)
+        .where(col(ProductVersion.product_id) == product_id)
+        .order_by(col(ProductVersion.version_no))
     ).all()
     return [v for v in versions if not is_purged(v)]
 
@@ -125,7 +127,7 @@ def purge_closed_reviews(
     versions are skipped, so a second run finds nothing more to do."""
     if retention_days <= 0:
         return RetentionReport(retention_days=retention_days, dry_run=dry_run)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     cutoff = now - timedelta(days=retention_days)
     report = RetentionReport(retention_days=retention_days, cutoff=cutoff, dry_run=dry_run)
     with Session(engine) as session:
@@ -133,8 +135,13 @@ def purge_closed_reviews(
     for product_id, state, closed_at in due:
         with Session(engine, expire_on_commit=False) as session:
             purge = _purge_product(
-                session, product_id=product_id, state=state, closed_at=closed_at, now=now,
-                retention_days=retention_days, dry_run=dry_run,
+                session,
+                product_id=product_id,
+                state=state,
+                closed_at=closed_at,
+                now=now,
+                retention_days=retention_days,
+                dry_run=dry_run,
             )
             if dry_run:
                 session.rollback()
@@ -146,7 +153,13 @@ def purge_closed_reviews(
 
 
 def _purge_product(
-    session: Session, *, product_id: str, state: str, closed_at: datetime, now: datetime, retention_days: int,
+    session: Session,
+    *,
+    product_id: str,
+    state: str,
+    closed_at: datetime,
+    now: datetime,
+    retention_days: int,
     dry_run: bool,
 ) -> ProductPurge:
     purge = ProductPurge(product_id=product_id, state=state, closed_at=closed_at)
@@ -179,7 +192,7 @@ def _purge_product(
             "(RETENTION_DAYS_CLOSED_REVIEWS); the SHA-256 of each file is kept",
             details={
                 "retention_days": retention_days,
-                "closed_at": closed_at.astimezone(timezone.utc).isoformat(),
+                "closed_at": closed_at.astimezone(UTC).isoformat(),
                 "versions": [v.model_dump() for v in purge.versions],
             },
         )

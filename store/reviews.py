@@ -2,11 +2,11 @@
 the GCU queue (filters, sorting, counts per state). The workflow stays the source of truth."""
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import ReviewState
 from models.messages import ReviewWorkflowState
@@ -65,7 +65,9 @@ def queue_query(
         raise ValueError(f"order_by must be one of {', '.join(ORDERINGS)}, not {order_by!r}")
     # Plain rows, not ORM objects: the queue is read-only, and the identity map would cost more
     # than the query.
-    query = sa.select(*table_of(Review).c, col(Product.title), col(Product.author_id)).join(Product, col(Product.id) == col(Review.product_id))
+    query = sa.select(*table_of(Review).c, col(Product.title), col(Product.author_id)).join(
+        Product, col(Product.id) == col(Review.product_id)
+    )
     for column, wanted in (
         (col(Review.team_id), team),
         (col(Review.situation), situation),
@@ -79,8 +81,12 @@ def queue_query(
     if assignee is not None:
         query = query.where(col(Review.assignee_id) == assignee)
     if escalated is True:  # escalated now, or pending after an escalation
-        query = query.where(sa.or_(col(Review.state) == str(ReviewState.ESCALATED), sa.and_(
-            col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.escalation_level) > 0)))
+        query = query.where(
+            sa.or_(
+                col(Review.state) == str(ReviewState.ESCALATED),
+                sa.and_(col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.escalation_level) > 0),
+            )
+        )
     if overdue is True:
         query = query.where(_overdue_clause(now))
     elif overdue is False:
@@ -101,7 +107,7 @@ def list_queue(*, session: Session, now: datetime | None = None, **filters) -> l
 
     Sorted by due date (soonest first, no due date last), by priority (highest first, then due
     date) or by last change (newest first)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rows = []
     for row in session.connection().execute(queue_query(now=now, **filters)).mappings():
         data = dict(row)
@@ -151,5 +157,8 @@ def upsert_review(
     )
     updated = execute_dml(session, sa.update(review).where(review.c.product_id == product.id).values(**values))
     if updated.rowcount == 0:
-        session.execute(sa.insert(review).values(product_id=product.id, team_id=product.team_id,
-                                                 product_type=product.type, priority=0, **values))
+        session.execute(
+            sa.insert(review).values(
+                product_id=product.id, team_id=product.team_id, product_type=product.type, priority=0, **values
+            )
+        )

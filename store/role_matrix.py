@@ -17,7 +17,8 @@ Reading of the matrix (documented choices):
 - "recommended (not counted)" and "per interview" entries are not requirements here.
 """
 
-from collections.abc import Iterable, Set as AbstractSet
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -139,9 +140,8 @@ def unmet(req: Requirements, held: Holdings) -> list[str]:
         level = req.level(area)
         if not meets_area(level, area, held):
             out.append({Level.ADV: f"{area}_ADV", Level.BASIC: f"{area}_BASIC"}.get(level, f"{area}_BASIC|briefing"))
-    if req.any_adv and not held.adv:
-        if Level.ADV not in (req.sgbc, req.cac):
-            out.append("SGBC_ADV|CAC_ADV")
+    if req.any_adv and not held.adv and Level.ADV not in (req.sgbc, req.cac):
+        out.append("SGBC_ADV|CAC_ADV")
     return out
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import BriefingArea, CertType
 from models.roster import RosterLoad, RosterProblem, RosterStaff, RosterTeam
@@ -168,13 +168,16 @@ def _import_staff(session: Session, load: RosterLoad, report: ImportReport, prog
     session.flush()
 
 
-def _skip(report: ImportReport, counts: KindCounts, file: str | None, line: int | None, field: str, message: str) -> None:
+def _skip(
+    report: ImportReport, counts: KindCounts, file: str | None, line: int | None, field: str, message: str
+) -> None:
     counts.skipped += 1
     report.problems.append(RosterProblem(file=file, line=line, field=field, message=message))
 
 
-def _import_certifications(session: Session, load: RosterLoad, report: ImportReport, file: str | None,
-                           progress: Progress | None = None) -> None:
+def _import_certifications(
+    session: Session, load: RosterLoad, report: ImportReport, file: str | None, progress: Progress | None = None
+) -> None:
     staff_ids = {s.id for s in load.roster.staff}
     existing: dict[tuple[str, str, date | None], Certification] = {
         (c.staff_id, c.cert, c.issued): c for c in session.exec(select(Certification))
@@ -185,19 +188,38 @@ def _import_certifications(session: Session, load: RosterLoad, report: ImportRep
             _skip(report, report.certifications, file, record.line, "cert", f"unknown cert {record.cert!r}: not stored")
             continue
         if record.staff_id not in staff_ids:
-            _skip(report, report.certifications, file, record.line, "staff_id",
-                  f"holder {record.staff_id!r} is not under `staff`: not stored")
+            _skip(
+                report,
+                report.certifications,
+                file,
+                record.line,
+                "staff_id",
+                f"holder {record.staff_id!r} is not under `staff`: not stored",
+            )
             continue
         key = (record.staff_id, record.cert, record.issued)
         if key in seen:
-            _skip(report, report.certifications, file, record.line, "issued",
-                  f"second {record.cert} record of {record.staff_id} issued {record.issued}: not stored")
+            _skip(
+                report,
+                report.certifications,
+                file,
+                record.line,
+                "issued",
+                f"second {record.cert} record of {record.staff_id} issued {record.issued}: not stored",
+            )
             continue
         seen.add(key)
         row = existing.get(key)
         if row is None:
-            session.add(Certification(staff_id=record.staff_id, cert=record.cert, issued=record.issued,
-                                      expires=record.expires, source="roster"))
+            session.add(
+                Certification(
+                    staff_id=record.staff_id,
+                    cert=record.cert,
+                    issued=record.issued,
+                    expires=record.expires,
+                    source="roster",
+                )
+            )
             report.certifications.created += 1
         elif _apply(row, {"expires": record.expires}):
             row.updated_at = utcnow()
@@ -206,8 +228,9 @@ def _import_certifications(session: Session, load: RosterLoad, report: ImportRep
             report.certifications.unchanged += 1
 
 
-def _import_briefings(session: Session, load: RosterLoad, report: ImportReport, file: str | None,
-                      progress: Progress | None = None) -> None:
+def _import_briefings(
+    session: Session, load: RosterLoad, report: ImportReport, file: str | None, progress: Progress | None = None
+) -> None:
     staff_ids = {s.id for s in load.roster.staff}
     existing = {(b.staff_id, b.area, b.date): b for b in session.exec(select(Briefing))}
     seen: set[tuple[str, str, date | None]] = set()
@@ -216,13 +239,25 @@ def _import_briefings(session: Session, load: RosterLoad, report: ImportReport, 
             _skip(report, report.briefings, file, record.line, "area", f"unknown area {record.area!r}: not stored")
             continue
         if record.staff_id not in staff_ids:
-            _skip(report, report.briefings, file, record.line, "staff_id",
-                  f"person {record.staff_id!r} is not under `staff`: not stored")
+            _skip(
+                report,
+                report.briefings,
+                file,
+                record.line,
+                "staff_id",
+                f"person {record.staff_id!r} is not under `staff`: not stored",
+            )
             continue
         key = (record.staff_id, record.area, record.date)
         if key in seen:
-            _skip(report, report.briefings, file, record.line, "date",
-                  f"second {record.area} briefing of {record.staff_id} on {record.date}: not stored")
+            _skip(
+                report,
+                report.briefings,
+                file,
+                record.line,
+                "date",
+                f"second {record.area} briefing of {record.staff_id} on {record.date}: not stored",
+            )
             continue
         seen.add(key)
         row = existing.get(key)
@@ -234,8 +269,9 @@ def _import_briefings(session: Session, load: RosterLoad, report: ImportReport, 
             _count(report.briefings, created=False, changed=_apply(row, values))
 
 
-def import_roster(*, session: Session, load: RosterLoad, file: str | None = None,
-                  progress: Progress | None = None) -> ImportReport:
+def import_roster(
+    *, session: Session, load: RosterLoad, file: str | None = None, progress: Progress | None = None
+) -> ImportReport:
     """Upsert the register from a parsed roster, inside the caller's transaction."""
     file = file or next((p.file for p in load.problems if p.file), None)
     report = ImportReport(problems=list(load.problems))

@@ -7,7 +7,7 @@ certification rules (STAFF-01..04) see exactly the register the GCU maintains.
 import threading
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.roster import BriefingRecord, CertificationRecord, FocalPoints, Roster, RosterStaff, RosterTeam
 from models.tables import Briefing, Certification, RegisterRevision, Staff, Team, TeamMember
@@ -81,7 +81,10 @@ def roster_from_db(*, session: Session) -> Roster:
     briefings = [
         BriefingRecord(staff_id=b.staff_id, area=b.area, date=b.date, expires=b.expires, briefed_by=b.briefed_by)
         for b in session.exec(
-            select(Briefing).join(Staff, col(Staff.id) == col(Briefing.staff_id)).where(col(Staff.active)).order_by(col(Briefing.id))
+            select(Briefing)
+            .join(Staff, col(Staff.id) == col(Briefing.staff_id))
+            .where(col(Staff.active))
+            .order_by(col(Briefing.id))
         )
     ]
     return Roster(teams=teams, staff=staff, certifications=certifications, briefings=briefings)

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
-from models.tables import utcnow, stored_id, table_of
+from models.tables import stored_id, table_of, utcnow
 from models.web_tables import Account, SignInEvent
 from store import credentials
 from store.accounts import get_account
@@ -43,16 +43,31 @@ class LoginResult(BaseModel):
 
 
 def log_attempt(
-    *, session: Session, username: str, address: str, outcome: str, account_id: int | None = None,
-    via: str = "password", at: datetime | None = None,
+    *,
+    session: Session,
+    username: str,
+    address: str,
+    outcome: str,
+    account_id: int | None = None,
+    via: str = "password",
+    at: datetime | None = None,
 ) -> None:
-    session.add(SignInEvent(at=at or utcnow(), username=username[:150], account_id=account_id,
-                            address=address[:100], via=via, outcome=outcome))
+    session.add(
+        SignInEvent(
+            at=at or utcnow(),
+            username=username[:150],
+            account_id=account_id,
+            address=address[:100],
+            via=via,
+            outcome=outcome,
+        )
+    )
 
 
 def address_failures(*, session: Session, address: str, since: datetime) -> int:
     return session.exec(
-        select(sa.func.count()).select_from(SignInEvent)
+        select(sa.func.count())
+        .select_from(SignInEvent)
         .where(SignInEvent.address == address, SignInEvent.at > since, SignInEvent.outcome != "ok")
     ).one()
 
@@ -61,21 +76,32 @@ def _count_attempt(session: Session, account_id: int, now: datetime) -> tuple[in
     """One more attempt on the account, atomically; an expired lock starts the count again."""
     expired = sa.and_(_ACCOUNTS.c.locked_until.is_not(None), _ACCOUNTS.c.locked_until <= now)
     row = session.execute(
-        sa.update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id).values(
+        sa.update(_ACCOUNTS)
+        .where(_ACCOUNTS.c.id == account_id)
+        .values(
             failed_logins=sa.case((expired, 1), else_=_ACCOUNTS.c.failed_logins + 1),
             locked_until=sa.case((expired, None), else_=_ACCOUNTS.c.locked_until),
-        ).returning(_ACCOUNTS.c.failed_logins, _ACCOUNTS.c.locked_until)
+        )
+        .returning(_ACCOUNTS.c.failed_logins, _ACCOUNTS.c.locked_until)
     ).one()
     return row.failed_logins, row.locked_until
 
 
 def _lock(session: Session, account_id: int, until: datetime) -> None:
-    session.execute(sa.update(_ACCOUNTS).where(_ACCOUNTS.c.id == account_id, _ACCOUNTS.c.locked_until.is_(None))
-                    .values(locked_until=until))
+    session.execute(
+        sa.update(_ACCOUNTS)
+        .where(_ACCOUNTS.c.id == account_id, _ACCOUNTS.c.locked_until.is_(None))
+        .values(locked_until=until)
+    )
 
 
 def authenticate(
-    *, session: Session, username: str, password: str, address: str, limits: SignInLimits,
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    address: str,
+    limits: SignInLimits,
     now: datetime | None = None,
 ) -> LoginResult:
     """Check a password. Commits: the attempt count must be visible to the attempts running
@@ -89,7 +115,10 @@ def authenticate(
         session.commit()
         return LoginResult(ok=False, account_id=None, message=REFUSED, outcome=outcome)
 
-    if address_failures(session=session, address=address, since=now - limits.address_window) >= limits.max_address_failures:
+    if (
+        address_failures(session=session, address=address, since=now - limits.address_window)
+        >= limits.max_address_failures
+    ):
         return refuse("throttled")
     account = get_account(session=session, username=typed)
     if account is None:
@@ -105,7 +134,9 @@ def authenticate(
     if not credentials.verify_password(account.password_hash, password):
         if attempts >= limits.max_failures:
             _lock(session, stored_id(account), now + limits.lockout)
-        log_attempt(session=session, username=typed, address=address, outcome="wrong", account_id=stored_id(account), at=now)
+        log_attempt(
+            session=session, username=typed, address=address, outcome="wrong", account_id=stored_id(account), at=now
+        )
         session.commit()
         return LoginResult(ok=False, message=REFUSED, outcome="wrong")
     values: dict = {"failed_logins": 0, "last_login_at": now}

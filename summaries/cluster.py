@@ -17,9 +17,16 @@ def cluster_kpis(session: Session, team_ids: list[str], day: dt.date) -> list[Kp
     trend (store/kpi/cluster.py: the same figures as the dashboard)."""
     return [
         KpiFigures(
-            kpi=k.result.kpi, title=k.result.title, citation=k.result.citation, period=k.result.period.label,
-            measure=k.result.measure, numerator=k.numerator, denominator=k.denominator, value=k.value,
-            target=k.result.target, status=k.status,
+            kpi=k.result.kpi,
+            title=k.result.title,
+            citation=k.result.citation,
+            period=k.result.period.label,
+            measure=k.result.measure,
+            numerator=k.numerator,
+            denominator=k.denominator,
+            value=k.value,
+            target=k.result.target,
+            status=k.status,
             per_team=[TrendPoint(period=b.key, value=b.value) for b in k.team_rows],
             trend=[TrendPoint(period=label, value=value) for label, value in k.trend],
         )
@@ -36,6 +43,15 @@ def cluster_gaps(session: Session, team_ids: list[str], on: dt.date, expiring_wi
             if person.staff_id in seen:
                 continue
             seen.add(person.staff_id)
-            rows.extend(GapRow(staff_id=person.staff_id, name=person.name, teams=person.teams, requirement=g.requirement,
-                               status=g.status, expires=g.expires) for g in person.gaps)
+            rows.extend(
+                GapRow(
+                    staff_id=person.staff_id,
+                    name=person.name,
+                    teams=person.teams,
+                    requirement=g.requirement,
+                    status=g.status,
+                    expires=g.expires,
+                )
+                for g in person.gaps
+            )
     return rows

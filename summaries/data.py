@@ -13,11 +13,11 @@ Definitions (stated in the summary itself):
 """
 
 import datetime as dt
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import DecisionKind, FindingState, ReviewState, Severity
 from models.summary_messages import SummaryPeriod
@@ -106,31 +106,44 @@ class SummaryData(BaseModel):
 
 def period_bounds(period: SummaryPeriod) -> tuple[datetime, datetime]:
     """[first day 00:00 UTC, day after the last 00:00 UTC)."""
-    return (datetime.combine(period.start, time(), timezone.utc),
-            datetime.combine(period.end + timedelta(days=1), time(), timezone.utc))
+    return (
+        datetime.combine(period.start, time(), dt.UTC),
+        datetime.combine(period.end + timedelta(days=1), time(), dt.UTC),
+    )
 
 
 def cluster_teams(session: Session, deputy_prosecutor_id: str) -> list[Team]:
-    return list(session.exec(
-        select(Team).where(Team.active, Team.deputy_prosecutor_id == deputy_prosecutor_id).order_by(Team.id)
-    ))
+    return list(
+        session.exec(
+            select(Team).where(Team.active, Team.deputy_prosecutor_id == deputy_prosecutor_id).order_by(Team.id)
+        )
+    )
 
 
-def _decisions_by_team(session: Session, team_ids: list[str], start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+def _decisions_by_team(
+    session: Session, team_ids: list[str], start: datetime, end: datetime
+) -> dict[str, dict[str, int]]:
     kinds = [str(DecisionKind.APPROVE), str(DecisionKind.RETURN)]
-    in_period = (col(Decision.decided_at) >= start, col(Decision.decided_at) < end, col(Decision.decision).in_(kinds),
-                 col(Product.team_id).in_(team_ids))
+    in_period = (
+        col(Decision.decided_at) >= start,
+        col(Decision.decided_at) < end,
+        col(Decision.decision).in_(kinds),
+        col(Product.team_id).in_(team_ids),
+    )
     counts: dict[str, dict[str, int]] = {}
     by_kind = (
         sa.select(col(Product.team_id), col(Decision.decision), sa.func.count(sa.distinct(col(Decision.product_id))))
-        .join(Product, col(Product.id) == col(Decision.product_id)).where(*in_period)
+        .join(Product, col(Product.id) == col(Decision.product_id))
+        .where(*in_period)
         .group_by(Product.team_id, Decision.decision)
     )
     for team_id, kind, n in session.execute(by_kind):
         counts.setdefault(team_id, {})[kind] = n
     reviewed = (
         sa.select(col(Product.team_id), sa.func.count(sa.distinct(col(Decision.product_id))))
-        .join(Product, col(Product.id) == col(Decision.product_id)).where(*in_period).group_by(col(Product.team_id))
+        .join(Product, col(Product.id) == col(Decision.product_id))
+        .where(*in_period)
+        .group_by(col(Product.team_id))
     )
     for team_id, n in session.execute(reviewed):
         counts.setdefault(team_id, {})["reviewed"] = n
@@ -141,11 +154,20 @@ def _open_blocking_by_team(session: Session, team_ids: list[str]) -> dict[str, i
     query = (
         sa.select(col(Product.team_id), sa.func.count(col(Finding.id)))
         .join(ProductVersion, col(ProductVersion.id) == col(Finding.version_id))
-        .join(Product, sa.and_(col(Product.id) == col(ProductVersion.product_id),
-                               col(Product.current_version_no) == col(ProductVersion.version_no)))
+        .join(
+            Product,
+            sa.and_(
+                col(Product.id) == col(ProductVersion.product_id),
+                col(Product.current_version_no) == col(ProductVersion.version_no),
+            ),
+        )
         .join(Review, col(Review.product_id) == col(Product.id))
-        .where(col(Product.team_id).in_(team_ids), col(Finding.severity) == str(Severity.BLOCKING),
-               col(Finding.state) == str(FindingState.OPEN), col(Review.state).not_in(FINISHED))
+        .where(
+            col(Product.team_id).in_(team_ids),
+            col(Finding.severity) == str(Severity.BLOCKING),
+            col(Finding.state) == str(FindingState.OPEN),
+            col(Review.state).not_in(FINISHED),
+        )
         .group_by(Product.team_id)
     )
     return dict(session.execute(query).all())
@@ -155,36 +177,63 @@ def _overdue(session: Session, team_ids: list[str], now: datetime) -> list[Overd
     query = (
         sa.select(Review, col(Product.title))
         .join(Product, col(Product.id) == col(Review.product_id))
-        .where(col(Review.team_id).in_(team_ids), col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]),
-               col(Review.due_at) < now)
+        .where(
+            col(Review.team_id).in_(team_ids),
+            col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]),
+            col(Review.due_at) < now,
+        )
         .order_by(col(Review.due_at), col(Review.product_id))
     )
     return [
-        OverdueReview(product_id=r.product_id, title=title, team_id=r.team_id, state=r.state, assignee_id=r.assignee_id,
-                      due_at=r.due_at, days_overdue=(now - r.due_at).days)
+        OverdueReview(
+            product_id=r.product_id,
+            title=title,
+            team_id=r.team_id,
+            state=r.state,
+            assignee_id=r.assignee_id,
+            due_at=r.due_at,
+            days_overdue=(now - r.due_at).days,
+        )
         for r, title in session.execute(query)
     ]
 
 
 def _top_findings(session: Session, team_ids: list[str], start: datetime, end: datetime) -> list[RuleCount]:
     query = (
-        sa.select(col(Finding.rule_id), sa.func.max(col(Finding.title)), sa.func.max(col(Finding.severity)),
-                  sa.func.max(col(Finding.citation)), sa.func.count(col(Finding.id)), sa.func.count(sa.distinct(col(Finding.product_id))))
+        sa.select(
+            col(Finding.rule_id),
+            sa.func.max(col(Finding.title)),
+            sa.func.max(col(Finding.severity)),
+            sa.func.max(col(Finding.citation)),
+            sa.func.count(col(Finding.id)),
+            sa.func.count(sa.distinct(col(Finding.product_id))),
+        )
         .join(ProductVersion, col(ProductVersion.id) == col(Finding.version_id))
         .join(Product, col(Product.id) == col(ProductVersion.product_id))
-        .where(col(Product.team_id).in_(team_ids), col(ProductVersion.submitted_at) >= start, col(ProductVersion.submitted_at) < end,
-               col(Finding.severity) != str(Severity.ADVISORY))
+        .where(
+            col(Product.team_id).in_(team_ids),
+            col(ProductVersion.submitted_at) >= start,
+            col(ProductVersion.submitted_at) < end,
+            col(Finding.severity) != str(Severity.ADVISORY),
+        )
         .group_by(Finding.rule_id)
         .order_by(sa.func.count(col(Finding.id)).desc(), col(Finding.rule_id))
         .limit(TOP_RULES)
     )
-    return [RuleCount(rule_id=r, title=t or "", severity=s, citation=c or "", count=n, products=p)
-            for r, t, s, c, n, p in session.execute(query)]
+    return [
+        RuleCount(rule_id=r, title=t or "", severity=s, citation=c or "", count=n, products=p)
+        for r, t, s, c, n, p in session.execute(query)
+    ]
 
 
 def build_summary_data(
-    *, session: Session, deputy_prosecutor_id: str, period: SummaryPeriod, as_of: datetime,
-    with_kpis: bool = True, with_gaps: bool = True,
+    *,
+    session: Session,
+    deputy_prosecutor_id: str,
+    period: SummaryPeriod,
+    as_of: datetime,
+    with_kpis: bool = True,
+    with_gaps: bool = True,
 ) -> SummaryData:
     from summaries.cluster import cluster_gaps, cluster_kpis
 
@@ -198,19 +247,34 @@ def build_summary_data(
     rows = []
     for team in teams:
         d = decisions.get(team.id, {})
-        rows.append(TeamFigures(
-            team_id=team.id, name=team.name or team.id, reviewed=d.get("reviewed", 0),
-            approved=d.get(str(DecisionKind.APPROVE), 0), returned=d.get(str(DecisionKind.RETURN), 0),
-            open_blocking=blocking.get(team.id, 0), overdue=sum(1 for o in overdue if o.team_id == team.id),
-        ))
+        rows.append(
+            TeamFigures(
+                team_id=team.id,
+                name=team.name or team.id,
+                reviewed=d.get("reviewed", 0),
+                approved=d.get(str(DecisionKind.APPROVE), 0),
+                returned=d.get(str(DecisionKind.RETURN), 0),
+                open_blocking=blocking.get(team.id, 0),
+                overdue=sum(1 for o in overdue if o.team_id == team.id),
+            )
+        )
     notes = [] if teams else [f"No active team has {deputy_prosecutor_id} as its Deputy Prosecutor."]
     kpis = cluster_kpis(session, team_ids, period.end) if with_kpis else None
     gaps = cluster_gaps(session, team_ids, as_of.date()) if with_gaps else None
     return SummaryData(
-        deputy_prosecutor_id=deputy_prosecutor_id, deputy_prosecutor_name=dp.name if dp else None, period=period,
-        as_of=as_of, teams=rows, reviewed=sum(r.reviewed for r in rows), approved=sum(r.approved for r in rows),
-        returned=sum(r.returned for r in rows), open_blocking=sum(r.open_blocking for r in rows),
-        overdue=len(overdue), overdue_reviews=overdue,
+        deputy_prosecutor_id=deputy_prosecutor_id,
+        deputy_prosecutor_name=dp.name if dp else None,
+        period=period,
+        as_of=as_of,
+        teams=rows,
+        reviewed=sum(r.reviewed for r in rows),
+        approved=sum(r.approved for r in rows),
+        returned=sum(r.returned for r in rows),
+        open_blocking=sum(r.open_blocking for r in rows),
+        overdue=len(overdue),
+        overdue_reviews=overdue,
         top_findings=_top_findings(session, team_ids, start, end) if team_ids else [],
-        kpis=kpis, certification_gaps=gaps, notes=notes,
+        kpis=kpis,
+        certification_gaps=gaps,
+        notes=notes,
     )

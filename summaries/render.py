@@ -28,8 +28,13 @@ def _find_dejavu() -> tuple[Path, Path, Path] | None:
 class SummaryRenderer:
     def __init__(self, base_url: str = "", env: Environment | None = None):
         self.base_url = base_url.rstrip("/")
-        self.env = env or Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env = env or Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.env.filters.setdefault("kpi_name", kpi_name)  # "10" -> "KPI 10", "SPU" -> "SPU indicator"
         self.fonts = _find_dejavu()
 

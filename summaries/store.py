@@ -7,7 +7,7 @@ import datetime as dt
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import StaffRole
 from models.summary_messages import SummaryPeriod
@@ -20,8 +20,12 @@ HEADLINE = ("reviewed", "approved", "returned", "open_blocking", "overdue")
 def public_of(row: ComplianceSummary) -> ComplianceSummaryPublic:
     data = row.data or {}
     return ComplianceSummaryPublic(
-        id=stored_id(row), deputy_prosecutor_id=row.deputy_prosecutor_id, period_start=row.period_start,
-        period_end=row.period_end, generated_at=row.generated_at, emailed_at=row.emailed_at,
+        id=stored_id(row),
+        deputy_prosecutor_id=row.deputy_prosecutor_id,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        generated_at=row.generated_at,
+        emailed_at=row.emailed_at,
         **{k: int(data.get(k, 0)) for k in HEADLINE},
     )
 
@@ -34,8 +38,11 @@ def list_summaries(
     query = sa.select(*columns)
     if deputy_prosecutor_id is not None:
         query = query.where(col(ComplianceSummary.deputy_prosecutor_id) == deputy_prosecutor_id)
-    query = query.order_by(col(ComplianceSummary.period_end).desc(), col(ComplianceSummary.deputy_prosecutor_id),
-                           col(ComplianceSummary.id).desc())
+    query = query.order_by(
+        col(ComplianceSummary.period_end).desc(),
+        col(ComplianceSummary.deputy_prosecutor_id),
+        col(ComplianceSummary.id).desc(),
+    )
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).mappings().all()
@@ -50,14 +57,23 @@ def get_summary(*, session: Session, summary_id: int) -> ComplianceSummaryDetail
 
 
 def find_summary(*, session: Session, deputy_prosecutor_id: str, period: SummaryPeriod) -> ComplianceSummary | None:
-    return session.exec(select(ComplianceSummary).where(
-        ComplianceSummary.deputy_prosecutor_id == deputy_prosecutor_id,
-        ComplianceSummary.period_start == period.start, ComplianceSummary.period_end == period.end,
-    )).first()
+    return session.exec(
+        select(ComplianceSummary).where(
+            ComplianceSummary.deputy_prosecutor_id == deputy_prosecutor_id,
+            ComplianceSummary.period_start == period.start,
+            ComplianceSummary.period_end == period.end,
+        )
+    ).first()
 
 
 def save_summary(
-    *, session: Session, deputy_prosecutor_id: str, period: SummaryPeriod, html: str, pdf: bytes, data: dict,
+    *,
+    session: Session,
+    deputy_prosecutor_id: str,
+    period: SummaryPeriod,
+    html: str,
+    pdf: bytes,
+    data: dict,
     generated_at: datetime,
 ) -> tuple[ComplianceSummary, bool]:
     """Insert, or replace the content of the summary of the same DP and period (keeping its id and
@@ -65,8 +81,9 @@ def save_summary(
     row = find_summary(session=session, deputy_prosecutor_id=deputy_prosecutor_id, period=period)
     replaced = row is not None
     if row is None:
-        row = ComplianceSummary(deputy_prosecutor_id=deputy_prosecutor_id, period_start=period.start,
-                                period_end=period.end)
+        row = ComplianceSummary(
+            deputy_prosecutor_id=deputy_prosecutor_id, period_start=period.start, period_end=period.end
+        )
         session.add(row)
     row.html, row.pdf, row.data, row.generated_at = html, pdf, data, generated_at
     session.flush()
@@ -76,12 +93,22 @@ def save_summary(
 def deputy_prosecutor_ids(*, session: Session, only: str | None = None) -> list[str]:
     """Deputy Prosecutors who get a summary: active register staff named by an active team, plus
     active staff with the deputy_prosecutor role (a DP without teams gets a summary saying so)."""
-    named = set(session.exec(select(col(Team.deputy_prosecutor_id)).where(col(Team.active), col(Team.deputy_prosecutor_id).is_not(None))).all())
+    named = set(
+        session.exec(
+            select(col(Team.deputy_prosecutor_id)).where(col(Team.active), col(Team.deputy_prosecutor_id).is_not(None))
+        ).all()
+    )
     with_role = session.exec(
-        select(Staff.id, Staff.roles).where(Staff.active, sa.cast(Staff.roles, sa.String).like(f'%"{StaffRole.DEPUTY_PROSECUTOR}"%'))
+        select(Staff.id, Staff.roles).where(
+            Staff.active, sa.cast(Staff.roles, sa.String).like(f'%"{StaffRole.DEPUTY_PROSECUTOR}"%')
+        )
     ).all()
     candidates = named | {sid for sid, roles in with_role if str(StaffRole.DEPUTY_PROSECUTOR) in (roles or [])}
-    active = set(session.exec(select(col(Staff.id)).where(col(Staff.id).in_(candidates), col(Staff.active))).all()) if candidates else set()
+    active = (
+        set(session.exec(select(col(Staff.id)).where(col(Staff.id).in_(candidates), col(Staff.active))).all())
+        if candidates
+        else set()
+    )
     ids = sorted(active)
     return [i for i in ids if i == only] if only else ids
 

@@ -9,7 +9,6 @@ from settings import Settings
 from worker import build_worker
 
 
-
 def test_worker_refuses_to_start_on_a_broken_rule_pack(tmp_path, temporal_env):
     from pathlib import Path
 

@@ -168,8 +168,14 @@ class Principal:
 _LOOK_UP = object()
 
 
-def principal_for(session: Session, account: Account, *, via_token: bool = False, csrf_token: str = "",
-                  staff: Staff | None | object = _LOOK_UP) -> Principal:
+def principal_for(
+    session: Session,
+    account: Account,
+    *,
+    via_token: bool = False,
+    csrf_token: str = "",
+    staff: Staff | None | object = _LOOK_UP,
+) -> Principal:
     """`staff`: the account's register person when the caller has read it already (None: none)."""
     person: Staff | None
     if staff is _LOOK_UP:
@@ -184,12 +190,16 @@ def principal_for(session: Session, account: Account, *, via_token: bool = False
         # One query (every request resolves its principal): the active teams this person works in
         # (leader, focal point or member) and those they oversee as Deputy Prosecutor.
         works_in = sa.or_(
-            col(Team.leader_id) == sid, col(Team.sgbc_focal_point_id) == sid, col(Team.cac_focal_point_id) == sid,
+            col(Team.leader_id) == sid,
+            col(Team.sgbc_focal_point_id) == sid,
+            col(Team.cac_focal_point_id) == sid,
             col(Team.id).in_(select(col(TeamMember.team_id)).where(col(TeamMember.staff_id) == sid)),
         )
         oversees = col(Team.deputy_prosecutor_id) == sid
         rows = session.exec(
-            select(Team.id, works_in.label("works_in"), oversees.label("oversees")).where(Team.active, sa.or_(works_in, oversees))
+            select(Team.id, works_in.label("works_in"), oversees.label("oversees")).where(
+                Team.active, sa.or_(works_in, oversees)
+            )
         ).all()
         team_ids = frozenset(team for team, works, _ in rows if works)
         cluster = frozenset(team for team, _, oversee in rows if oversee)
@@ -235,7 +245,9 @@ def case_of(product: Product, review: Review | None = None, findings=None) -> po
     """The review as the policy sees it, from the data layer. `findings`: the current version's
     (approving and dismissing depend on them); None counts as none open."""
     return policy.Case(
-        product_type=str(product.type), team_id=product.team_id, author_id=product.author_id,
+        product_type=str(product.type),
+        team_id=product.team_id,
+        author_id=product.author_id,
         state=ReviewState(review.state) if review is not None else None,
         assignee=review.assignee_id if review is not None else None,
         open_findings=policy.open_findings(findings or ()),
@@ -255,13 +267,22 @@ def _conflicted(product: Product) -> frozenset[str]:
     session = object_session(product)
     if session is None or spec_for(product.type).conflicted_staff is nobody_else:
         return frozenset()
-    front_matter = session.execute(select(col(ProductVersion.front_matter)).where(
-        col(ProductVersion.product_id) == product.id, col(ProductVersion.version_no) == product.current_version_no,
-    )).scalars().first()
+    front_matter = (
+        session.execute(
+            select(col(ProductVersion.front_matter)).where(
+                col(ProductVersion.product_id) == product.id,
+                col(ProductVersion.version_no) == product.current_version_no,
+            )
+        )
+        .scalars()
+        .first()
+    )
     return conflicted_staff(product.type, front_matter or {})
 
 
-def may_act(principal: Principal, action: ReviewAction, product: Product, review: Review | None = None) -> policy.Ruling:
+def may_act(
+    principal: Principal, action: ReviewAction, product: Product, review: Review | None = None
+) -> policy.Ruling:
     """Whether this person could take `action` on this product in some state of its review (a route's
     check, refused: 403); whether they may now is the workflow's to say (409)."""
     return policy.may_ever(action, principal.person(), case_of(product, review))

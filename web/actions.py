@@ -24,7 +24,13 @@ def _actor(principal: Principal) -> str:
 
 
 async def submit_upload(
-    *, db_engine: Engine, client: Client, settings: Settings, principal: Principal, data: bytes, filename: str | None,
+    *,
+    db_engine: Engine,
+    client: Client,
+    settings: Settings,
+    principal: Principal,
+    data: bytes,
+    filename: str | None,
     meta: MetaForm | None,
 ) -> reviews.SubmitResult:
     actor_id = _actor(principal)
@@ -33,23 +39,41 @@ async def submit_upload(
     with staged(data, filename, meta) as upload:
         try:
             return await reviews.submit(
-                db_engine=db_engine, client=client, settings=settings, path=upload.path, meta_path=upload.meta_path,
-                actor_id=actor_id, request_id=current_key(),
+                db_engine=db_engine,
+                client=client,
+                settings=settings,
+                path=upload.path,
+                meta_path=upload.meta_path,
+                actor_id=actor_id,
+                request_id=current_key(),
             )
         except ServiceError as exc:
             raise type(exc)(upload.scrub(exc.message)) from exc
 
 
 async def resubmit_upload(
-    *, db_engine: Engine, client: Client, settings: Settings, principal: Principal, product_id: str, data: bytes,
-    filename: str | None, meta: MetaForm | None,
+    *,
+    db_engine: Engine,
+    client: Client,
+    settings: Settings,
+    principal: Principal,
+    product_id: str,
+    data: bytes,
+    filename: str | None,
+    meta: MetaForm | None,
 ):
     actor_id = _actor(principal)
     with staged(data, filename, meta) as upload:
         try:
             return await reviews.resubmit(
-                db_engine=db_engine, client=client, settings=settings, product_id=product_id, path=upload.path,
-                meta_path=upload.meta_path, actor_id=actor_id, request_id=current_key(),
+                db_engine=db_engine,
+                client=client,
+                settings=settings,
+                product_id=product_id,
+                path=upload.path,
+                meta_path=upload.meta_path,
+                actor_id=actor_id,
+                request_id=current_key(),
             )
         except ServiceError as exc:
             raise type(exc)(upload.scrub(exc.message)) from exc
@@ -57,37 +81,63 @@ async def resubmit_upload(
 
 async def withdraw(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, reason: str):
     return await reviews.withdraw(
-        db_engine=db_engine, client=client, product_id=product_id, reason=reason, actor_id=_actor(principal),
+        db_engine=db_engine,
+        client=client,
+        product_id=product_id,
+        reason=reason,
+        actor_id=_actor(principal),
         request_id=current_key(),
     )
 
 
 async def claim(*, db_engine: Engine, client: Client, principal: Principal, product_id: str):
-    return await reviews.claim(db_engine=db_engine, client=client, product_id=product_id, actor_id=_actor(principal),
-                               request_id=current_key())
+    return await reviews.claim(
+        db_engine=db_engine, client=client, product_id=product_id, actor_id=_actor(principal), request_id=current_key()
+    )
 
 
 async def assign(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, reviewer_id: str):
     return await reviews.assign(
-        db_engine=db_engine, client=client, product_id=product_id, reviewer_id=reviewer_id.strip(),
-        actor_id=_actor(principal), request_id=current_key(),
+        db_engine=db_engine,
+        client=client,
+        product_id=product_id,
+        reviewer_id=reviewer_id.strip(),
+        actor_id=_actor(principal),
+        request_id=current_key(),
     )
 
 
-async def dismiss(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, rule_id: str, reason: str):
+async def dismiss(
+    *, db_engine: Engine, client: Client, principal: Principal, product_id: str, rule_id: str, reason: str
+):
     return await reviews.dismiss(
-        db_engine=db_engine, client=client, product_id=product_id, rule_id=rule_id, reason=reason,
-        actor_id=_actor(principal), request_id=current_key(),
+        db_engine=db_engine,
+        client=client,
+        product_id=product_id,
+        rule_id=rule_id,
+        reason=reason,
+        actor_id=_actor(principal),
+        request_id=current_key(),
     )
 
 
 async def decide(
-    *, db_engine: Engine, client: Client, principal: Principal, product_id: str, decision: DecisionKind,
+    *,
+    db_engine: Engine,
+    client: Client,
+    principal: Principal,
+    product_id: str,
+    decision: DecisionKind,
     reason: str | None,
 ):
     return await reviews.decide(
-        db_engine=db_engine, client=client, product_id=product_id, decision=decision,
-        reason=(reason or "").strip() or None, actor_id=_actor(principal), request_id=current_key(),
+        db_engine=db_engine,
+        client=client,
+        product_id=product_id,
+        decision=decision,
+        reason=(reason or "").strip() or None,
+        actor_id=_actor(principal),
+        request_id=current_key(),
     )
 
 
@@ -95,17 +145,25 @@ async def move_due_date(
     *, db_engine: Engine, client: Client, principal: Principal, product_id: str, due_at: datetime, reason: str
 ):
     return await reviews.move_due_date(
-        db_engine=db_engine, client=client, product_id=product_id, due_at=due_at, reason=reason,
-        actor_id=_actor(principal), request_id=current_key(),
+        db_engine=db_engine,
+        client=client,
+        product_id=product_id,
+        due_at=due_at,
+        reason=reason,
+        actor_id=_actor(principal),
+        request_id=current_key(),
     )
 
 
 async def comment(*, db_engine: Engine, client: Client, principal: Principal, product_id: str, text: str):
     return await reviews.comment(
-        db_engine=db_engine, client=client, product_id=product_id, text=text, actor_id=_actor(principal),
+        db_engine=db_engine,
+        client=client,
+        product_id=product_id,
+        text=text,
+        actor_id=_actor(principal),
         request_id=current_key(),
     )
-
 
 
 def may_comment_on(principal: Principal, product, review=None) -> bool:

@@ -58,8 +58,10 @@ _MEANING = {
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ValidationErrorOut if code == 422 else ErrorOut, "description": _MEANING[code]}
-            for code in codes}
+    return {
+        code: {"model": ValidationErrorOut if code == 422 else ErrorOut, "description": _MEANING[code]}
+        for code in codes
+    }
 
 
 def _query_parameter_names(dependant: Any) -> set[str]:
@@ -78,10 +80,16 @@ def no_unknown_query_parameters(request: Request) -> None:
     known = _query_parameter_names(route.dependant)
     unknown = sorted(set(request.query_params.keys()) - known)
     if unknown:
-        raise RequestValidationError([
-            {"loc": ("query", name), "msg": "this operation takes no such query parameter", "type": "extra_forbidden"}
-            for name in unknown
-        ])
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": "this operation takes no such query parameter",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )
 
 
 def validation_error_body(exc: RequestValidationError) -> dict[str, list[dict[str, Any]]]:

@@ -19,13 +19,13 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 from temporalio.client import Client
 
+from service.memory import return_large_blocks_to_the_system
 from settings import Settings, get_settings
+from web.api_errors import validation_error_body
 from web.body_guard import BodyGuardMiddleware
 from web.channel import ChannelMiddleware
-from web.api_errors import validation_error_body
 from web.deps import LoginRequired, TemporalConnector
 from web.headers import SecurityHeadersMiddleware
-from service.memory import return_large_blocks_to_the_system
 from web.outage import database_unavailable, health, is_database_outage
 from web.templating import render
 
@@ -34,7 +34,9 @@ WEB_DIR = Path(__file__).resolve().parent
 FORM_FIELDS_ALLOWANCE = 1024 * 1024
 
 
-def create_app(settings: Settings | None = None, *, db_engine: Engine | None = None, temporal_client: Client | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, db_engine: Engine | None = None, temporal_client: Client | None = None
+) -> FastAPI:
     settings = settings or get_settings()
     return_large_blocks_to_the_system()  # an upload's memory goes back to the system when it is done
     if db_engine is None:
@@ -80,8 +82,19 @@ def create_app(settings: Settings | None = None, *, db_engine: Engine | None = N
         pages_summaries,
     )
 
-    for module in (auth, pages_products, pages_review, pages_misc, pages_admin, pages_spu, pages_summaries,
-                   pages_impact, api_docs, api, codec):
+    for module in (
+        auth,
+        pages_products,
+        pages_review,
+        pages_misc,
+        pages_admin,
+        pages_spu,
+        pages_summaries,
+        pages_impact,
+        api_docs,
+        api,
+        codec,
+    ):
         app.include_router(module.router)
 
     _install_error_handlers(app)
@@ -104,8 +117,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         titles = {403: "Not allowed", 404: "Not found", 409: "Refused", 503: "Service unavailable"}
         return render(
-            request, "error.html", {"title": titles.get(exc.status_code, "Error"), "message": exc.detail},
-            status_code=exc.status_code, headers=exc.headers,
+            request,
+            "error.html",
+            {"title": titles.get(exc.status_code, "Error"), "message": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -8,6 +8,7 @@ may pass `max_body` bytes, whether its Content-Length says so up front or it is 
 The reverse proxy in front should refuse such bodies even earlier (README, production notes).
 """
 
+import contextlib
 import json
 
 import anyio.to_thread
@@ -67,10 +68,8 @@ class BodyGuardMiddleware:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
+        with contextlib.suppress(BodyTooLarge):
             await self.app(scope, counted_receive, watched_send)
-        except BodyTooLarge:
-            pass
 
     async def _too_large(self, send: Send, api: bool) -> None:
         limit = f"{self.max_body // (1024 * 1024)} MiB"
@@ -94,8 +93,13 @@ async def _unauthenticated(send: Send, api: bool) -> None:
     if api:
         await _respond(send, 401, True, "a Bearer token is required", [(b"www-authenticate", b"Bearer")])
         return
-    await send({"type": "http.response.start", "status": 303,
-                "headers": [(b"location", b"/login"), (b"content-length", b"0"), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [(b"location", b"/login"), (b"content-length", b"0"), (b"connection", b"close")],
+        }
+    )
     await send({"type": "http.response.body", "body": b""})
 
 
@@ -105,7 +109,16 @@ async def _respond(send: Send, status: int, api: bool, message: str, extra=()) -
     else:
         body, kind = message.encode(), b"text/plain; charset=utf-8"
     # `connection: close`: the unread rest of the body is not drained, the connection is dropped.
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", kind), (b"content-length", str(len(body)).encode()), (b"connection", b"close"), *extra,
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *extra,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -108,7 +108,9 @@ def _session_principal(request: Request) -> Principal | None:
     if session_id is None:
         return None
     with Session(request.app.state.db_engine, expire_on_commit=False) as db:
-        found = accounts.signed_in(session=db, session_id=session_id, idle=timedelta(minutes=settings.session_idle_minutes))
+        found = accounts.signed_in(
+            session=db, session_id=session_id, idle=timedelta(minutes=settings.session_idle_minutes)
+        )
         if found is None:
             return None
         row, account, staff = found
@@ -135,25 +137,34 @@ PagePrincipal = Annotated[Principal, Depends(page_principal)]
 
 def check_csrf(principal: PagePrincipal, csrf_token: Annotated[str, Form()] = "") -> Principal:
     if not security.same_token(csrf_token, principal.csrf_token):
-        raise HTTPException(status_code=403, detail="The form has expired or did not come from this site (CSRF check). Reload the page and try again.")
+        raise HTTPException(
+            status_code=403,
+            detail="The form has expired or did not come from this site (CSRF check). Reload the page and try again.",
+        )
     return principal
 
 
 FormPrincipal = Annotated[Principal, Depends(check_csrf)]
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
-_bearer = HTTPBearer(auto_error=False, description="An API token: `gcu-review accounts token USERNAME`, or the Account page.")
+_bearer = HTTPBearer(
+    auto_error=False, description="An API token: `gcu-review accounts token USERNAME`, or the Account page."
+)
 
 
 def api_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status_code=401, detail="a Bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401, detail="a Bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
     with Session(request.app.state.db_engine, expire_on_commit=False) as db:
         found = accounts.token_and_account(session=db, token=credentials.credentials)
         if found is None:
-            raise HTTPException(status_code=401, detail="invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status_code=401, detail="invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
         token, account = found
         if token.read_only and request.method not in _READS:
             raise HTTPException(status_code=403, detail="this API token is read-only: it may read, not change anything")
@@ -199,11 +210,12 @@ def operator(principal: Principal) -> Operator:
 async def temporal_client(request: Request) -> Client:
     try:
         return await request.app.state.temporal.get()
-    except Exception as exc:  # noqa: BLE001 - any connection failure is the same for the user
+    except Exception as exc:
         # The address and the error go to the log, not to the page: they map the internal network.
         log.warning("Temporal at %s is not reachable: %s", request.app.state.settings.temporal_address, exc)
         raise HTTPException(
-            status_code=503, detail="The review service is not reachable at the moment; please try again in a few minutes.",
+            status_code=503,
+            detail="The review service is not reachable at the moment; please try again in a few minutes.",
         ) from exc
 
 

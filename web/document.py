@@ -18,8 +18,35 @@ from web.plain import humanise_name
 
 _md = MarkdownIt("commonmark", {"html": True}).enable("table")
 # What rendered product text may contain: structure and emphasis, no scripts, styles or forms.
-_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code", "em", "strong",
-         "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "a", "del", "sup", "sub"}
+_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "br",
+    "a",
+    "del",
+    "sup",
+    "sub",
+}
 
 # A comment on a passage starts with this prefix in its text, so the audit trail reads the same.
 COMMENT_ANCHOR = re.compile(r"^On line (\d+): ", re.DOTALL)
@@ -80,7 +107,9 @@ def _scalar(value: Any, names: dict[str, str]) -> str:
     return text
 
 
-def _flatten(value: Any, path: str, depth: int, lines: dict[str, int], names: dict[str, str], out: list[FieldRow]) -> None:
+def _flatten(
+    value: Any, path: str, depth: int, lines: dict[str, int], names: dict[str, str], out: list[FieldRow]
+) -> None:
     label = humanise_name(re.split(r"[.]", path)[-1]) if path else ""
     if isinstance(value, dict):
         if path:
@@ -92,7 +121,11 @@ def _flatten(value: Any, path: str, depth: int, lines: dict[str, int], names: di
         for i, child in enumerate(value):
             _flatten(child, f"{path}[{i}]", depth + 1, lines, names, out)
     elif isinstance(value, list):
-        out.append(FieldRow(path, label.capitalize(), ", ".join(_scalar(v, names) for v in value) or "—", lines.get(path), depth))
+        out.append(
+            FieldRow(
+                path, label.capitalize(), ", ".join(_scalar(v, names) for v in value) or "—", lines.get(path), depth
+            )
+        )
     else:
         out.append(FieldRow(path, label.capitalize(), _scalar(value, names), lines.get(path), depth))
 
@@ -116,9 +149,13 @@ def _render_blocks(body: str, first_line: int) -> list[Block]:
         while depth > 0:
             end += 1
             depth += tokens[end].nesting
-        chunk = tokens[start:end + 1]
-        html = nh3.clean(_md.renderer.render(chunk, _md.options, {}), tags=_TAGS, attributes={"a": {"href", "title"}},
-                         url_schemes={"http", "https", "mailto"})
+        chunk = tokens[start : end + 1]
+        html = nh3.clean(
+            _md.renderer.render(chunk, _md.options, {}),
+            tags=_TAGS,
+            attributes={"a": {"href", "title"}},
+            url_schemes={"http", "https", "mailto"},
+        )
         if token.map and html.strip():
             blocks.append(Block(first_line + token.map[0], first_line + token.map[1] - 1, Markup(html)))
         start = end + 1
@@ -138,7 +175,7 @@ def build(text: str, findings: list, comments: list, names: dict[str, str] | Non
         lines = {_path_text(k): v for k, v in product.field_lines.items() if k}
         rows: list[FieldRow] = []
         _flatten(product.fm, "", 0, lines, names, rows)
-        view = DocumentView(raw, rows, _render_blocks("\n".join(raw[close + 1:]), close + 2), rendered=True)
+        view = DocumentView(raw, rows, _render_blocks("\n".join(raw[close + 1 :]), close + 2), rendered=True)
         sections = {key: product.body.file_line(s.heading.index) for key, s in product.body.sections.items()}
         for f in findings:
             _place(view, f, sections)
@@ -162,7 +199,9 @@ def _place(view: DocumentView, f, sections: dict[str, int]) -> None:
         return
     if loc.startswith("field:"):
         path = loc[6:]
-        rows = [r for r in view.fields if r.path == path or r.path.startswith(path + ".") or r.path.startswith(path + "[")]
+        rows = [
+            r for r in view.fields if r.path == path or r.path.startswith(path + ".") or r.path.startswith(path + "[")
+        ]
         if rows:
             for r in rows:
                 r.findings.append(f)

@@ -40,10 +40,17 @@ def _checked(key: str | None, where: str) -> str | None:
 
 async def idempotency_header(
     request: Request,
-    key: Annotated[str | None, Header(alias=HEADER, description=(
-        "Optional, on the actions (POST): a key of your choosing, the same for every retry of one action "
-        f"(at most {REQUEST_ID_MAX_CHARS} characters). A retry with the key of an action already made "
-        "changes nothing and answers like the first."))] = None,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description=(
+                "Optional, on the actions (POST): a key of your choosing, the same for every retry of one action "
+                f"(at most {REQUEST_ID_MAX_CHARS} characters). A retry with the key of an action already made "
+                "changes nothing and answers like the first."
+            ),
+        ),
+    ] = None,
 ) -> None:
     # Set on every request, also to None: a context reused by the next request must not carry a key.
     # Only the actions (POST) read it, so only they can refuse a malformed one.
@@ -53,7 +60,8 @@ async def idempotency_header(
 async def idempotency_form_field(request: Request) -> None:
     key = None
     if request.method == "POST" and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         value = (await request.form()).get(FORM_FIELD)
         key = value if isinstance(value, str) else None
     _current.set(_checked(key, f"the form's {FORM_FIELD} field"))

@@ -5,11 +5,11 @@ not depend on how those modules are arranged."""
 
 import datetime as dt
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.enums import ReviewState
 from models.tables import Review, Team
@@ -59,7 +59,7 @@ def teams_in_scope(session: Session, team_ids: frozenset[str] | None) -> list[Te
 def review_figures(session: Session, team_ids: frozenset[str] | None, now: datetime | None = None) -> list[TeamFigures]:
     """Per team, counted by the database in one grouped query (a few rows back, however many
     reviews there are)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(dt.UTC)
     figures = {t.id: TeamFigures(team_id=t.id, name=t.name or t.id) for t in teams_in_scope(session, team_ids)}
     pending = col(Review.state).in_(sorted(PENDING))
 
@@ -70,7 +70,9 @@ def review_figures(session: Session, team_ids: frozenset[str] | None, now: datet
         col(Review.team_id),
         count(pending),
         count(sa.and_(pending, col(Review.due_at) < now)),
-        count(sa.or_(col(Review.state) == str(ReviewState.ESCALATED), sa.and_(pending, col(Review.escalation_level) > 0))),
+        count(
+            sa.or_(col(Review.state) == str(ReviewState.ESCALATED), sa.and_(pending, col(Review.escalation_level) > 0))
+        ),
         count(Review.state == str(ReviewState.RETURNED)),
         count(Review.state == str(ReviewState.APPROVED)),
         count(Review.state == str(ReviewState.WITHDRAWN)),
@@ -106,47 +108,80 @@ def teams_without_focal_points(session: Session, team_ids: frozenset[str] | None
 def certification_gaps(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int = 90):
     """People of these teams whose certificates do not meet the role matrix (missing, lapsed,
     expiring within the window), from store.cert_gaps."""
-    return gap_report(session=session, on=on, team_ids=None if team_ids is None else sorted(team_ids),
-                      expiring_within=expiring_within)
+    return gap_report(
+        session=session, on=on, team_ids=None if team_ids is None else sorted(team_ids), expiring_within=expiring_within
+    )
 
 
-def certifications(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int | None = None,
-                   limit: int | None = None, offset: int = 0):
+def certifications(
+    session: Session,
+    team_ids: frozenset[str] | None,
+    on: dt.date,
+    expiring_within: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+):
     """Certification records per team: [(team, rows)], from store.certifications; with `limit`, one
     page of the records of all these teams together (ordered by team, person, certificate)."""
     teams = teams_in_scope(session, team_ids)
     if limit is None:
-        return [(team, list_certifications(session=session, on=on, team_id=team.id, expiring_within=expiring_within))
-                for team in teams]
+        return [
+            (team, list_certifications(session=session, on=on, team_id=team.id, expiring_within=expiring_within))
+            for team in teams
+        ]
     from store.certifications import page_certifications
 
-    rows = page_certifications(session=session, on=on, team_ids=[t.id for t in teams], expiring_within=expiring_within,
-                               limit=limit, offset=offset)
+    rows = page_certifications(
+        session=session,
+        on=on,
+        team_ids=[t.id for t in teams],
+        expiring_within=expiring_within,
+        limit=limit,
+        offset=offset,
+    )
     by_team: dict[str, tuple[Any, list[Any]]] = {t.id: (t, []) for t in teams}
     for team_id, row in rows:
         by_team[team_id][1].append(row)
     return [entry for entry in by_team.values() if entry[1]]
 
 
-def count_certifications(session: Session, team_ids: frozenset[str] | None, on: dt.date,
-                         expiring_within: int | None = None) -> int:
+def count_certifications(
+    session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int | None = None
+) -> int:
     from store.certifications import count_certifications as count
 
-    return count(session=session, on=on, team_ids=[t.id for t in teams_in_scope(session, team_ids)],
-                 expiring_within=expiring_within)
+    return count(
+        session=session,
+        on=on,
+        team_ids=[t.id for t in teams_in_scope(session, team_ids)],
+        expiring_within=expiring_within,
+    )
 
 
-def kpi_panels(session: Session, team_ids: frozenset[str] | None, today: dt.date, trend_periods: int = 4) -> list[KpiPanel]:
+def kpi_panels(
+    session: Session, team_ids: frozenset[str] | None, today: dt.date, trend_periods: int = 4
+) -> list[KpiPanel]:
     """KPIs 10, 11 and 12 for the dashboard, with the cluster headline of store/kpi/cluster.py (the
     same figures as the Deputy Prosecutor's compliance summary)."""
     panels = []
     for k in cluster_kpis(session=session, today=today, team_ids=team_ids, trend_periods=trend_periods):
         r = k.result
-        panels.append(KpiPanel(
-            kpi=r.kpi, title=r.title, citation=r.citation, value=k.value, target=r.target, status=k.status,
-            measure=r.measure, period=r.period.label, numerator=k.numerator, denominator=k.denominator,
-            per_team=[(b.key, b.value, b.numerator, b.denominator) for b in k.team_rows], trend=k.trend,
-        ))
+        panels.append(
+            KpiPanel(
+                kpi=r.kpi,
+                title=r.title,
+                citation=r.citation,
+                value=k.value,
+                target=r.target,
+                status=k.status,
+                measure=r.measure,
+                period=r.period.label,
+                numerator=k.numerator,
+                denominator=k.denominator,
+                per_team=[(b.key, b.value, b.numerator, b.denominator) for b in k.team_rows],
+                trend=k.trend,
+            )
+        )
     return panels
 
 

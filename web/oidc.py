@@ -29,12 +29,11 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from store.db import get_existing
-
 from models.enums import AuditChannel
 from models.web_tables import Account
 from store import accounts, sign_in
 from store.account_events import SYSTEM, Operator
+from store.db import get_existing
 from web.access import Principal
 from web.deps import client_address
 from web.security import CookieSigner
@@ -90,7 +89,9 @@ async def begin(request: Request, next_url: str, link_account_id: int | None = N
     if not settings.oidc_discovery_url:
         raise HTTPException(404, "Sign-in with an identity provider is not configured.")
     if settings.environment not in ("development", "test") and not settings.app_base_url.startswith("https://"):
-        raise HTTPException(503, "Sign-in with an identity provider needs APP_BASE_URL, the https:// address people use.")
+        raise HTTPException(
+            503, "Sign-in with an identity provider needs APP_BASE_URL, the https:// address people use."
+        )
     meta = await _metadata(request)
     state, nonce, verifier = generate_token(24), generate_token(24), generate_token(48)
     params = {
@@ -104,10 +105,17 @@ async def begin(request: Request, next_url: str, link_account_id: int | None = N
         "code_challenge_method": "S256",
     }
     response = RedirectResponse(f"{meta['authorization_endpoint']}?{urlencode(params)}", status_code=303)
-    payload = json.dumps({"state": state, "nonce": nonce, "verifier": verifier, "next": next_url, "link": link_account_id})
+    payload = json.dumps(
+        {"state": state, "nonce": nonce, "verifier": verifier, "next": next_url, "link": link_account_id}
+    )
     response.set_cookie(
-        OIDC_COOKIE, _signer(request).dumps(payload), max_age=OIDC_COOKIE_MAX_AGE, httponly=True,
-        samesite="lax", secure=cookie_secure(request), path="/auth/oidc",
+        OIDC_COOKIE,
+        _signer(request).dumps(payload),
+        max_age=OIDC_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/auth/oidc",
     )
     return response
 
@@ -122,9 +130,14 @@ async def finish(request: Request, db: Session, signed_in: Principal | None = No
     saved = json.loads(raw)
     linking = saved.get("link") is not None
     if request.query_params.get("error"):
-        return OidcOutcome(linking=linking, error=f"The identity provider refused the sign-in: {request.query_params.get('error')}")
+        return OidcOutcome(
+            linking=linking, error=f"The identity provider refused the sign-in: {request.query_params.get('error')}"
+        )
     if not secrets.compare_digest(request.query_params.get("state", ""), saved["state"]):
-        return OidcOutcome(linking=linking, error="The sign-in response does not match this browser's request (state); please try again.")
+        return OidcOutcome(
+            linking=linking,
+            error="The sign-in response does not match this browser's request (state); please try again.",
+        )
     claims, error = await _verified_claims(request, saved)
     if claims is None:
         return OidcOutcome(linking=linking, error=error)
@@ -133,15 +146,24 @@ async def finish(request: Request, db: Session, signed_in: Principal | None = No
     address = client_address(request)
     account = _account_for(db, claims)
     if account is None or not account.active:
-        sign_in.log_attempt(session=db, username=str(claims.get(settings.oidc_username_claim) or claims["sub"]),
-                            address=address, via="oidc", outcome="unlinked" if account is None else "disabled",
-                            account_id=None if account is None else account.id)
+        sign_in.log_attempt(
+            session=db,
+            username=str(claims.get(settings.oidc_username_claim) or claims["sub"]),
+            address=address,
+            via="oidc",
+            outcome="unlinked" if account is None else "disabled",
+            account_id=None if account is None else account.id,
+        )
         db.commit()
-        return OidcOutcome(error="No gcu-review account is linked to this identity. Sign in with your password and link "
-                                 "it on your Account page, or ask an administrator.")
+        return OidcOutcome(
+            error="No gcu-review account is linked to this identity. Sign in with your password and link "
+            "it on your Account page, or ask an administrator."
+        )
     account.last_login_at = accounts.utcnow()
     db.add(account)
-    sign_in.log_attempt(session=db, username=account.username, address=address, via="oidc", outcome="ok", account_id=account.id)
+    sign_in.log_attempt(
+        session=db, username=account.username, address=address, via="oidc", outcome="ok", account_id=account.id
+    )
     db.commit()
     return OidcOutcome(account_id=account.id, next_url=saved.get("next", "/"))
 
@@ -154,8 +176,10 @@ async def _verified_claims(request: Request, saved: dict) -> tuple[dict | None, 
             token_response = await http.post(
                 meta["token_endpoint"],
                 data={
-                    "grant_type": "authorization_code", "code": request.query_params.get("code", ""),
-                    "redirect_uri": _redirect_uri(request), "code_verifier": saved["verifier"],
+                    "grant_type": "authorization_code",
+                    "code": request.query_params.get("code", ""),
+                    "redirect_uri": _redirect_uri(request),
+                    "code_verifier": saved["verifier"],
                 },
                 auth=(settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()),
             )
@@ -166,7 +190,8 @@ async def _verified_claims(request: Request, saved: dict) -> tuple[dict | None, 
         return None, f"The identity provider could not complete the sign-in: {exc}"
     try:
         claims = JsonWebToken(["RS256", "ES256", "PS256"]).decode(
-            id_token, JsonWebKey.import_key_set(jwks),
+            id_token,
+            JsonWebKey.import_key_set(jwks),
             claims_options={
                 "iss": {"essential": True, "value": meta["issuer"]},
                 "aud": {"essential": True, "value": settings.oidc_client_id},
@@ -187,8 +212,13 @@ def _link_signed_in(db: Session, subject: str, account_id: int, signed_in: Princ
         return OidcOutcome(linking=True, error="Linking needs you to stay signed in to the account you started from.")
     account = get_existing(db, Account, account_id)
     try:
-        accounts.link_identity(session=db, account=account, subject=subject, how="signed-in session",
-                               by=Operator(channel=AuditChannel.WEB, username=account.username, staff_id=account.staff_id))
+        accounts.link_identity(
+            session=db,
+            account=account,
+            subject=subject,
+            how="signed-in session",
+            by=Operator(channel=AuditChannel.WEB, username=account.username, staff_id=account.staff_id),
+        )
     except accounts.AccountError as exc:
         return OidcOutcome(linking=True, error=f"Not linked: {exc}.")
     db.commit()
@@ -206,9 +236,16 @@ def _account_for(db: Session, claims: dict) -> Account | None:
     if claims.get("email_verified") is not True or not isinstance(email, str) or "@" not in email:
         return None
     approved = db.exec(
-        select(Account).where(func.lower(col(Account.oidc_link_email)) == email.strip().lower(), col(Account.oidc_subject).is_(None))
+        select(Account).where(
+            func.lower(col(Account.oidc_link_email)) == email.strip().lower(), col(Account.oidc_subject).is_(None)
+        )
     ).all()
     if len(approved) != 1:
         return None
-    return accounts.link_identity(session=db, account=approved[0], subject=subject, by=SYSTEM,
-                                  how=f"administrator-approved verified email {email}")
+    return accounts.link_identity(
+        session=db,
+        account=approved[0],
+        subject=subject,
+        by=SYSTEM,
+        how=f"administrator-approved verified email {email}",
+    )

@@ -26,9 +26,15 @@ CITATION_TAGS = {
 _TAG = re.compile(r"\[(V-tr|V|S|R|D)\]")
 
 STATE_WORDS = {
-    "submitted": "submitted (pre-check waiting)", "prechecked": "pre-checked", "queued": "waiting in the queue",
-    "in_review": "in review", "escalated": "escalated to the GCU head", "returned": "returned to the team",
-    "resubmitted": "resubmitted", "approved": "approved", "withdrawn": "withdrawn",
+    "submitted": "submitted (pre-check waiting)",
+    "prechecked": "pre-checked",
+    "queued": "waiting in the queue",
+    "in_review": "in review",
+    "escalated": "escalated to the GCU head",
+    "returned": "returned to the team",
+    "resubmitted": "resubmitted",
+    "approved": "approved",
+    "withdrawn": "withdrawn",
 }
 
 _inline_md = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -60,17 +66,28 @@ def location_label(location: str) -> str:
 
 def _soften(text: str, names: Mapping[str, str]) -> str:
     # "no P_LANG03 term in the scanned text (matched: "bush wives")" -> the term itself
-    text = re.sub(r"no P_[A-Z0-9_]+ (term|question or reasoning) in the scanned text \(matched: (.+?)\)$",
-                  lambda m: f"the text must not use this {'term' if m.group(1) == 'term' else 'kind of question or reasoning'}; "
-                            f"found: {m.group(2)}", text)
+    text = re.sub(
+        r"no P_[A-Z0-9_]+ (term|question or reasoning) in the scanned text \(matched: (.+?)\)$",
+        lambda m: (
+            f"the text must not use this {'term' if m.group(1) == 'term' else 'kind of question or reasoning'}; "
+            f"found: {m.group(2)}"
+        ),
+        text,
+    )
     text = re.sub(r"\bP_[A-Z0-9_]+\b", "listed", text)
     text = re.sub(r"\s*\(R_[A-Z0-9_]+\)", "", text)
     text = re.sub(r"section `([a-z_]+)`", lambda m: f"a section “{section_title(m.group(1))}”", text)
     text = re.sub(r"`([a-z_]+(?:\.[a-z_\[\]0-9]+)*)`", lambda m: f"“{humanise_name(m.group(1))}”", text)
-    text = re.sub(r"\['([a-z_]+)'(?:, '([a-z_]+)')*\]", lambda m: humanise_name(m.group(0)[2:-2].replace("', '", " and ")), text)
+    text = re.sub(
+        r"\['([a-z_]+)'(?:, '([a-z_]+)')*\]", lambda m: humanise_name(m.group(0)[2:-2].replace("', '", " and ")), text
+    )
     text = text.replace(">=", "at least").replace("<=", "at most")
     if names:
-        text = re.sub(r"\b([A-Z]{2}-\d{2})\b", lambda m: f"{names[m.group(1)]} ({m.group(1)})" if m.group(1) in names else m.group(1), text)
+        text = re.sub(
+            r"\b([A-Z]{2}-\d{2})\b",
+            lambda m: f"{names[m.group(1)]} ({m.group(1)})" if m.group(1) in names else m.group(1),
+            text,
+        )
     return text
 
 
@@ -82,7 +99,7 @@ def inline_markdown(text: str) -> Markup:
 
 def finding_detail(message: str, title: str, names: Mapping[str, str] | None = None) -> Markup:
     """What the rule expected, without the title the page already shows, in plain words."""
-    detail = message[len(title) + 2:] if title and message.startswith(title + ": ") else message
+    detail = message[len(title) + 2 :] if title and message.startswith(title + ": ") else message
     detail = _soften(detail, names or {})
     return inline_markdown(detail[:1].upper() + detail[1:])
 
@@ -98,8 +115,7 @@ def citation_html(citation: str) -> Markup:
 
     def tag(m: re.Match) -> str:
         meaning = CITATION_TAGS[m.group(1)]
-        return (f'<abbr class="tag" title="{meaning}">[{m.group(1)}]</abbr>'
-                f'<span class="sr-only"> ({meaning})</span>')
+        return f'<abbr class="tag" title="{meaning}">[{m.group(1)}]</abbr><span class="sr-only"> ({meaning})</span>'
 
     return Markup(_TAG.sub(tag, escaped))
 
@@ -107,26 +123,48 @@ def citation_html(citation: str) -> Markup:
 # ---------------------------------------------------------------- refusals and validation errors
 
 _REFUSALS: list[tuple[re.Pattern, object]] = [
-    (re.compile(r"cannot ([\w ]+): the review is (\w+) \(allowed when: ([\w, ]+)\)"),
-     lambda m: f"You cannot {m.group(1)} now: the review is {STATE_WORDS.get(m.group(2), m.group(2))}. "
-               f"This is possible only while it is {_either(m.group(3))}."),
-    (re.compile(r"(\S+) may not ([\w ]+): only (.+) may, while (\w+)"),
-     lambda m: f"You cannot {m.group(2)}: while the review is {STATE_WORDS.get(m.group(4), m.group(4))}, "
-               f"only {m.group(3)} may do this."),
+    (
+        re.compile(r"cannot ([\w ]+): the review is (\w+) \(allowed when: ([\w, ]+)\)"),
+        lambda m: (
+            f"You cannot {m.group(1)} now: the review is {STATE_WORDS.get(m.group(2), m.group(2))}. "
+            f"This is possible only while it is {_either(m.group(3))}."
+        ),
+    ),
+    (
+        re.compile(r"(\S+) may not ([\w ]+): only (.+) may, while (\w+)"),
+        lambda m: (
+            f"You cannot {m.group(2)}: while the review is {STATE_WORDS.get(m.group(4), m.group(4))}, "
+            f"only {m.group(3)} may do this."
+        ),
+    ),
     (re.compile(r"^(\w[\w ]*) requires a reason$"), lambda m: f"Please give a reason to {m.group(1)}."),
-    (re.compile(r"cannot approve while undismissed blocking or major findings remain: (.+)"),
-     lambda m: f"You cannot approve yet: these blocking or major findings are still open: {m.group(1)}. "
-               "Dismiss each with a reason, or return the product to the team."),
-    (re.compile(r"the new due date (\S+) is not in the future"),
-     lambda m: f"The new due date ({m.group(1)[:10]}) must be in the future."),
-    (re.compile(r"product (\S+) was already submitted \(workflow \S+\); use `resubmit` for a new version"),
-     lambda m: f"A product with the id {m.group(1)} has already been submitted. To send a revised version, open "
-               f"{m.group(1)} from your team's page and choose “Resubmit a revised version”; for a new product, "
-               "give it an id of its own in the front matter (product.id)."),
-    (re.compile(r"(\S+) is the author of this product and cannot review it"),
-     lambda m: "You wrote this product, so you cannot review it."),
-    (re.compile(r"(\S+) is a member of the submitting team (\S+) and cannot review its product"),
-     lambda m: f"You are on the staff of {m.group(2)}, the submitting team, so you cannot review its product."),
+    (
+        re.compile(r"cannot approve while undismissed blocking or major findings remain: (.+)"),
+        lambda m: (
+            f"You cannot approve yet: these blocking or major findings are still open: {m.group(1)}. "
+            "Dismiss each with a reason, or return the product to the team."
+        ),
+    ),
+    (
+        re.compile(r"the new due date (\S+) is not in the future"),
+        lambda m: f"The new due date ({m.group(1)[:10]}) must be in the future.",
+    ),
+    (
+        re.compile(r"product (\S+) was already submitted \(workflow \S+\); use `resubmit` for a new version"),
+        lambda m: (
+            f"A product with the id {m.group(1)} has already been submitted. To send a revised version, open "
+            f"{m.group(1)} from your team's page and choose “Resubmit a revised version”; for a new product, "
+            "give it an id of its own in the front matter (product.id)."
+        ),
+    ),
+    (
+        re.compile(r"(\S+) is the author of this product and cannot review it"),
+        lambda m: "You wrote this product, so you cannot review it.",
+    ),
+    (
+        re.compile(r"(\S+) is a member of the submitting team (\S+) and cannot review its product"),
+        lambda m: f"You are on the staff of {m.group(2)}, the submitting team, so you cannot review its product.",
+    ),
 ]
 
 
@@ -145,8 +183,14 @@ def refusal(message: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_FIELD_WORDS = {"page": "Page number", "version": "Version number", "base": "Version to compare with",
-                "expiring_within": "Expiry window (days)", "decision": "Decision", "reason": "Reason"}
+_FIELD_WORDS = {
+    "page": "Page number",
+    "version": "Version number",
+    "base": "Version to compare with",
+    "expiring_within": "Expiry window (days)",
+    "decision": "Decision",
+    "reason": "Reason",
+}
 
 
 def validation_problem(loc: tuple, msg: str, value: object = None) -> str:
@@ -161,6 +205,7 @@ def validation_problem(loc: tuple, msg: str, value: object = None) -> str:
     if msg == "Field required":
         return f"{label} is missing."
     if msg.startswith("Input should be"):
-        return f"{label}: {msg[len('Input should be '):].replace('Input should be', 'should be')} expected" + (
-            f", not “{value}”." if value not in (None, "") else ".")
+        return f"{label}: {msg[len('Input should be ') :].replace('Input should be', 'should be')} expected" + (
+            f", not “{value}”." if value not in (None, "") else "."
+        )
     return f"{label}: {msg}."

@@ -3,10 +3,10 @@ reading works while the review service is down): versions, findings grouped by s
 between versions and which findings a new version resolved, the audit history."""
 
 import difflib
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models import review_policy
 from models.enums import SEVERITY_ORDER, FindingState, ReviewAction, ReviewState, Verdict
@@ -85,8 +85,13 @@ def reviewers_for(session: Session, product: Product) -> list[Staff]:
         staff_of_team |= {s for s in (team.leader_id, team.sgbc_focal_point_id, team.cac_focal_point_id) if s}
     case = case_of(product)
     people = session.exec(select(Staff).where(Staff.active).order_by(Staff.id)).all()
-    return [s for s in people if review_policy.assignable(
-        review_policy.Person.of(s.id, s.roles or (), [product.team_id] if s.id in staff_of_team else ()), case).allowed]
+    return [
+        s
+        for s in people
+        if review_policy.assignable(
+            review_policy.Person.of(s.id, s.roles or (), [product.team_id] if s.id in staff_of_team else ()), case
+        ).allowed
+    ]
 
 
 def review_of(session: Session, product_id: str) -> Review | None:
@@ -95,9 +100,12 @@ def review_of(session: Session, product_id: str) -> Review | None:
 
 def diff_versions(session: Session, old: ProductVersion, new: ProductVersion) -> VersionDiff:
     raw = difflib.unified_diff(
-        document_text(old).split("\n"), document_text(new).split("\n"),
-        fromfile=f"version {old.version_no} ({old.version_label})", tofile=f"version {new.version_no} ({new.version_label})",
-        lineterm="", n=3,
+        document_text(old).split("\n"),
+        document_text(new).split("\n"),
+        fromfile=f"version {old.version_no} ({old.version_label})",
+        tofile=f"version {new.version_no} ({new.version_label})",
+        lineterm="",
+        n=3,
     )
     lines: list[tuple[str, str]] = []
     for line in raw:
@@ -115,7 +123,9 @@ def diff_versions(session: Session, old: ProductVersion, new: ProductVersion) ->
     old_f = {f.rule_id: f for f in findings_of(session, old)}
     new_f = {f.rule_id: f for f in findings_of(session, new)}
     return VersionDiff(
-        old=old, new=new, lines=lines,
+        old=old,
+        new=new,
+        lines=lines,
         resolved=[f for rid, f in old_f.items() if rid not in new_f],
         new_findings=[f for rid, f in new_f.items() if rid not in old_f],
         still_open=[f for rid, f in new_f.items() if rid in old_f],
@@ -126,9 +136,17 @@ def audit_history(session: Session, product_id: str):
     return audit_store.list_events(session=session, product_id=product_id)
 
 
-def products_for(session: Session, principal: Principal, *, team_ids: frozenset[str] | None = None,
-                 states: list[str] | None = None, overdue: bool = False, since=None, until=None,
-                 limit: int | None = None) -> list[tuple[Product, Review | None]]:
+def products_for(
+    session: Session,
+    principal: Principal,
+    *,
+    team_ids: frozenset[str] | None = None,
+    states: list[str] | None = None,
+    overdue: bool = False,
+    since=None,
+    until=None,
+    limit: int | None = None,
+) -> list[tuple[Product, Review | None]]:
     """Products this person may see (optionally only some teams, review states, overdue ones, or
     submitted within [since, until)), newest first."""
     query = select(Product, Review).join(Review, col(Review.product_id) == col(Product.id), isouter=True)
@@ -140,7 +158,7 @@ def products_for(session: Session, principal: Principal, *, team_ids: frozenset[
     if states is not None:
         query = query.where(col(Review.state).in_(states))
     if overdue:
-        query = query.where(review_store._overdue_clause(datetime.now(timezone.utc)))
+        query = query.where(review_store._overdue_clause(datetime.now(UTC)))
     if since is not None:
         query = query.where(Product.created_at >= since)
     if until is not None:
@@ -159,7 +177,9 @@ def actions_for(principal: Principal, product: Product, review: Review | None, f
     return review_policy.allowed_actions(principal.person(), case_of(product, review, findings))
 
 
-def refusal_of(principal: Principal, action: ReviewAction, product: Product, review: Review | None, findings=None) -> str:
+def refusal_of(
+    principal: Principal, action: ReviewAction, product: Product, review: Review | None, findings=None
+) -> str:
     """Why the review policy does not let this person take `action` now ('' when it does): shown
     beside the actions that are offered, e.g. why approval is not among them yet."""
     if review is None:
@@ -188,10 +208,15 @@ class DecisionReason:
     version_no: int
 
 
-def last_decision_reason(session: Session, product_id: str, kind: str, *, before_version_no: int | None = None) -> DecisionReason | None:
+def last_decision_reason(
+    session: Session, product_id: str, kind: str, *, before_version_no: int | None = None
+) -> DecisionReason | None:
     """The newest `kind` decision of the product (optionally only on versions before a number)."""
-    query = (select(Decision, col(ProductVersion.version_no)).join(ProductVersion, col(ProductVersion.id) == col(Decision.version_id))
-             .where(Decision.product_id == product_id, Decision.decision == kind))
+    query = (
+        select(Decision, col(ProductVersion.version_no))
+        .join(ProductVersion, col(ProductVersion.id) == col(Decision.version_id))
+        .where(Decision.product_id == product_id, Decision.decision == kind)
+    )
     if before_version_no is not None:
         query = query.where(ProductVersion.version_no < before_version_no)
     row = session.exec(query.order_by(col(Decision.decided_at).desc(), col(Decision.id).desc()).limit(1)).first()
@@ -199,8 +224,14 @@ def last_decision_reason(session: Session, product_id: str, kind: str, *, before
         return None
     decision, version_no = row
     names = staff_names(session, [decision.reviewer_id])
-    return DecisionReason(kind, decision.reason or "", decision.reviewer_id, names.get(decision.reviewer_id or "", decision.reviewer_id or "the GCU"),
-                          decision.decided_at, version_no)
+    return DecisionReason(
+        kind,
+        decision.reason or "",
+        decision.reviewer_id,
+        names.get(decision.reviewer_id or "", decision.reviewer_id or "the GCU"),
+        decision.decided_at,
+        version_no,
+    )
 
 
 def staff_names(session: Session, ids) -> dict[str, str]:
@@ -208,7 +239,10 @@ def staff_names(session: Session, ids) -> dict[str, str]:
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}
-    return {sid: name or sid for sid, name in session.exec(select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(wanted)))}
+    return {
+        sid: name or sid
+        for sid, name in session.exec(select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(wanted)))
+    }
 
 
 def all_staff_names(session: Session) -> dict[str, str]:
@@ -230,8 +264,11 @@ class Readiness:
             return "The version has format errors: it can only be returned."
         if self.blockers:
             n = len(self.blockers)
-            return (f"{n} blocking or major finding{'s' if n != 1 else ''} not dismissed: "
-                    + ", ".join(f.title or f.rule_id for f in self.blockers) + ".")
+            return (
+                f"{n} blocking or major finding{'s' if n != 1 else ''} not dismissed: "
+                + ", ".join(f.title or f.rule_id for f in self.blockers)
+                + "."
+            )
         return ""
 
 
@@ -240,7 +277,8 @@ def readiness(findings: list[Finding], verdict: str | None) -> Readiness:
 
     open_ = [f for f in findings if f.state == FindingState.OPEN]
     return Readiness(
-        total=len(findings), handled=len(findings) - len(open_),
+        total=len(findings),
+        handled=len(findings) - len(open_),
         blockers=[f for f in open_ if f.severity in APPROVAL_BLOCKING_SEVERITIES],
         format_error=verdict == Verdict.FORMAT_ERROR,
     )
@@ -255,6 +293,8 @@ def reasons_for(session: Session, product_id: str, review: Review | None, shown:
         previous = last_decision_reason(session, product_id, "return", before_version_no=shown.version_no)
     return {
         "return_reason": last_decision_reason(session, product_id, "return") if state == ReviewState.RETURNED else None,
-        "escalation_reason": last_decision_reason(session, product_id, "escalate") if state == ReviewState.ESCALATED else None,
+        "escalation_reason": last_decision_reason(session, product_id, "escalate")
+        if state == ReviewState.ESCALATED
+        else None,
         "previous_return": previous,
     }

@@ -105,8 +105,9 @@ class _WebProcess:
     def start(self) -> None:
         self.serving, self.probe_port = self.context.Event(), self.context.Value("i", 0)
         self.announced, self.missed_probes = False, 0
-        self.process = self.context.Process(target=self.target, args=(self.host, self.port, self.serving, self.probe_port),
-                                            name=self.name)
+        self.process = self.context.Process(
+            target=self.target, args=(self.host, self.port, self.serving, self.probe_port), name=self.name
+        )
         self.process.start()
 
     def answers_probe(self, timeout: float) -> bool:
@@ -122,8 +123,15 @@ class _WebProcess:
             return False
 
 
-def serve_processes(settings: Settings, processes: int, *, host: str | None = None, port: int | None = None,
-                    target: Callable[..., None] | None = None, probe: HealthProbe | None = None) -> None:
+def serve_processes(
+    settings: Settings,
+    processes: int,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    target: Callable[..., None] | None = None,
+    probe: HealthProbe | None = None,
+) -> None:
     """Serve from `processes` uvicorn processes until SIGINT/SIGTERM. A process that dies after it
     served is started again; one that dies before it served is a failed start, started again up
     to MAX_FAILED_STARTS times in a row; one that stops answering its health probe (`probe`) is
@@ -179,7 +187,7 @@ def _probe_all(slots: list[_WebProcess], probe: HealthProbe) -> None:
         return
     with ThreadPoolExecutor(max_workers=len(serving), thread_name_prefix="web-probe") as pool:
         answers = list(pool.map(lambda slot: slot.answers_probe(probe.timeout), serving))
-    for slot, answered in zip(serving, answers):
+    for slot, answered in zip(serving, answers, strict=False):
         slot.missed_probes = 0 if answered else slot.missed_probes + 1
 
 
@@ -193,8 +201,12 @@ def _supervise(slot: _WebProcess, probe: HealthProbe) -> bool:
             log.info("web process %s (pid %s) serving", process.name, process.pid)
         if slot.missed_probes < probe.failures:
             return True
-        log.warning("web process %s (pid %s) did not answer its health probe %s times in a row: replacing it",
-                    process.name, process.pid, slot.missed_probes)
+        log.warning(
+            "web process %s (pid %s) did not answer its health probe %s times in a row: replacing it",
+            process.name,
+            process.pid,
+            slot.missed_probes,
+        )
         process.kill()  # it answers nothing, so it would finish nothing either (and SIGTERM waits for that)
         process.join(timeout=30)
         slot.start()
@@ -205,8 +217,12 @@ def _supervise(slot: _WebProcess, probe: HealthProbe) -> bool:
     else:
         slot.failed_starts += 1
         if slot.failed_starts >= MAX_FAILED_STARTS:
-            log.error("web process %s exited before serving (code %s), %s times in a row: stopping",
-                      process.name, process.exitcode, slot.failed_starts)
+            log.error(
+                "web process %s exited before serving (code %s), %s times in a row: stopping",
+                process.name,
+                process.exitcode,
+                slot.failed_starts,
+            )
             return False
         log.warning("web process %s exited before serving (code %s): starting it again", process.name, process.exitcode)
     slot.start()

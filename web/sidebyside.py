@@ -42,11 +42,20 @@ def rows(old_text: str, new_text: str) -> list[Row]:
     out: list[Row] = []
     for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(CONTEXT):
         first = group[0]
-        out.append(Row("hunk", old=Markup(f"Lines {first[1] + 1}–{group[-1][2]} of the old version, "
-                                          f"{first[3] + 1}–{group[-1][4]} of the new")))
+        out.append(
+            Row(
+                "hunk",
+                old=Markup(
+                    f"Lines {first[1] + 1}–{group[-1][2]} of the old version, {first[3] + 1}–{group[-1][4]} of the new"
+                ),
+            )
+        )
         for op, i1, i2, j1, j2 in group:
             if op == "equal":
-                out.extend(Row("same", i + 1, escape(a[i]), j + 1, escape(b[j])) for i, j in zip(range(i1, i2), range(j1, j2)))
+                out.extend(
+                    Row("same", i + 1, escape(a[i]), j + 1, escape(b[j]))
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=False)
+                )
             elif op == "delete":
                 out.extend(Row("del", i + 1, escape(a[i])) for i in range(i1, i2))
             elif op == "insert":

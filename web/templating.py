@@ -2,20 +2,20 @@
 action; autoescaping is on for every template (document text and reasons are user input)."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from sqlmodel import col
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlmodel import col
 
 from models.enums import ReviewAction
-from web.idempotency import new_request_key
 from rules.product_types import label_for
 from store.kpi.result import kpi_name
 from web import plain
 from web.document import COMMENT_ANCHOR
+from web.idempotency import new_request_key
 from web.security import CookieSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -26,14 +26,14 @@ FLASH_MAX_AGE = 120
 def _when(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _day(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d")
+        return value.astimezone(UTC).strftime("%Y-%m-%d")
     return value.isoformat()
 
 
@@ -49,7 +49,7 @@ TEMPLATES.env.globals["new_request_key"] = new_request_key  # the action forms' 
 TEMPLATES.env.filters["type_label"] = label_for  # "IO" -> "Interview outline" (rules/product_types/)
 TEMPLATES.env.filters["kpi_name"] = kpi_name  # "10" -> "KPI 10", "SPU" -> "SPU indicator"
 TEMPLATES.env.filters["comment_body"] = lambda text: COMMENT_ANCHOR.sub("", text or "", count=1)
-TEMPLATES.env.filters["comment_line"] = lambda text: (m.group(1) if (m := COMMENT_ANCHOR.match(text or "")) else "")
+TEMPLATES.env.filters["comment_line"] = lambda text: m.group(1) if (m := COMMENT_ANCHOR.match(text or "")) else ""
 TEMPLATES.env.filters["where"] = plain.location_label
 TEMPLATES.env.filters["citation"] = plain.citation_html
 TEMPLATES.env.filters["md_inline"] = plain.inline_markdown
@@ -67,8 +67,13 @@ def flash_redirect(request: Request, url: str, message: str, kind: str = "ok") -
     """Redirect after a POST, carrying one message (the result or the refusal reason) to the next page."""
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(
-        FLASH_COOKIE, _signer(request).dumps(json.dumps({"kind": kind, "message": message})),
-        max_age=FLASH_MAX_AGE, httponly=True, samesite="lax", secure=cookie_secure(request), path="/",
+        FLASH_COOKIE,
+        _signer(request).dumps(json.dumps({"kind": kind, "message": message})),
+        max_age=FLASH_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
     )
     return response
 
@@ -88,8 +93,11 @@ def unread_notifications(request: Request, staff_id: str) -> int:
     from models.tables import Notification
 
     with Session(request.app.state.db_engine) as session:
-        query = sa.select(sa.func.count()).select_from(Notification).where(
-            col(Notification.recipient_id) == staff_id, col(Notification.read_at).is_(None))
+        query = (
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(col(Notification.recipient_id) == staff_id, col(Notification.read_at).is_(None))
+        )
         return session.execute(query).scalar_one()
 
 

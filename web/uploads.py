@@ -43,7 +43,18 @@ class MetaForm(BaseModel):
 
     def to_yaml(self) -> str:
         lines = ["product:"]
-        for key in ("id", "type", "title", "team", "situation", "version", "author", "submitted_on", "audience", "stage"):
+        for key in (
+            "id",
+            "type",
+            "title",
+            "team",
+            "situation",
+            "version",
+            "author",
+            "submitted_on",
+            "audience",
+            "stage",
+        ):
             value = getattr(self, key).strip()
             if value:
                 # A JSON string is a YAML 1.2 double-quoted scalar: no value can inject YAML.

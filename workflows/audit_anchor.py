@@ -28,6 +28,9 @@ class AuditAnchorWorkflow:
     @workflow.run
     async def run(self, request: AnchorInput) -> AnchoredHead:
         return await workflow.execute_activity(
-            READ_CHAIN_HEAD, request, result_type=AnchoredHead, start_to_close_timeout=timedelta(minutes=2),
+            READ_CHAIN_HEAD,
+            request,
+            result_type=AnchoredHead,
+            start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=1)),
         )

@@ -39,14 +39,20 @@ class CertificationSweepWorkflow:
         scheduled = workflow.info().typed_search_attributes.get(SCHEDULED_START)
         as_of = request.as_of or (scheduled or workflow.now()).date()
         notices: ExpiryNoticesResult = await workflow.execute_activity(
-            cert_names.NOTIFY_EXPIRING_CERTIFICATES, ExpiryNoticesInput(as_of=as_of),
-            result_type=ExpiryNoticesResult, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+            cert_names.NOTIFY_EXPIRING_CERTIFICATES,
+            ExpiryNoticesInput(as_of=as_of),
+            result_type=ExpiryNoticesResult,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
         )
         snapshot: SnapshotResult = await workflow.execute_activity(
-            cert_names.STORE_KPI_SNAPSHOTS, SnapshotInput(as_of=as_of),
-            result_type=SnapshotResult, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+            cert_names.STORE_KPI_SNAPSHOTS,
+            SnapshotInput(as_of=as_of),
+            result_type=SnapshotResult,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
         )
-        workflow.logger.info("certification sweep %s: %d notices, %d snapshots", as_of, notices.notices,
-                             len(snapshot.snapshots))
+        workflow.logger.info(
+            "certification sweep %s: %d notices, %d snapshots", as_of, notices.notices, len(snapshot.snapshots)
+        )
         return SweepResult(as_of=as_of, notices=notices, snapshot=snapshot)
-

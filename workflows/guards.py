@@ -8,9 +8,9 @@ again inside the lock, because another update may have changed the state in betw
 """
 
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -20,6 +20,7 @@ from workflows.findings import open_findings_for_rule
 with workflow.unsafe.imports_passed_through():
     from models import review_policy as policy
     from models.enums import FindingState, ReviewAction, ReviewState, Verdict
+    from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
     from models.messages import (
         Actor,
         AssignRequest,
@@ -33,9 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewWorkflowState,
         WithdrawRequest,
     )
-    from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
     from models.review_policy import COMMENT_MAX_CHARS, DECISION_ACTIONS, Refusal
-
 
 
 def refuse(kind: Refusal, message: str) -> ApplicationError:
@@ -73,9 +72,14 @@ class ReviewContext:
 
     def case(self) -> policy.Case:
         return policy.Case(
-            product_type=self.product_type, team_id=self.team_id, author_id=self.author_id, state=self.st.state,
-            assignee=self.st.assignee, open_findings=policy.open_findings(self.st.findings),
-            format_error=self.st.verdict == Verdict.FORMAT_ERROR, conflicted=frozenset(self.st.conflicted_staff),
+            product_type=self.product_type,
+            team_id=self.team_id,
+            author_id=self.author_id,
+            state=self.st.state,
+            assignee=self.st.assignee,
+            open_findings=policy.open_findings(self.st.findings),
+            format_error=self.st.verdict == Verdict.FORMAT_ERROR,
+            conflicted=frozenset(self.st.conflicted_staff),
         )
 
 
@@ -96,8 +100,10 @@ def check(ctx: ReviewContext, req: ReviewRequest, now: datetime) -> None:
         raise refuse(ruling.refusal or Refusal.NOT_ALLOWED, ruling.reason)
     reason = getattr(req, "reason", None)
     if reason is not None and len(reason.strip()) > REASON_MAX_CHARS:
-        raise refuse(Refusal.INVALID_REQUEST,
-                     f"A reason is at most {REASON_MAX_CHARS} characters (this one has {len(reason.strip())}).")
+        raise refuse(
+            Refusal.INVALID_REQUEST,
+            f"A reason is at most {REASON_MAX_CHARS} characters (this one has {len(reason.strip())}).",
+        )
     request_check = _REQUEST_CHECKS.get(type(req))
     if request_check is not None:
         request_check(ctx, req, now)
@@ -126,14 +132,18 @@ def _dismiss(ctx: ReviewContext, req: DismissFindingRequest, _now: datetime) -> 
     if known:
         state = FindingState(known[0].state)
         raise refuse(Refusal.UNKNOWN_FINDING, f"Finding {req.rule_id} is already {state}, not open.")
-    raise refuse(Refusal.UNKNOWN_FINDING, f"There is no finding {req.rule_id} on version {ctx.st.version_label} "
-                                          f"(v{ctx.st.version_no}).")
+    raise refuse(
+        Refusal.UNKNOWN_FINDING,
+        f"There is no finding {req.rule_id} on version {ctx.st.version_label} (v{ctx.st.version_no}).",
+    )
 
 
 def _resubmit(ctx: ReviewContext, req: ResubmitRequest, _now: datetime) -> None:
     if req.version_no <= ctx.st.version_no or req.version_id == ctx.st.version_id:
-        raise refuse(Refusal.INVALID_REQUEST,
-                     f"A resubmission needs a new version (current v{ctx.st.version_no}, got v{req.version_no}).")
+        raise refuse(
+            Refusal.INVALID_REQUEST,
+            f"A resubmission needs a new version (current v{ctx.st.version_no}, got v{req.version_no}).",
+        )
 
 
 def _move_due_date(ctx: ReviewContext, req: MoveDueDateRequest, now: datetime) -> None:
@@ -142,15 +152,18 @@ def _move_due_date(ctx: ReviewContext, req: MoveDueDateRequest, now: datetime) -
     if req.due_at <= now:
         raise refuse(Refusal.INVALID_REQUEST, f"The new due date {req.due_at.isoformat()} is not in the future.")
     if req.due_at > now + DUE_DATE_MAX_AHEAD:
-        raise refuse(Refusal.INVALID_REQUEST, f"The new due date {req.due_at.date().isoformat()} is more than "
-                                              f"{DUE_DATE_MAX_AHEAD.days} days ahead.")
+        raise refuse(
+            Refusal.INVALID_REQUEST,
+            f"The new due date {req.due_at.date().isoformat()} is more than {DUE_DATE_MAX_AHEAD.days} days ahead.",
+        )
 
 
 def _comment(ctx: ReviewContext, req: CommentRequest, _now: datetime) -> None:
     text = req.text.strip()
     if len(text) > COMMENT_MAX_CHARS:
-        raise refuse(Refusal.INVALID_REQUEST,
-                     f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {len(text)}).")
+        raise refuse(
+            Refusal.INVALID_REQUEST, f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {len(text)})."
+        )
 
 
 _REQUEST_CHECKS: dict[type, Callable[[ReviewContext, Any, datetime], None]] = {

@@ -27,11 +27,19 @@ class NotificationOutboxWorkflow:
     @workflow.run
     async def run(self, request: OutboxInput) -> OutboxResult:
         result: OutboxResult = await workflow.execute_activity(
-            SEND_PENDING_NOTIFICATIONS, request, result_type=OutboxResult,
-            start_to_close_timeout=timedelta(minutes=10), heartbeat_timeout=timedelta(minutes=2), retry_policy=RETRY,
+            SEND_PENDING_NOTIFICATIONS,
+            request,
+            result_type=OutboxResult,
+            start_to_close_timeout=timedelta(minutes=10),
+            heartbeat_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
         )
         if result.sent or result.failed or result.unconfirmed:
-            workflow.logger.info("outbox: %d sent, %d retry, %d failed, %d unconfirmed", result.sent, result.retry,
-                                 result.failed, result.unconfirmed)
+            workflow.logger.info(
+                "outbox: %d sent, %d retry, %d failed, %d unconfirmed",
+                result.sent,
+                result.retry,
+                result.failed,
+                result.unconfirmed,
+            )
         return result
-

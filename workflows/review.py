@@ -24,11 +24,6 @@ with workflow.unsafe.imports_passed_through():
     # of their own) and are imported once. Replays in tests/workflows/test_replay.py pin them.
     import workflows.guards as guards  # not `from workflows import ...`: that form re-imports in the sandbox
     import workflows.sla as sla
-    from workflows.findings import open_findings_for_rule, verdict_for_views
-    from workflows.notices import notifications_for
-    from workflows.search_attributes import review_search_attributes
-    from workflows.status import build_status
-
     from activities import names
     from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Verdict
     from models.messages import (
@@ -56,6 +51,10 @@ with workflow.unsafe.imports_passed_through():
         workflow_id_for,  # noqa: F401 (tests and tools import it from here)
     )
     from models.review_policy import BACK_TO_LAST_REVIEWER, rule_for
+    from workflows.findings import open_findings_for_rule, verdict_for_views
+    from workflows.notices import notifications_for
+    from workflows.search_attributes import review_search_attributes
+    from workflows.status import build_status
 
 MAX_REMEMBERED_REQUEST_IDS = 200
 
@@ -166,8 +165,13 @@ class ProductReviewWorkflow:
         new = self._draft()
         new.state = ReviewState.WITHDRAWN
         new.decided_at = workflow.now()
-        await self._commit(new, ReviewAction.CANCEL, None, reason="the review workflow was cancelled through Temporal",
-                           details={"cancelled_while": str(self._st.state)})
+        await self._commit(
+            new,
+            ReviewAction.CANCEL,
+            None,
+            reason="the review workflow was cancelled through Temporal",
+            details={"cancelled_while": str(self._st.state)},
+        )
 
     async def _run(self, inp: SubmitProductInput) -> ReviewOutcome:
         if inp.carried_state is None:
@@ -178,8 +182,13 @@ class ProductReviewWorkflow:
             self._upsert_search_attributes()
             if inp.restart_reason:  # an operator's repair after an abnormal ending: in the audit trail
                 async with self._lock:
-                    await self._commit(self._draft(), ReviewAction.RESTART, None, reason=inp.restart_reason,
-                                       details={"request_id": inp.request_id})
+                    await self._commit(
+                        self._draft(),
+                        ReviewAction.RESTART,
+                        None,
+                        reason=inp.restart_reason,
+                        details={"request_id": inp.request_id},
+                    )
         while self._st.state not in TERMINAL_STATES:
             if self._st.state in _PRECHECK_STATES:
                 async with self._lock:
@@ -203,9 +212,15 @@ class ProductReviewWorkflow:
         new.submitted_at = workflow.now()
         self._remember(new, self._inp.request_id)
         await self._commit(
-            new, ReviewAction.SUBMIT, self._inp.submitted_by.staff_id, from_state=None,
-            details={"request_id": self._inp.request_id, "version": self._st.version_label,
-                     **_channel_of(self._inp.submitted_by)},
+            new,
+            ReviewAction.SUBMIT,
+            self._inp.submitted_by.staff_id,
+            from_state=None,
+            details={
+                "request_id": self._inp.request_id,
+                "version": self._st.version_label,
+                **_channel_of(self._inp.submitted_by),
+            },
         )
 
     async def _precheck_and_route(self) -> None:
@@ -219,7 +234,11 @@ class ProductReviewWorkflow:
             new.findings = result.findings
             new.pack_version = result.pack_version
             new.verdict = verdict_for_views(result.findings, result.verdict)
-            details = {"verdict": str(new.verdict), "findings": str(len(result.findings)), "pack_version": result.pack_version}
+            details = {
+                "verdict": str(new.verdict),
+                "findings": str(len(result.findings)),
+                "pack_version": result.pack_version,
+            }
             if result.format_errors:
                 details["format_errors"] = "; ".join(result.format_errors)[:1000]
             steps.append(self._step(self._st, new, ReviewAction.PRECHECK, None, details=details))
@@ -234,11 +253,20 @@ class ProductReviewWorkflow:
             if new.last_reviewer:
                 # A resubmission goes back to the reviewer who returned it.
                 new.state, new.assignee = BACK_TO_LAST_REVIEWER.target, new.last_reviewer
-                steps.append(self._step(base, new, BACK_TO_LAST_REVIEWER.action, None,
-                                        details={"reviewer": new.assignee, "why": "back to last reviewer"}))
+                steps.append(
+                    self._step(
+                        base,
+                        new,
+                        BACK_TO_LAST_REVIEWER.action,
+                        None,
+                        details={"reviewer": new.assignee, "why": "back to last reviewer"},
+                    )
+                )
             else:
                 new.state, new.assignee = rule_for(ReviewAction.ENQUEUE).target, None
-                steps.append(self._step(base, new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()}))
+                steps.append(
+                    self._step(base, new, ReviewAction.ENQUEUE, None, details={"due_at": new.due_at.isoformat()})
+                )
         if steps:
             await self._record(steps)
 
@@ -264,7 +292,9 @@ class ProductReviewWorkflow:
             # The product still reaches a human, who can only return it: approval is refused on a format error.
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
             workflow.logger.warning("pre-check failed for %s: %s", self._inp.product_id, cause)
-            return PrecheckResult(verdict=Verdict.FORMAT_ERROR, pack_version="", format_errors=[f"pre-check failed: {cause}"])
+            return PrecheckResult(
+                verdict=Verdict.FORMAT_ERROR, pack_version="", format_errors=[f"pre-check failed: {cause}"]
+            )
 
     def _continue_as_new_due(self) -> bool:
         info = workflow.info()
@@ -281,9 +311,11 @@ class ProductReviewWorkflow:
         delay = event.at - workflow.now()
         if delay > timedelta(0):
             try:
-                await workflow.wait_condition(lambda: self._epoch != epoch, timeout=delay, timeout_summary=str(event.action))
+                await workflow.wait_condition(
+                    lambda: self._epoch != epoch, timeout=delay, timeout_summary=str(event.action)
+                )
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         async with self._lock:
             if self._epoch != epoch:  # an update slipped in while we waited for the lock
@@ -291,8 +323,9 @@ class ProductReviewWorkflow:
             if workflow.patched(SLA_RECHECK_ON_WAKE_PATCH):
                 # The timer may fire long after it was due (a worker down over a weekend): what is
                 # owed is decided now, so a reminder of a deadline already passed is skipped.
-                event = sla.next_sla_event(self._st, self._inp.sla, workflow.now(),
-                                           close_abandoned=self._closes_abandoned())
+                event = sla.next_sla_event(
+                    self._st, self._inp.sla, workflow.now(), close_abandoned=self._closes_abandoned()
+                )
                 if event is None or event.at > workflow.now():
                     return
             await self._fire_sla(event)
@@ -379,8 +412,9 @@ class ProductReviewWorkflow:
                 if to_state is not None:
                     new.state = to_state
                 details = self._applied(new, req, apply)
-                await self._commit_request(new, guards.action_of(req), req.actor, req.request_id,
-                                           guards.reason_of(req), details)
+                await self._commit_request(
+                    new, guards.action_of(req), req.actor, req.request_id, guards.reason_of(req), details
+                )
             return self._answer(req.request_id)
 
     def _applied(self, new: ReviewWorkflowState, req: guards.ReviewRequest, apply: "_Effect") -> dict[str, str]:
@@ -391,8 +425,9 @@ class ProductReviewWorkflow:
             details = apply(new, req)
             sla.pending_sla_events(new, self._inp.sla, workflow.now())
         except (OverflowError, ValueError) as err:
-            raise guards.refuse(guards.Refusal.INVALID_REQUEST,
-                                f"The review cannot keep its deadlines after this change ({err}).") from err
+            raise guards.refuse(
+                guards.Refusal.INVALID_REQUEST, f"The review cannot keep its deadlines after this change ({err})."
+            ) from err
         return details
 
     def _judge(self, req: guards.ReviewRequest) -> None:
@@ -426,7 +461,10 @@ class ProductReviewWorkflow:
 
     def _resubmitted(self, new: ReviewWorkflowState, req: ResubmitRequest) -> dict[str, str]:
         new.version_id, new.version_no, new.version_label, new.title = (
-            req.version_id, req.version_no, req.version_label, req.title,
+            req.version_id,
+            req.version_no,
+            req.version_label,
+            req.title,
         )
         new.findings, new.verdict, new.pack_version = [], None, ""
         new.resubmission_due_at = None
@@ -461,8 +499,10 @@ class ProductReviewWorkflow:
     def _validate_precheck_settled(self, req: PrecheckWaitRequest) -> None:
         # A version that never comes would keep the handler, and so the review, open for good.
         if req.version_no > self._st.version_no:
-            raise ApplicationError(f"version {req.version_no} has not been submitted (the review is at "
-                                   f"version {self._st.version_no})", non_retryable=True)
+            raise ApplicationError(
+                f"version {req.version_no} has not been submitted (the review is at version {self._st.version_no})",
+                non_retryable=True,
+            )
 
     def _precheck_settled_for(self, version_no: int) -> bool:
         if self._st.state in TERMINAL_STATES:
@@ -487,8 +527,12 @@ class ProductReviewWorkflow:
     # ---------------- recording ----------------
 
     def _ctx(self) -> guards.ReviewContext:
-        return guards.ReviewContext(author_id=self._inp.author_id, team_id=self._inp.team_id, st=self._st,
-                                    product_type=str(self._inp.product_type))
+        return guards.ReviewContext(
+            author_id=self._inp.author_id,
+            team_id=self._inp.team_id,
+            st=self._st,
+            product_type=str(self._inp.product_type),
+        )
 
     def _draft(self) -> ReviewWorkflowState:
         return self._st.model_copy(deep=True)
@@ -518,8 +562,14 @@ class ProductReviewWorkflow:
         try:
             await self._commit(new, action, actor.staff_id, reason=reason, details=details)
         except (ActivityError, ApplicationError) as err:  # a local activity's failure may come unwrapped
-            cause = err.cause.message if isinstance(err, ActivityError) and isinstance(err.cause, ApplicationError) else err.message
-            raise ApplicationError(f"{action} could not be recorded: {cause}", type="RecordFailed", non_retryable=True) from err
+            cause = (
+                err.cause.message
+                if isinstance(err, ActivityError) and isinstance(err.cause, ApplicationError)
+                else err.message
+            )
+            raise ApplicationError(
+                f"{action} could not be recorded: {cause}", type="RecordFailed", non_retryable=True
+            ) from err
 
     async def _commit(
         self,
@@ -532,7 +582,9 @@ class ProductReviewWorkflow:
         details: dict[str, str] | None = None,
     ) -> None:
         """Record one transition durably, then adopt `new` as the workflow's state."""
-        await self._record([self._step(self._st, new, action, actor_id, from_state=from_state, reason=reason, details=details)])
+        await self._record(
+            [self._step(self._st, new, action, actor_id, from_state=from_state, reason=reason, details=details)]
+        )
 
     def _step(
         self,
@@ -580,15 +632,21 @@ class ProductReviewWorkflow:
                 await self._record_bounded(recording)
             else:  # histories written before the bound: the unbounded local activity, as then
                 await workflow.execute_local_activity(
-                    names.RECORD_TRANSITIONS, recording, result_type=RecordTransitionsResult,
-                    start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY,
+                    names.RECORD_TRANSITIONS,
+                    recording,
+                    result_type=RecordTransitionsResult,
+                    start_to_close_timeout=RECORD_TIMEOUT,
+                    retry_policy=RECORD_RETRY,
                 )
             self._adopt(steps[-1].state)
             return
         for step in steps:  # a review started before the patch: one ordinary activity per transition
             await workflow.execute_activity(
-                names.RECORD_TRANSITION, step.recording, result_type=RecordTransitionResult,
-                start_to_close_timeout=RECORD_TIMEOUT, heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT,
+                names.RECORD_TRANSITION,
+                step.recording,
+                result_type=RecordTransitionResult,
+                start_to_close_timeout=RECORD_TIMEOUT,
+                heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT,
                 retry_policy=RECORD_RETRY,
             )
             self._adopt(step.state)
@@ -596,11 +654,15 @@ class ProductReviewWorkflow:
     async def _record_bounded(self, recording: RecordTransitionsInput) -> None:
         try:
             await workflow.execute_local_activity(
-                names.RECORD_TRANSITIONS, recording, result_type=RecordTransitionsResult,
+                names.RECORD_TRANSITIONS,
+                recording,
+                result_type=RecordTransitionsResult,
                 start_to_close_timeout=RECORD_TIMEOUT,
-                retry_policy=RetryPolicy(initial_interval=RECORD_RETRY.initial_interval,
-                                         maximum_interval=RECORD_RETRY.maximum_interval,
-                                         maximum_attempts=self._inp.local_recording_attempts or LOCAL_RECORDING_ATTEMPTS),
+                retry_policy=RetryPolicy(
+                    initial_interval=RECORD_RETRY.initial_interval,
+                    maximum_interval=RECORD_RETRY.maximum_interval,
+                    maximum_attempts=self._inp.local_recording_attempts or LOCAL_RECORDING_ATTEMPTS,
+                ),
             )
             return
         except FailureError as err:
@@ -613,13 +675,23 @@ class ProductReviewWorkflow:
         first = recording.transitions[0].transition
         workflow.logger.error(
             "ALERT: recording transition %d (%s) of %s keeps failing (%s); handed to an ordinary activity, "
-            "which retries until the database accepts it", first.seq, first.action, self._inp.product_id, cause)
+            "which retries until the database accepts it",
+            first.seq,
+            first.action,
+            self._inp.product_id,
+            cause,
+        )
         workflow.metric_meter().create_counter(
-            RECORDING_FALLBACKS_METRIC, "transitions whose local recording gave up and fell back to an activity",
+            RECORDING_FALLBACKS_METRIC,
+            "transitions whose local recording gave up and fell back to an activity",
         ).add(1)
         await workflow.execute_activity(
-            names.RECORD_TRANSITIONS, recording, result_type=RecordTransitionsResult,
-            start_to_close_timeout=RECORD_TIMEOUT, heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT, retry_policy=RECORD_RETRY,
+            names.RECORD_TRANSITIONS,
+            recording,
+            result_type=RecordTransitionsResult,
+            start_to_close_timeout=RECORD_TIMEOUT,
+            heartbeat_timeout=ACTIVITY_HEARTBEAT_TIMEOUT,
+            retry_policy=RECORD_RETRY,
         )
 
     def _adopt(self, new: ReviewWorkflowState) -> None:

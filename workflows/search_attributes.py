@@ -27,4 +27,3 @@ def review_search_attributes(
         ASSIGNEE.value_set(assignee) if assignee else ASSIGNEE.value_unset(),
         SITUATION.value_set(situation),
     ]
-

@@ -77,8 +77,9 @@ def dp_escalation_at(due_at: datetime, policy: SlaPolicy) -> datetime:
     return overdue_escalation_at(due_at, policy) + policy.dp_escalation_after
 
 
-def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *,
-                       close_abandoned: bool = False) -> list[SlaEvent]:
+def pending_sla_events(
+    st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *, close_abandoned: bool = False
+) -> list[SlaEvent]:
     """Every SLA event still owed in the current state, earliest first. `close_abandoned`: a returned
     review whose resubmission deadline has expired is closed `policy.close_after_expiry` later."""
     events: list[SlaEvent] = []
@@ -94,9 +95,7 @@ def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime
     elif st.state == ReviewState.RETURNED and st.resubmission_due_at is not None:
         due = st.resubmission_due_at
         if st.resubmission_reminder_sent_for != due and now < due:
-            events.append(
-                SlaEvent(ReviewAction.RESUBMISSION_REMINDER, due - policy.resubmission_reminder_before, due)
-            )
+            events.append(SlaEvent(ReviewAction.RESUBMISSION_REMINDER, due - policy.resubmission_reminder_before, due))
         if st.resubmission_expired_for != due:
             events.append(SlaEvent(ReviewAction.RESUBMISSION_EXPIRED, due, due))
         elif close_abandoned:
@@ -104,8 +103,9 @@ def pending_sla_events(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime
     return sorted(events, key=lambda e: e.at)
 
 
-def next_sla_event(st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *,
-                   close_abandoned: bool = False) -> SlaEvent | None:
+def next_sla_event(
+    st: ReviewWorkflowState, policy: SlaPolicy, now: datetime, *, close_abandoned: bool = False
+) -> SlaEvent | None:
     events = pending_sla_events(st, policy, now, close_abandoned=close_abandoned)
     return events[0] if events else None
 

@@ -50,17 +50,27 @@ class ComplianceSummaryWorkflow:
     async def run(self, request: SummaryRunInput) -> SummaryRunResult:
         period = request.period or previous_period(_run_time().date(), request.period_days)
         dps: DeputyProsecutorsResult = await workflow.execute_activity(
-            LIST_DEPUTY_PROSECUTORS, DeputyProsecutorsInput(only=request.deputy_prosecutor_id),
-            result_type=DeputyProsecutorsResult, start_to_close_timeout=TIMEOUT,
-            schedule_to_close_timeout=GIVE_UP_AFTER, retry_policy=RETRY,
+            LIST_DEPUTY_PROSECUTORS,
+            DeputyProsecutorsInput(only=request.deputy_prosecutor_id),
+            result_type=DeputyProsecutorsResult,
+            start_to_close_timeout=TIMEOUT,
+            schedule_to_close_timeout=GIVE_UP_AFTER,
+            retry_policy=RETRY,
         )
         result = SummaryRunResult(period=period)
         for dp in dps.ids:
             try:
                 ref: SummaryRef = await workflow.execute_activity(
-                    PRODUCE_SUMMARY, ProduceSummaryInput(deputy_prosecutor_id=dp, period=period, as_of=workflow.now(),
-                                                        regenerate_emailed=request.regenerate_emailed),
-                    result_type=SummaryRef, start_to_close_timeout=TIMEOUT, schedule_to_close_timeout=GIVE_UP_AFTER,
+                    PRODUCE_SUMMARY,
+                    ProduceSummaryInput(
+                        deputy_prosecutor_id=dp,
+                        period=period,
+                        as_of=workflow.now(),
+                        regenerate_emailed=request.regenerate_emailed,
+                    ),
+                    result_type=SummaryRef,
+                    start_to_close_timeout=TIMEOUT,
+                    schedule_to_close_timeout=GIVE_UP_AFTER,
                     retry_policy=RETRY,
                 )
             except ActivityError as exc:
@@ -71,13 +81,16 @@ class ComplianceSummaryWorkflow:
             result.summaries.append(ref)
             if request.email:
                 sent: EmailSummaryResult = await workflow.execute_activity(
-                    EMAIL_SUMMARY, EmailSummaryInput(summary_id=ref.summary_id), result_type=EmailSummaryResult,
-                    start_to_close_timeout=TIMEOUT, schedule_to_close_timeout=GIVE_UP_AFTER,
+                    EMAIL_SUMMARY,
+                    EmailSummaryInput(summary_id=ref.summary_id),
+                    result_type=EmailSummaryResult,
+                    start_to_close_timeout=TIMEOUT,
+                    schedule_to_close_timeout=GIVE_UP_AFTER,
                     retry_policy=RETRY,
                 )
                 result.emails.append(sent)
         if result.failed:
-            raise ApplicationError(f"no summary for {', '.join(result.failed)}", result, type="SummaryFailed",
-                                   non_retryable=True)
+            raise ApplicationError(
+                f"no summary for {', '.join(result.failed)}", result, type="SummaryFailed", non_retryable=True
+            )
         return result
-

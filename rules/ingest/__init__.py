@@ -50,9 +50,7 @@ def load_product_source(
         return _with_front_matter(load_meta(Path(meta_path)), text)
     if suffix in DOCUMENT_SUFFIXES:
         if meta_path is None:
-            raise IngestError(
-                f"{path}: a {suffix} document has no front matter; give it with --meta META.yaml"
-            )
+            raise IngestError(f"{path}: a {suffix} document has no front matter; give it with --meta META.yaml")
         meta = load_meta(Path(meta_path))
         body = document_to_markdown(read_bytes(path, max_bytes), str(path), max_bytes, max_pages=max_pages)
         return _with_front_matter(meta, body)

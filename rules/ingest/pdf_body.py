@@ -45,8 +45,7 @@ def pdf_to_markdown(data: bytes, filename: str, max_bytes: int, max_pages: int) 
         raise IngestError(f"{filename}: corrupt PDF ({type(exc).__name__}: {exc})") from exc
     if encrypted or pages is None:
         raise IngestError(
-            f"{filename}: the PDF is encrypted (password or permission protection); "
-            f"submit an unprotected copy"
+            f"{filename}: the PDF is encrypted (password or permission protection); submit an unprotected copy"
         )
     if pages > max_pages:
         raise IngestError(f"{filename}: the PDF has {pages} pages; the limit is {max_pages}")
@@ -114,7 +113,7 @@ def _blocks(lines: list[Line]) -> list[list[str]]:
 
     index = 0
     while index < len(lines):
-        line, text = lines[index], lines[index].text.strip()
+        text = lines[index].text.strip()
         if levels[index]:
             flush()
             wrapped = [text]
@@ -149,12 +148,12 @@ def _paragraph_breaks(lines: list[Line]) -> list[bool]:
     a sentence, ends the paragraph."""
     gaps = sorted(
         prev.y - line.y
-        for prev, line in zip(lines, lines[1:])
+        for prev, line in zip(lines, lines[1:], strict=False)
         if prev.page == line.page and prev.y is not None and line.y is not None and prev.y > line.y
     )
     usual = gaps[len(gaps) // 4] if gaps else None
     breaks = [True]
-    for prev, line in zip(lines, lines[1:]):
+    for prev, line in zip(lines, lines[1:], strict=False):
         if prev.page != line.page:
             breaks.append(prev.text.rstrip().endswith((".", "!", "?", ":")))
         elif prev.y is None or line.y is None or usual is None:
@@ -214,9 +213,13 @@ def _join(parts: list[str]) -> str:
     """Join a paragraph's lines, rejoining words hyphenated across a line break."""
     text = parts[0]
     for part in parts[1:]:
-        if text.endswith("\u00ad"):
-            text = text[:-1] + part
-        elif len(text) > 1 and text.endswith("-") and text[-2].isalpha() and part[:1].islower():
+        if (
+            text.endswith("\u00ad")
+            or len(text) > 1
+            and text.endswith("-")
+            and text[-2].isalpha()
+            and part[:1].islower()
+        ):
             text = text[:-1] + part
         else:
             text = text + " " + part

@@ -24,9 +24,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def check_size(size: int, max_bytes: int, filename: str) -> None:
     if size > max_bytes:
-        raise IngestError(
-            f"{filename}: file is too large ({_mb(size)}); the limit is {_mb(max_bytes)}"
-        )
+        raise IngestError(f"{filename}: file is too large ({_mb(size)}); the limit is {_mb(max_bytes)}")
 
 
 def sniff(data: bytes) -> str:

@@ -98,8 +98,9 @@ class RegistryError(RuntimeError):
     """The registry does not declare every product type exactly once and completely."""
 
 
-def validate(specs: Iterable[ProductTypeSpec], enum: Iterable[StrEnum] = ProductType,
-             section_keys: Iterable[str] | None = None) -> dict[str, ProductTypeSpec]:
+def validate(
+    specs: Iterable[ProductTypeSpec], enum: Iterable[StrEnum] = ProductType, section_keys: Iterable[str] | None = None
+) -> dict[str, ProductTypeSpec]:
     """The specs by type code, or a `RegistryError` naming every gap."""
     if section_keys is None:
         from rules.sections import SECTION_HEADINGS

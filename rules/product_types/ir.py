@@ -30,12 +30,17 @@ def structure(c: _Checker) -> None:
 def appears_in_record(front_matter: Mapping[Any, Any]) -> frozenset[str]:
     """v2 §5.3: `product.author`, a `record` slot, `psychosocial_assessment.assessor`,
     `psychosocial_support.expert` (string values as written)."""
+
     def group(name: str) -> Mapping[Any, Any]:
         value = front_matter.get(name)
         return value if isinstance(value, Mapping) else {}
 
-    named = [group("product").get("author"), *(group("record").get(slot) for slot in RECORD_SLOTS),
-             group("psychosocial_assessment").get("assessor"), group("psychosocial_support").get("expert")]
+    named = [
+        group("product").get("author"),
+        *(group("record").get(slot) for slot in RECORD_SLOTS),
+        group("psychosocial_assessment").get("assessor"),
+        group("psychosocial_support").get("expert"),
+    ]
     return frozenset(v.strip() for v in named if isinstance(v, str) and v.strip())
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.kpi_tables import STAGE_ORDER, ChargeOutcome, ChargeStage, ChargeUnit, SgbcBasis
 from models.tables import Product, ProductVersion, utcnow
@@ -50,8 +50,9 @@ def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def units_from_front_matter(product_id: str, version_no: int, fm: dict, team_id: str | None,
-                            situation: str | None) -> list[dict[str, Any]]:
+def units_from_front_matter(
+    product_id: str, version_no: int, fm: dict, team_id: str | None, situation: str | None
+) -> list[dict[str, Any]]:
     head = _map(fm.get("product"))
     stage = head.get("stage")
     if stage not in [s.value for s in SEEDED_STAGES]:
@@ -71,29 +72,58 @@ def units_from_front_matter(product_id: str, version_no: int, fm: dict, team_id:
         no = count.get("no") if isinstance(count.get("no"), int) and not isinstance(count.get("no"), bool) else None
         suspects = _strings(count["suspects"]) if isinstance(count.get("suspects"), list) else product_suspects
         for suspect in dict.fromkeys(suspects):
-            units.append(dict(
-                unit_key=f"{product_id}:{stage}:{no if no is not None else f'#{index}'}:{suspect}",
-                case_id=situation or product_id, product_id=product_id, version_no=version_no, team_id=team_id,
-                situation=situation, suspect=suspect, stage=stage, count_no=no,
-                article=count.get("article") if isinstance(count.get("article"), str) else None,
-                crime=crime, label=count.get("label") if isinstance(count.get("label"), str) else None,
-                is_sgbc=is_sgbc, is_cac=is_cac,
-                sgbc_basis=(SgbcBasis.EXPLICIT if explicit else SgbcBasis.UNDERLYING_CONDUCT) if is_sgbc else None,
-                source_doc=f"{product_id} v{version_no}", in_source=True,
-            ))
+            units.append(
+                dict(
+                    unit_key=f"{product_id}:{stage}:{no if no is not None else f'#{index}'}:{suspect}",
+                    case_id=situation or product_id,
+                    product_id=product_id,
+                    version_no=version_no,
+                    team_id=team_id,
+                    situation=situation,
+                    suspect=suspect,
+                    stage=stage,
+                    count_no=no,
+                    article=count.get("article") if isinstance(count.get("article"), str) else None,
+                    crime=crime,
+                    label=count.get("label") if isinstance(count.get("label"), str) else None,
+                    is_sgbc=is_sgbc,
+                    is_cac=is_cac,
+                    sgbc_basis=(SgbcBasis.EXPLICIT if explicit else SgbcBasis.UNDERLYING_CONDUCT) if is_sgbc else None,
+                    source_doc=f"{product_id} v{version_no}",
+                    in_source=True,
+                )
+            )
     return units
 
 
-_DESCRIPTIVE = ("case_id", "version_no", "team_id", "situation", "count_no", "article", "crime", "label", "is_sgbc",
-                "is_cac", "sgbc_basis", "source_doc", "in_source")
+_DESCRIPTIVE = (
+    "case_id",
+    "version_no",
+    "team_id",
+    "situation",
+    "count_no",
+    "article",
+    "crime",
+    "label",
+    "is_sgbc",
+    "is_cac",
+    "sgbc_basis",
+    "source_doc",
+    "in_source",
+)
 
 
 def seed_charge_units(*, session: Session, product_ids: list[str] | None = None, link: bool = True) -> SeedReport:
     report = SeedReport()
     query = (
         select(Product, ProductVersion)
-        .join(ProductVersion, sa.and_(col(ProductVersion.product_id) == col(Product.id),
-                                      col(ProductVersion.version_no) == col(Product.current_version_no)))
+        .join(
+            ProductVersion,
+            sa.and_(
+                col(ProductVersion.product_id) == col(Product.id),
+                col(ProductVersion.version_no) == col(Product.current_version_no),
+            ),
+        )
         .where(col(Product.type).in_(codes_with_charges()))
     )
     if product_ids is not None:
@@ -104,8 +134,12 @@ def seed_charge_units(*, session: Session, product_ids: list[str] | None = None,
         stage = head.get("stage")
         wanted = units_from_front_matter(product.id, version.version_no, fm, product.team_id, product.situation)
         report.products += 1
-        existing = {u.unit_key: u for u in session.exec(
-            select(ChargeUnit).where(ChargeUnit.product_id == product.id, ChargeUnit.stage == stage))}
+        existing = {
+            u.unit_key: u
+            for u in session.exec(
+                select(ChargeUnit).where(ChargeUnit.product_id == product.id, ChargeUnit.stage == stage)
+            )
+        }
         for values in wanted:
             row = existing.pop(values["unit_key"], None)
             if row is None:
@@ -135,17 +169,24 @@ def auto_link(*, session: Session) -> int:
     """Link each unlinked unit to the one unit of the previous stage with the same case, suspect
     and crime, when there is exactly one such candidate not already someone's predecessor."""
     linked = 0
-    taken = set(session.scalars(
-        sa.select(col(ChargeUnit.linked_unit_prev_stage)).where(col(ChargeUnit.linked_unit_prev_stage).is_not(None))))
+    taken = set(
+        session.scalars(
+            sa.select(col(ChargeUnit.linked_unit_prev_stage)).where(col(ChargeUnit.linked_unit_prev_stage).is_not(None))
+        )
+    )
     for stage, prev in zip(STAGE_ORDER[1:], STAGE_ORDER[:-1], strict=True):
-        orphans = list(session.exec(select(ChargeUnit).where(ChargeUnit.stage == stage,
-                                                             col(ChargeUnit.linked_unit_prev_stage).is_(None))))
+        orphans = list(
+            session.exec(
+                select(ChargeUnit).where(ChargeUnit.stage == stage, col(ChargeUnit.linked_unit_prev_stage).is_(None))
+            )
+        )
         if not orphans:
             continue
         candidates: dict[tuple, list[int]] = defaultdict(list)
         for unit_id, case_id, suspect, crime in session.execute(
-            sa.select(col(ChargeUnit.id), col(ChargeUnit.case_id), col(ChargeUnit.suspect), col(ChargeUnit.crime))
-            .where(col(ChargeUnit.stage) == prev)
+            sa.select(
+                col(ChargeUnit.id), col(ChargeUnit.case_id), col(ChargeUnit.suspect), col(ChargeUnit.crime)
+            ).where(col(ChargeUnit.stage) == prev)
         ):
             if unit_id not in taken:
                 candidates[(case_id, suspect, crime)].append(unit_id)
@@ -180,7 +221,9 @@ def _apply_outcome(unit: ChargeUnit, outcome: str, date: dt.date | None, filed: 
     try:
         outcome = ChargeOutcome(outcome)
     except ValueError:
-        raise ChargeUnitError(f"unknown outcome {outcome!r}: one of {', '.join(o.value for o in ChargeOutcome)}") from None
+        raise ChargeUnitError(
+            f"unknown outcome {outcome!r}: one of {', '.join(o.value for o in ChargeOutcome)}"
+        ) from None
     if filed is not None:
         unit.filing_date = filed
     if outcome == ChargeOutcome.PRESENTED:
@@ -200,8 +243,9 @@ def _apply_outcome(unit: ChargeUnit, outcome: str, date: dt.date | None, filed: 
     unit.outcome, unit.updated_at = outcome.value, utcnow()
 
 
-def set_outcome(*, session: Session, unit_id: int, outcome: str, date: dt.date | None = None,
-                filed: dt.date | None = None) -> ChargeUnit:
+def set_outcome(
+    *, session: Session, unit_id: int, outcome: str, date: dt.date | None = None, filed: dt.date | None = None
+) -> ChargeUnit:
     """`presented`: `date` is the filing date. Otherwise `date` is the decision date."""
     unit = session.get(ChargeUnit, unit_id)
     if unit is None:
@@ -226,8 +270,9 @@ def import_outcomes(*, session: Session, text: str) -> OutcomeImport:
     reader.fieldnames = header
     problems: list[ImportProblem] = []
     if not ({"unit_id", "unit_key"} & set(header)) or "outcome" not in header:
-        raise ImportRefused([ImportProblem(row="line 1", field=None,
-                                           message="header needs unit_id or unit_key, and outcome")])
+        raise ImportRefused(
+            [ImportProblem(row="line 1", field=None, message="header needs unit_id or unit_key, and outcome")]
+        )
     result = OutcomeImport()
     for entry in reader:
         row = f"line {reader.line_num}"

@@ -52,7 +52,11 @@ def cluster_headline(result: KpiResult, team_ids: frozenset[str] | None) -> tupl
 
 
 def cluster_kpis(
-    *, session: Session, today: dt.date, team_ids: Iterable[str] | None, trend_periods: int = DEFAULT_TREND_PERIODS,
+    *,
+    session: Session,
+    today: dt.date,
+    team_ids: Iterable[str] | None,
+    trend_periods: int = DEFAULT_TREND_PERIODS,
     config: KpiConfig | None = None,
 ) -> list[ClusterKpi]:
     """Each KPI over its default period containing `today` (§7: quarter for 10 and 12, year for 11),
@@ -60,8 +64,12 @@ def cluster_kpis(
     (KPI_CONFIG_FILE), so every view states the same numbers."""
     config = config or load_kpi_config()
     scope = None if team_ids is None else frozenset(team_ids)
-    kinds = {"10": config.kpi10.default_period, "11": config.kpi11.default_period, "12": config.kpi12.default_period,
-             "SPU": config.spu.default_period}
+    kinds = {
+        "10": config.kpi10.default_period,
+        "11": config.kpi11.default_period,
+        "12": config.kpi12.default_period,
+        "SPU": config.spu.default_period,
+    }
     figures = []
     for result in compute_kpis(session=session, today=today, config=config):
         numerator, denominator, value = cluster_headline(result, scope)
@@ -70,8 +78,15 @@ def cluster_kpis(
             period = previous(period, kinds[result.kpi])
             (past,) = compute_kpis(session=session, today=today, period=period, config=config, kpis=(result.kpi,))
             trend.insert(0, (past.period.label, cluster_headline(past, scope)[2]))
-        figures.append(ClusterKpi(
-            result=result, team_rows=_rows(result, scope), numerator=numerator, denominator=denominator, value=value,
-            status=status_of(value, result.target), trend=trend,
-        ))
+        figures.append(
+            ClusterKpi(
+                result=result,
+                team_rows=_rows(result, scope),
+                numerator=numerator,
+                denominator=denominator,
+                value=value,
+                status=status_of(value, result.target),
+                trend=trend,
+            )
+        )
     return figures

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.kpi_tables import ProductFacts
 from models.tables import Product, ProductVersion, utcnow
@@ -74,15 +74,24 @@ def pack_trigger_matcher(version: ProductVersion) -> bool:
     return any(rx.search(unit) for rx in _pack_triggers() for unit in units)
 
 
-def relevance(product_type: str, front_matter: dict, version: ProductVersion, matcher: TriggerMatcher | None,
-              use_triggers: bool = True) -> tuple[bool, str]:
+def relevance(
+    product_type: str,
+    front_matter: dict,
+    version: ProductVersion,
+    matcher: TriggerMatcher | None,
+    use_triggers: bool = True,
+) -> tuple[bool, str]:
     """KPI 10 relevance of a stored version, as its type's registry entry decides."""
     return spec_for(product_type).kpi10.relevance(
-        front_matter, lambda: use_triggers and (matcher or pack_trigger_matcher)(version))
+        front_matter, lambda: use_triggers and (matcher or pack_trigger_matcher)(version)
+    )
 
 
 def record_product_facts(
-    *, session: Session, version: ProductVersion, trigger_matcher: TriggerMatcher | None = None,
+    *,
+    session: Session,
+    version: ProductVersion,
+    trigger_matcher: TriggerMatcher | None = None,
     use_triggers: bool = True,
 ) -> ProductFacts:
     """Compute and upsert the KPI 10 facts of `version` (idempotent: keyed by product and version)."""
@@ -109,8 +118,9 @@ def record_product_facts(
         recorded_at=utcnow(),
     )
     row = session.exec(
-        select(ProductFacts).where(ProductFacts.product_id == version.product_id,
-                                   ProductFacts.version_no == version.version_no)
+        select(ProductFacts).where(
+            ProductFacts.product_id == version.product_id, ProductFacts.version_no == version.version_no
+        )
     ).first()
     if row is None:
         row = ProductFacts(product_id=version.product_id, version_no=version.version_no, **values)
@@ -126,21 +136,32 @@ def record_product_facts(
 
 
 def backfill_product_facts(
-    *, session: Session, recompute: bool = False, batch: int = 500, trigger_matcher: TriggerMatcher | None = None,
-    use_triggers: bool = True, progress: Callable[[int], None] | None = None,
+    *,
+    session: Session,
+    recompute: bool = False,
+    batch: int = 500,
+    trigger_matcher: TriggerMatcher | None = None,
+    use_triggers: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Record the facts of every version that has none (or of every version with `recompute`)."""
     query = sa.select(col(ProductVersion.id)).order_by(col(ProductVersion.id))
     if not recompute:
         query = query.outerjoin(
             ProductFacts,
-            sa.and_(col(ProductFacts.product_id) == col(ProductVersion.product_id), col(ProductFacts.version_no) == col(ProductVersion.version_no)),
+            sa.and_(
+                col(ProductFacts.product_id) == col(ProductVersion.product_id),
+                col(ProductFacts.version_no) == col(ProductVersion.version_no),
+            ),
         ).where(col(ProductFacts.id).is_(None))
     ids = list(session.scalars(query))
     for start in range(0, len(ids), batch):
-        for version in session.exec(select(ProductVersion).where(col(ProductVersion.id).in_(ids[start : start + batch]))):
-            record_product_facts(session=session, version=version, trigger_matcher=trigger_matcher,
-                                 use_triggers=use_triggers)
+        for version in session.exec(
+            select(ProductVersion).where(col(ProductVersion.id).in_(ids[start : start + batch]))
+        ):
+            record_product_facts(
+                session=session, version=version, trigger_matcher=trigger_matcher, use_triggers=use_triggers
+            )
             if progress:
                 progress(1)
         session.flush()

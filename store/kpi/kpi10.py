@@ -14,7 +14,6 @@ grouped by team and situation; Python only folds the per-team rows.
 
 from collections import defaultdict
 from datetime import timedelta
-
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,8 +29,9 @@ from store.kpi.result import BreakdownRow, KpiResult, ratio, scope_of, status_of
 from store.kpi.sqlfn import as_int
 
 
-def counted_products(period: Period, config: Kpi10Config, team_id: str | None = None,
-                     situation: str | None = None) -> sa.Subquery:
+def counted_products(
+    period: Period, config: Kpi10Config, team_id: str | None = None, situation: str | None = None
+) -> sa.Subquery:
     """One row per relevant product in the period: team, situation, late, engaged (0/1)."""
     f: Any = aliased(ProductFacts, name="f")  # aliases are used in SQL only (SQLModel types attributes as values)
     later: Any = aliased(ProductFacts, name="later")
@@ -49,16 +49,27 @@ def counted_products(period: Period, config: Kpi10Config, team_id: str | None = 
         sa.select(1).select_from(Decision).join(pv, pv.id == col(Decision.version_id)).where(*decision_conditions)
     )
     superseded = sa.exists(
-        sa.select(1).where(later.product_id == f.product_id, later.version_no > f.version_no,
-                           later.submitted_on <= period.end)
+        sa.select(1).where(
+            later.product_id == f.product_id, later.version_no > f.version_no, later.submitted_on <= period.end
+        )
     )
     query = sa.select(
-        f.product_id, f.version_no, f.team_id, f.situation, f.late, f.submitted_on, f.execution_date,
-        f.product_type, f.reference_date,
+        f.product_id,
+        f.version_no,
+        f.team_id,
+        f.situation,
+        f.late,
+        f.submitted_on,
+        f.execution_date,
+        f.product_type,
+        f.reference_date,
         as_int(sa.and_(sa.not_(f.late), decided)).label("engaged"),
     ).where(
-        f.reference_date >= period.start, f.reference_date <= period.end, f.submitted_on <= period.end,
-        f.relevant, sa.not_(superseded),
+        f.reference_date >= period.start,
+        f.reference_date <= period.end,
+        f.submitted_on <= period.end,
+        f.relevant,
+        sa.not_(superseded),
     )
     if team_id is not None:
         query = query.where(f.team_id == team_id)
@@ -68,14 +79,22 @@ def counted_products(period: Period, config: Kpi10Config, team_id: str | None = 
 
 
 def compute_kpi10(
-    *, session: Session, period: Period, config: Kpi10Config | None = None, team_id: str | None = None,
+    *,
+    session: Session,
+    period: Period,
+    config: Kpi10Config | None = None,
+    team_id: str | None = None,
     situation: str | None = None,
 ) -> KpiResult:
     config = config or Kpi10Config()
     counted = counted_products(period, config, team_id, situation)
     rows = session.execute(
-        sa.select(counted.c.team_id, counted.c.situation, sa.func.count().label("relevant"),
-                  sa.func.sum(counted.c.engaged).label("engaged"))
+        sa.select(
+            counted.c.team_id,
+            counted.c.situation,
+            sa.func.count().label("relevant"),
+            sa.func.sum(counted.c.engaged).label("engaged"),
+        )
         .group_by(counted.c.team_id, counted.c.situation)
         .order_by(counted.c.team_id, counted.c.situation)
     ).all()
@@ -95,9 +114,15 @@ def compute_kpi10(
     relevant_total = sum(r for r, _ in teams.values())
     engaged_total = sum(e for _, e in teams.values())
     late_query = (
-        sa.select(counted.c.product_id, counted.c.team_id, counted.c.product_type, counted.c.submitted_on,
-                  counted.c.execution_date)
-        .where(counted.c.late).order_by(counted.c.team_id, counted.c.product_id)
+        sa.select(
+            counted.c.product_id,
+            counted.c.team_id,
+            counted.c.product_type,
+            counted.c.submitted_on,
+            counted.c.execution_date,
+        )
+        .where(counted.c.late)
+        .order_by(counted.c.team_id, counted.c.product_id)
     )
     late_count = session.execute(sa.select(sa.func.count()).select_from(counted).where(counted.c.late)).scalar_one()
     late = [
@@ -105,21 +130,34 @@ def compute_kpi10(
         for p, t, ty, s, e in session.execute(late_query.limit(config.late_list_limit))
     ]
     return KpiResult(
-        kpi="10", title=config.title, citation=config.citation, period=period, scope=scope_of(team_id, situation),
-        numerator=numerator, denominator=denominator, value=value, target=config.target,
+        kpi="10",
+        title=config.title,
+        citation=config.citation,
+        period=period,
+        scope=scope_of(team_id, situation),
+        numerator=numerator,
+        denominator=denominator,
+        value=value,
+        target=config.target,
         status=status_of(value, config.target),
         measure="teams all of whose relevant products are engaged / teams with a relevant product",
         definition=config.model_dump(),
         breakdowns={
             "team": [
-                BreakdownRow(key=t, numerator=e, denominator=r, value=ratio(e, r),
-                             extra={"all_engaged": r == e})
+                BreakdownRow(key=t, numerator=e, denominator=r, value=ratio(e, r), extra={"all_engaged": r == e})
                 for t, (r, e) in sorted(teams.items())
             ],
             "situation": [
-                BreakdownRow(key=s, numerator=fully(tr), denominator=len(tr), value=ratio(fully(tr), len(tr)),
-                             extra={"relevant_products": sum(r for r, _ in tr.values()),
-                                    "engaged_products": sum(e for _, e in tr.values())})
+                BreakdownRow(
+                    key=s,
+                    numerator=fully(tr),
+                    denominator=len(tr),
+                    value=ratio(fully(tr), len(tr)),
+                    extra={
+                        "relevant_products": sum(r for r, _ in tr.values()),
+                        "engaged_products": sum(e for _, e in tr.values()),
+                    },
+                )
                 for s, tr in sorted(situations.items())
             ],
         },

@@ -44,8 +44,17 @@ def _in_scope(table, period: Period, team_id, situation):
     return conditions
 
 
-MEASURES = ("presented", "granted", "declined", "recharacterised", "decided", "undecided", "withdrawn",
-            "no_prev_stage_unit", "carried")
+MEASURES = (
+    "presented",
+    "granted",
+    "declined",
+    "recharacterised",
+    "decided",
+    "undecided",
+    "withdrawn",
+    "no_prev_stage_unit",
+    "carried",
+)
 
 
 def _measures(flag, carried) -> list[tuple[str, sa.ColumnElement]]:
@@ -70,7 +79,9 @@ def _grouped(session: Session, period: Period, config: Kpi11Config, team_id, sit
     flags = flag_conditions(config)
     successors = (
         sa.select(col(ChargeUnit.linked_unit_prev_stage).label("prev_id"))
-        .where(col(ChargeUnit.linked_unit_prev_stage).is_not(None)).distinct().subquery("successors")
+        .where(col(ChargeUnit.linked_unit_prev_stage).is_not(None))
+        .distinct()
+        .subquery("successors")
     )
     carried = successors.c.prev_id.is_not(None)
     columns: list[Any] = [ChargeUnit.stage, ChargeUnit.team_id, ChargeUnit.situation]
@@ -96,7 +107,11 @@ def _add(rows: list[dict], key) -> dict:
 
 
 def compute_kpi11(
-    *, session: Session, period: Period, config: Kpi11Config | None = None, team_id: str | None = None,
+    *,
+    session: Session,
+    period: Period,
+    config: Kpi11Config | None = None,
+    team_id: str | None = None,
     situation: str | None = None,
 ) -> KpiResult:
     config = config or Kpi11Config()
@@ -110,10 +125,18 @@ def compute_kpi11(
             continue
         for flag_name in flags:
             m = {k.split(":", 1)[1]: v for k, v in sums.items() if k.startswith(f"{flag_name}:")}
-            stage_rows[flag_name].append(BreakdownRow(
-                key=stage.value, numerator=m["granted"], denominator=m["decided"], value=ratio(m["granted"], m["decided"]),
-                extra={k: m[k] for k in ("presented", "granted", "declined", "recharacterised", "undecided", "withdrawn")},
-            ))
+            stage_rows[flag_name].append(
+                BreakdownRow(
+                    key=stage.value,
+                    numerator=m["granted"],
+                    denominator=m["decided"],
+                    value=ratio(m["granted"], m["decided"]),
+                    extra={
+                        k: m[k]
+                        for k in ("presented", "granted", "declined", "recharacterised", "undecided", "withdrawn")
+                    },
+                )
+            )
     total = {m: sum(r.extra[m] for r in stage_rows["SGBC_or_CAC"]) for m in ("granted", "presented")}
     decided = sum(r.denominator for r in stage_rows["SGBC_or_CAC"])
     value = ratio(total["granted"], decided)
@@ -125,24 +148,44 @@ def compute_kpi11(
         for flag_name in flags:
             start, carried = sums.get(f"{flag_name}:presented", 0), sums.get(f"{flag_name}:carried", 0)
             if start:
-                attrition.append({"from": stage.value, "to": following.value, "flag": flag_name, "units": start,
-                                  "carried": carried, "dropped": start - carried})
+                attrition.append(
+                    {
+                        "from": stage.value,
+                        "to": following.value,
+                        "flag": flag_name,
+                        "units": start,
+                        "carried": carried,
+                        "dropped": start - carried,
+                    }
+                )
     breakdowns = {f"stage_{name}": rows_ for name, rows_ in stage_rows.items()}
     for dimension in ("team", "situation"):
         column = "team_id" if dimension == "team" else "situation"
         sums = _add(rows, lambda r, c=column: r[c] or "-")
         breakdowns[dimension] = [
-            BreakdownRow(key=key, numerator=v["SGBC_or_CAC:granted"], denominator=v["SGBC_or_CAC:decided"],
-                         value=ratio(v["SGBC_or_CAC:granted"], v["SGBC_or_CAC:decided"]),
-                         extra={"presented": v["SGBC_or_CAC:presented"]})
-            for key, v in sorted(sums.items()) if v["SGBC_or_CAC:presented"] or v["SGBC_or_CAC:decided"]
+            BreakdownRow(
+                key=key,
+                numerator=v["SGBC_or_CAC:granted"],
+                denominator=v["SGBC_or_CAC:decided"],
+                value=ratio(v["SGBC_or_CAC:granted"], v["SGBC_or_CAC:decided"]),
+                extra={"presented": v["SGBC_or_CAC:presented"]},
+            )
+            for key, v in sorted(sums.items())
+            if v["SGBC_or_CAC:presented"] or v["SGBC_or_CAC:decided"]
         ]
     return KpiResult(
-        kpi="11", title=config.title, citation=config.citation, period=period, scope=scope_of(team_id, situation),
-        numerator=total["granted"], denominator=decided, value=value, target=config.target,
+        kpi="11",
+        title=config.title,
+        citation=config.citation,
+        period=period,
+        scope=scope_of(team_id, situation),
+        numerator=total["granted"],
+        denominator=decided,
+        value=value,
+        target=config.target,
         status=status_of(value, config.target),
         measure="SGBC or CAC units granted / units with a decided outcome (granted, declined, recharacterised), "
-                "all stages, by filing date",
+        "all stages, by filing date",
         definition=config.model_dump(),
         breakdowns=breakdowns,
         details={"presented": total["presented"], "added_at_dcc": added_at_dcc, "attrition": attrition},

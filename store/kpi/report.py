@@ -15,8 +15,14 @@ from store.kpi.spu import compute_spu_indicator
 
 
 def compute_kpis(
-    *, session: Session, today: dt.date, period: Period | None = None, team_id: str | None = None,
-    situation: str | None = None, config: KpiConfig | None = None, kpis: tuple[str, ...] = ("10", "11", "12", "SPU"),
+    *,
+    session: Session,
+    today: dt.date,
+    period: Period | None = None,
+    team_id: str | None = None,
+    situation: str | None = None,
+    config: KpiConfig | None = None,
+    kpis: tuple[str, ...] = ("10", "11", "12", "SPU"),
 ) -> list[KpiResult]:
     """With no `period`, each KPI uses its default period (§7: quarter for 10 and 12, year for 11)
     containing `today`; KPI 12's reporting date is then `today` rather than a future quarter end."""
@@ -24,15 +30,40 @@ def compute_kpis(
     results = []
     scope = dict(team_id=team_id, situation=situation)
     if "10" in kpis:
-        results.append(compute_kpi10(session=session, period=period or containing(config.kpi10.default_period, today),
-                                     config=config.kpi10, **scope))
+        results.append(
+            compute_kpi10(
+                session=session,
+                period=period or containing(config.kpi10.default_period, today),
+                config=config.kpi10,
+                **scope,
+            )
+        )
     if "11" in kpis:
-        results.append(compute_kpi11(session=session, period=period or containing(config.kpi11.default_period, today),
-                                     config=config.kpi11, **scope))
+        results.append(
+            compute_kpi11(
+                session=session,
+                period=period or containing(config.kpi11.default_period, today),
+                config=config.kpi11,
+                **scope,
+            )
+        )
     if "12" in kpis:
-        results.append(compute_kpi12(session=session, period=period or containing(config.kpi12.default_period, today),
-                                     config=config.kpi12, as_of=None if period else today, **scope))
+        results.append(
+            compute_kpi12(
+                session=session,
+                period=period or containing(config.kpi12.default_period, today),
+                config=config.kpi12,
+                as_of=None if period else today,
+                **scope,
+            )
+        )
     if "SPU" in kpis:
-        results.append(compute_spu_indicator(session=session, period=period or containing(config.spu.default_period, today),
-                                             config=config.spu, **scope))
+        results.append(
+            compute_spu_indicator(
+                session=session,
+                period=period or containing(config.spu.default_period, today),
+                config=config.spu,
+                **scope,
+            )
+        )
     return results

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, select, col
+from sqlmodel import Session, col, select
 
 from models.kpi_tables import KpiSnapshot
 from models.tables import utcnow
@@ -22,12 +22,22 @@ def save_snapshots(*, session: Session, results: list[KpiResult], taken_on: dt.d
         key = snapshot_key(result, taken_on)
         row = session.exec(select(KpiSnapshot).where(KpiSnapshot.snapshot_key == key)).first()
         values: dict[str, Any] = dict(
-            kpi=result.kpi, period_label=result.period.label, period_start=result.period.start,
-            period_end=result.period.end, scope=result.scope, taken_on=taken_on, numerator=result.numerator,
-            denominator=result.denominator, value=result.value, target=result.target, status=result.status,
+            kpi=result.kpi,
+            period_label=result.period.label,
+            period_start=result.period.start,
+            period_end=result.period.end,
+            scope=result.scope,
+            taken_on=taken_on,
+            numerator=result.numerator,
+            denominator=result.denominator,
+            value=result.value,
+            target=result.target,
+            status=result.status,
             definition=result.definition,
-            details={"breakdowns": {k: [r.model_dump(mode="json") for r in v] for k, v in result.breakdowns.items()},
-                     **result.model_dump(mode="json")["details"]},
+            details={
+                "breakdowns": {k: [r.model_dump(mode="json") for r in v] for k, v in result.breakdowns.items()},
+                **result.model_dump(mode="json")["details"],
+            },
             created_at=utcnow(),
         )
         if row is None:
@@ -59,7 +69,9 @@ def trend(*, session: Session, kpi: str | None = None, scope: str = "all", limit
     if kpi is not None:
         query = query.where(KpiSnapshot.kpi == kpi)
     latest: dict[tuple[str, str], KpiSnapshot] = {}
-    for row in session.exec(query.order_by(col(KpiSnapshot.kpi), col(KpiSnapshot.period_start), col(KpiSnapshot.taken_on))):
+    for row in session.exec(
+        query.order_by(col(KpiSnapshot.kpi), col(KpiSnapshot.period_start), col(KpiSnapshot.taken_on))
+    ):
         latest[(row.kpi, row.period_label)] = row
     points: dict[str, list[TrendPoint]] = {}
     for (k, _), row in latest.items():

@@ -20,7 +20,6 @@ vulnerability category (a record counts in every category of its witness).
 
 from collections import defaultdict
 from datetime import timedelta
-
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,27 +41,52 @@ CONDUCT_RULE = "VUL-IR-05"
 
 
 def _finding(f, rule_id: str, state: FindingState):
-    return sa.exists(sa.select(1).select_from(Finding).where(
-        col(Finding.version_id) == f.version_id, col(Finding.rule_id) == rule_id, col(Finding.state) == state))
+    return sa.exists(
+        sa.select(1)
+        .select_from(Finding)
+        .where(col(Finding.version_id) == f.version_id, col(Finding.rule_id) == rule_id, col(Finding.state) == state)
+    )
 
 
 def counted_records(period: Period, team_id: str | None = None, situation: str | None = None):
-    f: Any = aliased(InterviewRecordFacts, name="f")  # aliases are used in SQL only (SQLModel types attributes as values)
+    f: Any = aliased(
+        InterviewRecordFacts, name="f"
+    )  # aliases are used in SQL only (SQLModel types attributes as values)
     later: Any = aliased(InterviewRecordFacts, name="later")
-    superseded = sa.exists(sa.select(1).where(
-        later.product_id == f.product_id, sa.not_(later.format_error), later.submitted_on <= period.end,
-        sa.or_(later.submitted_on > f.submitted_on,
-               sa.and_(later.submitted_on == f.submitted_on, later.version_no > f.version_no)),
-    ))
+    superseded = sa.exists(
+        sa.select(1).where(
+            later.product_id == f.product_id,
+            sa.not_(later.format_error),
+            later.submitted_on <= period.end,
+            sa.or_(
+                later.submitted_on > f.submitted_on,
+                sa.and_(later.submitted_on == f.submitted_on, later.version_no > f.version_no),
+            ),
+        )
+    )
     query = sa.select(
-        f.product_id, f.version_no, f.team_id, f.situation, f.record_date, f.submitted_on, f.witness_key,
-        f.vulnerable, f.categories, f.support_during, f.supported, f.needs_all_met,
+        f.product_id,
+        f.version_no,
+        f.team_id,
+        f.situation,
+        f.record_date,
+        f.submitted_on,
+        f.witness_key,
+        f.vulnerable,
+        f.categories,
+        f.support_during,
+        f.supported,
+        f.needs_all_met,
         as_int(_finding(f, SUPPORT_RULE, FindingState.DISMISSED)).label("support_dismissed"),
-        as_int(sa.or_(_finding(f, ASSESSMENT_RULE, FindingState.OPEN),
-                      _finding(f, CONDUCT_RULE, FindingState.OPEN))).label("standards_open"),
+        as_int(
+            sa.or_(_finding(f, ASSESSMENT_RULE, FindingState.OPEN), _finding(f, CONDUCT_RULE, FindingState.OPEN))
+        ).label("standards_open"),
     ).where(
-        sa.not_(f.format_error), f.period_date >= period.start, f.period_date <= period.end,
-        f.submitted_on <= period.end, sa.not_(superseded),
+        sa.not_(f.format_error),
+        f.period_date >= period.start,
+        f.period_date <= period.end,
+        f.submitted_on <= period.end,
+        sa.not_(superseded),
     )
     if team_id is not None:
         query = query.where(f.team_id == team_id)
@@ -74,26 +98,34 @@ def counted_records(period: Period, team_id: str | None = None, situation: str |
 def _format_errors(session: Session, period: Period, team_id: str | None, situation: str | None, limit: int):
     f: Any = InterviewRecordFacts  # used in SQL only (SQLModel types its attributes as values)
     query = sa.select(f.product_id, f.version_no, f.team_id, f.submitted_on).where(
-        f.format_error, f.period_date >= period.start, f.period_date <= period.end)
+        f.format_error, f.period_date >= period.start, f.period_date <= period.end
+    )
     if team_id is not None:
         query = query.where(f.team_id == team_id)
     if situation is not None:
         query = query.where(f.situation == situation)
     rows = session.execute(query.order_by(f.team_id, f.product_id, f.version_no)).all()
-    return len(rows), [{"product_id": p, "version_no": v, "team": t, "submitted_on": s.isoformat()}
-                       for p, v, t, s in rows[:limit]]
+    return len(rows), [
+        {"product_id": p, "version_no": v, "team": t, "submitted_on": s.isoformat()} for p, v, t, s in rows[:limit]
+    ]
 
 
 def compute_spu_indicator(
-    *, session: Session, period: Period, config: SpuConfig | None = None, team_id: str | None = None,
+    *,
+    session: Session,
+    period: Period,
+    config: SpuConfig | None = None,
+    team_id: str | None = None,
     situation: str | None = None,
 ) -> KpiResult:
     config = config or SpuConfig()
     rows = session.execute(counted_records(period, team_id, situation)).all()
     late_after = timedelta(days=config.late_after_days)
-    tallies: dict[str, dict[str, list[int]]] = {"team": defaultdict(lambda: [0, 0]),
-                                                "situation": defaultdict(lambda: [0, 0]),
-                                                "vulnerability_category": defaultdict(lambda: [0, 0])}
+    tallies: dict[str, dict[str, list[int]]] = {
+        "team": defaultdict(lambda: [0, 0]),
+        "situation": defaultdict(lambda: [0, 0]),
+        "vulnerability_category": defaultdict(lambda: [0, 0]),
+    }
     numerator = denominator = present = on_call = standards_met = needs_met = not_vulnerable = 0
     witnesses: set[str] = set()
     late, unsupported = [], []
@@ -109,9 +141,13 @@ def compute_spu_indicator(
         standards_met += not r.standards_open
         needs_met += bool(r.needs_all_met)
         witnesses.add(r.witness_key)
-        item = {"product_id": r.product_id, "version_no": r.version_no, "team": r.team_id,
-                "record_date": r.record_date.isoformat() if r.record_date else None,
-                "submitted_on": r.submitted_on.isoformat()}
+        item = {
+            "product_id": r.product_id,
+            "version_no": r.version_no,
+            "team": r.team_id,
+            "record_date": r.record_date.isoformat() if r.record_date else None,
+            "submitted_on": r.submitted_on.isoformat(),
+        }
         if r.record_date is not None and r.submitted_on > r.record_date + late_after:
             late.append({**item, "days_after": (r.submitted_on - r.record_date).days})
         if not supported:
@@ -126,15 +162,24 @@ def compute_spu_indicator(
     format_error_count, format_errors = _format_errors(session, period, team_id, situation, config.list_limit)
     category_order = {c: i for i, c in enumerate(CATEGORIES)}
     return KpiResult(
-        kpi="SPU", title=config.title, citation=config.citation, period=period, scope=scope_of(team_id, situation),
-        numerator=numerator, denominator=denominator, value=value, target=config.target,
+        kpi="SPU",
+        title=config.title,
+        citation=config.citation,
+        period=period,
+        scope=scope_of(team_id, situation),
+        numerator=numerator,
+        denominator=denominator,
+        value=value,
+        target=config.target,
         status=status_of(value, config.target),
         measure="interview records of vulnerable witnesses with psychosocial support / interview records of "
-                "vulnerable witnesses",
+        "vulnerable witnesses",
         definition=config.model_dump(),
         breakdowns={
-            name: [BreakdownRow(key=key, numerator=n, denominator=d, value=ratio(n, d))
-                   for key, (n, d) in sorted(rows_.items(), key=lambda kv: (category_order.get(kv[0], 0), kv[0]))]
+            name: [
+                BreakdownRow(key=key, numerator=n, denominator=d, value=ratio(n, d))
+                for key, (n, d) in sorted(rows_.items(), key=lambda kv: (category_order.get(kv[0], 0), kv[0]))
+            ]
             for name, rows_ in tallies.items()
         },
         details={

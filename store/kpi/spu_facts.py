@@ -52,12 +52,14 @@ def interview_record_values(product_id: str, front_matter: dict, submitted_on, f
     }
 
 
-def record_interview_record_facts(*, session: Session, version: ProductVersion, product: Product | None,
-                                  submitted_on) -> InterviewRecordFacts:
+def record_interview_record_facts(
+    *, session: Session, version: ProductVersion, product: Product | None, submitted_on
+) -> InterviewRecordFacts:
     """Upsert the facts of `version` (idempotent: keyed by product and version)."""
     fm = version.front_matter or {}
-    values = interview_record_values(version.product_id, fm, submitted_on,
-                                     format_error=version.verdict == Verdict.FORMAT_ERROR)
+    values = interview_record_values(
+        version.product_id, fm, submitted_on, format_error=version.verdict == Verdict.FORMAT_ERROR
+    )
     values.update(
         version_id=version.id,
         team_id=product.team_id if product else str(_map(fm.get("product")).get("team") or ""),
@@ -65,8 +67,9 @@ def record_interview_record_facts(*, session: Session, version: ProductVersion, 
         recorded_at=utcnow(),
     )
     row = session.exec(
-        select(InterviewRecordFacts).where(InterviewRecordFacts.product_id == version.product_id,
-                                           InterviewRecordFacts.version_no == version.version_no)
+        select(InterviewRecordFacts).where(
+            InterviewRecordFacts.product_id == version.product_id, InterviewRecordFacts.version_no == version.version_no
+        )
     ).first()
     if row is None:
         row = InterviewRecordFacts(product_id=version.product_id, version_no=version.version_no, **values)

@@ -2,7 +2,7 @@
 run through temporalio's ActivityEnvironment."""
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.review import ReviewActivities
 from models.enums import NotificationKind, ReviewAction, ReviewState, Severity, Verdict
-from models.findings import CheckResult, Finding as EngineFinding, verdict_for
+from models.findings import CheckResult, verdict_for
+from models.findings import Finding as EngineFinding
 from models.messages import (
     NotificationRequest,
     NotifyTarget,
@@ -37,7 +38,7 @@ from tests.store.factories import load_of, new_version, seed_register, small_ros
 SAMPLES = Path("/work/shared/domain/samples")
 # The active pack is contract v2: the v1 dev samples are judged by their v2 key.
 V1_UNDER_V2_KEY = Path(__file__).resolve().parents[1] / "fixtures" / "samples_v2" / "expected-v1-samples-under-v2.yaml"
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class ScriptedEngine:
@@ -54,8 +55,14 @@ class ScriptedEngine:
         self.calls += 1
         self.rosters.append(roster)
         found = [
-            EngineFinding(rule_id=rule, severity=Severity(sev), message=f"{rule} fired", citation="Policy §1",
-                          location="product", pack_version=self.pack_version)
+            EngineFinding(
+                rule_id=rule,
+                severity=Severity(sev),
+                message=f"{rule} fired",
+                citation="Policy §1",
+                location="product",
+                pack_version=self.pack_version,
+            )
             for rule, sev in (line.split()[1:3] for line in text.splitlines() if line.startswith("FIRE:"))
         ]
         return CheckResult(file=file, verdict=verdict_for(found), findings=found, pack_version=self.pack_version)
@@ -77,8 +84,12 @@ def _count(engine, table, *where) -> int:
 
 
 def _precheck_input(version) -> PrecheckInput:
-    return PrecheckInput(workflow_id=f"product-review-{version.product_id}", product_id=version.product_id,
-                         version_id=version.id, version_no=version.version_no)
+    return PrecheckInput(
+        workflow_id=f"product-review-{version.product_id}",
+        product_id=version.product_id,
+        version_id=version.id,
+        version_no=version.version_no,
+    )
 
 
 # ---------------------------------------------------------------- precheck
@@ -167,8 +178,11 @@ async def test_a_precheck_reads_the_register_as_it_is_and_builds_it_again_only_a
     await env.run(acts.precheck, _precheck_input(versions[1]))
     assert scripted.rosters[1] is scripted.rosters[0]  # nothing changed: the register built for the first
     with session_scope(engine) as session:
-        session.add(Certification(staff_id=f"{prefix}-11", cert="CAC_BASIC", issued=date(2026, 11, 1),
-                                  expires=date(2029, 10, 31)))
+        session.add(
+            Certification(
+                staff_id=f"{prefix}-11", cert="CAC_BASIC", issued=date(2026, 11, 1), expires=date(2029, 10, 31)
+            )
+        )
     await env.run(acts.precheck, _precheck_input(versions[2]))
     assert scripted.rosters[2] is not scripted.rosters[0]
     assert (f"{prefix}-11", "CAC_BASIC") in {(c.staff_id, c.cert) for c in scripted.rosters[2].certifications}
@@ -204,27 +218,57 @@ async def test_a_file_that_is_not_utf8_is_a_format_error(engine, env):
 
 async def test_precheck_of_a_version_that_does_not_exist_fails_without_retry(engine, env):
     with pytest.raises(ApplicationError, match="no stored version") as raised:
-        await env.run(_activities(engine, ScriptedEngine()).precheck,
-                      PrecheckInput(workflow_id="wf", product_id="NOPE", version_id=987654, version_no=1))
+        await env.run(
+            _activities(engine, ScriptedEngine()).precheck,
+            PrecheckInput(workflow_id="wf", product_id="NOPE", version_id=987654, version_no=1),
+        )
     assert raised.value.non_retryable
 
 
 # ---------------------------------------------------------------- record_transition
 
 
-def _transition_input(version, seq, action, to_state, *, actor=None, reason=None, details=None, assignee=None,
-                      notifications=(), from_state=None, at=None, last_reviewer=None) -> RecordTransitionInput:
+def _transition_input(
+    version,
+    seq,
+    action,
+    to_state,
+    *,
+    actor=None,
+    reason=None,
+    details=None,
+    assignee=None,
+    notifications=(),
+    from_state=None,
+    at=None,
+    last_reviewer=None,
+) -> RecordTransitionInput:
     at = at or T0 + timedelta(hours=seq)
     return RecordTransitionInput(
         workflow_id=f"product-review-{version.product_id}",
         product_id=version.product_id,
         version_id=version.id,
-        transition=TransitionRecord(seq=seq, action=action, actor_id=actor, from_state=from_state, to_state=to_state,
-                                    reason=reason, at=at, details=details or {}),
+        transition=TransitionRecord(
+            seq=seq,
+            action=action,
+            actor_id=actor,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            at=at,
+            details=details or {},
+        ),
         state_after=ReviewWorkflowState(
-            state=to_state, version_id=version.id, version_no=version.version_no, version_label="1.0", title="t",
-            assignee=assignee, last_reviewer=last_reviewer, due_at=T0 + timedelta(days=14),
-            verdict=Verdict.REVISE, escalation_level=0,
+            state=to_state,
+            version_id=version.id,
+            version_no=version.version_no,
+            version_label="1.0",
+            title="t",
+            assignee=assignee,
+            last_reviewer=last_reviewer,
+            due_at=T0 + timedelta(days=14),
+            verdict=Verdict.REVISE,
+            escalation_level=0,
         ),
         notifications=list(notifications),
     )
@@ -241,10 +285,20 @@ async def test_recording_the_same_transition_twice_writes_one_event_and_one_noti
         p = seed_register(session)
         version = new_version(session, team_id=f"{p}-TEAM", author_id=f"{p}-03")
     acts = _activities(engine)
-    request = NotificationRequest(kind=NotificationKind.ASSIGNMENT, subject="Assigned to you",
-                                  targets=[NotifyTarget(relation="assignee"), NotifyTarget(relation="author")])
-    data = _transition_input(version, 1, ReviewAction.ASSIGN, ReviewState.IN_REVIEW, actor=f"{p}-GH",
-                             assignee=f"{p}-GR", notifications=[request])
+    request = NotificationRequest(
+        kind=NotificationKind.ASSIGNMENT,
+        subject="Assigned to you",
+        targets=[NotifyTarget(relation="assignee"), NotifyTarget(relation="author")],
+    )
+    data = _transition_input(
+        version,
+        1,
+        ReviewAction.ASSIGN,
+        ReviewState.IN_REVIEW,
+        actor=f"{p}-GH",
+        assignee=f"{p}-GR",
+        notifications=[request],
+    )
     first = await env.run(acts.record_transition, data)
     retry = await env.run(acts.record_transition, data)
     assert (first.created, first.notifications_created) == (True, 2)
@@ -258,12 +312,26 @@ async def test_the_review_projection_follows_the_workflow_state(engine, env):
     with session_scope(engine) as session:
         p = seed_register(session)
         version = new_version(session, team_id=f"{p}-TEAM", situation="Situation in Velmora")
-    await env.run(_activities(engine).record_transition,
-                  _transition_input(version, 1, ReviewAction.CLAIM, ReviewState.IN_REVIEW, actor=f"{p}-GR",
-                                    assignee=f"{p}-GR", from_state=ReviewState.QUEUED))
+    await env.run(
+        _activities(engine).record_transition,
+        _transition_input(
+            version,
+            1,
+            ReviewAction.CLAIM,
+            ReviewState.IN_REVIEW,
+            actor=f"{p}-GR",
+            assignee=f"{p}-GR",
+            from_state=ReviewState.QUEUED,
+        ),
+    )
     with session_scope(engine) as session:
         review = get_review(session=session, product_id=version.product_id)
-    assert (review.state, review.assignee_id, review.verdict, review.team_id) == ("in_review", f"{p}-GR", "revise", f"{p}-TEAM")
+    assert (review.state, review.assignee_id, review.verdict, review.team_id) == (
+        "in_review",
+        f"{p}-GR",
+        "revise",
+        f"{p}-TEAM",
+    )
     assert review.due_at == T0 + timedelta(days=14)
     assert review.workflow_id == f"product-review-{version.product_id}"
 
@@ -282,10 +350,15 @@ async def test_notify_relations_resolve_from_the_register_and_skip_the_actor(fre
         "author": [],  # the author is the actor
     }
     for seq, (relation, expected) in enumerate(cases.items(), start=1):
-        request = NotificationRequest(kind=NotificationKind.QUEUED, subject=relation,
-                                      targets=[NotifyTarget(relation=relation)])
-        result = await env.run(acts.record_transition, _transition_input(
-            version, seq, ReviewAction.COMMENT, ReviewState.QUEUED, actor="N-03", notifications=[request]))
+        request = NotificationRequest(
+            kind=NotificationKind.QUEUED, subject=relation, targets=[NotifyTarget(relation=relation)]
+        )
+        result = await env.run(
+            acts.record_transition,
+            _transition_input(
+                version, seq, ReviewAction.COMMENT, ReviewState.QUEUED, actor="N-03", notifications=[request]
+            ),
+        )
         assert _recipients(fresh_engine, result.audit_event_id) == expected, relation
 
 
@@ -295,11 +368,21 @@ async def test_without_a_team_deputy_prosecutor_every_deputy_prosecutor_is_told(
     with session_scope(fresh_engine) as session:
         import_roster(session=session, load=load_of(roster))
         version = new_version(session, team_id="D-TEAM", author_id="D-03")
-    request = NotificationRequest(kind=NotificationKind.ESCALATION, subject="Overdue",
-                                  targets=[NotifyTarget(relation="team_dp"), NotifyTarget(staff_id="D-DP"),
-                                           NotifyTarget(staff_id="NOT-IN-REGISTER")])
-    result = await env.run(_activities(fresh_engine).record_transition, _transition_input(
-        version, 1, ReviewAction.DP_ESCALATION, ReviewState.IN_REVIEW, notifications=[request, request]))
+    request = NotificationRequest(
+        kind=NotificationKind.ESCALATION,
+        subject="Overdue",
+        targets=[
+            NotifyTarget(relation="team_dp"),
+            NotifyTarget(staff_id="D-DP"),
+            NotifyTarget(staff_id="NOT-IN-REGISTER"),
+        ],
+    )
+    result = await env.run(
+        _activities(fresh_engine).record_transition,
+        _transition_input(
+            version, 1, ReviewAction.DP_ESCALATION, ReviewState.IN_REVIEW, notifications=[request, request]
+        ),
+    )
     assert result.notifications_created == 1
     assert _recipients(fresh_engine, result.audit_event_id) == ["D-DP"]
     with session_scope(fresh_engine) as session:
@@ -311,8 +394,10 @@ async def test_an_unknown_relation_fails_without_writing_anything(engine, env):
         version = new_version(session)
     request = NotificationRequest(kind=NotificationKind.QUEUED, subject="x", targets=[NotifyTarget(relation="friends")])
     with pytest.raises(ApplicationError, match="unknown notification relation 'friends'"):
-        await env.run(_activities(engine).record_transition,
-                      _transition_input(version, 1, ReviewAction.ENQUEUE, ReviewState.QUEUED, notifications=[request]))
+        await env.run(
+            _activities(engine).record_transition,
+            _transition_input(version, 1, ReviewAction.ENQUEUE, ReviewState.QUEUED, notifications=[request]),
+        )
     assert _count(engine, AuditEvent, AuditEvent.workflow_id == f"product-review-{version.product_id}") == 0
 
 
@@ -326,8 +411,16 @@ async def test_an_action_by_someone_not_active_in_the_register_is_refused_and_no
             actor = f"{prefix}-GR"
             session.get(Staff, actor).active = False
     with pytest.raises(ApplicationError, match=f"{actor} is not an active person of the register") as refused:
-        await env.run(_activities(engine).record_transitions, RecordTransitionsInput(transitions=[
-            _transition_input(version, 1, ReviewAction.CLAIM, ReviewState.IN_REVIEW, actor=actor, assignee=actor)]))
+        await env.run(
+            _activities(engine).record_transitions,
+            RecordTransitionsInput(
+                transitions=[
+                    _transition_input(
+                        version, 1, ReviewAction.CLAIM, ReviewState.IN_REVIEW, actor=actor, assignee=actor
+                    )
+                ]
+            ),
+        )
     assert (refused.value.type, refused.value.non_retryable) == ("UnknownActor", True)
     assert _count(engine, AuditEvent, AuditEvent.workflow_id == f"product-review-{version.product_id}") == 0
 
@@ -338,12 +431,25 @@ async def test_dismissing_a_finding_records_who_why_and_when(engine, env):
         reviewer = f"{seed_register(session)}-GR"
         version = new_version(session, text="FIRE: LANG-03 major\n")
     await env.run(acts.precheck, _precheck_input(version))
-    await env.run(acts.record_transition, _transition_input(
-        version, 1, ReviewAction.DISMISS_FINDING, ReviewState.IN_REVIEW, actor=reviewer,
-        reason="The term is quoted from the statute", details={"rule_id": "LANG-03"}))
+    await env.run(
+        acts.record_transition,
+        _transition_input(
+            version,
+            1,
+            ReviewAction.DISMISS_FINDING,
+            ReviewState.IN_REVIEW,
+            actor=reviewer,
+            reason="The term is quoted from the statute",
+            details={"rule_id": "LANG-03"},
+        ),
+    )
     with session_scope(engine) as session:
         row = session.exec(select(Finding).where(Finding.version_id == version.id)).one()
-    assert (row.state, row.dismissed_by, row.dismissal_reason) == ("dismissed", reviewer, "The term is quoted from the statute")
+    assert (row.state, row.dismissed_by, row.dismissal_reason) == (
+        "dismissed",
+        reviewer,
+        "The term is quoted from the statute",
+    )
     assert row.dismissed_at == T0 + timedelta(hours=1)
 
 
@@ -353,18 +459,31 @@ async def test_decisions_are_recorded_and_approval_locks_the_version(engine, env
     with session_scope(engine) as session:
         reviewer = f"{seed_register(session)}-GR"
         version = new_version(session, product_id=product_id)
-    await env.run(acts.record_transition, _transition_input(
-        version, 1, ReviewAction.RETURN, ReviewState.RETURNED, actor=reviewer, reason="Add the vulnerability section"))
-    approved = await env.run(acts.record_transition, _transition_input(
-        version, 2, ReviewAction.APPROVE, ReviewState.APPROVED, actor=reviewer))
+    await env.run(
+        acts.record_transition,
+        _transition_input(
+            version,
+            1,
+            ReviewAction.RETURN,
+            ReviewState.RETURNED,
+            actor=reviewer,
+            reason="Add the vulnerability section",
+        ),
+    )
+    approved = await env.run(
+        acts.record_transition,
+        _transition_input(version, 2, ReviewAction.APPROVE, ReviewState.APPROVED, actor=reviewer),
+    )
     with session_scope(engine) as session:
         decisions = session.exec(select(Decision).where(Decision.product_id == product_id).order_by(Decision.id)).all()
         assert session.get(ProductVersion, version.id).locked
-    assert [(d.decision, d.reason) for d in decisions] == [("return", "Add the vulnerability section"), ("approve", None)]
+    assert [(d.decision, d.reason) for d in decisions] == [
+        ("return", "Add the vulnerability section"),
+        ("approve", None),
+    ]
     assert decisions[1].audit_event_id == approved.audit_event_id
-    with pytest.raises(ProductLocked):
-        with session_scope(engine) as session:
-            new_version(session, product_id=product_id)
+    with pytest.raises(ProductLocked), session_scope(engine) as session:
+        new_version(session, product_id=product_id)
 
 
 async def test_concurrent_transitions_of_many_workflows_keep_one_valid_chain(fresh_engine, env):
@@ -391,12 +510,19 @@ async def test_a_precheck_and_its_routing_are_recorded_in_order_in_one_call(engi
     with session_scope(engine) as session:
         p = seed_register(session)
         version = new_version(session, team_id=f"{p}-TEAM", author_id=f"{p}-03")
-    queued = NotificationRequest(kind=NotificationKind.QUEUED, subject="In the GCU queue",
-                                 targets=[NotifyTarget(relation="author")])
+    queued = NotificationRequest(
+        kind=NotificationKind.QUEUED, subject="In the GCU queue", targets=[NotifyTarget(relation="author")]
+    )
     batch = _batch(
         _transition_input(version, 1, ReviewAction.PRECHECK, ReviewState.PRECHECKED, from_state=ReviewState.SUBMITTED),
-        _transition_input(version, 2, ReviewAction.ENQUEUE, ReviewState.QUEUED, from_state=ReviewState.PRECHECKED,
-                          notifications=[queued]),
+        _transition_input(
+            version,
+            2,
+            ReviewAction.ENQUEUE,
+            ReviewState.QUEUED,
+            from_state=ReviewState.PRECHECKED,
+            notifications=[queued],
+        ),
     )
     first = await env.run(_activities(engine).record_transitions, batch)
     retry = await env.run(_activities(engine).record_transitions, batch)
@@ -404,8 +530,9 @@ async def test_a_precheck_and_its_routing_are_recorded_in_order_in_one_call(engi
     assert first.results[0].audit_event_id < first.results[1].audit_event_id
     assert [(r.created, r.audit_event_id) for r in retry.results] == [(False, r.audit_event_id) for r in first.results]
     with session_scope(engine) as session:
-        events = session.exec(select(AuditEvent).where(AuditEvent.product_id == version.product_id)
-                              .order_by(AuditEvent.id)).all()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.product_id == version.product_id).order_by(AuditEvent.id)
+        ).all()
         review = get_review(session=session, product_id=version.product_id)
     assert [(e.action, e.to_state) for e in events] == [("precheck", "prechecked"), ("enqueue", "queued")]
     assert review.state == "queued"  # the state after the last transition of the batch
@@ -431,10 +558,13 @@ async def test_transitions_of_two_reviews_are_never_recorded_together(engine, en
     with session_scope(engine) as session:
         one, other = new_version(session), new_version(session)
     with pytest.raises(ApplicationError, match="must belong to one review"):
-        await env.run(_activities(engine).record_transitions, _batch(
-            _transition_input(one, 1, ReviewAction.REMINDER, ReviewState.QUEUED),
-            _transition_input(other, 1, ReviewAction.REMINDER, ReviewState.QUEUED),
-        ))
+        await env.run(
+            _activities(engine).record_transitions,
+            _batch(
+                _transition_input(one, 1, ReviewAction.REMINDER, ReviewState.QUEUED),
+                _transition_input(other, 1, ReviewAction.REMINDER, ReviewState.QUEUED),
+            ),
+        )
     assert _count(engine, AuditEvent, AuditEvent.product_id.in_([one.product_id, other.product_id])) == 0
 
 
@@ -444,9 +574,20 @@ async def test_racing_attempts_of_one_batch_record_it_once(fresh_engine, env):
     with session_scope(fresh_engine) as session:
         p = seed_register(session)
         version = new_version(session, team_id=f"{p}-TEAM", author_id=f"{p}-03")
-    told = NotificationRequest(kind=NotificationKind.RETURNED, subject="Returned", targets=[NotifyTarget(relation="author")])
-    batch = _batch(_transition_input(version, 1, ReviewAction.RETURN, ReviewState.RETURNED, actor=f"{p}-GR",
-                                     reason="Add the consent section", notifications=[told]))
+    told = NotificationRequest(
+        kind=NotificationKind.RETURNED, subject="Returned", targets=[NotifyTarget(relation="author")]
+    )
+    batch = _batch(
+        _transition_input(
+            version,
+            1,
+            ReviewAction.RETURN,
+            ReviewState.RETURNED,
+            actor=f"{p}-GR",
+            reason="Add the consent section",
+            notifications=[told],
+        )
+    )
     acts = _activities(fresh_engine)
     results = await asyncio.gather(*(env.run(acts.record_transitions, batch) for _ in range(6)))
     assert sorted(r.results[0].created for r in results) == [False] * 5 + [True]
@@ -468,14 +609,17 @@ async def test_a_precheck_runs_the_rules_in_a_process_of_its_own_when_configured
         def check_text(self, *_args, **_kwargs):
             raise AssertionError("the rules ran in the worker's own process")
 
-    sample = "S1-IP-heron.md" if (SAMPLES / "S1-IP-heron.md").exists() else sorted(p.name for p in SAMPLES.glob("S*.md"))[0]
+    sample = (
+        "S1-IP-heron.md" if (SAMPLES / "S1-IP-heron.md").exists() else sorted(p.name for p in SAMPLES.glob("S*.md"))[0]
+    )
     key = YAML(typ="safe").load((SAMPLES / "expected.yaml").read_text())["files"][sample]
     with session_scope(sample_db) as session:
         version = new_version(session, product_type=key["type"], text=(SAMPLES / sample).read_text())
     pool = precheck_pool(1)
     try:
-        activities = ReviewActivities(db_engine=sample_db, settings=Settings(), rules_engine_factory=Untouchable,
-                                      check_pool=pool)
+        activities = ReviewActivities(
+            db_engine=sample_db, settings=Settings(), rules_engine_factory=Untouchable, check_pool=pool
+        )
         result = await env.run(activities.precheck, _precheck_input(version))
     finally:
         pool.shutdown()

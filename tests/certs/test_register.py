@@ -1,6 +1,6 @@
 """The certification register: add with default validity, renew, revoke, import, gaps."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -40,7 +40,9 @@ def test_refusals_name_the_problem(session):
     with pytest.raises(RegisterError, match="unknown certification 'FOO'"):
         add_certification(session=session, staff_id="L1", cert="FOO", issued=date(2024, 1, 1))
     with pytest.raises(RegisterError, match="before issued"):
-        add_certification(session=session, staff_id="L1", cert="CAC_BASIC", issued=date(2024, 1, 1), expires=date(2023, 1, 1))
+        add_certification(
+            session=session, staff_id="L1", cert="CAC_BASIC", issued=date(2024, 1, 1), expires=date(2023, 1, 1)
+        )
     add_certification(session=session, staff_id="L1", cert="CAC_BASIC", issued=date(2024, 1, 1))
     with pytest.raises(RegisterError, match="already has"):
         add_certification(session=session, staff_id="L1", cert="CAC_BASIC", issued=date(2024, 1, 1))
@@ -50,8 +52,13 @@ def test_refusals_name_the_problem(session):
 
 def test_revoked_certificate_stops_counting_from_its_revocation_day(session):
     add_certification(session=session, staff_id="L1", cert="SGBC_BASIC", issued=date(2024, 1, 1))
-    revoke_certification(session=session, staff_id="L1", cert="SGBC_BASIC", reason="training not completed",
-                         at=datetime(2026, 2, 1, 9, tzinfo=timezone.utc))
+    revoke_certification(
+        session=session,
+        staff_id="L1",
+        cert="SGBC_BASIC",
+        reason="training not completed",
+        at=datetime(2026, 2, 1, 9, tzinfo=UTC),
+    )
     before = list_certifications(session=session, on=date(2026, 1, 31), staff_id="L1", include_revoked=True)
     after = list_certifications(session=session, on=date(2026, 2, 1), staff_id="L1", include_revoked=True)
     assert [r.status for r in before] == ["valid"] and [r.status for r in after] == ["revoked"]
@@ -86,8 +93,10 @@ def test_yaml_import_reports_every_bad_row_and_writes_nothing(session, tmp_path)
     )
     parsed = parse_file(path, session=session)
     assert [(p.row, p.field) for p in parsed.problems] == [
-        ("certifications[1] (line 3)", "staff_id"), ("certifications[2] (line 4)", "cert"),
-        ("certifications[3] (line 5)", "issued"), ("briefings[0] (line 7)", "expires"),
+        ("certifications[1] (line 3)", "staff_id"),
+        ("certifications[2] (line 4)", "cert"),
+        ("certifications[3] (line 5)", "issued"),
+        ("briefings[0] (line 7)", "expires"),
     ]
     with pytest.raises(ImportRefused):
         import_records(session=session, parsed=parsed)
@@ -96,10 +105,12 @@ def test_yaml_import_reports_every_bad_row_and_writes_nothing(session, tmp_path)
 
 def test_csv_import_upserts_in_one_go_with_progress(session, tmp_path):
     path = tmp_path / "register.csv"
-    path.write_text("kind,staff_id,cert,issued,expires,area,date\n"
-                    "certification,L1,SGBC_BASIC,2024-01-01,,,\n"
-                    "certification,I1,CAC_ADV,2024-01-01,2025-12-31,,\n"
-                    "briefing,P1,,,2027-01-01,CAC,2025-01-01\n")
+    path.write_text(
+        "kind,staff_id,cert,issued,expires,area,date\n"
+        "certification,L1,SGBC_BASIC,2024-01-01,,,\n"
+        "certification,I1,CAC_ADV,2024-01-01,2025-12-31,,\n"
+        "briefing,P1,,,2027-01-01,CAC,2025-01-01\n"
+    )
     ticks = []
     result = import_records(session=session, parsed=parse_file(path, session=session), progress=ticks.append)
     assert (result.created, len(ticks)) == (3, 3)

@@ -13,16 +13,24 @@ from activities.certifications import CertificationActivities
 from models.cert_messages import ExpiryNoticesInput, SweepInput, SweepResult
 from models.kpi_tables import CertificationNotice, KpiSnapshot
 from models.tables import Notification
+from service.temporal_setup import ensure_sweep_schedule
 from settings import Settings
 from store.cert_notices import send_expiry_notices, threshold_for
 from tests.kpi import factories as f
-from service.temporal_setup import ensure_sweep_schedule
 from workflows.cert_sweep import SCHEDULE_ID, CertificationSweepWorkflow
 
 
 def test_threshold_is_the_nearest_one_not_every_one_skipped():
-    assert [threshold_for(d, [90, 30, 7]) for d in (120, 90, 31, 30, 8, 7, 0, -1)] == \
-        [None, "90", "90", "30", "30", "7", "7", "expired"]
+    assert [threshold_for(d, [90, 30, 7]) for d in (120, 90, 31, 30, 8, 7, 0, -1)] == [
+        None,
+        "90",
+        "90",
+        "30",
+        "30",
+        "7",
+        "7",
+        "expired",
+    ]
 
 
 def _register(s: Session, today: date) -> None:
@@ -72,11 +80,15 @@ async def test_daily_sweep_notifies_each_threshold_once(time_skipping_env, fresh
         # skipping would jump the clock ahead to the next deadline it sees.
         with env.auto_time_skipping_disabled():
             return await env.client.execute_workflow(
-                CertificationSweepWorkflow.run, SweepInput(), id=f"sweep-{uuid.uuid4()}", task_queue=queue,
+                CertificationSweepWorkflow.run,
+                SweepInput(),
+                id=f"sweep-{uuid.uuid4()}",
+                task_queue=queue,
             )
 
-    async with Worker(env.client, task_queue=queue, workflows=[CertificationSweepWorkflow],
-                      activities=activities.all()):
+    async with Worker(
+        env.client, task_queue=queue, workflows=[CertificationSweepWorkflow], activities=activities.all()
+    ):
         first = await sweep()
         assert first.as_of == today
         assert notices(fresh_engine) == [("CAC_BASIC", "30")]

@@ -15,19 +15,29 @@ def run_with(tmp_path, output: str, status: int):
     fake = tmp_path / "pip-audit"
     fake.write_text(f"#!/bin/sh\ncat <<'OUT'\n{output}\nOUT\nexit {status}\n")
     fake.chmod(0o755)
-    return subprocess.run([str(PROJECT_ROOT / ".ci" / "audit")], env={**os.environ, "PIP_AUDIT": str(fake)},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(PROJECT_ROOT / ".ci" / "audit")],
+        env={**os.environ, "PIP_AUDIT": str(fake)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_a_known_vulnerability_fails(tmp_path):
-    done = run_with(tmp_path, "Found 1 known vulnerability in 1 package\nName Version ID\njinja2 3.1.5 GHSA-cpwx-vrp4-4pq7", 1)
+    done = run_with(
+        tmp_path, "Found 1 known vulnerability in 1 package\nName Version ID\njinja2 3.1.5 GHSA-cpwx-vrp4-4pq7", 1
+    )
     assert done.returncode == 1 and "known vulnerabilities" in done.stderr
 
 
-@pytest.mark.parametrize("output", [
-    "ERROR:pip_audit._cli:alembic: Dependency not found on PyPI and could not be audited: alembic (1.20.1)",
-    "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded",
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        "ERROR:pip_audit._cli:alembic: Dependency not found on PyPI and could not be audited: alembic (1.20.1)",
+        "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded",
+    ],
+)
 def test_an_unreachable_advisory_service_warns_without_failing(tmp_path, output):
     done = run_with(tmp_path, output, 1)
     assert done.returncode == 0 and "NOT audited" in done.stderr

@@ -13,8 +13,14 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
-SECRETS = ("POSTGRES_PASSWORD", "GCU_OWNER_DB_PASSWORD", "GCU_APP_DB_PASSWORD", "TEMPORAL_DB_PASSWORD", "SECRET_KEY",
-           "TEMPORAL_PAYLOAD_KEYS")
+SECRETS = (
+    "POSTGRES_PASSWORD",
+    "GCU_OWNER_DB_PASSWORD",
+    "GCU_APP_DB_PASSWORD",
+    "TEMPORAL_DB_PASSWORD",
+    "SECRET_KEY",
+    "TEMPORAL_PAYLOAD_KEYS",
+)
 DUMMY = {name: f"dummy-{name.lower().replace('_', '-')}" for name in SECRETS}
 LONG_RUNNING = ("postgres", "temporal", "temporal-ui", "worker", "web")
 
@@ -32,7 +38,16 @@ def compose(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Compl
     empty = tmp_path / "empty.env"
     empty.write_text("")
     return subprocess.run(
-        [docker_compose, "-f", str(COMPOSE_FILE), "--project-directory", str(PROJECT_ROOT), "--env-file", str(empty), *args],
+        [
+            docker_compose,
+            "-f",
+            str(COMPOSE_FILE),
+            "--project-directory",
+            str(PROJECT_ROOT),
+            "--env-file",
+            str(empty),
+            *args,
+        ],
         env={"PATH": "/usr/bin:/bin", **env},
         capture_output=True,
         text=True,

@@ -6,7 +6,7 @@ import importlib.util
 import socket
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -37,7 +37,9 @@ async def test_a_polling_worker_is_healthy_and_a_silent_queue_is_not(temporal_en
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'h.db'}", task_queue=task_queue, var_dir=tmp_path)
 
     def check(queue: str = task_queue, hostname: str = socket.gethostname(), **kw):
-        return lambda: healthcheck.worker_is_polling(client, namespace="default", task_queue=queue, hostname=hostname, **kw)
+        return lambda: healthcheck.worker_is_polling(
+            client, namespace="default", task_queue=queue, hostname=hostname, **kw
+        )
 
     healthy, why = await check()()
     assert not healthy
@@ -51,7 +53,7 @@ async def test_a_polling_worker_is_healthy_and_a_silent_queue_is_not(temporal_en
         healthy, why = await check(hostname="some-other-container")()
         assert not healthy and "some-other-container" in why
         # A poller last seen longer ago than the limit counts as gone.
-        later = datetime.now(timezone.utc) + timedelta(minutes=10)
+        later = datetime.now(UTC) + timedelta(minutes=10)
         healthy, why = await check(now=later)()
         assert not healthy and "last seen" in why
 
@@ -60,7 +62,7 @@ def test_the_web_check_reads_healthz():
     answers = {"/healthz": (200, b'{"ok": true}'), "/broken": (500, b'{"ok": false}')}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
+        def do_GET(self):
             status, body = answers.get(self.path, (404, b"{}"))
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

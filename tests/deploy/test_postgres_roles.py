@@ -47,12 +47,22 @@ def roles(tmp_path_factory):
     """The roles script run once with unique names; yields (owner URL, app URL, names)."""
     admin = _admin()
     tag = uuid.uuid4().hex[:8]
-    names = {"owner": f"gcu_owner_{tag}", "app": f"gcu_app_{tag}", "temporal": f"temporal_{tag}", "db": f"gcu_review_{tag}"}
+    names = {
+        "owner": f"gcu_owner_{tag}",
+        "app": f"gcu_app_{tag}",
+        "temporal": f"temporal_{tag}",
+        "db": f"gcu_review_{tag}",
+    }
     env = _libpq_env(
         admin,
         POSTGRES_USER=admin.username or "postgres",
-        GCU_OWNER_ROLE=names["owner"], GCU_APP_ROLE=names["app"], TEMPORAL_ROLE=names["temporal"], GCU_DB=names["db"],
-        GCU_OWNER_DB_PASSWORD="owner-pw-" + tag, GCU_APP_DB_PASSWORD="app-pw-" + tag, TEMPORAL_DB_PASSWORD="t-pw-" + tag,
+        GCU_OWNER_ROLE=names["owner"],
+        GCU_APP_ROLE=names["app"],
+        TEMPORAL_ROLE=names["temporal"],
+        GCU_DB=names["db"],
+        GCU_OWNER_DB_PASSWORD="owner-pw-" + tag,
+        GCU_APP_DB_PASSWORD="app-pw-" + tag,
+        TEMPORAL_DB_PASSWORD="t-pw-" + tag,
     )
     done = subprocess.run(["sh", str(INIT_ROLES)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -79,9 +89,8 @@ def migrated(roles):
 
 
 def _refused(engine, sql: str) -> str:
-    with pytest.raises(sa.exc.DBAPIError) as caught:
-        with engine.begin() as c:
-            c.exec_driver_sql(sql)
+    with pytest.raises(sa.exc.DBAPIError) as caught, engine.begin() as c:
+        c.exec_driver_sql(sql)
     return str(caught.value.orig)
 
 
@@ -90,8 +99,14 @@ def test_the_app_role_writes_the_audit_trail_through_the_data_layer(migrated):
     with session_scope(engine) as session:
         for seq in (1, 2):
             append_event(
-                session=session, workflow_id=f"wf-{uuid.uuid4().hex[:6]}", transition_seq=seq, action="claim",
-                actor_id="GX-02", from_state="queued", to_state="in_review", at=utcnow() + timedelta(seconds=seq),
+                session=session,
+                workflow_id=f"wf-{uuid.uuid4().hex[:6]}",
+                transition_seq=seq,
+                action="claim",
+                actor_id="GX-02",
+                from_state="queued",
+                to_state="in_review",
+                at=utcnow() + timedelta(seconds=seq),
             )
     with session_scope(engine) as session:
         report = verify_chain(session=session)
@@ -106,7 +121,9 @@ def test_the_app_role_may_use_every_table_the_migrations_made(migrated):
             (t, p)
             for t in tables
             for p in ("SELECT", "INSERT", "UPDATE", "DELETE")
-            if not c.execute(sa.text("SELECT has_table_privilege(:r, :t, :p)"), {"r": names["app"], "t": t, "p": p}).scalar()
+            if not c.execute(
+                sa.text("SELECT has_table_privilege(:r, :t, :p)"), {"r": names["app"], "t": t, "p": p}
+            ).scalar()
         ]
     assert len(tables) > 10
     assert missing == []
@@ -119,16 +136,21 @@ def test_the_triggers_that_keep_counts_and_the_register_revision_work_for_the_ap
     with engine.begin() as c:
         before = c.exec_driver_sql("SELECT revision FROM register_revision").scalar_one()
         c.exec_driver_sql(f"INSERT INTO team (id, name, situation, active) VALUES ('{team}', 'Team', 'S', true)")
-        c.exec_driver_sql(f"INSERT INTO product (id, type, team_id, situation, author_id, title, current_version_no, "
-                          f"created_at) VALUES ('P-{team}', 'IP', '{team}', 'S', 'A-01', 't', 1, now())")
-        c.exec_driver_sql(f"INSERT INTO review (product_id, workflow_id, state, priority, escalation_level, version_no, "
-                          f"team_id, product_type, situation, updated_at) VALUES "
-                          f"('P-{team}', 'wf', 'queued', 0, 0, 1, '{team}', 'IP', 'S', now())")
+        c.exec_driver_sql(
+            f"INSERT INTO product (id, type, team_id, situation, author_id, title, current_version_no, "
+            f"created_at) VALUES ('P-{team}', 'IP', '{team}', 'S', 'A-01', 't', 1, now())"
+        )
+        c.exec_driver_sql(
+            f"INSERT INTO review (product_id, workflow_id, state, priority, escalation_level, version_no, "
+            f"team_id, product_type, situation, updated_at) VALUES "
+            f"('P-{team}', 'wf', 'queued', 0, 0, 1, '{team}', 'IP', 'S', now())"
+        )
         c.exec_driver_sql(f"UPDATE review SET state = 'in_review' WHERE product_id = 'P-{team}'")
     with engine.connect() as c:
         assert c.exec_driver_sql("SELECT revision FROM register_revision").scalar_one() != before
-        counts = dict(c.exec_driver_sql(
-            f"SELECT state, reviews FROM review_state_count WHERE team_id = '{team}'").all())
+        counts = dict(
+            c.exec_driver_sql(f"SELECT state, reviews FROM review_state_count WHERE team_id = '{team}'").all()
+        )
     assert counts == {"queued": 0, "in_review": 1}
 
 
@@ -161,7 +183,11 @@ def test_the_backup_script_dumps_verifies_and_checksums(roles, migrated, tmp_pat
     _, _, names = roles
     admin = _admin()
     env = _libpq_env(
-        admin, PGUSER=admin.username or "postgres", BACKUP_DIR=str(tmp_path), BACKUP_DATABASES=names["db"], BACKUP_KEEP_DAYS="14"
+        admin,
+        PGUSER=admin.username or "postgres",
+        BACKUP_DIR=str(tmp_path),
+        BACKUP_DATABASES=names["db"],
+        BACKUP_KEEP_DAYS="14",
     )
     old = tmp_path / "20000101T000000Z"
     old.mkdir()
@@ -180,7 +206,12 @@ def test_the_backup_script_dumps_verifies_and_checksums(roles, migrated, tmp_pat
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
 def test_a_failed_backup_leaves_no_complete_looking_run(tmp_path):
     admin = _admin()
-    env = _libpq_env(admin, PGUSER=admin.username or "postgres", BACKUP_DIR=str(tmp_path), BACKUP_DATABASES="no_such_db_" + uuid.uuid4().hex[:6])
+    env = _libpq_env(
+        admin,
+        PGUSER=admin.username or "postgres",
+        BACKUP_DIR=str(tmp_path),
+        BACKUP_DATABASES="no_such_db_" + uuid.uuid4().hex[:6],
+    )
     done = subprocess.run(["sh", str(BACKUP)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".partial")] == []

@@ -29,8 +29,13 @@ async def system(request, temporal_env, tmp_path_factory):
     with fresh_database(request.param, tmp) as url:
         task_queue = f"e2e-ir-{uuid.uuid4().hex[:8]}"
         target = temporal_env.client.service_client.config.target_host
-        env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": target, "TASK_QUEUE": task_queue,
-               "VAR_DIR": str(tmp)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "TEMPORAL_ADDRESS": target,
+            "TASK_QUEUE": task_queue,
+            "VAR_DIR": str(tmp),
+        }
         settings = Settings(database_url=url, temporal_address=target, task_queue=task_queue, var_dir=tmp)
         cli = Cli(env)
         cli.ok("roster", "import", str(tmp / "roster.yaml"))
@@ -44,7 +49,9 @@ async def test_an_interview_record_through_the_cli_with_the_spu(system):
 
     cli, tmp = system
     pid = f"IR-HERON-E2E-{uuid.uuid4().hex[:6].upper()}"
-    text = interview_record(pid, TEAMS[0], kind=2, serial=1, recorded=dt.date(2026, 2, 2), submitted=dt.date(2026, 2, 5))
+    text = interview_record(
+        pid, TEAMS[0], kind=2, serial=1, recorded=dt.date(2026, 2, 2), submitted=dt.date(2026, 2, 5)
+    )
     path = tmp / f"{pid}.md"
     path.write_text(text.replace("assessor: GX-01", "assessor: SP-02"), encoding="utf-8")
     submitted = await run(cli.json, "submit", str(path), "--as", "HE-03")
@@ -55,15 +62,20 @@ async def test_an_interview_record_through_the_cli_with_the_spu(system):
     assert "SP-02 appears in this product" in await run(cli.refused, "claim", pid, "--as", "SP-02")
     assert (await run(cli.json, "claim", pid, "--as", "SP-01"))["assignee"] == "SP-01"
     assert "VUL-IR-04 (major)" in await run(cli.refused, "decide", pid, "approve", "--as", "SP-01")
-    returned = await run(cli.json, "decide", pid, "return", "--reason", "Record the support given, or why none was.",
-                         "--as", "SP-01")
+    returned = await run(
+        cli.json, "decide", pid, "return", "--reason", "Record the support given, or why none was.", "--as", "SP-01"
+    )
     assert returned["state"] == "returned"
 
-    fixed = text.replace("psychosocial_support: {during: none}",
-                         "psychosocial_support: {during: on_call, provider_role: psychologist, expert: GX-01}")
+    fixed = text.replace(
+        "psychosocial_support: {during: none}",
+        "psychosocial_support: {during: on_call, provider_role: psychologist, expert: GX-01}",
+    )
     v2 = tmp / f"{pid}-v2.md"
-    v2.write_text(fixed.replace('version: "1.0"', 'version: "2.0"').replace("assessor: GX-01", "assessor: SP-02"),
-                  encoding="utf-8")
+    v2.write_text(
+        fixed.replace('version: "1.0"', 'version: "2.0"').replace("assessor: GX-01", "assessor: SP-02"),
+        encoding="utf-8",
+    )
     resubmitted = await run(cli.json, "resubmit", pid, str(v2), "--as", "HE-03")
     assert (resubmitted["state"], resubmitted["assignee"], resubmitted["findings"]) == ("in_review", "SP-01", [])
     assert (await run(cli.json, "decide", pid, "approve", "--as", "SP-01"))["state"] == "approved"

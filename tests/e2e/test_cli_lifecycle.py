@@ -71,7 +71,9 @@ async def system(request, temporal_env, tmp_path_factory):
             yield cli, tmp
 
 
-def product_copy(tmp: Path, sample: str, *, version: str | None = None, product_id: str | None = None) -> tuple[Path, str]:
+def product_copy(
+    tmp: Path, sample: str, *, version: str | None = None, product_id: str | None = None
+) -> tuple[Path, str]:
     """A demo product under a fresh product id (every test run gets its own workflows)."""
     text = (PRODUCTS / sample).read_text(encoding="utf-8")
     old_id = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("  id:"))
@@ -103,11 +105,16 @@ async def test_return_resubmit_and_approve_by_the_same_reviewer(system):
     assert (await run(cli.json, "claim", pid, "--as", "GX-02"))["state"] == "in_review"
     commented = await run(cli.json, "comment", pid, "--text", "Was the interpreter briefed?", "--as", "GX-02")
     assert commented["state"] == "in_review"
-    assert (commented["history"][-1]["action"], commented["history"][-1]["reason"]) == ("comment", "Was the interpreter briefed?")
+    assert (commented["history"][-1]["action"], commented["history"][-1]["reason"]) == (
+        "comment",
+        "Was the interpreter briefed?",
+    )
     assert "KE-01 may not comment" in await run(cli.refused, "comment", pid, "--text", "hello", "--as", "KE-01")
     refused = await run(cli.refused, "decide", pid, "return", "--as", "GX-02")
     assert "reason" in refused.lower()
-    returned = await run(cli.json, "decide", pid, "return", "--reason", "Add the interpreter's briefing date", "--as", "GX-02")
+    returned = await run(
+        cli.json, "decide", pid, "return", "--reason", "Add the interpreter's briefing date", "--as", "GX-02"
+    )
     assert returned["state"] == "returned"
 
     v2, _ = product_copy(tmp, "S2-IO-child-compliant.md", version="2.0", product_id=pid)
@@ -116,8 +123,16 @@ async def test_return_resubmit_and_approve_by_the_same_reviewer(system):
     assert resubmitted["state"] == "in_review"
     assert resubmitted["assignee"] == "GX-02"
 
-    await run(cli.ok, "dismiss", pid, "VUL-INT-02", "--reason", "Needs asked by the psychologist on 5 March, see annex",
-              "--as", "GX-02")
+    await run(
+        cli.ok,
+        "dismiss",
+        pid,
+        "VUL-INT-02",
+        "--reason",
+        "Needs asked by the psychologist on 5 March, see annex",
+        "--as",
+        "GX-02",
+    )
     approved = await run(cli.json, "decide", pid, "approve", "--as", "GX-02")
     assert approved["state"] == "approved"
     history = await run(cli.json, "history", pid)
@@ -191,7 +206,9 @@ async def test_a_team_cannot_submit_or_resubmit_into_another_team(system):
     outsider = await run(cli.refused, "resubmit", pid, str(v2), "--as", "KE-01")
     assert "KE-01 may not resubmit this product: only the staff of team T-HERON may" in outsider
     with engine.connect() as c:
-        assert c.execute(sa.text("SELECT count(*) FROM product_version WHERE product_id = :id"), {"id": pid}).scalar() == 1
+        assert (
+            c.execute(sa.text("SELECT count(*) FROM product_version WHERE product_id = :id"), {"id": pid}).scalar() == 1
+        )
     engine.dispose()
 
 
@@ -216,7 +233,9 @@ async def test_gcu_head_reassigns_and_reviewer_escalates(system):
     reassigned = await run(cli.json, "assign", pid, "GX-03", "--as", "GX-09")
     assert reassigned["assignee"] == "GX-03"
     await run(cli.refused, "decide", pid, "return", "--reason", "not mine any more", "--as", "GX-02")
-    escalated = await run(cli.json, "decide", pid, "escalate", "--reason", "Policy question on data gaps", "--as", "GX-03")
+    escalated = await run(
+        cli.json, "decide", pid, "escalate", "--reason", "Policy question on data gaps", "--as", "GX-03"
+    )
     assert escalated["state"] == "escalated"
     decided = await run(cli.json, "decide", pid, "return", "--reason", "Add the data-gaps section", "--as", "GX-09")
     assert decided["state"] == "returned"

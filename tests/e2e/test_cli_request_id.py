@@ -10,8 +10,17 @@ async def test_a_retried_cli_action_is_made_once_and_bad_input_is_refused_before
     await run(cli.json, "submit", str(path), "--as", "HE-01")
     await run(cli.ok, "claim", pid, "--as", "GX-02")
     for _ in range(2):  # the operator's first run timed out; they run it again with the same key
-        await run(cli.json, "--request-id", "ops-2026-12-03-1", "comment", pid, "--text", "Interpreter briefed?",
-                  "--as", "GX-02")
+        await run(
+            cli.json,
+            "--request-id",
+            "ops-2026-12-03-1",
+            "comment",
+            pid,
+            "--text",
+            "Interpreter briefed?",
+            "--as",
+            "GX-02",
+        )
     history = await run(cli.json, "history", pid)
     assert [h["action"] for h in history].count("comment") == 1
 

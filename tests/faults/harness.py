@@ -46,10 +46,16 @@ ROSTER = PROJECT_ROOT / "tests" / "e2e" / "roster.yaml"
 
 # Transient failures a client sees while a worker, the database or the server is away; the same
 # request (same request id) is sent again.
-TRANSIENT_RPC = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED,
-                 RPCStatusCode.UNKNOWN, RPCStatusCode.INTERNAL, RPCStatusCode.RESOURCE_EXHAUSTED,
-                 # a query before the first workflow task has run (no worker yet)
-                 RPCStatusCode.FAILED_PRECONDITION}
+TRANSIENT_RPC = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.UNKNOWN,
+    RPCStatusCode.INTERNAL,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+    # a query before the first workflow task has run (no worker yet)
+    RPCStatusCode.FAILED_PRECONDITION,
+}
 
 
 def free_port() -> int:
@@ -82,7 +88,9 @@ def product_copy(tmp: Path, sample: str, *, product_id: str, version: str | None
     old_id = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("  id:"))
     text = text.replace(f"  id: {old_id}", f"  id: {product_id}", 1)
     if version:
-        text = "\n".join(f'  version: "{version}"' if line.startswith("  version:") else line for line in text.split("\n"))
+        text = "\n".join(
+            f'  version: "{version}"' if line.startswith("  version:") else line for line in text.split("\n")
+        )
     path = tmp / f"{product_id}-{version or 'v1'}.md"
     path.write_text(text, encoding="utf-8")
     return path
@@ -104,10 +112,14 @@ class WorkerProcess:
 
     def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None, "worker already running"
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the worker process writes it until it stops
         self.proc = subprocess.Popen(
-            self.argv, cwd=PROJECT_ROOT, env=self.env,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            self.argv,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.starts += 1
@@ -181,7 +193,7 @@ async def with_retries(call: Callable[[], Awaitable], lifecycle: Lifecycle | Non
     while True:
         try:
             return await call()
-        except (WorkflowUpdateRPCTimeoutOrCancelledError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
             problem: BaseException = exc
         except RPCError as exc:
             if exc.status not in TRANSIENT_RPC:
@@ -201,8 +213,14 @@ def _rid() -> str:
 async def _submit(system: System, lc: Lifecycle, sample: str, actor: str) -> None:
     path = product_copy(system.tmp, sample, product_id=lc.product_id)
     try:
-        await reviews.submit(db_engine=system.engine, client=system.client, settings=system.settings, path=path,
-                             actor_id=actor, wait_seconds=0)
+        await reviews.submit(
+            db_engine=system.engine,
+            client=system.client,
+            settings=system.settings,
+            path=path,
+            actor_id=actor,
+            wait_seconds=0,
+        )
     except ActionRefused as exc:
         # A retried submit whose first attempt reached the server: the workflow exists, go on.
         if "already" not in exc.message:
@@ -212,8 +230,9 @@ async def _submit(system: System, lc: Lifecycle, sample: str, actor: str) -> Non
 
 async def _settled(system: System, lc: Lifecycle, version_no: int | None = None) -> ReviewStatus:
     async def wait():
-        settled = await reviews.wait_for_precheck(client=system.client, product_id=lc.product_id, timeout=240,
-                                                  version_no=version_no)
+        settled = await reviews.wait_for_precheck(
+            client=system.client, product_id=lc.product_id, timeout=240, version_no=version_no
+        )
         if settled is None:
             raise TimeoutError(f"{lc.product_id}: the pre-check did not finish in 240 s")
         return settled
@@ -225,7 +244,9 @@ async def _act(system: System, lc: Lifecycle, action: str, **kw) -> ReviewStatus
     request_id = _rid()
     fn = getattr(reviews, action)
     result = await with_retries(
-        lambda: fn(db_engine=system.engine, client=system.client, product_id=lc.product_id, request_id=request_id, **kw),
+        lambda: fn(
+            db_engine=system.engine, client=system.client, product_id=lc.product_id, request_id=request_id, **kw
+        ),
         lc,
     )
     if action == "decide":
@@ -250,8 +271,15 @@ async def return_resubmit_approve(system: System, lc: Lifecycle) -> None:
     v2 = product_copy(system.tmp, "S2-IO-child-compliant.md", product_id=lc.product_id, version="2.0")
     request_id = _rid()
     await with_retries(
-        lambda: reviews.resubmit(db_engine=system.engine, client=system.client, settings=system.settings,
-                                 product_id=lc.product_id, path=v2, actor_id="HE-01", request_id=request_id),
+        lambda: reviews.resubmit(
+            db_engine=system.engine,
+            client=system.client,
+            settings=system.settings,
+            product_id=lc.product_id,
+            path=v2,
+            actor_id="HE-01",
+            request_id=request_id,
+        ),
         lc,
     )
     await _settled(system, lc, version_no=2)
@@ -298,14 +326,15 @@ async def run_lifecycles(system: System, lifecycles: list[Lifecycle], *, concurr
     await asyncio.gather(*(one(lc) for lc in lifecycles))
 
 
-async def chaos_monkey(worker: WorkerProcess, *, kills: int, window: tuple[float, float], stop: asyncio.Event,
-                       rng: random.Random) -> None:
+async def chaos_monkey(
+    worker: WorkerProcess, *, kills: int, window: tuple[float, float], stop: asyncio.Event, rng: random.Random
+) -> None:
     """SIGKILL the worker `kills` times at random moments, restarting it after a random pause."""
     for _ in range(kills):
         try:
             await asyncio.wait_for(stop.wait(), timeout=rng.uniform(*window))
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         worker.kill()
         await asyncio.sleep(rng.uniform(0.0, 1.0))
@@ -340,11 +369,13 @@ def check_database(engine: sa.Engine, lifecycles: list[Lifecycle]) -> DatabaseRe
         ).all()
         events = session.execute(
             sa.select(AuditEvent.id, AuditEvent.product_id, AuditEvent.transition_seq, AuditEvent.action)
-            .where(AuditEvent.product_id.in_(ids)).order_by(AuditEvent.id)
+            .where(AuditEvent.product_id.in_(ids))
+            .order_by(AuditEvent.id)
         ).all()
         notes = session.execute(
-            sa.select(Notification.product_id, Notification.audit_event_id, Notification.recipient_id, Notification.kind)
-            .where(Notification.product_id.in_(ids))
+            sa.select(
+                Notification.product_id, Notification.audit_event_id, Notification.recipient_id, Notification.kind
+            ).where(Notification.product_id.in_(ids))
         ).all()
         found = session.execute(
             sa.select(Finding.product_id, Finding.version_id, Finding.rule_id).where(Finding.product_id.in_(ids))
@@ -365,7 +396,9 @@ def check_database(engine: sa.Engine, lifecycles: list[Lifecycle]) -> DatabaseRe
 
     for lc in lifecycles:
         if not lc.done or lc.final is None:
-            problems.append(f"{lc.product_id} ({lc.script}) did not complete: {lc.final.state if lc.final else 'no status'}")
+            problems.append(
+                f"{lc.product_id} ({lc.script}) did not complete: {lc.final.state if lc.final else 'no status'}"
+            )
             continue
         made = [str(d) for d in lc.decisions]
         stored = by_product_decisions.get(lc.product_id, [])
@@ -386,8 +419,13 @@ def check_database(engine: sa.Engine, lifecycles: list[Lifecycle]) -> DatabaseRe
     for key, n in Counter((aid, rid, kind) for _, aid, rid, kind in notes).items():
         if n > 1:
             problems.append(f"notification {key} stored {n} times")
-    return DatabaseReport(problems=problems, decisions=len(decisions), audit_events=len(events),
-                          notifications=len(notes), findings=len(found))
+    return DatabaseReport(
+        problems=problems,
+        decisions=len(decisions),
+        audit_events=len(events),
+        notifications=len(notes),
+        findings=len(found),
+    )
 
 
 # The marker name the SDK core gives a local activity's result in the history.
@@ -434,16 +472,26 @@ async def wait_for_pending_activity(client: Client, product_id: str, activity_ty
             description = None
         if description is not None:
             for pending in description.raw_description.pending_activities:
-                if pending.activity_type.name == activity_type and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED:
+                if (
+                    pending.activity_type.name == activity_type
+                    and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+                ):
                     return
         await asyncio.sleep(0.02)
     raise TimeoutError(f"{product_id}: no worker started {activity_type} within {timeout:.0f} s")
 
 
 @contextlib.asynccontextmanager
-async def worker_system(kind: str, client: Client, tmp: Path, *, temporal_address: str | None = None,
-                        start_worker: bool = True, worker_db_url: Callable[[str], str] | None = None,
-                        **env: str) -> AsyncIterator[tuple[System, WorkerProcess]]:
+async def worker_system(
+    kind: str,
+    client: Client,
+    tmp: Path,
+    *,
+    temporal_address: str | None = None,
+    start_worker: bool = True,
+    worker_db_url: Callable[[str], str] | None = None,
+    **env: str,
+) -> AsyncIterator[tuple[System, WorkerProcess]]:
     """A fresh database of `kind` with the test register, a worker process on its own task queue,
     and the System the test drives. `worker_db_url` rewrites the database URL the worker sees
     (to route it through a proxy); `env` adds worker settings (REVIEW_SLA_WORKING_DAYS=...)."""
@@ -455,13 +503,23 @@ async def worker_system(kind: str, client: Client, tmp: Path, *, temporal_addres
         import_roster(url)
         task_queue = f"faults-{uuid.uuid4().hex[:8]}"
         worker = WorkerProcess(
-            worker_env(db_url=worker_db_url(url) if worker_db_url else url, temporal_address=target,
-                       task_queue=task_queue, var_dir=tmp, **env),
+            worker_env(
+                db_url=worker_db_url(url) if worker_db_url else url,
+                temporal_address=target,
+                task_queue=task_queue,
+                var_dir=tmp,
+                **env,
+            ),
             tmp / f"worker-{task_queue}.log",
         )
         engine = make_engine(url)
-        settings = Settings(database_url=url, temporal_address=target, task_queue=task_queue, var_dir=tmp,
-                            **{k.lower(): v for k, v in env.items()})
+        settings = Settings(
+            database_url=url,
+            temporal_address=target,
+            task_queue=task_queue,
+            var_dir=tmp,
+            **{k.lower(): v for k, v in env.items()},
+        )
         if start_worker:
             worker.start()
         try:

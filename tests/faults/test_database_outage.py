@@ -59,8 +59,9 @@ async def test_worker_rides_out_a_database_outage(temporal_env, tmp_path):
     proxy = TcpProxy(*_postgres_address())
     await proxy.start()
     try:
-        async with worker_system("postgres", temporal_env.client, tmp_path,
-                                 worker_db_url=lambda url: through_proxy(url, proxy)) as (system, _worker):
+        async with worker_system(
+            "postgres", temporal_env.client, tmp_path, worker_db_url=lambda url: through_proxy(url, proxy)
+        ) as (system, _worker):
             lifecycles = new_lifecycles(12, prefix="DBCUT")
             outage = asyncio.create_task(_outage(proxy, system.client, lifecycles[0].product_id, seconds=10))
             await asyncio.wait_for(run_lifecycles(system, lifecycles, concurrency=12), timeout=300)
@@ -78,12 +79,19 @@ async def test_a_precheck_during_a_20_second_outage_keeps_its_real_verdict(tempo
     proxy = TcpProxy(*_postgres_address())
     await proxy.start()
     try:
-        async with worker_system("postgres", temporal_env.client, tmp_path,
-                                 worker_db_url=lambda url: through_proxy(url, proxy)) as (system, _worker):
+        async with worker_system(
+            "postgres", temporal_env.client, tmp_path, worker_db_url=lambda url: through_proxy(url, proxy)
+        ) as (system, _worker):
             lc = Lifecycle(product_id=f"DBCUT-{os.urandom(4).hex().upper()}", script="dismiss_and_approve")
             path = product_copy(system.tmp, "S5-CS-kestrel.md", product_id=lc.product_id)
-            await reviews.submit(db_engine=system.engine, client=system.client, settings=system.settings,
-                                 path=path, actor_id="KE-01", wait_seconds=0)
+            await reviews.submit(
+                db_engine=system.engine,
+                client=system.client,
+                settings=system.settings,
+                path=path,
+                actor_id="KE-01",
+                wait_seconds=0,
+            )
             # The worker loads the rules engine on its first pre-check (about a second): cut then.
             await wait_for_pending_activity(system.client, lc.product_id, "precheck")
             await proxy.cut()
@@ -101,8 +109,10 @@ async def _precheck_attempts_at_least(client, product_id: str, attempts: int, ti
     handle = client.get_workflow_handle(reviews.workflow_id_for(product_id))
     for _ in range(int(timeout / 0.2)):
         description = await handle.describe()
-        if any(p.activity_type.name == "precheck" and p.attempt >= attempts
-               for p in description.raw_description.pending_activities):
+        if any(
+            p.activity_type.name == "precheck" and p.attempt >= attempts
+            for p in description.raw_description.pending_activities
+        ):
             return
         await asyncio.sleep(0.2)
     raise TimeoutError(f"the pre-check of {product_id} did not reach attempt {attempts}")
@@ -116,7 +126,11 @@ def _pg_ctl(action: str) -> None:
 def _wait_for_postgres(timeout: float = 60) -> None:
     host, port = _postgres_address()
     subprocess.run(
-        ["bash", "-c", f"for i in $(seq {int(timeout)}); do pg_isready -h {host} -p {port} -q && exit 0; sleep 1; done; exit 1"],
+        [
+            "bash",
+            "-c",
+            f"for i in $(seq {int(timeout)}); do pg_isready -h {host} -p {port} -q && exit 0; sleep 1; done; exit 1",
+        ],
         check=True,
     )
 

@@ -29,8 +29,9 @@ APPROVE, RETURN, ESCALATE = DecisionKind.APPROVE, DecisionKind.RETURN, DecisionK
 
 def _decide(system: System, pid: str, decision: DecisionKind, actor: str):
     reason = None if decision == APPROVE else "race: a reason"
-    return reviews.decide(db_engine=system.engine, client=system.client, product_id=pid, decision=decision,
-                          reason=reason, actor_id=actor)
+    return reviews.decide(
+        db_engine=system.engine, client=system.client, product_id=pid, decision=decision, reason=reason, actor_id=actor
+    )
 
 
 RACES = {
@@ -47,23 +48,37 @@ RACES = {
     ),
     "head_reassigns_vs_assignee_approves": (
         None,
-        (lambda s, p: reviews.assign(db_engine=s.engine, client=s.client, product_id=p, reviewer_id="GX-03",
-                                     actor_id="GX-09"), ReviewState.IN_REVIEW),
+        (
+            lambda s, p: reviews.assign(
+                db_engine=s.engine, client=s.client, product_id=p, reviewer_id="GX-03", actor_id="GX-09"
+            ),
+            ReviewState.IN_REVIEW,
+        ),
         (lambda s, p: _decide(s, p, APPROVE, "GX-02"), ReviewState.APPROVED),
     ),
     "assignee_approves_vs_team_withdraws": (
         None,
         (lambda s, p: _decide(s, p, APPROVE, "GX-02"), ReviewState.APPROVED),
-        (lambda s, p: reviews.withdraw(db_engine=s.engine, client=s.client, product_id=p, reason="superseded",
-                                       actor_id="HE-01"), ReviewState.WITHDRAWN),
+        (
+            lambda s, p: reviews.withdraw(
+                db_engine=s.engine, client=s.client, product_id=p, reason="superseded", actor_id="HE-01"
+            ),
+            ReviewState.WITHDRAWN,
+        ),
     ),
 }
 
 
 async def _prepare(system: System, pid: str, setup) -> None:
     path = product_copy(system.tmp, "S2-IO-child-compliant.md", product_id=pid)
-    await reviews.submit(db_engine=system.engine, client=system.client, settings=system.settings, path=path,
-                         actor_id="HE-01", wait_seconds=60)
+    await reviews.submit(
+        db_engine=system.engine,
+        client=system.client,
+        settings=system.settings,
+        path=path,
+        actor_id="HE-01",
+        wait_seconds=60,
+    )
     await reviews.claim(db_engine=system.engine, client=system.client, product_id=pid, actor_id="GX-02")
     if setup is not None:
         await setup(system, pid)
@@ -76,7 +91,14 @@ async def _race(system: System, name: str) -> dict:
     before = _decisions(system.engine, pid)
     outcomes = await asyncio.gather(first(system, pid), second(system, pid), return_exceptions=True)
     final = await with_retries(lambda: reviews.status(client=system.client, product_id=pid))
-    return {"name": name, "pid": pid, "outcomes": outcomes, "states": (first_state, second_state), "final": final, "before": len(before)}
+    return {
+        "name": name,
+        "pid": pid,
+        "outcomes": outcomes,
+        "states": (first_state, second_state),
+        "final": final,
+        "before": len(before),
+    }
 
 
 def _decisions(engine, pid: str) -> list[str]:
@@ -101,13 +123,15 @@ def _judge(race: dict, engine) -> list[str]:
     expected_state = race["states"][won[0]]
     if final.state != expected_state:
         problems.append(f"{label}: final state {final.state}, but the winner's action leads to {expected_state}")
-    decisions = _decisions(engine, pid)[race["before"]:]
+    decisions = _decisions(engine, pid)[race["before"] :]
     with Session(engine) as session:
         events = session.execute(sa.select(sa.func.count()).where(AuditEvent.product_id == pid)).scalar_one()
     winner_decides = expected_state in (ReviewState.APPROVED, ReviewState.RETURNED)
     if len(decisions) != (1 if winner_decides else 0):
-        problems.append(f"{label}: decisions stored after the race {decisions}, the winner made "
-                        f"{'one' if winner_decides else 'none'}")
+        problems.append(
+            f"{label}: decisions stored after the race {decisions}, the winner made "
+            f"{'one' if winner_decides else 'none'}"
+        )
     if events != len(final.history):
         problems.append(f"{label}: {events} audit events for {len(final.history)} transitions")
     return problems

@@ -32,14 +32,24 @@ class ShortSla(Settings):
     that is armed before the restart and must fire after it."""
 
     def sla_policy(self):
-        return super().sla_policy().model_copy(update={"review_working_days": 0, "dp_escalation_after": DP_ESCALATION_AFTER})
+        return (
+            super()
+            .sla_policy()
+            .model_copy(update={"review_working_days": 0, "dp_escalation_after": DP_ESCALATION_AFTER})
+        )
 
 
 async def _submit(system, sample: str, actor: str, settings: Settings | None = None) -> str:
     pid = f"RESTART-{uuid.uuid4().hex[:8].upper()}"
     path = product_copy(system.tmp, sample, product_id=pid)
-    done = await reviews.submit(db_engine=system.engine, client=system.client, settings=settings or system.settings,
-                                path=path, actor_id=actor, wait_seconds=60)
+    done = await reviews.submit(
+        db_engine=system.engine,
+        client=system.client,
+        settings=settings or system.settings,
+        path=path,
+        actor_id=actor,
+        wait_seconds=60,
+    )
     assert done.status is not None and done.status.state == ReviewState.QUEUED
     return pid
 
@@ -66,6 +76,7 @@ async def test_waiting_reviews_and_timers_survive_a_server_restart(tmp_path):
             await reviews.claim(db_engine=system.engine, client=client, product_id=in_review, actor_id="GX-02")
             short = ShortSla(**system.settings.model_dump())
             timed = await _submit(system, "S2-IO-child-compliant.md", "HE-01", settings=short)
+
             async def escalated_once():
                 current = await reviews.status(client=client, product_id=timed)
                 return current if current.escalation_level >= 1 else None
@@ -79,30 +90,50 @@ async def test_waiting_reviews_and_timers_survive_a_server_restart(tmp_path):
             server = start_dev_server(db_file=db_file, port=port, ui_port=free_port(), log_file=log)
 
             # Waiting reviews answer queries with the state they had.
-            assert (await with_retries(lambda: reviews.status(client=client, product_id=queued))).state == ReviewState.QUEUED
+            assert (
+                await with_retries(lambda: reviews.status(client=client, product_id=queued))
+            ).state == ReviewState.QUEUED
             state = await with_retries(lambda: reviews.status(client=client, product_id=in_review))
             assert (state.state, state.assignee) == (ReviewState.IN_REVIEW, "GX-02")
             # The timer armed before the restart fires after it.
             fired = await _until(
-                lambda: _level(client, timed, 2), DP_ESCALATION_AFTER.total_seconds() + 60,
+                lambda: _level(client, timed, 2),
+                DP_ESCALATION_AFTER.total_seconds() + 60,
                 "the DP escalation timer armed before the restart did not fire",
             )
             dp = next(r for r in fired.history if r.action == ReviewAction.DP_ESCALATION)
             assert dp.at - escalated.history[-1].at >= DP_ESCALATION_AFTER - timedelta(seconds=1)
             # And the waiting reviews complete.
-            await with_retries(lambda: reviews.claim(db_engine=system.engine, client=client, product_id=queued,
-                                                     actor_id="GX-03", request_id=f"claim-{queued}"))
+            await with_retries(
+                lambda: reviews.claim(
+                    db_engine=system.engine,
+                    client=client,
+                    product_id=queued,
+                    actor_id="GX-03",
+                    request_id=f"claim-{queued}",
+                )
+            )
             for pid, reviewer in ((queued, "GX-03"), (in_review, "GX-02")):
-                done = await with_retries(lambda: reviews.decide(
-                    db_engine=system.engine, client=client, product_id=pid, decision=DecisionKind.APPROVE,
-                    reason=None, actor_id=reviewer, request_id=f"approve-{pid}"))
+                done = await with_retries(
+                    lambda pid=pid, reviewer=reviewer: reviews.decide(
+                        db_engine=system.engine,
+                        client=client,
+                        product_id=pid,
+                        decision=DecisionKind.APPROVE,
+                        reason=None,
+                        actor_id=reviewer,
+                        request_id=f"approve-{pid}",
+                    )
+                )
                 assert done.state == ReviewState.APPROVED
             assert worker.kills == 0 and worker.proc.poll() is None, "the worker kept running through the restart"
             with Session(system.engine) as session:
                 assert audit.verify_chain(session=session).ok
                 for pid in (queued, in_review, timed):
                     history = (await reviews.status(client=client, product_id=pid)).history
-                    events = session.execute(sa.select(sa.func.count()).where(AuditEvent.product_id == pid)).scalar_one()
+                    events = session.execute(
+                        sa.select(sa.func.count()).where(AuditEvent.product_id == pid)
+                    ).scalar_one()
                     assert events == len(history), pid
     finally:
         stop_dev_server(server)

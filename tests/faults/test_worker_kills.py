@@ -74,14 +74,21 @@ async def test_a_precheck_cut_short_by_a_crash_is_retried_promptly(temporal_env,
     async with worker_system("sqlite", temporal_env.client, tmp_path) as (system, worker):
         lc = Lifecycle(product_id=f"CRASH-{uuid.uuid4().hex[:8].upper()}", script="dismiss_and_approve")
         path = product_copy(system.tmp, "S5-CS-kestrel.md", product_id=lc.product_id)
-        await reviews.submit(db_engine=system.engine, client=system.client, settings=system.settings, path=path,
-                             actor_id="KE-01", wait_seconds=0)
+        await reviews.submit(
+            db_engine=system.engine,
+            client=system.client,
+            settings=system.settings,
+            path=path,
+            actor_id="KE-01",
+            wait_seconds=0,
+        )
         await wait_for_pending_activity(system.client, lc.product_id, "precheck")
         worker.kill()
         worker.start()
         killed_at = time.monotonic()
-        settled = await reviews.wait_for_precheck(client=system.client, product_id=lc.product_id,
-                                                  timeout=PRECHECK_RECOVERY_SECONDS)
+        settled = await reviews.wait_for_precheck(
+            client=system.client, product_id=lc.product_id, timeout=PRECHECK_RECOVERY_SECONDS
+        )
         assert settled is not None, (
             f"the pre-check did not finish within {PRECHECK_RECOVERY_SECONDS} s of the crash "
             f"(started {time.monotonic() - killed_at:.0f} s ago)"

@@ -21,8 +21,16 @@ COUNTS = [
 @pytest.fixture
 def session(fresh_engine):
     with Session(fresh_engine, expire_on_commit=False) as s:
-        f.version(s, "AWA-1", "CS", "T1", date(2026, 1, 5), stage="AWA", suspects=["S-1"],
-                  counts=[{"no": 1, "crime": "rape", "status": "charged"}])
+        f.version(
+            s,
+            "AWA-1",
+            "CS",
+            "T1",
+            date(2026, 1, 5),
+            stage="AWA",
+            suspects=["S-1"],
+            counts=[{"no": 1, "crime": "rape", "status": "charged"}],
+        )
         f.version(s, "DCC-1", "CS", "T1", date(2026, 2, 5), stage="DCC", suspects=["S-1", "S-2"], counts=COUNTS)
         f.version(s, "OTHER-1", "CS", "T1", date(2026, 2, 5), stage="OTHER", suspects=["S-1"], counts=COUNTS)
         s.commit()
@@ -36,7 +44,13 @@ def units(s, product):
 def test_seed_one_unit_per_active_count_and_suspect(session):
     report = seed_charge_units(session=session)
     dcc = units(session, "DCC-1")
-    assert sorted(dcc) == ["DCC-1:DCC:1:S-1", "DCC-1:DCC:1:S-2", "DCC-1:DCC:2:S-1", "DCC-1:DCC:4:S-1", "DCC-1:DCC:4:S-2"]
+    assert sorted(dcc) == [
+        "DCC-1:DCC:1:S-1",
+        "DCC-1:DCC:1:S-2",
+        "DCC-1:DCC:2:S-1",
+        "DCC-1:DCC:4:S-1",
+        "DCC-1:DCC:4:S-2",
+    ]
     assert dcc["DCC-1:DCC:1:S-2"].is_sgbc and dcc["DCC-1:DCC:1:S-2"].sgbc_basis == "explicit"
     assert dcc["DCC-1:DCC:2:S-1"].sgbc_basis == "underlying_conduct"
     assert not dcc["DCC-1:DCC:4:S-1"].is_sgbc and not dcc["DCC-1:DCC:4:S-1"].is_cac
@@ -74,16 +88,19 @@ def test_outcome_csv_import_is_all_or_nothing(session):
     session.commit()
     keys = units(session, "DCC-1")
     good = "DCC-1:DCC:1:S-1"
-    text = ("unit_key,outcome,decision_date,filing_date\n"
-            f"{good},granted,2026-06-01,2026-03-01\n"
-            "DCC-1:DCC:1:S-2,granted,2026-13-01,2026-03-01\n"
-            "NOPE,granted,2026-06-01,\n")
+    text = (
+        "unit_key,outcome,decision_date,filing_date\n"
+        f"{good},granted,2026-06-01,2026-03-01\n"
+        "DCC-1:DCC:1:S-2,granted,2026-13-01,2026-03-01\n"
+        "NOPE,granted,2026-06-01,\n"
+    )
     with pytest.raises(ImportRefused) as refused:
         import_outcomes(session=session, text=text)
     session.rollback()
     assert [(p.row, p.field) for p in refused.value.problems] == [("line 3", "decision_date"), ("line 4", "unit_key")]
     assert session.get(ChargeUnit, keys[good].id).outcome == "pending"
-    result = import_outcomes(session=session, text="unit_key,outcome,decision_date,filing_date\n"
-                                                   f"{good},granted,2026-06-01,2026-03-01\n")
+    result = import_outcomes(
+        session=session, text=f"unit_key,outcome,decision_date,filing_date\n{good},granted,2026-06-01,2026-03-01\n"
+    )
     assert result.updated == 1
     assert session.get(ChargeUnit, keys[good].id).filing_date == date(2026, 3, 1)

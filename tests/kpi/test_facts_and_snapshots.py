@@ -24,14 +24,28 @@ def facts(s, product_id):
 
 
 def test_relevance_and_reference_dates(session):
-    f.version(session, "IO-1", "IO", "T1", date(2026, 1, 3), **f.io_groups(date(2026, 1, 9), age=16, sgbc_survivor=False))
-    f.version(session, "MP-1", "MP", "T1", date(2026, 1, 3), mission={"start": "2026-01-20", "end": "2026-01-25"},
-              witnesses=[{"age": 30, "sgbc_survivor": False}, {"age": 30, "sgbc_survivor": True}])
+    f.version(
+        session, "IO-1", "IO", "T1", date(2026, 1, 3), **f.io_groups(date(2026, 1, 9), age=16, sgbc_survivor=False)
+    )
+    f.version(
+        session,
+        "MP-1",
+        "MP",
+        "T1",
+        date(2026, 1, 3),
+        mission={"start": "2026-01-20", "end": "2026-01-25"},
+        witnesses=[{"age": 30, "sgbc_survivor": False}, {"age": 30, "sgbc_survivor": True}],
+    )
     f.version(session, "CH-1", "CH", "T1", date(2026, 1, 3), counts=[{"no": 1, "crime": "murder", "is_cac": True}])
     f.version(session, "CH-2", "CH", "T1", date(2026, 1, 3), counts=[], matcher=lambda v: True)
     f.version(session, "GA-1", "GA", "T1", date(2026, 1, 3))
     io = facts(session, "IO-1")
-    assert (io.relevant, io.execution_date, io.reference_date, io.late) == (True, date(2026, 1, 9), date(2026, 1, 9), False)
+    assert (io.relevant, io.execution_date, io.reference_date, io.late) == (
+        True,
+        date(2026, 1, 9),
+        date(2026, 1, 9),
+        False,
+    )
     mp = facts(session, "MP-1")
     assert (mp.relevant, mp.reference_date) == (True, date(2026, 1, 20))
     assert facts(session, "CH-1").relevant and facts(session, "CH-2").relevant

@@ -28,7 +28,9 @@ def _dataset(s: Session) -> None:
     v = f.version(s, "A-IO", "IO", "T-A", date(2026, 2, 1), **f.io_groups(date(2026, 2, 15)))
     f.decide(s, v, "return", f.at(date(2026, 2, 15), hour=23))  # on the interview day: still in time
     # T-B: an IO decided after the interview, and a late IO (submitted on its interview day).
-    v = f.version(s, "B-IO1", "IO", "T-B", date(2026, 2, 1), **f.io_groups(date(2026, 2, 10), age=12, sgbc_survivor=False))
+    v = f.version(
+        s, "B-IO1", "IO", "T-B", date(2026, 2, 1), **f.io_groups(date(2026, 2, 10), age=12, sgbc_survivor=False)
+    )
     f.decide(s, v, "approve", f.at(date(2026, 2, 11)))
     v = f.version(s, "B-IO2", "IO", "T-B", date(2026, 3, 5), **f.io_groups(date(2026, 3, 5)))
     f.decide(s, v, "approve", f.at(date(2026, 3, 5)))
@@ -36,13 +38,27 @@ def _dataset(s: Session) -> None:
     f.version(s, "C-GA", "GA", "T-C", date(2026, 1, 5))
     f.version(s, "C-IO", "IO", "T-C", date(2026, 1, 5), **f.io_groups(date(2026, 1, 20), age=40, sgbc_survivor=False))
     f.version(s, "C-CS", "CS", "T-C", date(2026, 1, 5), counts=[{"no": 1, "crime": "murder", "status": "charged"}])
-    f.version(s, "C-MP", "MP", "T-C", date(2026, 1, 5), mission={"start": "2026-02-01", "end": "2026-02-05"},
-              witnesses=[{"age": 35, "sgbc_survivor": False}])
+    f.version(
+        s,
+        "C-MP",
+        "MP",
+        "T-C",
+        date(2026, 1, 5),
+        mission={"start": "2026-02-01", "end": "2026-02-05"},
+        witnesses=[{"age": 35, "sgbc_survivor": False}],
+    )
     # T-D: an IP reviewed after the quarter; an MP executed in Q2 (not in Q1).
     v = f.version(s, "D-IP", "IP", "T-D", date(2026, 3, 20))
     f.decide(s, v, "return", f.at(date(2026, 4, 10)))
-    f.version(s, "D-MP", "MP", "T-D", date(2026, 3, 1), mission={"start": "2026-04-05", "end": "2026-04-09"},
-              witnesses=[{"age": 15, "sgbc_survivor": False}])
+    f.version(
+        s,
+        "D-MP",
+        "MP",
+        "T-D",
+        date(2026, 3, 1),
+        mission={"start": "2026-04-05", "end": "2026-04-09"},
+        witnesses=[{"age": 15, "sgbc_survivor": False}],
+    )
     # T-E: two versions of one CS with an SGBC count, counted once; the later version was decided.
     f.version(s, "E-CS", "CS", "T-E", date(2026, 1, 5), counts=[{"no": 1, "crime": "rape", "status": "charged"}])
     v = f.version(s, "E-CS", "CS", "T-E", date(2026, 2, 10), counts=[{"no": 1, "crime": "rape", "status": "charged"}])

@@ -36,8 +36,10 @@ def session(fresh_engine):
 
 
 def stage(result, flag):
-    return {r.key: (r.extra["presented"], r.numerator, r.denominator, r.extra["withdrawn"], r.extra["undecided"])
-            for r in result.breakdowns[f"stage_{flag}"]}
+    return {
+        r.key: (r.extra["presented"], r.numerator, r.denominator, r.extra["withdrawn"], r.extra["undecided"])
+        for r in result.breakdowns[f"stage_{flag}"]
+    }
 
 
 def test_sgbc_per_stage_withdrawn_and_recharacterised_counts(session):
@@ -58,7 +60,9 @@ def test_headline_added_at_dcc_and_attrition(session):
     result = compute_kpi11(session=session, period=YEAR)
     assert (result.numerator, result.denominator) == (6, 9)
     assert result.details["added_at_dcc"] == {"SGBC": 2, "CAC": 0, "SGBC_or_CAC": 2}
-    sgbc = {(a["from"], a["to"]): (a["units"], a["carried"]) for a in result.details["attrition"] if a["flag"] == "SGBC"}
+    sgbc = {
+        (a["from"], a["to"]): (a["units"], a["carried"]) for a in result.details["attrition"] if a["flag"] == "SGBC"
+    }
     assert sgbc == {("AWA", "DCC"): (3, 1), ("DCC", "TRIAL"): (3, 2), ("TRIAL", "APPEAL"): (1, 0)}
 
 

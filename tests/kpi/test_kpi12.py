@@ -1,6 +1,6 @@
 """KPI 12 on a hand-computed register (requirements.md §7.3, role matrix §6.3)."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import Session
@@ -45,7 +45,7 @@ def session(fresh_engine):
         f.staff(s, "S6", ["gcu_reviewer"])
         # S7: analyst whose SGBC_BASIC was revoked in February.
         f.staff(s, "S7", ["analyst"])
-        f.cert(s, "S7", "SGBC_BASIC", OLD, LONG, revoked_at=datetime(2026, 2, 1, tzinfo=timezone.utc))
+        f.cert(s, "S7", "SGBC_BASIC", OLD, LONG, revoked_at=datetime(2026, 2, 1, tzinfo=UTC))
         f.cert(s, "S7", "CAC_BASIC", OLD, LONG)
         # S8: trial lawyer certified only after the reporting date.
         f.staff(s, "S8", ["trial_lawyer"])
@@ -75,11 +75,20 @@ def test_levels_and_areas_are_reported_separately(session):
 def test_per_certification_and_per_role(session):
     result = compute_kpi12(session=session, period=Q1)
     assert rows(result, "certification") == {
-        "SGBC_BASIC": (3, 6), "SGBC_ADV": (0, 1), "CAC_BASIC": (6, 7), "CAC_ADV": (0, 0), "SGBC_ADV|CAC_ADV": (1, 1),
+        "SGBC_BASIC": (3, 6),
+        "SGBC_ADV": (0, 1),
+        "CAC_BASIC": (6, 7),
+        "CAC_ADV": (0, 0),
+        "SGBC_ADV|CAC_ADV": (1, 1),
     }
     assert rows(result, "role") == {
-        "analyst": (0, 1), "focal_point": (0, 1), "interpreter": (1, 2), "investigator": (1, 2),
-        "note_taker": (1, 1), "team_leader": (1, 1), "trial_lawyer": (0, 1),
+        "analyst": (0, 1),
+        "focal_point": (0, 1),
+        "interpreter": (1, 2),
+        "investigator": (1, 2),
+        "note_taker": (1, 1),
+        "team_leader": (1, 1),
+        "trial_lawyer": (0, 1),
     }
 
 

@@ -18,8 +18,18 @@ Q1 = parse_period("2026-Q1")
 QUALIFIED = {"during": "present", "provider_role": "psychologist"}
 
 
-def record(s: Session, pid: str, team: str, submitted: date, recorded: date, witness: dict, support: dict | None = None,
-           situation: str = "Velmora", format_error: bool = False, findings: dict[str, str] | None = None):
+def record(
+    s: Session,
+    pid: str,
+    team: str,
+    submitted: date,
+    recorded: date,
+    witness: dict,
+    support: dict | None = None,
+    situation: str = "Velmora",
+    format_error: bool = False,
+    findings: dict[str, str] | None = None,
+):
     """A stored IR version with its facts (as the pre-check records them) and its findings."""
     groups = {"witnesses": [witness], "record": {"date": recorded.isoformat()}}
     if support is not None:
@@ -29,8 +39,17 @@ def record(s: Session, pid: str, team: str, submitted: date, recorded: date, wit
         v.verdict = "format_error"
         record_product_facts(session=s, version=v)
     for rule_id, state in (findings or {}).items():
-        s.add(Finding(finding_id=f"{pid}:v{v.version_no}:{rule_id}", product_id=pid, version_id=v.id, rule_id=rule_id,
-                      severity="major", message="m", state=state))
+        s.add(
+            Finding(
+                finding_id=f"{pid}:v{v.version_no}:{rule_id}",
+                product_id=pid,
+                version_id=v.id,
+                rule_id=rule_id,
+                severity="major",
+                message="m",
+                state=state,
+            )
+        )
     s.flush()
     return v
 
@@ -45,32 +64,83 @@ def session(fresh_engine):
         f.team(s, "T-A", situation="Velmora")
         f.team(s, "T-B", situation="Quarry")
         # A-IR1: child survivor, psychologist present, every need met.
-        record(s, "A-IR1", "T-A", date(2026, 1, 12), date(2026, 1, 10), child(
-            "OR-C-1", stated_needs=[{"need": "support_person", "met": "yes"}]), QUALIFIED)
+        record(
+            s,
+            "A-IR1",
+            "T-A",
+            date(2026, 1, 12),
+            date(2026, 1, 10),
+            child("OR-C-1", stated_needs=[{"need": "support_person", "met": "yes"}]),
+            QUALIFIED,
+        )
         # A-IR2: adult LGBTQI+ wheelchair user, expert on call; filed 24 days after; a need partly met;
         # VUL-IR-03 still open.
-        record(s, "A-IR2", "T-A", date(2026, 2, 25), date(2026, 2, 1),
-               {"code": "OR-C-2", "age": 30, "sgbc_survivor": False,
-                "vulnerabilities": ["lgbtqi", "physical_disability"], "stated_needs": [{"need": "schedule", "met": "partly"}]},
-               {"during": "on_call", "provider_role": "psychosocial_expert"}, findings={"VUL-IR-03": "open"})
+        record(
+            s,
+            "A-IR2",
+            "T-A",
+            date(2026, 2, 25),
+            date(2026, 2, 1),
+            {
+                "code": "OR-C-2",
+                "age": 30,
+                "sgbc_survivor": False,
+                "vulnerabilities": ["lgbtqi", "physical_disability"],
+                "stated_needs": [{"need": "schedule", "met": "partly"}],
+            },
+            {"during": "on_call", "provider_role": "psychosocial_expert"},
+            findings={"VUL-IR-03": "open"},
+        )
         # A-IR3: the same witness again; v1 supported, v2 (counted) without support but its VUL-IR-04
         # finding dismissed by the SPU reviewer.
         record(s, "A-IR3", "T-A", date(2026, 3, 6), date(2026, 3, 5), child("OR-C-1"), QUALIFIED)
-        record(s, "A-IR3", "T-A", date(2026, 3, 8), date(2026, 3, 5), child("OR-C-1"), {"during": "none"},
-               findings={"VUL-IR-04": "dismissed"})
+        record(
+            s,
+            "A-IR3",
+            "T-A",
+            date(2026, 3, 8),
+            date(2026, 3, 5),
+            child("OR-C-1"),
+            {"during": "none"},
+            findings={"VUL-IR-04": "dismissed"},
+        )
         # A-IR5: v1 by the reporting date, unsupported, a need not met; v2 comes after the quarter.
-        record(s, "A-IR5", "T-A", date(2026, 3, 31), date(2026, 3, 30),
-               child("OR-C-5", age=10, survivor=False, stated_needs=[{"need": "health", "met": "no"}]), {"during": "none"})
-        record(s, "A-IR5", "T-A", date(2026, 4, 2), date(2026, 3, 30), child("OR-C-5", age=10, survivor=False), QUALIFIED)
+        record(
+            s,
+            "A-IR5",
+            "T-A",
+            date(2026, 3, 31),
+            date(2026, 3, 30),
+            child("OR-C-5", age=10, survivor=False, stated_needs=[{"need": "health", "met": "no"}]),
+            {"during": "none"},
+        )
+        record(
+            s, "A-IR5", "T-A", date(2026, 4, 2), date(2026, 3, 30), child("OR-C-5", age=10, survivor=False), QUALIFIED
+        )
         # B-IR1: disability of no stated kind, support by a trusted person (not qualified), a witness
         # code that is not well formed; filed exactly 14 days after (not late); VUL-IR-05 dismissed.
-        record(s, "B-IR1", "T-B", date(2026, 1, 19), date(2026, 1, 5),
-               {"code": "or-c-9", "age": 50, "sgbc_survivor": False, "disability": True},
-               {"during": "present", "provider_role": "support_person"}, situation="Quarry",
-               findings={"VUL-IR-05": "dismissed"})
+        record(
+            s,
+            "B-IR1",
+            "T-B",
+            date(2026, 1, 19),
+            date(2026, 1, 5),
+            {"code": "or-c-9", "age": 50, "sgbc_survivor": False, "disability": True},
+            {"during": "present", "provider_role": "support_person"},
+            situation="Quarry",
+            findings={"VUL-IR-05": "dismissed"},
+        )
         # B-IR2: an adult with nothing recorded: context only.
-        record(s, "B-IR2", "T-B", date(2026, 2, 2), date(2026, 2, 1), child("OR-C-7", age=40, survivor=False),
-               QUALIFIED, situation="Quarry")
+        record(
+            s,
+            "B-IR2",
+            "T-B",
+            date(2026, 2, 2),
+            date(2026, 2, 1),
+            child("OR-C-7", age=40, survivor=False),
+            QUALIFIED,
+            situation="Quarry",
+        )
         # Outside the quarter by record date, and a format error counted apart.
         record(s, "B-IR3", "T-B", date(2026, 4, 3), date(2026, 4, 2), child("OR-C-8"), QUALIFIED, situation="Quarry")
         record(s, "B-IR4", "T-B", date(2026, 1, 2), date(2025, 12, 30), child("OR-C-9"), QUALIFIED, situation="Quarry")
@@ -107,8 +177,13 @@ def test_the_spu_indicator_breaks_down_by_team_situation_and_vulnerability_categ
     assert rows("team") == [("T-A", 3, 4), ("T-B", 0, 1)]
     assert rows("situation") == [("Quarry", 0, 1), ("Velmora", 3, 4)]
     # A record counts in every category of its witness, in the order of v2 §6.1.
-    assert rows("vulnerability_category") == [("child", 2, 3), ("sgbc_survivor", 2, 2), ("physical_disability", 1, 1),
-                                              ("disability_unspecified", 0, 1), ("lgbtqi", 1, 1)]
+    assert rows("vulnerability_category") == [
+        ("child", 2, 3),
+        ("sgbc_survivor", 2, 2),
+        ("physical_disability", 1, 1),
+        ("disability_unspecified", 0, 1),
+        ("lgbtqi", 1, 1),
+    ]
 
 
 def test_the_spu_indicator_scopes_and_definition_switches(session):

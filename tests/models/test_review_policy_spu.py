@@ -18,12 +18,18 @@ DP = Person.of("DP-01", [StaffRole.DEPUTY_PROSECUTOR], cluster_team_ids=["T-HERO
 
 
 def ir(state: ReviewState, assignee: str | None = None) -> Case:
-    return Case(product_type="IR", team_id="T-HERON", author_id="HE-03", state=state, assignee=assignee,
-                conflicted=frozenset({"HE-03", "HE-11", "SP-02", "GX-01"}))
+    return Case(
+        product_type="IR",
+        team_id="T-HERON",
+        author_id="HE-03",
+        state=state,
+        assignee=assignee,
+        conflicted=frozenset({"HE-03", "HE-11", "SP-02", "GX-01"}),
+    )
 
 
 def test_the_table_and_the_registry_agree_on_who_reviews_each_type():
-    assert policy.SPU_REVIEWED == set(codes_reviewed_by(ReviewUnit.SPU))
+    assert set(codes_reviewed_by(ReviewUnit.SPU)) == policy.SPU_REVIEWED
     for code, spec in registry().items():
         claimers = rule_for(A.CLAIM, code).who
         wanted = StaffRole.SPU_OFFICER if spec.review_unit == ReviewUnit.SPU else StaffRole.GCU_REVIEWER
@@ -33,7 +39,10 @@ def test_the_table_and_the_registry_agree_on_who_reviews_each_type():
 def test_an_spu_officer_claims_an_interview_record_and_a_gcu_reviewer_does_not():
     assert decide(A.CLAIM, SPU_OFFICER, ir(S.QUEUED)).allowed
     refused = decide(A.CLAIM, GCU_REVIEWER, ir(S.QUEUED))
-    assert (refused.refusal, refused.reason) == (Refusal.NOT_ALLOWED, "GX-02 may not claim this review: only an SPU officer may.")
+    assert (refused.refusal, refused.reason) == (
+        Refusal.NOT_ALLOWED,
+        "GX-02 may not claim this review: only an SPU officer may.",
+    )
     assert not decide(A.CLAIM, GCU_HEAD, ir(S.QUEUED)).allowed
     ip = Case(product_type=ProductType.IP, team_id="T-HERON", author_id="HE-01", state=S.QUEUED)
     assert not decide(A.CLAIM, SPU_OFFICER, ip).allowed and decide(A.CLAIM, GCU_REVIEWER, ip).allowed

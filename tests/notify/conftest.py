@@ -43,8 +43,12 @@ class SmtpServer:
         self.port = free_port()
         kwargs = {}
         if credentials:
+
             def authenticate(server, session, envelope, mechanism, auth_data):
-                ok = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == credentials
+                ok = (
+                    isinstance(auth_data, LoginPassword)
+                    and (auth_data.login.decode(), auth_data.password.decode()) == credentials
+                )
                 return AuthResult(success=ok, handled=False)  # handled=False: the server sends the 535 reply
 
             # Plain-text AUTH is fine on a loopback test server (aiosmtpd warns about it).

@@ -4,7 +4,7 @@ second run, not after a crash between send and record, not with two senders at o
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -19,7 +19,7 @@ from store.db import session_scope
 from store.notifications import create_notification
 from tests.notify.conftest import SmtpServer, free_port
 
-NOW = datetime(2026, 3, 9, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -31,8 +31,14 @@ class Clock:
 
 
 def mail_settings(port: int, **kw) -> Settings:
-    return Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False, mail_from="GCU review <gcu@gcu.test>",
-                    app_base_url="https://gcu.test/", **kw)
+    return Settings(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        mail_from="GCU review <gcu@gcu.test>",
+        app_base_url="https://gcu.test/",
+        **kw,
+    )
 
 
 def person(s: Session, staff_id: str, email: str | None = None, active: bool = True) -> str:
@@ -41,11 +47,25 @@ def person(s: Session, staff_id: str, email: str | None = None, active: bool = T
     return staff_id
 
 
-def notify(s: Session, recipient: str, kind: str = NotificationKind.RETURNED, subject: str = "Returned for revision: Plan P-1 (1.0)",
-           body: str = "Resubmit by 2026-04-08.\nReason: add the interview safeguards", product_id: str | None = "P-1",
-           created_at: datetime = NOW - timedelta(minutes=1)) -> int:
-    row = create_notification(session=s, recipient_id=recipient, kind=kind, subject=subject, body=body,
-                              product_id=product_id, dedupe_key=f"test:{uuid.uuid4()}", created_at=created_at)
+def notify(
+    s: Session,
+    recipient: str,
+    kind: str = NotificationKind.RETURNED,
+    subject: str = "Returned for revision: Plan P-1 (1.0)",
+    body: str = "Resubmit by 2026-04-08.\nReason: add the interview safeguards",
+    product_id: str | None = "P-1",
+    created_at: datetime = NOW - timedelta(minutes=1),
+) -> int:
+    row = create_notification(
+        session=s,
+        recipient_id=recipient,
+        kind=kind,
+        subject=subject,
+        body=body,
+        product_id=product_id,
+        dedupe_key=f"test:{uuid.uuid4()}",
+        created_at=created_at,
+    )
     return row.id
 
 
@@ -72,10 +92,22 @@ def test_pending_notifications_are_emailed_once_each(fresh_engine, smtp_server):
         person(s, "AU-1", "author@example.org")
         person(s, "GR-1", "reviewer@example.org")
         returned = notify(s, "AU-1")
-        queued = notify(s, "GR-1", NotificationKind.QUEUED, "New product to review: Plan P-2 (1.0)",
-                        "Pre-check verdict: revise. Due 2026-03-20 17:00 UTC.", "P-2")
-        expiry = notify(s, "GR-1", NotificationKind.CERTIFICATE_EXPIRY, "CAC_BASIC of Name GR-1 expires in 30 days",
-                        "Renew it.", None)
+        queued = notify(
+            s,
+            "GR-1",
+            NotificationKind.QUEUED,
+            "New product to review: Plan P-2 (1.0)",
+            "Pre-check verdict: revise. Due 2026-03-20 17:00 UTC.",
+            "P-2",
+        )
+        expiry = notify(
+            s,
+            "GR-1",
+            NotificationKind.CERTIFICATE_EXPIRY,
+            "CAC_BASIC of Name GR-1 expires in 30 days",
+            "Renew it.",
+            None,
+        )
     outbox = Outbox(engine=fresh_engine, settings=mail_settings(smtp_server.port), clock=Clock())
 
     result = outbox.send_pending()
@@ -110,7 +142,7 @@ def test_html_bodies_escape_what_people_typed(fresh_engine, smtp_server):
         person(s, "AU-2", "a2@example.org")
         notify(s, "AU-2", body="Reason: <script>alert(1)</script>")
     Outbox(engine=fresh_engine, settings=mail_settings(smtp_server.port), clock=Clock()).send_pending()
-    (_, message), = smtp_server.received
+    ((_, message),) = smtp_server.received
     html = html_of(message)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -247,11 +279,17 @@ def test_smtp_login_with_the_configured_credentials(fresh_engine):
         with session_scope(fresh_engine) as s:
             person(s, "AU-12", "a12@example.org")
             notify(s, "AU-12")
-        wrong = Outbox(engine=fresh_engine, settings=mail_settings(server.port, smtp_user="gcu", smtp_password="nope"),
-                       clock=Clock())
+        wrong = Outbox(
+            engine=fresh_engine,
+            settings=mail_settings(server.port, smtp_user="gcu", smtp_password="nope"),
+            clock=Clock(),
+        )
         assert wrong.send_pending().retry == 1 and server.received == []
-        right = Outbox(engine=fresh_engine, settings=mail_settings(server.port, smtp_user="gcu", smtp_password="s3cret"),
-                       clock=Clock(NOW + timedelta(minutes=2)))
+        right = Outbox(
+            engine=fresh_engine,
+            settings=mail_settings(server.port, smtp_user="gcu", smtp_password="s3cret"),
+            clock=Clock(NOW + timedelta(minutes=2)),
+        )
         assert right.send_pending().sent == 1
         assert len(server.received) == 1
     finally:
@@ -277,6 +315,6 @@ def test_an_operator_can_requeue_an_unconfirmed_delivery_and_nothing_else(fresh_
     with session_scope(fresh_engine) as s, pytest.raises(ValueError, match="retry"):
         requeue(session=s, delivery_id=row.id)
     # The requeued delivery is due from now; utcnow() is later than the test clock's fixed NOW.
-    clock.now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    clock.now = datetime.now(UTC) + timedelta(seconds=1)
     assert outbox.send_pending().sent == 1
     assert len(smtp_server.received) == 2

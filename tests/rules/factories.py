@@ -17,9 +17,10 @@ import copy
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 DROP = object()  # value of a keyword override that deletes the path
 
@@ -123,7 +124,7 @@ def _parse_path(path: str) -> list[str | int]:
 def set_path(data: dict, path: str, value: Any) -> None:
     tokens = _parse_path(path)
     node: Any = data
-    for token, nxt in zip(tokens, tokens[1:]):
+    for token, nxt in zip(tokens, tokens[1:], strict=False):
         if isinstance(token, int):
             node = node[token]
         else:
@@ -201,11 +202,11 @@ class ProductSpec:
         return hits[nth]
 
     # ---- edits (each returns self so they chain)
-    def set(self, path: str, value: Any) -> "ProductSpec":
+    def set(self, path: str, value: Any) -> ProductSpec:
         set_path(self.front, path, value)
         return self
 
-    def drop(self, path: str) -> "ProductSpec":
+    def drop(self, path: str) -> ProductSpec:
         set_path(self.front, path, DROP)
         return self
 
@@ -221,19 +222,19 @@ class ProductSpec:
     def has_section(self, heading: str) -> bool:
         return any(sec.heading == heading for sec in self.sections)
 
-    def replace_section(self, heading: str, text: str) -> "ProductSpec":
+    def replace_section(self, heading: str, text: str) -> ProductSpec:
         self.find(heading).text = text
         return self
 
-    def remove_section(self, heading: str) -> "ProductSpec":
+    def remove_section(self, heading: str) -> ProductSpec:
         self.sections = [s for s in self.sections if s.heading != heading]
         return self
 
-    def rename_section(self, heading: str, new_heading: str) -> "ProductSpec":
+    def rename_section(self, heading: str, new_heading: str) -> ProductSpec:
         self.find(heading).heading = new_heading
         return self
 
-    def add_section(self, heading: str, text: str, level: int = 2, after: str | None = None) -> "ProductSpec":
+    def add_section(self, heading: str, text: str, level: int = 2, after: str | None = None) -> ProductSpec:
         new = Section(heading, text, level)
         if after is None:
             self.sections.append(new)
@@ -242,12 +243,12 @@ class ProductSpec:
             self.sections.insert(index + 1, new)
         return self
 
-    def append_to(self, heading: str, text: str) -> "ProductSpec":
+    def append_to(self, heading: str, text: str) -> ProductSpec:
         sec = self.find(heading)
         sec.text = sec.text.rstrip() + "\n\n" + text
         return self
 
-    def copy(self) -> "ProductSpec":
+    def copy(self) -> ProductSpec:
         return copy.deepcopy(self)
 
     # ---- running the engine
@@ -343,35 +344,67 @@ IP_FRONT = {
 }
 
 IP_SECTIONS = [
-    ("Summary", prose(
-        "Unified Team Alpha will investigate the raids on the market towns of the eastern district "
-        "between March and November 2024 and the crimes that accompanied them.")),
-    ("Context and scope", prose(
-        "The brigade entered the district in March 2024. UN reporting describes night raids on the "
-        "market towns, looting of warehouses and killings of traders. The scope covers nine towns and "
-        "the brigade's headquarters at Fort Lira.")),
+    (
+        "Summary",
+        prose(
+            "Unified Team Alpha will investigate the raids on the market towns of the eastern district "
+            "between March and November 2024 and the crimes that accompanied them."
+        ),
+    ),
+    (
+        "Context and scope",
+        prose(
+            "The brigade entered the district in March 2024. UN reporting describes night raids on the "
+            "market towns, looting of warehouses and killings of traders. The scope covers nine towns and "
+            "the brigade's headquarters at Fort Lira."
+        ),
+    ),
     ("Gender analysis", prose(IP_GENDER_CORE, IP_GENDER_FACTORS, min_words=170)),
-    ("Children analysis", prose(
-        "Children were among the victims of the raids and some lost one or both parents. The team "
-        "will seek children's accounts only after a psychosocial assessment and with the consent of a "
-        "guardian.")),
-    ("Lines of inquiry", prose(
-        "Rape and gender persecution at the roadblocks; recruitment and use of children by the "
-        "brigade; murder of traders during the raids.")),
-    ("Evidence strategy", prose(
-        "Insider witnesses, intercepted radio traffic, clinic records, satellite imagery and a limited "
-        "number of survivor interviews after the prior accounts check.")),
-    ("Witness vulnerability and protection", prose(
-        "Each witness is screened for vulnerability and risk before any contact, taking into account "
-        "health, the nature of the crime and any threats, and protective measures are agreed with the "
-        "Registry's Victims and Witnesses Unit.")),
-    ("Prior accounts check", prose(
-        "The team asked the UN human rights office, two documentation groups and the national police "
-        "which witnesses they have already interviewed, by category, and recorded the answers.")),
-    ("Team and GCU consultation", prose(
-        "The focal point for gender and children issues is investigator AL-02. The GCU will be "
-        "consulted at plan approval, before the first mission and before any arrest warrant "
-        "application.")),
+    (
+        "Children analysis",
+        prose(
+            "Children were among the victims of the raids and some lost one or both parents. The team "
+            "will seek children's accounts only after a psychosocial assessment and with the consent of a "
+            "guardian."
+        ),
+    ),
+    (
+        "Lines of inquiry",
+        prose(
+            "Rape and gender persecution at the roadblocks; recruitment and use of children by the "
+            "brigade; murder of traders during the raids."
+        ),
+    ),
+    (
+        "Evidence strategy",
+        prose(
+            "Insider witnesses, intercepted radio traffic, clinic records, satellite imagery and a limited "
+            "number of survivor interviews after the prior accounts check."
+        ),
+    ),
+    (
+        "Witness vulnerability and protection",
+        prose(
+            "Each witness is screened for vulnerability and risk before any contact, taking into account "
+            "health, the nature of the crime and any threats, and protective measures are agreed with the "
+            "Registry's Victims and Witnesses Unit."
+        ),
+    ),
+    (
+        "Prior accounts check",
+        prose(
+            "The team asked the UN human rights office, two documentation groups and the national police "
+            "which witnesses they have already interviewed, by category, and recorded the answers."
+        ),
+    ),
+    (
+        "Team and GCU consultation",
+        prose(
+            "The focal point for gender and children issues is investigator AL-02. The GCU will be "
+            "consulted at plan approval, before the first mission and before any arrest warrant "
+            "application."
+        ),
+    ),
 ]
 
 
@@ -382,10 +415,16 @@ def ip(*modifiers: Modifier, **overrides: Any) -> ProductSpec:
 # --------------------------------------------------------------------------- IO adult SGBC survivor
 IO_ADULT_FRONT = {
     "product": _product("IO-ALPHA-2025-001", "IO", "Interview outline: witness EX-S-001", "2025-03-03"),
-    "witnesses": [{
-        "code": "EX-S-001", "age": 31, "gender": "female", "sgbc_survivor": True,
-        "caafag": False, "disability": False,
-    }],
+    "witnesses": [
+        {
+            "code": "EX-S-001",
+            "age": 31,
+            "gender": "female",
+            "sgbc_survivor": True,
+            "caafag": False,
+            "disability": False,
+        }
+    ],
     "interview": {
         "date": "2025-03-20",
         "first_contact_on": "2025-03-12",
@@ -414,13 +453,17 @@ IO_ADULT_FRONT = {
         "medical": {"provider": "Partner clinic, post-rape care unit"},
         "psychosocial": {"provider": "Partner counselling service"},
         "legal": {"provider": "Legal aid desk of partner bar association"},
-        "shelter_livelihood": {"unavailable": True,
-                               "mitigation": "Emergency shelter place arranged through the VWU if needed"},
+        "shelter_livelihood": {
+            "unavailable": True,
+            "mitigation": "Emergency shelter place arranged through the VWU if needed",
+        },
     },
     "gender_choice": {"offered": True, "interviewer": "female", "interpreter": "female"},
     "interpreter_vetting": {
-        "briefed_sgbc": True, "confidentiality_signed": True,
-        "community_conflict": False, "survivor_waiver": False,
+        "briefed_sgbc": True,
+        "confidentiality_signed": True,
+        "community_conflict": False,
+        "survivor_waiver": False,
     },
     "risk_assessment": {
         "completed_on": "2025-03-07",
@@ -430,41 +473,81 @@ IO_ADULT_FRONT = {
 }
 
 IO_ADULT_SECTIONS = [
-    ("Summary", prose(
-        "One interview is planned with an adult woman who reported sexual violence at a roadblock. "
-        "The interview aims to record her account in her own words, with detail only where the "
-        "elements of rape require it.")),
-    ("Purpose of the interview", prose(
-        "To record her account of the events at the roadblock in March 2024 and to identify the "
-        "officers in charge of the post, so far as the elements of rape require.")),
-    ("Prior accounts check", prose(
-        "On 10 March the team asked the two documentation groups active in the district and the OTP "
-        "evidence registry whether any account of this witness already exists. Neither group holds a "
-        "statement from her and the registry has no record.")),
-    ("Consent", prose(
-        "She will be told who interviews her and why, how her account may be used in court and "
-        "disclosed to the defence, who will have access to it, the risks, and that she may refuse, "
-        "skip a question, pause or end the interview and set restrictions.")),
-    ("Interview plan", prose(
-        "After introductions and a short rapport phase the interviewer explains the ground rules. "
-        "The interview then opens with a free narrative in which she decides what to say. Open "
-        "questions follow, limited to what the elements of rape require, and a closure phase.")),
-    ("Question areas", prose(
-        "What happened at the roadblock, who was present, what the fighters said, and what she saw "
-        "happen to others; names, ranks and descriptions of the officers.")),
-    ("Support and referrals", prose(
-        "A psychologist is on call during the interview. Medical, psychosocial and legal services are "
-        "mapped and offered whether or not she agrees to be interviewed.")),
-    ("Follow-up and feedback plan", prose(
-        "The focal point will call her through the partner centre two weeks after the interview to "
-        "check on her well-being and explain the next steps, without promising outcomes.")),
-    ("Risk and security", prose(
-        "The VWU completed the individual risk assessment on 7 March, before the first contact. "
-        "Contact is only through the partner centre and transport is arranged by the centre.")),
-    ("Recording and storage", prose(
-        "The interview is audio-recorded on an encrypted OTP device. Only the witness code is used in "
-        "notes and file names. Access is limited to the interviewer, the team leader and the focal "
-        "point, as listed on the need-to-know access list.")),
+    (
+        "Summary",
+        prose(
+            "One interview is planned with an adult woman who reported sexual violence at a roadblock. "
+            "The interview aims to record her account in her own words, with detail only where the "
+            "elements of rape require it."
+        ),
+    ),
+    (
+        "Purpose of the interview",
+        prose(
+            "To record her account of the events at the roadblock in March 2024 and to identify the "
+            "officers in charge of the post, so far as the elements of rape require."
+        ),
+    ),
+    (
+        "Prior accounts check",
+        prose(
+            "On 10 March the team asked the two documentation groups active in the district and the OTP "
+            "evidence registry whether any account of this witness already exists. Neither group holds a "
+            "statement from her and the registry has no record."
+        ),
+    ),
+    (
+        "Consent",
+        prose(
+            "She will be told who interviews her and why, how her account may be used in court and "
+            "disclosed to the defence, who will have access to it, the risks, and that she may refuse, "
+            "skip a question, pause or end the interview and set restrictions."
+        ),
+    ),
+    (
+        "Interview plan",
+        prose(
+            "After introductions and a short rapport phase the interviewer explains the ground rules. "
+            "The interview then opens with a free narrative in which she decides what to say. Open "
+            "questions follow, limited to what the elements of rape require, and a closure phase."
+        ),
+    ),
+    (
+        "Question areas",
+        prose(
+            "What happened at the roadblock, who was present, what the fighters said, and what she saw "
+            "happen to others; names, ranks and descriptions of the officers."
+        ),
+    ),
+    (
+        "Support and referrals",
+        prose(
+            "A psychologist is on call during the interview. Medical, psychosocial and legal services are "
+            "mapped and offered whether or not she agrees to be interviewed."
+        ),
+    ),
+    (
+        "Follow-up and feedback plan",
+        prose(
+            "The focal point will call her through the partner centre two weeks after the interview to "
+            "check on her well-being and explain the next steps, without promising outcomes."
+        ),
+    ),
+    (
+        "Risk and security",
+        prose(
+            "The VWU completed the individual risk assessment on 7 March, before the first contact. "
+            "Contact is only through the partner centre and transport is arranged by the centre."
+        ),
+    ),
+    (
+        "Recording and storage",
+        prose(
+            "The interview is audio-recorded on an encrypted OTP device. Only the witness code is used in "
+            "notes and file names. Access is limited to the interviewer, the team leader and the focal "
+            "point, as listed on the need-to-know access list."
+        ),
+    ),
 ]
 
 
@@ -474,12 +557,19 @@ def io_adult(*modifiers: Modifier, **overrides: Any) -> ProductSpec:
 
 # --------------------------------------------------------------------------- IO child (SGBC survivor, CAAFAG)
 IO_CHILD_FRONT = {
-    "product": _product("IO-ALPHA-2025-104", "IO", "Interview outline: witness AL-C-104 (second interview)",
-                        "2025-08-15"),
-    "witnesses": [{
-        "code": "AL-C-104", "age": 15, "gender": "female", "sgbc_survivor": True,
-        "caafag": True, "disability": False,
-    }],
+    "product": _product(
+        "IO-ALPHA-2025-104", "IO", "Interview outline: witness AL-C-104 (second interview)", "2025-08-15"
+    ),
+    "witnesses": [
+        {
+            "code": "AL-C-104",
+            "age": 15,
+            "gender": "female",
+            "sgbc_survivor": True,
+            "caafag": True,
+            "disability": False,
+        }
+    ],
     "interview": {
         "date": "2025-08-26",
         "first_contact_on": "2025-08-12",
@@ -501,8 +591,10 @@ IO_CHILD_FRONT = {
         "recording": "video",
     },
     "reinterview": {
-        "necessity": ("The first interview in March 2025 was stopped after twenty minutes at her request "
-                      "and did not cover the period in the camp; she has since asked to complete her account."),
+        "necessity": (
+            "The first interview in March 2025 was stopped after twenty minutes at her request "
+            "and did not cover the period in the camp; she has since asked to complete her account."
+        ),
         "approved_by": "AL-02",
         "approved_on": "2025-08-05",
     },
@@ -511,7 +603,8 @@ IO_CHILD_FRONT = {
         "guardian": False,
         "alternative_guardian_rationale": (
             "Her uncle, who is her legal guardian, is suspected of having handed her over to the armed "
-            "group; the agency appointed an independent guardian, who consented after the full explanation."),
+            "group; the agency appointed an independent guardian, who consented after the full explanation."
+        ),
         "elements": ["purpose", "use", "disclosure", "access", "risks", "right_to_stop"],
         "recorded_on": "2025-08-12",
     },
@@ -539,8 +632,10 @@ IO_CHILD_FRONT = {
     },
     "gender_choice": {"offered": True, "interviewer": "female", "interpreter": "no_preference"},
     "interpreter_vetting": {
-        "briefed_sgbc": True, "confidentiality_signed": True,
-        "community_conflict": False, "survivor_waiver": False,
+        "briefed_sgbc": True,
+        "confidentiality_signed": True,
+        "community_conflict": False,
+        "survivor_waiver": False,
     },
     "risk_assessment": {
         "completed_on": "2025-08-08",
@@ -560,51 +655,99 @@ CHILD_APPROACH_CORE = (
 )
 
 IO_CHILD_SECTIONS = [
-    ("Summary", prose(
-        "AL-C-104 is a 15-year-old girl who spent about seven months with the brigade in 2024, first as "
-        "a porter and then at the river camp. She was interviewed once in March 2025; that interview was "
-        "halted at her request. This outline plans one further, final interview.")),
-    ("Purpose of the interview", prose(
-        "To let her complete her account of her time with the brigade, in particular the period at the "
-        "river camp, so far as the elements of sexual slavery and forced marriage require.")),
-    ("Prior accounts check", prose(
-        "The team checked the Office's evidence registry, the UN human rights office and the two "
-        "documentation groups. The only account is the Office's own partial interview of March 2025. "
-        "No other organisation has interviewed her.")),
-    ("Necessity and best interests", prose(
-        "She is the only identified witness who was held at the river camp and can name the officers who "
-        "ran it. She has asked to finish her account, and her foster carer and the psychologist consider "
-        "that completing it in one session is in her best interests.")),
-    ("Consent", prose(
-        "She gave her own agreement after an explanation, in her language and with simple drawings, of "
-        "who we are, why we want to listen, how a video of the interview may be used, who else will see "
-        "it, the risks, and that she can end the interview whenever she wants.")),
+    (
+        "Summary",
+        prose(
+            "AL-C-104 is a 15-year-old girl who spent about seven months with the brigade in 2024, first as "
+            "a porter and then at the river camp. She was interviewed once in March 2025; that interview was "
+            "halted at her request. This outline plans one further, final interview."
+        ),
+    ),
+    (
+        "Purpose of the interview",
+        prose(
+            "To let her complete her account of her time with the brigade, in particular the period at the "
+            "river camp, so far as the elements of sexual slavery and forced marriage require."
+        ),
+    ),
+    (
+        "Prior accounts check",
+        prose(
+            "The team checked the Office's evidence registry, the UN human rights office and the two "
+            "documentation groups. The only account is the Office's own partial interview of March 2025. "
+            "No other organisation has interviewed her."
+        ),
+    ),
+    (
+        "Necessity and best interests",
+        prose(
+            "She is the only identified witness who was held at the river camp and can name the officers who "
+            "ran it. She has asked to finish her account, and her foster carer and the psychologist consider "
+            "that completing it in one session is in her best interests."
+        ),
+    ),
+    (
+        "Consent",
+        prose(
+            "She gave her own agreement after an explanation, in her language and with simple drawings, of "
+            "who we are, why we want to listen, how a video of the interview may be used, who else will see "
+            "it, the risks, and that she can end the interview whenever she wants."
+        ),
+    ),
     ("Child-sensitive approach", prose(CHILD_APPROACH_CORE, CHILD_APPROACH_STOP)),
-    ("CAAFAG safeguards", prose(
-        "She is interviewed as a victim and witness. She will not be asked about acts she may have been "
-        "made to commit, and if she raises them the interviewer will not pursue them. She was told that "
-        "nothing she says will be used against her and that she is not a suspect.")),
-    ("Interview plan", prose(
-        "Introduction and rapport; ground rules with the hand signal; free narrative starting where the "
-        "first interview ended; open questions limited to the elements of sexual slavery and forced "
-        "marriage; closure on a positive topic.")),
-    ("Question areas", prose(
-        "Life at the camp; who decided where the girls slept and worked; what she saw happen to others; "
-        "names, ranks and descriptions of the officers.")),
-    ("Support and referrals", prose(
-        "The GCU psychologist is in the room throughout and will see her before and after the interview. "
-        "The agency provides medical, psychosocial, legal, shelter and child-protection support.")),
-    ("Follow-up and feedback plan", prose(
-        "The focal point will call the case officer one week and one month after the interview. She and "
-        "her foster carer will be told in plain words what happens next. No promise will be made about "
-        "the outcome of the case.")),
-    ("Risk and security", prose(
-        "The VWU completed the individual risk assessment on 8 August, before the agency contacted her. "
-        "Contact is only through the case officer and transport is arranged by the agency.")),
-    ("Recording and storage", prose(
-        "The interview is video-recorded on an encrypted OTP camera. Only the code AL-C-104 is used in "
-        "notes and file names. Access is limited to the interviewer, the note-taker, the focal point and "
-        "the psychologist, as recorded on the need-to-know list.")),
+    (
+        "CAAFAG safeguards",
+        prose(
+            "She is interviewed as a victim and witness. She will not be asked about acts she may have been "
+            "made to commit, and if she raises them the interviewer will not pursue them. She was told that "
+            "nothing she says will be used against her and that she is not a suspect."
+        ),
+    ),
+    (
+        "Interview plan",
+        prose(
+            "Introduction and rapport; ground rules with the hand signal; free narrative starting where the "
+            "first interview ended; open questions limited to the elements of sexual slavery and forced "
+            "marriage; closure on a positive topic."
+        ),
+    ),
+    (
+        "Question areas",
+        prose(
+            "Life at the camp; who decided where the girls slept and worked; what she saw happen to others; "
+            "names, ranks and descriptions of the officers."
+        ),
+    ),
+    (
+        "Support and referrals",
+        prose(
+            "The GCU psychologist is in the room throughout and will see her before and after the interview. "
+            "The agency provides medical, psychosocial, legal, shelter and child-protection support."
+        ),
+    ),
+    (
+        "Follow-up and feedback plan",
+        prose(
+            "The focal point will call the case officer one week and one month after the interview. She and "
+            "her foster carer will be told in plain words what happens next. No promise will be made about "
+            "the outcome of the case."
+        ),
+    ),
+    (
+        "Risk and security",
+        prose(
+            "The VWU completed the individual risk assessment on 8 August, before the agency contacted her. "
+            "Contact is only through the case officer and transport is arranged by the agency."
+        ),
+    ),
+    (
+        "Recording and storage",
+        prose(
+            "The interview is video-recorded on an encrypted OTP camera. Only the code AL-C-104 is used in "
+            "notes and file names. Access is limited to the interviewer, the note-taker, the focal point and "
+            "the psychologist, as recorded on the need-to-know list."
+        ),
+    ),
 ]
 
 
@@ -623,30 +766,64 @@ CH_FRONT = {
     "product": _product("CH-ALPHA-2025-01", "CH", "Case hypothesis: brigade commander (S-ALP-1)", "2025-06-30"),
     "suspects": ["S-ALP-1"],
     "counts": [
-        {"no": 1, "article": "7(1)(a)", "crime": "murder", "label": "Murder",
-         "is_sgbc": False, "is_cac": False, "status": "proposed"},
-        {"no": 2, "article": "8(2)(e)(v)", "crime": "pillage", "label": "Pillaging",
-         "is_sgbc": False, "is_cac": False, "status": "proposed"},
+        {
+            "no": 1,
+            "article": "7(1)(a)",
+            "crime": "murder",
+            "label": "Murder",
+            "is_sgbc": False,
+            "is_cac": False,
+            "status": "proposed",
+        },
+        {
+            "no": 2,
+            "article": "8(2)(e)(v)",
+            "crime": "pillage",
+            "label": "Pillaging",
+            "is_sgbc": False,
+            "is_cac": False,
+            "status": "proposed",
+        },
     ],
 }
 
 CH_SECTIONS = [
-    ("Summary", prose(
-        "This hypothesis sets out the case against S-ALP-1, commander of the brigade, for crimes "
-        "committed in the market towns of the eastern district in 2024.")),
+    (
+        "Summary",
+        prose(
+            "This hypothesis sets out the case against S-ALP-1, commander of the brigade, for crimes "
+            "committed in the market towns of the eastern district in 2024."
+        ),
+    ),
     ("Facts", prose(CH_FACTS)),
-    ("Suspects", prose(
-        "S-ALP-1 commanded the brigade throughout the period and issued the orders for the raids by "
-        "radio, according to three insiders.")),
-    ("Legal characterisation", prose(
-        "The team proposes two counts: murder and pillage. Further counts will be considered as the "
-        "evidence develops.")),
-    ("Linkage and liability for SGBC counts", prose(
-        "Linkage for any SGBC count will rest on the commander's orders and on the radio logs; modes of "
-        "liability and mental elements will be analysed for each such count separately.")),
-    ("Evidence and gaps", prose(
-        "Evidence: radio logs seized by the police, three insider statements and satellite imagery. "
-        "Gaps: the identity of the unit commanders in two towns.")),
+    (
+        "Suspects",
+        prose(
+            "S-ALP-1 commanded the brigade throughout the period and issued the orders for the raids by "
+            "radio, according to three insiders."
+        ),
+    ),
+    (
+        "Legal characterisation",
+        prose(
+            "The team proposes two counts: murder and pillage. Further counts will be considered as the "
+            "evidence develops."
+        ),
+    ),
+    (
+        "Linkage and liability for SGBC counts",
+        prose(
+            "Linkage for any SGBC count will rest on the commander's orders and on the radio logs; modes of "
+            "liability and mental elements will be analysed for each such count separately."
+        ),
+    ),
+    (
+        "Evidence and gaps",
+        prose(
+            "Evidence: radio logs seized by the police, three insider statements and satellite imagery. "
+            "Gaps: the identity of the unit commanders in two towns."
+        ),
+    ),
 ]
 
 
@@ -655,13 +832,18 @@ def ch(*modifiers: Modifier, **overrides: Any) -> ProductSpec:
 
 
 CS_FRONT = copy.deepcopy(CH_FRONT)
-CS_FRONT["product"] = _product("CS-ALPHA-2025-01", "CS", "Charging strategy: S-ALP-1 (AWA draft)",
-                               "2025-07-30", audience="court")
+CS_FRONT["product"] = _product(
+    "CS-ALPHA-2025-01", "CS", "Charging strategy: S-ALP-1 (AWA draft)", "2025-07-30", audience="court"
+)
 CS_FRONT["product"]["stage"] = "AWA"
 CS_SECTIONS = CH_SECTIONS + [
-    ("Filing strategy", prose(
-        "The application for a warrant of arrest will be filed in the third quarter, after the "
-        "remaining insider statements are secured.")),
+    (
+        "Filing strategy",
+        prose(
+            "The application for a warrant of arrest will be filed in the third quarter, after the "
+            "remaining insider statements are secured."
+        ),
+    ),
 ]
 
 
@@ -673,14 +855,44 @@ def cs(*modifiers: Modifier, **overrides: Any) -> ProductSpec:
 MP_FRONT = {
     "product": _product("MP-ALPHA-2025-02", "MP", "Mission plan: mission 2 to Port Lira", "2025-08-25"),
     "witnesses": [
-        {"code": "AL-C-210", "age": 16, "gender": "female", "sgbc_survivor": True, "caafag": False,
-         "interviewer": "AL-03", "interpreter": "AL-11", "interview_date": "2025-09-09"},
-        {"code": "AL-S-221", "age": 33, "gender": "female", "sgbc_survivor": True,
-         "interviewer": "AL-04", "interpreter": "AL-12", "interview_date": "2025-09-09"},
-        {"code": "AL-W-230", "age": 45, "gender": "male", "sgbc_survivor": False,
-         "interviewer": "AL-04", "interpreter": "AL-12", "interview_date": "2025-09-10"},
-        {"code": "AL-C-240", "age": 12, "gender": "male", "sgbc_survivor": False, "caafag": True,
-         "interviewer": "AL-03", "interpreter": "AL-11", "interview_date": "2025-09-10"},
+        {
+            "code": "AL-C-210",
+            "age": 16,
+            "gender": "female",
+            "sgbc_survivor": True,
+            "caafag": False,
+            "interviewer": "AL-03",
+            "interpreter": "AL-11",
+            "interview_date": "2025-09-09",
+        },
+        {
+            "code": "AL-S-221",
+            "age": 33,
+            "gender": "female",
+            "sgbc_survivor": True,
+            "interviewer": "AL-04",
+            "interpreter": "AL-12",
+            "interview_date": "2025-09-09",
+        },
+        {
+            "code": "AL-W-230",
+            "age": 45,
+            "gender": "male",
+            "sgbc_survivor": False,
+            "interviewer": "AL-04",
+            "interpreter": "AL-12",
+            "interview_date": "2025-09-10",
+        },
+        {
+            "code": "AL-C-240",
+            "age": 12,
+            "gender": "male",
+            "sgbc_survivor": False,
+            "caafag": True,
+            "interviewer": "AL-03",
+            "interpreter": "AL-11",
+            "interview_date": "2025-09-10",
+        },
     ],
     "mission": {
         "start": "2025-09-08",
@@ -717,38 +929,78 @@ MP_FRONT = {
 }
 
 MP_SECTIONS = [
-    ("Summary", prose(
-        "Mission 2 will interview four witnesses in Port Lira about the brigade's raids and the island "
-        "camp: an adolescent girl and an adult woman held on the island, an adult man who saw a raid, "
-        "and a child who was used by the brigade as a lookout.")),
-    ("Objectives", prose(
-        "To record the accounts of the four witnesses with the least possible burden on them and to "
-        "brief the local referral partners on the Office's follow-up procedures.")),
-    ("Witness profiles", prose(
-        "Two witnesses were held on the island camp, one is a fisher who saw a raid, and one was used as "
-        "a lookout for several weeks. Each has had a psychosocial assessment by the GCU psychologist.")),
-    ("Team composition", prose(
-        "Two interviewers (one woman, one man) and two interpreters (one woman, one man) allow each "
-        "survivor to choose the gender of the interviewer and interpreter.")),
-    ("Schedule and pacing", prose(
-        "No interviewer conducts more than one sensitive interview on any day; the last two days are kept "
-        "free for follow-up sessions and debriefing.")),
-    ("Witness safety plan", prose(
-        "Interviews take place in a rented house that cannot be seen from the road. Witnesses are "
-        "collected by the partner organisations at staggered times in unmarked vehicles; nobody is met "
-        "at home. An emergency protocol agreed with the VWU covers threats and medical emergencies.")),
-    ("Staff security", prose(
-        "Staff stay in a hotel in the town centre, check in by radio every three hours, and do not "
-        "travel after dark.")),
-    ("Support and referrals", prose(
-        "The GCU psychologist is deployed with the team. Referral partners for medical, psychosocial, "
-        "legal, shelter and child-protection needs have confirmed their availability.")),
-    ("Data handling plan", prose(
-        "Interviews are recorded on encrypted OTP devices. Each evening the recordings are uploaded "
-        "through the secure link, logged on the chain of custody form and wiped from the devices.")),
-    ("Staff welfare", prose(
-        "The team holds a short debrief each evening, led by the GCU psychologist. The psychologist "
-        "offers each interviewer and interpreter an individual session after the mission.")),
+    (
+        "Summary",
+        prose(
+            "Mission 2 will interview four witnesses in Port Lira about the brigade's raids and the island "
+            "camp: an adolescent girl and an adult woman held on the island, an adult man who saw a raid, "
+            "and a child who was used by the brigade as a lookout."
+        ),
+    ),
+    (
+        "Objectives",
+        prose(
+            "To record the accounts of the four witnesses with the least possible burden on them and to "
+            "brief the local referral partners on the Office's follow-up procedures."
+        ),
+    ),
+    (
+        "Witness profiles",
+        prose(
+            "Two witnesses were held on the island camp, one is a fisher who saw a raid, and one was used as "
+            "a lookout for several weeks. Each has had a psychosocial assessment by the GCU psychologist."
+        ),
+    ),
+    (
+        "Team composition",
+        prose(
+            "Two interviewers (one woman, one man) and two interpreters (one woman, one man) allow each "
+            "survivor to choose the gender of the interviewer and interpreter."
+        ),
+    ),
+    (
+        "Schedule and pacing",
+        prose(
+            "No interviewer conducts more than one sensitive interview on any day; the last two days are kept "
+            "free for follow-up sessions and debriefing."
+        ),
+    ),
+    (
+        "Witness safety plan",
+        prose(
+            "Interviews take place in a rented house that cannot be seen from the road. Witnesses are "
+            "collected by the partner organisations at staggered times in unmarked vehicles; nobody is met "
+            "at home. An emergency protocol agreed with the VWU covers threats and medical emergencies."
+        ),
+    ),
+    (
+        "Staff security",
+        prose(
+            "Staff stay in a hotel in the town centre, check in by radio every three hours, and do not "
+            "travel after dark."
+        ),
+    ),
+    (
+        "Support and referrals",
+        prose(
+            "The GCU psychologist is deployed with the team. Referral partners for medical, psychosocial, "
+            "legal, shelter and child-protection needs have confirmed their availability."
+        ),
+    ),
+    (
+        "Data handling plan",
+        prose(
+            "Interviews are recorded on encrypted OTP devices. Each evening the recordings are uploaded "
+            "through the secure link, logged on the chain of custody form and wiped from the devices."
+        ),
+    ),
+    (
+        "Staff welfare",
+        prose(
+            "The team holds a short debrief each evening, led by the GCU psychologist. The psychologist "
+            "offers each interviewer and interpreter an individual session after the mission."
+        ),
+    ),
 ]
 
 
@@ -779,24 +1031,48 @@ AP_FRONT = {
 }
 
 AP_SECTIONS = [
-    ("Summary", prose(
-        "In 2026 the team will file an arrest warrant application, complete the investigation of the "
-        "eastern district raids and open a new investigation.")),
-    ("Objectives", prose(
-        "File the application in the first quarter; complete two missions by the third quarter; open "
-        "the new investigation with a plan in the third quarter.")),
-    ("Resources", prose(
-        "Three missions are requested, a second interpreter and six months of support from a "
-        "digital-evidence analyst.")),
-    ("Training and certification", prose(
-        "Every team member has a target for 2026 in the front matter of this plan. The team will also "
-        "secure on-call access to a GCU psychologist for all missions.")),
-    ("GCU review schedule", prose(
-        "The GCU will review the charging strategy in the first quarter, the mission plans in the second "
-        "quarter and the new investigation plan in the third quarter.")),
-    ("CSO and survivor engagement", prose(
-        "The team will meet the two survivor associations of the district each quarter, with the GCU, to "
-        "report on progress and hear their concerns.")),
+    (
+        "Summary",
+        prose(
+            "In 2026 the team will file an arrest warrant application, complete the investigation of the "
+            "eastern district raids and open a new investigation."
+        ),
+    ),
+    (
+        "Objectives",
+        prose(
+            "File the application in the first quarter; complete two missions by the third quarter; open "
+            "the new investigation with a plan in the third quarter."
+        ),
+    ),
+    (
+        "Resources",
+        prose(
+            "Three missions are requested, a second interpreter and six months of support from a "
+            "digital-evidence analyst."
+        ),
+    ),
+    (
+        "Training and certification",
+        prose(
+            "Every team member has a target for 2026 in the front matter of this plan. The team will also "
+            "secure on-call access to a GCU psychologist for all missions."
+        ),
+    ),
+    (
+        "GCU review schedule",
+        prose(
+            "The GCU will review the charging strategy in the first quarter, the mission plans in the second "
+            "quarter and the new investigation plan in the third quarter."
+        ),
+    ),
+    (
+        "CSO and survivor engagement",
+        prose(
+            "The team will meet the two survivor associations of the district each quarter, with the GCU, to "
+            "report on progress and hear their concerns."
+        ),
+    ),
 ]
 
 
@@ -822,25 +1098,44 @@ GA_FRONT = {
 }
 
 GA_SECTIONS = [
-    ("Summary", prose(
-        "This analysis summarises the patterns of harm in the eastern district since March 2024 and the "
-        "barriers that survivors face when they seek help or justice.")),
-    ("Scope and sources", prose(
-        "The analysis draws on 180 incident records shared by two documentation groups, the "
-        "registration data of two camps, and reports of the UN human rights office.")),
-    ("Disaggregated data", prose(
-        "The incident records give the following breakdown of victims.") + "\n\n" + GA_TABLE),
-    ("Data gaps", prose(
-        "The documentation groups do not record the place of each incident consistently. A common "
-        "minimum data set will be agreed with them by the end of the year.")),
-    ("Gender norms and power relations", prose(
-        "In the fishing settlements a woman's status depends on marriage, and those who return from the "
-        "camps are often rejected by their families. Local leaders decide which families are referred to "
-        "aid, which keeps many returning survivors out of view.")),
+    (
+        "Summary",
+        prose(
+            "This analysis summarises the patterns of harm in the eastern district since March 2024 and the "
+            "barriers that survivors face when they seek help or justice."
+        ),
+    ),
+    (
+        "Scope and sources",
+        prose(
+            "The analysis draws on 180 incident records shared by two documentation groups, the "
+            "registration data of two camps, and reports of the UN human rights office."
+        ),
+    ),
+    ("Disaggregated data", prose("The incident records give the following breakdown of victims.") + "\n\n" + GA_TABLE),
+    (
+        "Data gaps",
+        prose(
+            "The documentation groups do not record the place of each incident consistently. A common "
+            "minimum data set will be agreed with them by the end of the year."
+        ),
+    ),
+    (
+        "Gender norms and power relations",
+        prose(
+            "In the fishing settlements a woman's status depends on marriage, and those who return from the "
+            "camps are often rejected by their families. Local leaders decide which families are referred to "
+            "aid, which keeps many returning survivors out of view."
+        ),
+    ),
     ("Intersectional and vulnerable groups", prose(GA_VULNERABLE)),
-    ("Recommendations", prose(
-        "Agree a common minimum data set with the documentation groups and make the complaint mechanism "
-        "of the camps accessible to everyone.")),
+    (
+        "Recommendations",
+        prose(
+            "Agree a common minimum data set with the documentation groups and make the complaint mechanism "
+            "of the camps accessible to everyone."
+        ),
+    ),
 ]
 
 
@@ -849,7 +1144,14 @@ def ga(*modifiers: Modifier, **overrides: Any) -> ProductSpec:
 
 
 BASELINES: dict[str, Callable[..., ProductSpec]] = {
-    "IP": ip, "IO-adult-sgbc": io_adult, "IO-child": io_child, "CH": ch, "CS": cs, "MP": mp, "AP": ap, "GA": ga,
+    "IP": ip,
+    "IO-adult-sgbc": io_adult,
+    "IO-child": io_child,
+    "CH": ch,
+    "CS": cs,
+    "MP": mp,
+    "AP": ap,
+    "GA": ga,
 }
 
 
@@ -864,29 +1166,63 @@ BASIC = ("SGBC_BASIC", "CAC_BASIC")
 
 def base_roster_dict() -> dict:
     return {
-        "teams": [{
-            "id": "T-ALPHA",
-            "name": "Unified Team Alpha",
-            "situation": "Situation in Exampleland (fictional)",
-            "leader": "AL-01",
-            "focal_points": {"sgbc": "AL-02", "cac": "AL-02"},
-            "members": ["AL-03", "AL-04", "AL-05", "AL-11", "AL-12", "AL-13"],
-        }],
+        "teams": [
+            {
+                "id": "T-ALPHA",
+                "name": "Unified Team Alpha",
+                "situation": "Situation in Exampleland (fictional)",
+                "leader": "AL-01",
+                "focal_points": {"sgbc": "AL-02", "cac": "AL-02"},
+                "members": ["AL-03", "AL-04", "AL-05", "AL-11", "AL-12", "AL-13"],
+            }
+        ],
         "staff": [
             {"id": "AL-01", "name": "Leader One", "gender": "male", "team": "T-ALPHA", "roles": ["team_leader"]},
-            {"id": "AL-02", "name": "Focal Two", "gender": "female", "team": "T-ALPHA",
-             "roles": ["investigator", "focal_point"]},
-            {"id": "AL-03", "name": "Investigator Three", "gender": "female", "team": "T-ALPHA",
-             "roles": ["investigator"], "designations": ["interviews_sgbc_survivors", "interviews_children"]},
-            {"id": "AL-04", "name": "Investigator Four", "gender": "male", "team": "T-ALPHA",
-             "roles": ["investigator"], "designations": ["interviews_sgbc_survivors", "interviews_children"]},
+            {
+                "id": "AL-02",
+                "name": "Focal Two",
+                "gender": "female",
+                "team": "T-ALPHA",
+                "roles": ["investigator", "focal_point"],
+            },
+            {
+                "id": "AL-03",
+                "name": "Investigator Three",
+                "gender": "female",
+                "team": "T-ALPHA",
+                "roles": ["investigator"],
+                "designations": ["interviews_sgbc_survivors", "interviews_children"],
+            },
+            {
+                "id": "AL-04",
+                "name": "Investigator Four",
+                "gender": "male",
+                "team": "T-ALPHA",
+                "roles": ["investigator"],
+                "designations": ["interviews_sgbc_survivors", "interviews_children"],
+            },
             {"id": "AL-05", "name": "Note-taker Five", "gender": "female", "team": "T-ALPHA", "roles": ["note_taker"]},
-            {"id": "AL-11", "name": "Interpreter Eleven", "gender": "female", "team": "T-ALPHA",
-             "roles": ["interpreter"]},
-            {"id": "AL-12", "name": "Interpreter Twelve", "gender": "male", "team": "T-ALPHA",
-             "roles": ["interpreter"]},
-            {"id": "AL-13", "name": "Intermediary Thirteen", "gender": "female", "team": "T-ALPHA",
-             "roles": ["intermediary"]},
+            {
+                "id": "AL-11",
+                "name": "Interpreter Eleven",
+                "gender": "female",
+                "team": "T-ALPHA",
+                "roles": ["interpreter"],
+            },
+            {
+                "id": "AL-12",
+                "name": "Interpreter Twelve",
+                "gender": "male",
+                "team": "T-ALPHA",
+                "roles": ["interpreter"],
+            },
+            {
+                "id": "AL-13",
+                "name": "Intermediary Thirteen",
+                "gender": "female",
+                "team": "T-ALPHA",
+                "roles": ["intermediary"],
+            },
             {"id": "GX-01", "name": "Psychologist One", "gender": "female", "team": None, "roles": ["psychologist"]},
             {"id": "GX-02", "name": "Reviewer Two", "gender": "male", "team": None, "roles": ["gcu_reviewer"]},
             {"id": "GX-03", "name": "Head Three", "gender": "female", "team": None, "roles": ["gcu_head"]},
@@ -963,7 +1299,9 @@ def rule_ids(result) -> set[str]:
 def finding(result, rule_id: str):
     """The one finding of `rule_id`; fails with the whole result when it is missing."""
     hits = [f for f in result.findings if f.rule_id == rule_id]
-    assert hits, f"{rule_id} did not fire; findings: {[(f.rule_id, f.severity, f.location) for f in result.findings]}; errors: {result.errors}"
+    assert hits, (
+        f"{rule_id} did not fire; findings: {[(f.rule_id, f.severity, f.location) for f in result.findings]}; errors: {result.errors}"
+    )
     assert len(hits) == 1, f"{rule_id} fired {len(hits)} times (at most one finding per rule, §1.2)"
     return hits[0]
 
@@ -974,8 +1312,9 @@ def missing_heading(key: str) -> frozenset[str]:
     return frozenset({f"section:{key}", "product"})
 
 
-def assert_fires(spec: ProductSpec, rule_id: str, severity: str | None = None, location: str | None = None,
-                 roster=None):
+def assert_fires(
+    spec: ProductSpec, rule_id: str, severity: str | None = None, location: str | None = None, roster=None
+):
     result = spec.check(roster)
     hit = finding(result, rule_id)
     if severity is not None:

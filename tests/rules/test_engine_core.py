@@ -35,7 +35,11 @@ def test_a_broken_condition_surfaces_as_an_engine_error_on_check(tmp_path):
     pack = tmp_path / "packs"
     shutil.copytree(DEFAULT_PACK_DIR, pack)
     path = pack / "ga.yaml"
-    path.write_text(path.read_text().replace("'sec.gender_norms_analysis.present'", "'sec.gender_norms_analysis.words < product.team'"))
+    path.write_text(
+        path.read_text().replace(
+            "'sec.gender_norms_analysis.present'", "'sec.gender_norms_analysis.words < product.team'"
+        )
+    )
     engine = Engine.load(pack)
     with pytest.raises(EngineError):
         engine.check_file(SAMPLES / "S8-GA-velmora.md", Roster())
@@ -52,8 +56,10 @@ def _unit(text):
 
 
 def test_earlier_rule_suppresses_overlapping_later_occurrence():
-    rules = [("SGBC-INT-07", _rx(r"\bwhy did(n't| not) you (scream|shout)\b")),
-             ("CAC-INT-08", _rx(r"\bwhy did(n't| not) you\b"))]
+    rules = [
+        ("SGBC-INT-07", _rx(r"\bwhy did(n't| not) you (scream|shout)\b")),
+        ("CAC-INT-08", _rx(r"\bwhy did(n't| not) you\b")),
+    ]
     result = run_patterns([_unit("Why didn't you scream?")], rules)
     assert result["SGBC-INT-07"].hits == 1 and result["CAC-INT-08"].hits == 0
     alone = run_patterns([_unit("Why didn't you scream?")], rules[1:])
@@ -115,8 +121,17 @@ def test_cli_json_output_and_exit_status(tmp_path):
     runner = CliRunner()
     bad = tmp_path / "broken.md"
     bad.write_text("---\nproduct: {id: X-1}\n---\n")
-    args = ["check", "--pack", "1.0", str(SAMPLES / "S2-IO-child-compliant.md"), str(bad), "--roster",
-            str(SAMPLES / "roster.yaml"), "--format", "json"]
+    args = [
+        "check",
+        "--pack",
+        "1.0",
+        str(SAMPLES / "S2-IO-child-compliant.md"),
+        str(bad),
+        "--roster",
+        str(SAMPLES / "roster.yaml"),
+        "--format",
+        "json",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     data = json.loads(result.stdout)

@@ -60,8 +60,8 @@ def sample_docx() -> bytes:
     document.add_paragraph("Night raids", style="List Bullet")
     document.add_paragraph("Looting of boats and nets", style="List Bullet")
     table = document.add_table(rows=3, cols=2)
-    for row, cells in zip(table.rows, [("Group", "Count"), ("Women | girls", "41"), ("Men\nboys", "12")]):
-        for cell, text in zip(row.cells, cells):
+    for row, cells in zip(table.rows, [("Group", "Count"), ("Women | girls", "41"), ("Men\nboys", "12")], strict=False):
+        for cell, text in zip(row.cells, cells, strict=False):
             cell.text = text
     document.add_paragraph("He said: they took everyone from the boats.", style="Quote")
     document.add_heading("Method notes", level=4)
@@ -186,7 +186,9 @@ def test_meta_with_its_own_document_markers_keeps_line_numbers(tmp_path):
 
 def test_docx_without_meta_is_refused(tmp_path):
     product = write(tmp_path / "analysis.docx", sample_docx())
-    with pytest.raises(IngestError, match=r"analysis\.docx: a \.docx document has no front matter; give it with --meta"):
+    with pytest.raises(
+        IngestError, match=r"analysis\.docx: a \.docx document has no front matter; give it with --meta"
+    ):
         load_product_source(product, None)
 
 
@@ -237,20 +239,26 @@ def test_text_renamed_docx_is_refused_as_misleading():
 
 def test_zip_that_is_not_a_word_document_is_refused():
     data = zip_with({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
-    with pytest.raises(IngestError, match=r"book\.docx: not a Word \.docx document: the ZIP archive has no word/document\.xml"):
+    with pytest.raises(
+        IngestError, match=r"book\.docx: not a Word \.docx document: the ZIP archive has no word/document\.xml"
+    ):
         document_to_markdown(data, "book.docx")
 
 
 def test_zip_bomb_is_refused_before_decompression():
     bomb = zip_with({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (5 * 1024 * 1024)})
     assert len(bomb) < 64 * 1024
-    with pytest.raises(IngestError, match=r"bomb\.docx: refused as a possible ZIP bomb: it would expand to 5\.0 MB \(limit 4\.0 MB\)"):
+    with pytest.raises(
+        IngestError, match=r"bomb\.docx: refused as a possible ZIP bomb: it would expand to 5\.0 MB \(limit 4\.0 MB\)"
+    ):
         document_to_markdown(bomb, "bomb.docx", max_bytes=1024 * 1024)
 
 
 def test_highly_compressed_entry_is_refused_even_under_the_size_limit():
     bomb = zip_with({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (2 * 1024 * 1024)})
-    with pytest.raises(IngestError, match=r"refused as a possible ZIP bomb: entry 'word/document\.xml' expands \d+ times"):
+    with pytest.raises(
+        IngestError, match=r"refused as a possible ZIP bomb: entry 'word/document\.xml' expands \d+ times"
+    ):
         document_to_markdown(bomb, "bomb.docx")
 
 
@@ -467,7 +475,7 @@ def test_md_body_without_front_matter_takes_the_meta(tmp_path):
 
 
 def test_md_with_invalid_utf8_is_refused(tmp_path):
-    product = write(tmp_path / "latin.md", "---\nproduct:\n  title: caf".encode() + b"\xe9\n---\n")
+    product = write(tmp_path / "latin.md", b"---\nproduct:\n  title: caf" + b"\xe9\n---\n")
     with pytest.raises(IngestError, match=r"latin\.md: not valid UTF-8 \(byte 0xe9 at line 3"):
         load_product_source(product, None)
 

@@ -26,10 +26,11 @@ from rules.loader import V1_PACK_DIR as DEFAULT_PACK_DIR
 from rules.pack import MANIFEST, PackError
 
 FILES = sorted(p.name for p in DEFAULT_PACK_DIR.glob("*.yaml"))
-ORIGINAL = {name: yaml12.load((DEFAULT_PACK_DIR / name).read_text(encoding="utf-8"), allow_aliases=True).value for name in FILES}
+ORIGINAL = {
+    name: yaml12.load((DEFAULT_PACK_DIR / name).read_text(encoding="utf-8"), allow_aliases=True).value for name in FILES
+}
 CEL_KEYS = {"applies_when", "when", "check", "failing"}
-SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                    database=None)
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +95,44 @@ ANY_VALUE = st.recursive(
 )
 CEL_GARBAGE = st.one_of(
     st.text(max_size=40),
-    st.lists(st.sampled_from(["(", ")", "[", "]", "{", "}", ".", "&&", "||", "!", "==", "?", ":", "size(",
-                              "facts", "product", "x", "1", "'a'", "\"", "in", "has(", ",", "1.5e", "null",
-                              "true", ".exists(", "matches(", "\\", "b'", "0x"]), max_size=12).map(" ".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "(",
+                ")",
+                "[",
+                "]",
+                "{",
+                "}",
+                ".",
+                "&&",
+                "||",
+                "!",
+                "==",
+                "?",
+                ":",
+                "size(",
+                "facts",
+                "product",
+                "x",
+                "1",
+                "'a'",
+                '"',
+                "in",
+                "has(",
+                ",",
+                "1.5e",
+                "null",
+                "true",
+                ".exists(",
+                "matches(",
+                "\\",
+                "b'",
+                "0x",
+            ]
+        ),
+        max_size=12,
+    ).map(" ".join),
 )
 REGEX_GARBAGE = st.text(alphabet="()[]{}*+?|\\^$.-aZ09:<>!=", max_size=15)
 
@@ -127,8 +163,11 @@ def test_a_value_of_another_type_loads_or_names_its_file_and_line(pack_root, fil
 @given(file=st.sampled_from([f for f in FILES if f != MANIFEST]), data=st.data())
 def test_cel_or_regex_garbage_loads_or_names_its_file_and_line(pack_root, file, data):
     doc = _copy(ORIGINAL[file])
-    targets = [p for p in _paths(doc) if (p[-1] in CEL_KEYS and isinstance(_parent(doc, p)[p[-1]], str))
-               or (len(p) > 1 and p[-2] == "patterns")]
+    targets = [
+        p
+        for p in _paths(doc)
+        if (p[-1] in CEL_KEYS and isinstance(_parent(doc, p)[p[-1]], str)) or (len(p) > 1 and p[-2] == "patterns")
+    ]
     path = data.draw(st.sampled_from(targets), label="path")
     garbage = data.draw(REGEX_GARBAGE if path[-2] == "patterns" else CEL_GARBAGE, label="garbage")
     _parent(doc, path)[path[-1]] = garbage
@@ -151,7 +190,7 @@ def test_random_yaml_text_loads_or_names_its_file(pack_root, file, data):
             text = "\n".join([*original[:at], noise, *original[at:]])
         else:
             n = data.draw(st.integers(1, 20), label="n")
-            text = "\n".join([*original[:at], *original[at + n:]])
+            text = "\n".join([*original[:at], *original[at + n :]])
     pack_dir = _fresh_copy(pack_root)
     (pack_dir / file).write_text(text, encoding="utf-8")
     _assert_loads_or_names_the_file(pack_dir, file, needs_line=False)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from rules.engine import Engine
-from rules.library import engine_for
 from rules.examples import run_examples
+from rules.library import engine_for
 from rules.loader import V1_PACK_DIR as DEFAULT_PACK_DIR
 from rules.pack import PackError
 

@@ -62,7 +62,9 @@ def test_front_matter_must_open_and_close():
 
 def test_io_needs_exactly_one_mapping_witness():
     text = product().replace("type: GA", "type: IO").replace("---\n", "---\n", 1)
-    text = text.replace("audience: internal\n", "audience: internal\nwitnesses: [x, y]\ninterview: {date: 2025-01-05}\n")
+    text = text.replace(
+        "audience: internal\n", "audience: internal\nwitnesses: [x, y]\ninterview: {date: 2025-01-05}\n"
+    )
     fields = {e.field for e in errors_of(text)}
     assert {"witnesses", "witnesses[0]", "witnesses[1]"} <= fields
 
@@ -105,8 +107,12 @@ def test_tables_in_a_section():
 
 
 def test_scanned_text_excludes_quotes_fences_and_comments_and_locates_lines():
-    p = parse_product(product("## Summary\nfirst\n> quoted child soldiers\n<!-- child soldiers -->\n"
-                              "```\nchild soldiers\n```\nthe child\nsoldiers here\n")).product
+    p = parse_product(
+        product(
+            "## Summary\nfirst\n> quoted child soldiers\n<!-- child soldiers -->\n"
+            "```\nchild soldiers\n```\nthe child\nsoldiers here\n"
+        )
+    ).product
     units = scanned_units(p)
     assert units[0].field == "product.title"
     body_text = [u.text for u in units if u.is_body]

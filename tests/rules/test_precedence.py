@@ -3,18 +3,29 @@ edge cases that change rule results (format §1.1) and format errors (format §7
 
 import pytest
 
-from tests.rules.factories import (
-    DROP, Raw, append_to, assert_fires, assert_silent, ch, cs, io_adult, io_child, ip, mp, rule_ids, to_yaml,
-)
-
 from models.enums import Verdict
+from tests.rules.factories import (
+    DROP,
+    Raw,
+    append_to,
+    assert_fires,
+    assert_silent,
+    ch,
+    cs,
+    io_adult,
+    io_child,
+    ip,
+    mp,
+    rule_ids,
+    to_yaml,
+)
 
 NOT_SURVIVOR = {"witnesses[0].sgbc_survivor": False}
 
 
 def check_text(text):
-    from tests.rules.factories import base_roster
     from rules.library import engine_for
+    from tests.rules.factories import base_roster
 
     return engine_for("1.0").check_text(text, base_roster())
 
@@ -61,8 +72,10 @@ def test_lang_03_suppresses_an_overlapping_lang_02_occurrence():
 
 
 def test_suppression_is_per_occurrence_not_per_rule():
-    spec = ip(append_to("Summary", "Insiders spoke of the child soldiers' wives."),
-              append_to("Lines of inquiry", "Also the child soldiers of the brigade."))
+    spec = ip(
+        append_to("Summary", "Insiders spoke of the child soldiers' wives."),
+        append_to("Lines of inquiry", "Also the child soldiers of the brigade."),
+    )
     assert_fires(spec, "LANG-02", "advisory", f"line:{spec.line_of('Also the child soldiers')}")
 
 
@@ -100,25 +113,41 @@ def test_inapplicable_rules_suppress_nothing():
 
 
 def test_gen_chg_09_and_triggers_are_not_subject_to_precedence():
-    spec = cs(**{"counts": [{"no": 1, "crime": "rape", "label": "Rape", "is_sgbc": True, "is_cac": False,
-                             "status": "dropped", "reason": "Uncorroborated; she did not resist, insiders say."}]})
+    spec = cs(
+        **{
+            "counts": [
+                {
+                    "no": 1,
+                    "crime": "rape",
+                    "label": "Rape",
+                    "is_sgbc": True,
+                    "is_cac": False,
+                    "status": "dropped",
+                    "reason": "Uncorroborated; she did not resist, insiders say.",
+                }
+            ]
+        }
+    )
     found = rule_ids(spec.check())
     assert {"GEN-CHG-09", "SGBC-INT-07"} <= found
 
 
 # ---------------------------------------------------------------- what is scanned
-@pytest.mark.parametrize("wrapped", [
-    "> Insiders called them bush wives.",
-    "   > Insiders called them bush wives.",
-    "> first line\n> Insiders called them bush wives.",
-    "```\nInsiders called them bush wives.\n```",
-    "~~~\nInsiders called them bush wives.\n~~~",
-    "````text\nInsiders called them bush wives.\n```",
-    "   ```\nInsiders called them bush wives.\n        ```",
-    "<!-- Insiders called them bush wives. -->",
-    "<!--\nInsiders called them\nbush wives.\n-->",
-    "```\n<!-- comment inside a fence -->\nbush wives\n```",
-])
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "> Insiders called them bush wives.",
+        "   > Insiders called them bush wives.",
+        "> first line\n> Insiders called them bush wives.",
+        "```\nInsiders called them bush wives.\n```",
+        "~~~\nInsiders called them bush wives.\n~~~",
+        "````text\nInsiders called them bush wives.\n```",
+        "   ```\nInsiders called them bush wives.\n        ```",
+        "<!-- Insiders called them bush wives. -->",
+        "<!--\nInsiders called them\nbush wives.\n-->",
+        "```\n<!-- comment inside a fence -->\nbush wives\n```",
+    ],
+)
 def test_quotes_fences_and_comments_are_not_scanned(wrapped):
     assert_silent(ip(append_to("Summary", wrapped)), "LANG-03")
 
@@ -172,8 +201,9 @@ def test_crlf_line_endings_give_the_same_findings_and_lines():
     spec = ip(append_to("Summary", "Insiders called them bush wives."))
     lf = spec.check()
     crlf = check_text(spec.text().replace("\n", "\r\n"))
-    assert [(f.rule_id, f.severity, f.location) for f in crlf.findings] == \
-        [(f.rule_id, f.severity, f.location) for f in lf.findings]
+    assert [(f.rule_id, f.severity, f.location) for f in crlf.findings] == [
+        (f.rule_id, f.severity, f.location) for f in lf.findings
+    ]
 
 
 def test_a_lone_carriage_return_does_not_end_a_line():
@@ -188,11 +218,32 @@ def test_a_byte_order_mark_is_ignored():
 
 
 # ---------------------------------------------------------------- staff-id fields: none vs TBD
-@pytest.mark.parametrize("nobody", ["none", "NONE", "nil", "null", "n/a", "N/A", "na", "-", "--", "not needed",
-                                    "Not Applicable", "not required", " none "])
+@pytest.mark.parametrize(
+    "nobody",
+    [
+        "none",
+        "NONE",
+        "nil",
+        "null",
+        "n/a",
+        "N/A",
+        "na",
+        "-",
+        "--",
+        "not needed",
+        "Not Applicable",
+        "not required",
+        " none ",
+    ],
+)
 def test_a_nobody_value_leaves_the_interpreter_slot_empty(nobody):
-    spec = io_adult(**{"interview.interpreter": nobody, "interpreter_vetting.briefed_sgbc": False,
-                       "gender_choice.interpreter": DROP})
+    spec = io_adult(
+        **{
+            "interview.interpreter": nobody,
+            "interpreter_vetting.briefed_sgbc": False,
+            "gender_choice.interpreter": DROP,
+        }
+    )
     found = rule_ids(spec.check())
     assert not found & {"STAFF-03", "SGBC-INT-03", "SGBC-INT-02"}
 
@@ -221,11 +272,21 @@ def test_plain_none_is_the_string_none_not_null():
     assert_fires(io_child(**{"interview.location.perpetrator_contact_risk": Raw("None")}), "CAC-INT-07", "major")
 
 
-@pytest.mark.parametrize("value, fires", [
-    (Raw("045"), False), (Raw("0x2D"), False), (Raw("0o55"), False), (Raw("+45"), False),
-    (Raw("1_000"), True), (Raw("4.5e1"), True), (Raw('"45"'), True), (Raw("45.0"), True), (Raw("0b101"), True),
-    (Raw("0:45"), True),
-])
+@pytest.mark.parametrize(
+    "value, fires",
+    [
+        (Raw("045"), False),
+        (Raw("0x2D"), False),
+        (Raw("0o55"), False),
+        (Raw("+45"), False),
+        (Raw("1_000"), True),
+        (Raw("4.5e1"), True),
+        (Raw('"45"'), True),
+        (Raw("45.0"), True),
+        (Raw("0b101"), True),
+        (Raw("0:45"), True),
+    ],
+)
 def test_integers_follow_the_core_schema(value, fires):
     spec = io_child(**{"interview.planned_block_minutes": value})
     if fires:
@@ -244,10 +305,20 @@ def test_an_integer_is_never_a_boolean():
     assert_fires(io_child(**{"interview.breaks_planned": 1}), "CAC-INT-03", "major", "field:interview.breaks_planned")
 
 
-@pytest.mark.parametrize("value", [
-    Raw("2025-08-14 10:00:00"), Raw("2025-08-14T10:00Z"), Raw("2025-08-14T10:00:00+02:00"), "2025-02-30",
-    "20250814", "2025-W33-4", " 2025-08-14", "2025-8-14", 20250814,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        Raw("2025-08-14 10:00:00"),
+        Raw("2025-08-14T10:00Z"),
+        Raw("2025-08-14T10:00:00+02:00"),
+        "2025-02-30",
+        "20250814",
+        "2025-W33-4",
+        " 2025-08-14",
+        "2025-8-14",
+        20250814,
+    ],
+)
 def test_dates_with_time_parts_or_other_shapes_are_absent(value):
     spec = io_child(**{"psychosocial_assessment.date": value})
     hit = assert_fires(spec, "CAC-INT-01", "blocking")
@@ -286,14 +357,22 @@ def _with(factory, **changes):
 
 FIELD_ERRORS = [
     # (id, text builder, field that must be named)
-    *[(f"missing-{f}", (lambda f=f: _without(io_adult, f"product.{f}")), f"product.{f}")
-      for f in ["id", "type", "title", "team", "situation", "version", "author", "submitted_on", "audience"]],
+    *[
+        (f"missing-{f}", (lambda f=f: _without(io_adult, f"product.{f}")), f"product.{f}")
+        for f in ["id", "type", "title", "team", "situation", "version", "author", "submitted_on", "audience"]
+    ],
     ("title-not-string", lambda: _with(io_adult, **{"product.title": 5}), "product.title"),
     ("team-not-string", lambda: _with(io_adult, **{"product.team": ["T-ALPHA"]}), "product.team"),
-    ("submitted-on-invalid-date", lambda: _with(io_adult, **{"product.submitted_on": "2025-02-30"}),
-     "product.submitted_on"),
-    ("submitted-on-with-time", lambda: _with(io_adult, **{"product.submitted_on": Raw("2025-03-03 10:00:00")}),
-     "product.submitted_on"),
+    (
+        "submitted-on-invalid-date",
+        lambda: _with(io_adult, **{"product.submitted_on": "2025-02-30"}),
+        "product.submitted_on",
+    ),
+    (
+        "submitted-on-with-time",
+        lambda: _with(io_adult, **{"product.submitted_on": Raw("2025-03-03 10:00:00")}),
+        "product.submitted_on",
+    ),
     ("version-boolean", lambda: _with(io_adult, **{"product.version": True}), "product.version"),
     ("version-list", lambda: _with(io_adult, **{"product.version": [1]}), "product.version"),
     ("version-inf", lambda: _with(io_adult, **{"product.version": Raw(".inf")}), "product.version"),
@@ -306,10 +385,16 @@ FIELD_ERRORS = [
     ("io-witness-age-missing", lambda: _without(io_adult, "witnesses[0].age"), "witnesses[0].age"),
     ("io-witness-age-string", lambda: _with(io_adult, **{"witnesses[0].age": "31"}), "witnesses[0].age"),
     ("io-witness-age-boolean", lambda: _with(io_adult, **{"witnesses[0].age": True}), "witnesses[0].age"),
-    ("io-witness-survivor-missing", lambda: _without(io_adult, "witnesses[0].sgbc_survivor"),
-     "witnesses[0].sgbc_survivor"),
-    ("io-witness-survivor-yes", lambda: _with(io_adult, **{"witnesses[0].sgbc_survivor": Raw("yes")}),
-     "witnesses[0].sgbc_survivor"),
+    (
+        "io-witness-survivor-missing",
+        lambda: _without(io_adult, "witnesses[0].sgbc_survivor"),
+        "witnesses[0].sgbc_survivor",
+    ),
+    (
+        "io-witness-survivor-yes",
+        lambda: _with(io_adult, **{"witnesses[0].sgbc_survivor": Raw("yes")}),
+        "witnesses[0].sgbc_survivor",
+    ),
     ("io-interview-date-missing", lambda: _without(io_adult, "interview.date"), "interview.date"),
     ("io-interview-date-invalid", lambda: _with(io_adult, **{"interview.date": "2025-13-01"}), "interview.date"),
     ("mp-witnesses-missing", lambda: _without(mp, "witnesses"), "witnesses"),
@@ -363,8 +448,11 @@ def test_other_format_errors_reject_the_file_with_a_line_or_field(build):
     assert all(e.message for e in result.errors)
 
 
-@pytest.mark.parametrize("build", [b for i, b in OTHER_ERRORS if i.startswith(("io-", "mp-"))],
-                         ids=[i for i, _ in OTHER_ERRORS if i.startswith(("io-", "mp-"))])
+@pytest.mark.parametrize(
+    "build",
+    [b for i, b in OTHER_ERRORS if i.startswith(("io-", "mp-"))],
+    ids=[i for i, _ in OTHER_ERRORS if i.startswith(("io-", "mp-"))],
+)
 def test_witness_and_mission_format_errors_name_a_field(build):
     result = check_text(build())
     assert any(e.field for e in result.errors), [e.model_dump() for e in result.errors]
@@ -395,13 +483,16 @@ def test_a_numeric_version_is_accepted(version):
     assert result.errors == [] and result.verdict == Verdict.CLEAN
 
 
-@pytest.mark.parametrize("changes", [
-    {"witnesses[0].name": None},                    # forbidden key with null: no defect at all
-    {"witnesses[0].gender": "Female"},              # optional enum out of list: absent, no error
-    {"interview.sequence": 0},                      # below range: treated as absent
-    {"interview.phases": ["introduction", "warm_up", "free_narrative"]},  # unknown phase: rule, not format
-    {"unknown_group": {"x": 1}},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"witnesses[0].name": None},  # forbidden key with null: no defect at all
+        {"witnesses[0].gender": "Female"},  # optional enum out of list: absent, no error
+        {"interview.sequence": 0},  # below range: treated as absent
+        {"interview.phases": ["introduction", "warm_up", "free_narrative"]},  # unknown phase: rule, not format
+        {"unknown_group": {"x": 1}},
+    ],
+)
 def test_non_structural_problems_are_not_format_errors(changes):
     assert check_text(_with(io_adult, **changes)).errors == []
 

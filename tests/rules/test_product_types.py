@@ -65,8 +65,15 @@ def test_an_unknown_type_code_is_an_error_not_a_default():
 
 def test_templates_follow_the_format_section_table():
     # format §3.4 "Template order per type"
-    assert spec_for("CS").template == ("summary", "facts", "suspects", "legal_characterisation", "sgbc_liability",
-                                       "evidence_and_gaps", "filing_strategy")
+    assert spec_for("CS").template == (
+        "summary",
+        "facts",
+        "suspects",
+        "legal_characterisation",
+        "sgbc_liability",
+        "evidence_and_gaps",
+        "filing_strategy",
+    )
     assert spec_for("IO").template[:3] == ("summary", "interview_purpose", "prior_accounts_check")
     assert spec_for("GA").template[-1] == "recommendations"
     # Keys are global (format §3.4), and each belongs to at least one type's template.
@@ -141,11 +148,17 @@ def test_everyone_who_appears_in_an_interview_record_is_conflicted():
     assert product_types.conflicted_staff("IO", product.fm) == frozenset()
 
 
-@pytest.mark.parametrize(("change", "field", "message"), [
-    ("witnesses:\n  - {code: A-1, age: 3, sgbc_survivor: false}\n  - {code: A-2, age: 4, sgbc_survivor: false}\n",
-     "witnesses", "an interview record needs exactly one witness (2 given)"),
-    ("record: {interviewer: HE-03}\n", "record.date", "missing or not a date"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            "witnesses:\n  - {code: A-1, age: 3, sgbc_survivor: false}\n  - {code: A-2, age: 4, sgbc_survivor: false}\n",
+            "witnesses",
+            "an interview record needs exactly one witness (2 given)",
+        ),
+        ("record: {interviewer: HE-03}\n", "record.date", "missing or not a date"),
+    ],
+)
 def test_interview_record_structure_is_checked_as_v2_section_1_8_says(change, field, message):
     from rules.product import parse_product
 
@@ -163,8 +176,13 @@ def test_kpi_10_relevance_follows_v2_vulnerable_witnesses():
     io, mp = spec_for("IO").kpi10.relevance, spec_for("MP").kpi10.relevance
     adult = {"age": 40, "sgbc_survivor": False}
     assert io({"witnesses": [adult]}, lambda: False) == (False, "witness not vulnerable")
-    for extra in ({"vulnerabilities": ["older_person"]}, {"disability": True}, {"caafag": True}, {"age": 17},
-                  {"sgbc_survivor": True}):
+    for extra in (
+        {"vulnerabilities": ["older_person"]},
+        {"disability": True},
+        {"caafag": True},
+        {"age": 17},
+        {"sgbc_survivor": True},
+    ):
         assert io({"witnesses": [{**adult, **extra}]}, lambda: False) == (True, "vulnerable witness")
     assert io({"witnesses": [{**adult, "vulnerabilities": ["not_a_value"]}]}, lambda: False)[0] is False
     assert mp({"witnesses": [adult, {**adult, "vulnerabilities": ["lgbtqi"]}]}, lambda: False)[0] is True

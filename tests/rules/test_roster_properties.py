@@ -77,17 +77,48 @@ def test_yaml_punctuation_soup_gives_a_roster_or_an_error_with_its_line(text):
         assert isinstance(outcome, RosterError) and outcome.line == exc.line
 
 
-SCALAR = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-          | st.dates().map(dt.date.isoformat) | st.sampled_from([c.value for c in CertType])
-          | st.sampled_from([a.value for a in BriefingArea]) | st.sampled_from(["female", "male", "HE-01"]))
-ANY = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3)
-                   | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
-KEYS = ["id", "staff_id", "name", "gender", "team", "roles", "designations", "email", "cert", "issued",
-        "expires", "area", "date", "briefed_by", "focal_points", "members", "leader", "situation"]
+SCALAR = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.dates().map(dt.date.isoformat)
+    | st.sampled_from([c.value for c in CertType])
+    | st.sampled_from([a.value for a in BriefingArea])
+    | st.sampled_from(["female", "male", "HE-01"])
+)
+ANY = st.recursive(
+    SCALAR,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+KEYS = [
+    "id",
+    "staff_id",
+    "name",
+    "gender",
+    "team",
+    "roles",
+    "designations",
+    "email",
+    "cert",
+    "issued",
+    "expires",
+    "area",
+    "date",
+    "briefed_by",
+    "focal_points",
+    "members",
+    "leader",
+    "situation",
+]
 ENTRY = st.dictionaries(st.sampled_from(KEYS), ANY, max_size=6) | ANY
 SECTION = st.lists(ENTRY, max_size=4) | ANY
-ROSTER = st.dictionaries(st.sampled_from(["teams", "staff", "certifications", "briefings", "other"]),
-                         SECTION, max_size=5) | ANY
+ROSTER = (
+    st.dictionaries(st.sampled_from(["teams", "staff", "certifications", "briefings", "other"]), SECTION, max_size=5)
+    | ANY
+)
 
 
 @SETTINGS
@@ -107,7 +138,7 @@ def test_the_dev_roster_with_lines_cut_or_inserted_never_crashes(data):
     at = data.draw(st.integers(0, len(lines)), label="at")
     if data.draw(st.booleans(), label="cut"):
         n = data.draw(st.integers(1, 15), label="n")
-        lines = [*lines[:at], *lines[at + n:]]
+        lines = [*lines[:at], *lines[at + n :]]
     else:
         noise = data.draw(st.text(alphabet=st.sampled_from(list(":-[]{}#&*|>'\" \tabc12")), max_size=30))
         lines = [*lines[:at], noise, *lines[at:]]
@@ -120,7 +151,7 @@ def test_the_dev_roster_with_lines_cut_or_inserted_never_crashes(data):
 def test_a_bom_and_crlf_line_ends_do_not_change_the_result(data):
     lines = ROSTER_TEXT.split("\n")
     at = data.draw(st.integers(0, len(lines)), label="at")
-    lines = [*lines[:at], *lines[at + data.draw(st.integers(0, 10), label="n"):]]
+    lines = [*lines[:at], *lines[at + data.draw(st.integers(0, 10), label="n") :]]
     lf = "\n".join(lines)
     plain, variant = _parse(lf), _parse("\ufeff" + lf.replace("\n", "\r\n"))
     if isinstance(plain, RosterError):

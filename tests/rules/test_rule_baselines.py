@@ -3,9 +3,8 @@ shows that this change, and nothing else, is the defect."""
 
 import pytest
 
-from tests.rules.factories import BASELINES, base_roster
-
 from models.enums import Verdict
+from tests.rules.factories import BASELINES, base_roster
 
 
 @pytest.mark.parametrize("kind", sorted(BASELINES))
@@ -23,8 +22,8 @@ def test_baseline_product_id_is_reported(kind):
 
 
 def test_baseline_roster_parses_without_problems():
-    from tests.rules.factories import base_roster_dict, roster_text
     from rules.roster import parse_roster_text
+    from tests.rules.factories import base_roster_dict, roster_text
 
     load = parse_roster_text(roster_text(base_roster_dict()))
     assert load.problems == []

@@ -3,7 +3,18 @@
 import pytest
 
 from tests.rules.factories import (
-    DROP, missing_heading, Raw, append_to, assert_fires, assert_silent, ch, cs, io_adult, io_child, rename_section, section,
+    DROP,
+    Raw,
+    append_to,
+    assert_fires,
+    assert_silent,
+    ch,
+    cs,
+    io_adult,
+    io_child,
+    missing_heading,
+    rename_section,
+    section,
     without_section,
 )
 
@@ -17,10 +28,20 @@ def words(n, word="storage"):
 
 
 def test_sgbc_int_rules_do_not_apply_to_a_witness_who_is_not_a_survivor():
-    spec = io_adult(without_section("Recording and storage"), without_section("Follow-up and feedback plan"),
-                    append_to("Question areas", "Did you try to escape?"),
-                    **NOT_SURVIVOR, **{"consent.elements": [], "gender_choice": DROP, "interpreter_vetting": DROP,
-                                       "witnesses[0].code": DROP, "interview.phases": [], "risk_assessment": DROP})
+    spec = io_adult(
+        without_section("Recording and storage"),
+        without_section("Follow-up and feedback plan"),
+        append_to("Question areas", "Did you try to escape?"),
+        **NOT_SURVIVOR,
+        **{
+            "consent.elements": [],
+            "gender_choice": DROP,
+            "interpreter_vetting": DROP,
+            "witnesses[0].code": DROP,
+            "interview.phases": [],
+            "risk_assessment": DROP,
+        },
+    )
     result = spec.check()
     assert not {f.rule_id for f in result.findings} & set(SGBC_INT_RULES)
 
@@ -40,15 +61,23 @@ def test_sgbc_int_01_fires_when_a_consent_element_is_missing(missing):
     assert_fires(spec, "SGBC-INT-01", "blocking", "field:consent.elements")
 
 
-@pytest.mark.parametrize("value", [DROP, [], "purpose, use, disclosure, access, risks, right_to_stop",
-                                   ["Purpose", "use", "disclosure", "access", "risks", "right_to_stop"]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        DROP,
+        [],
+        "purpose, use, disclosure, access, risks, right_to_stop",
+        ["Purpose", "use", "disclosure", "access", "risks", "right_to_stop"],
+    ],
+)
 def test_sgbc_int_01_fires_when_consent_elements_are_absent_or_malformed(value):
     assert_fires(io_adult(**{"consent.elements": value}), "SGBC-INT-01", "blocking", "field:consent.elements")
 
 
 def test_sgbc_int_01_ignores_extra_and_unknown_elements_and_order():
-    spec = io_adult(**{"consent.elements": ["right_to_stop", "risks", "extra", "access", "disclosure", "use",
-                                             "purpose"]})
+    spec = io_adult(
+        **{"consent.elements": ["right_to_stop", "risks", "extra", "access", "disclosure", "use", "purpose"]}
+    )
     assert_silent(spec, "SGBC-INT-01")
 
 
@@ -76,8 +105,9 @@ def test_sgbc_int_02_accepts_no_preference_for_the_interviewer():
 def test_sgbc_int_02_interviewer_without_a_roster_gender_matches_only_no_preference(interviewer):
     # TBD / XX-99 are not in the roster; GX-04 is non_binary, which no choice value names.
     assert_fires(io_adult(**{"interview.interviewer": interviewer}), "SGBC-INT-02", "major", "field:gender_choice")
-    assert_silent(io_adult(**{"interview.interviewer": interviewer, "gender_choice.interviewer": "no_preference"}),
-                  "SGBC-INT-02")
+    assert_silent(
+        io_adult(**{"interview.interviewer": interviewer, "gender_choice.interviewer": "no_preference"}), "SGBC-INT-02"
+    )
 
 
 def test_sgbc_int_02_staff_with_an_invalid_roster_gender_has_no_gender():
@@ -101,8 +131,9 @@ def test_sgbc_int_02_needs_no_interpreter_choice_without_an_interpreter(interpre
 
 def test_sgbc_int_02_checks_a_placeholder_interpreter():
     assert_fires(io_adult(**{"interview.interpreter": "TBD"}), "SGBC-INT-02", "major", "field:gender_choice")
-    assert_silent(io_adult(**{"interview.interpreter": "TBD", "gender_choice.interpreter": "no_preference"}),
-                  "SGBC-INT-02")
+    assert_silent(
+        io_adult(**{"interview.interpreter": "TBD", "gender_choice.interpreter": "no_preference"}), "SGBC-INT-02"
+    )
 
 
 def test_sgbc_int_02_matches_a_male_interpreter_chosen_by_the_survivor():
@@ -111,15 +142,18 @@ def test_sgbc_int_02_matches_a_male_interpreter_chosen_by_the_survivor():
 
 
 # ---------------------------------------------------------------- SGBC-INT-03
-@pytest.mark.parametrize("changes", [
-    {"interpreter_vetting.briefed_sgbc": False},
-    {"interpreter_vetting.briefed_sgbc": DROP},
-    {"interpreter_vetting.confidentiality_signed": False},
-    {"interpreter_vetting.confidentiality_signed": Raw("yes")},
-    {"interpreter_vetting.community_conflict": True},
-    {"interpreter_vetting.community_conflict": DROP, "interpreter_vetting.survivor_waiver": DROP},
-    {"interpreter_vetting": DROP},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"interpreter_vetting.briefed_sgbc": False},
+        {"interpreter_vetting.briefed_sgbc": DROP},
+        {"interpreter_vetting.confidentiality_signed": False},
+        {"interpreter_vetting.confidentiality_signed": Raw("yes")},
+        {"interpreter_vetting.community_conflict": True},
+        {"interpreter_vetting.community_conflict": DROP, "interpreter_vetting.survivor_waiver": DROP},
+        {"interpreter_vetting": DROP},
+    ],
+)
 def test_sgbc_int_03_fires_when_interpreter_is_not_vetted(changes):
     assert_fires(io_adult(**changes), "SGBC-INT-03", "major", "field:interpreter_vetting")
 
@@ -152,10 +186,17 @@ def test_sgbc_int_04_accepts_well_formed_codes(code):
     assert_silent(io_adult(**{"witnesses[0].code": code}), "SGBC-INT-04")
 
 
-@pytest.mark.parametrize("key, value", [
-    ("name", "Jane"), ("full_name", "Jane Doe"), ("real_name", "Jane"), ("alias", "Mama J"),
-    ("name", ""), ("name", "TBD"),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("name", "Jane"),
+        ("full_name", "Jane Doe"),
+        ("real_name", "Jane"),
+        ("alias", "Mama J"),
+        ("name", ""),
+        ("name", "TBD"),
+    ],
+)
 def test_sgbc_int_04_fires_on_a_forbidden_name_key(key, value):
     spec = io_adult(**{f"witnesses[0].{key}": value})
     assert_fires(spec, "SGBC-INT-04", "blocking", f"field:witnesses[0].{key}")
@@ -167,13 +208,21 @@ def test_sgbc_int_04_ignores_null_forbidden_keys_and_other_keys(key, value):
 
 
 def test_sgbc_int_04_fires_when_storage_section_is_missing():
-    assert_fires(io_adult(without_section("Recording and storage")), "SGBC-INT-04", "blocking",
-                 missing_heading("recording_and_storage"))
+    assert_fires(
+        io_adult(without_section("Recording and storage")),
+        "SGBC-INT-04",
+        "blocking",
+        missing_heading("recording_and_storage"),
+    )
 
 
 def test_sgbc_int_04_fires_when_storage_section_is_short():
-    assert_fires(io_adult(section("Recording and storage", words(39))), "SGBC-INT-04", "blocking",
-                 "section:recording_and_storage")
+    assert_fires(
+        io_adult(section("Recording and storage", words(39))),
+        "SGBC-INT-04",
+        "blocking",
+        "section:recording_and_storage",
+    )
 
 
 @pytest.mark.parametrize("heading", ["Storage plan", "Confidentiality and storage"])
@@ -181,13 +230,16 @@ def test_sgbc_int_04_accepts_storage_synonyms(heading):
     assert_silent(io_adult(rename_section("Recording and storage", heading)), "SGBC-INT-04")
 
 
-@pytest.mark.parametrize("changes", [
-    {"interview.location.private": False},
-    {"interview.location.private": DROP},
-    {"interview.location.observable": True},
-    {"interview.location.observable": DROP},
-    {"interview.location": DROP},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"interview.location.private": False},
+        {"interview.location.private": DROP},
+        {"interview.location.observable": True},
+        {"interview.location.observable": DROP},
+        {"interview.location": DROP},
+    ],
+)
 def test_sgbc_int_04_fires_for_an_adult_when_location_is_not_private(changes):
     assert_fires(io_adult(**changes), "SGBC-INT-04", "blocking", "field:interview.location")
 
@@ -198,11 +250,14 @@ def test_sgbc_int_04_does_not_check_perpetrator_contact_risk_for_adults():
 
 
 def test_sgbc_int_04_reports_sub_conditions_in_check_order():
-    spec = io_adult(without_section("Recording and storage"),
-                    **{"witnesses[0].code": DROP, "witnesses[0].name": "Jane", "interview.location.private": False})
+    spec = io_adult(
+        without_section("Recording and storage"),
+        **{"witnesses[0].code": DROP, "witnesses[0].name": "Jane", "interview.location.private": False},
+    )
     assert_fires(spec, "SGBC-INT-04", "blocking", "field:witnesses[0].code")
-    spec = io_adult(without_section("Recording and storage"),
-                    **{"witnesses[0].alias": "J", "interview.location.private": False})
+    spec = io_adult(
+        without_section("Recording and storage"), **{"witnesses[0].alias": "J", "interview.location.private": False}
+    )
     assert_fires(spec, "SGBC-INT-04", "blocking", "field:witnesses[0].alias")
     spec = io_adult(without_section("Recording and storage"), **{"interview.location.private": False})
     assert_fires(spec, "SGBC-INT-04", "blocking", missing_heading("recording_and_storage"))
@@ -220,10 +275,15 @@ def test_sgbc_int_05_fires_when_a_referral_category_is_not_covered(category):
     assert_fires(spec, "SGBC-INT-05", "major", f"field:referral_pathway.{category}")
 
 
-@pytest.mark.parametrize("entry", [
-    {"unavailable": True}, {"unavailable": True, "mitigation": "TBD"}, {"provider": "pending"},
-    {"unavailable": False, "mitigation": "Emergency shelter through the VWU if needed"},
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"unavailable": True},
+        {"unavailable": True, "mitigation": "TBD"},
+        {"provider": "pending"},
+        {"unavailable": False, "mitigation": "Emergency shelter through the VWU if needed"},
+    ],
+)
 def test_sgbc_int_05_fires_when_an_entry_does_not_cover_the_category(entry):
     spec = io_adult(**{"referral_pathway.shelter_livelihood": entry})
     assert_fires(spec, "SGBC-INT-05", "major", "field:referral_pathway.shelter_livelihood")
@@ -238,10 +298,12 @@ def test_sgbc_int_05_does_not_need_child_protection():
 
 
 def test_sgbc_int_05_fires_when_follow_up_plan_is_missing_or_short():
-    assert_fires(io_adult(without_section("Follow-up and feedback plan")), "SGBC-INT-05", "major",
-                 missing_heading("follow_up"))
-    assert_fires(io_adult(section("Follow-up and feedback plan", words(39, "call"))), "SGBC-INT-05", "major",
-                 "section:follow_up")
+    assert_fires(
+        io_adult(without_section("Follow-up and feedback plan")), "SGBC-INT-05", "major", missing_heading("follow_up")
+    )
+    assert_fires(
+        io_adult(section("Follow-up and feedback plan", words(39, "call"))), "SGBC-INT-05", "major", "section:follow_up"
+    )
 
 
 @pytest.mark.parametrize("heading", ["Follow-up plan", "Follow-up and feedback", "Follow up and feedback plan"])
@@ -259,25 +321,31 @@ def test_sgbc_int_05_reports_referrals_before_the_follow_up_section():
 
 
 # ---------------------------------------------------------------- SGBC-INT-06
-@pytest.mark.parametrize("phases", [
-    ["introduction", "rapport", "open_questions", "free_narrative"],
-    ["introduction", "warm_up", "free_narrative"],
-    ["introduction", 5, "free_narrative"],
-    ["introduction", "rapport", "ground_rules"],
-    ["introduction", "Free_narrative"],
-    [],
-    DROP,
-    "free_narrative",
-])
+@pytest.mark.parametrize(
+    "phases",
+    [
+        ["introduction", "rapport", "open_questions", "free_narrative"],
+        ["introduction", "warm_up", "free_narrative"],
+        ["introduction", 5, "free_narrative"],
+        ["introduction", "rapport", "ground_rules"],
+        ["introduction", "Free_narrative"],
+        [],
+        DROP,
+        "free_narrative",
+    ],
+)
 def test_sgbc_int_06_fires_unless_free_narrative_comes_first_after_the_opening(phases):
     assert_fires(io_adult(**{"interview.phases": phases}), "SGBC-INT-06", "major", "field:interview.phases")
 
 
-@pytest.mark.parametrize("phases", [
-    ["free_narrative"],
-    ["ground_rules", "rapport", "introduction", "free_narrative", "specific_questions"],
-    ["introduction", "free_narrative", "warm_up"],
-])
+@pytest.mark.parametrize(
+    "phases",
+    [
+        ["free_narrative"],
+        ["ground_rules", "rapport", "introduction", "free_narrative", "specific_questions"],
+        ["introduction", "free_narrative", "warm_up"],
+    ],
+)
 def test_sgbc_int_06_is_silent_when_free_narrative_opens_the_substance(phases):
     assert_silent(io_adult(**{"interview.phases": phases}), "SGBC-INT-06")
 
@@ -325,8 +393,7 @@ def test_sgbc_int_07_fires_on_each_conduct_pattern_in_an_io(sentence):
 
 
 def test_sgbc_int_07_remained_afterwards_stops_at_a_full_stop():
-    assert_silent(io_adult(append_to("Question areas", "She remained at home. Afterwards she moved.")),
-                  "SGBC-INT-07")
+    assert_silent(io_adult(append_to("Question areas", "She remained at home. Afterwards she moved.")), "SGBC-INT-07")
 
 
 @pytest.mark.parametrize("factory", [ch, cs], ids=["CH", "CS"])
@@ -338,8 +405,12 @@ def test_sgbc_int_07_always_applies_to_ch_and_cs(factory):
 def test_sgbc_int_07_screens_count_labels_and_reasons_with_field_locations():
     spec = ch(**{"counts[1].label": "Pillaging (victim's sexual history)"})
     assert_fires(spec, "SGBC-INT-07", "major", "field:counts[1].label")
-    spec = ch(**{"counts[0].status": "dropped",
-                 "counts[0].reason": "Dropped because the witness did not resist when taken to the post."})
+    spec = ch(
+        **{
+            "counts[0].status": "dropped",
+            "counts[0].reason": "Dropped because the witness did not resist when taken to the post.",
+        }
+    )
     assert_fires(spec, "SGBC-INT-07", "major", "field:counts[0].reason")
 
 
@@ -349,16 +420,20 @@ def test_sgbc_int_07_screens_exclusion_values():
 
 
 def test_sgbc_int_07_screens_the_title_first():
-    spec = io_adult(append_to("Question areas", "Was she a virgin?"),
-                    **{"product.title": "Interview outline: her boyfriend"})
+    spec = io_adult(
+        append_to("Question areas", "Was she a virgin?"), **{"product.title": "Interview outline: her boyfriend"}
+    )
     assert_fires(spec, "SGBC-INT-07", "major", "field:product.title")
 
 
-@pytest.mark.parametrize("wrapped", [
-    "> Why didn't you scream, they asked me.",
-    "```\nWhy didn't you scream?\n```",
-    "<!-- Why didn't you scream? -->",
-])
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "> Why didn't you scream, they asked me.",
+        "```\nWhy didn't you scream?\n```",
+        "<!-- Why didn't you scream? -->",
+    ],
+)
 def test_sgbc_int_07_does_not_scan_quotes_fences_or_comments(wrapped):
     assert_silent(io_adult(append_to("Question areas", wrapped)), "SGBC-INT-07")
 
@@ -374,14 +449,17 @@ def test_sgbc_int_07_normalises_curly_apostrophes_and_emphasis():
 
 
 # ---------------------------------------------------------------- SGBC-INT-08
-@pytest.mark.parametrize("completed_on", [
-    "2025-03-12",               # same day as first contact
-    "2025-03-15",               # after
-    DROP,
-    Raw("2025-03-07T10:00Z"),   # time part: absent
-    "20250307",
-    "2025-3-7",
-])
+@pytest.mark.parametrize(
+    "completed_on",
+    [
+        "2025-03-12",  # same day as first contact
+        "2025-03-15",  # after
+        DROP,
+        Raw("2025-03-07T10:00Z"),  # time part: absent
+        "20250307",
+        "2025-3-7",
+    ],
+)
 def test_sgbc_int_08_fires_when_assessment_is_not_completed_before_first_contact(completed_on):
     spec = io_adult(**{"risk_assessment.completed_on": completed_on})
     assert_fires(spec, "SGBC-INT-08", "blocking", "field:risk_assessment")

@@ -3,13 +3,23 @@
 import pytest
 
 from tests.rules.factories import (
-    BASELINES, IP_GENDER_CORE, FILLER, append_to, assert_fires, assert_silent, ga, io_adult, io_child, ip,
-    prose, rename_section, roster_with, section, without_section,
+    BASELINES,
+    IP_GENDER_CORE,
+    append_to,
+    assert_fires,
+    assert_silent,
+    ga,
+    io_adult,
+    io_child,
+    ip,
+    prose,
+    rename_section,
+    roster_with,
+    section,
+    without_section,
 )
 
-VALID_REASON = (
-    "Clinic records and the accounts of three insiders show no such conduct by the brigade in the period."
-)
+VALID_REASON = "Clinic records and the accounts of three insiders show no such conduct by the brigade in the period."
 SHORT_REASON = "No information so far on these crimes in district."  # 9 words
 IP_RULES = ["SGBC-IP-01", "CAC-IP-02", "SGBC-IP-03", "CAC-IP-04", "GEN-IP-05", "GEN-IP-06"]
 
@@ -56,10 +66,18 @@ def test_sgbc_ip_01_own_text_stops_at_the_next_heading_of_same_level():
     assert_fires(spec, "SGBC-IP-01", "major", "section:gender_analysis")
 
 
-@pytest.mark.parametrize("heading", [
-    "Gender perspective", "Gender analysis and context", "3. Gender analysis", "3.2 Gender Analysis:",
-    "4) GENDER ANALYSIS", "*Gender analysis*", "Gender analysis ##",
-])
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Gender perspective",
+        "Gender analysis and context",
+        "3. Gender analysis",
+        "3.2 Gender Analysis:",
+        "4) GENDER ANALYSIS",
+        "*Gender analysis*",
+        "Gender analysis ##",
+    ],
+)
 def test_sgbc_ip_01_accepts_synonyms_numbering_case_and_punctuation(heading):
     assert_silent(ip(rename_section("Gender analysis", heading)), "SGBC-IP-01")
 
@@ -90,18 +108,33 @@ def test_cac_ip_02_fires_when_children_analysis_has_39_words():
     assert_fires(ip(section("Children analysis", words(39))), "CAC-IP-02", "major", "section:children_analysis")
 
 
-@pytest.mark.parametrize("heading", ["Children analysis", "Child analysis",
-                                     "Analysis of crimes against and affecting children"])
+@pytest.mark.parametrize(
+    "heading", ["Children analysis", "Child analysis", "Analysis of crimes against and affecting children"]
+)
 def test_cac_ip_02_is_silent_with_40_words_under_any_accepted_heading(heading):
     spec = ip(section("Children analysis", words(40)), rename_section("Children analysis", heading))
     assert_silent(spec, "CAC-IP-02")
 
 
 # ---------------------------------------------------------------- SGBC-IP-03 / CAC-IP-04
-SGBC_TAGS = ["rape", "sexual_slavery", "enforced_prostitution", "forced_pregnancy", "enforced_sterilization",
-             "other_sexual_violence", "forced_marriage", "gender_persecution"]
-CAC_TAGS = ["child_recruitment", "forcible_transfer_children", "deportation_children", "child_trafficking",
-            "attacks_on_education", "attacks_on_health_care"]
+SGBC_TAGS = [
+    "rape",
+    "sexual_slavery",
+    "enforced_prostitution",
+    "forced_pregnancy",
+    "enforced_sterilization",
+    "other_sexual_violence",
+    "forced_marriage",
+    "gender_persecution",
+]
+CAC_TAGS = [
+    "child_recruitment",
+    "forcible_transfer_children",
+    "deportation_children",
+    "child_trafficking",
+    "attacks_on_education",
+    "attacks_on_health_care",
+]
 
 
 @pytest.mark.parametrize("tag", SGBC_TAGS)
@@ -109,11 +142,14 @@ def test_sgbc_ip_03_is_silent_with_any_single_sgbc_tag(tag):
     assert_silent(ip(**{"lines_of_inquiry": [tag, "child_recruitment"]}), "SGBC-IP-03")
 
 
-@pytest.mark.parametrize("lines", [
-    ["murder", "child_recruitment"],
-    ["sexual_violence", "child_recruitment"],  # not a crime tag: ignored
-    [],
-])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["murder", "child_recruitment"],
+        ["sexual_violence", "child_recruitment"],  # not a crime tag: ignored
+        [],
+    ],
+)
 def test_sgbc_ip_03_fires_without_sgbc_lines_of_inquiry(lines):
     assert_fires(ip(**{"lines_of_inquiry": lines}), "SGBC-IP-03", "major", "field:lines_of_inquiry")
 
@@ -124,17 +160,21 @@ def test_sgbc_ip_03_fires_when_lines_of_inquiry_is_absent_or_not_a_list():
 
 
 def test_sgbc_ip_03_is_silent_with_a_valid_exclusion_reason():
-    assert_silent(ip(**{"lines_of_inquiry": ["murder", "child_recruitment"], "exclusions.sgbc": VALID_REASON}),
-                  "SGBC-IP-03")
+    assert_silent(
+        ip(**{"lines_of_inquiry": ["murder", "child_recruitment"], "exclusions.sgbc": VALID_REASON}), "SGBC-IP-03"
+    )
 
 
-@pytest.mark.parametrize("reason", [
-    SHORT_REASON,
-    "TBD",
-    "To be determined after the first mission to the district and the interviews.",
-    "Excluded because the only account of these crimes is uncorroborated by any other source in the file.",
-    "Excluded because the only account comes from a woman who had a boyfriend in the brigade at the time.",
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        SHORT_REASON,
+        "TBD",
+        "To be determined after the first mission to the district and the interviews.",
+        "Excluded because the only account of these crimes is uncorroborated by any other source in the file.",
+        "Excluded because the only account comes from a woman who had a boyfriend in the brigade at the time.",
+    ],
+)
 def test_sgbc_ip_03_fires_when_the_exclusion_is_not_a_valid_reason(reason):
     spec = ip(**{"lines_of_inquiry": ["murder", "child_recruitment"], "exclusions.sgbc": reason})
     assert_fires(spec, "SGBC-IP-03", "major", "field:lines_of_inquiry")
@@ -171,6 +211,7 @@ def test_cac_ip_04_exclusion_reason_needs_ten_words_counted_after_normalisation(
 def _no_focal(area):
     def mutate(data):
         data["teams"][0]["focal_points"][area] = None
+
     return mutate
 
 
@@ -182,6 +223,7 @@ def test_gen_ip_05_fires_when_a_focal_point_is_null(area):
 def test_gen_ip_05_fires_when_focal_points_mapping_is_missing():
     def mutate(data):
         del data["teams"][0]["focal_points"]
+
     assert_fires(ip(), "GEN-IP-05", "major", "field:product.team", roster=roster_with(mutate))
 
 
@@ -192,6 +234,7 @@ def test_gen_ip_05_fires_when_the_team_is_not_in_the_roster():
 def test_gen_ip_05_accepts_different_people_as_sgbc_and_cac_focal_points():
     def mutate(data):
         data["teams"][0]["focal_points"] = {"sgbc": "AL-02", "cac": "AL-01"}
+
     assert_silent(ip(), "GEN-IP-05", roster=roster_with(mutate))
 
 
@@ -222,8 +265,7 @@ def test_gen_ip_06_fires_when_vulnerability_section_is_short():
     assert_fires(spec, "GEN-IP-06", "major", "section:witness_vulnerability_and_protection")
 
 
-@pytest.mark.parametrize("heading", ["Vulnerability screening and protection",
-                                     "Witness protection and vulnerability"])
+@pytest.mark.parametrize("heading", ["Vulnerability screening and protection", "Witness protection and vulnerability"])
 def test_gen_ip_06_accepts_synonyms(heading):
     assert_silent(ip(rename_section("Witness vulnerability and protection", heading)), "GEN-IP-06")
 
@@ -240,7 +282,9 @@ def test_gen_ip_07_fires_when_prior_accounts_check_is_short(factory):
     assert_fires(spec, "GEN-IP-07", "major", "section:prior_accounts_check")
 
 
-@pytest.mark.parametrize("heading", ["Existing accounts check", "Check for existing accounts", "2. Prior Accounts Check"])
+@pytest.mark.parametrize(
+    "heading", ["Existing accounts check", "Check for existing accounts", "2. Prior Accounts Check"]
+)
 def test_gen_ip_07_accepts_synonyms(heading):
     assert_silent(io_adult(rename_section("Prior accounts check", heading)), "GEN-IP-07")
 
@@ -255,10 +299,13 @@ def _ga_text(extra: str) -> str:
     return prose(IP_GENDER_CORE, extra, min_words=170)
 
 
-@pytest.mark.parametrize("extra", [
-    "Men and boys were detained.",                                    # no factor at all
-    "Men and boys were detained. Ethnic minority families were targeted.",  # one factor
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "Men and boys were detained.",  # no factor at all
+        "Men and boys were detained. Ethnic minority families were targeted.",  # one factor
+    ],
+)
 def test_sgbc_ip_08_fires_in_ip_with_fewer_than_two_factors(extra):
     spec = ip(section("Gender analysis", _ga_text(extra)))
     assert_fires(spec, "SGBC-IP-08", "minor", "section:gender_analysis")
@@ -269,43 +316,60 @@ def test_sgbc_ip_08_fires_in_ip_when_men_and_boys_are_not_named():
     assert_fires(spec, "SGBC-IP-08", "minor", "section:gender_analysis")
 
 
-@pytest.mark.parametrize("factors", [
-    "elderly widows and displaced families",
-    "adolescent survivors and religious minorities",
-    "LGBTQI persons and refugees",
-    "tribal elders and disabled survivors",
-    "aged survivors and persons of a different faith",
-    "French-speaking traders and returnees",
-])
+@pytest.mark.parametrize(
+    "factors",
+    [
+        "elderly widows and displaced families",
+        "adolescent survivors and religious minorities",
+        "LGBTQI persons and refugees",
+        "tribal elders and disabled survivors",
+        "aged survivors and persons of a different faith",
+        "French-speaking traders and returnees",
+    ],
+)
 def test_sgbc_ip_08_is_silent_with_any_two_factors_and_men(factors):
     spec = ip(section("Gender analysis", _ga_text(f"Men were detained; the plan also covers {factors}.")))
     assert_silent(spec, "SGBC-IP-08")
 
 
 def test_sgbc_ip_08_counts_factors_anywhere_in_the_body_blocks():
-    spec = ip(section("Gender analysis", _ga_text("Ethnic minority families were targeted.")),
-              append_to("Evidence strategy", "The team will also look for disabled survivors."),
-              append_to("Context and scope", "Males were detained at the posts."))
+    spec = ip(
+        section("Gender analysis", _ga_text("Ethnic minority families were targeted.")),
+        append_to("Evidence strategy", "The team will also look for disabled survivors."),
+        append_to("Context and scope", "Males were detained at the posts."),
+    )
     assert_silent(spec, "SGBC-IP-08")
 
 
 def test_sgbc_ip_08_accepts_men_and_boys_expressly_excluded():
-    spec = ip(section("Gender analysis", _ga_text(
-        "Ethnic minority families and persons with disabilities were targeted; no report concerns men so far.")))
+    spec = ip(
+        section(
+            "Gender analysis",
+            _ga_text(
+                "Ethnic minority families and persons with disabilities were targeted; no report concerns men so far."
+            ),
+        )
+    )
     assert_silent(spec, "SGBC-IP-08")
 
 
 def test_sgbc_ip_08_does_not_read_the_title_or_front_matter_in_ip():
-    spec = ip(section("Gender analysis", _ga_text("Men were detained. Ethnic minority families were targeted.")),
-              **{"product.title": "Investigation plan: disabled survivors", "exclusions.cac":
-                 "Displaced children are not covered yet because no report concerns them in the district."})
+    spec = ip(
+        section("Gender analysis", _ga_text("Men were detained. Ethnic minority families were targeted.")),
+        **{
+            "product.title": "Investigation plan: disabled survivors",
+            "exclusions.cac": "Displaced children are not covered yet because no report concerns them in the district.",
+        },
+    )
     assert_fires(spec, "SGBC-IP-08", "minor", "section:gender_analysis")
 
 
 def test_sgbc_ip_08_does_not_read_block_quotes_fences_or_comments():
-    extra = ("Men were detained. Ethnic minority families were targeted.\n\n"
-             "> Persons with disabilities were left behind.\n\n"
-             "```\nDisplaced families\n```\n\n<!-- religious minorities -->")
+    extra = (
+        "Men were detained. Ethnic minority families were targeted.\n\n"
+        "> Persons with disabilities were left behind.\n\n"
+        "```\nDisplaced families\n```\n\n<!-- religious minorities -->"
+    )
     spec = ip(section("Gender analysis", _ga_text("") + "\n\n" + extra))
     assert_fires(spec, "SGBC-IP-08", "minor", "section:gender_analysis")
 
@@ -316,35 +380,52 @@ def test_sgbc_ip_08_location_is_product_when_ip_has_no_gender_analysis_heading()
 
 
 # ---------------------------------------------------------------- SGBC-IP-08 (GA)
-@pytest.mark.parametrize("text, missing", [
-    ("Older persons, especially widows, lost their livelihood. LGBTQI+ persons were threatened.", "disability"),
-    ("Persons with disabilities were left behind. LGBTQI+ persons were threatened.", "older"),
-    ("Persons with disabilities were left behind. Older persons lost their livelihood.", "sogi"),
-    ("Aged widows and adolescent boys lost their livelihood.", "all three"),
-])
+@pytest.mark.parametrize(
+    "text, missing",
+    [
+        ("Older persons, especially widows, lost their livelihood. LGBTQI+ persons were threatened.", "disability"),
+        ("Persons with disabilities were left behind. LGBTQI+ persons were threatened.", "older"),
+        ("Persons with disabilities were left behind. Older persons lost their livelihood.", "sogi"),
+        ("Aged widows and adolescent boys lost their livelihood.", "all three"),
+    ],
+)
 def test_sgbc_ip_08_fires_in_ga_when_a_group_is_not_named(text, missing):
     spec = ga(section("Intersectional and vulnerable groups", prose(text)))
     assert_fires(spec, "SGBC-IP-08", "minor", "product")
 
 
 def test_sgbc_ip_08_in_ga_reads_the_whole_scanned_text_including_the_title():
-    spec = ga(section("Intersectional and vulnerable groups", prose(
-        "Persons with disabilities were left behind. Older persons lost their livelihood.")),
-        **{"product.title": "Gender analysis including sexual orientation and gender identity"})
+    spec = ga(
+        section(
+            "Intersectional and vulnerable groups",
+            prose("Persons with disabilities were left behind. Older persons lost their livelihood."),
+        ),
+        **{"product.title": "Gender analysis including sexual orientation and gender identity"},
+    )
     assert_silent(spec, "SGBC-IP-08")
 
 
 def test_sgbc_ip_08_in_ga_is_satisfied_by_a_no_information_statement():
-    spec = ga(section("Intersectional and vulnerable groups", prose(
-        "Persons with disabilities were left behind. The elderly lost their livelihood. No information is "
-        "available on gay or lesbian survivors.")))
+    spec = ga(
+        section(
+            "Intersectional and vulnerable groups",
+            prose(
+                "Persons with disabilities were left behind. The elderly lost their livelihood. No information is "
+                "available on gay or lesbian survivors."
+            ),
+        )
+    )
     assert_silent(spec, "SGBC-IP-08")
 
 
 def test_sgbc_ip_08_in_ga_does_not_read_block_quotes():
-    spec = ga(section("Intersectional and vulnerable groups", prose(
-        "Persons with disabilities were left behind. Older persons lost their livelihood.") +
-        "\n\n> LGBTQI+ persons were threatened."))
+    spec = ga(
+        section(
+            "Intersectional and vulnerable groups",
+            prose("Persons with disabilities were left behind. Older persons lost their livelihood.")
+            + "\n\n> LGBTQI+ persons were threatened.",
+        )
+    )
     assert_fires(spec, "SGBC-IP-08", "minor", "product")
 
 

@@ -2,17 +2,44 @@
 
 import pytest
 
-from tests.rules.factories import BASELINES, append_to, assert_fires, assert_silent, ch, ip, io_adult
+from tests.rules.factories import BASELINES, append_to, assert_fires, assert_silent, ch, io_adult, ip
 
 AUDIENCES = ["internal", "external", "court"]
-LANG01 = ["child prostitutes", "child prostitute", "children prostitutes", "child sex workers", "child sex-worker",
-          "child-prostitute", "girl prostitutes", "teenage prostitutes", "adolescent prostitute",
-          "child pornography", "child porn", "child pornographic"]
+LANG01 = [
+    "child prostitutes",
+    "child prostitute",
+    "children prostitutes",
+    "child sex workers",
+    "child sex-worker",
+    "child-prostitute",
+    "girl prostitutes",
+    "teenage prostitutes",
+    "adolescent prostitute",
+    "child pornography",
+    "child porn",
+    "child pornographic",
+]
 LANG02 = ["child soldiers", "child soldier", "child-soldiers"]
-LANG03 = ["had sex with", "having sex with", "bush wives", "bush wife", "the commander's wives", "fighters' wives",
-          "soldier wife", "wives of the commander", "wife of a fighter", "wives of one of the guards", "sex slaves",
-          "sex slave", "voluntarily joined", "voluntarily signed up", "promiscuous", "promiscuity", "loose women",
-          "loose morals"]
+LANG03 = [
+    "had sex with",
+    "having sex with",
+    "bush wives",
+    "bush wife",
+    "the commander's wives",
+    "fighters' wives",
+    "soldier wife",
+    "wives of the commander",
+    "wife of a fighter",
+    "wives of one of the guards",
+    "sex slaves",
+    "sex slave",
+    "voluntarily joined",
+    "voluntarily signed up",
+    "promiscuous",
+    "promiscuity",
+    "loose women",
+    "loose morals",
+]
 
 
 def said(term):
@@ -60,16 +87,26 @@ def test_lang_03_is_major_for_every_audience(audience):
     assert_fires(ip(append_to("Summary", said("bush wives")), **{"product.audience": audience}), "LANG-03", "major")
 
 
-@pytest.mark.parametrize("rule_id, term", [("LANG-01", "child prostitutes"), ("LANG-02", "child soldiers"),
-                                           ("LANG-03", "sex slaves")])
+@pytest.mark.parametrize(
+    "rule_id, term", [("LANG-01", "child prostitutes"), ("LANG-02", "child soldiers"), ("LANG-03", "sex slaves")]
+)
 @pytest.mark.parametrize("kind", sorted(BASELINES))
 def test_language_rules_apply_to_every_product_type(kind, rule_id, term):
     spec = BASELINES[kind](append_to("Summary", said(term)))
     assert_fires(spec, rule_id, location=f"line:{spec.line_of(term)}")
 
 
-@pytest.mark.parametrize("text", ["The childsoldier programme", "A child-soldiering study", "Sex slavery charges",
-                                  "The wifely duties", "Loosen the rules", "Boyfriends"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The childsoldier programme",
+        "A child-soldiering study",
+        "Sex slavery charges",
+        "The wifely duties",
+        "Loosen the rules",
+        "Boyfriends",
+    ],
+)
 def test_language_rules_respect_word_boundaries(text):
     result = io_adult(append_to("Summary", text), **{"witnesses[0].sgbc_survivor": False}).check()
     assert not {f.rule_id for f in result.findings} & {"LANG-01", "LANG-02", "LANG-03"}
@@ -84,8 +121,19 @@ def test_language_rules_screen_front_matter_units_with_field_locations():
     assert_fires(spec, "LANG-01", "minor", "field:counts[0].reason")
 
 
-@pytest.mark.parametrize("key", ["sgbc", "cac", "sexual_violence", "gender_persecution", "forced_marriage",
-                                 "enslavement", "forced_pregnancy", "child_recruitment"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sgbc",
+        "cac",
+        "sexual_violence",
+        "gender_persecution",
+        "forced_marriage",
+        "enslavement",
+        "forced_pregnancy",
+        "child_recruitment",
+    ],
+)
 def test_language_rules_screen_all_eight_exclusion_keys_in_any_plan_type(key):
     spec = ip(**{f"exclusions.{key}": "Reports speak only of loose women in the camps, nothing more."})
     assert_fires(spec, "LANG-03", "major", f"field:exclusions.{key}")
@@ -106,6 +154,10 @@ def test_front_matter_units_come_before_body_blocks_in_scanned_text_order():
 
 
 def test_language_rules_ignore_front_matter_text_outside_the_scanned_units():
-    spec = io_adult(**{"interview.location.description": "Near the bush wives' market",
-                       "risk_assessment.mitigations": "Avoid the loose women rumour; transport by the centre"})
+    spec = io_adult(
+        **{
+            "interview.location.description": "Near the bush wives' market",
+            "risk_assessment.mitigations": "Avoid the loose women rumour; transport by the centre",
+        }
+    )
     assert_silent(spec, "LANG-03")

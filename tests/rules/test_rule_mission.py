@@ -2,7 +2,17 @@
 
 import pytest
 
-from tests.rules.factories import DROP, missing_heading, Raw, assert_fires, assert_silent, mp, rename_section, section, without_section
+from tests.rules.factories import (
+    DROP,
+    Raw,
+    assert_fires,
+    assert_silent,
+    missing_heading,
+    mp,
+    rename_section,
+    section,
+    without_section,
+)
 
 ADULT_WITNESS = {"code": "AL-W-300", "age": 40, "gender": "male", "sgbc_survivor": False}
 ADULT_SURVIVOR = {"code": "AL-S-301", "age": 30, "gender": "female", "sgbc_survivor": True}
@@ -24,8 +34,7 @@ def test_gen_mp_01_is_blocking_when_support_is_not_confirmed_for_sensitive_witne
     assert_fires(spec, "GEN-MP-01", "blocking", "field:psychosocial_support.confirmed")
 
 
-@pytest.mark.parametrize("pathway", [DROP, {}, {"medical": {"provider": "TBD"}},
-                                     {"legal": {"unavailable": True}}])
+@pytest.mark.parametrize("pathway", [DROP, {}, {"medical": {"provider": "TBD"}}, {"legal": {"unavailable": True}}])
 def test_gen_mp_01_fires_when_no_referral_category_is_covered(pathway):
     spec = mp(**{"referral_pathway": pathway})
     assert_fires(spec, "GEN-MP-01", "blocking", "field:referral_pathway")
@@ -53,8 +62,7 @@ def test_gen_mp_01_does_not_apply_without_planned_witnesses():
 
 # ---------------------------------------------------------------- GEN-MP-02
 def test_gen_mp_02_fires_when_witness_safety_plan_is_missing():
-    assert_fires(mp(without_section("Witness safety plan")), "GEN-MP-02", "blocking",
-                 missing_heading("witness_safety"))
+    assert_fires(mp(without_section("Witness safety plan")), "GEN-MP-02", "blocking", missing_heading("witness_safety"))
 
 
 def test_gen_mp_02_fires_when_witness_safety_plan_is_short():
@@ -72,14 +80,17 @@ def test_gen_mp_02_accepts_synonyms(heading):
     assert_silent(mp(rename_section("Witness safety plan", heading)), "GEN-MP-02")
 
 
-@pytest.mark.parametrize("changes", [
-    {"mission.venue.observable": True},
-    {"mission.venue.observable": DROP},
-    {"mission.venue.perpetrator_contact_risk": "low"},
-    {"mission.venue.perpetrator_contact_risk": "unknown"},
-    {"mission.venue.perpetrator_contact_risk": DROP},
-    {"mission.venue": DROP},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"mission.venue.observable": True},
+        {"mission.venue.observable": DROP},
+        {"mission.venue.perpetrator_contact_risk": "low"},
+        {"mission.venue.perpetrator_contact_risk": "unknown"},
+        {"mission.venue.perpetrator_contact_risk": DROP},
+        {"mission.venue": DROP},
+    ],
+)
 def test_gen_mp_02_fires_when_the_venue_is_observable_or_risky(changes):
     assert_fires(mp(**changes), "GEN-MP-02", "blocking", "field:mission.venue")
 
@@ -107,13 +118,16 @@ def _team(*members):
     return [{"staff": s, "role": r} for s, r in members]
 
 
-@pytest.mark.parametrize("interviewers", [
-    [("AL-03", "interviewer")],
-    [("AL-03", "interviewer"), ("AL-02", "interviewer")],          # both female
-    [("AL-03", "interviewer"), ("TBD", "interviewer")],            # unknown person has no gender
-    [("AL-03", "interviewer"), ("AL-04", "other")],                # AL-04 not an interviewer here
-    [],
-])
+@pytest.mark.parametrize(
+    "interviewers",
+    [
+        [("AL-03", "interviewer")],
+        [("AL-03", "interviewer"), ("AL-02", "interviewer")],  # both female
+        [("AL-03", "interviewer"), ("TBD", "interviewer")],  # unknown person has no gender
+        [("AL-03", "interviewer"), ("AL-04", "other")],  # AL-04 not an interviewer here
+        [],
+    ],
+)
 def test_gen_mp_03_fires_when_interviewers_have_fewer_than_two_genders(interviewers):
     team = _team(*interviewers, ("AL-11", "interpreter"), ("AL-12", "interpreter"))
     assert_fires(mp(**{"mission.team": team}), "GEN-MP-03", "major", "field:mission.team")
@@ -126,19 +140,28 @@ def test_gen_mp_03_counts_non_binary_as_a_distinct_gender():
 
 def test_gen_mp_03_accepts_a_documented_interviewer_alternative():
     team = _team(("AL-03", "interviewer"), ("AL-11", "interpreter"), ("AL-12", "interpreter"))
-    spec = mp(**{"mission.team": team, "mission.alternatives.interviewer_gender":
-                 "A male interviewer of Team Beta is on call by video for any survivor who asks."})
+    spec = mp(
+        **{
+            "mission.team": team,
+            "mission.alternatives.interviewer_gender": "A male interviewer of Team Beta is on call by video for any survivor who asks.",
+        }
+    )
     assert_silent(spec, "GEN-MP-03")
     spec = mp(**{"mission.team": team, "mission.alternatives.interviewer_gender": "TBD"})
     assert_fires(spec, "GEN-MP-03", "major", "field:mission.team")
 
 
 def test_gen_mp_03_fires_when_interpreters_have_one_gender():
-    team = _team(("AL-03", "interviewer"), ("AL-04", "interviewer"), ("AL-11", "interpreter"),
-                 ("AL-13", "interpreter"))  # both female
+    team = _team(
+        ("AL-03", "interviewer"), ("AL-04", "interviewer"), ("AL-11", "interpreter"), ("AL-13", "interpreter")
+    )  # both female
     assert_fires(mp(**{"mission.team": team}), "GEN-MP-03", "major", "field:mission.team")
-    spec = mp(**{"mission.team": team, "mission.alternatives.interpreter_gender":
-                 "An on-call remote male interpreter is booked for the whole mission."})
+    spec = mp(
+        **{
+            "mission.team": team,
+            "mission.alternatives.interpreter_gender": "An on-call remote male interpreter is booked for the whole mission.",
+        }
+    )
     assert_silent(spec, "GEN-MP-03")
 
 
@@ -154,8 +177,13 @@ def test_gen_mp_03_reads_only_the_mission_team_not_witness_assignments():
 
 def test_gen_mp_03_does_not_apply_without_an_sgbc_survivor():
     team = _team(("AL-03", "interviewer"), ("AL-11", "interpreter"))
-    spec = mp(**{"witnesses": [CHILD, ADULT_WITNESS], "mission.team": team,
-                 "mission.schedule": sched(("2025-09-09", "AL-03", 1))})
+    spec = mp(
+        **{
+            "witnesses": [CHILD, ADULT_WITNESS],
+            "mission.team": team,
+            "mission.schedule": sched(("2025-09-09", "AL-03", 1)),
+        }
+    )
     assert_silent(spec, "GEN-MP-03")
 
 
@@ -184,38 +212,60 @@ def test_gen_mp_04_applies_to_a_mission_without_witnesses():
 
 
 # ---------------------------------------------------------------- GEN-MP-05
-@pytest.mark.parametrize("schedule", [
-    sched(("2025-09-09", "AL-03", 3)),
-    sched(("2025-09-09", "AL-03", 2), ("2025-09-09", "AL-03", 1)),                     # same pair adds up
-    sched(("2025-09-09", "AL-03", 1), ("2025-09-10", "AL-04", 1), ("2025-09-09", "AL-03", 2)),
-    [{"interviewer": "AL-03", "sensitive_interviews": 3}],                                # no date: own group
-    [{"date": "2025-09-09", "sensitive_interviews": 3}],                                  # no interviewer
-    [{"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": "1"}],
-    [{"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": -1}],
-    [{"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": True}],
-    [{"date": "2025-09-09", "interviewer": "AL-03"}],
-    ["AL-03 on 9 September: one interview"],
-    [],
-    DROP,
-], ids=["3-in-one-entry", "2+1", "2+1-interleaved", "no-date-3", "no-interviewer-3", "string-count", "negative",
-        "boolean", "missing-count", "non-mapping", "empty", "absent"])
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        sched(("2025-09-09", "AL-03", 3)),
+        sched(("2025-09-09", "AL-03", 2), ("2025-09-09", "AL-03", 1)),  # same pair adds up
+        sched(("2025-09-09", "AL-03", 1), ("2025-09-10", "AL-04", 1), ("2025-09-09", "AL-03", 2)),
+        [{"interviewer": "AL-03", "sensitive_interviews": 3}],  # no date: own group
+        [{"date": "2025-09-09", "sensitive_interviews": 3}],  # no interviewer
+        [{"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": "1"}],
+        [{"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": -1}],
+        [{"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": True}],
+        [{"date": "2025-09-09", "interviewer": "AL-03"}],
+        ["AL-03 on 9 September: one interview"],
+        [],
+        DROP,
+    ],
+    ids=[
+        "3-in-one-entry",
+        "2+1",
+        "2+1-interleaved",
+        "no-date-3",
+        "no-interviewer-3",
+        "string-count",
+        "negative",
+        "boolean",
+        "missing-count",
+        "non-mapping",
+        "empty",
+        "absent",
+    ],
+)
 def test_gen_mp_05_is_minor_when_pacing_fails(schedule):
     assert_fires(mp(**{"mission.schedule": schedule}), "GEN-MP-05", "minor", "field:mission.schedule")
 
 
-@pytest.mark.parametrize("schedule", [
-    sched(("2025-09-09", "AL-03", 2)),
-    sched(("2025-09-09", "AL-03", 2), ("2025-09-10", "AL-03", 2), ("2025-09-09", "AL-04", 2)),
-    [{"interviewer": "AL-03", "sensitive_interviews": 2}, {"interviewer": "AL-03", "sensitive_interviews": 2}],
-    sched(("2025-09-09", "AL-03", 0)),
-], ids=["2", "different-days-and-people", "undated-entries-are-separate-groups", "zero"])
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        sched(("2025-09-09", "AL-03", 2)),
+        sched(("2025-09-09", "AL-03", 2), ("2025-09-10", "AL-03", 2), ("2025-09-09", "AL-04", 2)),
+        [{"interviewer": "AL-03", "sensitive_interviews": 2}, {"interviewer": "AL-03", "sensitive_interviews": 2}],
+        sched(("2025-09-09", "AL-03", 0)),
+    ],
+    ids=["2", "different-days-and-people", "undated-entries-are-separate-groups", "zero"],
+)
 def test_gen_mp_05_is_silent_when_every_pair_is_at_most_two(schedule):
     assert_silent(mp(**{"mission.schedule": schedule}), "GEN-MP-05")
 
 
 def test_gen_mp_05_groups_by_date_value_whether_quoted_or_not():
-    schedule = [{"date": Raw('"2025-09-09"'), "interviewer": "AL-03", "sensitive_interviews": 2},
-                {"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": 1}]
+    schedule = [
+        {"date": Raw('"2025-09-09"'), "interviewer": "AL-03", "sensitive_interviews": 2},
+        {"date": "2025-09-09", "interviewer": "AL-03", "sensitive_interviews": 1},
+    ]
     assert_fires(mp(**{"mission.schedule": schedule}), "GEN-MP-05", "minor", "field:mission.schedule")
 
 

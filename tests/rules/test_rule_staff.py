@@ -3,7 +3,17 @@
 import pytest
 
 from tests.rules.factories import (
-    DROP, Raw, ap, assert_fires, assert_silent, io_adult, io_child, ip, mp, remove_briefings, remove_records,
+    DROP,
+    Raw,
+    ap,
+    assert_fires,
+    assert_silent,
+    io_adult,
+    io_child,
+    ip,
+    mp,
+    remove_briefings,
+    remove_records,
     roster_with,
 )
 
@@ -19,9 +29,11 @@ def cert(staff_id, name, issued="2024-01-01", expires="2027-12-31"):
 
 def replacing(staff_id, name, *records):
     """Roster where `staff_id`'s records of `name` are replaced by `records`."""
+
     def mutate(data):
         remove_records(data, staff_id, name)
         data["certifications"].extend(records)
+
     return roster_with(mutate)
 
 
@@ -32,29 +44,42 @@ def test_staff_01_fires_when_child_interviewer_lacks_cac_adv(interviewer):
     assert_fires(spec, "STAFF-01", "blocking", "field:interview.interviewer")
 
 
-@pytest.mark.parametrize("record", [
-    cert("AL-03", "CAC_ADV", expires="2025-08-25"),                       # expired the day before
-    cert("AL-03", "CAC_ADV", issued="2025-08-27"),                        # issued after
-    cert("AL-03", "CAC_ADV", expires=DROP),                               # undated: never valid
-    cert("AL-03", "CAC_ADV", expires="2027-02-30"),                       # not a real date
-    cert("AL-03", "cac_adv"),                                             # unknown cert: ignored
-], ids=["expired", "not-yet-issued", "no-expiry", "invalid-expiry", "unknown-cert"])
+@pytest.mark.parametrize(
+    "record",
+    [
+        cert("AL-03", "CAC_ADV", expires="2025-08-25"),  # expired the day before
+        cert("AL-03", "CAC_ADV", issued="2025-08-27"),  # issued after
+        cert("AL-03", "CAC_ADV", expires=DROP),  # undated: never valid
+        cert("AL-03", "CAC_ADV", expires="2027-02-30"),  # not a real date
+        cert("AL-03", "cac_adv"),  # unknown cert: ignored
+    ],
+    ids=["expired", "not-yet-issued", "no-expiry", "invalid-expiry", "unknown-cert"],
+)
 def test_staff_01_fires_when_the_cac_adv_record_is_not_valid_on_the_interview_date(record):
-    assert_fires(io_child(), "STAFF-01", "blocking", "field:interview.interviewer",
-                 roster=replacing("AL-03", "CAC_ADV", record))
+    assert_fires(
+        io_child(), "STAFF-01", "blocking", "field:interview.interviewer", roster=replacing("AL-03", "CAC_ADV", record)
+    )
 
 
-@pytest.mark.parametrize("record", [
-    cert("AL-03", "CAC_ADV", issued="2025-08-26"),
-    cert("AL-03", "CAC_ADV", expires="2025-08-26"),
-], ids=["issued-on-the-day", "expires-on-the-day"])
+@pytest.mark.parametrize(
+    "record",
+    [
+        cert("AL-03", "CAC_ADV", issued="2025-08-26"),
+        cert("AL-03", "CAC_ADV", expires="2025-08-26"),
+    ],
+    ids=["issued-on-the-day", "expires-on-the-day"],
+)
 def test_staff_01_validity_is_inclusive_of_issue_and_expiry_dates(record):
     assert_silent(io_child(), "STAFF-01", roster=replacing("AL-03", "CAC_ADV", record))
 
 
 def test_staff_01_accepts_a_renewed_certificate_next_to_a_lapsed_one():
-    roster = replacing("AL-03", "CAC_ADV", cert("AL-03", "CAC_ADV", "2021-01-01", "2023-01-01"),
-                       cert("AL-03", "CAC_ADV", "2023-01-02", "2026-01-01"))
+    roster = replacing(
+        "AL-03",
+        "CAC_ADV",
+        cert("AL-03", "CAC_ADV", "2021-01-01", "2023-01-01"),
+        cert("AL-03", "CAC_ADV", "2023-01-02", "2026-01-01"),
+    )
     assert_silent(io_child(), "STAFF-01", roster=roster)
 
 
@@ -97,12 +122,16 @@ def test_staff_02_fires_when_survivor_interviewer_lacks_sgbc_adv(interviewer):
     assert_fires(spec, "STAFF-02", "blocking", "field:interview.interviewer")
 
 
-@pytest.mark.parametrize("records", [[], [cert("AL-03", "SGBC_BASIC")], [cert("AL-03", "CAC_ADV")]],
-                         ids=["none", "basic-only", "other-area-adv"])
+@pytest.mark.parametrize(
+    "records",
+    [[], [cert("AL-03", "SGBC_BASIC")], [cert("AL-03", "CAC_ADV")]],
+    ids=["none", "basic-only", "other-area-adv"],
+)
 def test_staff_02_needs_sgbc_adv_itself(records):
     def mutate(data):
         remove_records(data, "AL-03")
         data["certifications"].extend(records)
+
     assert_fires(io_adult(), "STAFF-02", "blocking", "field:interview.interviewer", roster=roster_with(mutate))
 
 
@@ -126,18 +155,49 @@ def test_staff_02_in_mp_checks_every_survivor_witness():
 
 
 # ---------------------------------------------------------------- STAFF-03 (IO)
-@pytest.mark.parametrize("slot, person", [
-    ("interpreter", "TBD"), ("interpreter", "GX-04"), ("intermediary", "pending"), ("note_taker", "AL-12"),
-    ("note_taker", "AL-13"),
-], ids=["interpreter-placeholder", "interpreter-uncertified", "intermediary-placeholder",
-        "note-taker-briefing-does-not-count", "note-taker-briefing-does-not-count-2"])
+@pytest.mark.parametrize(
+    "slot, person",
+    [
+        ("interpreter", "TBD"),
+        ("interpreter", "GX-04"),
+        ("intermediary", "pending"),
+        ("note_taker", "AL-12"),
+        ("note_taker", "AL-13"),
+    ],
+    ids=[
+        "interpreter-placeholder",
+        "interpreter-uncertified",
+        "intermediary-placeholder",
+        "note-taker-briefing-does-not-count",
+        "note-taker-briefing-does-not-count-2",
+    ],
+)
 def test_staff_03_fires_for_an_uncertified_support_slot_in_io(slot, person):
     spec = io_adult(**{f"interview.{slot}": person})
     assert_fires(spec, "STAFF-03", "major", f"field:interview.{slot}")
 
 
-@pytest.mark.parametrize("value", ["none", "None", "NIL", "null", "n/a", "NA", "-", "---", "not needed",
-                                   "Not applicable", "not required", "", "   ", None, DROP, 5])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "none",
+        "None",
+        "NIL",
+        "null",
+        "n/a",
+        "NA",
+        "-",
+        "---",
+        "not needed",
+        "Not applicable",
+        "not required",
+        "",
+        "   ",
+        None,
+        DROP,
+        5,
+    ],
+)
 def test_staff_03_treats_nobody_values_as_an_empty_slot(value):
     assert_silent(io_adult(**{"interview.interpreter": value, "interview.note_taker": value}), "STAFF-03")
 
@@ -174,6 +234,7 @@ def test_staff_03_briefing_must_be_valid_on_the_interview_date():
         for b in data["briefings"]:
             if b["staff_id"] == "AL-12":
                 b["expires"] = "2025-08-25"
+
     assert_fires(io_child(), "STAFF-03", "major", "field:interview.interpreter", roster=roster_with(mutate))
 
 
@@ -194,12 +255,15 @@ def test_staff_03_does_not_check_the_interviewer():
 
 
 # ---------------------------------------------------------------- STAFF-03 (MP)
-@pytest.mark.parametrize("member, index", [
-    ({"staff": "GX-04", "role": "interpreter"}, 5),
-    ({"staff": "TBD", "role": "note_taker"}, 5),
-    ({"role": "intermediary"}, 5),
-    ({"staff": "AL-12", "role": "note_taker"}, 5),
-])
+@pytest.mark.parametrize(
+    "member, index",
+    [
+        ({"staff": "GX-04", "role": "interpreter"}, 5),
+        ({"staff": "TBD", "role": "note_taker"}, 5),
+        ({"role": "intermediary"}, 5),
+        ({"staff": "AL-12", "role": "note_taker"}, 5),
+    ],
+)
 def test_staff_03_fires_for_an_uncertified_mission_support_member(member, index):
     spec = mp()
     spec.set("mission.team", spec.get("mission.team") + [member])
@@ -208,7 +272,9 @@ def test_staff_03_fires_for_an_uncertified_mission_support_member(member, index)
 
 def test_staff_03_in_mp_counts_list_positions_including_ignored_entries():
     spec = mp()
-    spec.set("mission.team", ["GX-01 psychologist"] + spec.get("mission.team") + [{"staff": "TBD", "role": "interpreter"}])
+    spec.set(
+        "mission.team", ["GX-01 psychologist"] + spec.get("mission.team") + [{"staff": "TBD", "role": "interpreter"}]
+    )
     assert_fires(spec, "STAFF-03", "major", "field:mission.team[6]")
 
 
@@ -246,8 +312,12 @@ def test_staff_03_fires_when_leader_or_focal_point_lacks_basic(factory, staff_id
 @pytest.mark.parametrize("factory", [ip, ap], ids=["IP", "AP"])
 def test_staff_03_checks_validity_on_the_submission_date(factory):
     submitted = factory().get("product.submitted_on")
-    roster = replacing("AL-01", "CAC_BASIC", cert("AL-01", "CAC_BASIC", expires="2025-01-01"),
-                       cert("AL-01", "CAC_BASIC", issued=submitted))
+    roster = replacing(
+        "AL-01",
+        "CAC_BASIC",
+        cert("AL-01", "CAC_BASIC", expires="2025-01-01"),
+        cert("AL-01", "CAC_BASIC", issued=submitted),
+    )
     assert_silent(factory(), "STAFF-03", roster=roster)
     roster = replacing("AL-01", "CAC_BASIC", cert("AL-01", "CAC_BASIC", expires="2025-03-02"))
     assert_fires(ip(), "STAFF-03", "major", "field:product.team", roster=roster)
@@ -266,12 +336,25 @@ def test_staff_03_does_not_check_ordinary_members_in_ip():
 
 
 # ---------------------------------------------------------------- STAFF-04
-@pytest.mark.parametrize("mutate", [
-    lambda d: (remove_records(d, "AL-03", "SGBC_ADV"), d["certifications"].append(cert("AL-03", "SGBC_ADV", "2023-07-01", "2025-06-30"))),
-    lambda d: d["certifications"].append(cert("AL-05", "CAC_ADV", "2022-01-01", "2024-01-01")),  # not required: still reported
-    lambda d: d["certifications"].append(cert("AL-01", "SGBC_ADV", "2022-01-01", "2024-01-01")),  # leader, ADV: not excluded
-    lambda d: d["certifications"].append(cert("AL-12", "SGBC_BASIC", "2021-01-01", "2024-01-01")),  # briefing is no cert
-], ids=["member-lapsed-adv", "unrequired-cert", "leader-adv", "interpreter-basic"])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: (
+            remove_records(d, "AL-03", "SGBC_ADV"),
+            d["certifications"].append(cert("AL-03", "SGBC_ADV", "2023-07-01", "2025-06-30")),
+        ),
+        lambda d: d["certifications"].append(
+            cert("AL-05", "CAC_ADV", "2022-01-01", "2024-01-01")
+        ),  # not required: still reported
+        lambda d: d["certifications"].append(
+            cert("AL-01", "SGBC_ADV", "2022-01-01", "2024-01-01")
+        ),  # leader, ADV: not excluded
+        lambda d: d["certifications"].append(
+            cert("AL-12", "SGBC_BASIC", "2021-01-01", "2024-01-01")
+        ),  # briefing is no cert
+    ],
+    ids=["member-lapsed-adv", "unrequired-cert", "leader-adv", "interpreter-basic"],
+)
 def test_staff_04_fires_on_a_lapsed_certificate_of_relevant_team_staff(mutate):
     assert_fires(ap(), "STAFF-04", "major", "field:product.team", roster=roster_with(mutate))
 
@@ -281,27 +364,51 @@ def test_staff_04_fires_on_an_undated_certificate_of_relevant_team_staff(expires
     def mutate(data):
         remove_records(data, "AL-04", "CAC_ADV")
         data["certifications"].append(cert("AL-04", "CAC_ADV", expires=expires))
+
     assert_fires(ap(), "STAFF-04", "major", "field:product.team", roster=roster_with(mutate))
 
 
-@pytest.mark.parametrize("mutate", [
-    # renewed: a valid record of the same cert exists
-    lambda d: d["certifications"].append(cert("AL-03", "SGBC_ADV", "2021-01-01", "2023-12-31")),
-    # a valid ADV counts as holding the BASIC of its area
-    lambda d: (remove_records(d, "AL-04", "SGBC_BASIC"), d["certifications"].append(cert("AL-04", "SGBC_BASIC", "2021-01-01", "2024-12-31"))),
-    # leader / focal point BASIC pairs belong to STAFF-03
-    lambda d: (remove_records(d, "AL-01", "SGBC_BASIC"),
-               d["certifications"].append(cert("AL-01", "SGBC_BASIC", "2021-01-01", "2024-01-01"))),
-    lambda d: d["certifications"].append(cert("AL-02", "CAC_BASIC", "2021-01-01", DROP)),
-    # people outside the relevant team staff
-    lambda d: d["certifications"].append(cert("GX-04", "SGBC_BASIC", "2021-01-01", "2024-01-01")),
-    lambda d: (d["teams"][0]["members"].append("GX-01"), d["certifications"].append(cert("GX-01", "SGBC_BASIC", "2021-01-01", "2024-01-01"))),
-    # unknown certificate names are ignored everywhere
-    lambda d: d["certifications"].append({"staff_id": "AL-03", "cert": "SGBC_EXPERT", "issued": "2021-01-01"}),
-    # a certificate that expires on the submission date has not lapsed
-    lambda d: (remove_records(d, "AL-03", "SGBC_ADV"), d["certifications"].append(cert("AL-03", "SGBC_ADV", "2023-11-21", "2025-11-20"))),
-], ids=["renewed", "adv-covers-basic", "leader-basic-lapsed", "focal-basic-undated", "not-team-staff",
-        "member-without-certifiable-role", "unknown-cert", "expires-on-submission-date"])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        # renewed: a valid record of the same cert exists
+        lambda d: d["certifications"].append(cert("AL-03", "SGBC_ADV", "2021-01-01", "2023-12-31")),
+        # a valid ADV counts as holding the BASIC of its area
+        lambda d: (
+            remove_records(d, "AL-04", "SGBC_BASIC"),
+            d["certifications"].append(cert("AL-04", "SGBC_BASIC", "2021-01-01", "2024-12-31")),
+        ),
+        # leader / focal point BASIC pairs belong to STAFF-03
+        lambda d: (
+            remove_records(d, "AL-01", "SGBC_BASIC"),
+            d["certifications"].append(cert("AL-01", "SGBC_BASIC", "2021-01-01", "2024-01-01")),
+        ),
+        lambda d: d["certifications"].append(cert("AL-02", "CAC_BASIC", "2021-01-01", DROP)),
+        # people outside the relevant team staff
+        lambda d: d["certifications"].append(cert("GX-04", "SGBC_BASIC", "2021-01-01", "2024-01-01")),
+        lambda d: (
+            d["teams"][0]["members"].append("GX-01"),
+            d["certifications"].append(cert("GX-01", "SGBC_BASIC", "2021-01-01", "2024-01-01")),
+        ),
+        # unknown certificate names are ignored everywhere
+        lambda d: d["certifications"].append({"staff_id": "AL-03", "cert": "SGBC_EXPERT", "issued": "2021-01-01"}),
+        # a certificate that expires on the submission date has not lapsed
+        lambda d: (
+            remove_records(d, "AL-03", "SGBC_ADV"),
+            d["certifications"].append(cert("AL-03", "SGBC_ADV", "2023-11-21", "2025-11-20")),
+        ),
+    ],
+    ids=[
+        "renewed",
+        "adv-covers-basic",
+        "leader-basic-lapsed",
+        "focal-basic-undated",
+        "not-team-staff",
+        "member-without-certifiable-role",
+        "unknown-cert",
+        "expires-on-submission-date",
+    ],
+)
 def test_staff_04_is_silent_otherwise(mutate):
     assert_silent(ap(), "STAFF-04", roster=roster_with(mutate))
 

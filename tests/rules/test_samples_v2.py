@@ -18,9 +18,14 @@ from rules.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "domain"
-V1_DIR = SHARED / "samples" if (SHARED / "samples" / "expected.yaml").is_file() else ROOT / "tests" / "fixtures" / "samples"
-V2_DIR = SHARED / "v2" / "samples" if (SHARED / "v2" / "samples" / "expected.yaml").is_file() \
+V1_DIR = (
+    SHARED / "samples" if (SHARED / "samples" / "expected.yaml").is_file() else ROOT / "tests" / "fixtures" / "samples"
+)
+V2_DIR = (
+    SHARED / "v2" / "samples"
+    if (SHARED / "v2" / "samples" / "expected.yaml").is_file()
     else ROOT / "tests" / "fixtures" / "samples_v2"
+)
 COMPARE = ROOT / "tests" / "fixtures" / "compare_key.py"
 V2_KEY = V2_DIR / "expected.yaml"
 V1_UNDER_V2_KEY = V2_DIR / "expected-v1-samples-under-v2.yaml"
@@ -64,15 +69,22 @@ def test_v1_samples_give_the_same_answers_with_the_v2_roster():
 
 
 def test_an_interview_record_is_a_format_error_under_pack_1_0():
-    result = engine_for("1.0").check_file(V2_DIR / "V4-IR-child-survivor-compliant.md",
-                                          load_roster(V2_DIR / "roster.yaml").roster)
+    result = engine_for("1.0").check_file(
+        V2_DIR / "V4-IR-child-survivor-compliant.md", load_roster(V2_DIR / "roster.yaml").roster
+    )
     assert result.verdict.value == "format_error"
     assert [e.field for e in result.errors] == ["product.type"]
 
 
-@pytest.mark.parametrize("pack,key,samples", [
-    (None, V2_KEY, V2_DIR), (None, V1_UNDER_V2_KEY, V1_DIR), ("1.0", V1_KEY, V1_DIR),
-], ids=["v2-key", "v1-samples-under-v2", "v1-key-with-pack-1.0"])
+@pytest.mark.parametrize(
+    "pack,key,samples",
+    [
+        (None, V2_KEY, V2_DIR),
+        (None, V1_UNDER_V2_KEY, V1_DIR),
+        ("1.0", V1_KEY, V1_DIR),
+    ],
+    ids=["v2-key", "v1-samples-under-v2", "v1-key-with-pack-1.0"],
+)
 def test_cli_output_matches_the_key_with_compare_key(tmp_path, pack, key, samples):
     files = sorted(str(samples / n) for n in _key(key))
     args = ["check", *files, "--roster", str(samples / "roster.yaml"), "--format", "json"]
@@ -83,8 +95,9 @@ def test_cli_output_matches_the_key_with_compare_key(tmp_path, pack, key, sample
     out = tmp_path / "out.json"
     out.write_text(result.stdout)
     assert isinstance(json.loads(result.stdout), list)
-    compared = subprocess.run([sys.executable, str(COMPARE), str(key), str(out)], capture_output=True, text=True,
-                              check=False)
+    compared = subprocess.run(
+        [sys.executable, str(COMPARE), str(key), str(out)], capture_output=True, text=True, check=False
+    )
     assert compared.returncode == 0, compared.stdout
     assert compared.stdout.strip().endswith("8/8 files exact")
 
@@ -102,8 +115,9 @@ def test_check_pack_accepts_a_directory_and_refuses_an_unknown_version():
 
     sample = str(V1_DIR / "S2-IO-child-compliant.md")
     roster = str(V1_DIR / "roster.yaml")
-    by_dir = CliRunner().invoke(app, ["check", sample, "--roster", roster, "--pack", str(PACKS_ROOT / "1.0"),
-                                      "--format", "json"])
+    by_dir = CliRunner().invoke(
+        app, ["check", sample, "--roster", roster, "--pack", str(PACKS_ROOT / "1.0"), "--format", "json"]
+    )
     assert by_dir.exit_code == 0 and json.loads(by_dir.stdout)[0]["verdict"] == "clean"
     unknown = CliRunner().invoke(app, ["check", sample, "--roster", roster, "--pack", "9.9"])
     assert unknown.exit_code == 2 and "no pack version '9.9' (have 1.0.0, 2.0.0)" in unknown.stderr

@@ -5,7 +5,17 @@ from collections import Counter
 import pytest
 
 from tests.rules.factories import (
-    DROP, ap, append_to, io_adult, io_child, ip, mp, remove_records, roster_with, rule_ids, without_section,
+    DROP,
+    ap,
+    append_to,
+    io_adult,
+    io_child,
+    ip,
+    mp,
+    remove_records,
+    roster_with,
+    rule_ids,
+    without_section,
 )
 
 NOT_SURVIVOR = {"witnesses[0].sgbc_survivor": False}
@@ -17,8 +27,10 @@ def ids(spec, roster=None):
 
 # ---------------------------------------------------------------- item 1: interview-level rules are IO-only
 def test_interview_rules_do_not_run_on_mission_plans():
-    spec = mp(append_to("Witness profiles", "Why didn't you run? Show me."),
-              **{"consent": {"elements": []}, "interview": {"phases": []}})
+    spec = mp(
+        append_to("Witness profiles", "Why didn't you run? Show me."),
+        **{"consent": {"elements": []}, "interview": {"phases": []}},
+    )
     assert not {r for r in ids(spec) if r.startswith(("CAC-INT", "SGBC-INT"))}
 
 
@@ -74,9 +86,14 @@ def test_uncertified_interpreter_is_staff_03_only():
 
 
 def test_expired_certificate_of_an_interviewer_is_not_reported_again_by_staff_04():
-    roster = roster_with(lambda d: (remove_records(d, "AL-03", "SGBC_ADV"),
-                                    d["certifications"].append({"staff_id": "AL-03", "cert": "SGBC_ADV",
-                                                                "issued": "2022-01-01", "expires": "2024-12-31"})))
+    roster = roster_with(
+        lambda d: (
+            remove_records(d, "AL-03", "SGBC_ADV"),
+            d["certifications"].append(
+                {"staff_id": "AL-03", "cert": "SGBC_ADV", "issued": "2022-01-01", "expires": "2024-12-31"}
+            ),
+        )
+    )
     found = ids(io_adult(), roster)
     assert found == {"STAFF-02"}
 
@@ -85,6 +102,7 @@ def test_undated_basic_of_the_leader_is_staff_03s_not_staff_04s():
     def mutate(data):
         remove_records(data, "AL-01", "CAC_BASIC")
         data["certifications"].append({"staff_id": "AL-01", "cert": "CAC_BASIC", "issued": "2024-01-01"})
+
     found = ids(ap(), roster_with(mutate))
     assert "STAFF-03" in found and "STAFF-04" not in found
 
@@ -116,8 +134,10 @@ def test_plan_without_gender_analysis_fails_presence_and_inclusiveness():
 
 
 def test_inclusiveness_is_judged_on_the_whole_body_not_only_the_gender_analysis():
-    spec = ip(without_section("Gender analysis"),
-              append_to("Context and scope", "Men and boys, ethnic minorities and disabled persons were affected."))
+    spec = ip(
+        without_section("Gender analysis"),
+        append_to("Context and scope", "Men and boys, ethnic minorities and disabled persons were affected."),
+    )
     found = ids(spec)
     assert "SGBC-IP-01" in found and "SGBC-IP-08" not in found
 
@@ -131,24 +151,46 @@ def test_child_soldier_in_the_safeguards_section_is_lang_02s_not_cac_int_09s():
 
 # ---------------------------------------------------------------- at most one finding per rule
 def test_every_failed_sub_condition_of_a_rule_makes_one_finding():
-    spec = io_child(without_section("Child-sensitive approach"),
-                    **{"witnesses[0].age": 5, "interview.planned_block_minutes": 90, "interview.breaks_planned": False,
-                       "interview.phases": ["introduction"]})
+    spec = io_child(
+        without_section("Child-sensitive approach"),
+        **{
+            "witnesses[0].age": 5,
+            "interview.planned_block_minutes": 90,
+            "interview.breaks_planned": False,
+            "interview.phases": ["introduction"],
+        },
+    )
     findings = [f for f in spec.check().findings if f.rule_id == "CAC-INT-03"]
     assert len(findings) == 1
     assert findings[0].location == "product"
 
 
 def test_a_heavily_broken_product_has_at_most_one_finding_per_rule():
-    spec = io_child(without_section("Recording and storage"), without_section("Follow-up and feedback plan"),
-                    without_section("Prior accounts check"),
-                    append_to("Question areas", "Why didn't you scream? Show me. Did you fight back? Had sex with "
-                              "the commander's wives, bush wives, child soldiers, child prostitutes."),
-                    append_to("Interview plan", "Show me again. She had a boyfriend. Loose women. Child soldier."),
-                    **{"witnesses[0].code": DROP, "witnesses[0].name": "Jane", "consent": DROP,
-                       "referral_pathway": DROP, "psychosocial_assessment": DROP, "support_person": DROP,
-                       "interview.location": DROP, "interview.interpreter": "TBD", "interview.note_taker": "TBD",
-                       "interview.interviewer": "TBD", "interpreter_vetting": DROP, "risk_assessment": DROP})
+    spec = io_child(
+        without_section("Recording and storage"),
+        without_section("Follow-up and feedback plan"),
+        without_section("Prior accounts check"),
+        append_to(
+            "Question areas",
+            "Why didn't you scream? Show me. Did you fight back? Had sex with "
+            "the commander's wives, bush wives, child soldiers, child prostitutes.",
+        ),
+        append_to("Interview plan", "Show me again. She had a boyfriend. Loose women. Child soldier."),
+        **{
+            "witnesses[0].code": DROP,
+            "witnesses[0].name": "Jane",
+            "consent": DROP,
+            "referral_pathway": DROP,
+            "psychosocial_assessment": DROP,
+            "support_person": DROP,
+            "interview.location": DROP,
+            "interview.interpreter": "TBD",
+            "interview.note_taker": "TBD",
+            "interview.interviewer": "TBD",
+            "interpreter_vetting": DROP,
+            "risk_assessment": DROP,
+        },
+    )
     result = spec.check()
     counts = Counter(f.rule_id for f in result.findings)
     assert counts and max(counts.values()) == 1, counts
@@ -161,11 +203,14 @@ def test_findings_carry_message_and_citation():
         assert f.message.strip() and f.citation.strip()
 
 
-@pytest.mark.parametrize("spec_factory, verdict", [
-    (lambda: io_adult(**{"consent.elements": []}), "blocked"),
-    (lambda: io_adult(without_section("Prior accounts check")), "revise"),
-    (lambda: mp(**{"mission.schedule": []}), "approvable_with_notes"),
-    (lambda: mp(without_section("Staff welfare")), "clean"),
-])
+@pytest.mark.parametrize(
+    "spec_factory, verdict",
+    [
+        (lambda: io_adult(**{"consent.elements": []}), "blocked"),
+        (lambda: io_adult(without_section("Prior accounts check")), "revise"),
+        (lambda: mp(**{"mission.schedule": []}), "approvable_with_notes"),
+        (lambda: mp(without_section("Staff welfare")), "clean"),
+    ],
+)
 def test_verdict_follows_the_most_severe_finding(spec_factory, verdict):
     assert spec_factory().check().verdict == verdict

@@ -31,7 +31,9 @@ def test_the_compliant_samples_are_clean(roster):
     assert findings(V4, roster) == {} and findings(V3, roster) == {}
 
 
-@pytest.mark.parametrize("value", [".", "—", "n.a.", "TBA", "See annex 3", "To be arranged with the VWU", "N/A", "to do"])
+@pytest.mark.parametrize(
+    "value", [".", "—", "n.a.", "TBA", "See annex 3", "To be arranged with the VWU", "N/A", "to do"]
+)
 def test_v2_placeholders_are_not_non_empty(value):
     assert not is_non_empty_v2(value)
 
@@ -41,14 +43,42 @@ def test_v1_keeps_its_own_placeholder_list():
     assert is_non_empty_v2("Sister to be brought by the partner organisation")
 
 
-@pytest.mark.parametrize("key", ["name", "Name", "full_name", "Full Name", "first-name", "Surname", "phone_number",
-                                 "E-mail", "home address", "DOB", "guardian_phone", "code_name", "date_of_birth"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "name",
+        "Name",
+        "full_name",
+        "Full Name",
+        "first-name",
+        "Surname",
+        "phone_number",
+        "E-mail",
+        "home address",
+        "DOB",
+        "guardian_phone",
+        "code_name",
+        "date_of_birth",
+    ],
+)
 def test_identifying_keys(key):
     assert is_identifying(key)
 
 
-@pytest.mark.parametrize("key", ["code", "age", "interview_date", "needs_asked_on", "name2", "codename", "home_district",
-                                 "birthdate", "guardian_e_mail"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "code",
+        "age",
+        "interview_date",
+        "needs_asked_on",
+        "name2",
+        "codename",
+        "home_district",
+        "birthdate",
+        "guardian_e_mail",
+    ],
+)
 def test_keys_that_are_not_identifying(key):
     assert not is_identifying(key)
 
@@ -56,7 +86,9 @@ def test_keys_that_are_not_identifying(key):
 def test_identifying_keys_are_found_at_any_depth_in_the_order_written():
     entry = {"code": "A-1", "contact": {"phone": "+999"}, "stated_needs": [{"need": "other"}, {"name": "Aunt"}]}
     assert identifying_path(entry) == "contact.phone"
-    assert identifying_path({"code": "A-1", "stated_needs": [{"need": "x"}, {"name": "Aunt"}]}) == "stated_needs[1].name"
+    assert (
+        identifying_path({"code": "A-1", "stated_needs": [{"need": "x"}, {"name": "Aunt"}]}) == "stated_needs[1].name"
+    )
     assert identifying_path({"code": "A-1", "name": None}) is None
 
 
@@ -66,15 +98,21 @@ def test_a_disclaimer_keeps_a_reason_from_invoking_corroboration():
     rx = ef("2.0").pack.regexes.named
     disclaimed = "not solely because of the lack of corroboration but because the video was ruled inadmissible"
     assert not invokes_corroboration(disclaimed, rx["R_CORROBORATION"], rx["R_CORROBORATION_DISCLAIMER"])
-    assert invokes_corroboration("single-witness account; corroboration is lacking", rx["R_CORROBORATION"],
-                                 rx["R_CORROBORATION_DISCLAIMER"])
+    assert invokes_corroboration(
+        "single-witness account; corroboration is lacking", rx["R_CORROBORATION"], rx["R_CORROBORATION_DISCLAIMER"]
+    )
 
 
 def test_a_name_in_a_need_entry_of_an_interview_record_fires_gen_ir_02_blocking(roster):
-    text = V4.replace('        detail: "Her aunt beside her"', '        detail: "Her aunt beside her"\n        name: "Aunt Mira"')
+    text = V4.replace(
+        '        detail: "Her aunt beside her"', '        detail: "Her aunt beside her"\n        name: "Aunt Mira"'
+    )
     got = findings(text, roster)
     assert set(got) == {"GEN-IR-02"}
-    assert (got["GEN-IR-02"].severity.value, got["GEN-IR-02"].location) == ("blocking", "field:witnesses[0].stated_needs[1].name")
+    assert (got["GEN-IR-02"].severity.value, got["GEN-IR-02"].location) == (
+        "blocking",
+        "field:witnesses[0].stated_needs[1].name",
+    )
 
 
 def test_a_code_with_a_trailing_newline_is_not_well_formed(roster):
@@ -83,16 +121,23 @@ def test_a_code_with_a_trailing_newline_is_not_well_formed(roster):
 
 
 def test_a_placeholder_reason_for_a_partly_met_need_fires_vul_ir_07(roster):
-    text = V4.replace('        reason: "The mid-term break started', '        reason: "n.a."\n        old_reason: "The mid-term break started')
+    text = V4.replace(
+        '        reason: "The mid-term break started',
+        '        reason: "n.a."\n        old_reason: "The mid-term break started',
+    )
     assert set(findings(text, roster)) == {"VUL-IR-07"}
 
 
 def test_an_outline_id_equal_to_the_record_id_fires_gen_ir_01(roster):
-    assert set(findings(V4.replace("outline_id: IO-GANNET-2026-031", "outline_id: IR-GANNET-2026-031"), roster)) == {"GEN-IR-01"}
+    assert set(findings(V4.replace("outline_id: IO-GANNET-2026-031", "outline_id: IR-GANNET-2026-031"), roster)) == {
+        "GEN-IR-01"
+    }
 
 
 def test_a_support_person_is_not_psychosocial_support_in_a_record(roster):
-    assert set(findings(V4.replace("provider_role: psychologist", "provider_role: support_person"), roster)) == {"VUL-IR-04"}
+    assert set(findings(V4.replace("provider_role: psychologist", "provider_role: support_person"), roster)) == {
+        "VUL-IR-04"
+    }
 
 
 def test_a_child_block_over_the_assessors_cap_fires_vul_ir_06(roster):
@@ -104,10 +149,13 @@ def test_the_uncertified_interviewer_of_a_record_fires_staff_01_and_02(roster):
     assert {"STAFF-01", "STAFF-02"} <= set(got) and got["STAFF-01"].location == "field:record.interviewer"
 
 
-@pytest.mark.parametrize("broken,field", [
-    ("witnesses:\n  - code: SC-C-611\n    age: 16", "witnesses[0].age"),
-    ("record:\n  outline_id", "record.date"),
-])
+@pytest.mark.parametrize(
+    "broken,field",
+    [
+        ("witnesses:\n  - code: SC-C-611\n    age: 16", "witnesses[0].age"),
+        ("record:\n  outline_id", "record.date"),
+    ],
+)
 def test_interview_record_format_errors(roster, broken, field):
     if field == "witnesses[0].age":
         text = V4.replace("    age: 16\n", "    age: sixteen\n")

@@ -14,8 +14,25 @@ FIX = Path(__file__).resolve().parents[1] / "fixtures" / "samples_v2"
 SAMPLES = {p.name: p.read_text() for p in sorted(FIX.glob("V*.md"))}
 ROSTER = load_roster(FIX / "roster.yaml").roster
 FIELD = re.compile(r"^(\s*(?:- )?[A-Za-z_][\w ]*): (.+)$")
-VALUES = ["null", "[]", "{}", '"n.a."', "TBA", "0", "-1", "true", "false", '"x\\n"', "[1, {a: b}]", "2026-13-45",
-          '"See annex 3"', "no", "yes", "non_binary", "{need: other, name: X}"]
+VALUES = [
+    "null",
+    "[]",
+    "{}",
+    '"n.a."',
+    "TBA",
+    "0",
+    "-1",
+    "true",
+    "false",
+    '"x\\n"',
+    "[1, {a: b}]",
+    "2026-13-45",
+    '"See annex 3"',
+    "no",
+    "yes",
+    "non_binary",
+    "{need: other, name: X}",
+]
 
 
 def _fields(text: str) -> list[int]:
@@ -25,8 +42,11 @@ def _fields(text: str) -> list[int]:
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(sorted(SAMPLES)), pick=st.integers(min_value=0, max_value=10_000),
-       value=st.sampled_from(VALUES))
+@given(
+    name=st.sampled_from(sorted(SAMPLES)),
+    pick=st.integers(min_value=0, max_value=10_000),
+    value=st.sampled_from(VALUES),
+)
 def test_any_changed_value_is_judged(name, pick, value):
     text = SAMPLES[name]
     lines = text.split("\n")

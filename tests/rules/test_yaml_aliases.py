@@ -49,9 +49,7 @@ def test_text_without_anchors_loads_as_before_and_with_them_is_refused(text):
         events = list(yaml12.yaml.parse(text, Loader=yaml12._LOADER))
     except yaml12.YAMLError:
         return
-    has_anchor = any(
-        isinstance(e, yaml12.AliasEvent) or (isinstance(e, yaml12.NodeEvent) and e.anchor) for e in events
-    )
+    has_anchor = any(isinstance(e, yaml12.AliasEvent) or (isinstance(e, yaml12.NodeEvent) and e.anchor) for e in events)
     if has_anchor:
         with pytest.raises(yaml12.YamlSyntaxError):
             yaml12.load(text)

@@ -12,7 +12,7 @@ token) is `test_the_api_survives_a_long_fuzz`, marked soak: FUZZ_SOAK_SECONDS pe
 import os
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -43,8 +43,11 @@ def fuzz_app(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("fuzz")
     settings = Settings(
-        environment="development", database_url=f"sqlite:///{tmp / 'fuzz.db'}", var_dir=tmp,
-        secret_key="fuzz-secret-" + uuid.uuid4().hex, temporal_address=UNREACHABLE_TEMPORAL,
+        environment="development",
+        database_url=f"sqlite:///{tmp / 'fuzz.db'}",
+        var_dir=tmp,
+        secret_key="fuzz-secret-" + uuid.uuid4().hex,
+        temporal_address=UNREACHABLE_TEMPORAL,
     )
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -54,16 +57,36 @@ def fuzz_app(tmp_path_factory):
         for n, state in enumerate(("queued", "in_review", "approved")):
             pid = f"IP-FUZZ-{n}"
             create_version(
-                session=session, product_id=pid, product_type="IP", team_id="T-HERON", situation="Situation in Velmora",
-                author_id="HE-01", title=f"Plan {n}", version_label="1", filename=f"{pid}.md", media_type="text/markdown",
-                content=b"---\nproduct: {}\n---\n# Plan\n", front_matter={}, submitted_by="HE-01",
+                session=session,
+                product_id=pid,
+                product_type="IP",
+                team_id="T-HERON",
+                situation="Situation in Velmora",
+                author_id="HE-01",
+                title=f"Plan {n}",
+                version_label="1",
+                filename=f"{pid}.md",
+                media_type="text/markdown",
+                content=b"---\nproduct: {}\n---\n# Plan\n",
+                front_matter={},
+                submitted_by="HE-01",
             )
-            session.add(Review(product_id=pid, workflow_id=f"product-review-{pid}", state=state, team_id="T-HERON",
-                               product_type="IP", situation="Situation in Velmora", updated_at=datetime.now(timezone.utc)))
+            session.add(
+                Review(
+                    product_id=pid,
+                    workflow_id=f"product-review-{pid}",
+                    state=state,
+                    team_id="T-HERON",
+                    product_type="IP",
+                    situation="Situation in Velmora",
+                    updated_at=datetime.now(UTC),
+                )
+            )
         tokens = {}
         for username in CALLERS:
-            _row, tokens[username] = create_api_token(session=session, account=get_account(session=session, username=username),
-                                                      name="fuzz")
+            _row, tokens[username] = create_api_token(
+                session=session, account=get_account(session=session, username=username), name="fuzz"
+            )
         session.commit()
     app = create_app(settings, db_engine=engine)
     yield app, tokens
@@ -103,8 +126,13 @@ def _fuzz(api_schema, token: str, *, examples: int, seconds: float | None = None
             for mode in GenerationMode:
 
                 @given(case=operation.as_strategy(generation_mode=mode))
-                @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                          derandomize=seconds is None)
+                @settings(
+                    max_examples=examples,
+                    deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    database=None,
+                    derandomize=seconds is None,
+                )
                 def fuzz(case):
                     # A query parameter whose value is an empty list is not sent at all: negative mode's
                     # `{"": []}` "unknown parameter" reaches the API as no parameter (seen in the soak run).
@@ -113,11 +141,13 @@ def _fuzz(api_schema, token: str, *, examples: int, seconds: float | None = None
 
                 try:
                     fuzz()
-                except BaseException as exc:  # noqa: BLE001 - schemathesis raises groups; collect all, report all
+                except BaseException as exc:
                     if isinstance(exc, KeyboardInterrupt):
                         raise
                     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-                    failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {' | '.join(lines[:6])[:600]}")
+                    failures.append(
+                        f"{operation.label} ({mode.value}): {type(exc).__name__}: {' | '.join(lines[:6])[:600]}"
+                    )
         if deadline is None or time.monotonic() >= deadline:
             return failures
 
@@ -147,11 +177,14 @@ def test_a_huge_integer_in_a_path_or_query_is_bad_input_not_a_server_error(fuzz_
     app, tokens = fuzz_app
     client = TestClient(app)
     headers = {"Authorization": f"Bearer {tokens['gcu.head']}"}
-    for url in ("/api/products/IP-FUZZ-0/versions/9223372036854775808/text",
-                "/api/products/IP-FUZZ-0/versions/2147483648/findings",
-                "/api/products/IP-FUZZ-0/diff?base=9223372036854775808",
-                "/api/products/IP-FUZZ-0/diff?version=2147483648",
-                "/api/summaries/2147483648", "/api/summaries/99999999999999999999/pdf"):
+    for url in (
+        "/api/products/IP-FUZZ-0/versions/9223372036854775808/text",
+        "/api/products/IP-FUZZ-0/versions/2147483648/findings",
+        "/api/products/IP-FUZZ-0/diff?base=9223372036854775808",
+        "/api/products/IP-FUZZ-0/diff?version=2147483648",
+        "/api/summaries/2147483648",
+        "/api/summaries/99999999999999999999/pdf",
+    ):
         response = client.get(url, headers=headers)
         assert response.status_code == 422, (url, response.text)
         problem = response.json()["detail"][0]
@@ -165,14 +198,18 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(fuzz_app):
     app, tokens = fuzz_app
     response = TestClient(app).get("/api/queue?stat=queued", headers={"Authorization": f"Bearer {tokens['gcu.head']}"})
     assert response.status_code == 422
-    assert response.json() == {"detail": [{"loc": ["query", "stat"], "msg": "this operation takes no such query parameter",
-                                           "type": "extra_forbidden"}]}
+    assert response.json() == {
+        "detail": [
+            {"loc": ["query", "stat"], "msg": "this operation takes no such query parameter", "type": "extra_forbidden"}
+        ]
+    }
 
 
 def test_a_refused_input_is_not_echoed_in_the_422(fuzz_app):
     from fastapi.testclient import TestClient
 
     app, tokens = fuzz_app
-    response = TestClient(app).get("/api/queue?state=s3cret-witness-name",
-                                   headers={"Authorization": f"Bearer {tokens['gcu.albrecht']}"})
+    response = TestClient(app).get(
+        "/api/queue?state=s3cret-witness-name", headers={"Authorization": f"Bearer {tokens['gcu.albrecht']}"}
+    )
     assert response.status_code == 422 and "s3cret-witness-name" not in response.text

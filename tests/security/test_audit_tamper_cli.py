@@ -24,8 +24,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 def _verify(engine) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", "audit", "verify", "--no-anchors"], cwd=PROJECT_ROOT, env=env, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-m", "cli.main", "audit", "verify", "--no-anchors"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -34,11 +38,20 @@ def _trail(engine, n: int = 6) -> list[int]:
     ids = []
     for seq in range(1, n + 1):
         with session_scope(engine) as session:
-            ids.append(append_event(
-                session=session, workflow_id=workflow_id, transition_seq=seq, action="claim", product_id="P-1",
-                actor_id="GX-02", from_state="queued", to_state="in_review", reason=f"step {seq}",
-                at=utcnow() + timedelta(seconds=seq),
-            ).id)
+            ids.append(
+                append_event(
+                    session=session,
+                    workflow_id=workflow_id,
+                    transition_seq=seq,
+                    action="claim",
+                    product_id="P-1",
+                    actor_id="GX-02",
+                    from_state="queued",
+                    to_state="in_review",
+                    reason=f"step {seq}",
+                    at=utcnow() + timedelta(seconds=seq),
+                ).id
+            )
     return ids
 
 
@@ -72,7 +85,10 @@ def _swap(a: int, b: int) -> list[tuple[str, dict]]:
     cols = [c.strip() for c in columns.split(",")]
     moved = ", ".join(f"{c} = (SELECT {c} FROM audit_swap WHERE audit_swap.id = :other)" for c in cols)
     return [
-        (f"CREATE TEMPORARY TABLE audit_swap AS SELECT id, {columns} FROM audit_event WHERE id IN (:a, :b)", {"a": a, "b": b}),
+        (
+            f"CREATE TEMPORARY TABLE audit_swap AS SELECT id, {columns} FROM audit_event WHERE id IN (:a, :b)",
+            {"a": a, "b": b},
+        ),
         # unique columns would collide halfway through the swap; park one row first
         ("UPDATE audit_event SET hash = hash || '-parked', transition_seq = -transition_seq WHERE id = :a", {"a": a}),
         (f"UPDATE audit_event SET {moved} WHERE id = :b", {"b": b, "other": a}),
@@ -106,7 +122,10 @@ def test_tampering_is_detected_and_the_first_broken_event_named(fresh_engine, ta
         "edit the reason": [("UPDATE audit_event SET reason = 'nothing happened' WHERE id = :id", {"id": target})],
         # A careful attacker re-hashes the edited row: then the next event no longer follows it.
         "edit reason and recompute its hash": [
-            ("UPDATE audit_event SET reason = 'x', hash = :h WHERE id = :id", {"id": ids[2], "h": _rehashed(fresh_engine, ids[2], reason="x")}),
+            (
+                "UPDATE audit_event SET reason = 'x', hash = :h WHERE id = :id",
+                {"id": ids[2], "h": _rehashed(fresh_engine, ids[2], reason="x")},
+            ),
         ],
         "delete an event": [("DELETE FROM audit_event WHERE id = :id", {"id": ids[2]})],
         "reorder two events": _swap(ids[1], ids[2]),

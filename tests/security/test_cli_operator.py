@@ -37,7 +37,8 @@ def production(tmp_path, monkeypatch):
 def token_of(engine, username, staff_id, *, admin=False, read_only=False) -> str:
     with Session(engine) as session:
         account = get_account(session=session, username=username) or create_account(
-            session=session, username=username, password=None, staff_id=staff_id, is_admin=admin)
+            session=session, username=username, password=None, staff_id=staff_id, is_admin=admin
+        )
         _row, token = create_api_token(session=session, account=account, name="operator", read_only=read_only)
         session.commit()
     return token
@@ -72,7 +73,9 @@ def test_account_commands_need_an_administrators_token_and_are_audited_as_cli(pr
     assert deactivated.exit_code == 0, deactivated.output
     with Session(production) as session:
         account = get_account(session=session, username="heron.new")
-        events = [(e.action, e.actor_id, e.channel, e.reason) for e in events_of(session=session, account_id=account.id)]
+        events = [
+            (e.action, e.actor_id, e.channel, e.reason) for e in events_of(session=session, account_id=account.id)
+        ]
     assert events == [
         ("account.created", "account:first.admin", "cli", None),
         ("account.deactivated", "account:first.admin", "cli", "moved on"),

@@ -2,7 +2,7 @@
 are purged and replaced by their SHA-256; open reviews, recent closures and the audit trail stay."""
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from store.products import create_version
 from store.retention import PURGE_ACTION, is_purged, purge_closed_reviews
 from tests.dbutil import uid
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def closed_product(
@@ -31,27 +31,57 @@ def closed_product(
     with session_scope(engine) as session:
         for no in range(1, versions + 1):
             create_version(
-                session=session, product_id=product_id, product_type="IP", team_id="T-HERON", situation="S",
-                author_id="HE-01", title="Plan", version_label=str(no), filename=f"plan-v{no}.docx",
-                media_type="application/octet-stream", content=f"witness statement v{no} of {product_id}".encode(),
-                check_text=f"# Plan v{no}\nWitness W-1 said ...", front_matter={}, submitted_by="HE-01",
+                session=session,
+                product_id=product_id,
+                product_type="IP",
+                team_id="T-HERON",
+                situation="S",
+                author_id="HE-01",
+                title="Plan",
+                version_label=str(no),
+                filename=f"plan-v{no}.docx",
+                media_type="application/octet-stream",
+                content=f"witness statement v{no} of {product_id}".encode(),
+                check_text=f"# Plan v{no}\nWitness W-1 said ...",
+                front_matter={},
+                submitted_by="HE-01",
             )
-        session.add(Review(
-            product_id=product_id, workflow_id=f"product-review-{product_id}", state=state, team_id="T-HERON",
-            product_type="IP", situation="S", version_no=versions, updated_at=closed_at,
-        ))
+        session.add(
+            Review(
+                product_id=product_id,
+                workflow_id=f"product-review-{product_id}",
+                state=state,
+                team_id="T-HERON",
+                product_type="IP",
+                situation="S",
+                version_no=versions,
+                updated_at=closed_at,
+            )
+        )
         if audit:
             append_event(
-                session=session, workflow_id=f"product-review-{product_id}", transition_seq=1, action="approve",
-                product_id=product_id, actor_id="GX-02", from_state="in_review", to_state=state, at=closed_at,
+                session=session,
+                workflow_id=f"product-review-{product_id}",
+                transition_seq=1,
+                action="approve",
+                product_id=product_id,
+                actor_id="GX-02",
+                from_state="in_review",
+                to_state=state,
+                at=closed_at,
             )
     return product_id
 
 
 def versions_of(engine, product_id: str) -> list[ProductVersion]:
     with Session(engine) as session:
-        return list(session.exec(select(ProductVersion).where(ProductVersion.product_id == product_id)
-                                 .order_by(ProductVersion.version_no)))
+        return list(
+            session.exec(
+                select(ProductVersion)
+                .where(ProductVersion.product_id == product_id)
+                .order_by(ProductVersion.version_no)
+            )
+        )
 
 
 def events_of(engine, product_id: str) -> list[AuditEvent]:
@@ -71,7 +101,10 @@ def test_retention_is_off_by_default_and_keeps_everything(fresh_engine):
 def test_old_closed_reviews_lose_their_files_but_keep_hashes_and_trail(fresh_engine):
     approved = closed_product(fresh_engine, state="approved", closed_days_ago=40)
     withdrawn = closed_product(fresh_engine, state="withdrawn", closed_days_ago=31, versions=1)
-    before = {v.id: (v.sha256, v.size_bytes, hashlib.sha256(v.content).hexdigest()) for v in versions_of(fresh_engine, approved)}
+    before = {
+        v.id: (v.sha256, v.size_bytes, hashlib.sha256(v.content).hexdigest())
+        for v in versions_of(fresh_engine, approved)
+    }
 
     report = purge_closed_reviews(engine=fresh_engine, retention_days=30, now=NOW)
 
@@ -106,7 +139,9 @@ def test_the_closing_audit_event_dates_the_closure_not_the_last_projection_updat
     product_id = closed_product(fresh_engine, state="approved", closed_days_ago=40)
     with session_scope(fresh_engine) as session:  # a later, unrelated touch of the projection
         session.execute(sa.update(Review).where(Review.product_id == product_id).values(updated_at=NOW))
-    assert [p.product_id for p in purge_closed_reviews(engine=fresh_engine, retention_days=30, now=NOW).products] == [product_id]
+    assert [p.product_id for p in purge_closed_reviews(engine=fresh_engine, retention_days=30, now=NOW).products] == [
+        product_id
+    ]
 
 
 def test_without_a_closing_event_the_review_update_time_counts(fresh_engine):
@@ -155,7 +190,7 @@ def cli(fresh_engine, monkeypatch):
 
 
 def test_the_cli_purges_per_the_setting_and_says_what_it_did(cli, fresh_engine):
-    today = datetime.now(timezone.utc)
+    today = datetime.now(UTC)
     old = closed_product(fresh_engine, state="approved", closed_days_ago=31, now=today)
     recent = closed_product(fresh_engine, state="approved", closed_days_ago=29, now=today)
     dry = cli("--dry-run")
@@ -183,7 +218,7 @@ def test_the_retention_job_prunes_the_sign_in_log_after_its_period(cli, fresh_en
 
     monkeypatch.setenv("SIGN_IN_LOG_DAYS", "400")
     get_settings.cache_clear()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(fresh_engine) as session:
         for days, name in ((401, "old"), (399, "kept")):
             session.add(SignInEvent(at=now - timedelta(days=days), username=name, address="192.0.2.1", outcome="wrong"))

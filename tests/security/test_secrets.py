@@ -38,13 +38,23 @@ def _assert_no_secret(text: str, where: str) -> None:
 
 def _cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
 
 
 def _base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    return {**os.environ, **SECRETS, "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "ENVIRONMENT": "production"}
+    return {
+        **os.environ,
+        **SECRETS,
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(tmp_path),
+        "ENVIRONMENT": "production",
+    }
 
 
 def _url_with_password(url: str) -> str:
@@ -65,8 +75,14 @@ def test_the_development_secret_is_refused_in_production(environment):
 
 
 def test_a_real_secret_is_accepted_in_production():
-    assert Settings(environment="production", secret_key=SECRETS["SECRET_KEY"],
-                    temporal_payload_keys=SECRETS["TEMPORAL_PAYLOAD_KEYS"]).environment == "production"
+    assert (
+        Settings(
+            environment="production",
+            secret_key=SECRETS["SECRET_KEY"],
+            temporal_payload_keys=SECRETS["TEMPORAL_PAYLOAD_KEYS"],
+        ).environment
+        == "production"
+    )
 
 
 def test_the_development_secret_is_allowed_in_development():
@@ -87,7 +103,9 @@ def test_a_generated_secret_key_is_accepted_in_production():
 
     for _ in range(20):
         key = secrets.token_urlsafe(32)
-        settings = Settings(environment="production", secret_key=key, temporal_payload_keys="prod-test:" + "A" * 43 + "=")
+        settings = Settings(
+            environment="production", secret_key=key, temporal_payload_keys="prod-test:" + "A" * 43 + "="
+        )
         assert settings.secret_key.get_secret_value() == key
 
 
@@ -117,8 +135,12 @@ def test_a_refused_setting_does_not_echo_its_value():
 def test_the_worker_refusing_production_prints_no_secret(tmp_path, name):
     """The probe's reproduction: `ENVIRONMENT=production DATABASE_URL=sqlite:///x.db
     SMTP_PASSWORD=... gcu-review worker` printed the password at the end of the settings it echoed."""
-    env = {**os.environ, "ENVIRONMENT": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-           name: SECRETS[name]}
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        name: SECRETS[name],
+    }
     env.pop("SECRET_KEY", None)
     done = _cli("worker", env=env)
     assert done.returncode == 2
@@ -129,8 +151,12 @@ def test_the_worker_refusing_production_prints_no_secret(tmp_path, name):
 
 def test_the_tail_of_a_long_weak_key_is_not_printed(tmp_path):
     key = "a" * 56 + "TaIlPrOb"
-    env = {**os.environ, "ENVIRONMENT": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-           "SECRET_KEY": key}
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "SECRET_KEY": key,
+    }
     done = _cli("worker", env=env)
     assert done.returncode == 2 and "SECRET_KEY is too weak" in done.stderr
     assert "TaIlPrOb" not in done.stdout + done.stderr
@@ -156,8 +182,10 @@ def test_the_cli_refuses_to_start_in_production_with_the_default_key(tmp_path):
 
 def test_repr_of_settings_shows_no_secret():
     settings = Settings(
-        secret_key=SECRETS["SECRET_KEY"], temporal_api_key=SECRETS["TEMPORAL_API_KEY"],
-        oidc_client_secret=SECRETS["OIDC_CLIENT_SECRET"], smtp_password=SECRETS["SMTP_PASSWORD"],
+        secret_key=SECRETS["SECRET_KEY"],
+        temporal_api_key=SECRETS["TEMPORAL_API_KEY"],
+        oidc_client_secret=SECRETS["OIDC_CLIENT_SECRET"],
+        smtp_password=SECRETS["SMTP_PASSWORD"],
         temporal_payload_keys=SECRETS["TEMPORAL_PAYLOAD_KEYS"],
         database_url=f"postgresql://gcu:{DB_PASSWORD}@db.example.org/gcu",
     )
@@ -196,8 +224,12 @@ def _run_worker_briefly(env: dict[str, str], seconds: float, until: str | None =
     import threading
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "worker"], cwd=PROJECT_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "cli.main", "worker"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)

@@ -7,14 +7,14 @@ import pytest
 
 pytest.importorskip("web.app")
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlmodel import Session  # noqa: E402
-from starlette.routing import Mount  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+from starlette.routing import Mount
 
-from settings import Settings  # noqa: E402
-from store.db import make_engine, migrate  # noqa: E402
-from store.products import create_version  # noqa: E402
-from web.app import create_app  # noqa: E402
+from settings import Settings
+from store.db import make_engine, migrate
+from store.products import create_version
+from web.app import create_app
 
 ASSET_SUFFIXES = {".css", ".js", ".txt", ".LICENSE", ""}
 
@@ -27,9 +27,19 @@ def app_and_engine(tmp_path_factory):
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
         create_version(
-            session=session, product_id="IP-STATIC-1", product_type="IP", team_id="T-HERON", situation="S",
-            author_id="HE-01", title="Plan", version_label="1", filename="IP-STATIC-1.md", media_type="text/markdown",
-            content=b"---\nproduct: {}\n---\n# Witness W-7 statement\n", front_matter={}, submitted_by="HE-01",
+            session=session,
+            product_id="IP-STATIC-1",
+            product_type="IP",
+            team_id="T-HERON",
+            situation="S",
+            author_id="HE-01",
+            title="Plan",
+            version_label="1",
+            filename="IP-STATIC-1.md",
+            media_type="text/markdown",
+            content=b"---\nproduct: {}\n---\n# Witness W-7 statement\n",
+            front_matter={},
+            submitted_by="HE-01",
         )
         session.commit()
     yield create_app(settings, db_engine=engine), settings
@@ -37,7 +47,11 @@ def app_and_engine(tmp_path_factory):
 
 
 def _static_dirs(app) -> list[Path]:
-    return [Path(route.app.directory) for route in app.routes if isinstance(route, Mount) and hasattr(route.app, "directory")]
+    return [
+        Path(route.app.directory)
+        for route in app.routes
+        if isinstance(route, Mount) and hasattr(route.app, "directory")
+    ]
 
 
 def test_the_only_static_mount_holds_app_assets_only(app_and_engine):
@@ -55,8 +69,14 @@ def test_the_only_static_mount_holds_app_assets_only(app_and_engine):
 
 @pytest.mark.parametrize(
     "path",
-    ["/static/IP-STATIC-1.md", "/static/../var/files/IP-STATIC-1.md", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
-     "/var/IP-STATIC-1.md", "/files/IP-STATIC-1.md"],
+    [
+        "/static/IP-STATIC-1.md",
+        "/static/../var/files/IP-STATIC-1.md",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fapp.py",
+        "/var/IP-STATIC-1.md",
+        "/files/IP-STATIC-1.md",
+    ],
 )
 def test_a_stored_product_is_not_reachable_without_signing_in(app_and_engine, path):
     app, _ = app_and_engine

@@ -52,19 +52,30 @@ def test_storing_a_large_submission_costs_a_small_multiple_of_the_file(tmp_path)
         finally:
             tracemalloc.stop()
             engine.dispose()
-    assert peak < MAX_MULTIPLE * size + FIXED_MIB * 2**20, f"peak {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
+    assert peak < MAX_MULTIPLE * size + FIXED_MIB * 2**20, (
+        f"peak {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
+    )
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(str(PROJECT_ROOT / "tests" / "fixtures" / "samples" / "*.md"))))
 def test_the_front_matter_parse_agrees_with_the_full_parse(path):
     text = Path(path).read_text(encoding="utf-8")
-    for variant in (text, text.replace("\n", "\r\n"), "\ufeff" + text, "no front matter\n---\n", "---\na: 1\n",
-                    text.replace("product:", "product: [", 1)):
+    for variant in (
+        text,
+        text.replace("\n", "\r\n"),
+        "\ufeff" + text,
+        "no front matter\n---\n",
+        "---\na: 1\n",
+        text.replace("product:", "product: [", 1),
+    ):
         full, head = parse_product(variant), parse_product(variant, with_body=False)
         assert (full.errors, full.product_id) == (head.errors, head.product_id)
         if full.product is not None:
             assert (full.product.fm, full.product.field_lines, full.product.id) == (
-                head.product.fm, head.product.field_lines, head.product.id)
+                head.product.fm,
+                head.product.field_lines,
+                head.product.id,
+            )
             assert head.product.body.lines == [""]
         lines = _front_matter_lines(variant)
         assert split_lines(variant)[: len(lines)] == lines

@@ -67,7 +67,12 @@ async def _submit(engine, tmp_path: Path, name: str, data: bytes, *, meta: bool 
         meta_path.write_text(front, encoding="utf-8")
     settings = Settings(database_url=str(engine.url), var_dir=tmp_path, max_upload_bytes=MAX_BYTES)
     return await submit(
-        db_engine=engine, client=NoTemporal(), settings=settings, path=path, actor_id="HE-01", meta_path=meta_path,
+        db_engine=engine,
+        client=NoTemporal(),
+        settings=settings,
+        path=path,
+        actor_id="HE-01",
+        meta_path=meta_path,
         wait_seconds=0,
     )
 
@@ -105,7 +110,11 @@ def _pdf() -> bytes:
 CASES = {
     # name, bytes, expected words in the message
     "corrupt docx": ("plan.docx", b"PK\x03\x04" + bytes(range(256)) * 20, "corrupt .docx"),
-    "docx that is a plain zip": ("plan.docx", _docx(b"<x/>", extra={}).replace(b"word/document.xml", b"word/documenx.xml"), "not a Word .docx"),
+    "docx that is a plain zip": (
+        "plan.docx",
+        _docx(b"<x/>", extra={}).replace(b"word/document.xml", b"word/documenx.xml"),
+        "not a Word .docx",
+    ),
     "damaged docx xml": ("plan.docx", _docx(b"<w:document><unclosed>"), "corrupt or unsupported .docx"),
     "corrupt pdf": ("plan.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF", ".pdf"),
     "zip bomb": ("plan.docx", _zip_bomb(), "ZIP bomb"),

@@ -25,13 +25,20 @@ def seeded(tmp_path_factory):
     migrate(url)
     engine = make_engine(url)
     import_demo_roster(engine)
-    settings = Settings(environment="development", database_url=url, var_dir=tmp, secret_key="test-secret-key-demo-history")
+    settings = Settings(
+        environment="development", database_url=url, var_dir=tmp, secret_key="test-secret-key-demo-history"
+    )
     made = seed_history(db_engine=engine, settings=settings, today=TODAY)
     return engine, settings, made
 
 
 def test_the_four_quarters_before_today_are_the_history(seeded):
-    assert quarter_starts(TODAY) == [dt.date(2025, 10, 1), dt.date(2026, 1, 1), dt.date(2026, 4, 1), dt.date(2026, 7, 1)]
+    assert quarter_starts(TODAY) == [
+        dt.date(2025, 10, 1),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 4, 1),
+        dt.date(2026, 7, 1),
+    ]
 
 
 def test_every_kpi_and_every_trend_period_has_values(seeded):
@@ -50,7 +57,9 @@ def test_history_has_returns_late_decisions_withdrawals_and_renewals(seeded):
     with Session(engine) as session:
         reviews = session.exec(select(Review).where(Review.product_id.in_(made))).all()
         assert {r.state for r in reviews} == {"approved", "withdrawn"}
-        returns = session.exec(select(Decision).where(Decision.decision == "return", Decision.product_id.in_(made))).all()
+        returns = session.exec(
+            select(Decision).where(Decision.decision == "return", Decision.product_id.in_(made))
+        ).all()
         assert returns and all(d.reason for d in returns)
         approvals = {d.product_id: d for d in session.exec(select(Decision).where(Decision.decision == "approve"))}
         late = [r for r in reviews if r.state == "approved" and approvals[r.product_id].decided_at > r.due_at]

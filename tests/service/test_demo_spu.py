@@ -37,24 +37,43 @@ def test_the_plan_varies_witnesses_support_and_filing_delay():
 @pytest.mark.parametrize("kind", database_kinds())
 async def test_seeded_interview_records_give_the_planned_spu_indicator(kind, temporal_env, tmp_path):
     with fresh_database(kind, tmp_path) as url:
-        settings = Settings(database_url=url, temporal_address=temporal_env.client.service_client.config.target_host,
-                            task_queue=f"demo-spu-{uuid.uuid4().hex[:8]}", var_dir=tmp_path)
+        settings = Settings(
+            database_url=url,
+            temporal_address=temporal_env.client.service_client.config.target_host,
+            task_queue=f"demo-spu-{uuid.uuid4().hex[:8]}",
+            var_dir=tmp_path,
+        )
         engine = make_engine(url)
         try:
             import_demo_roster(engine)
             suffix = f"-{uuid.uuid4().hex[:4].upper()}"
             async with build_worker(temporal_env.client, settings):
-                submitted = await seed_interview_records(db_engine=engine, client=temporal_env.client, settings=settings,
-                                                         today=TODAY, quarters=1, id_suffix=suffix)
-                again = await seed_interview_records(db_engine=engine, client=temporal_env.client, settings=settings,
-                                                     today=TODAY, quarters=1, id_suffix=suffix)
+                submitted = await seed_interview_records(
+                    db_engine=engine,
+                    client=temporal_env.client,
+                    settings=settings,
+                    today=TODAY,
+                    quarters=1,
+                    id_suffix=suffix,
+                )
+                again = await seed_interview_records(
+                    db_engine=engine,
+                    client=temporal_env.client,
+                    settings=settings,
+                    today=TODAY,
+                    quarters=1,
+                    id_suffix=suffix,
+                )
                 # The records filed more than 30 days before are reviewed by the SPU officer.
-                driven = await drive_spu_reviews(db_engine=engine, client=temporal_env.client, today=TODAY, quarters=1,
-                                                 id_suffix=suffix)
+                driven = await drive_spu_reviews(
+                    db_engine=engine, client=temporal_env.client, today=TODAY, quarters=1, id_suffix=suffix
+                )
             assert len(submitted) == 6 and again == []
-            assert driven == {f"IR-HERON-2026Q1-01{suffix}": "approved",  # clean
-                              f"IR-KESTREL-2026Q1-01{suffix}": "escalated",  # STAFF-02: interviewer without SGBC_ADV
-                              f"IR-OSPREY-2026Q1-01{suffix}": "dismissed and approved"}  # VUL-IR-04 dismissed
+            assert driven == {
+                f"IR-HERON-2026Q1-01{suffix}": "approved",  # clean
+                f"IR-KESTREL-2026Q1-01{suffix}": "escalated",  # STAFF-02: interviewer without SGBC_ADV
+                f"IR-OSPREY-2026Q1-01{suffix}": "dismissed and approved",
+            }  # VUL-IR-04 dismissed
             with Session(engine) as session:
                 r = compute_spu_indicator(session=session, period=QUARTER)
             # Per team (n=0, n=1): Heron child survivor + adult survivor, both supported; Kestrel adult
@@ -62,7 +81,10 @@ async def test_seeded_interview_records_give_the_planned_spu_indicator(kind, tem
             # counts) + adult not vulnerable.
             assert (r.numerator, r.denominator, r.details["not_vulnerable_records"]) == (4, 5, 1)
             assert [(b.key, b.numerator, b.denominator) for b in r.breakdowns["team"]] == [
-                ("T-HERON", 2, 2), ("T-KESTREL", 1, 2), ("T-OSPREY", 1, 1)]
+                ("T-HERON", 2, 2),
+                ("T-KESTREL", 1, 2),
+                ("T-OSPREY", 1, 1),
+            ]
             assert [x["product_id"] for x in r.details["late_records"]] == [f"IR-HERON-2026Q1-02{suffix}"]
             assert seed_spu_accounts(db_engine=engine)[0][0] == SPU_ACCOUNTS[0][0]
         finally:

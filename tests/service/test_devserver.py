@@ -11,8 +11,13 @@ from tests.faults.harness import free_port as _free_port
 
 def test_the_dev_server_ui_uses_the_web_apps_codec_endpoint(tmp_path):
     ui_port = _free_port()
-    server = start_dev_server(db_file=tmp_path / "temporal.db", port=_free_port(), ui_port=ui_port,
-                              log_file=tmp_path / "temporal.log", codec_endpoint="http://127.0.0.1:8000/codec")
+    server = start_dev_server(
+        db_file=tmp_path / "temporal.db",
+        port=_free_port(),
+        ui_port=ui_port,
+        log_file=tmp_path / "temporal.log",
+        codec_endpoint="http://127.0.0.1:8000/codec",
+    )
     try:
         settings = None
         for _ in range(100):  # the UI comes up shortly after the frontend port opens

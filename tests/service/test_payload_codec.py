@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-from pydantic import ValidationError
 from temporalio.api.common.v1 import Payload
 from temporalio.exceptions import ApplicationError
 
@@ -86,13 +85,16 @@ async def test_the_converter_refuses_what_the_codec_could_not_open():
         await converter.decode([other], [ClaimRequest])
 
 
-@pytest.mark.parametrize("keys, problem", [
-    ("", "holds no key"),
-    ("nokey", "entry 1: expected KEY_ID:BASE64_KEY"),
-    ("a:not base64!", "entry 1 (a): the key is not valid base64"),
-    ("a:" + "QUFB" * 4, "entry 1 (a): the key has 12 bytes, AES-256 needs 32"),
-    (f"{NEW},{NEW}", "entry 2: key id '2026-12' appears twice"),
-])
+@pytest.mark.parametrize(
+    "keys, problem",
+    [
+        ("", "holds no key"),
+        ("nokey", "entry 1: expected KEY_ID:BASE64_KEY"),
+        ("a:not base64!", "entry 1 (a): the key is not valid base64"),
+        ("a:" + "QUFB" * 4, "entry 1 (a): the key has 12 bytes, AES-256 needs 32"),
+        (f"{NEW},{NEW}", "entry 2: key id '2026-12' appears twice"),
+    ],
+)
 def test_a_malformed_key_list_is_refused_with_the_entry_named(keys, problem):
     with pytest.raises(PayloadKeyError, match=problem.replace("(", r"\(").replace(")", r"\)")):
         parse_keyring(keys)
@@ -118,8 +120,13 @@ def test_development_gets_the_development_key_without_configuration():
 
 
 def test_keys_new_prints_a_usable_entry():
-    done = subprocess.run([sys.executable, "-m", "cli.main", "keys", "new", "--id", "2027-01"],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "keys", "new", "--id", "2027-01"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     keyring = parse_keyring(done.stdout.strip())
     assert keyring.current_id == "2027-01" and len(keyring.keys["2027-01"]) == 32

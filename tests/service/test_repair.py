@@ -33,8 +33,9 @@ async def test_repair_starts_the_review_of_a_product_stored_without_one(tmp_path
 async def test_a_terminated_review_is_reported_then_restarted_where_it_stood(tmp_path, temporal_env):
     async with review_system(tmp_path, temporal_env) as (settings, engine, client):
         pid = new_product_id()
-        await reviews.submit(db_engine=engine, client=client, settings=settings, path=product_file(tmp_path, pid),
-                             actor_id="HE-01")
+        await reviews.submit(
+            db_engine=engine, client=client, settings=settings, path=product_file(tmp_path, pid), actor_id="HE-01"
+        )
         await wait_for_state(engine, pid, "queued")
         await reviews.claim(db_engine=engine, client=client, product_id=pid, actor_id="GX-02")
         await reviews.comment(db_engine=engine, client=client, product_id=pid, text="Section 3?", actor_id="GX-02")
@@ -50,14 +51,21 @@ async def test_a_terminated_review_is_reported_then_restarted_where_it_stood(tmp
         status = await reviews.status(client=client, product_id=pid)
         assert (status.state, status.assignee) == (ReviewState.IN_REVIEW, "GX-02")
         assert [h.action for h in status.history][-3:] == ["claim", "comment", "restart"]
-        assert status.history[-1].reason == ("restarted by an operator (gcu-review repair): the review's workflow "
-                                             "had terminated while in_review")
+        assert status.history[-1].reason == (
+            "restarted by an operator (gcu-review repair): the review's workflow had terminated while in_review"
+        )
         await wait_for_state(engine, pid, "in_review")
         with Session(engine) as session:
             recorded = [e.action for e in list_events(session=session, product_id=pid)]
         assert recorded[-3:] == ["claim", "comment", "restart"]  # the abnormal ending is in the audit trail
-        approved = await reviews.decide(db_engine=engine, client=client, product_id=pid, decision=DecisionKind.RETURN,
-                                        reason="Add the interpreter briefing", actor_id="GX-02")
+        approved = await reviews.decide(
+            db_engine=engine,
+            client=client,
+            product_id=pid,
+            decision=DecisionKind.RETURN,
+            reason="Add the interpreter briefing",
+            actor_id="GX-02",
+        )
         assert approved.state == ReviewState.RETURNED
         assert [h.seq for h in approved.history] == list(range(1, len(approved.history) + 1))
         await wait_for_state(engine, pid, "returned")

@@ -36,8 +36,9 @@ async def temporal_that_goes_down(client: Client) -> tuple[Client, TcpProxy]:
     host, port = client.service_client.config.target_host.rsplit(":", 1)
     proxy = TcpProxy(host, int(port))
     await proxy.start()
-    through = await Client.connect(f"127.0.0.1:{proxy.port}", data_converter=client.data_converter,
-                                   retry_config=RetryConfig(max_retries=0))
+    through = await Client.connect(
+        f"127.0.0.1:{proxy.port}", data_converter=client.data_converter, retry_config=RetryConfig(max_retries=0)
+    )
     return through, proxy
 
 
@@ -48,15 +49,17 @@ async def test_a_submission_cut_short_by_a_temporal_outage_is_finished_by_the_ne
         down, proxy = await temporal_that_goes_down(client)
         await proxy.cut()
         with pytest.raises(ServiceError, match=f"product {pid} is stored but its review may not have started"):
-            await reviews.submit(db_engine=engine, client=down, settings=settings, path=path, actor_id=TEAM_LEADER,
-                                 wait_seconds=0)
+            await reviews.submit(
+                db_engine=engine, client=down, settings=settings, path=path, actor_id=TEAM_LEADER, wait_seconds=0
+            )
         assert stored_products(engine, pid) == [pid]  # stored: whether the review started is unknown
 
         # Temporal is back: the same submission finishes the first (it used to say "already submitted").
         await proxy.restore()
         try:
-            result = await reviews.submit(db_engine=engine, client=down, settings=settings, path=path,
-                                          actor_id=TEAM_LEADER)
+            result = await reviews.submit(
+                db_engine=engine, client=down, settings=settings, path=path, actor_id=TEAM_LEADER
+            )
         finally:
             await proxy.close()
         assert result.product_id == pid
@@ -70,8 +73,9 @@ async def test_a_product_stored_without_its_review_is_started_by_the_next_submis
         path = product_file(tmp_path, pid)
         reviews._store_first_version(engine, settings, path, None, TEAM_LEADER)  # the commit, then the crash
 
-        result = await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
-                                      actor_id=TEAM_LEADER)
+        result = await reviews.submit(
+            db_engine=engine, client=client, settings=settings, path=path, actor_id=TEAM_LEADER
+        )
         assert result.status is not None and result.status.state == ReviewState.QUEUED
         # Once it has a review, the product is submitted: a second submission is refused as before.
         with pytest.raises(ActionRefused, match="already submitted"):
@@ -82,16 +86,34 @@ async def test_a_retried_submission_with_the_same_request_id_answers_like_the_fi
     async with review_system(tmp_path, temporal_env) as (settings, engine, client):
         pid = new_product_id()
         path = product_file(tmp_path, pid)
-        first = await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
-                                     actor_id=TEAM_LEADER, request_id="browser-retry-1")
-        again = await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
-                                     actor_id=TEAM_LEADER, request_id="browser-retry-1")
+        first = await reviews.submit(
+            db_engine=engine,
+            client=client,
+            settings=settings,
+            path=path,
+            actor_id=TEAM_LEADER,
+            request_id="browser-retry-1",
+        )
+        again = await reviews.submit(
+            db_engine=engine,
+            client=client,
+            settings=settings,
+            path=path,
+            actor_id=TEAM_LEADER,
+            request_id="browser-retry-1",
+        )
         assert (again.product_id, again.workflow_id, again.version_no) == (first.product_id, first.workflow_id, 1)
         status = await reviews.status(client=client, product_id=pid)
         assert [h.action for h in status.history].count("submit") == 1
         with pytest.raises(ActionRefused, match="already submitted"):
-            await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
-                                 actor_id=TEAM_LEADER, request_id="another-key")
+            await reviews.submit(
+                db_engine=engine,
+                client=client,
+                settings=settings,
+                path=path,
+                actor_id=TEAM_LEADER,
+                request_id="another-key",
+            )
 
 
 async def test_a_start_that_certainly_failed_takes_the_stored_version_back(tmp_path, temporal_env, monkeypatch):
@@ -107,8 +129,11 @@ async def test_a_start_that_certainly_failed_takes_the_stored_version_back(tmp_p
         with monkeypatch.context() as patched:
             patched.setattr(reviews, "start_review", unavailable)
             with pytest.raises(ServiceError, match=f"product {pid} was not submitted; submit it again"):
-                await reviews.submit(db_engine=engine, client=client, settings=settings, path=path,
-                                     actor_id=TEAM_LEADER, wait_seconds=0)
+                await reviews.submit(
+                    db_engine=engine, client=client, settings=settings, path=path, actor_id=TEAM_LEADER, wait_seconds=0
+                )
         assert stored_products(engine, pid) == []
-        result = await reviews.submit(db_engine=engine, client=client, settings=settings, path=path, actor_id=TEAM_LEADER)
+        result = await reviews.submit(
+            db_engine=engine, client=client, settings=settings, path=path, actor_id=TEAM_LEADER
+        )
         assert result.status is not None and result.status.state == ReviewState.QUEUED

@@ -4,7 +4,7 @@ and a worker that refuses a namespace without the review search attributes. On t
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from temporalio import activity
@@ -107,12 +107,19 @@ async def test_each_missed_day_is_swept_for_its_own_day(clean_schedules):
     handle = client.get_schedule_handle(cert_sweep.SCHEDULE_ID)
     await handle.pause(note="test: only the backfill runs")
     fakes = FakeSweepActivities()
-    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     missed = [today - timedelta(days=n) for n in (4, 3, 2)]
-    async with Worker(client, task_queue=settings.task_queue, workflows=[cert_sweep.CertificationSweepWorkflow],
-                      activities=[fakes.notify, fakes.snapshot]):
-        await handle.backfill(ScheduleBackfill(start_at=missed[0], end_at=missed[-1] + timedelta(hours=3),
-                                               overlap=ScheduleOverlapPolicy.ALLOW_ALL))
+    async with Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[cert_sweep.CertificationSweepWorkflow],
+        activities=[fakes.notify, fakes.snapshot],
+    ):
+        await handle.backfill(
+            ScheduleBackfill(
+                start_at=missed[0], end_at=missed[-1] + timedelta(hours=3), overlap=ScheduleOverlapPolicy.ALLOW_ALL
+            )
+        )
         for _ in range(300):
             if len(fakes.days) >= 3:
                 break
@@ -124,10 +131,12 @@ async def _fresh_namespace(client: Client) -> Client:
     from google.protobuf.duration_pb2 import Duration
 
     name = f"bare-{uuid.uuid4().hex[:12]}"
-    await client.workflow_service.register_namespace(RegisterNamespaceRequest(
-        namespace=name, workflow_execution_retention_period=Duration(seconds=86400)))
-    other = await Client.connect(client.service_client.config.target_host, namespace=name,
-                                 data_converter=client.data_converter)
+    await client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(namespace=name, workflow_execution_retention_period=Duration(seconds=86400))
+    )
+    other = await Client.connect(
+        client.service_client.config.target_host, namespace=name, data_converter=client.data_converter
+    )
     for _ in range(200):  # a new namespace reaches the frontend's cache within seconds
         try:
             await other.count_workflows()
@@ -158,9 +167,12 @@ async def test_a_namespace_without_the_search_attributes_refuses_the_worker(temp
     # Once an operator adds them, the same start goes through.
     from temporalio.api.enums.v1 import IndexedValueType
 
-    await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-        namespace=namespace,
-        search_attributes={key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in SEARCH_ATTRIBUTE_KEYS}))
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in SEARCH_ATTRIBUTE_KEYS},
+        )
+    )
     for _ in range(100):
         try:
             await ensure_search_attributes(client, namespace)

@@ -16,23 +16,38 @@ def small_roster(prefix: str = "T") -> Roster:
     return Roster(
         teams=[
             RosterTeam(
-                id=f"{p}-TEAM", name=f"Unified Team {p}", situation="Situation in Velmora", leader=f"{p}-01",
-                focal_points=FocalPoints(sgbc=f"{p}-02", cac=f"{p}-02"), members=[f"{p}-03", f"{p}-11"],
+                id=f"{p}-TEAM",
+                name=f"Unified Team {p}",
+                situation="Situation in Velmora",
+                leader=f"{p}-01",
+                focal_points=FocalPoints(sgbc=f"{p}-02", cac=f"{p}-02"),
+                members=[f"{p}-03", f"{p}-11"],
                 deputy_prosecutor=f"{p}-DP",
             )
         ],
         staff=[
             RosterStaff(id=f"{p}-01", name="Leader", gender="female", team=f"{p}-TEAM", roles=["team_leader"]),
-            RosterStaff(id=f"{p}-02", name="Focal", gender="male", team=f"{p}-TEAM", roles=["investigator", "focal_point"]),
-            RosterStaff(id=f"{p}-03", name="Investigator", gender="female", team=f"{p}-TEAM", roles=["investigator"],
-                        designations=["interviews_children"], email=f"{p.lower()}-03@example.org"),
+            RosterStaff(
+                id=f"{p}-02", name="Focal", gender="male", team=f"{p}-TEAM", roles=["investigator", "focal_point"]
+            ),
+            RosterStaff(
+                id=f"{p}-03",
+                name="Investigator",
+                gender="female",
+                team=f"{p}-TEAM",
+                roles=["investigator"],
+                designations=["interviews_children"],
+                email=f"{p.lower()}-03@example.org",
+            ),
             RosterStaff(id=f"{p}-11", name="Interpreter", gender="female", team=f"{p}-TEAM", roles=["interpreter"]),
             RosterStaff(id=f"{p}-GR", name="Reviewer", gender="male", roles=["gcu_reviewer"]),
             RosterStaff(id=f"{p}-GH", name="Head", gender="female", roles=["gcu_head"]),
             RosterStaff(id=f"{p}-DP", name="Deputy", gender="male", roles=["deputy_prosecutor"]),
         ],
         certifications=[
-            CertificationRecord(staff_id=f"{p}-01", cert="SGBC_BASIC", issued=date(2024, 3, 4), expires=date(2027, 3, 3)),
+            CertificationRecord(
+                staff_id=f"{p}-01", cert="SGBC_BASIC", issued=date(2024, 3, 4), expires=date(2027, 3, 3)
+            ),
             CertificationRecord(staff_id=f"{p}-03", cert="CAC_ADV", issued=date(2024, 6, 1), expires=date(2026, 5, 31)),
             CertificationRecord(staff_id=f"{p}-03", cert="SGBC_ADV", issued=None, expires=None),
         ],
@@ -45,12 +60,29 @@ def seed_register(session: Session, prefix: str | None = None) -> str:
     prefix = prefix or uid("R")
     roster = small_roster(prefix)
     for s in roster.staff:
-        session.add(Staff(id=s.id, name=s.name, gender=s.gender, home_team_id=s.team, roles=s.roles,
-                          designations=s.designations, email=s.email))
+        session.add(
+            Staff(
+                id=s.id,
+                name=s.name,
+                gender=s.gender,
+                home_team_id=s.team,
+                roles=s.roles,
+                designations=s.designations,
+                email=s.email,
+            )
+        )
     for t in roster.teams:
-        session.add(Team(id=t.id, name=t.name, situation=t.situation, leader_id=t.leader,
-                         sgbc_focal_point_id=t.focal_points.sgbc, cac_focal_point_id=t.focal_points.cac,
-                         deputy_prosecutor_id=t.deputy_prosecutor))
+        session.add(
+            Team(
+                id=t.id,
+                name=t.name,
+                situation=t.situation,
+                leader_id=t.leader,
+                sgbc_focal_point_id=t.focal_points.sgbc,
+                cac_focal_point_id=t.focal_points.cac,
+                deputy_prosecutor_id=t.deputy_prosecutor,
+            )
+        )
         session.flush()
         for i, m in enumerate(t.members):
             session.add(TeamMember(team_id=t.id, staff_id=m, position=i))

@@ -27,7 +27,9 @@ def person(engine):
         prefix = seed_register(session)
         staff_id = f"{prefix}-GR"
         username = uid("acct")
-        accounts.create_account(session=session, username=username, password="long-enough-pw", staff_id=staff_id, by=ADMIN)
+        accounts.create_account(
+            session=session, username=username, password="long-enough-pw", staff_id=staff_id, by=ADMIN
+        )
         session.commit()
     return username, staff_id
 
@@ -44,9 +46,11 @@ def actions(session, username) -> list[tuple[str, str | None, str | None]]:
 def test_a_register_person_has_one_login_at_most(engine, person):
     """Issue 17: an administrator could create a second login for any staff id and act as them."""
     _username, staff_id = person
-    with Session(engine) as session:
-        with pytest.raises(accounts.AccountError, match=f"staff id {staff_id} already has an account"):
-            accounts.create_account(session=session, username=uid("twin"), password=None, staff_id=staff_id, by=ADMIN)
+    with (
+        Session(engine) as session,
+        pytest.raises(accounts.AccountError, match=f"staff id {staff_id} already has an account"),
+    ):
+        accounts.create_account(session=session, username=uid("twin"), password=None, staff_id=staff_id, by=ADMIN)
     with Session(engine) as session, pytest.raises(sa.exc.IntegrityError):
         session.add(Account(username=uid("raw"), staff_id=staff_id))
         session.commit()
@@ -134,7 +138,9 @@ def test_editing_the_staff_link_or_role_ends_sessions_and_is_audited(engine, per
 
 def test_the_last_active_administrator_stays(fresh_engine):
     with Session(fresh_engine) as session:
-        admin = accounts.create_account(session=session, username="only.admin", password=None, staff_id=None, is_admin=True)
+        admin = accounts.create_account(
+            session=session, username="only.admin", password=None, staff_id=None, is_admin=True
+        )
         session.commit()
         with pytest.raises(accounts.AccountError, match="last active administrator"):
             accounts.set_active(session=session, account=admin, active=False, by=ADMIN)
@@ -155,4 +161,7 @@ def test_an_idle_session_ends_and_a_used_one_records_its_use(engine, person):
         # Used at minute 29: still live at minute 58, though 58 minutes after sign-in.
         assert accounts.signed_in(session=session, session_id=session_id, now=start + timedelta(minutes=58), idle=idle)
         session.commit()
-        assert accounts.signed_in(session=session, session_id=session_id, now=start + timedelta(minutes=89), idle=idle) is None
+        assert (
+            accounts.signed_in(session=session, session_id=session_id, now=start + timedelta(minutes=89), idle=idle)
+            is None
+        )

@@ -17,9 +17,16 @@ def _append(engine, n: int, workflow_id: str | None = None) -> list[int]:
     for seq in range(1, n + 1):
         with session_scope(engine) as session:
             event = append_event(
-                session=session, workflow_id=workflow_id, transition_seq=seq, action="claim",
-                actor_id="GX-02", from_state="queued", to_state="in_review", reason=f"step {seq}",
-                at=utcnow() + timedelta(seconds=seq), details={"request_id": f"r{seq}"},
+                session=session,
+                workflow_id=workflow_id,
+                transition_seq=seq,
+                action="claim",
+                actor_id="GX-02",
+                from_state="queued",
+                to_state="in_review",
+                reason=f"step {seq}",
+                at=utcnow() + timedelta(seconds=seq),
+                details={"request_id": f"r{seq}"},
             )
             ids.append(event.id)
     return ids
@@ -123,7 +130,7 @@ def test_concurrent_appends_keep_one_valid_chain(fresh_engine):
         try:
             start.wait()
             _append(fresh_engine, per_thread, workflow_id=f"wf-concurrent-{n}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(threads_count)]

@@ -7,7 +7,7 @@
   trail looks like an old unkeyed one, the checkpoint's hash no longer matches.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -29,9 +29,19 @@ def _trail(engine, n: int, *, keyring: Keyring | None = None) -> list[int]:
     ids = []
     for seq in range(1, n + 1):
         with session_scope(engine) as session:
-            ids.append(append_event(session=session, workflow_id=workflow_id, transition_seq=seq, action="claim",
-                                    product_id="P-1", actor_id="GX-02", reason=f"step {seq}",
-                                    at=utcnow() + timedelta(seconds=seq), keyring=keyring).id)
+            ids.append(
+                append_event(
+                    session=session,
+                    workflow_id=workflow_id,
+                    transition_seq=seq,
+                    action="claim",
+                    product_id="P-1",
+                    actor_id="GX-02",
+                    reason=f"step {seq}",
+                    at=utcnow() + timedelta(seconds=seq),
+                    keyring=keyring,
+                ).id
+            )
     return ids
 
 
@@ -61,13 +71,17 @@ def _rewrite_with_old_hash(engine, rows: list[dict], *, from_index: int, strip_k
 
             fields["details"] = json.loads(fields["details"])
         if isinstance(fields["at"], str):
-            from datetime import datetime, timezone
+            from datetime import datetime
 
-            fields["at"] = datetime.fromisoformat(fields["at"]).replace(tzinfo=timezone.utc)
+            fields["at"] = datetime.fromisoformat(fields["at"]).replace(tzinfo=UTC)
         digest = event_hash(prev, fields)
         key = "NULL" if strip_keys else "key_id"
-        statements.append((f"UPDATE audit_event SET prev_hash = :p, hash = :h, key_id = {key}, reason = :r WHERE id = :id",
-                           {"p": prev, "h": digest, "r": fields["reason"], "id": row["id"]}))
+        statements.append(
+            (
+                f"UPDATE audit_event SET prev_hash = :p, hash = :h, key_id = {key}, reason = :r WHERE id = :id",
+                {"p": prev, "h": digest, "r": fields["reason"], "id": row["id"]},
+            )
+        )
         prev = digest
     statements.append(("UPDATE audit_chain_head SET last_hash = :h WHERE id = 1", {"h": prev}))
     return statements
@@ -128,7 +142,9 @@ def test_the_same_rewrite_with_the_key_ids_stripped_after_keyed_events_is_detect
     rows[3]["reason"] = "nothing happened"
     _tamper(fresh_engine, *_rewrite_with_old_hash(fresh_engine, rows, from_index=3, strip_keys=True))
     report = _verify(fresh_engine)
-    assert not report.ok and report.first_broken_id == ids[3] and "old unkeyed hash after keyed events" in report.problem
+    assert (
+        not report.ok and report.first_broken_id == ids[3] and "old unkeyed hash after keyed events" in report.problem
+    )
 
 
 def test_a_whole_trail_rewritten_as_an_old_unkeyed_one_is_caught_by_the_checkpoint(fresh_engine):
@@ -146,9 +162,14 @@ def test_deleting_the_last_event_and_rewinding_the_head_is_caught_by_the_checkpo
     ids = _trail(fresh_engine, 6)
     anchor = _checkpoint(fresh_engine)
     rows = _rows(fresh_engine)
-    _tamper(fresh_engine, ("DELETE FROM audit_event WHERE id = :id", {"id": ids[5]}),
-            ("UPDATE audit_chain_head SET last_event_id = :id, last_hash = :h, length = 5 WHERE id = 1",
-             {"id": ids[4], "h": rows[4]["hash"]}))
+    _tamper(
+        fresh_engine,
+        ("DELETE FROM audit_event WHERE id = :id", {"id": ids[5]}),
+        (
+            "UPDATE audit_chain_head SET last_event_id = :id, last_hash = :h, length = 5 WHERE id = 1",
+            {"id": ids[4], "h": rows[4]["hash"]},
+        ),
+    )
     assert _verify(fresh_engine).ok  # the probe: no hashing needed, and the head agrees
     report = _verify(fresh_engine, anchors=[anchor])
     assert not report.ok and report.first_broken_id == ids[5]

@@ -16,8 +16,16 @@ from store.roster_import import import_roster
 from tests.store.factories import new_version
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
-TEAMS = {"S1": "T-HERON", "S2": "T-HERON", "S3": "T-HERON", "S4": "T-OSPREY", "S5": "T-KESTREL", "S6": "T-OSPREY",
-         "S7": "T-KESTREL", "S8": "T-HERON"}
+TEAMS = {
+    "S1": "T-HERON",
+    "S2": "T-HERON",
+    "S3": "T-HERON",
+    "S4": "T-OSPREY",
+    "S5": "T-KESTREL",
+    "S6": "T-OSPREY",
+    "S7": "T-KESTREL",
+    "S8": "T-HERON",
+}
 
 
 def _store_v1_judgements(db) -> dict[str, str]:
@@ -29,7 +37,9 @@ def _store_v1_judgements(db) -> dict[str, str]:
     for path in sorted(SAMPLES.glob("S*.md")):
         text = path.read_text()
         with session_scope(db) as session:
-            version = new_version(session, product_type=path.name.split("-")[1], text=text, team_id=TEAMS[path.name[:2]])
+            version = new_version(
+                session, product_type=path.name.split("-")[1], text=text, team_id=TEAMS[path.name[:2]]
+            )
             result = v1.check_text(text, load_roster(SAMPLES / "roster.yaml").roster)
             record_findings(session=session, version=version, findings=result.findings, at=utcnow())
             version.verdict, version.pack_version = result.verdict.value, result.pack_version
@@ -39,8 +49,16 @@ def _store_v1_judgements(db) -> dict[str, str]:
 
 def _review(db, product_id: str, state: str) -> None:
     with session_scope(db) as session:
-        session.add(Review(product_id=product_id, workflow_id=f"product-review-{product_id}", state=state,
-                           team_id="T-HERON", product_type="IO", situation="Situation in Velmora"))
+        session.add(
+            Review(
+                product_id=product_id,
+                workflow_id=f"product-review-{product_id}",
+                state=state,
+                team_id="T-HERON",
+                product_type="IO",
+                situation="Situation in Velmora",
+            )
+        )
 
 
 def test_pack_2_over_products_judged_by_pack_1(fresh_engine):
@@ -52,8 +70,12 @@ def test_pack_2_over_products_judged_by_pack_1(fresh_engine):
     changes = {c.product_id: c for c in report.changes}
     assert set(changes) == {ids["S2"], ids["S3"], ids["S5"]}
     s2 = changes[ids["S2"]]
-    assert (s2.verdict_before, s2.verdict_after.value, s2.judged_by, s2.review_state) == ("clean", "revise", "1.0.0",
-                                                                                          "in_review")
+    assert (s2.verdict_before, s2.verdict_after.value, s2.judged_by, s2.review_state) == (
+        "clean",
+        "revise",
+        "1.0.0",
+        "in_review",
+    )
     assert {(f.rule_id, f.severity) for f in s2.added} == {("VUL-INT-02", "major"), ("LANG-04", "advisory")}
     assert not s2.removed
     assert [f.rule_id for f in changes[ids["S3"]].added] == ["VUL-INT-02"]
@@ -61,15 +83,39 @@ def test_pack_2_over_products_judged_by_pack_1(fresh_engine):
     assert [f.rule_id for f in changes[ids["S5"]].added] == ["LANG-04"]
     assert report.verdicts == {"clean -> revise": 1}
     rules = {r.rule_id: r for r in report.rules}
-    assert (rules["VUL-INT-02"].status, rules["VUL-INT-02"].products_hit, rules["VUL-INT-02"].products_added) == ("new", 2, 2)
+    assert (rules["VUL-INT-02"].status, rules["VUL-INT-02"].products_hit, rules["VUL-INT-02"].products_added) == (
+        "new",
+        2,
+        2,
+    )
     assert (rules["LANG-04"].products_hit, rules["LANG-04"].products_added) == (2, 2)
     # S7's STAFF-04 fires under both packs, for other reasons: a changed rule that hits without adding.
-    assert (rules["STAFF-04"].status, rules["STAFF-04"].products_hit, rules["STAFF-04"].products_added) == ("changed", 1, 0)
+    assert (rules["STAFF-04"].status, rules["STAFF-04"].products_hit, rules["STAFF-04"].products_added) == (
+        "changed",
+        1,
+        0,
+    )
     assert {r for r, v in rules.items() if v.status == "new"} == {
-        "VUL-INT-01", "VUL-INT-02", "VUL-INT-03", "VUL-INT-04", "GEN-MP-06", "GEN-IR-01", "GEN-IR-02", "VUL-IR-03",
-        "VUL-IR-04", "VUL-IR-05", "VUL-IR-06", "VUL-IR-07", "LANG-04"}
+        "VUL-INT-01",
+        "VUL-INT-02",
+        "VUL-INT-03",
+        "VUL-INT-04",
+        "GEN-MP-06",
+        "GEN-IR-01",
+        "GEN-IR-02",
+        "VUL-IR-03",
+        "VUL-IR-04",
+        "VUL-IR-05",
+        "VUL-IR-06",
+        "VUL-IR-07",
+        "LANG-04",
+    }
     text = render_text(report)
-    assert "8 products, 3 would change (1 of them in open reviews)" in text and "clean -> revise" in text and "+ VUL-INT-02 (major)" in text
+    assert (
+        "8 products, 3 would change (1 of them in open reviews)" in text
+        and "clean -> revise" in text
+        and "+ VUL-INT-02 (major)" in text
+    )
 
 
 def test_the_same_pack_changes_nothing(fresh_engine):

@@ -18,10 +18,13 @@ def database_kind(request):
 
 
 def _account(connection, username, staff_id):
-    connection.execute(sa.text(
-        "INSERT INTO web_account (username, staff_id, is_admin, active, failed_logins, created_at) "
-        "VALUES (:u, :s, false, true, 0, :t)"
-    ), {"u": username, "s": staff_id, "t": datetime.now(UTC)})
+    connection.execute(
+        sa.text(
+            "INSERT INTO web_account (username, staff_id, is_admin, active, failed_logins, created_at) "
+            "VALUES (:u, :s, false, true, 0, :t)"
+        ),
+        {"u": username, "s": staff_id, "t": datetime.now(UTC)},
+    )
 
 
 def test_two_logins_of_one_person_stop_the_upgrade_until_one_is_unlinked(database_kind, tmp_path):
@@ -29,14 +32,20 @@ def test_two_logins_of_one_person_stop_the_upgrade_until_one_is_unlinked(databas
         engine = make_engine(url)
         try:
             with engine.begin() as c:
-                c.execute(sa.text("INSERT INTO staff (id, name, roles, designations, active) VALUES "
-                                  "('DUP-1', 'Dup', '[]', '[]', true)"))
+                c.execute(
+                    sa.text(
+                        "INSERT INTO staff (id, name, roles, designations, active) VALUES "
+                        "('DUP-1', 'Dup', '[]', '[]', true)"
+                    )
+                )
                 _account(c, "first.login", "DUP-1")
                 _account(c, "second.login", "DUP-1")
             with pytest.raises(RuntimeError, match=r"DUP-1 \(2 accounts\)"):
                 migrate(url)
             with engine.begin() as c:
-                c.execute(sa.text("UPDATE web_account SET staff_id = NULL, active = false WHERE username = 'second.login'"))
+                c.execute(
+                    sa.text("UPDATE web_account SET staff_id = NULL, active = false WHERE username = 'second.login'")
+                )
             migrate(url)
             with engine.begin() as c, pytest.raises(sa.exc.IntegrityError):
                 _account(c, "third.login", "DUP-1")

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,10 +10,20 @@ from tests.dbutil import uid
 def test_a_keyed_notification_is_written_once(engine):
     recipient, key = uid("S"), uid("cert-expiry")
     with session_scope(engine) as session:
-        first = create_notification(session=session, recipient_id=recipient, kind="certificate_expiry",
-                                    subject="SGBC_BASIC expires in 30 days", dedupe_key=key)
-        again = create_notification(session=session, recipient_id=recipient, kind="certificate_expiry",
-                                    subject="SGBC_BASIC expires in 30 days", dedupe_key=key)
+        first = create_notification(
+            session=session,
+            recipient_id=recipient,
+            kind="certificate_expiry",
+            subject="SGBC_BASIC expires in 30 days",
+            dedupe_key=key,
+        )
+        again = create_notification(
+            session=session,
+            recipient_id=recipient,
+            kind="certificate_expiry",
+            subject="SGBC_BASIC expires in 30 days",
+            dedupe_key=key,
+        )
     assert first is not None and again is None
     with session_scope(engine) as session:
         assert len(list_for(session=session, recipient_id=recipient)) == 1
@@ -26,11 +36,17 @@ def test_a_notification_without_event_or_key_is_refused(engine):
 
 def test_unread_notifications_newest_first_and_only_the_recipient_marks_them_read(engine):
     recipient = uid("S")
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     with session_scope(engine) as session:
         ids = [
-            create_notification(session=session, recipient_id=recipient, kind="reminder", subject=f"n{i}",
-                                dedupe_key=uid("k"), created_at=t0 + timedelta(hours=i)).id
+            create_notification(
+                session=session,
+                recipient_id=recipient,
+                kind="reminder",
+                subject=f"n{i}",
+                dedupe_key=uid("k"),
+                created_at=t0 + timedelta(hours=i),
+            ).id
             for i in range(3)
         ]
     with session_scope(engine) as session:
@@ -46,7 +62,9 @@ def test_unread_notifications_newest_first_and_only_the_recipient_marks_them_rea
 def test_emailed_notifications_leave_the_pending_list(engine):
     recipient = uid("S")
     with session_scope(engine) as session:
-        n = create_notification(session=session, recipient_id=recipient, kind="approved", subject="x", dedupe_key=uid("k"))
+        n = create_notification(
+            session=session, recipient_id=recipient, kind="approved", subject="x", dedupe_key=uid("k")
+        )
     with session_scope(engine) as session:
         assert n.id in [p.id for p in pending_email(session=session, limit=10_000)]
         mark_emailed(session=session, notification_id=n.id)

@@ -38,30 +38,37 @@ def test_a_locked_version_refuses_a_new_version(engine):
     product_id = uid("P")
     with session_scope(engine) as session:
         new_version(session, product_id=product_id).locked = True
-    with pytest.raises(ProductLocked, match=f"product {product_id} is approved"):
-        with session_scope(engine) as session:
-            new_version(session, product_id=product_id)
+    with pytest.raises(ProductLocked, match=f"product {product_id} is approved"), session_scope(engine) as session:
+        new_version(session, product_id=product_id)
 
 
 def test_an_approved_review_refuses_a_new_version(engine):
     product_id = uid("P")
     with session_scope(engine) as session:
         new_version(session, product_id=product_id)
-        session.add(Review(product_id=product_id, workflow_id=f"product-review-{product_id}", state="approved",
-                           team_id="T-HERON", product_type="IP", situation="S"))
-    with pytest.raises(ProductLocked, match="locked"):
-        with session_scope(engine) as session:
-            new_version(session, product_id=product_id)
+        session.add(
+            Review(
+                product_id=product_id,
+                workflow_id=f"product-review-{product_id}",
+                state="approved",
+                team_id="T-HERON",
+                product_type="IP",
+                situation="S",
+            )
+        )
+    with pytest.raises(ProductLocked, match="locked"), session_scope(engine) as session:
+        new_version(session, product_id=product_id)
 
 
-@pytest.mark.parametrize("change, message", [({"product_type": "IO"}, "is a IP"), ({"team_id": "T-OSPREY"}, "belongs to team T-HERON")])
+@pytest.mark.parametrize(
+    "change, message", [({"product_type": "IO"}, "is a IP"), ({"team_id": "T-OSPREY"}, "belongs to team T-HERON")]
+)
 def test_a_new_version_cannot_change_type_or_team(engine, change, message):
     product_id = uid("P")
     with session_scope(engine) as session:
         new_version(session, product_id=product_id)
-    with pytest.raises(ProductMismatch, match=message):
-        with session_scope(engine) as session:
-            new_version(session, product_id=product_id, **change)
+    with pytest.raises(ProductMismatch, match=message), session_scope(engine) as session:
+        new_version(session, product_id=product_id, **change)
 
 
 def test_an_unreviewed_latest_version_can_be_taken_back(engine):

@@ -26,20 +26,42 @@ def _changes(prefix: str):
     cert = Certification.__table__
     brief = Briefing.__table__
     return [
-        ("staff insert", sa.insert(Staff.__table__).values(id=f"{prefix}-99", name="New", gender="female", roles=[],
-                                                           designations=[])),
-        ("staff update", sa.update(Staff.__table__).where(Staff.__table__.c.id == f"{prefix}-99").values(name="Renamed")),
-        ("team update", sa.update(Team.__table__).where(Team.__table__.c.id == f"{prefix}-TEAM").values(name="Renamed")),
-        ("member insert", sa.insert(TeamMember.__table__).values(team_id=f"{prefix}-TEAM", staff_id=f"{prefix}-99",
-                                                                 position=9)),
+        (
+            "staff insert",
+            sa.insert(Staff.__table__).values(
+                id=f"{prefix}-99", name="New", gender="female", roles=[], designations=[]
+            ),
+        ),
+        (
+            "staff update",
+            sa.update(Staff.__table__).where(Staff.__table__.c.id == f"{prefix}-99").values(name="Renamed"),
+        ),
+        (
+            "team update",
+            sa.update(Team.__table__).where(Team.__table__.c.id == f"{prefix}-TEAM").values(name="Renamed"),
+        ),
+        (
+            "member insert",
+            sa.insert(TeamMember.__table__).values(team_id=f"{prefix}-TEAM", staff_id=f"{prefix}-99", position=9),
+        ),
         ("member delete", sa.delete(TeamMember.__table__).where(TeamMember.__table__.c.staff_id == f"{prefix}-99")),
-        ("certification insert", sa.insert(cert).values(staff_id=f"{prefix}-99", cert="SGBC_BASIC",
-                                                        issued=date(2026, 1, 5), expires=date(2029, 1, 4))),
-        ("certification update", sa.update(cert).where(cert.c.staff_id == f"{prefix}-99")
-         .values(expires=date(2030, 1, 4))),
+        (
+            "certification insert",
+            sa.insert(cert).values(
+                staff_id=f"{prefix}-99", cert="SGBC_BASIC", issued=date(2026, 1, 5), expires=date(2029, 1, 4)
+            ),
+        ),
+        (
+            "certification update",
+            sa.update(cert).where(cert.c.staff_id == f"{prefix}-99").values(expires=date(2030, 1, 4)),
+        ),
         ("certification delete", sa.delete(cert).where(cert.c.staff_id == f"{prefix}-99")),
-        ("briefing insert", sa.insert(brief).values(staff_id=f"{prefix}-99", area="CAC", date=date(2026, 2, 1),
-                                                    briefed_by=f"{prefix}-GH")),
+        (
+            "briefing insert",
+            sa.insert(brief).values(
+                staff_id=f"{prefix}-99", area="CAC", date=date(2026, 2, 1), briefed_by=f"{prefix}-GH"
+            ),
+        ),
         ("briefing delete", sa.delete(brief).where(brief.c.staff_id == f"{prefix}-99")),
         ("staff delete", sa.delete(Staff.__table__).where(Staff.__table__.c.id == f"{prefix}-99")),
     ]

@@ -3,7 +3,7 @@ counting the review table, whoever writes it and however, on both databases."""
 
 import random
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from store.reviews import counts_by_state, upsert_review
 from tests.dbutil import fresh_database, uid
 from tests.store.factories import new_version
 
-NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 STATES = list(ReviewState)
 
 
@@ -25,8 +25,11 @@ def _counted(engine: sa.Engine, teams: list[str]) -> dict[tuple[str, str, str], 
     """What the triggers keep, zero rows left out."""
     table = ReviewStateCount.__table__
     with engine.connect() as c:
-        rows = c.execute(sa.select(table.c.team_id, table.c.situation, table.c.state, table.c.reviews)
-                         .where(table.c.team_id.in_(teams), table.c.reviews != 0))
+        rows = c.execute(
+            sa.select(table.c.team_id, table.c.situation, table.c.state, table.c.reviews).where(
+                table.c.team_id.in_(teams), table.c.reviews != 0
+            )
+        )
         return {(t, s, st): n for t, s, st, n in rows}
 
 
@@ -34,9 +37,11 @@ def _actual(engine: sa.Engine, teams: list[str]) -> dict[tuple[str, str, str], i
     """Counting the review table itself."""
     review = Review.__table__
     with engine.connect() as c:
-        rows = c.execute(sa.select(review.c.team_id, review.c.situation, review.c.state, sa.func.count())
-                         .where(review.c.team_id.in_(teams))
-                         .group_by(review.c.team_id, review.c.situation, review.c.state))
+        rows = c.execute(
+            sa.select(review.c.team_id, review.c.situation, review.c.state, sa.func.count())
+            .where(review.c.team_id.in_(teams))
+            .group_by(review.c.team_id, review.c.situation, review.c.state)
+        )
         return {(t, s, st): n for t, s, st, n in rows}
 
 
@@ -44,9 +49,15 @@ def _new_review(engine: sa.Engine, team: str, state: ReviewState, situation: str
     with session_scope(engine) as session:
         version = new_version(session, team_id=team, situation=situation)
         product = get_product(session=session, product_id=version.product_id)
-        upsert_review(session=session, product=product, workflow_id=f"product-review-{product.id}", at=NOW,
-                      state_after=ReviewWorkflowState(state=state, version_id=version.id, version_no=1,
-                                                      version_label="1", title="t"))
+        upsert_review(
+            session=session,
+            product=product,
+            workflow_id=f"product-review-{product.id}",
+            at=NOW,
+            state_after=ReviewWorkflowState(
+                state=state, version_id=version.id, version_no=1, version_label="1", title="t"
+            ),
+        )
         return product.id
 
 
@@ -67,11 +78,15 @@ def test_counts_follow_inserts_state_changes_moves_and_deletes(engine):
     _set(engine, second, team_id=team_b)  # moved to another team (the review projection can be rewritten)
     _set(engine, second, situation="Situation B")
     _set(engine, first, due_at=NOW)  # a change that moves no count
-    assert _counted(engine, teams) == _actual(engine, teams) == {
-        (team_a, "Situation A", "in_review"): 1,
-        (team_b, "Situation B", "queued"): 1,
-        (team_b, "Situation B", "in_review"): 1,
-    }
+    assert (
+        _counted(engine, teams)
+        == _actual(engine, teams)
+        == {
+            (team_a, "Situation A", "in_review"): 1,
+            (team_b, "Situation B", "queued"): 1,
+            (team_b, "Situation B", "in_review"): 1,
+        }
+    )
 
     with engine.begin() as c:
         c.execute(sa.delete(Review.__table__).where(Review.__table__.c.product_id == first))
@@ -86,8 +101,11 @@ def test_counts_equal_a_count_of_the_table_after_many_random_changes(engine):
     ids = [_new_review(engine, rng.choice(teams), rng.choice(STATES), rng.choice(situations)) for _ in range(8)]
     for _ in range(60):
         column = rng.choice(["state", "state", "team_id", "situation"])
-        value = {"state": lambda: rng.choice(STATES).value, "team_id": lambda: rng.choice(teams),
-                 "situation": lambda: rng.choice(situations)}[column]()
+        value = {
+            "state": lambda: rng.choice(STATES).value,
+            "team_id": lambda: rng.choice(teams),
+            "situation": lambda: rng.choice(situations),
+        }[column]()
         _set(engine, rng.choice(ids), **{column: value})
     assert _counted(engine, teams) == _actual(engine, teams)
 
@@ -121,18 +139,23 @@ def test_opposite_moves_in_concurrent_transactions_all_land(engine):
                 for product_id in ids:
                     _set(engine, product_id, state=to.value)
                 frm, to = to, frm
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=move, args=(up, ReviewState.IN_REVIEW, ReviewState.ESCALATED)),
-               threading.Thread(target=move, args=(down, ReviewState.ESCALATED, ReviewState.IN_REVIEW))]
+    threads = [
+        threading.Thread(target=move, args=(up, ReviewState.IN_REVIEW, ReviewState.ESCALATED)),
+        threading.Thread(target=move, args=(down, ReviewState.ESCALATED, ReviewState.IN_REVIEW)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
-    assert _counted(engine, [team]) == _actual(engine, [team]) == {
-        (team, "Situation A", "escalated"): 10, (team, "Situation A", "in_review"): 10}
+    assert (
+        _counted(engine, [team])
+        == _actual(engine, [team])
+        == {(team, "Situation A", "escalated"): 10, (team, "Situation A", "in_review"): 10}
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -152,7 +175,10 @@ def test_the_migration_counts_the_reviews_already_there(database_kind, tmp_path)
             for state in (ReviewState.QUEUED, ReviewState.QUEUED, ReviewState.APPROVED):
                 _new_review(engine, team, state)
             migrate(url)
-            assert _counted(engine, [team]) == {(team, "Situation A", "queued"): 2, (team, "Situation A", "approved"): 1}
+            assert _counted(engine, [team]) == {
+                (team, "Situation A", "queued"): 2,
+                (team, "Situation A", "approved"): 1,
+            }
             _new_review(engine, team, ReviewState.QUEUED)  # and from then on, the triggers count
             assert _counted(engine, [team])[(team, "Situation A", "queued")] == 3
         finally:

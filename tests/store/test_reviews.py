@@ -1,6 +1,6 @@
 """The GCU queue: filters, sorting and counts over the review projection."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,19 +12,35 @@ from store.reviews import counts_by_state, list_queue, queue_query, upsert_revie
 from tests.dbutil import uid
 from tests.store.factories import new_version
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
-def _review(session, *, team, situation="Situation A", product_type="IP", state=ReviewState.QUEUED,
-            due_in_days=None, verdict="revise", assignee=None):
+def _review(
+    session,
+    *,
+    team,
+    situation="Situation A",
+    product_type="IP",
+    state=ReviewState.QUEUED,
+    due_in_days=None,
+    verdict="revise",
+    assignee=None,
+):
     version = new_version(session, team_id=team, situation=situation, product_type=product_type)
     product = get_product(session=session, product_id=version.product_id)
     state_after = ReviewWorkflowState(
-        state=state, version_id=version.id, version_no=1, version_label="1.0", title="t", assignee=assignee,
-        due_at=None if due_in_days is None else NOW + timedelta(days=due_in_days), verdict=verdict,
+        state=state,
+        version_id=version.id,
+        version_no=1,
+        version_label="1.0",
+        title="t",
+        assignee=assignee,
+        due_at=None if due_in_days is None else NOW + timedelta(days=due_in_days),
+        verdict=verdict,
     )
-    upsert_review(session=session, product=product, workflow_id=f"product-review-{product.id}",
-                  state_after=state_after, at=NOW)
+    upsert_review(
+        session=session, product=product, workflow_id=f"product-review-{product.id}", state_after=state_after, at=NOW
+    )
     return product.id
 
 
@@ -125,8 +141,14 @@ def _plan(session, query) -> str:
     return "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
 
 
-@pytest.mark.parametrize("order_by, index", [("due_at", "ix_review_queue_due"), ("priority", "ix_review_queue_priority"),
-                                             ("updated_at", "ix_review_queue_updated")])
+@pytest.mark.parametrize(
+    "order_by, index",
+    [
+        ("due_at", "ix_review_queue_due"),
+        ("priority", "ix_review_queue_priority"),
+        ("updated_at", "ix_review_queue_updated"),
+    ],
+)
 def test_a_queue_page_is_read_off_an_index_not_sorted(engine, queue, order_by, index):
     with session_scope(engine) as session:
         plan = _plan(session, queue_query(now=NOW, order_by=order_by, limit=51))

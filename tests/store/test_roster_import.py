@@ -1,9 +1,10 @@
 """Roster import: the register file becomes rows; re-import updates and never duplicates."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import func, select
 
 from models.roster import CertificationRecord, RosterStaff
@@ -30,8 +31,14 @@ def _count(engine, table) -> int:
 
 
 def _without_lines(roster):
-    data = roster.model_dump(exclude={"teams": {"__all__": {"line"}}, "staff": {"__all__": {"line"}},
-                                      "certifications": {"__all__": {"line"}}, "briefings": {"__all__": {"line"}}})
+    data = roster.model_dump(
+        exclude={
+            "teams": {"__all__": {"line"}},
+            "staff": {"__all__": {"line"}},
+            "certifications": {"__all__": {"line"}},
+            "briefings": {"__all__": {"line"}},
+        }
+    )
     return {k: sorted(v, key=repr) for k, v in data.items()}
 
 
@@ -48,7 +55,11 @@ def test_reimport_of_the_same_roster_changes_nothing(fresh_engine):
     assert (report.teams.created, report.staff.created, report.certifications.created) == (0, 0, 0)
     assert (report.teams.updated, report.staff.updated, report.certifications.updated) == (0, 0, 0)
     assert (report.teams.unchanged, report.staff.unchanged, report.certifications.unchanged) == (1, 7, 3)
-    assert (_count(fresh_engine, Staff), _count(fresh_engine, Certification), _count(fresh_engine, TeamMember)) == (7, 3, 2)
+    assert (_count(fresh_engine, Staff), _count(fresh_engine, Certification), _count(fresh_engine, TeamMember)) == (
+        7,
+        3,
+        2,
+    )
 
 
 def test_reimport_updates_changed_entries_in_place(fresh_engine):
@@ -92,8 +103,12 @@ def test_the_register_read_back_is_the_roster_imported(fresh_engine):
 def test_entries_the_engine_ignores_are_reported_and_not_stored(fresh_engine):
     roster = small_roster("A")
     roster.certifications += [
-        CertificationRecord(staff_id="A-01", cert="GENDER_101", issued=date(2024, 1, 1), expires=date(2027, 1, 1), line=40),
-        CertificationRecord(staff_id="NOBODY", cert="SGBC_BASIC", issued=date(2024, 1, 1), expires=date(2027, 1, 1), line=41),
+        CertificationRecord(
+            staff_id="A-01", cert="GENDER_101", issued=date(2024, 1, 1), expires=date(2027, 1, 1), line=40
+        ),
+        CertificationRecord(
+            staff_id="NOBODY", cert="SGBC_BASIC", issued=date(2024, 1, 1), expires=date(2027, 1, 1), line=41
+        ),
     ]
     report = _import(fresh_engine, roster)
     assert report.certifications.created == 3
@@ -106,7 +121,7 @@ def test_revoked_certificates_are_left_out_of_the_engine_register(fresh_engine):
     _import(fresh_engine, small_roster("A"))
     with session_scope(fresh_engine) as session:
         cert = session.exec(select(Certification).where(Certification.staff_id == "A-01")).one()
-        cert.revoked_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        cert.revoked_at = datetime(2026, 1, 1, tzinfo=UTC)
     with session_scope(fresh_engine) as session:
         roster = roster_from_db(session=session)
     assert [c for c in roster.certifications if c.staff_id == "A-01"] == []
@@ -127,7 +142,7 @@ def test_an_email_entered_elsewhere_survives_a_roster_without_emails(fresh_engin
 def test_a_failed_import_leaves_nothing_behind(fresh_engine):
     roster = small_roster("A")
     roster.staff.append(RosterStaff(id="A-01", name="Duplicate that the parser would have dropped"))
-    with pytest.raises(Exception):
+    with pytest.raises(sa.exc.IntegrityError):  # two staff rows with one id: the whole import rolls back
         _import(fresh_engine, roster)
     assert (_count(fresh_engine, Staff), _count(fresh_engine, Team)) == (0, 0)
 
@@ -149,10 +164,15 @@ def test_the_sample_roster_imports_and_reads_back_unchanged(fresh_engine):
     with session_scope(fresh_engine) as session:
         stored = roster_from_db(session=session)
     staff_ids = {s.id for s in load.roster.staff}
-    kept = load.roster.model_copy(update={"certifications": [
-        c for c in load.roster.certifications if c.staff_id in staff_ids
-        and c.cert in {"SGBC_BASIC", "SGBC_ADV", "CAC_BASIC", "CAC_ADV"}
-    ]})
+    kept = load.roster.model_copy(
+        update={
+            "certifications": [
+                c
+                for c in load.roster.certifications
+                if c.staff_id in staff_ids and c.cert in {"SGBC_BASIC", "SGBC_ADV", "CAC_BASIC", "CAC_ADV"}
+            ]
+        }
+    )
     assert _without_lines(stored) == _without_lines(kept)
 
 

@@ -17,11 +17,26 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ROSTER = PROJECT_ROOT / "demo" / "roster.yaml"
 
 
-def _cli(*args: str, database_url: str, tmp_path: Path, environment: str = "development") -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "ENVIRONMENT": environment,
-           "SECRET_KEY": "kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-schema-test", "TEMPORAL_PAYLOAD_KEYS": "t:" + "A" * 43 + "="}
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+def _cli(
+    *args: str, database_url: str, tmp_path: Path, environment: str = "development"
+) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(tmp_path),
+        "ENVIRONMENT": environment,
+        "SECRET_KEY": "kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-schema-test",
+        "TEMPORAL_PAYLOAD_KEYS": "t:" + "A" * 43 + "=",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _staff_count(url: str) -> int:
@@ -56,7 +71,8 @@ def test_a_production_sqlite_database_is_not_migrated_behind_the_operators_back(
     done = _cli("roster", "import", str(ROSTER), database_url=url, tmp_path=tmp_path, environment="production")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"error: the database sqlite:///{tmp_path / 'gcu.db'} has no schema yet: run `gcu-review db upgrade` first"]
+        f"error: the database sqlite:///{tmp_path / 'gcu.db'} has no schema yet: run `gcu-review db upgrade` first"
+    ]
 
 
 @pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set")

@@ -26,7 +26,9 @@ def new_account(engine) -> str:
 
 def attempt(engine, username, password, address="10.0.0.1", limits=LIMITS):
     with Session(engine) as session:
-        return sign_in.authenticate(session=session, username=username, password=password, address=address, limits=limits)
+        return sign_in.authenticate(
+            session=session, username=username, password=password, address=address, limits=limits
+        )
 
 
 def test_eight_wrong_passwords_and_the_right_one_sent_at_once_check_at_most_five(engine, monkeypatch):
@@ -126,5 +128,6 @@ def test_every_attempt_is_in_the_sign_in_log(engine):
         rows = session.exec(select(SignInEvent).where(SignInEvent.username == username).order_by(SignInEvent.id)).all()
         account = session.exec(select(Account).where(Account.username == username)).one()
     assert [(r.outcome, r.address, r.account_id) for r in rows] == [
-        ("wrong", "203.0.113.5", account.id), ("ok", "203.0.113.5", account.id),
+        ("wrong", "203.0.113.5", account.id),
+        ("ok", "203.0.113.5", account.id),
     ]

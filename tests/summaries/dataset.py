@@ -41,8 +41,13 @@ D = dt.date
 def build(s: Session, *, dp_email: str | None = "dp1@example.org") -> None:
     f.staff(s, "DP-1", ["deputy_prosecutor"], email=dp_email, name="Amina Deputy")
     f.staff(s, "DP-2", ["deputy_prosecutor"], email="dp2@example.org")
-    for sid, roles in [("LA", ["team_leader"]), ("IA1", ["investigator"]), ("IA2", ["investigator"]),
-                       ("LB", ["team_leader"]), ("LC", ["team_leader"])]:
+    for sid, roles in [
+        ("LA", ["team_leader"]),
+        ("IA1", ["investigator"]),
+        ("IA2", ["investigator"]),
+        ("LB", ["team_leader"]),
+        ("LC", ["team_leader"]),
+    ]:
         f.staff(s, sid, roles)
     f.team(s, "TA", "DP-1", leader="LA", members=["IA1", "IA2"])
     f.team(s, "TB", "DP-1", leader="LB")
@@ -54,8 +59,13 @@ def build(s: Session, *, dp_email: str | None = "dp1@example.org") -> None:
     f.cert(s, "LB", "SGBC_BASIC", D(2023, 2, 1), D(2026, 1, 31))
     f.cert(s, "LB", "CAC_BASIC", D(2025, 1, 1), D(2028, 12, 31))
 
-    v = f.version(s, "PA1", "TA", f.at(D(2026, 3, 2), 10),
-                  [("R-1", "blocking", "resolved"), ("R-2", "major", "resolved"), ("R-9", "advisory", "open")])
+    v = f.version(
+        s,
+        "PA1",
+        "TA",
+        f.at(D(2026, 3, 2), 10),
+        [("R-1", "blocking", "resolved"), ("R-2", "major", "resolved"), ("R-9", "advisory", "open")],
+    )
     f.decide(s, v, "return", f.at(D(2026, 3, 3)))
     v = f.version(s, "PA1", "TA", f.at(D(2026, 3, 4)), [("R-2", "major", "open")])
     f.decide(s, v, "approve", f.at(D(2026, 3, 5)))
@@ -89,9 +99,22 @@ def build(s: Session, *, dp_email: str | None = "dp1@example.org") -> None:
 
     for pid, team, supported in (("IRA1", "TA", True), ("IRA2", "TA", False), ("IRC1", "TC", True)):
         v = f.version(s, pid, team, f.at(D(2026, 2, 10)))
-        s.add(InterviewRecordFacts(
-            product_id=pid, version_no=v.version_no, version_id=v.id, team_id=team, situation="Velmora",
-            record_date=D(2026, 2, 5), period_date=D(2026, 2, 5), submitted_on=D(2026, 2, 10), witness_key=pid,
-            vulnerable=True, categories=["child"], support_during="present" if supported else "none",
-            supported=supported, needs_all_met=True))
+        s.add(
+            InterviewRecordFacts(
+                product_id=pid,
+                version_no=v.version_no,
+                version_id=v.id,
+                team_id=team,
+                situation="Velmora",
+                record_date=D(2026, 2, 5),
+                period_date=D(2026, 2, 5),
+                submitted_on=D(2026, 2, 10),
+                witness_key=pid,
+                vulnerable=True,
+                categories=["child"],
+                support_during="present" if supported else "none",
+                supported=supported,
+                needs_all_met=True,
+            )
+        )
     s.commit()

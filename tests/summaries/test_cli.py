@@ -40,7 +40,8 @@ def test_run_list_and_show_a_summary(cli, tmp_path):
 
     listed = json.loads(cli("summaries", "list", "--format", "json").stdout)
     assert [(r["deputy_prosecutor_id"], r["period_start"], r["reviewed"], r["returned"]) for r in listed] == [
-        ("DP-1", "2026-03-02", 2, 2)]
+        ("DP-1", "2026-03-02", 2, 2)
+    ]
 
     out = tmp_path / "summary.pdf"
     shown = cli("summaries", "show", str(listed[0]["id"]), "--pdf", str(out))

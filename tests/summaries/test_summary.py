@@ -39,13 +39,18 @@ def test_review_figures_per_team_and_in_total(known):
 def test_overdue_reviews_are_listed_oldest_due_first(known):
     d = data_of(known)
     assert [(r.product_id, r.days_overdue, r.state) for r in d.overdue_reviews] == [
-        ("PB3", 7, "escalated"), ("PA2", 2, "in_review")]
+        ("PB3", 7, "escalated"),
+        ("PA2", 2, "in_review"),
+    ]
 
 
 def test_most_frequent_findings_by_rule_exclude_advisory(known):
     d = data_of(known)
     assert [(f.rule_id, f.count, f.products, f.severity) for f in d.top_findings] == [
-        ("R-1", 3, 3, "blocking"), ("R-2", 3, 2, "major"), ("R-3", 1, 1, "minor")]
+        ("R-1", 3, 3, "blocking"),
+        ("R-2", 3, 2, "major"),
+        ("R-3", 1, 1, "minor"),
+    ]
 
 
 def test_kpi12_of_the_cluster_with_its_trend(known):
@@ -57,7 +62,11 @@ def test_kpi12_of_the_cluster_with_its_trend(known):
     k12 = kpis["12"]
     assert (k12.period, k12.numerator, k12.denominator, k12.value, k12.status) == ("2026-Q1", 2, 4, 0.5, "not met")
     assert [(p.period, p.value) for p in k12.trend] == [
-        ("2025-Q2", 0.75), ("2025-Q3", 0.75), ("2025-Q4", 0.75), ("2026-Q1", 0.5)]
+        ("2025-Q2", 0.75),
+        ("2025-Q3", 0.75),
+        ("2025-Q4", 0.75),
+        ("2026-Q1", 0.5),
+    ]
     assert {p.period: p.value for p in k12.per_team} == {"TA": 2 / 3, "TB": 0.0}
     assert "§7.3" in k12.citation
 
@@ -65,7 +74,9 @@ def test_kpi12_of_the_cluster_with_its_trend(known):
 def test_certification_gaps_of_the_cluster_only(known):
     d = data_of(known)
     assert sorted((g.staff_id, g.requirement, g.status) for g in d.certification_gaps) == [
-        ("IA2", "CAC_BASIC", "missing"), ("LB", "SGBC_BASIC", "expired")]
+        ("IA2", "CAC_BASIC", "missing"),
+        ("LB", "SGBC_BASIC", "expired"),
+    ]
 
 
 def test_another_deputy_prosecutor_sees_only_their_team(known):
@@ -90,8 +101,13 @@ def _text(html: str) -> str:
 
 def test_stored_summary_html_and_pdf_show_the_figures(known):
     with session_scope(known) as s:
-        ref = produce_summary(session=s, deputy_prosecutor_id="DP-1", period=dataset.PERIOD, as_of=dataset.AS_OF,
-                              renderer=SummaryRenderer("https://gcu.test"))
+        ref = produce_summary(
+            session=s,
+            deputy_prosecutor_id="DP-1",
+            period=dataset.PERIOD,
+            as_of=dataset.AS_OF,
+            renderer=SummaryRenderer("https://gcu.test"),
+        )
     with Session(known) as s:
         stored = get_summary(session=s, summary_id=ref.summary_id)
     assert (stored.reviewed, stored.approved, stored.returned, stored.open_blocking, stored.overdue) == (2, 1, 2, 3, 2)
@@ -104,7 +120,9 @@ def test_stored_summary_html_and_pdf_show_the_figures(known):
     assert "Team TA (TA) 1 1 1 2 1" in html and "Team TB (TB) 1 0 1 1 1" in html
     assert "R-1: Rule R-1 blocking 3 3" in html and "R-9" not in html
     assert "KPI 12: Certified staff" in html and "50% (2/4)" in html
-    assert "SPU indicator: Vulnerable witnesses interviewed with psychosocial support" in html and "50% (1/2)" in html, html[html.find("KPIs 10"):][:1500]
+    assert (
+        "SPU indicator: Vulnerable witnesses interviewed with psychosocial support" in html and "50% (1/2)" in html
+    ), html[html.find("KPIs 10") :][:1500]
     assert "2025-Q4: 75%; 2026-Q1: 50%" in html
     assert 'href="https://gcu.test/products/PB3"' in stored.html
     assert "PC1" not in html and "(TC)" not in html
@@ -113,7 +131,13 @@ def test_stored_summary_html_and_pdf_show_the_figures(known):
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
     assert pdf.metadata.title == "Compliance summary DP-1 2026-03-02 to 2026-03-08"
     assert "Compliance summary for Amina Deputy" in text
-    for figure in ("Products reviewed: 2", "Approved: 1", "Returned: 2", "Open blocking findings: 3", "Overdue reviews: 2"):
+    for figure in (
+        "Products reviewed: 2",
+        "Approved: 1",
+        "Returned: 2",
+        "Open blocking findings: 3",
+        "Overdue reviews: 2",
+    ):
         assert figure in text
     assert "Team TA (TA) 1 1 1 2 1" in text
     assert "PB3: Plan PB3" in text and "7" in text
@@ -127,21 +151,33 @@ def test_stored_summary_html_and_pdf_show_the_figures(known):
 def test_producing_again_replaces_the_summary_of_the_same_period(known):
     renderer = SummaryRenderer()
     with session_scope(known) as s:
-        first = produce_summary(session=s, deputy_prosecutor_id="DP-1", period=dataset.PERIOD, as_of=dataset.AS_OF,
-                                renderer=renderer)
-        other = produce_summary(session=s, deputy_prosecutor_id="DP-2", period=dataset.PERIOD, as_of=dataset.AS_OF,
-                                renderer=renderer)
-        older = produce_summary(session=s, deputy_prosecutor_id="DP-1",
-                                period=SummaryPeriod(start=dataset.PERIOD.start.replace(day=1) - dataset.PERIOD.start.resolution * 28,
-                                                     end=dataset.PERIOD.start.replace(day=1)), as_of=dataset.AS_OF,
-                                renderer=renderer)
+        first = produce_summary(
+            session=s, deputy_prosecutor_id="DP-1", period=dataset.PERIOD, as_of=dataset.AS_OF, renderer=renderer
+        )
+        other = produce_summary(
+            session=s, deputy_prosecutor_id="DP-2", period=dataset.PERIOD, as_of=dataset.AS_OF, renderer=renderer
+        )
+        older = produce_summary(
+            session=s,
+            deputy_prosecutor_id="DP-1",
+            period=SummaryPeriod(
+                start=dataset.PERIOD.start.replace(day=1) - dataset.PERIOD.start.resolution * 28,
+                end=dataset.PERIOD.start.replace(day=1),
+            ),
+            as_of=dataset.AS_OF,
+            renderer=renderer,
+        )
     with session_scope(known) as s:
-        again = produce_summary(session=s, deputy_prosecutor_id="DP-1", period=dataset.PERIOD, as_of=dataset.AS_OF,
-                                renderer=renderer)
+        again = produce_summary(
+            session=s, deputy_prosecutor_id="DP-1", period=dataset.PERIOD, as_of=dataset.AS_OF, renderer=renderer
+        )
     assert (again.summary_id, again.replaced, first.replaced) == (first.summary_id, True, False)
     with Session(known) as s:
         assert [x.id for x in list_summaries(session=s)] == [first.summary_id, other.summary_id, older.summary_id]
-        assert [x.id for x in list_summaries(session=s, deputy_prosecutor_id="DP-1")] == [first.summary_id, older.summary_id]
+        assert [x.id for x in list_summaries(session=s, deputy_prosecutor_id="DP-1")] == [
+            first.summary_id,
+            older.summary_id,
+        ]
         assert get_summary(session=s, summary_id=10_000) is None
 
 

@@ -41,18 +41,28 @@ class FlakyDatabase:
             self.attempts += 1
             if self.attempts <= self.failures:
                 raise ApplicationError("could not connect to server: Connection refused")
-        return SummaryRef(summary_id=len(request.deputy_prosecutor_id) + self.attempts,
-                          deputy_prosecutor_id=request.deputy_prosecutor_id, period=request.period)
+        return SummaryRef(
+            summary_id=len(request.deputy_prosecutor_id) + self.attempts,
+            deputy_prosecutor_id=request.deputy_prosecutor_id,
+            period=request.period,
+        )
 
 
 async def test_a_database_down_for_a_while_still_gets_every_summary_made(time_skipping_env):
     client = time_skipping_env.client
     queue = f"summaries-{uuid.uuid4()}"
     database = FlakyDatabase(failures=8)  # five attempts used to be all a summary got
-    async with Worker(client, task_queue=queue, workflows=[ComplianceSummaryWorkflow],
-                      activities=[database.list_dps, database.produce]):
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[ComplianceSummaryWorkflow],
+        activities=[database.list_dps, database.produce],
+    ):
         result: SummaryRunResult = await client.execute_workflow(
-            ComplianceSummaryWorkflow.run, SummaryRunInput(period=PERIOD, email=False),
-            id=f"summary-{uuid.uuid4()}", task_queue=queue)
+            ComplianceSummaryWorkflow.run,
+            SummaryRunInput(period=PERIOD, email=False),
+            id=f"summary-{uuid.uuid4()}",
+            task_queue=queue,
+        )
     assert [r.deputy_prosecutor_id for r in result.summaries] == ["DP-1", "DP-2"]
     assert result.failed == [] and database.attempts == 9

@@ -2,9 +2,10 @@
 stored and emailed with its PDF once; and the `compliance-summary` schedule starting it."""
 
 import asyncio
+import contextlib
 import io
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pypdf import PdfReader
 from sqlmodel import Session
@@ -14,27 +15,34 @@ from temporalio.worker import Worker
 from activities.notify import NotifyActivities
 from activities.summaries import SummaryActivities
 from models.summary_messages import SummaryRunInput, SummaryRunResult, previous_period
+from service.temporal_setup import ensure_summary_schedules as ensure_schedules
 from settings import Settings
 from summaries.store import get_summary, list_summaries
 from tests.notify.conftest import SmtpServer
 from tests.summaries import dataset
 from workflows.outbox import NOT_CONFIGURED_NOTE, NotificationOutboxWorkflow
 from workflows.outbox import SCHEDULE_ID as OUTBOX_SCHEDULE
-from service.temporal_setup import ensure_summary_schedules as ensure_schedules
 from workflows.summaries import SCHEDULE_ID, ComplianceSummaryWorkflow
 
 
 def worker_for(client: Client, engine, settings: Settings) -> Worker:
     return Worker(
-        client, task_queue=settings.task_queue, workflows=[ComplianceSummaryWorkflow, NotificationOutboxWorkflow],
+        client,
+        task_queue=settings.task_queue,
+        workflows=[ComplianceSummaryWorkflow, NotificationOutboxWorkflow],
         activities=[*SummaryActivities(engine, settings).all(), *NotifyActivities(engine, settings).all()],
     )
 
 
 def settings_for(smtp_port: int | None = None, **kw) -> Settings:
     mail = dict(smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_starttls=False) if smtp_port else dict(smtp_host="")
-    return Settings(task_queue=f"summaries-{uuid.uuid4()}", mail_from="GCU review <gcu@gcu.test>",
-                    app_base_url="https://gcu.test", **mail, **kw)
+    return Settings(
+        task_queue=f"summaries-{uuid.uuid4()}",
+        mail_from="GCU review <gcu@gcu.test>",
+        app_base_url="https://gcu.test",
+        **mail,
+        **kw,
+    )
 
 
 async def test_a_run_makes_and_emails_each_summary_once(time_skipping_env, fresh_engine):
@@ -47,9 +55,11 @@ async def test_a_run_makes_and_emails_each_summary_once(time_skipping_env, fresh
         async with worker_for(client, fresh_engine, settings):
             request = SummaryRunInput(period=dataset.PERIOD)
             first: SummaryRunResult = await client.execute_workflow(
-                ComplianceSummaryWorkflow.run, request, id=f"summary-{uuid.uuid4()}", task_queue=settings.task_queue)
+                ComplianceSummaryWorkflow.run, request, id=f"summary-{uuid.uuid4()}", task_queue=settings.task_queue
+            )
             second: SummaryRunResult = await client.execute_workflow(
-                ComplianceSummaryWorkflow.run, request, id=f"summary-{uuid.uuid4()}", task_queue=settings.task_queue)
+                ComplianceSummaryWorkflow.run, request, id=f"summary-{uuid.uuid4()}", task_queue=settings.task_queue
+            )
     finally:
         server.stop()
     assert [r.deputy_prosecutor_id for r in first.summaries] == ["DP-1", "DP-2"]
@@ -74,17 +84,23 @@ async def test_a_run_makes_and_emails_each_summary_once(time_skipping_env, fresh
         assert get_summary(session=s, summary_id=listed[0].id).pdf == attachment.get_content()
 
 
-async def test_without_a_period_the_run_covers_the_week_before_and_stays_in_app_without_smtp(time_skipping_env, fresh_engine):
+async def test_without_a_period_the_run_covers_the_week_before_and_stays_in_app_without_smtp(
+    time_skipping_env, fresh_engine
+):
     with Session(fresh_engine) as s:
         dataset.build(s)
     settings = settings_for()
     client = time_skipping_env.client
     async with worker_for(client, fresh_engine, settings):
-        handle = await client.start_workflow(ComplianceSummaryWorkflow.run, SummaryRunInput(deputy_prosecutor_id="DP-2"),
-                                             id=f"summary-{uuid.uuid4()}", task_queue=settings.task_queue)
+        handle = await client.start_workflow(
+            ComplianceSummaryWorkflow.run,
+            SummaryRunInput(deputy_prosecutor_id="DP-2"),
+            id=f"summary-{uuid.uuid4()}",
+            task_queue=settings.task_queue,
+        )
         result: SummaryRunResult = await handle.result()
     started = (await handle.describe()).start_time
-    assert result.period == previous_period(started.astimezone(timezone.utc).date(), 7)
+    assert result.period == previous_period(started.astimezone(UTC).date(), 7)
     assert [r.deputy_prosecutor_id for r in result.summaries] == ["DP-2"]
     assert [e.state for e in result.emails] == ["not_configured"]
 
@@ -121,7 +137,7 @@ async def test_the_schedules_are_created_once_then_updated_and_start_the_summary
         summary = await client.get_schedule_handle(SCHEDULE_ID).describe()
         times = summary.info.next_action_times
         assert len(times) > 1 and all((t.hour, t.minute) == (6, 30) for t in times)
-        assert {(b - a).days for a, b in zip(times, times[1:])} == {1}
+        assert {(b - a).days for a, b in zip(times, times[1:], strict=False)} == {1}
         outbox = await client.get_schedule_handle(OUTBOX_SCHEDULE).describe()
         assert (outbox.schedule.state.paused, outbox.schedule.state.note) == (True, NOT_CONFIGURED_NOTE)
 
@@ -137,16 +153,16 @@ async def test_the_schedules_are_created_once_then_updated_and_start_the_summary
                 if actions:
                     break
                 await asyncio.sleep(0.1)
-            run = client.get_workflow_handle(actions[0].action.workflow_id,
-                                             run_id=actions[0].action.first_execution_run_id,
-                                             result_type=SummaryRunResult)
+            run = client.get_workflow_handle(
+                actions[0].action.workflow_id,
+                run_id=actions[0].action.first_execution_run_id,
+                result_type=SummaryRunResult,
+            )
             result: SummaryRunResult = await run.result(rpc_timeout=None)
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         assert result.period in (previous_period(today, 7), previous_period(actions[0].scheduled_at.date(), 7))
         assert [r.deputy_prosecutor_id for r in result.summaries] == ["DP-1", "DP-2"]
     finally:
         for schedule_id in (SCHEDULE_ID, OUTBOX_SCHEDULE):
-            try:
+            with contextlib.suppress(Exception):
                 await client.get_schedule_handle(schedule_id).delete()
-            except Exception:  # noqa: BLE001 - not created because an assertion failed first
-                pass

@@ -2,7 +2,7 @@
 teams written straight through the data layer (no Temporal), plus signed-in clients per role."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,11 @@ from models.findings import Finding as EngineFinding
 from models.messages import ReviewWorkflowState
 from service.demo import import_demo_roster
 from settings import Settings
+from store.accounts import DEMO_ACCOUNTS, demo_password, seed_demo_accounts
 from store.db import make_engine, migrate
 from store.findings import record_findings
 from store.products import create_version
 from store.reviews import upsert_review
-from store.accounts import DEMO_ACCOUNTS, demo_password, seed_demo_accounts
 from web.app import create_app
 
 # Who is who in demo/roster.yaml (Heron and Kestrel: DP-01's cluster; Osprey: DP-02's).
@@ -53,37 +53,72 @@ A first draft <script>alert(1)</script> with a bush wives mention.
 
 
 def make_settings(tmp_path: Path, **extra) -> Settings:
-    values = {"environment": "development", "database_url": f"sqlite:///{tmp_path / 'web.db'}", "var_dir": tmp_path,
-              "secret_key": "test-secret-key-for-web-tests", **extra}
+    values = {
+        "environment": "development",
+        "database_url": f"sqlite:///{tmp_path / 'web.db'}",
+        "var_dir": tmp_path,
+        "secret_key": "test-secret-key-for-web-tests",
+        **extra,
+    }
     return Settings(**values)
 
 
 def _add_product(session: Session, team: str, pid: str, author: str, state: ReviewState, versions: int = 1) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for no in range(1, versions + 1):
         text = DOC_V1.format(pid=pid, team=team, author=author)
         if no > 1:
             text = text.replace("bush wives mention", f"revised text v{no}")
         version = create_version(
-            session=session, product_id=pid, product_type="IP", team_id=team, situation="Situation in Velmora",
-            author_id=author, title=f"Plan {pid}", version_label=str(no), filename=f"{pid}.md",
-            media_type="text/markdown", content=text.encode(), front_matter={"product": {"id": pid}}, submitted_by=author,
+            session=session,
+            product_id=pid,
+            product_type="IP",
+            team_id=team,
+            situation="Situation in Velmora",
+            author_id=author,
+            title=f"Plan {pid}",
+            version_label=str(no),
+            filename=f"{pid}.md",
+            media_type="text/markdown",
+            content=text.encode(),
+            front_matter={"product": {"id": pid}},
+            submitted_by=author,
         )
         findings = [
-            EngineFinding(rule_id="SGBC-IP-01", severity=Severity.MAJOR, message="Gender analysis is missing.",
-                          citation="2014 SGBC Policy Paper [V]", location="product", fix="Add a gender analysis."),
+            EngineFinding(
+                rule_id="SGBC-IP-01",
+                severity=Severity.MAJOR,
+                message="Gender analysis is missing.",
+                citation="2014 SGBC Policy Paper [V]",
+                location="product",
+                fix="Add a gender analysis.",
+            ),
         ]
         if no == 1:
-            findings.append(EngineFinding(rule_id="LANG-03", severity=Severity.MINOR, message="Term 'bush wives'.",
-                                          citation="Terminology Guidelines [S]", location="line:16", fix="Use 'forced marriage'."))
+            findings.append(
+                EngineFinding(
+                    rule_id="LANG-03",
+                    severity=Severity.MINOR,
+                    message="Term 'bush wives'.",
+                    citation="Terminology Guidelines [S]",
+                    location="line:16",
+                    fix="Use 'forced marriage'.",
+                )
+            )
         record_findings(session=session, version=version, findings=findings, at=now)
     product = version  # noqa: F841 - the product row is found through the review below
     from models.tables import Product
 
     upsert_review(
-        session=session, product=session.get(Product, pid), workflow_id=f"product-review-{pid}",
+        session=session,
+        product=session.get(Product, pid),
+        workflow_id=f"product-review-{pid}",
         state_after=ReviewWorkflowState(
-            state=state, version_id=version.id, version_no=versions, version_label=str(versions), title=f"Plan {pid}",
+            state=state,
+            version_id=version.id,
+            version_no=versions,
+            version_label=str(versions),
+            title=f"Plan {pid}",
             due_at=now - timedelta(days=1) if state == ReviewState.QUEUED else now + timedelta(days=5),
             verdict=Verdict.REVISE,
         ),
@@ -130,7 +165,12 @@ def sign_in(client: TestClient, username: str, password: str | None = None):
     page = client.get("/login")
     return client.post(
         "/login",
-        data={"username": username, "password": password or demo_password(username), "csrf_token": csrf_from(page.text), "next": "/"},
+        data={
+            "username": username,
+            "password": password or demo_password(username),
+            "csrf_token": csrf_from(page.text),
+            "next": "/",
+        },
         follow_redirects=False,
     )
 
@@ -158,7 +198,9 @@ def tokens(web_db):
     made = {}
     with Session(engine) as session:
         for username, _staff, _what in DEMO_ACCOUNTS:
-            _row, token = create_api_token(session=session, account=get_account(session=session, username=username), name="test")
+            _row, token = create_api_token(
+                session=session, account=get_account(session=session, username=username), name="test"
+            )
             made[username] = token
         session.commit()
     return made

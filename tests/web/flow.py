@@ -12,8 +12,8 @@ from sqlmodel import Session
 from models.tables import Review
 from service.demo import DEMO_DIR, import_demo_roster
 from settings import Settings
-from store.db import make_engine, migrate
 from store.accounts import seed_demo_accounts
+from store.db import make_engine, migrate
 
 S1 = DEMO_DIR / "products" / "S1-IP-heron.md"
 
@@ -25,7 +25,9 @@ def s1_text(product_id: str) -> str:
 def s1_revised(product_id: str) -> str:
     """Version 2: the team drops the term 'bush wives' (LANG-03) and bumps the version label."""
     text = s1_text(product_id).replace('version: "0.4"', 'version: "0.5"')
-    return text.replace("so-called bush\nwives of", "victims of forced marriage to").replace("bush wives", "forced marriage victims")
+    return text.replace("so-called bush\nwives of", "victims of forced marriage to").replace(
+        "bush wives", "forced marriage victims"
+    )
 
 
 def new_product_id() -> str:
@@ -38,8 +40,11 @@ async def review_system(tmp_path: Path, env):
     from worker import build_worker
 
     settings = Settings(
-        environment="development", database_url=f"sqlite:///{tmp_path / 'flow.db'}", var_dir=tmp_path,
-        secret_key="test-secret-key-for-web-flow", task_queue=f"web-{uuid.uuid4().hex[:8]}",
+        environment="development",
+        database_url=f"sqlite:///{tmp_path / 'flow.db'}",
+        var_dir=tmp_path,
+        secret_key="test-secret-key-for-web-flow",
+        task_queue=f"web-{uuid.uuid4().hex[:8]}",
     )
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)

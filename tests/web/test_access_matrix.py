@@ -83,8 +83,12 @@ def _object_cases():
     for team, pid in PRODUCTS.items():
         for suffix in OBJECT_PAGES:
             for user in USERS:
-                yield pytest.param(user, f"/products/{pid}{suffix}", _object_expectation(user, team, suffix),
-                                   id=f"{user}-GET/products/{pid}{suffix}")
+                yield pytest.param(
+                    user,
+                    f"/products/{pid}{suffix}",
+                    _object_expectation(user, team, suffix),
+                    id=f"{user}-GET/products/{pid}{suffix}",
+                )
 
 
 @pytest.mark.parametrize(("user", "path", "expected"), list(_object_cases()))
@@ -102,8 +106,18 @@ def test_unknown_product_and_hidden_product_look_the_same(clients):
     assert PRODUCTS["T-OSPREY"] not in hidden.text
 
 
-@pytest.mark.parametrize("path", ["/", "/team", "/queue", "/dashboard", f"/products/{PRODUCTS['T-HERON']}",
-                                  f"/products/{PRODUCTS['T-HERON']}/versions/1/text", "/notifications"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/team",
+        "/queue",
+        "/dashboard",
+        f"/products/{PRODUCTS['T-HERON']}",
+        f"/products/{PRODUCTS['T-HERON']}/versions/1/text",
+        "/notifications",
+    ],
+)
 def test_anonymous_visitors_are_sent_to_sign_in(clients, path):
     response = clients["anonymous"].get(path, follow_redirects=False)
     assert response.status_code == 303
@@ -134,7 +148,9 @@ def _action_refusals():
                     expected = 403
                 else:
                     continue  # allowed: goes to the workflow (test_review_flow.py)
-                yield pytest.param(user, f"/products/{pid}{suffix}", fields, expected, id=f"{user}-POST/products/{pid}{suffix}")
+                yield pytest.param(
+                    user, f"/products/{pid}{suffix}", fields, expected, id=f"{user}-POST/products/{pid}{suffix}"
+                )
 
 
 @pytest.mark.parametrize(("user", "path", "fields", "expected"), list(_action_refusals()))
@@ -148,8 +164,12 @@ def test_actions_refused_by_role_or_object(clients, user, path, fields, expected
 def test_resubmit_upload_refused_to_another_team(clients):
     client = clients["kestrel.inv"]
     token = csrf_from(client.get("/account").text)
-    response = client.post(f"/products/{PRODUCTS['T-HERON']}/resubmit", data={"csrf_token": token},
-                           files={"file": ("x.md", b"---\n", "text/markdown")}, follow_redirects=False)
+    response = client.post(
+        f"/products/{PRODUCTS['T-HERON']}/resubmit",
+        data={"csrf_token": token},
+        files={"file": ("x.md", b"---\n", "text/markdown")},
+        follow_redirects=False,
+    )
     assert response.status_code == 404
 
 
@@ -160,7 +180,9 @@ def test_submit_refused_to_people_outside_teams(clients):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/logout", f"/products/{PRODUCTS['T-HERON']}/claim", "/account/tokens", "/admin/accounts"])
+@pytest.mark.parametrize(
+    "path", ["/logout", f"/products/{PRODUCTS['T-HERON']}/claim", "/account/tokens", "/admin/accounts"]
+)
 def test_forms_without_the_csrf_token_are_refused(clients, path):
     user = "admin" if path == "/admin/accounts" else "gcu.head"
     response = clients[user].post(path, data={"csrf_token": "forged"}, follow_redirects=False)
@@ -191,7 +213,9 @@ def _api_cases():
                 expected = 200 if team in SEES[user] else 404
                 if suffix == "/diff" and expected == 200 and team != "T-HERON":
                     expected = 404  # a product with one version has nothing to compare
-                yield pytest.param(user, f"/api/products/{pid}{suffix}", expected, id=f"{user}-GET/api/products/{pid}{suffix}")
+                yield pytest.param(
+                    user, f"/api/products/{pid}{suffix}", expected, id=f"{user}-GET/api/products/{pid}{suffix}"
+                )
 
 
 @pytest.mark.parametrize(("user", "path", "expected"), list(_api_cases()))
@@ -221,7 +245,9 @@ def _api_action_refusals():
                     expected = 403
                 else:
                     continue
-                yield pytest.param(user, f"/api/products/{pid}{suffix}", body, expected, id=f"{user}-POST/api/products/{pid}{suffix}")
+                yield pytest.param(
+                    user, f"/api/products/{pid}{suffix}", body, expected, id=f"{user}-POST/api/products/{pid}{suffix}"
+                )
 
 
 @pytest.mark.parametrize(("user", "path", "body", "expected"), list(_api_action_refusals()))

@@ -7,7 +7,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from models.web_tables import Account
-
 from store.account_events import events_of
 from store.accounts import create_account, create_api_token, get_account
 from tests.web.conftest import csrf_from, sign_in
@@ -23,7 +22,9 @@ def target(web_db):
             old.staff_id, old.username, old.active = None, f"retired-{old.id}", False
             session.add(old)
             session.commit()
-        account = create_account(session=session, username="target.person", password="target-password-1", staff_id="KE-02")
+        account = create_account(
+            session=session, username="target.person", password="target-password-1", staff_id="KE-02"
+        )
         _row, token = create_api_token(session=session, account=account, name="their script")
         session.commit()
         return account.id, token
@@ -49,7 +50,12 @@ def test_an_administrator_deactivates_an_account_and_it_is_signed_out(app, clien
         assert person.get("/team", follow_redirects=False).status_code == 303  # back to sign-in
     assert clients["anonymous"].get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     event = latest_event(engine, account_id)
-    assert (event.action, event.actor_id, event.channel, event.reason) == ("account.deactivated", "account:admin", "web", "left the unit")
+    assert (event.action, event.actor_id, event.channel, event.reason) == (
+        "account.deactivated",
+        "account:admin",
+        "web",
+        "left the unit",
+    )
     with TestClient(app) as again:
         assert sign_in(again, "target.person", "target-password-1").status_code == 401
 
@@ -59,8 +65,11 @@ def test_an_administrator_edits_name_staff_link_and_role(clients, web_db, target
     account_id, _token = target
     page = clients["admin"].get(f"/admin/accounts/{account_id}").text
     assert "target.person" in page and "Account history" in page
-    response = admin_post(clients["admin"], f"/admin/accounts/{account_id}/edit",
-                          {"username": "target.renamed", "staff_id": "KE-02", "is_admin": "true"})
+    response = admin_post(
+        clients["admin"],
+        f"/admin/accounts/{account_id}/edit",
+        {"username": "target.renamed", "staff_id": "KE-02", "is_admin": "true"},
+    )
     assert response.status_code == 303
     with Session(engine) as session:
         account = session.get(Account, account_id)
@@ -71,8 +80,9 @@ def test_an_administrator_edits_name_staff_link_and_role(clients, web_db, target
     event = latest_event(engine, account_id)
     assert event.action == "account.updated" and event.details["is_admin"] == "False -> True"
     # A staff id that already has a login is refused with the reason.
-    refused = admin_post(clients["admin"], f"/admin/accounts/{account_id}/edit",
-                         {"username": "target.person", "staff_id": "HE-01"})
+    refused = admin_post(
+        clients["admin"], f"/admin/accounts/{account_id}/edit", {"username": "target.person", "staff_id": "HE-01"}
+    )
     assert refused.status_code == 303
     assert "HE-01 already has an account" in clients["admin"].get(f"/admin/accounts/{account_id}").text
 
@@ -80,7 +90,9 @@ def test_an_administrator_edits_name_staff_link_and_role(clients, web_db, target
 def test_an_administrator_resets_a_password_which_revokes_the_tokens(app, clients, web_db, target):
     _settings, engine = web_db
     account_id, token = target
-    response = admin_post(clients["admin"], f"/admin/accounts/{account_id}/password", {"password": "brand-new-password"})
+    response = admin_post(
+        clients["admin"], f"/admin/accounts/{account_id}/password", {"password": "brand-new-password"}
+    )
     assert response.status_code == 303
     assert clients["anonymous"].get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     with TestClient(app) as person:
@@ -115,8 +127,12 @@ def test_only_administrators_change_accounts(clients, target, path):
 def test_a_read_only_token_reads_but_does_not_act(clients, web_db):
     _settings, engine = web_db
     with Session(engine) as session:
-        _row, token = create_api_token(session=session, account=get_account(session=session, username="gcu.albrecht"),
-                                       name="dashboard", read_only=True)
+        _row, token = create_api_token(
+            session=session,
+            account=get_account(session=session, username="gcu.albrecht"),
+            name="dashboard",
+            read_only=True,
+        )
         session.commit()
     headers = {"Authorization": f"Bearer {token}"}
     assert clients["anonymous"].get("/api/queue", headers=headers).status_code == 200
@@ -128,7 +144,9 @@ def test_tokens_made_on_the_account_page_expire_and_may_be_read_only(clients, we
     _settings, engine = web_db
     client = clients["dp.marsh"]
     csrf = csrf_from(client.get("/account").text)
-    page = client.post("/account/tokens", data={"csrf_token": csrf, "name": "weekly export", "days": "7", "read_only": "true"})
+    page = client.post(
+        "/account/tokens", data={"csrf_token": csrf, "name": "weekly export", "days": "7", "read_only": "true"}
+    )
     assert page.status_code == 200 and "read only" in page.text
     with Session(engine) as session:
         from store.accounts import list_api_tokens

@@ -16,12 +16,17 @@ async def test_audit_events_record_api_web_and_system_channels(tmp_path, tempora
     async with review_system(tmp_path, temporal_env) as (settings, engine, client):
         app = create_app(settings, db_engine=engine, temporal_client=client)
         with Session(engine) as session:
-            token = create_api_token(session=session, account=get_account(session=session, username="heron.lead"), name="t")[1]
+            token = create_api_token(
+                session=session, account=get_account(session=session, username="heron.lead"), name="t"
+            )[1]
             session.commit()
         pid = new_product_id()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
-            response = await http.post("/api/products", headers={"Authorization": f"Bearer {token}"},
-                                       files={"file": (f"{pid}.md", s1_text(pid).encode(), "text/markdown")})
+            response = await http.post(
+                "/api/products",
+                headers={"Authorization": f"Bearer {token}"},
+                files={"file": (f"{pid}.md", s1_text(pid).encode(), "text/markdown")},
+            )
             assert response.status_code == 201, response.text
         await wait_for_state(engine, pid, "queued")
         reviewer = await signed_in(app, "gcu.albrecht")
@@ -33,5 +38,8 @@ async def test_audit_events_record_api_web_and_system_channels(tmp_path, tempora
         with Session(engine) as session:
             events = session.exec(select(AuditEvent).where(AuditEvent.product_id == pid).order_by(AuditEvent.id)).all()
         assert [(e.action, e.actor_id, e.channel) for e in events] == [
-            ("submit", "HE-01", "api"), ("precheck", None, "system"), ("enqueue", None, "system"), ("claim", "GX-02", "web"),
+            ("submit", "HE-01", "api"),
+            ("precheck", None, "system"),
+            ("enqueue", None, "system"),
+            ("claim", "GX-02", "web"),
         ]

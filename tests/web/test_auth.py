@@ -3,7 +3,7 @@ and the accounts CLI."""
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import typer
@@ -12,8 +12,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from models.web_tables import Account
-from tests.web.conftest import PRODUCTS, csrf_from, make_settings, sign_in
 from store.accounts import account_for_token, create_account, create_api_token, get_account, seed_demo_accounts
+from tests.web.conftest import PRODUCTS, csrf_from, make_settings, sign_in
 from web.app import create_app
 
 
@@ -30,7 +30,9 @@ def lockable(web_db):
     _settings, engine = web_db
     username = f"lock-{datetime.now().timestamp()}"
     with Session(engine) as session:
-        create_account(session=session, username=username, password="correct-horse-battery", staff_id=None, is_admin=True)
+        create_account(
+            session=session, username=username, password="correct-horse-battery", staff_id=None, is_admin=True
+        )
         session.commit()
     return username
 
@@ -49,8 +51,12 @@ def test_sign_in_sets_a_hardened_session_cookie(fresh_client):
 
 def test_the_session_cookie_is_secure_outside_development(tmp_path, web_db):
     _settings, engine = web_db
-    settings = make_settings(tmp_path, environment="production", secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-production-test",
-                             temporal_payload_keys="prod-test:" + "A" * 43 + "=")
+    settings = make_settings(
+        tmp_path,
+        environment="production",
+        secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-production-test",
+        temporal_payload_keys="prod-test:" + "A" * 43 + "=",
+    )
     with TestClient(create_app(settings, db_engine=engine), base_url="https://testserver") as client:
         response = sign_in(client, "heron.lead")
         assert response.status_code == 303
@@ -77,8 +83,8 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(fresh_client, lockab
     assert error_of(again.text) == error_of(unknown.text)
     with Session(engine) as session:
         account = get_account(session=session, username=lockable)
-        assert account.locked_until - datetime.now(timezone.utc) > timedelta(minutes=14)
-        account.locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+        assert account.locked_until - datetime.now(UTC) > timedelta(minutes=14)
+        account.locked_until = datetime.now(UTC) - timedelta(seconds=1)
         session.add(account)
         session.commit()
     assert sign_in(fresh_client, lockable, "correct-horse-battery").status_code == 303
@@ -95,7 +101,9 @@ def test_a_success_resets_the_failure_count(fresh_client, lockable, web_db):
 
 def test_sign_in_needs_the_form_token(fresh_client):
     fresh_client.get("/login")
-    response = fresh_client.post("/login", data={"username": "heron.lead", "password": "demo-heron.lead-pw", "csrf_token": "x"})
+    response = fresh_client.post(
+        "/login", data={"username": "heron.lead", "password": "demo-heron.lead-pw", "csrf_token": "x"}
+    )
     assert response.status_code == 403 and "expired" in response.text
 
 
@@ -119,9 +127,16 @@ def test_a_tampered_session_cookie_is_ignored(app):
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
 def test_sign_in_never_redirects_off_site(fresh_client, target):
     page = fresh_client.get("/login")
-    response = fresh_client.post("/login", data={
-        "username": "gcu.head", "password": "demo-gcu.head-pw", "csrf_token": csrf_from(page.text), "next": target,
-    }, follow_redirects=False)
+    response = fresh_client.post(
+        "/login",
+        data={
+            "username": "gcu.head",
+            "password": "demo-gcu.head-pw",
+            "csrf_token": csrf_from(page.text),
+            "next": target,
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 
@@ -132,17 +147,20 @@ def test_pages_send_security_headers(clients):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["x-frame-options"] == "DENY"
-    assert "<script>" not in response.text.replace('<script src=', '')  # no inline script
+    assert "<script>" not in response.text.replace("<script src=", "")  # no inline script
     assert response.headers["cache-control"] == "no-store"
 
 
-@pytest.mark.parametrize("who, path, status", [
-    ("anonymous", "/queue", 303),                # the redirect to the sign-in page
-    ("gcu.head", "/products/NO-SUCH/review", 404),  # an error page
-    ("anonymous", "/api/me", 401),                # a JSON error
-    ("anonymous", "/api/openapi.json", 200),
-    ("anonymous", "/static/app.css", 200),
-])
+@pytest.mark.parametrize(
+    "who, path, status",
+    [
+        ("anonymous", "/queue", 303),  # the redirect to the sign-in page
+        ("gcu.head", "/products/NO-SUCH/review", 404),  # an error page
+        ("anonymous", "/api/me", 401),  # a JSON error
+        ("anonymous", "/api/openapi.json", 200),
+        ("anonymous", "/static/app.css", 200),
+    ],
+)
 def test_every_response_carries_the_security_headers(clients, who, path, status):
     response = clients[who].get(path, follow_redirects=False)
     assert response.status_code == status
@@ -215,10 +233,15 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(web_db, clients, tokens
         assert token not in row.token_hash and len(row.token_hash) == 64
         session.commit()
         token_id = row.id
-    assert clients["anonymous"].get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["staff_id"] == "HE-01"
+    assert (
+        clients["anonymous"].get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["staff_id"] == "HE-01"
+    )
     client = clients["heron.lead"]
     csrf = csrf_from(client.get("/account").text)
-    assert client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    assert (
+        client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf}, follow_redirects=False).status_code
+        == 303
+    )
     assert clients["anonymous"].get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     # Another person's token cannot be revoked by id.
     other = clients["kestrel.inv"]
@@ -230,18 +253,20 @@ def test_expired_tokens_are_refused(web_db):
     _settings, engine = web_db
     with Session(engine) as session:
         account = get_account(session=session, username="gcu.head")
-        _row, token = create_api_token(session=session, account=account, name="old",
-                                       expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
+        _row, token = create_api_token(
+            session=session, account=account, name="old", expires_at=datetime.now(UTC) - timedelta(minutes=1)
+        )
         session.commit()
         assert account_for_token(session=session, token=token) is None
 
 
 def test_a_tokens_last_use_is_recorded_at_most_once_a_minute(web_db):
     _settings, engine = web_db
-    start = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     with Session(engine) as session:
-        row, token = create_api_token(session=session, account=get_account(session=session, username="gcu.head"),
-                                      name="busy script")
+        row, token = create_api_token(
+            session=session, account=get_account(session=session, username="gcu.head"), name="busy script"
+        )
         session.commit()
         used = []
         for seconds in (0, 20, 59, 60, 61, 130):
@@ -285,7 +310,9 @@ async def test_no_request_holds_a_connection_while_it_waits_for_a_thread(web_db,
     anyio.to_thread.current_default_thread_limiter().total_tokens = 1
     headers = {"Authorization": f"Bearer {tokens['gcu.head']}"}
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+        ) as client:
             responses = await asyncio.wait_for(asyncio.gather(*(client.get("/api/queue") for _ in range(20))), 60)
     finally:
         one_connection.dispose()
@@ -297,7 +324,15 @@ def test_seeding_demo_accounts_is_idempotent(web_db):
     first = seed_demo_accounts(db_engine=engine)
     second = seed_demo_accounts(db_engine=engine)
     assert [u for u, _p, _w in first] == [u for u, _p, _w in second]
-    assert {u for u, _p, _w in first} >= {"heron.lead", "kestrel.inv", "gcu.albrecht", "gcu.velde", "gcu.head", "dp.marsh", "admin"}
+    assert {u for u, _p, _w in first} >= {
+        "heron.lead",
+        "kestrel.inv",
+        "gcu.albrecht",
+        "gcu.velde",
+        "gcu.head",
+        "dp.marsh",
+        "admin",
+    }
     with Session(engine) as session:
         from sqlmodel import select
 
@@ -321,16 +356,21 @@ def test_the_accounts_cli(tmp_path, web_db, monkeypatch):
     register(app)
     runner = CliRunner()
     try:
-        created = runner.invoke(app, ["accounts", "create", "cli.user", "--staff", "KE-04", "--password-stdin"],
-                                input="a-long-password\n")
+        created = runner.invoke(
+            app, ["accounts", "create", "cli.user", "--staff", "KE-04", "--password-stdin"], input="a-long-password\n"
+        )
         assert created.exit_code == 0, created.output
         short = runner.invoke(app, ["accounts", "set-password", "cli.user", "--password-stdin"], input="short\n")
         assert short.exit_code == 2 and "at least 10 characters" in short.output
-        changed = runner.invoke(app, ["accounts", "set-password", "cli.user", "--password-stdin"], input="another-long-one\n")
+        changed = runner.invoke(
+            app, ["accounts", "set-password", "cli.user", "--password-stdin"], input="another-long-one\n"
+        )
         assert changed.exit_code == 0, changed.output
         token = runner.invoke(app, ["accounts", "token", "cli.user", "--name", "ci"])
         assert token.exit_code == 0 and token.output.strip().startswith("gcu_")
-        unknown = runner.invoke(app, ["accounts", "create", "x.user", "--staff", "NOPE", "--password-stdin"], input="a-long-password\n")
+        unknown = runner.invoke(
+            app, ["accounts", "create", "x.user", "--staff", "NOPE", "--password-stdin"], input="a-long-password\n"
+        )
         assert unknown.exit_code == 2 and "not in the register" in unknown.output
     finally:
         get_settings.cache_clear()

@@ -10,18 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.flow import new_product_id, review_system, s1_revised, s1_text, wait_for_state
 from store.accounts import demo_password
+from tests.web.flow import new_product_id, review_system, s1_revised, s1_text, wait_for_state
 from web.server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
 ]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium chromium-driver)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium chromium-driver)"
+)
 
 
 def free_port() -> int:
@@ -43,8 +51,11 @@ async def test_a_product_goes_from_submission_to_approval_in_the_browser(tmp_pat
     async with review_system(tmp_path, temporal_env) as (settings, engine, client):
         port = free_port()
         stop, started = asyncio.Event(), asyncio.Event()
-        server = asyncio.create_task(serve(settings, stop, host="127.0.0.1", port=port, db_engine=engine,
-                                           temporal_client=client, started=started))
+        server = asyncio.create_task(
+            serve(
+                settings, stop, host="127.0.0.1", port=port, db_engine=engine, temporal_client=client, started=started
+            )
+        )
         await asyncio.wait_for(started.wait(), 10)
         base = f"http://127.0.0.1:{port}"
         console_errors: list[str] = []
@@ -96,9 +107,12 @@ async def test_a_product_goes_from_submission_to_approval_in_the_browser(tmp_pat
                 await expect(reviewer.locator("#flash")).to_have_text("Claimed: the review is yours.")
                 # Open major findings: the page says so before anything is posted.
                 await expect(reviewer.locator("#approve")).to_be_disabled()
-                await expect(reviewer.locator("#approve-blocked")).to_contain_text(re.compile(r"\d+ blocking or major findings not dismissed"))
+                await expect(reviewer.locator("#approve-blocked")).to_contain_text(
+                    re.compile(r"\d+ blocking or major findings not dismissed")
+                )
                 await reviewer.get_by_label("What the team must change").fill(
-                    "Add the GCU milestone and replace the term 'bush wives'.")
+                    "Add the GCU milestone and replace the term 'bush wives'."
+                )
                 await shot(reviewer, "04-review-page")
                 await reviewer.get_by_role("button", name="Return for revision").click()
                 await expect(reviewer.locator("#flash")).to_have_text("Returned to the team.")
@@ -118,7 +132,9 @@ async def test_a_product_goes_from_submission_to_approval_in_the_browser(tmp_pat
                 # The reviewer dismisses the remaining findings with reasons and approves.
                 await reviewer.goto(f"{base}/products/{pid}/review")
                 for rule_id in ("SGBC-IP-01", "GEN-IP-05", "GEN-IP-06", "STAFF-03"):
-                    await reviewer.get_by_label(f"Reason for dismissing {rule_id}").fill("Agreed with the GCU in the annex.")
+                    await reviewer.get_by_label(f"Reason for dismissing {rule_id}").fill(
+                        "Agreed with the GCU in the annex."
+                    )
                     await reviewer.locator(f"#finding-{rule_id}").get_by_role("button", name="Dismiss").click()
                     await expect(reviewer.locator("#flash")).to_have_text(f"Finding {rule_id} dismissed.")
                 await reviewer.locator("#approve").click()

@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from store.accounts import DEMO_ACCOUNTS, demo_password
 from tests.web.flow import (
     new_product_id,
     review_system,
@@ -22,7 +23,6 @@ from tests.web.flow import (
     wait_for_state,
 )
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
-from store.accounts import DEMO_ACCOUNTS, demo_password
 from web.server import serve
 
 SHOTS = ARTIFACTS / "roles"
@@ -83,8 +83,11 @@ async def test_each_role_walks_its_main_path_with_reasons_where_the_next_person_
         await asyncio.to_thread(seed_history, db_engine=engine, settings=settings)  # the dashboard has a year to show
         port = free_port()
         stop, started = asyncio.Event(), asyncio.Event()
-        server = asyncio.create_task(serve(settings, stop, host="127.0.0.1", port=port, db_engine=engine,
-                                           temporal_client=client, started=started))
+        server = asyncio.create_task(
+            serve(
+                settings, stop, host="127.0.0.1", port=port, db_engine=engine, temporal_client=client, started=started
+            )
+        )
         await asyncio.wait_for(started.wait(), 10)
         base = f"http://127.0.0.1:{port}"
         check = PageChecks()
@@ -131,7 +134,9 @@ async def test_each_role_walks_its_main_path_with_reasons_where_the_next_person_
 
                 # Approval is not possible yet, and the page says why before anything is posted.
                 await expect(reviewer.locator("#approve")).to_be_disabled()
-                await expect(reviewer.locator("#approve-blocked")).to_contain_text("blocking or major findings not dismissed")
+                await expect(reviewer.locator("#approve-blocked")).to_contain_text(
+                    "blocking or major findings not dismissed"
+                )
                 await expect(reviewer.locator("#progress")).to_have_text(re.compile(r"^0 of \d+ findings handled$"))
                 # A finding's location links to its passage, which is highlighted.
                 where = reviewer.locator("#finding-LANG-03 a.where")
@@ -214,12 +219,16 @@ async def test_each_role_walks_its_main_path_with_reasons_where_the_next_person_
                 decider = head if USERNAME_OF[review.assignee_id] == "gcu.head" else reviewer
                 await decider.goto(f"{base}/products/{pid}/review")
                 await expect(decider.locator("#previous-return-panel")).to_contain_text(return_reason)
-                rules = [i.removeprefix("finding-") for i in await decider.locator(".finding.state-open").evaluate_all(
-                    "items => items.map(i => i.id)")]
+                rules = [
+                    i.removeprefix("finding-")
+                    for i in await decider.locator(".finding.state-open").evaluate_all("items => items.map(i => i.id)")
+                ]
                 for rule in rules:
                     form = decider.locator(f"#finding-{rule}")
                     if await form.get_by_role("button", name="Dismiss").count():
-                        await decider.get_by_label(f"Reason for dismissing {rule}").fill("Agreed with the GCU in the annex.")
+                        await decider.get_by_label(f"Reason for dismissing {rule}").fill(
+                            "Agreed with the GCU in the annex."
+                        )
                         await form.get_by_role("button", name="Dismiss").click()
                         await expect(decider.locator("#flash")).to_have_text(f"Finding {rule} dismissed.")
                 await expect(decider.locator("#approve")).to_be_enabled()

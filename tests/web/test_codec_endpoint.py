@@ -31,8 +31,9 @@ def payloads_of(response) -> list[Payload]:
     return list(json_format.ParseDict(response.json(), Payloads()).payloads)
 
 
-@pytest.mark.parametrize("username", ["anonymous", "heron.lead", "kestrel.inv", "gcu.albrecht", "gcu.velde", "gcu.head",
-                                      "dp.marsh", "admin"])
+@pytest.mark.parametrize(
+    "username", ["anonymous", "heron.lead", "kestrel.inv", "gcu.albrecht", "gcu.velde", "gcu.head", "dp.marsh", "admin"]
+)
 def test_only_administrators_and_gcu_staff_read_sealed_payloads(clients, username):
     response = clients[username].post("/codec/decode", json=body(sealed()), headers={"Origin": UI})
     if username in READERS:
@@ -43,12 +44,18 @@ def test_only_administrators_and_gcu_staff_read_sealed_payloads(clients, usernam
     else:
         assert response.status_code == (401 if username == "anonymous" else 403), response.text
         assert TITLE.decode() not in response.text
-        assert "sign in" in response.json()["detail"] if username == "anonymous" else "GCU staff only" in response.json()["detail"]
+        assert (
+            "sign in" in response.json()["detail"]
+            if username == "anonymous"
+            else "GCU staff only" in response.json()["detail"]
+        )
         # The UI still learns why (the CORS headers come with the refusal).
         assert response.headers["access-control-allow-origin"] == UI
 
 
-@pytest.mark.parametrize("username, status", [("admin", 200), ("gcu.head", 403), ("heron.lead", 403), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    "username, status", [("admin", 200), ("gcu.head", 403), ("heron.lead", 403), ("anonymous", 401)]
+)
 def test_only_administrators_seal_payloads(clients, username, status):
     response = clients[username].post("/codec/encode", json=body(plain()), headers={"Origin": UI})
     assert response.status_code == status, response.text
@@ -63,22 +70,34 @@ def test_an_api_token_opens_payloads_for_the_temporal_cli(app, tokens):
     from fastapi.testclient import TestClient
 
     with TestClient(app) as client:
-        reviewer = client.post("/codec/decode", json=body(sealed()), headers={"Authorization": f"Bearer {tokens['gcu.head']}"})
-        team = client.post("/codec/decode", json=body(sealed()), headers={"Authorization": f"Bearer {tokens['heron.lead']}"})
+        reviewer = client.post(
+            "/codec/decode", json=body(sealed()), headers={"Authorization": f"Bearer {tokens['gcu.head']}"}
+        )
+        team = client.post(
+            "/codec/decode", json=body(sealed()), headers={"Authorization": f"Bearer {tokens['heron.lead']}"}
+        )
         forged = client.post("/codec/decode", json=body(sealed()), headers={"Authorization": "Bearer not-a-token"})
     assert reviewer.status_code == 200 and payloads_of(reviewer) == [plain()]
     assert (team.status_code, forged.status_code) == (403, 401)
 
 
 def test_the_ui_origin_passes_the_preflight_and_other_origins_do_not(clients):
-    allowed = clients["anonymous"].options("/codec/decode", headers={
-        "Origin": UI, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-namespace"})
+    allowed = clients["anonymous"].options(
+        "/codec/decode",
+        headers={
+            "Origin": UI,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-namespace",
+        },
+    )
     assert allowed.status_code == 204
     assert allowed.headers["access-control-allow-origin"] == UI
     assert allowed.headers["access-control-allow-credentials"] == "true"
     assert "x-namespace" in allowed.headers["access-control-allow-headers"]
     assert "POST" in allowed.headers["access-control-allow-methods"]
-    other = clients["anonymous"].options("/codec/decode", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    other = clients["anonymous"].options(
+        "/codec/decode", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in other.headers
     refused = clients["admin"].post("/codec/decode", json=body(sealed()), headers={"Origin": "http://evil.example"})
     assert refused.status_code == 403 and "origin" in refused.json()["detail"]

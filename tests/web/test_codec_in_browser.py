@@ -13,9 +13,9 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from service.data_converter import data_converter_for
+from store.accounts import demo_password
 from tests.web.conftest import _NoTemporal, make_settings
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
-from store.accounts import demo_password
 from web.server import serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
@@ -29,11 +29,15 @@ FETCH = """async ([url, body]) => {
 
 async def _ui_origin(port: int) -> asyncio.AbstractServer:
     """Stands in for the Temporal Web UI: a blank page on another port of the same host."""
+
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         page = b"<!doctype html><title>Temporal UI</title>"
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
-                     + f"Content-Length: {len(page)}\r\n\r\n".encode() + page)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+            + f"Content-Length: {len(page)}\r\n\r\n".encode()
+            + page
+        )
         await writer.drain()
         writer.close()
 
@@ -45,16 +49,29 @@ async def test_the_ui_origin_reads_payloads_with_the_signed_in_session(web_db, t
 
     _settings, engine = web_db
     web_port, ui_port = free_port(), free_port()
-    settings = make_settings(tmp_path, database_url=_settings.database_url,
-                             codec_cors_origins=[f"http://127.0.0.1:{ui_port}", f"http://localhost:{ui_port}"])
+    settings = make_settings(
+        tmp_path,
+        database_url=_settings.database_url,
+        codec_cors_origins=[f"http://127.0.0.1:{ui_port}", f"http://localhost:{ui_port}"],
+    )
     [sealed] = await data_converter_for(settings).payload_codec.encode(
-        [Payload(metadata={"encoding": b"json/plain"}, data=b'"Interview outline W-17"')])
+        [Payload(metadata={"encoding": b"json/plain"}, data=b'"Interview outline W-17"')]
+    )
     body = json.dumps(json_format.MessageToDict(Payloads(payloads=[sealed])))
     codec = f"http://127.0.0.1:{web_port}/codec/decode"
 
     stop, started = asyncio.Event(), asyncio.Event()
-    server = asyncio.create_task(serve(settings, stop, host="127.0.0.1", port=web_port, db_engine=engine,
-                                       temporal_client=_NoTemporal(), started=started))
+    server = asyncio.create_task(
+        serve(
+            settings,
+            stop,
+            host="127.0.0.1",
+            port=web_port,
+            db_engine=engine,
+            temporal_client=_NoTemporal(),
+            started=started,
+        )
+    )
     ui = await _ui_origin(ui_port)
     try:
         await asyncio.wait_for(started.wait(), 30)

@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 from models.tables import Product, ProductVersion
 from service.demo import import_demo_roster
 from settings import Settings
+from store.accounts import create_api_token, demo_password, get_account, seed_demo_accounts
 from store.db import make_engine
 from tests.dbutil import database_kinds, fresh_database
 from tests.web.conftest import csrf_from
 from tests.web.flow import new_product_id, s1_revised, s1_text, wait_for_state
-from store.accounts import create_api_token, demo_password, get_account, seed_demo_accounts
 from web.app import create_app
 from worker import build_worker
 
@@ -26,8 +26,13 @@ from worker import build_worker
 async def system(request, tmp_path, temporal_env):
     """(app, engine) on a fresh database with the demo register and accounts, and a worker."""
     with fresh_database(request.param, tmp_path) as url:
-        settings = Settings(environment="development", database_url=url, var_dir=tmp_path,
-                            secret_key="test-secret-key-for-cross-team", task_queue=f"xteam-{uuid.uuid4().hex[:8]}")
+        settings = Settings(
+            environment="development",
+            database_url=url,
+            var_dir=tmp_path,
+            secret_key="test-secret-key-for-cross-team",
+            task_queue=f"xteam-{uuid.uuid4().hex[:8]}",
+        )
         engine = make_engine(url)
         import_demo_roster(engine)
         seed_demo_accounts(db_engine=engine)
@@ -50,8 +55,15 @@ def upload(pid: str, text: str) -> dict:
 async def browser(app, username: str) -> httpx.AsyncClient:
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     page = await client.get("/login")
-    response = await client.post("/login", data={"username": username, "password": demo_password(username),
-                                                 "csrf_token": csrf_from(page.text), "next": "/"})
+    response = await client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": demo_password(username),
+            "csrf_token": csrf_from(page.text),
+            "next": "/",
+        },
+    )
     assert response.status_code == 303, response.text
     return client
 
@@ -60,8 +72,11 @@ def api(app, engine, username: str) -> httpx.AsyncClient:
     with Session(engine) as session:
         token = create_api_token(session=session, account=get_account(session=session, username=username), name="t")[1]
         session.commit()
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
-                             headers={"Authorization": f"Bearer {token}"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def stored(engine, pid: str) -> tuple[Product | None, int]:
@@ -78,8 +93,9 @@ async def test_a_heron_leader_cannot_submit_a_kestrel_product_through_the_form(s
     pid = new_product_id()
     heron = await browser(app, "heron.lead")
     token = csrf_from((await heron.get("/products/new")).text)
-    response = await heron.post("/products", data={"csrf_token": token},
-                                files=upload(pid, product_text(pid, team="T-KESTREL")))
+    response = await heron.post(
+        "/products", data={"csrf_token": token}, files=upload(pid, product_text(pid, team="T-KESTREL"))
+    )
     await heron.aclose()
     assert response.status_code == 403
     assert INTO_KESTREL in response.text
@@ -117,18 +133,24 @@ async def test_a_resubmission_naming_an_author_of_another_team_is_refused_and_st
         assert response.status_code == 201, response.text
         await wait_for_state(engine, pid, "queued")
         assert (await reviewer.post(f"/api/products/{pid}/claim")).status_code == 200
-        returned = await reviewer.post(f"/api/products/{pid}/decision", json={"decision": "return", "reason": "Revise."})
+        returned = await reviewer.post(
+            f"/api/products/{pid}/decision", json={"decision": "return", "reason": "Revise."}
+        )
         assert returned.status_code == 200, returned.text
         await wait_for_state(engine, pid, "returned")
 
-        refused = await heron.post(f"/api/products/{pid}/resubmit",
-                                   files=upload(pid, product_text(pid, author="KE-01", revised=True)))
+        refused = await heron.post(
+            f"/api/products/{pid}/resubmit", files=upload(pid, product_text(pid, author="KE-01", revised=True))
+        )
     assert refused.status_code == 403
     assert refused.json()["detail"].startswith("The author KE-01 is not on the staff of team T-HERON")
     page = await browser(app, "heron.lead")
     token = csrf_from((await page.get(f"/products/{pid}/resubmit")).text)
-    form = await page.post(f"/products/{pid}/resubmit", data={"csrf_token": token},
-                           files=upload(pid, product_text(pid, author="KE-01", revised=True)))
+    form = await page.post(
+        f"/products/{pid}/resubmit",
+        data={"csrf_token": token},
+        files=upload(pid, product_text(pid, author="KE-01", revised=True)),
+    )
     await page.aclose()
     assert form.status_code == 403 and "The author KE-01 is not on the staff of team T-HERON" in form.text
     product, versions = stored(engine, pid)

@@ -10,9 +10,7 @@ import httpx
 import pytest
 from authlib.jose import JsonWebKey, JsonWebToken
 from fastapi.testclient import TestClient
-from sqlmodel import Session
-
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from models.enums import AuditChannel
 from models.tables import Staff
@@ -35,16 +33,29 @@ class FakeIdentityProvider:
         self.challenge = ""
 
     def id_token(self, **overrides) -> str:
-        claims = {"iss": ISSUER, "aud": CLIENT_ID, "sub": "sub-123", "nonce": self.nonce, "iat": int(time.time()),
-                  "exp": int(time.time()) + 300, **self.claims, **overrides}
+        claims = {
+            "iss": ISSUER,
+            "aud": CLIENT_ID,
+            "sub": "sub-123",
+            "nonce": self.nonce,
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 300,
+            **self.claims,
+            **overrides,
+        }
         return JsonWebToken(["RS256"]).encode({"alg": "RS256", "kid": "k1"}, claims, self.key).decode()
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json={
-                "issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token",
-                "jwks_uri": f"{ISSUER}/jwks",
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "issuer": ISSUER,
+                    "authorization_endpoint": f"{ISSUER}/authorize",
+                    "token_endpoint": f"{ISSUER}/token",
+                    "jwks_uri": f"{ISSUER}/jwks",
+                },
+            )
         if request.url.path == "/jwks":
             return httpx.Response(200, json={"keys": [self.key.as_dict(is_private=False)]})
         if request.url.path == "/token":
@@ -59,8 +70,12 @@ class FakeIdentityProvider:
 @pytest.fixture()
 def oidc(tmp_path, web_db):
     _settings, engine = web_db
-    settings = make_settings(tmp_path, oidc_discovery_url=f"{ISSUER}/.well-known/openid-configuration",
-                             oidc_client_id=CLIENT_ID, oidc_client_secret="s3cret")
+    settings = make_settings(
+        tmp_path,
+        oidc_discovery_url=f"{ISSUER}/.well-known/openid-configuration",
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret="s3cret",
+    )
     app = create_app(settings, db_engine=engine)
     idp = FakeIdentityProvider()
     app.state.oidc_transport = httpx.MockTransport(idp.handler)
@@ -93,12 +108,15 @@ def _account_with_email(engine, username, staff_id, email):
         session.commit()
 
 
-@pytest.mark.parametrize("claims", [
-    {"preferred_username": "admin", "email": "admin"},  # issue 17: signed in as admin
-    {"email": "helena.ostrova@example.org", "email_verified": False},  # the GCU head's register email, unverified
-    {"email": "helena.ostrova@example.org", "email_verified": True},  # verified, but no administrator allowed it
-    {"email": "oidc.user@example.org"},  # equal to a username
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"preferred_username": "admin", "email": "admin"},  # issue 17: signed in as admin
+        {"email": "helena.ostrova@example.org", "email_verified": False},  # the GCU head's register email, unverified
+        {"email": "helena.ostrova@example.org", "email_verified": True},  # verified, but no administrator allowed it
+        {"email": "oidc.user@example.org"},  # equal to a username
+    ],
+)
 def test_a_claim_alone_never_signs_in_or_links(oidc, claims):
     client, idp, engine = oidc
     _account_with_email(engine, "gcu.head", "GX-09", "helena.ostrova@example.org")
@@ -115,8 +133,12 @@ def test_an_administrator_allowed_link_needs_a_verified_email_and_is_used_once(o
     client, idp, engine = oidc
     with Session(engine) as session:
         account = create_account(session=session, username="kestrel.lead.oidc", password=None, staff_id="KE-01")
-        allow_identity_link(session=session, account=account, email="Kestrel.Lead@example.org",
-                            by=Operator(channel=AuditChannel.WEB, username="admin"))
+        allow_identity_link(
+            session=session,
+            account=account,
+            email="Kestrel.Lead@example.org",
+            by=Operator(channel=AuditChannel.WEB, username="admin"),
+        )
         session.commit()
         account_id = account.id
     idp.claims = {"sub": "sub-kestrel", "email": "kestrel.lead@example.org", "email_verified": False}
@@ -149,7 +171,9 @@ def test_a_signed_in_person_links_their_own_identity(oidc):
     with Session(engine) as session:
         account = get_account(session=session, username="kestrel.inv")
         assert account.oidc_subject == "sub-kestrel-inv"
-        [event] = [e for e in events_of(session=session, account_id=account.id) if e.action == "account.identity_linked"]
+        [event] = [
+            e for e in events_of(session=session, account_id=account.id) if e.action == "account.identity_linked"
+        ]
         assert event.channel == "web" and event.details["how"] == "signed-in session"
     client.cookies.clear()
     assert _callback(client, _start(client, idp)).status_code == 303
@@ -171,10 +195,16 @@ def test_a_link_started_by_one_account_does_not_link_another(oidc):
 
 def test_outside_development_the_redirect_uri_comes_from_the_configured_base_url(tmp_path, web_db):
     _settings, engine = web_db
-    settings = make_settings(tmp_path, environment="production", app_base_url="https://review.example.org/",
-                             oidc_discovery_url=f"{ISSUER}/.well-known/openid-configuration",
-                             oidc_client_id=CLIENT_ID, oidc_client_secret="s3cret", secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-oidc-test",
-                             temporal_payload_keys="prod-test:" + "A" * 43 + "=")
+    settings = make_settings(
+        tmp_path,
+        environment="production",
+        app_base_url="https://review.example.org/",
+        oidc_discovery_url=f"{ISSUER}/.well-known/openid-configuration",
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret="s3cret",
+        secret_key="kQ7vX2pLr9TzH4bN6yJc8dFs1gUe5aWm-oidc-test",
+        temporal_payload_keys="prod-test:" + "A" * 43 + "=",
+    )
     app = create_app(settings, db_engine=engine)
     app.state.oidc_transport = httpx.MockTransport(FakeIdentityProvider().handler)
     with TestClient(app, base_url="http://internal-host:8000") as client:

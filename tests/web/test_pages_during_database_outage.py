@@ -70,13 +70,20 @@ async def outage_app(request, tmp_path):
         import_demo_roster(seeding)
         seed_demo_accounts(db_engine=seeding)
         with Session(seeding) as session:
-            _row, token = create_api_token(session=session, account=get_account(session=session, username="gcu.head"), name="t")
+            _row, token = create_api_token(
+                session=session, account=get_account(session=session, username="gcu.head"), name="t"
+            )
             session.commit()
         seeding.dispose()
         app_url = await outage.start()
         engine = make_engine(app_url)
-        settings = Settings(environment="development", database_url=app_url, var_dir=tmp_path,
-                            secret_key="outage-" + uuid.uuid4().hex, temporal_address="127.0.0.1:1")
+        settings = Settings(
+            environment="development",
+            database_url=app_url,
+            var_dir=tmp_path,
+            secret_key="outage-" + uuid.uuid4().hex,
+            temporal_address="127.0.0.1:1",
+        )
         app = create_app(settings, db_engine=engine)
         cookie = session_signer(settings).dumps("some-session-id")
         try:
@@ -88,8 +95,11 @@ async def outage_app(request, tmp_path):
 
 async def test_a_database_outage_is_a_503_that_says_so_and_health_names_the_database(outage_app):
     app, engine, outage, headers, cookies = outage_app
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                                 base_url="http://testserver", cookies=cookies) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url="http://testserver",
+        cookies=cookies,
+    ) as client:
         assert (await client.get("/api/me", headers=headers)).status_code == 200
         healthy = await client.get("/healthz")
         assert healthy.status_code == 200 and healthy.json()["dependencies"]["database"] == {"ok": True}

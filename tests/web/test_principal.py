@@ -11,24 +11,29 @@ from web.access import principal_for
 
 def test_a_principal_holds_the_active_teams_worked_in_and_overseen(engine):  # noqa: F811
     sid, other = uid("ST"), uid("OT")
-    teams = {name: uid(name) for name in ("LEAD", "SGBC", "CAC", "MEMBER", "OVERSEE", "LEAD_AND_OVERSEE",
-                                          "GONE", "UNRELATED")}
+    teams = {
+        name: uid(name)
+        for name in ("LEAD", "SGBC", "CAC", "MEMBER", "OVERSEE", "LEAD_AND_OVERSEE", "GONE", "UNRELATED")
+    }
     with Session(engine) as session:
         session.add(Staff(id=sid, name="Ada", roles=["investigator"]))
         session.add(Staff(id=other, name="Bo"))
-        session.add_all([
-            Team(id=teams["LEAD"], leader_id=sid),
-            Team(id=teams["SGBC"], sgbc_focal_point_id=sid),
-            Team(id=teams["CAC"], cac_focal_point_id=sid),
-            Team(id=teams["MEMBER"], leader_id=other),
-            Team(id=teams["OVERSEE"], deputy_prosecutor_id=sid),
-            Team(id=teams["LEAD_AND_OVERSEE"], leader_id=sid, deputy_prosecutor_id=sid),
-            Team(id=teams["GONE"], leader_id=sid, deputy_prosecutor_id=sid, active=False),
-            Team(id=teams["UNRELATED"], leader_id=other, deputy_prosecutor_id=other),
-        ])
+        session.add_all(
+            [
+                Team(id=teams["LEAD"], leader_id=sid),
+                Team(id=teams["SGBC"], sgbc_focal_point_id=sid),
+                Team(id=teams["CAC"], cac_focal_point_id=sid),
+                Team(id=teams["MEMBER"], leader_id=other),
+                Team(id=teams["OVERSEE"], deputy_prosecutor_id=sid),
+                Team(id=teams["LEAD_AND_OVERSEE"], leader_id=sid, deputy_prosecutor_id=sid),
+                Team(id=teams["GONE"], leader_id=sid, deputy_prosecutor_id=sid, active=False),
+                Team(id=teams["UNRELATED"], leader_id=other, deputy_prosecutor_id=other),
+            ]
+        )
         session.flush()
-        session.add_all([TeamMember(team_id=teams["MEMBER"], staff_id=sid),
-                         TeamMember(team_id=teams["UNRELATED"], staff_id=other)])
+        session.add_all(
+            [TeamMember(team_id=teams["MEMBER"], staff_id=sid), TeamMember(team_id=teams["UNRELATED"], staff_id=other)]
+        )
         account = Account(username=uid("user"), staff_id=sid)
         session.add(account)
         session.commit()
@@ -45,13 +50,20 @@ def test_a_browser_session_is_read_with_its_account_and_person_in_one_go(engine)
 
     sid, gone_sid = uid("ST"), uid("ST")
     with Session(engine) as session:
-        session.add_all([Staff(id=sid, name="Cy", roles=["gcu_reviewer"]), Staff(id=gone_sid, name="Dee", roles=["gcu_reviewer"])])
-        person, admin, closed = (Account(username=uid("u"), staff_id=sid), Account(username=uid("admin"), is_admin=True),
-                                 Account(username=uid("gone"), staff_id=gone_sid, active=False))
+        session.add_all(
+            [Staff(id=sid, name="Cy", roles=["gcu_reviewer"]), Staff(id=gone_sid, name="Dee", roles=["gcu_reviewer"])]
+        )
+        person, admin, closed = (
+            Account(username=uid("u"), staff_id=sid),
+            Account(username=uid("admin"), is_admin=True),
+            Account(username=uid("gone"), staff_id=gone_sid, active=False),
+        )
         session.add_all([person, admin, closed])
         session.flush()
-        ids = {name: start_session(session=session, account_id=account.id, max_age=timedelta(hours=1))[1]
-               for name, account in (("person", person), ("admin", admin), ("closed", closed))}
+        ids = {
+            name: start_session(session=session, account_id=account.id, max_age=timedelta(hours=1))[1]
+            for name, account in (("person", person), ("admin", admin), ("closed", closed))
+        }
         ids["ended"] = start_session(session=session, account_id=person.id, max_age=timedelta(hours=1))[1]
         end_session(session=session, session_id=ids["ended"])
         ids["expired"] = start_session(session=session, account_id=person.id, max_age=timedelta(seconds=-1))[1]

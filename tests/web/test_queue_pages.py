@@ -2,7 +2,7 @@
 whole: bench/web_bench.py), keeping its filters from page to page; the API takes limit and offset."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -16,15 +16,33 @@ TEAM = "T-HERON"
 @pytest.fixture(scope="module")
 def many_reviews(web_db):
     _settings, engine = web_db
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(engine) as session:
         for i in range(120):
             pid = f"QPAGE-{i:03d}"
-            session.add(Product(id=pid, type="IP", team_id=TEAM, situation="Situation in Velmora",
-                                author_id="HE-01", title=f"Plan {i}", current_version_no=1))
-            session.add(Review(product_id=pid, workflow_id=f"product-review-{pid}", state=ReviewState.QUEUED,
-                               due_at=now + timedelta(days=30, minutes=i), team_id=TEAM, product_type="IP",
-                               situation="Situation in Velmora", version_no=1))
+            session.add(
+                Product(
+                    id=pid,
+                    type="IP",
+                    team_id=TEAM,
+                    situation="Situation in Velmora",
+                    author_id="HE-01",
+                    title=f"Plan {i}",
+                    current_version_no=1,
+                )
+            )
+            session.add(
+                Review(
+                    product_id=pid,
+                    workflow_id=f"product-review-{pid}",
+                    state=ReviewState.QUEUED,
+                    due_at=now + timedelta(days=30, minutes=i),
+                    team_id=TEAM,
+                    product_type="IP",
+                    situation="Situation in Velmora",
+                    version_no=1,
+                )
+            )
         session.commit()
 
 

@@ -38,7 +38,9 @@ def test_the_dashboard_lists_are_bounded_and_say_how_many_there_are(clients, tok
     body = _api(clients, tokens, "gcu.head", "/api/dashboard?limit=1")
     assert len(body["certification_gaps"]) <= 1 and len(body["overdue"]) <= 1 and len(body["escalated"]) <= 1
     assert body["totals"]["certification_gaps"] >= len(body["certification_gaps"])
-    assert body["totals"]["certification_gaps"] == len(_api(clients, tokens, "gcu.head", "/api/dashboard?limit=1000")["certification_gaps"])
+    assert body["totals"]["certification_gaps"] == len(
+        _api(clients, tokens, "gcu.head", "/api/dashboard?limit=1000")["certification_gaps"]
+    )
 
 
 def test_the_register_page_is_paged(clients):
@@ -54,7 +56,7 @@ def test_review_figures_counted_in_sql_match_a_count_of_the_rows(web_db):
     from store import reviews as review_store
 
     _settings, engine = web_db
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with Session(engine) as session:
         figures = {f.team_id: f for f in insights.review_figures(session, None, now)}
         for review in session.exec(select(Review)):

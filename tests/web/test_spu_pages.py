@@ -13,11 +13,11 @@ from models.messages import ReviewWorkflowState
 from models.spu_tables import InterviewRecordFacts
 from models.tables import Product
 from service.demo_spu import seed_spu_accounts
+from store.accounts import create_account
 from store.kpi.periods import containing
 from store.products import create_version
 from store.reviews import upsert_review
 from tests.web.conftest import PRODUCTS, csrf_from, sign_in
-from store.accounts import create_account
 
 IR_ID = "WEB-IR-HERON-1"
 
@@ -31,21 +31,51 @@ def spu(app, web_db):
     recorded = containing("quarter", today).start
     with Session(engine) as session:
         v = create_version(
-            session=session, product_id=IR_ID, product_type="IR", team_id="T-HERON", situation="Situation in Velmora",
-            author_id="HE-03", title="Interview record", version_label="1", filename=f"{IR_ID}.md",
-            media_type="text/markdown", content=b"---\n---\n", submitted_by="HE-03",
-            front_matter={"product": {"id": IR_ID, "type": "IR", "author": "HE-03"}, "record": {"interviewer": "HE-03"},
-                          "psychosocial_assessment": {"assessor": "SP-02"}},
+            session=session,
+            product_id=IR_ID,
+            product_type="IR",
+            team_id="T-HERON",
+            situation="Situation in Velmora",
+            author_id="HE-03",
+            title="Interview record",
+            version_label="1",
+            filename=f"{IR_ID}.md",
+            media_type="text/markdown",
+            content=b"---\n---\n",
+            submitted_by="HE-03",
+            front_matter={
+                "product": {"id": IR_ID, "type": "IR", "author": "HE-03"},
+                "record": {"interviewer": "HE-03"},
+                "psychosocial_assessment": {"assessor": "SP-02"},
+            },
         )
-        session.add(InterviewRecordFacts(
-            product_id=IR_ID, version_no=v.version_no, version_id=v.id, team_id="T-HERON",
-            situation="Situation in Velmora", record_date=recorded, period_date=recorded, submitted_on=recorded,
-            witness_key="W-C-101", vulnerable=True, categories=["child", "sgbc_survivor"], support_during="none",
-            supported=False, needs_all_met=True))
-        upsert_review(session=session, product=session.get(Product, IR_ID), workflow_id=f"product-review-{IR_ID}",
-                      state_after=ReviewWorkflowState(state=ReviewState.QUEUED, version_id=v.id, version_no=1,
-                                                      version_label="1", title="Interview record"),
-                      at=datetime.now(UTC))
+        session.add(
+            InterviewRecordFacts(
+                product_id=IR_ID,
+                version_no=v.version_no,
+                version_id=v.id,
+                team_id="T-HERON",
+                situation="Situation in Velmora",
+                record_date=recorded,
+                period_date=recorded,
+                submitted_on=recorded,
+                witness_key="W-C-101",
+                vulnerable=True,
+                categories=["child", "sgbc_survivor"],
+                support_during="none",
+                supported=False,
+                needs_all_met=True,
+            )
+        )
+        upsert_review(
+            session=session,
+            product=session.get(Product, IR_ID),
+            workflow_id=f"product-review-{IR_ID}",
+            state_after=ReviewWorkflowState(
+                state=ReviewState.QUEUED, version_id=v.id, version_no=1, version_label="1", title="Interview record"
+            ),
+            at=datetime.now(UTC),
+        )
         # SP-02 assessed the witness: an SPU officer who appears in the record.
         create_account(session=session, username="spu.delacroix", password="spu-delacroix-pw", staff_id="SP-02")
         session.commit()
@@ -64,8 +94,10 @@ def test_the_spu_officer_sees_the_spu_dashboard_with_the_indicator_and_its_lists
     assert f'<a href="/products/{IR_ID}">{IR_ID}</a>' in page.text  # without psychosocial support
 
 
-@pytest.mark.parametrize(("user", "expected"), [("gcu.head", 200), ("admin", 200), ("gcu.albrecht", 403),
-                                                ("dp.marsh", 403), ("heron.lead", 403)])
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [("gcu.head", 200), ("admin", 200), ("gcu.albrecht", 403), ("dp.marsh", 403), ("heron.lead", 403)],
+)
 def test_the_spu_dashboard_is_for_spu_officers_and_the_gcu_head(spu, clients, user, expected):
     assert clients[user].get("/spu").status_code == expected
 
@@ -92,8 +124,9 @@ def test_the_spu_officers_queue_lists_interview_records_and_the_gcus_does_not(sp
 
     _settings, engine = web_db
     with Session(engine) as session:
-        _row, token = create_api_token(session=session, account=get_account(session=session, username="spu.esquerra"),
-                                       name="test")
+        _row, token = create_api_token(
+            session=session, account=get_account(session=session, username="spu.esquerra"), name="test"
+        )
         session.commit()
     page = spu.get("/queue")
     assert page.status_code == 200 and IR_ID in page.text

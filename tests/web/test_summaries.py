@@ -16,7 +16,7 @@ from summaries.render import SummaryRenderer
 from tests.web.test_access_matrix import USERS
 
 PERIOD = SummaryPeriod(start=dt.date(2025, 10, 6), end=dt.date(2025, 10, 12))
-AS_OF = dt.datetime(2025, 10, 13, 7, 0, tzinfo=dt.timezone.utc)
+AS_OF = dt.datetime(2025, 10, 13, 7, 0, tzinfo=dt.UTC)
 ALL = {"gcu.head", "admin"}
 DP = {"dp.marsh": "DP-01"}
 
@@ -27,8 +27,12 @@ def summary_ids(web_db) -> dict[str, int]:
     _settings, engine = web_db
     renderer = SummaryRenderer(base_url="http://testserver")
     with Session(engine) as session:
-        made = {dp: produce_summary(session=session, deputy_prosecutor_id=dp, period=PERIOD, as_of=AS_OF,
-                                    renderer=renderer).summary_id for dp in ("DP-01", "DP-02")}
+        made = {
+            dp: produce_summary(
+                session=session, deputy_prosecutor_id=dp, period=PERIOD, as_of=AS_OF, renderer=renderer
+            ).summary_id
+            for dp in ("DP-01", "DP-02")
+        }
         session.commit()
     return made
 
@@ -58,21 +62,33 @@ def test_summary_pages_by_role_and_owner(clients, summary_ids, user, owner, suff
     if expected == 200 and suffix == ".pdf":
         assert response.headers["content-type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
-        assert f'filename="compliance-summary-{owner}-2025-10-06-2025-10-12.pdf"' in response.headers["content-disposition"]
+        assert (
+            f'filename="compliance-summary-{owner}-2025-10-06-2025-10-12.pdf"'
+            in response.headers["content-disposition"]
+        )
     if expected == 200 and suffix == "":
         assert "Compliance summary for Deputy Prosecutor" in response.text
         assert owner in response.text
 
 
-@pytest.mark.parametrize("path", ["/summaries/999999", "/summaries/999999.pdf", f"/summaries/{2**70}",
-                                  "/api/summaries/999999", "/api/summaries/2147483647/pdf"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/summaries/999999",
+        "/summaries/999999.pdf",
+        f"/summaries/{2**70}",
+        "/api/summaries/999999",
+        "/api/summaries/2147483647/pdf",
+    ],
+)
 def test_unknown_summary_looks_like_another_deputy_prosecutors(clients, tokens, summary_ids, path):
     for user in ("dp.marsh", "gcu.head"):
         assert clients[user].get(path, headers={"Authorization": f"Bearer {tokens[user]}"}).status_code == 404
 
 
-@pytest.mark.parametrize("path", [f"/api/summaries/{2**70}", "/api/summaries/2147483648", "/api/summaries/-1",
-                                  "/api/summaries/0/pdf"])
+@pytest.mark.parametrize(
+    "path", [f"/api/summaries/{2**70}", "/api/summaries/2147483648", "/api/summaries/-1", "/api/summaries/0/pdf"]
+)
 def test_an_id_outside_the_documented_range_is_bad_input_for_everyone(clients, tokens, summary_ids, path):
     """The schema bounds ids to 1..2**31-1 (PostgreSQL's integer): outside it, 422 whoever asks, so
     the answer says nothing about whose summaries exist."""
@@ -140,8 +156,16 @@ def test_api_summary_list_by_role(clients, tokens, summary_ids, user):
     elif user in DP:
         rows = response.json()
         assert [s["id"] for s in rows] == [summary_ids["DP-01"]]
-        assert set(rows[0]) >= {"period_start", "period_end", "generated_at", "reviewed", "approved", "returned",
-                                "open_blocking", "overdue"}
+        assert set(rows[0]) >= {
+            "period_start",
+            "period_end",
+            "generated_at",
+            "reviewed",
+            "approved",
+            "returned",
+            "open_blocking",
+            "overdue",
+        }
     else:
         assert response.status_code == 403, response.text
 

@@ -54,8 +54,14 @@ def test_several_processes_serve_the_app_restart_and_stop_on_sigterm(tmp_path):
     url = f"sqlite:///{tmp_path / 'web.db'}"
     migrate(url)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp_path), "ENVIRONMENT": "test",
-           "SECRET_KEY": "s" * 40, "WEB_WORKERS": "2"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "VAR_DIR": str(tmp_path),
+        "ENVIRONMENT": "test",
+        "SECRET_KEY": "s" * 40,
+        "WEB_WORKERS": "2",
+    }
     cli = [sys.executable, "-c", "from cli.main import main; main()", "web", "--host", "127.0.0.1", "--port", str(port)]
     log = tmp_path / "web.log"
     with log.open("w") as out:
@@ -64,7 +70,9 @@ def test_several_processes_serve_the_app_restart_and_stop_on_sigterm(tmp_path):
         deadline = time.monotonic() + 60
         # Both processes listen (the supervisor logs each once it does).
         while log.read_text().count(") serving") < 2:
-            assert process.poll() is None and time.monotonic() < deadline, f"the web app did not start:\n{log.read_text()}"
+            assert process.poll() is None and time.monotonic() < deadline, (
+                f"the web app did not start:\n{log.read_text()}"
+            )
             time.sleep(0.2)
         first = _web_children(process.pid)
         assert len(first) == 2
@@ -75,7 +83,9 @@ def test_several_processes_serve_the_app_restart_and_stop_on_sigterm(tmp_path):
         os.kill(first[0], signal.SIGKILL)
         deadline = time.monotonic() + 60
         while log.read_text().count(") serving") < 3:
-            assert process.poll() is None and time.monotonic() < deadline, f"no process was started again:\n{log.read_text()}"
+            assert process.poll() is None and time.monotonic() < deadline, (
+                f"no process was started again:\n{log.read_text()}"
+            )
             time.sleep(0.2)
         now = _web_children(process.pid)
         assert len(now) == 2 and first[0] not in now and first[1] in now, (first, now)
@@ -107,13 +117,21 @@ def test_a_process_that_stops_answering_is_replaced(tmp_path):
     env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp_path), "ENVIRONMENT": "test", "SECRET_KEY": "s" * 40}
     log = tmp_path / "web.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-c", _QUICK_PROBE_SUPERVISOR, str(port)], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _QUICK_PROBE_SUPERVISOR, str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     hung = None
     try:
         deadline = time.monotonic() + 120
         while log.read_text().count(") serving") < 2:
-            assert process.poll() is None and time.monotonic() < deadline, f"the web app did not start:\n{log.read_text()}"
+            assert process.poll() is None and time.monotonic() < deadline, (
+                f"the web app did not start:\n{log.read_text()}"
+            )
             time.sleep(0.2)
         first = _web_children(process.pid)
         assert len(first) == 2
@@ -121,7 +139,9 @@ def test_a_process_that_stops_answering_is_replaced(tmp_path):
         os.kill(hung, signal.SIGSTOP)  # alive, but it answers nothing any more
         deadline = time.monotonic() + 120
         while log.read_text().count(") serving") < 3:
-            assert process.poll() is None and time.monotonic() < deadline, f"the hung process was not replaced:\n{log.read_text()}"
+            assert process.poll() is None and time.monotonic() < deadline, (
+                f"the hung process was not replaced:\n{log.read_text()}"
+            )
             time.sleep(0.2)
         assert f"(pid {hung}) did not answer its health probe 3 times in a row: replacing it" in log.read_text()
         now = _web_children(process.pid)
@@ -170,6 +190,7 @@ async def test_each_process_socket_sends_without_delay_and_connections_spread_ov
         def handle(reader, writer):
             accepted[index].append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
             writer.close()
+
         return handle
 
     servers = [await asyncio.start_server(on_connect(i), sock=listening_socket("127.0.0.1", port)) for i in range(2)]

@@ -20,12 +20,34 @@ def workspace(web_db):
     _settings, engine = web_db
     now = datetime.now(UTC)
     with Session(engine) as session:
-        for pid, state, assignee, due in (("WS-MINE-1", ReviewState.IN_REVIEW, "GX-02", now + timedelta(hours=5)),
-                                          ("WS-DONE-1", ReviewState.APPROVED, "GX-02", now - timedelta(days=3))):
-            session.add(Product(id=pid, type="IP", team_id="T-KESTREL", situation="Situation in Velmora", author_id="KE-03",
-                                title=f"Plan {pid}", current_version_no=1))
-            session.add(Review(product_id=pid, workflow_id=f"product-review-{pid}", state=state, assignee_id=assignee,
-                               due_at=due, team_id="T-KESTREL", product_type="IP", situation="Situation in Velmora", version_no=1))
+        for pid, state, assignee, due in (
+            ("WS-MINE-1", ReviewState.IN_REVIEW, "GX-02", now + timedelta(hours=5)),
+            ("WS-DONE-1", ReviewState.APPROVED, "GX-02", now - timedelta(days=3)),
+        ):
+            session.add(
+                Product(
+                    id=pid,
+                    type="IP",
+                    team_id="T-KESTREL",
+                    situation="Situation in Velmora",
+                    author_id="KE-03",
+                    title=f"Plan {pid}",
+                    current_version_no=1,
+                )
+            )
+            session.add(
+                Review(
+                    product_id=pid,
+                    workflow_id=f"product-review-{pid}",
+                    state=state,
+                    assignee_id=assignee,
+                    due_at=due,
+                    team_id="T-KESTREL",
+                    product_type="IP",
+                    situation="Situation in Velmora",
+                    version_no=1,
+                )
+            )
         session.commit()
 
 
@@ -73,7 +95,9 @@ def test_claim_is_offered_on_queued_rows_and_bulk_assignment_only_to_the_gcu_hea
 def test_a_bulk_assignment_by_a_reviewer_is_refused(clients):
     reviewer = clients["gcu.albrecht"]
     token = re.search(r'name="csrf_token" value="([^"]+)"', reviewer.get("/my-reviews").text).group(1)
-    response = reviewer.post("/queue/assign", data={"csrf_token": token, "product_id": PRODUCTS["T-HERON"], "reviewer_id": "GX-02"})
+    response = reviewer.post(
+        "/queue/assign", data={"csrf_token": token, "product_id": PRODUCTS["T-HERON"], "reviewer_id": "GX-02"}
+    )
     assert response.status_code == 403
 
 
@@ -90,7 +114,10 @@ def test_the_review_page_renders_the_document_with_fields_lines_and_linked_findi
     # Front matter as a panel of labelled fields, with the staff name beside the id.
     assert re.search(r'<div class="field depth-1" id="F-product.team">\s*<dt>Team', page)
     # The body rendered from Markdown (a heading, not "## Summary"); the script of the text is gone.
-    assert re.search(r'<div class="blk" id="L14">\s*<a class="ln" href="#L14"[^>]*>14</a>\s*<div class="blk-body"><h1>Plan</h1>', page)
+    assert re.search(
+        r'<div class="blk" id="L14">\s*<a class="ln" href="#L14"[^>]*>14</a>\s*<div class="blk-body"><h1>Plan</h1>',
+        page,
+    )
     rendered = page.split('<div class="rendered"')[1].split('<section aria-labelledby="findings-h"')[0]
     assert "<script" not in rendered and "alert(1)" not in rendered
     # The LANG-03 finding (line 16) links to the block holding line 16, which is highlighted.
@@ -98,20 +125,44 @@ def test_the_review_page_renders_the_document_with_fields_lines_and_linked_findi
     assert re.search(r'<div class="blk flagged" id="L16">', page)
     # Plain words: no internal location names, citation tags explained.
     assert "line:16" not in page and "field:" not in page
-    assert '<abbr class="tag" title="Verified: the wording was seen in the source; short quotes are verbatim.">[V]</abbr>' in page
+    assert (
+        '<abbr class="tag" title="Verified: the wording was seen in the source; short quotes are verbatim.">[V]</abbr>'
+        in page
+    )
     # The raw source is one click away, numbered line by line.
     source = clients["gcu.albrecht"].get(f"/products/{pid}/review?view=source").text
-    assert '<li id="L17"><code>A first draft &lt;script&gt;alert(1)&lt;/script&gt; with a bush wives mention.</code></li>' in source
+    assert (
+        '<li id="L17"><code>A first draft &lt;script&gt;alert(1)&lt;/script&gt; with a bush wives mention.</code></li>'
+        in source
+    )
 
 
 def test_the_team_page_shows_which_due_date_it_means_and_none_once_decided(clients, web_db):
     _settings, engine = web_db
     with Session(engine) as session:
-        session.add(Product(id="WS-HERON-OK", type="IP", team_id="T-HERON", situation="Situation in Velmora", author_id="HE-01",
-                            title="Approved plan", current_version_no=1))
-        session.add(Review(product_id="WS-HERON-OK", workflow_id="product-review-WS-HERON-OK", state=ReviewState.APPROVED,
-                           due_at=datetime.now(UTC), team_id="T-HERON", product_type="IP",
-                           situation="Situation in Velmora", version_no=1))
+        session.add(
+            Product(
+                id="WS-HERON-OK",
+                type="IP",
+                team_id="T-HERON",
+                situation="Situation in Velmora",
+                author_id="HE-01",
+                title="Approved plan",
+                current_version_no=1,
+            )
+        )
+        session.add(
+            Review(
+                product_id="WS-HERON-OK",
+                workflow_id="product-review-WS-HERON-OK",
+                state=ReviewState.APPROVED,
+                due_at=datetime.now(UTC),
+                team_id="T-HERON",
+                product_type="IP",
+                situation="Situation in Velmora",
+                version_no=1,
+            )
+        )
         session.commit()
     page = clients["heron.lead"].get("/team").text
     approved = re.search(r'<tr data-product="WS-HERON-OK">.*?</tr>', page, re.DOTALL).group(0)
@@ -130,7 +181,9 @@ def test_the_resubmit_form_is_refused_for_a_locked_product(clients):
 def test_the_duplicate_id_refusal_speaks_to_the_team_not_the_cli():
     from web.plain import refusal
 
-    message = refusal("product IP-X was already submitted (workflow product-review-IP-X); use `resubmit` for a new version")
+    message = refusal(
+        "product IP-X was already submitted (workflow product-review-IP-X); use `resubmit` for a new version"
+    )
     assert "`resubmit`" not in message and "product-review-" not in message
     assert message.startswith("A product with the id IP-X has already been submitted.")
 
@@ -140,11 +193,21 @@ def test_unread_notifications_are_counted_in_the_header(clients, web_db):
 
     _settings, engine = web_db
     with Session(engine) as session:
-        create_notification(session=session, recipient_id="GX-02", kind="assignment", subject="Assigned WS-MINE-1",
-                            body="b", product_id="WS-MINE-1", dedupe_key="ws-unread-1")
+        create_notification(
+            session=session,
+            recipient_id="GX-02",
+            kind="assignment",
+            subject="Assigned WS-MINE-1",
+            body="b",
+            product_id="WS-MINE-1",
+            dedupe_key="ws-unread-1",
+        )
         session.commit()
     page = clients["gcu.albrecht"].get("/my-reviews").text
-    assert re.search(r'Notifications <span class="count-badge" id="unread-count">\d+</span><span class="sr-only"> unread</span>', page)
+    assert re.search(
+        r'Notifications <span class="count-badge" id="unread-count">\d+</span><span class="sr-only"> unread</span>',
+        page,
+    )
 
 
 def test_the_diff_is_side_by_side_with_line_numbers_and_changed_words_marked(clients):
@@ -170,9 +233,15 @@ def test_word_level_changes_pair_lines_and_keep_the_rest_unmarked():
 
 def test_the_dashboard_has_a_period_picker_svg_charts_and_figures_that_link_to_their_lists(clients):
     page = clients["dp.marsh"].get("/dashboard").text
-    assert re.search(r'<select id="quarter" name="quarter"><option value="\d{4}-Q[1-4]" selected>\d{4}-Q[1-4] \(this quarter\)</option>', page)
+    assert re.search(
+        r'<select id="quarter" name="quarter"><option value="\d{4}-Q[1-4]" selected>\d{4}-Q[1-4] \(this quarter\)</option>',
+        page,
+    )
     assert page.count('<svg class="chart"') >= 4  # the team chart and a trend per KPI
-    assert '<a href="/products?team=T-HERON&amp;state=with_gcu"' in page or '<a href="/products?team=T-HERON&state=with_gcu"' in page
+    assert (
+        '<a href="/products?team=T-HERON&amp;state=with_gcu"' in page
+        or '<a href="/products?team=T-HERON&state=with_gcu"' in page
+    )
     heron = re.search(r'<tr data-team="T-HERON">.*?</tr>', page, re.DOTALL).group(0)
     assert '<a href="/products?team=T-HERON&amp;overdue=yes">1</a>' in heron  # the queued Heron product is overdue
     listed = clients["dp.marsh"].get("/products?team=T-HERON&overdue=yes").text

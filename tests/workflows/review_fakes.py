@@ -163,7 +163,9 @@ async def review_worker(env: WorkflowEnvironment, fakes: FakeReviewActivities) -
                 await handle.terminate("test finished")
 
 
-async def start_review(env: WorkflowEnvironment, task_queue: str, inp: SubmitProductInput | None = None) -> WorkflowHandle:
+async def start_review(
+    env: WorkflowEnvironment, task_queue: str, inp: SubmitProductInput | None = None
+) -> WorkflowHandle:
     inp = inp or submit_input()
     handle = await env.client.start_workflow(
         ProductReviewWorkflow.run, inp, id=workflow_id_for(inp.product_id), task_queue=task_queue
@@ -181,7 +183,9 @@ async def wait_until(handle: WorkflowHandle, predicate, *, timeout: float = 10.0
         if predicate(status):
             return status
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached; last status: {status.state}, history {[h.action for h in status.history]}")
+            raise AssertionError(
+                f"condition not reached; last status: {status.state}, history {[h.action for h in status.history]}"
+            )
         await asyncio.sleep(0.05)
 
 

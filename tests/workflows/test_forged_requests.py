@@ -38,9 +38,14 @@ async def temporal_cli(env, *args: str) -> tuple[int, str]:
     """The temporal CLI, an independent client with no payload codec. Run without blocking the
     event loop, where the worker under test polls."""
     process = await asyncio.create_subprocess_exec(
-        temporal_binary(), *args, "--address", env.client.service_client.config.target_host,
-        "--namespace", env.client.namespace,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        temporal_binary(),
+        *args,
+        "--address",
+        env.client.service_client.config.target_host,
+        "--namespace",
+        env.client.namespace,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode, output.decode()
@@ -54,8 +59,16 @@ async def test_a_forged_claim_is_refused_and_a_legitimate_claim_right_after_it_s
         recorded_before = len(fakes.records)
 
         code, output = await temporal_cli(
-            temporal_env, "workflow", "update", "execute", "--workflow-id", handle.id, "--name", "claim",
-            "--input", json.dumps(FORGED_CLAIM),
+            temporal_env,
+            "workflow",
+            "update",
+            "execute",
+            "--workflow-id",
+            handle.id,
+            "--name",
+            "claim",
+            "--input",
+            json.dumps(FORGED_CLAIM),
         )
         assert code != 0, output
         # The refusal names its kind only; its message is sealed like every failure.
@@ -80,13 +93,22 @@ async def test_a_forged_signal_and_query_change_nothing(temporal_env):
         handle = await start_review(temporal_env, tq, submit_input(product_id=f"FORGE-{uuid4().hex[:8]}"))
         await wait_for_state(handle, ReviewState.QUEUED)
         code, output = await temporal_cli(
-            temporal_env, "workflow", "signal", "--workflow-id", handle.id, "--name", "claim",
-            "--input", json.dumps(FORGED_CLAIM),
+            temporal_env,
+            "workflow",
+            "signal",
+            "--workflow-id",
+            handle.id,
+            "--name",
+            "claim",
+            "--input",
+            json.dumps(FORGED_CLAIM),
         )
         # The server takes any signal; the review has no signal handlers, and a payload in clear
         # would not open anyway (the SDK drops a signal whose argument cannot be converted).
         assert code == 0, output
-        code, output = await temporal_cli(temporal_env, "workflow", "query", "--workflow-id", handle.id, "--type", "status")
+        code, output = await temporal_cli(
+            temporal_env, "workflow", "query", "--workflow-id", handle.id, "--type", "status"
+        )
         assert code == 0, output
         assert "QUEUED".lower() not in output.lower() and "T-OSPREY" not in output  # the answer is sealed
         claimed = await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
@@ -101,8 +123,17 @@ async def test_a_client_without_the_key_cannot_start_a_review(temporal_env):
         product_id = f"FORGE-{uuid4().hex[:8]}"
         forged_input = submit_input(product_id=product_id).model_dump_json()
         code, output = await temporal_cli(
-            temporal_env, "workflow", "start", "--type", "ProductReviewWorkflow", "--task-queue", tq,
-            "--workflow-id", workflow_id_for(product_id), "--input", forged_input,
+            temporal_env,
+            "workflow",
+            "start",
+            "--type",
+            "ProductReviewWorkflow",
+            "--task-queue",
+            tq,
+            "--workflow-id",
+            workflow_id_for(product_id),
+            "--input",
+            forged_input,
         )
         assert code == 0, output  # the server accepts the start; our code never runs it
         handle = temporal_env.client.get_workflow_handle(workflow_id_for(product_id))
@@ -133,8 +164,13 @@ async def test_the_server_holds_no_review_text_in_clear_and_search_attributes_ho
     ours = {key.name for key in SEARCH_ATTRIBUTE_KEYS}
     # Besides ours, only Temporal's own (build ids, patch ids) are set.
     assert {name for name in attributes if name not in ours} <= {"BuildIds", "TemporalChangeVersion"}
-    assert {k: v for k, v in attributes.items() if k in ours} == {"Team": inp.team_id, "ProductType": str(inp.product_type), "ReviewState": "in_review",
-                          "Assignee": REVIEWER.staff_id, "Situation": inp.situation}
+    assert {k: v for k, v in attributes.items() if k in ours} == {
+        "Team": inp.team_id,
+        "ProductType": str(inp.product_type),
+        "ReviewState": "in_review",
+        "Assignee": REVIEWER.staff_id,
+        "Situation": inp.situation,
+    }
 
 
 async def test_key_rotation_on_a_running_review(temporal_env):
@@ -153,12 +189,19 @@ async def test_key_rotation_on_a_running_review(temporal_env):
     old, new = new_key_entry("k-old"), new_key_entry("k-new")
 
     def client(keys: str) -> Client:
-        return Client(temporal_env.client.service_client, namespace=temporal_env.client.namespace,
-                      data_converter=data_converter_for_keys(keys))
+        return Client(
+            temporal_env.client.service_client,
+            namespace=temporal_env.client.namespace,
+            data_converter=data_converter_for_keys(keys),
+        )
 
     def worker(keys: str, fakes: FakeReviewActivities, task_queue: str) -> Worker:
-        return Worker(client(keys), task_queue=task_queue, workflows=[WF],
-                      activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition])
+        return Worker(
+            client(keys),
+            task_queue=task_queue,
+            workflows=[WF],
+            activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition],
+        )
 
     fakes, task_queue = FakeReviewActivities(), f"rotation-{uuid4()}"
     rotated = client(f"{new},{old}")
@@ -193,7 +236,9 @@ async def test_key_rotation_on_a_running_review(temporal_env):
         await handle.terminate("test finished")
 
 
-async def test_a_sealed_request_naming_someone_outside_the_register_fails_and_the_review_goes_on(temporal_env, tmp_path):
+async def test_a_sealed_request_naming_someone_outside_the_register_fails_and_the_review_goes_on(
+    temporal_env, tmp_path
+):
     """Defence in depth, with the real activities: even a client holding the key cannot act as a
     person who is not in the register. The recording activity refuses before writing anything;
     the update fails and the workflow keeps its state."""

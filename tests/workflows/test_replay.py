@@ -15,27 +15,12 @@ their payloads sealed afterwards with the same key (`SEAL_HISTORIES=1 ... -k sea
 only payloads still in clear, in every generation: run it on any history recorded without the codec).
 """
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHandle
-from temporalio.worker import Replayer
-
-from models.enums import DecisionKind, ReviewState, Severity
-from models.messages import (
-    AssignRequest,
-    ClaimRequest,
-    CommentRequest,
-    DecisionRequest,
-    DismissFindingRequest,
-    MoveDueDateRequest,
-    PrecheckWaitRequest,
-    ResubmitRequest,
-    SlaPolicy,
-    WithdrawRequest,
-)
 from history_sealing import history_payloads, seal_history
 from review_fakes import (
     AUTHOR,
@@ -52,7 +37,22 @@ from review_fakes import (
     wait_for_state,
     wait_until,
 )
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.worker import Replayer
+
+from models.enums import DecisionKind, ReviewState, Severity
+from models.messages import (
+    AssignRequest,
+    ClaimRequest,
+    CommentRequest,
+    DecisionRequest,
+    DismissFindingRequest,
+    MoveDueDateRequest,
+    PrecheckWaitRequest,
+    ResubmitRequest,
+    SlaPolicy,
+    WithdrawRequest,
+)
 from service.data_converter import data_converter_for
 from service.payload_codec import ENCRYPTED_ENCODING
 from workflows.review import ProductReviewWorkflow as WF
@@ -89,11 +89,19 @@ def test_recorded_histories_hold_no_payload_in_clear(generation):
         assert encodings == {ENCRYPTED_ENCODING}, path.name
         # The titles and reasons of the recorded runs appear nowhere in the events' bytes.
         raw = b"".join(event.SerializeToString() for event in history.events)
-        for secret in ("Interview outline", "Risk assessment missing", "Consent question", "Translator ill", "Superseded"):
+        for secret in (
+            "Interview outline",
+            "Risk assessment missing",
+            "Consent question",
+            "Translator ill",
+            "Superseded",
+        ):
             assert secret.encode() not in raw, (path.name, secret)
 
 
-@pytest.mark.skipif(not os.environ.get("SEAL_HISTORIES"), reason="set SEAL_HISTORIES=1 to seal histories recorded in clear")
+@pytest.mark.skipif(
+    not os.environ.get("SEAL_HISTORIES"), reason="set SEAL_HISTORIES=1 to seal histories recorded in clear"
+)
 def test_seal_histories_recorded_in_clear():
     codec = data_converter_for().payload_codec
     for folder in [HISTORIES, *(HISTORIES / g for g in EARLIER_GENERATIONS)]:
@@ -110,14 +118,26 @@ async def _return_dismiss_resubmit_approve(env, tq) -> WorkflowHandle:
     handle = await start_review(env, tq, submit_input(product_id="HIST-LIFECYCLE"))
     await wait_for_state(handle, ReviewState.QUEUED)
     await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
-    await handle.execute_update(WF.decide, DecisionRequest(
-        actor=REVIEWER, decision=DecisionKind.RETURN, reason="Risk assessment missing", request_id=rid()))
-    await handle.execute_update(WF.resubmit, ResubmitRequest(
-        actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="Revised", request_id=rid()))
+    await handle.execute_update(
+        WF.decide,
+        DecisionRequest(
+            actor=REVIEWER, decision=DecisionKind.RETURN, reason="Risk assessment missing", request_id=rid()
+        ),
+    )
+    await handle.execute_update(
+        WF.resubmit,
+        ResubmitRequest(
+            actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="Revised", request_id=rid()
+        ),
+    )
     await wait_until(handle, lambda s: s.state == ReviewState.IN_REVIEW and s.version_no == 2)
-    await handle.execute_update(WF.dismiss_finding, DismissFindingRequest(
-        actor=REVIEWER, rule_id="SGBC-INT-07", reason="Quoted witness speech", request_id=rid()))
-    await handle.execute_update(WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.APPROVE, request_id=rid()))
+    await handle.execute_update(
+        WF.dismiss_finding,
+        DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason="Quoted witness speech", request_id=rid()),
+    )
+    await handle.execute_update(
+        WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.APPROVE, request_id=rid())
+    )
     await handle.result()
     return handle
 
@@ -126,10 +146,14 @@ async def _escalate_reassign_withdraw(env, tq) -> WorkflowHandle:
     handle = await start_review(env, tq, submit_input(product_id="HIST-ESCALATION"))
     await wait_for_state(handle, ReviewState.QUEUED)
     await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
-    await handle.execute_update(WF.decide, DecisionRequest(
-        actor=REVIEWER, decision=DecisionKind.ESCALATE, reason="Consent question", request_id=rid()))
+    await handle.execute_update(
+        WF.decide,
+        DecisionRequest(actor=REVIEWER, decision=DecisionKind.ESCALATE, reason="Consent question", request_id=rid()),
+    )
     await handle.execute_update(WF.assign, AssignRequest(actor=HEAD, reviewer=REVIEWER_2, request_id=rid()))
-    await handle.execute_update(WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Mission cancelled", request_id=rid()))
+    await handle.execute_update(
+        WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Mission cancelled", request_id=rid())
+    )
     await handle.result()
     return handle
 
@@ -141,10 +165,18 @@ async def _sla_reminder_escalation_moved_due_return_expiry(env, tq) -> WorkflowH
     await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
     await env.sleep(status.due_at + timedelta(days=6) - await env.get_current_time())
     await wait_until(handle, lambda s: s.escalation_level == 2)
-    await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
-        actor=HEAD, due_at=await env.get_current_time() + timedelta(days=3), reason="Translator ill", request_id=rid()))
-    await handle.execute_update(WF.decide, DecisionRequest(
-        actor=REVIEWER, decision=DecisionKind.RETURN, reason="Revise", request_id=rid()))
+    await handle.execute_update(
+        WF.move_due_date,
+        MoveDueDateRequest(
+            actor=HEAD,
+            due_at=await env.get_current_time() + timedelta(days=3),
+            reason="Translator ill",
+            request_id=rid(),
+        ),
+    )
+    await handle.execute_update(
+        WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.RETURN, reason="Revise", request_id=rid())
+    )
     await env.sleep(timedelta(days=policy.resubmission_days, hours=1))
     await wait_until(handle, lambda s: s.overdue)
     await handle.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="Superseded", request_id=rid()))
@@ -155,14 +187,24 @@ async def _sla_reminder_escalation_moved_due_return_expiry(env, tq) -> WorkflowH
 async def _comments_and_precheck_wait(env, tq) -> WorkflowHandle:
     handle = await start_review(env, tq, submit_input(product_id="HIST-COMMENTS"))
     await handle.execute_update(WF.precheck_settled, PrecheckWaitRequest(version_no=1))
-    await handle.execute_update(WF.comment, CommentRequest(actor=AUTHOR, text="Urgent: mission on Monday", request_id=rid()))
+    await handle.execute_update(
+        WF.comment, CommentRequest(actor=AUTHOR, text="Urgent: mission on Monday", request_id=rid())
+    )
     await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
     await handle.execute_update(WF.comment, CommentRequest(actor=REVIEWER, text="Section 3?", request_id=rid()))
     await handle.execute_update(WF.comment, CommentRequest(actor=TEAMMATE, text="See annex B", request_id=rid()))
-    await handle.execute_update(WF.decide, DecisionRequest(
-        actor=REVIEWER, decision=DecisionKind.RETURN, reason="Add annex B to the body", request_id=rid()))
-    await handle.execute_update(WF.resubmit, ResubmitRequest(
-        actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="Revised", request_id=rid()))
+    await handle.execute_update(
+        WF.decide,
+        DecisionRequest(
+            actor=REVIEWER, decision=DecisionKind.RETURN, reason="Add annex B to the body", request_id=rid()
+        ),
+    )
+    await handle.execute_update(
+        WF.resubmit,
+        ResubmitRequest(
+            actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="Revised", request_id=rid()
+        ),
+    )
     await handle.execute_update(WF.precheck_settled, PrecheckWaitRequest(version_no=2))
     await handle.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="Superseded", request_id=rid()))
     await handle.result()
@@ -173,8 +215,10 @@ async def _failed_precheck_returned(env, tq) -> WorkflowHandle:
     handle = await start_review(env, tq, submit_input(product_id="HIST-FAILED-PRECHECK"))
     await wait_for_state(handle, ReviewState.QUEUED)
     await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
-    await handle.execute_update(WF.decide, DecisionRequest(
-        actor=REVIEWER, decision=DecisionKind.RETURN, reason="Format errors", request_id=rid()))
+    await handle.execute_update(
+        WF.decide,
+        DecisionRequest(actor=REVIEWER, decision=DecisionKind.RETURN, reason="Format errors", request_id=rid()),
+    )
     await handle.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="Rewritten", request_id=rid()))
     await handle.result()
     return handle
@@ -187,8 +231,9 @@ async def _continued_as_new(env, tq) -> WorkflowHandle:
     await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
     for n in range(6):
         await handle.execute_update(WF.comment, CommentRequest(actor=REVIEWER, text=f"Remark {n}", request_id=rid()))
-    await handle.execute_update(WF.decide, DecisionRequest(
-        actor=REVIEWER, decision=DecisionKind.RETURN, reason="GEN-IO-03", request_id=rid()))
+    await handle.execute_update(
+        WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.RETURN, reason="GEN-IO-03", request_id=rid())
+    )
     await handle.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="Superseded", request_id=rid()))
     await handle.result()
     latest = env.client.get_workflow_handle(handle.id)  # the latest run
@@ -212,11 +257,16 @@ async def _updates_racing_timers(env, tq) -> WorkflowHandle:
     await env.sleep(status.due_at - await env.get_current_time() - timedelta(seconds=1))
     await asyncio.gather(
         env.sleep(timedelta(seconds=2)),
-        handle.execute_update(WF.move_due_date, MoveDueDateRequest(
-            actor=HEAD, due_at=status.due_at + timedelta(days=2), reason="Raced the escalation", request_id=rid())),
+        handle.execute_update(
+            WF.move_due_date,
+            MoveDueDateRequest(
+                actor=HEAD, due_at=status.due_at + timedelta(days=2), reason="Raced the escalation", request_id=rid()
+            ),
+        ),
     )
-    await handle.execute_update(WF.decide, DecisionRequest(
-        actor=REVIEWER, decision=DecisionKind.RETURN, reason="GEN-IO-03", request_id=rid()))
+    await handle.execute_update(
+        WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.RETURN, reason="GEN-IO-03", request_id=rid())
+    )
     await handle.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="Superseded", request_id=rid()))
     await handle.result()
     return handle
@@ -235,8 +285,9 @@ def _workflow_before_issue_18():
     import tempfile
 
     root = Path(__file__).resolve().parents[2]
-    source = subprocess.run(["git", "show", f"{BEFORE_ISSUE_18}:workflows/review.py"], cwd=root, check=True,
-                            capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "show", f"{BEFORE_ISSUE_18}:workflows/review.py"], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
     folder = tempfile.mkdtemp(prefix="gcu-old-workflow-")
     Path(folder, "review_before_issue_18.py").write_text(source)
     sys.path.insert(0, folder)  # the sandbox imports a workflow's module by name
@@ -255,33 +306,45 @@ async def _crossing_the_patches(env, fakes) -> WorkflowHandle:
     task_queue = f"crossing-{uuid4()}"
     activities = [fakes.precheck, fakes.record_transitions, fakes.record_transition]
     inp = submit_input(product_id="HIST-CROSSING")
-    async with Worker(env.client, task_queue=task_queue, workflows=[_workflow_before_issue_18()], activities=activities):
-        handle = await env.client.start_workflow("ProductReviewWorkflow", inp, id=f"product-review-{inp.product_id}",
-                                                 task_queue=task_queue)
+    async with Worker(
+        env.client, task_queue=task_queue, workflows=[_workflow_before_issue_18()], activities=activities
+    ):
+        handle = await env.client.start_workflow(
+            "ProductReviewWorkflow", inp, id=f"product-review-{inp.product_id}", task_queue=task_queue
+        )
         await wait_for_state(handle, ReviewState.QUEUED)
         await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
     async with Worker(env.client, task_queue=task_queue, workflows=[WF], activities=activities):
-        await handle.execute_update(WF.comment, CommentRequest(actor=REVIEWER, text="After the deployment",
-                                                               request_id=rid()))
-        await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
-            actor=HEAD, due_at=await env.get_current_time() + timedelta(seconds=4), reason="Short", request_id=rid()))
+        await handle.execute_update(
+            WF.comment, CommentRequest(actor=REVIEWER, text="After the deployment", request_id=rid())
+        )
+        await handle.execute_update(
+            WF.move_due_date,
+            MoveDueDateRequest(
+                actor=HEAD, due_at=await env.get_current_time() + timedelta(seconds=4), reason="Short", request_id=rid()
+            ),
+        )
         await asyncio.sleep(6)  # the escalation fires on the new code
         await handle.cancel()
-        try:
+        with contextlib.suppress(WorkflowFailureError):
             await handle.result()
-        except WorkflowFailureError:
-            pass
     return handle
 
 
-@pytest.mark.skipif(not os.environ.get("RECORD_HISTORIES"), reason="set RECORD_HISTORIES=1 to regenerate tests/histories")
+@pytest.mark.skipif(
+    not os.environ.get("RECORD_HISTORIES"), reason="set RECORD_HISTORIES=1 to regenerate tests/histories"
+)
 async def test_record_histories(temporal_env, time_skipping_env):
     HISTORIES.mkdir(exist_ok=True)
     findings = {1: [finding("GEN-IO-03", Severity.MAJOR)], 2: [finding("SGBC-INT-07", Severity.BLOCKING)]}
     runs = [
         ("lifecycle_return_resubmit_approve", temporal_env, _return_dismiss_resubmit_approve),
         ("escalate_reassign_withdraw", temporal_env, _escalate_reassign_withdraw),
-        ("sla_escalations_moved_due_resubmission_expiry", time_skipping_env, _sla_reminder_escalation_moved_due_return_expiry),
+        (
+            "sla_escalations_moved_due_resubmission_expiry",
+            time_skipping_env,
+            _sla_reminder_escalation_moved_due_return_expiry,
+        ),
         ("comments_and_precheck_waits", temporal_env, _comments_and_precheck_wait),
         ("failed_precheck_returned", temporal_env, _failed_precheck_returned),
         ("run_started_by_continue_as_new", temporal_env, _continued_as_new),

@@ -2,22 +2,6 @@
 
 import asyncio
 
-import pytest
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Replayer
-
-from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Severity, Verdict
-from models.review_policy import STATE_WORDS
-from models.messages import (
-    AssignRequest,
-    ClaimRequest,
-    DecisionRequest,
-    DismissFindingRequest,
-    ResubmitRequest,
-    WithdrawRequest,
-)
 from review_fakes import (
     AUTHOR,
     HEAD,
@@ -35,6 +19,21 @@ from review_fakes import (
     submit_input,
     wait_for_state,
 )
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Replayer
+
+from models.enums import TERMINAL_STATES, DecisionKind, FindingState, ReviewAction, ReviewState, Severity, Verdict
+from models.messages import (
+    AssignRequest,
+    ClaimRequest,
+    DecisionRequest,
+    DismissFindingRequest,
+    ResubmitRequest,
+    WithdrawRequest,
+)
+from models.review_policy import STATE_WORDS
 from service.data_converter import data_converter_for
 from workflows import search_attributes as sa
 from workflows.review import ProductReviewWorkflow
@@ -53,8 +52,12 @@ def decide(kind: DecisionKind, actor=REVIEWER, reason: str | None = None, reques
 
 def resubmit(version_no: int = 2, actor=AUTHOR):
     return WF.resubmit, ResubmitRequest(
-        actor=actor, version_id=100 + version_no, version_no=version_no, version_label=f"v{version_no}",
-        title="Interview outline W-17 (revised)", request_id=rid(),
+        actor=actor,
+        version_id=100 + version_no,
+        version_no=version_no,
+        version_label=f"v{version_no}",
+        title="Interview outline W-17 (revised)",
+        request_id=rid(),
     )
 
 
@@ -88,7 +91,15 @@ async def test_full_lifecycle_return_resubmit_back_to_same_reviewer_then_approve
 
     assert (outcome.final_state, outcome.version_no, outcome.decided_by) == (ReviewState.APPROVED, 2, REVIEWER.staff_id)
     assert fakes.actions() == [
-        A.SUBMIT, A.PRECHECK, A.ENQUEUE, A.CLAIM, A.RETURN, A.RESUBMIT, A.PRECHECK, A.ASSIGN, A.APPROVE,
+        A.SUBMIT,
+        A.PRECHECK,
+        A.ENQUEUE,
+        A.CLAIM,
+        A.RETURN,
+        A.RESUBMIT,
+        A.PRECHECK,
+        A.ASSIGN,
+        A.APPROVE,
     ]
     assert [r.transition.seq for r in fakes.records] == list(range(1, 10))
     assert [(p.version_id, p.version_no) for p in fakes.prechecks] == [(101, 1), (102, 2)]
@@ -109,8 +120,10 @@ async def test_decision_refused_in_the_wrong_state(temporal_env):
         await wait_for_state(handle, ReviewState.QUEUED)
         err = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE)))
     assert err.type == "WrongState"
-    assert err.message == ("Cannot approve now: the review is waiting in the GCU queue, and that is possible only while it is "
-                           "being reviewed or escalated to the GCU head.")
+    assert err.message == (
+        "Cannot approve now: the review is waiting in the GCU queue, and that is possible only while it is "
+        "being reviewed or escalated to the GCU head."
+    )
 
 
 async def test_claim_refused_for_someone_who_is_not_a_gcu_reviewer(temporal_env):
@@ -166,8 +179,14 @@ async def test_return_and_escalation_need_a_reason(temporal_env):
         handle = await claimed_review(temporal_env, tq)
         no_reason = await refusal(handle.execute_update(*decide(DecisionKind.RETURN, reason="  ")))
         no_escalation_reason = await refusal(handle.execute_update(*decide(DecisionKind.ESCALATE)))
-    assert (no_reason.type, no_reason.message) == ("ReasonRequired", "To return for revision, give a reason: it is kept in the review's history.")
-    assert no_escalation_reason.message == "To escalate to the GCU head, give a reason: it is kept in the review's history."
+    assert (no_reason.type, no_reason.message) == (
+        "ReasonRequired",
+        "To return for revision, give a reason: it is kept in the review's history.",
+    )
+    assert (
+        no_escalation_reason.message
+        == "To escalate to the GCU head, give a reason: it is kept in the review's history."
+    )
 
 
 async def test_only_the_assignee_decides(temporal_env):
@@ -175,8 +194,10 @@ async def test_only_the_assignee_decides(temporal_env):
         handle = await claimed_review(temporal_env, tq)
         other = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE, actor=REVIEWER_2)))
         head = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE, actor=HEAD)))
-    assert other.message == ("gcu-rev-2 may not approve: only the reviewer it is assigned to (gcu-rev-1) may, while the review is "
-                             "being reviewed.")
+    assert other.message == (
+        "gcu-rev-2 may not approve: only the reviewer it is assigned to (gcu-rev-1) may, while the review is "
+        "being reviewed."
+    )
     assert head.type == "NotAllowed"
 
 
@@ -194,18 +215,28 @@ async def test_dismissing_an_unknown_or_already_dismissed_finding_is_refused(tem
     fakes = FakeReviewActivities({1: [finding("SGBC-INT-07", Severity.BLOCKING)]})
     async with review_worker(temporal_env, fakes) as tq:
         handle = await claimed_review(temporal_env, tq)
-        unknown = await refusal(handle.execute_update(
-            WF.dismiss_finding, DismissFindingRequest(actor=REVIEWER, rule_id="NOPE-01", reason="fp", request_id=rid())
-        ))
-        no_reason = await refusal(handle.execute_update(
-            WF.dismiss_finding, DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason=" ", request_id=rid())
-        ))
-        await handle.execute_update(
-            WF.dismiss_finding, DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason="quoted", request_id=rid())
+        unknown = await refusal(
+            handle.execute_update(
+                WF.dismiss_finding,
+                DismissFindingRequest(actor=REVIEWER, rule_id="NOPE-01", reason="fp", request_id=rid()),
+            )
         )
-        again = await refusal(handle.execute_update(
-            WF.dismiss_finding, DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason="x", request_id=rid())
-        ))
+        no_reason = await refusal(
+            handle.execute_update(
+                WF.dismiss_finding,
+                DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason=" ", request_id=rid()),
+            )
+        )
+        await handle.execute_update(
+            WF.dismiss_finding,
+            DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason="quoted", request_id=rid()),
+        )
+        again = await refusal(
+            handle.execute_update(
+                WF.dismiss_finding,
+                DismissFindingRequest(actor=REVIEWER, rule_id="SGBC-INT-07", reason="x", request_id=rid()),
+            )
+        )
     assert (unknown.type, unknown.message) == ("UnknownFinding", "There is no finding NOPE-01 on version v1 (v1).")
     assert no_reason.message == "To dismiss a finding, give a reason: it is kept in the review's history."
     assert again.message == "Finding SGBC-INT-07 is already dismissed, not open."
@@ -215,10 +246,21 @@ async def test_dismissal_recomputes_verdict_and_then_approval_succeeds(temporal_
     fakes = FakeReviewActivities({1: [finding("SGBC-INT-07", Severity.BLOCKING), finding("GEN-IO-03", Severity.MAJOR)]})
     async with review_worker(temporal_env, fakes) as tq:
         handle = await claimed_review(temporal_env, tq)
-        after_first = await handle.execute_update(WF.dismiss_finding, DismissFindingRequest(
-            actor=REVIEWER, rule_id="SGBC-INT-07", reason="Quoted witness speech, not the interviewer", request_id=rid()))
-        after_second = await handle.execute_update(WF.dismiss_finding, DismissFindingRequest(
-            actor=REVIEWER, rule_id="GEN-IO-03", reason="Section present under a synonym heading", request_id=rid()))
+        after_first = await handle.execute_update(
+            WF.dismiss_finding,
+            DismissFindingRequest(
+                actor=REVIEWER,
+                rule_id="SGBC-INT-07",
+                reason="Quoted witness speech, not the interviewer",
+                request_id=rid(),
+            ),
+        )
+        after_second = await handle.execute_update(
+            WF.dismiss_finding,
+            DismissFindingRequest(
+                actor=REVIEWER, rule_id="GEN-IO-03", reason="Section present under a synonym heading", request_id=rid()
+            ),
+        )
         approved = await handle.execute_update(*decide(DecisionKind.APPROVE))
         await handle.result()
     assert after_first.verdict == Verdict.REVISE
@@ -243,8 +285,10 @@ async def test_head_reassigns_and_the_previous_reviewer_loses_the_review(tempora
         await handle.execute_update(*decide(DecisionKind.APPROVE, actor=REVIEWER_2))
         outcome = await handle.result()
     assert reassigned.assignee == REVIEWER_2.staff_id
-    assert err.message == ("gcu-rev-1 may not approve: only the reviewer it is assigned to (gcu-rev-2) may, while the "
-                           "review is being reviewed.")
+    assert err.message == (
+        "gcu-rev-1 may not approve: only the reviewer it is assigned to (gcu-rev-2) may, while the "
+        "review is being reviewed."
+    )
     assert outcome.decided_by == REVIEWER_2.staff_id
     assign = fakes.last(A.ASSIGN)
     assert (assign.transition.actor_id, assign.transition.details["previous"]) == (HEAD.staff_id, REVIEWER.staff_id)
@@ -260,7 +304,10 @@ async def test_escalation_hands_the_decision_to_the_gcu_head(temporal_env):
         again = await refusal(handle.execute_update(*decide(DecisionKind.ESCALATE, actor=REVIEWER, reason="x")))
         returned = await handle.execute_update(*decide(DecisionKind.RETURN, actor=HEAD, reason="Consent form missing"))
     assert escalated.state == ReviewState.ESCALATED
-    assert assignee_now.message == "gcu-rev-1 may not approve: only the GCU head may, while the review is escalated to the GCU head."
+    assert (
+        assignee_now.message
+        == "gcu-rev-1 may not approve: only the GCU head may, while the review is escalated to the GCU head."
+    )
     assert again.type == "WrongState"
     assert returned.state == ReviewState.RETURNED and returned.last_reviewer == REVIEWER.staff_id
     assert [t.relation for t in fakes.last(A.ESCALATE).notifications[0].targets] == ["gcu_head"]
@@ -271,7 +318,9 @@ async def test_head_assigns_an_escalated_review_back_into_review(temporal_env):
     async with review_worker(temporal_env, FakeReviewActivities()) as tq:
         handle = await claimed_review(temporal_env, tq)
         await handle.execute_update(*decide(DecisionKind.ESCALATE, reason="Second opinion"))
-        status = await handle.execute_update(WF.assign, AssignRequest(actor=HEAD, reviewer=REVIEWER_2, request_id=rid()))
+        status = await handle.execute_update(
+            WF.assign, AssignRequest(actor=HEAD, reviewer=REVIEWER_2, request_id=rid())
+        )
     assert (status.state, status.assignee) == (ReviewState.IN_REVIEW, REVIEWER_2.staff_id)
 
 
@@ -279,14 +328,20 @@ async def test_team_withdraws_and_the_workflow_completes(temporal_env):
     fakes = FakeReviewActivities()
     async with review_worker(temporal_env, fakes) as tq:
         handle = await claimed_review(temporal_env, tq)
-        by_reviewer = await refusal(handle.execute_update(
-            WF.withdraw, WithdrawRequest(actor=REVIEWER, reason="no", request_id=rid())))
-        without_reason = await refusal(handle.execute_update(
-            WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="", request_id=rid())))
-        await handle.execute_update(WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Mission cancelled", request_id=rid()))
+        by_reviewer = await refusal(
+            handle.execute_update(WF.withdraw, WithdrawRequest(actor=REVIEWER, reason="no", request_id=rid()))
+        )
+        without_reason = await refusal(
+            handle.execute_update(WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="", request_id=rid()))
+        )
+        await handle.execute_update(
+            WF.withdraw, WithdrawRequest(actor=TEAMMATE, reason="Mission cancelled", request_id=rid())
+        )
         outcome = await handle.result()
-    assert by_reviewer.message == (f"gcu-rev-1 may not withdraw this product: only the product's author (inv-ana) or the staff of "
-                                  f"team {TEAM_ID} may.")
+    assert by_reviewer.message == (
+        f"gcu-rev-1 may not withdraw this product: only the product's author (inv-ana) or the staff of "
+        f"team {TEAM_ID} may."
+    )
     assert without_reason.message == "To withdraw this product, give a reason: it is kept in the review's history."
     assert (outcome.final_state, outcome.decided_by) == (ReviewState.WITHDRAWN, TEAMMATE.staff_id)
     assert [t.staff_id for t in fakes.last(A.WITHDRAW).notifications[0].targets] == [REVIEWER.staff_id]
@@ -386,7 +441,9 @@ async def test_failed_precheck_reaches_a_reviewer_who_cannot_approve(temporal_en
     async with review_worker(temporal_env, fakes) as tq:
         handle = await claimed_review(temporal_env, tq)
         err = await refusal(handle.execute_update(*decide(DecisionKind.APPROVE)))
-    assert err.message == "Cannot approve: the version has format errors; return it to the team for a corrected version."
+    assert (
+        err.message == "Cannot approve: the version has format errors; return it to the team for a corrected version."
+    )
     assert "version 101 not found" in fakes.last(A.PRECHECK).transition.details["format_errors"]
 
 
@@ -414,20 +471,29 @@ async def test_continue_as_new_keeps_the_review_state(temporal_env):
 
 
 def _settled_waits_in_history(events) -> int:
-    return sum(1 for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
-               and e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name == "precheck_settled")
+    return sum(
+        1
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        and e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name == "precheck_settled"
+    )
 
 
 async def test_the_submitters_wait_answers_when_the_precheck_has_routed_the_review(temporal_env):
     from service.reviews import wait_for_precheck
 
     gate = asyncio.Event()
-    async with review_worker(temporal_env, FakeReviewActivities({1: [finding("GEN-IO-03", Severity.MAJOR)]},
-                                                                precheck_gate=gate)) as tq:
+    async with review_worker(
+        temporal_env, FakeReviewActivities({1: [finding("GEN-IO-03", Severity.MAJOR)]}, precheck_gate=gate)
+    ) as tq:
         inp = submit_input()
         handle = await start_review(temporal_env, tq, inp)
-        waits = [asyncio.create_task(wait_for_precheck(client=temporal_env.client, product_id=inp.product_id,
-                                                       timeout=30, version_no=1)) for _ in range(2)]
+        waits = [
+            asyncio.create_task(
+                wait_for_precheck(client=temporal_env.client, product_id=inp.product_id, timeout=30, version_no=1)
+            )
+            for _ in range(2)
+        ]
         await asyncio.sleep(0.5)
         assert not any(w.done() for w in waits)  # the pre-check is still running
         gate.set()
@@ -435,8 +501,10 @@ async def test_the_submitters_wait_answers_when_the_precheck_has_routed_the_revi
         assert (first.state, first.version_no, first.verdict) == (ReviewState.QUEUED, 1, Verdict.REVISE)
         assert second == first
         # A version not submitted yet is refused at once (it would hold the review open forever).
-        assert await wait_for_precheck(client=temporal_env.client, product_id=inp.product_id, timeout=30,
-                                       version_no=2) is None
+        assert (
+            await wait_for_precheck(client=temporal_env.client, product_id=inp.product_id, timeout=30, version_no=2)
+            is None
+        )
 
         await handle.execute_update(*claim())
         await handle.execute_update(*decide(DecisionKind.RETURN, reason="Revise"))

@@ -2,13 +2,8 @@
 past them (a client that skipped the checks of the service layer) is refused before anything is
 recorded, so the database and the workflow never disagree."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from temporalio.client import WorkflowUpdateFailedError
-
-from models.enums import DecisionKind, ReviewAction, ReviewState
-from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
-from models.messages import ClaimRequest, DecisionRequest, MoveDueDateRequest, SlaPolicy
 from review_fakes import (
     HEAD,
     REVIEWER,
@@ -20,6 +15,11 @@ from review_fakes import (
     submit_input,
     wait_for_state,
 )
+from temporalio.client import WorkflowUpdateFailedError
+
+from models.enums import DecisionKind, ReviewAction, ReviewState
+from models.limits import DUE_DATE_MAX_AHEAD, REASON_MAX_CHARS
+from models.messages import ClaimRequest, DecisionRequest, MoveDueDateRequest, SlaPolicy
 from workflows.review import ProductReviewWorkflow as WF
 
 
@@ -45,25 +45,35 @@ async def test_a_due_date_in_year_9999_is_refused_and_nothing_is_recorded(tempor
     async with review_worker(temporal_env, fakes) as tq:
         handle = await claimed(temporal_env, tq)
         before = await handle.query(WF.status)
-        far = datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc)
+        far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
         # model_construct: what a client that skips the model's own checks would send.
         request = MoveDueDateRequest.model_construct(actor=HEAD, due_at=far, reason="sabbatical", request_id=rid())
         message = await refused_before_recording(handle.execute_update(WF.move_due_date, request))
         after = await handle.query(WF.status)
     assert "Failed decoding arguments" in message  # past the model's hard bounds: not even decoded
     assert ReviewAction.MOVE_DUE_DATE not in fakes.actions()
-    assert (after.due_at, after.state, len(after.history)) == (before.due_at, ReviewState.IN_REVIEW, len(before.history))
+    assert (after.due_at, after.state, len(after.history)) == (
+        before.due_at,
+        ReviewState.IN_REVIEW,
+        len(before.history),
+    )
 
 
 async def test_a_due_date_beyond_the_horizon_is_refused_with_the_reason(temporal_env):
     fakes = FakeReviewActivities()
     async with review_worker(temporal_env, fakes) as tq:
         handle = await claimed(temporal_env, tq)
-        too_far = datetime.now(timezone.utc) + DUE_DATE_MAX_AHEAD + timedelta(days=3)
-        err = await refusal(handle.execute_update(
-            WF.move_due_date, MoveDueDateRequest(actor=HEAD, due_at=too_far, reason="sabbatical", request_id=rid())))
+        too_far = datetime.now(UTC) + DUE_DATE_MAX_AHEAD + timedelta(days=3)
+        err = await refusal(
+            handle.execute_update(
+                WF.move_due_date, MoveDueDateRequest(actor=HEAD, due_at=too_far, reason="sabbatical", request_id=rid())
+            )
+        )
     assert err.type == "InvalidRequest"
-    assert err.message == f"The new due date {too_far.date().isoformat()} is more than {DUE_DATE_MAX_AHEAD.days} days ahead."
+    assert (
+        err.message
+        == f"The new due date {too_far.date().isoformat()} is more than {DUE_DATE_MAX_AHEAD.days} days ahead."
+    )
     assert ReviewAction.MOVE_DUE_DATE not in fakes.actions()
 
 
@@ -84,15 +94,21 @@ async def test_a_change_whose_deadlines_cannot_be_scheduled_is_refused_before_it
     """The escalation of a moved due date overflows the calendar (an SLA policy at the edge of what
     dates can hold): the move used to be recorded, then the SLA loop failed the workflow task."""
     fakes = FakeReviewActivities()
-    now = datetime.now(timezone.utc)
-    headroom = datetime.max.replace(tzinfo=timezone.utc) - (now + timedelta(days=40))
+    now = datetime.now(UTC)
+    headroom = datetime.max.replace(tzinfo=UTC) - (now + timedelta(days=40))
     inp = submit_input(sla=SlaPolicy(dp_escalation_after=headroom))
     async with review_worker(temporal_env, fakes) as tq:
         handle = await start_review(temporal_env, tq, inp)
         await wait_for_state(handle, ReviewState.QUEUED)
         await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
-        err = await refusal(handle.execute_update(WF.move_due_date, MoveDueDateRequest(
-            actor=HEAD, due_at=now + timedelta(days=300), reason="annex translation", request_id=rid())))
+        err = await refusal(
+            handle.execute_update(
+                WF.move_due_date,
+                MoveDueDateRequest(
+                    actor=HEAD, due_at=now + timedelta(days=300), reason="annex translation", request_id=rid()
+                ),
+            )
+        )
         status = await handle.query(WF.status)
     assert err.type == "InvalidRequest" and err.message.startswith("The review cannot keep its deadlines")
     assert ReviewAction.MOVE_DUE_DATE not in fakes.actions()

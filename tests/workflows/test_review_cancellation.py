@@ -2,21 +2,20 @@
 and a cancel during the pre-check is not turned into a format-error verdict."""
 
 import asyncio
+import contextlib
 
+from review_fakes import FakeReviewActivities, review_worker, start_review, wait_for_state
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
 from models.enums import ReviewAction, ReviewState
-from review_fakes import FakeReviewActivities, review_worker, start_review, wait_for_state
 
 A = ReviewAction
 
 
 async def cancelled(handle) -> WorkflowExecutionStatus:
     await handle.cancel()
-    try:
+    with contextlib.suppress(WorkflowFailureError):
         await handle.result()
-    except WorkflowFailureError:
-        pass
     return (await handle.describe()).status
 
 
@@ -30,7 +29,9 @@ async def test_cancelling_a_queued_review_records_its_ending(temporal_env):
     assert fakes.actions() == [A.SUBMIT, A.PRECHECK, A.ENQUEUE, A.CANCEL]
     ending = fakes.last(A.CANCEL)
     assert (ending.transition.from_state, ending.transition.to_state) == (ReviewState.QUEUED, ReviewState.WITHDRAWN)
-    assert ending.state_after.state == ReviewState.WITHDRAWN and ending.transition.details["cancelled_while"] == "queued"
+    assert (
+        ending.state_after.state == ReviewState.WITHDRAWN and ending.transition.details["cancelled_while"] == "queued"
+    )
 
 
 async def test_a_cancel_during_the_precheck_is_not_a_format_error(temporal_env):

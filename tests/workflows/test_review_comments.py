@@ -3,14 +3,9 @@ submitting team may comment until the review is approved or withdrawn; each comm
 recorded transition (action comment, no change of state, the text as its reason) and tells the
 other side."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from temporalio.exceptions import ApplicationError
-
-from models.enums import DecisionKind, NotificationKind, ReviewAction, ReviewState
-from models.messages import ClaimRequest, CommentRequest, DecisionRequest, WithdrawRequest
-from models.review_policy import COMMENT_MAX_CHARS, STATE_WORDS
 from review_fakes import (
     AUTHOR,
     HEAD,
@@ -26,6 +21,11 @@ from review_fakes import (
     start_review,
     wait_for_state,
 )
+from temporalio.exceptions import ApplicationError
+
+from models.enums import DecisionKind, NotificationKind, ReviewAction, ReviewState
+from models.messages import ClaimRequest, CommentRequest, DecisionRequest, WithdrawRequest
+from models.review_policy import COMMENT_MAX_CHARS, STATE_WORDS
 from workflows.review import ProductReviewWorkflow as WF
 
 A = ReviewAction
@@ -108,7 +108,10 @@ async def test_comments_refused_to_people_outside_the_review_and_for_empty_or_lo
     assert other_reviewer.message.startswith("gcu-rev-2 may not comment")
     assert (empty.type, empty.message) == ("ReasonRequired", "A comment cannot be empty.")
     assert too_long.type == "InvalidRequest"
-    assert too_long.message == f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {COMMENT_MAX_CHARS + 1})."
+    assert (
+        too_long.message
+        == f"A comment is at most {COMMENT_MAX_CHARS} characters (this one has {COMMENT_MAX_CHARS + 1})."
+    )
     assert at_limit.changed.reason == "y" * COMMENT_MAX_CHARS
     assert fakes.actions().count(A.COMMENT) == 1  # refusals never reach history
 
@@ -119,14 +122,18 @@ async def test_no_comment_once_approved_or_withdrawn(temporal_env):
         withdrawn = await start_review(temporal_env, tq)
         await wait_for_state(approved, ReviewState.QUEUED)
         await approved.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
-        await approved.execute_update(WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.APPROVE, request_id=rid()))
+        await approved.execute_update(
+            WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.APPROVE, request_id=rid())
+        )
         await wait_for_state(withdrawn, ReviewState.QUEUED)
-        await withdrawn.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="superseded", request_id=rid()))
+        await withdrawn.execute_update(
+            WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="superseded", request_id=rid())
+        )
         # A closed workflow refuses every update; while it still runs, the validator says why.
         for handle in (approved, withdrawn):
             try:
                 err = await refusal(handle.execute_update(*comment(AUTHOR, "one more thing")))
-            except Exception as exc:  # noqa: BLE001 - the run has completed: the server refuses the update
+            except Exception as exc:
                 assert "completed" in str(exc).lower() or "not found" in str(exc).lower(), exc
             else:
                 assert err.type == "WrongState"
@@ -139,13 +146,15 @@ def test_comment_refused_after_approval_by_the_validator():
 
     for state in (ReviewState.APPROVED, ReviewState.WITHDRAWN):
         ctx = guards.ReviewContext(
-            author_id=AUTHOR.staff_id, team_id=AUTHOR.team_ids[0],
-            st=ReviewWorkflowState(state=state, version_id=1, version_no=1, version_label="v1", title="t",
-                                   assignee=REVIEWER.staff_id),
+            author_id=AUTHOR.staff_id,
+            team_id=AUTHOR.team_ids[0],
+            st=ReviewWorkflowState(
+                state=state, version_id=1, version_no=1, version_label="v1", title="t", assignee=REVIEWER.staff_id
+            ),
         )
         for actor in (AUTHOR, REVIEWER, HEAD):
             with pytest.raises(ApplicationError) as caught:
-                guards.check(ctx, CommentRequest(actor=actor, text="late", request_id=rid()), datetime.now(timezone.utc))
+                guards.check(ctx, CommentRequest(actor=actor, text="late", request_id=rid()), datetime.now(UTC))
             assert caught.value.type == "WrongState"
             assert caught.value.message.startswith(f"Cannot comment now: the review is {STATE_WORDS[state]}")
 

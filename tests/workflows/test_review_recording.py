@@ -2,13 +2,6 @@
 hands the recording to an ordinary activity (whose retries cost its history nothing) and raises an
 alert; an error the database will give on every attempt is not retried at all."""
 
-from temporalio import activity
-from temporalio.api.enums.v1 import EventType
-from temporalio.exceptions import ApplicationError
-
-from activities import names
-from models.enums import ReviewAction, ReviewState
-from models.messages import ClaimRequest, CommentRequest, RecordTransitionsInput, RecordTransitionsResult
 from review_fakes import (
     REVIEWER,
     FakeReviewActivities,
@@ -19,6 +12,13 @@ from review_fakes import (
     submit_input,
     wait_for_state,
 )
+from temporalio import activity
+from temporalio.api.enums.v1 import EventType
+from temporalio.exceptions import ApplicationError
+
+from activities import names
+from models.enums import ReviewAction, ReviewState
+from models.messages import ClaimRequest, CommentRequest, RecordTransitionsInput, RecordTransitionsResult
 from workflows.review import ProductReviewWorkflow as WF
 
 
@@ -51,23 +51,30 @@ async def test_a_recording_that_keeps_failing_locally_is_handed_to_an_ordinary_a
         history = await handle.fetch_history()
     assert fakes.actions() == [ReviewAction.SUBMIT, ReviewAction.PRECHECK, ReviewAction.ENQUEUE]
     assert fakes.local_attempts >= 2 and fakes.ordinary_calls == 2  # the submission; the pre-check with its routing
-    scheduled = [e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events
-                 if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
     assert scheduled.count(names.RECORD_TRANSITIONS) == 2
     assert len(history.events) < 60  # bounded: the local attempts did not pile up in the history
 
 
 async def test_a_recording_the_database_refuses_for_good_is_not_retried(temporal_env):
-    refused = ApplicationError("the database refused the recording: value too long", type="RecordRejected",
-                               non_retryable=True)
+    refused = ApplicationError(
+        "the database refused the recording: value too long", type="RecordRejected", non_retryable=True
+    )
     fakes = FailingLocally(refused, only=ReviewAction.COMMENT)
     async with review_worker(temporal_env, fakes) as tq:
         handle = await start_review(temporal_env, tq)
         await wait_for_state(handle, ReviewState.QUEUED)
         await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
-        err = await refusal(handle.execute_update(WF.comment, CommentRequest(actor=REVIEWER, text="x", request_id=rid())))
+        err = await refusal(
+            handle.execute_update(WF.comment, CommentRequest(actor=REVIEWER, text="x", request_id=rid()))
+        )
         status = await handle.query(WF.status)
     assert err.type == "RecordFailed" and err.message == (
-        "comment could not be recorded: the database refused the recording: value too long")
+        "comment could not be recorded: the database refused the recording: value too long"
+    )
     assert (fakes.local_attempts, fakes.ordinary_calls) == (1, 0)
     assert status.state == ReviewState.IN_REVIEW and ReviewAction.COMMENT not in fakes.actions()

@@ -1,19 +1,8 @@
 """Durable SLA timers on the time-skipping test server: days pass in milliseconds."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from temporalio.testing import WorkflowEnvironment
-
-from models.enums import DecisionKind, ReviewAction, ReviewState
-from models.messages import (
-    ClaimRequest,
-    DecisionRequest,
-    MoveDueDateRequest,
-    RecordTransitionInput,
-    ResubmitRequest,
-    SlaPolicy,
-)
 from review_fakes import (
     AUTHOR,
     DAY,
@@ -27,6 +16,17 @@ from review_fakes import (
     submit_input,
     wait_for_state,
     wait_until,
+)
+from temporalio.testing import WorkflowEnvironment
+
+from models.enums import DecisionKind, ReviewAction, ReviewState
+from models.messages import (
+    ClaimRequest,
+    DecisionRequest,
+    MoveDueDateRequest,
+    RecordTransitionInput,
+    ResubmitRequest,
+    SlaPolicy,
 )
 from workflows.review import ProductReviewWorkflow as WF
 from workflows.sla import review_due_at
@@ -141,12 +141,20 @@ async def test_moving_the_due_date_rearms_reminder_and_escalations(time_skipping
 
         now = await env.get_current_time()
         new_due = now + 4 * DAY
-        by_reviewer = await refusal(handle.execute_update(
-            WF.move_due_date, MoveDueDateRequest(actor=REVIEWER, due_at=new_due, reason="x", request_id=rid())))
-        in_past = await refusal(handle.execute_update(
-            WF.move_due_date, MoveDueDateRequest(actor=HEAD, due_at=now - DAY, reason="x", request_id=rid())))
-        moved = await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
-            actor=HEAD, due_at=new_due, reason="Witness unavailable until Monday", request_id=rid()))
+        by_reviewer = await refusal(
+            handle.execute_update(
+                WF.move_due_date, MoveDueDateRequest(actor=REVIEWER, due_at=new_due, reason="x", request_id=rid())
+            )
+        )
+        in_past = await refusal(
+            handle.execute_update(
+                WF.move_due_date, MoveDueDateRequest(actor=HEAD, due_at=now - DAY, reason="x", request_id=rid())
+            )
+        )
+        moved = await handle.execute_update(
+            WF.move_due_date,
+            MoveDueDateRequest(actor=HEAD, due_at=new_due, reason="Witness unavailable until Monday", request_id=rid()),
+        )
         assert (moved.due_at, moved.escalation_level, moved.overdue) == (new_due, 0, False)
 
         await advance_to(env, new_due - POLICY.reminder_before + HOUR)
@@ -168,8 +176,10 @@ async def test_moving_the_due_date_later_postpones_the_reminder(time_skipping_en
     async with review_worker(env, fakes) as tq:
         handle, status = await claimed(env, tq)
         new_due = status.due_at + 10 * DAY
-        await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
-            actor=HEAD, due_at=new_due, reason="Translation pending", request_id=rid()))
+        await handle.execute_update(
+            WF.move_due_date,
+            MoveDueDateRequest(actor=HEAD, due_at=new_due, reason="Translation pending", request_id=rid()),
+        )
         await advance_to(env, status.due_at + HOUR)  # past the original due time
         await asyncio.sleep(0.2)
         assert A.REMINDER not in fakes.actions() and A.OVERDUE_ESCALATION not in fakes.actions()
@@ -183,8 +193,12 @@ async def test_resubmission_deadline_reminds_the_team_then_expires(time_skipping
     fakes = FakeReviewActivities()
     async with review_worker(env, fakes) as tq:
         handle, _ = await claimed(env, tq)
-        returned = await handle.execute_update(WF.decide, DecisionRequest(
-            actor=REVIEWER, decision=DecisionKind.RETURN, reason="Add the risk assessment", request_id=rid()))
+        returned = await handle.execute_update(
+            WF.decide,
+            DecisionRequest(
+                actor=REVIEWER, decision=DecisionKind.RETURN, reason="Add the risk assessment", request_id=rid()
+            ),
+        )
         deadline = returned.resubmission_due_at
         await advance_to(env, deadline - POLICY.resubmission_reminder_before + HOUR)
         reminder = await recorded(fakes, A.RESUBMISSION_REMINDER)
@@ -192,8 +206,12 @@ async def test_resubmission_deadline_reminds_the_team_then_expires(time_skipping
         expired = await recorded(fakes, A.RESUBMISSION_EXPIRED)
         after = await handle.query(WF.status)
         # The team may still resubmit after the deadline; the review goes back to the same reviewer.
-        await handle.execute_update(WF.resubmit, ResubmitRequest(
-            actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="t", request_id=rid()))
+        await handle.execute_update(
+            WF.resubmit,
+            ResubmitRequest(
+                actor=AUTHOR, version_id=102, version_no=2, version_label="v2", title="t", request_id=rid()
+            ),
+        )
         back = await wait_until(handle, lambda s: s.state == ReviewState.IN_REVIEW and s.version_no == 2)
     assert deadline - returned.changed.at == timedelta(days=POLICY.resubmission_days)
     assert targets(reminder) == ["author", "team"]
@@ -201,7 +219,6 @@ async def test_resubmission_deadline_reminds_the_team_then_expires(time_skipping
     assert (after.state, after.overdue) == (ReviewState.RETURNED, True)
     assert A.REMINDER not in fakes.actions()  # the review clock is stopped while the team revises
     assert back.assignee == REVIEWER.staff_id and back.due_at > deadline
-
 
 
 async def test_a_reminder_not_sent_before_the_deadline_is_skipped_after_downtime(temporal_env):
@@ -219,18 +236,24 @@ async def test_a_reminder_not_sent_before_the_deadline_is_skipped_after_downtime
     policy = SlaPolicy(reminder_before=timedelta(seconds=3), escalate_after_due=timedelta(seconds=1))
 
     def worker() -> Worker:
-        return Worker(env.client, task_queue=task_queue, workflows=[WF],
-                      activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition])
+        return Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=[WF],
+            activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition],
+        )
 
     inp = submit_input(sla=policy)
     handle = await env.client.start_workflow(WF.run, inp, id=f"product-review-{inp.product_id}", task_queue=task_queue)
     try:
         async with worker():
             await wait_for_state(handle, ReviewState.QUEUED)
-            due = datetime.now(tz=timezone.utc) + timedelta(seconds=6)
-            await handle.execute_update(WF.move_due_date, MoveDueDateRequest(
-                actor=HEAD, due_at=due, reason="a short deadline", request_id=rid()))
-        await asyncio.sleep((due - datetime.now(tz=timezone.utc)).total_seconds() + 2)  # the worker is down
+            due = datetime.now(tz=UTC) + timedelta(seconds=6)
+            await handle.execute_update(
+                WF.move_due_date,
+                MoveDueDateRequest(actor=HEAD, due_at=due, reason="a short deadline", request_id=rid()),
+            )
+        await asyncio.sleep((due - datetime.now(tz=UTC)).total_seconds() + 2)  # the worker is down
         async with worker():
             await recorded(fakes, A.OVERDUE_ESCALATION)
     finally:
@@ -256,8 +279,9 @@ async def test_a_returned_review_never_resubmitted_is_closed_after_its_deadline_
         handle = await start_review(env, tq, submit_input(sla=policy))
         await wait_for_state(handle, ReviewState.QUEUED)
         await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
-        returned = await handle.execute_update(WF.decide, DecisionRequest(
-            actor=REVIEWER, decision=DecisionKind.RETURN, reason="Revise", request_id=rid()))
+        returned = await handle.execute_update(
+            WF.decide, DecisionRequest(actor=REVIEWER, decision=DecisionKind.RETURN, reason="Revise", request_id=rid())
+        )
         await advance_to(env, returned.resubmission_due_at + HOUR)
         await recorded(fakes, A.RESUBMISSION_EXPIRED)
         assert A.CLOSE_ABANDONED not in fakes.actions()

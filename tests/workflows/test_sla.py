@@ -1,6 +1,6 @@
 """Pure SLA arithmetic (workflows/sla.py): working days and which timer fires next."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -8,10 +8,14 @@ from models.enums import ReviewAction, ReviewState
 from models.messages import ReviewWorkflowState, SlaPolicy
 from workflows.sla import add_working_days, is_overdue, next_sla_event, pending_sla_events, review_due_at
 
-UTC = timezone.utc
+UTC = UTC
 FRI_1500 = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # a Friday
-POLICY = SlaPolicy(reminder_before=timedelta(days=2), escalate_after_due=timedelta(hours=4),
-                   dp_escalation_after=timedelta(days=5), resubmission_reminder_before=timedelta(days=7))
+POLICY = SlaPolicy(
+    reminder_before=timedelta(days=2),
+    escalate_after_due=timedelta(hours=4),
+    dp_escalation_after=timedelta(days=5),
+    resubmission_reminder_before=timedelta(days=7),
+)
 
 
 def state(**kw) -> ReviewWorkflowState:
@@ -35,9 +39,9 @@ def test_working_days_skip_weekends(start, days, expected):
 def test_working_days_skip_holidays():
     holidays = [date(2026, 11, 30), date(2026, 12, 1)]
     assert add_working_days(FRI_1500, 1, holidays) == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
-    assert review_due_at(FRI_1500, POLICY.model_copy(update={"review_working_days": 1, "holidays": holidays})) == datetime(
-        2026, 12, 2, 15, 0, tzinfo=UTC
-    )
+    assert review_due_at(
+        FRI_1500, POLICY.model_copy(update={"review_working_days": 1, "holidays": holidays})
+    ) == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 
 
 def test_negative_days_are_rejected():
@@ -68,7 +72,10 @@ def test_reminder_is_skipped_once_overdue_and_sent_once_per_due_date():
 
 
 def test_no_review_timers_after_level_two_or_outside_review_states():
-    assert next_sla_event(state(state=ReviewState.IN_REVIEW, due_at=FRI_1500, escalation_level=2), POLICY, FRI_1500) is None
+    assert (
+        next_sla_event(state(state=ReviewState.IN_REVIEW, due_at=FRI_1500, escalation_level=2), POLICY, FRI_1500)
+        is None
+    )
     assert next_sla_event(state(state=ReviewState.APPROVED, due_at=FRI_1500), POLICY, FRI_1500) is None
 
 
@@ -91,14 +98,14 @@ def test_working_days_are_counted_on_the_offices_calendar():
     from zoneinfo import ZoneInfo
 
     hague = ZoneInfo("Europe/Amsterdam")
-    submitted = datetime(2026, 3, 2, 0, 30, tzinfo=hague).astimezone(timezone.utc)  # a Monday there
+    submitted = datetime(2026, 3, 2, 0, 30, tzinfo=hague).astimezone(UTC)  # a Monday there
     utc_due = review_due_at(submitted, SlaPolicy(review_working_days=5))
     office_due = review_due_at(submitted, SlaPolicy(review_working_days=5, time_zone="Europe/Amsterdam"))
     assert utc_due.astimezone(hague).strftime("%a %H:%M") == "Sat 00:30"
     assert office_due.astimezone(hague) == datetime(2026, 3, 9, 0, 30, tzinfo=hague)
-    assert office_due.tzinfo == timezone.utc
+    assert office_due.tzinfo == UTC
     # Across the change to summer time the local hour stays: 14:00 there, before and after.
-    before = datetime(2026, 3, 27, 14, 0, tzinfo=hague).astimezone(timezone.utc)
+    before = datetime(2026, 3, 27, 14, 0, tzinfo=hague).astimezone(UTC)
     after = review_due_at(before, SlaPolicy(review_working_days=1, time_zone="Europe/Amsterdam"))
     assert after.astimezone(hague) == datetime(2026, 3, 30, 14, 0, tzinfo=hague)
 

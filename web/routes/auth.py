@@ -8,8 +8,8 @@ from fastapi.responses import RedirectResponse
 
 from models.tables import utcnow
 from models.web_tables import Account
-from store.db import get_existing
 from store import accounts, sign_in
+from store.db import get_existing
 from web import security
 from web.deps import (
     ANON_CSRF_COOKIE,
@@ -42,35 +42,54 @@ def _anon_signer(request: Request) -> security.CookieSigner:
 def _login_page(request: Request, next_url: str, error: str | None = None, status_code: int = 200, username: str = ""):
     token = security.new_csrf_token()
     response = render(
-        request, "login.html",
-        {"csrf_token": token, "next": next_url, "error": error, "username": username,
-         "oidc_label": request.app.state.settings.oidc_button_label},
+        request,
+        "login.html",
+        {
+            "csrf_token": token,
+            "next": next_url,
+            "error": error,
+            "username": username,
+            "oidc_label": request.app.state.settings.oidc_button_label,
+        },
         status_code=status_code,
     )
     response.set_cookie(
-        ANON_CSRF_COOKIE, _anon_signer(request).dumps(token), max_age=ANON_CSRF_MAX_AGE, httponly=True,
-        samesite="lax", secure=cookie_secure(request), path="/",
+        ANON_CSRF_COOKIE,
+        _anon_signer(request).dumps(token),
+        max_age=ANON_CSRF_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
     )
     return response
 
 
 def sign_in_limits(settings) -> sign_in.SignInLimits:
     return sign_in.SignInLimits(
-        max_failures=settings.login_max_failures, lockout=timedelta(minutes=settings.login_lockout_minutes),
+        max_failures=settings.login_max_failures,
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
         max_address_failures=settings.login_max_address_failures,
         address_window=timedelta(minutes=settings.login_address_window_minutes),
     )
 
 
-def start_browser_session(request: Request, db, account_id: int, next_url: str, via: str = "password") -> RedirectResponse:
+def start_browser_session(
+    request: Request, db, account_id: int, next_url: str, via: str = "password"
+) -> RedirectResponse:
     settings = request.app.state.settings
     max_age = timedelta(hours=settings.session_max_age_hours)
     _row, session_id = accounts.start_session(session=db, account_id=account_id, max_age=max_age, via=via)
     db.commit()
     response = RedirectResponse(_safe_next(next_url), status_code=303)
     response.set_cookie(
-        settings.session_cookie_name, session_signer(settings).dumps(session_id),
-        max_age=int(max_age.total_seconds()), httponly=True, samesite="lax", secure=cookie_secure(request), path="/",
+        settings.session_cookie_name,
+        session_signer(settings).dumps(session_id),
+        max_age=int(max_age.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
     )
     response.delete_cookie(ANON_CSRF_COOKIE, path="/")
     return response
@@ -96,7 +115,10 @@ def login(
     if not security.same_token(csrf_token, expected):
         return _login_page(request, _safe_next(next), "The sign-in form expired; please try again.", 403, username)
     result = sign_in.authenticate(
-        session=db, username=username, password=password, address=client_address(request),
+        session=db,
+        username=username,
+        password=password,
+        address=client_address(request),
         limits=sign_in_limits(request.app.state.settings),
     )
     if not result.ok or result.account_id is None:
@@ -136,10 +158,18 @@ def home(me: PagePrincipal):
 def _account_page(request: Request, db, me, **extra):
     account = db.get(Account, me.account_id)
     tokens = accounts.list_api_tokens(session=db, account_id=me.account_id)
-    return render(request, "account.html", {
-        "title": "Your account", "tokens": tokens, "account": account,
-        "token_days": request.app.state.settings.api_token_days, "max_token_days": accounts.MAX_TOKEN_DAYS, **extra,
-    })
+    return render(
+        request,
+        "account.html",
+        {
+            "title": "Your account",
+            "tokens": tokens,
+            "account": account,
+            "token_days": request.app.state.settings.api_token_days,
+            "max_token_days": accounts.MAX_TOKEN_DAYS,
+            **extra,
+        },
+    )
 
 
 @router.get("/account")
@@ -149,15 +179,22 @@ def account_page(request: Request, db: DbSession, me: PagePrincipal):
 
 @router.post("/account/tokens")
 def create_token(
-    request: Request, db: DbSession, me: FormPrincipal, name: Annotated[str, Form()] = "token",
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    name: Annotated[str, Form()] = "token",
     days: Annotated[int | None, Form(ge=1, le=accounts.MAX_TOKEN_DAYS)] = None,
     read_only: Annotated[bool, Form()] = False,
 ):
     account = get_existing(db, Account, me.account_id)
     days = days or request.app.state.settings.api_token_days
     _row, token = accounts.create_api_token(
-        session=db, account=account, name=name, read_only=read_only,
-        expires_at=utcnow() + timedelta(days=days), by=operator(me),
+        session=db,
+        account=account,
+        name=name,
+        read_only=read_only,
+        expires_at=utcnow() + timedelta(days=days),
+        by=operator(me),
     )
     db.commit()
     return _account_page(request, db, me, new_token=token)
@@ -207,5 +244,7 @@ async def oidc_callback(request: Request, db: DbSession):
             return flash_redirect(request, "/account", outcome.error, "error")
         return _login_page(request, "/", outcome.error, 401)
     if outcome.linking:
-        return flash_redirect(request, "/account", "Sign-in through the identity provider is now linked to this account.")
+        return flash_redirect(
+            request, "/account", "Sign-in through the identity provider is now linked to this account."
+        )
     return start_browser_session(request, db, outcome.account_id, outcome.next_url, via="oidc")

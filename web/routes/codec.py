@@ -84,7 +84,11 @@ def _check_caller(request: Request, *, sealing: bool) -> Principal:
         raise _refuse(request, 401, "sign in to the web app (or send an API token) to read review payloads")
     allowed = principal.may_seal_temporal_payloads() if sealing else principal.may_read_temporal_payloads()
     if not allowed:
-        what = "seal payloads (administrators only)" if sealing else "read review payloads (administrators and GCU staff only)"
+        what = (
+            "seal payloads (administrators only)"
+            if sealing
+            else "read review payloads (administrators and GCU staff only)"
+        )
         raise _refuse(request, 403, f"you may not {what}")
     return principal
 

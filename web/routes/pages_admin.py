@@ -37,13 +37,18 @@ def admin_accounts(request: Request, db: DbSession, me: PagePrincipal):
 
 @router.post("/admin/accounts")
 def admin_create_account(
-    request: Request, db: DbSession, me: FormPrincipal,
-    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "", staff_id: Annotated[str, Form()] = "",
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    staff_id: Annotated[str, Form()] = "",
 ):
     require(me.is_admin, ONLY_ADMINS)
     try:
-        accounts.create_account(session=db, username=username, password=password or None,
-                                staff_id=staff_id.strip() or None, by=operator(me))
+        accounts.create_account(
+            session=db, username=username, password=password or None, staff_id=staff_id.strip() or None, by=operator(me)
+        )
     except ValueError as exc:
         return flash_redirect(request, "/admin/accounts", str(exc), "error")
     db.commit()
@@ -54,26 +59,43 @@ def admin_create_account(
 def admin_account(request: Request, db: DbSession, me: PagePrincipal, account_id: int):
     require(me.is_admin, ONLY_ADMINS)
     account = _account(db, account_id)
-    return render(request, "admin_account.html", {
-        "title": f"Account {account.username}", "account": account, "now": dt.datetime.now(dt.UTC),
-        "tokens": accounts.list_api_tokens(session=db, account_id=stored_id(account)),
-        "events": events_of(session=db, account_id=stored_id(account)),
-        "sign_ins": sign_in.recent_sign_ins(session=db, limit=20, username=account.username),
-    })
+    return render(
+        request,
+        "admin_account.html",
+        {
+            "title": f"Account {account.username}",
+            "account": account,
+            "now": dt.datetime.now(dt.UTC),
+            "tokens": accounts.list_api_tokens(session=db, account_id=stored_id(account)),
+            "events": events_of(session=db, account_id=stored_id(account)),
+            "sign_ins": sign_in.recent_sign_ins(session=db, limit=20, username=account.username),
+        },
+    )
 
 
 @router.post("/admin/accounts/{account_id}/edit")
 def admin_edit(
-    request: Request, db: DbSession, me: FormPrincipal, account_id: int,
-    username: Annotated[str, Form()] = "", staff_id: Annotated[str, Form()] = "",
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    account_id: int,
+    username: Annotated[str, Form()] = "",
+    staff_id: Annotated[str, Form()] = "",
     is_admin: Annotated[bool, Form()] = False,
 ):
     require(me.is_admin, ONLY_ADMINS)
     account = _account(db, account_id)
     page = f"/admin/accounts/{account_id}"
     try:
-        accounts.update_account(session=db, account=account, by=operator(me), username=username,
-                                staff_id=staff_id, unlink_staff=not staff_id.strip(), is_admin=is_admin)
+        accounts.update_account(
+            session=db,
+            account=account,
+            by=operator(me),
+            username=username,
+            staff_id=staff_id,
+            unlink_staff=not staff_id.strip(),
+            is_admin=is_admin,
+        )
     except accounts.AccountError as exc:
         db.rollback()
         return flash_redirect(request, page, str(exc), "error")
@@ -82,8 +104,9 @@ def admin_edit(
 
 
 @router.post("/admin/accounts/{account_id}/deactivate")
-def admin_deactivate(request: Request, db: DbSession, me: FormPrincipal, account_id: int,
-                     reason: Annotated[str, Form()] = ""):
+def admin_deactivate(
+    request: Request, db: DbSession, me: FormPrincipal, account_id: int, reason: Annotated[str, Form()] = ""
+):
     require(me.is_admin, ONLY_ADMINS)
     account = _account(db, account_id)
     page = f"/admin/accounts/{account_id}"
@@ -116,8 +139,9 @@ def admin_unlock(request: Request, db: DbSession, me: FormPrincipal, account_id:
 
 
 @router.post("/admin/accounts/{account_id}/password")
-def admin_reset_password(request: Request, db: DbSession, me: FormPrincipal, account_id: int,
-                         password: Annotated[str, Form()] = ""):
+def admin_reset_password(
+    request: Request, db: DbSession, me: FormPrincipal, account_id: int, password: Annotated[str, Form()] = ""
+):
     require(me.is_admin, ONLY_ADMINS)
     account = _account(db, account_id)
     page = f"/admin/accounts/{account_id}"
@@ -126,7 +150,9 @@ def admin_reset_password(request: Request, db: DbSession, me: FormPrincipal, acc
     except (accounts.AccountError, PasswordPolicyError) as exc:
         return flash_redirect(request, page, str(exc), "error")
     db.commit()
-    return flash_redirect(request, page, f"Password of {account.username} set: signed out everywhere, its API tokens revoked.")
+    return flash_redirect(
+        request, page, f"Password of {account.username} set: signed out everywhere, its API tokens revoked."
+    )
 
 
 @router.post("/admin/accounts/{account_id}/tokens/{token_id}/revoke")
@@ -140,8 +166,14 @@ def admin_revoke_token(request: Request, db: DbSession, me: FormPrincipal, accou
 
 
 @router.post("/admin/accounts/{account_id}/identity")
-def admin_identity(request: Request, db: DbSession, me: FormPrincipal, account_id: int,
-                   email: Annotated[str, Form()] = "", unlink: Annotated[bool, Form()] = False):
+def admin_identity(
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    account_id: int,
+    email: Annotated[str, Form()] = "",
+    unlink: Annotated[bool, Form()] = False,
+):
     require(me.is_admin, ONLY_ADMINS)
     account = _account(db, account_id)
     page = f"/admin/accounts/{account_id}"
@@ -153,8 +185,13 @@ def admin_identity(request: Request, db: DbSession, me: FormPrincipal, account_i
     except accounts.AccountError as exc:
         return flash_redirect(request, page, str(exc), "error")
     db.commit()
-    return flash_redirect(request, page, "Identity-provider link removed." if unlink else
-                          f"The next sign-in with the verified email {email.strip()} will be linked to {account.username}.")
+    return flash_redirect(
+        request,
+        page,
+        "Identity-provider link removed."
+        if unlink
+        else f"The next sign-in with the verified email {email.strip()} will be linked to {account.username}.",
+    )
 
 
 @router.get("/admin/sign-ins")

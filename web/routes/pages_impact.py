@@ -26,7 +26,16 @@ def rule_impact(request: Request, db: DbSession, me: PagePrincipal, pack: str | 
         except PackError:
             raise HTTPException(404, f"No rule pack {pack} in the pack folder.") from None
         db.close()  # the report reads in a session of its own
-        report = run_impact(db_engine=request.app.state.db_engine, candidate=lib.engine(version), active=lib.engine(None))
-    return render(request, "rule_impact.html", {
-        "title": "Rule pack impact", "versions": lib.versions, "active": lib.active_version, "report": report,
-    })
+        report = run_impact(
+            db_engine=request.app.state.db_engine, candidate=lib.engine(version), active=lib.engine(None)
+        )
+    return render(
+        request,
+        "rule_impact.html",
+        {
+            "title": "Rule pack impact",
+            "versions": lib.versions,
+            "active": lib.active_version,
+            "report": report,
+        },
+    )

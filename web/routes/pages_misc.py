@@ -2,7 +2,6 @@
 administrator's account pages are pages_admin.py)."""
 
 import datetime as dt
-
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -51,7 +50,9 @@ async def dashboard(request: Request, db: DbSession, me: PagePrincipal, quarter:
     today = dt.date.today()
     quarters = recent_quarters(today)
     if quarter and quarter not in quarters:
-        raise HTTPException(422, f"Choose one of the last eight quarters ({quarters[-1]} to {quarters[0]}), not “{quarter}”.")
+        raise HTTPException(
+            422, f"Choose one of the last eight quarters ({quarters[-1]} to {quarters[0]}), not “{quarter}”."
+        )
     chosen = quarter or quarters[0]
     as_of = min(parse_period(chosen).end, today)
 
@@ -62,19 +63,34 @@ async def dashboard(request: Request, db: DbSession, me: PagePrincipal, quarter:
             db.close()
 
     data = await run_heavy(request, read)
-    return render(request, "dashboard.html", {"title": "Dashboard", "quarters": quarters, "chosen": chosen, **data,
-                                              **dashboard_charts(data, me)})
+    return render(
+        request,
+        "dashboard.html",
+        {"title": "Dashboard", "quarters": quarters, "chosen": chosen, **data, **dashboard_charts(data, me)},
+    )
 
 
-_SEGMENTS = (("in_review", "with the GCU", "#0b5cad", "state=with_gcu"), ("returned", "returned", "#bf8700", "state=returned"),
-             ("approved", "approved", "#1a7f37", "state=approved"), ("withdrawn", "withdrawn", "#8c959f", "state=withdrawn"))
+_SEGMENTS = (
+    ("in_review", "with the GCU", "#0b5cad", "state=with_gcu"),
+    ("returned", "returned", "#bf8700", "state=returned"),
+    ("approved", "approved", "#1a7f37", "state=approved"),
+    ("withdrawn", "withdrawn", "#8c959f", "state=withdrawn"),
+)
 
 
 def dashboard_charts(data: dict, me) -> dict:
     """SVG charts of the dashboard's figures, every mark a link to the list behind it."""
     team_chart = charts.stacked_bars(
-        [(f.team_id, [charts.Segment(label, getattr(f, attr), colour, f"/products?team={f.team_id}&{query}")
-                      for attr, label, colour, query in _SEGMENTS]) for f in data["figures"]],
+        [
+            (
+                f.team_id,
+                [
+                    charts.Segment(label, getattr(f, attr), colour, f"/products?team={f.team_id}&{query}")
+                    for attr, label, colour, query in _SEGMENTS
+                ],
+            )
+            for f in data["figures"]
+        ],
         title="Reviews per team by state",
     )
     kpi_charts = {}
@@ -85,13 +101,19 @@ def dashboard_charts(data: dict, me) -> dict:
 
 
 @router.get("/certifications")
-async def certifications(request: Request, db: DbSession, me: PagePrincipal,
-                   expiring_within: Annotated[int, Query(ge=0, le=3650)] = 90,
-                   page: Annotated[int, Query(ge=1, le=100_000)] = 1):
+async def certifications(
+    request: Request,
+    db: DbSession,
+    me: PagePrincipal,
+    expiring_within: Annotated[int, Query(ge=0, le=3650)] = 90,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+):
     """One page of the register (REGISTER_PAGE records, and the gaps of as many people): a register
     of tens of thousands of people must not become a page of tens of megabytes."""
     require(me.may_see_certifications(), "The certification register is for the GCU, Deputy Prosecutors and teams.")
-    return render(request, "certifications.html", await run_heavy(request, _register_page, db, me, expiring_within, page))
+    return render(
+        request, "certifications.html", await run_heavy(request, _register_page, db, me, expiring_within, page)
+    )
 
 
 def _register_page(db, me, expiring_within: int, page: int) -> dict:
@@ -108,12 +130,18 @@ def _register_page_body(db, me, expiring_within: int, page: int) -> dict:
     gaps = insights.certification_gaps(db, scope, today, expiring_within)
     total = insights.count_certifications(db, scope, today)
     return {
-        "title": "Certification register", "today": today, "window": expiring_within,
+        "title": "Certification register",
+        "today": today,
+        "window": expiring_within,
         "per_team": insights.certifications(db, scope, today, limit=REGISTER_PAGE, offset=offset),
         "expiring": insights.certifications(db, scope, today, expiring_within=expiring_within, limit=REGISTER_PAGE),
-        "gaps": gaps[offset:offset + REGISTER_PAGE],
-        "pager": {"page": page, "pages": max(1, -(-max(total, len(gaps)) // REGISTER_PAGE)), "total": total,
-                  "total_gaps": len(gaps)},
+        "gaps": gaps[offset : offset + REGISTER_PAGE],
+        "pager": {
+            "page": page,
+            "pages": max(1, -(-max(total, len(gaps)) // REGISTER_PAGE)),
+            "total": total,
+            "total_gaps": len(gaps),
+        },
     }
 
 
@@ -125,7 +153,9 @@ def notifications(request: Request, db: DbSession, me: PagePrincipal):
 
 @router.post("/notifications/{notification_id}/read")
 def mark_read(request: Request, db: DbSession, me: FormPrincipal, notification_id: int):
-    if not me.staff_id or not notification_store.mark_read(session=db, notification_id=notification_id, recipient_id=me.staff_id):
+    if not me.staff_id or not notification_store.mark_read(
+        session=db, notification_id=notification_id, recipient_id=me.staff_id
+    ):
         raise HTTPException(404, "No such notification.")
     db.commit()
     return flash_redirect(request, "/notifications", "Marked as read.")

@@ -2,7 +2,7 @@
 findings), and the reviewer's and the GCU head's actions."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -17,7 +17,16 @@ from service.errors import ServiceError
 from store import reviews as review_store
 from web import actions, document, plain, readmodel, sla
 from web.access import visible_product
-from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, not_found, require, require_action
+from web.deps import (
+    DbRoute,
+    DbSession,
+    FormPrincipal,
+    PagePrincipal,
+    TemporalClient,
+    not_found,
+    require,
+    require_action,
+)
 from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
 
@@ -34,8 +43,12 @@ QUEUE_PAGE_SIZE = 50
 def queue_filters(team: str, situation: str, type: str, state: str, verdict: str, overdue: str, sort: str) -> dict:
     states = None if state == "all" else (OPEN_STATES if state in ("", "open") else state)
     return {
-        "team": team or None, "situation": situation or None, "product_type": type or None, "state": states,
-        "verdict": verdict or None, "overdue": {"yes": True, "no": False}.get(overdue),
+        "team": team or None,
+        "situation": situation or None,
+        "product_type": type or None,
+        "state": states,
+        "verdict": verdict or None,
+        "overdue": {"yes": True, "no": False}.get(overdue),
         "order_by": sort if sort in SORTS else "due_at",
     }
 
@@ -52,7 +65,7 @@ class WorkRow:
 
 def work_rows(db, me, rows) -> list[WorkRow]:
     names = readmodel.staff_names(db, [r.assignee_id for r in rows])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out: list[WorkRow] = []
     asked: dict[tuple, set[ReviewAction]] = {}
     products = {p.id: p for p in db.exec(select(Product).where(col(Product.id).in_([r.product_id for r in rows])))}
@@ -61,8 +74,15 @@ def work_rows(db, me, rows) -> list[WorkRow]:
         # who may not review it (interview records) the product itself: rows alike in those (most of a
         # page) share one answer.
         names_people = spec_for(r.product_type).conflicted_staff is not nobody_else
-        key = (r.product_type, r.team_id, r.author_id, r.state, r.assignee_id, r.escalation_level,
-               r.product_id if names_people else "")
+        key = (
+            r.product_type,
+            r.team_id,
+            r.author_id,
+            r.state,
+            r.assignee_id,
+            r.escalation_level,
+            r.product_id if names_people else "",
+        )
         if key not in asked:
             asked[key] = readmodel.actions_for(me, products[r.product_id], r)
         out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), asked[key]))
@@ -71,9 +91,17 @@ def work_rows(db, me, rows) -> list[WorkRow]:
 
 @router.get("/queue")
 def queue_page(
-    request: Request, db: DbSession, me: PagePrincipal,
-    team: str = "", situation: str = "", type: str = "", state: str = "", verdict: str = "", overdue: str = "",
-    sort: str = "due_at", page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    request: Request,
+    db: DbSession,
+    me: PagePrincipal,
+    team: str = "",
+    situation: str = "",
+    type: str = "",
+    state: str = "",
+    verdict: str = "",
+    overdue: str = "",
+    sort: str = "due_at",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
     require(me.may_see_queue(), "The review queue is for the GCU and the SPU.")
     filters = queue_filters(team, situation, type, state, verdict, overdue, sort)
@@ -81,22 +109,53 @@ def queue_page(
     if mine is not None:
         filters["product_type"] = type if type in mine else mine
     # One page at a time: a queue of thousands must not be built and rendered whole on every visit.
-    rows = review_store.list_queue(session=db, **filters, limit=QUEUE_PAGE_SIZE + 1, offset=(page - 1) * QUEUE_PAGE_SIZE)
+    rows = review_store.list_queue(
+        session=db, **filters, limit=QUEUE_PAGE_SIZE + 1, offset=(page - 1) * QUEUE_PAGE_SIZE
+    )
     has_next = len(rows) > QUEUE_PAGE_SIZE
     rows = rows[:QUEUE_PAGE_SIZE]
     counts = review_store.counts_by_state(session=db, team=filters["team"], situation=filters["situation"])
     teams = db.exec(select(Team.id, Team.situation).order_by(col(Team.id))).all()  # what the filters show
     situations = sorted({situation for _team, situation in teams if situation})
     context = {
-        "title": "Review queue", "rows": work_rows(db, me, rows), "counts": counts,
-        "selected": {"team": team, "situation": situation, "type": type, "state": state or "open", "verdict": verdict,
-                     "overdue": overdue, "sort": filters["order_by"]},
-        "teams": teams, "situations": situations, "types": mine or list(ProductType), "states": list(ReviewState),
-        "verdicts": [v for v in Verdict], "sorts": SORTS, "reviewers": _reviewers(db) if me.is_gcu_head else [],
-        "page": page, "has_next": has_next, "first_row": (page - 1) * QUEUE_PAGE_SIZE + 1, "back": "/queue",
-        "page_query": urlencode({k: v for k, v in {"team": team, "situation": situation, "type": type, "state": state,
-                                                    "verdict": verdict, "overdue": overdue,
-                                                    "sort": "" if sort == "due_at" else sort}.items() if v}),
+        "title": "Review queue",
+        "rows": work_rows(db, me, rows),
+        "counts": counts,
+        "selected": {
+            "team": team,
+            "situation": situation,
+            "type": type,
+            "state": state or "open",
+            "verdict": verdict,
+            "overdue": overdue,
+            "sort": filters["order_by"],
+        },
+        "teams": teams,
+        "situations": situations,
+        "types": mine or list(ProductType),
+        "states": list(ReviewState),
+        "verdicts": [v for v in Verdict],
+        "sorts": SORTS,
+        "reviewers": _reviewers(db) if me.is_gcu_head else [],
+        "page": page,
+        "has_next": has_next,
+        "first_row": (page - 1) * QUEUE_PAGE_SIZE + 1,
+        "back": "/queue",
+        "page_query": urlencode(
+            {
+                k: v
+                for k, v in {
+                    "team": team,
+                    "situation": situation,
+                    "type": type,
+                    "state": state,
+                    "verdict": verdict,
+                    "overdue": overdue,
+                    "sort": "" if sort == "due_at" else sort,
+                }.items()
+                if v
+            }
+        ),
     }
     template = "_queue_table.html" if request.headers.get("HX-Request") == "true" else "queue.html"
     return render(request, template, context)
@@ -106,14 +165,26 @@ def queue_page(
 def my_reviews(request: Request, db: DbSession, me: PagePrincipal):
     """The reviewer's landing page: the open reviews assigned to them, due soonest first."""
     require(me.may_see_queue(), "The worklist is for the GCU.")
-    mine = review_store.list_queue(session=db, assignee=me.staff_id or "", state=OPEN_STATES, order_by="due_at",
-                                   limit=200) if me.staff_id else []
-    waiting = review_store.list_queue(session=db, state=[str(ReviewState.QUEUED)], assignee=None, order_by="due_at", limit=10)
-    return render(request, "my_reviews.html", {
-        "title": "My reviews", "rows": work_rows(db, me, mine), "waiting": work_rows(db, me, waiting),
-        "counts": review_store.counts_by_state(session=db), "back": "/my-reviews",
-        "reviewers": [],
-    })
+    mine = (
+        review_store.list_queue(session=db, assignee=me.staff_id or "", state=OPEN_STATES, order_by="due_at", limit=200)
+        if me.staff_id
+        else []
+    )
+    waiting = review_store.list_queue(
+        session=db, state=[str(ReviewState.QUEUED)], assignee=None, order_by="due_at", limit=10
+    )
+    return render(
+        request,
+        "my_reviews.html",
+        {
+            "title": "My reviews",
+            "rows": work_rows(db, me, mine),
+            "waiting": work_rows(db, me, waiting),
+            "counts": review_store.counts_by_state(session=db),
+            "back": "/my-reviews",
+            "reviewers": [],
+        },
+    )
 
 
 def _reviewers(db) -> list[Staff]:
@@ -123,9 +194,13 @@ def _reviewers(db) -> list[Staff]:
 
 @router.post("/queue/assign")
 async def assign_many(
-    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient,
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    client: TemporalClient,
     product_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
-    reviewer_id: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/queue",
+    reviewer_id: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/queue",
 ):
     """The GCU head assigns (or reassigns) several reviews from the queue at once; each is its own
     workflow update, so one refusal does not undo the others, and the message lists both."""
@@ -141,8 +216,13 @@ async def assign_many(
     done, refused = [], []
     for pid in product_id:
         try:
-            await actions.assign(db_engine=request.app.state.db_engine, client=client, principal=me, product_id=pid,
-                                 reviewer_id=reviewer_id)
+            await actions.assign(
+                db_engine=request.app.state.db_engine,
+                client=client,
+                principal=me,
+                product_id=pid,
+                reviewer_id=reviewer_id,
+            )
             done.append(pid)
         except ServiceError as exc:
             refused.append(f"{pid} ({plain.refusal(exc.message).rstrip('.')})")
@@ -165,15 +245,27 @@ def review_page(request: Request, db: DbSession, me: PagePrincipal, product_id: 
     names = readmodel.all_staff_names(db)
     comments = readmodel.comments_of(db, product_id)
     doc = document.build(readmodel.document_text(shown) if shown else "", findings, comments, names)
-    return render(request, "review.html", {
-        "title": f"Review {product.id}", "product": product, "review": review, "shown": shown,
-        "doc": doc, "view": "source" if view == "source" or not doc.rendered else "rendered",
-        "groups": readmodel.grouped_findings(findings), "names": names,
-        "actions": readmodel.actions_for(me, product, review, findings), "reviewers": reviewers,
-        "approval_refused": readmodel.refusal_of(me, ReviewAction.APPROVE, product, review, findings),
-        "comments": comments, "ready": readmodel.readiness(findings, review.verdict if review else None),
-        "sla": sla.state_of(review), **readmodel.reasons_for(db, product_id, review, shown),
-    })
+    return render(
+        request,
+        "review.html",
+        {
+            "title": f"Review {product.id}",
+            "product": product,
+            "review": review,
+            "shown": shown,
+            "doc": doc,
+            "view": "source" if view == "source" or not doc.rendered else "rendered",
+            "groups": readmodel.grouped_findings(findings),
+            "names": names,
+            "actions": readmodel.actions_for(me, product, review, findings),
+            "reviewers": reviewers,
+            "approval_refused": readmodel.refusal_of(me, ReviewAction.APPROVE, product, review, findings),
+            "comments": comments,
+            "ready": readmodel.readiness(findings, review.verdict if review else None),
+            "sla": sla.state_of(review),
+            **readmodel.reasons_for(db, product_id, review, shown),
+        },
+    )
 
 
 def _reviewable(db, me, product_id: str):
@@ -197,50 +289,117 @@ async def _run(request: Request, db, product_id: str, make, done: str, back: str
 
 
 @router.post("/products/{product_id}/claim")
-async def claim(request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
-                back: Annotated[str, Form()] = "review"):
+async def claim(
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    client: TemporalClient,
+    product_id: str,
+    back: Annotated[str, Form()] = "review",
+):
     require_action(me, ReviewAction.CLAIM, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
     done = "Claimed: the review is yours." if back == "review" else f"Claimed {product_id}: it is in your reviews."
-    return await _run(request, db, product_id, lambda: actions.claim(
-        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id), done, back=back)
+    return await _run(
+        request,
+        db,
+        product_id,
+        lambda: actions.claim(
+            db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id
+        ),
+        done,
+        back=back,
+    )
 
 
 @router.post("/products/{product_id}/assign")
 async def assign(
-    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    client: TemporalClient,
+    product_id: str,
     reviewer_id: Annotated[str, Form()] = "",
 ):
     require_action(me, ReviewAction.ASSIGN, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
-    return await _run(request, db, product_id, lambda: actions.assign(
-        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id,
-        reviewer_id=reviewer_id), f"Assigned to {reviewer_id}.")
+    return await _run(
+        request,
+        db,
+        product_id,
+        lambda: actions.assign(
+            db_engine=request.app.state.db_engine,
+            client=client,
+            principal=me,
+            product_id=product_id,
+            reviewer_id=reviewer_id,
+        ),
+        f"Assigned to {reviewer_id}.",
+    )
 
 
 @router.post("/products/{product_id}/dismiss")
 async def dismiss(
-    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
-    rule_id: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    client: TemporalClient,
+    product_id: str,
+    rule_id: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ):
-    require_action(me, ReviewAction.DISMISS_FINDING, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
-    return await _run(request, db, product_id, lambda: actions.dismiss(
-        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, rule_id=rule_id,
-        reason=reason), f"Finding {rule_id} dismissed.")
+    require_action(
+        me, ReviewAction.DISMISS_FINDING, _reviewable(db, me, product_id), readmodel.review_of(db, product_id)
+    )
+    return await _run(
+        request,
+        db,
+        product_id,
+        lambda: actions.dismiss(
+            db_engine=request.app.state.db_engine,
+            client=client,
+            principal=me,
+            product_id=product_id,
+            rule_id=rule_id,
+            reason=reason,
+        ),
+        f"Finding {rule_id} dismissed.",
+    )
 
 
 @router.post("/products/{product_id}/decide")
 async def decide(
-    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
-    decision: Annotated[DecisionKind, Form()], reason: Annotated[str, Form()] = "",
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    client: TemporalClient,
+    product_id: str,
+    decision: Annotated[DecisionKind, Form()],
+    reason: Annotated[str, Form()] = "",
 ):
     require_action(me, DECISION_ACTIONS[decision], _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
-    done = {DecisionKind.APPROVE: "Approved.", DecisionKind.RETURN: "Returned to the team.",
-            DecisionKind.ESCALATE: "Escalated to the GCU head."}[decision]
+    done = {
+        DecisionKind.APPROVE: "Approved.",
+        DecisionKind.RETURN: "Returned to the team.",
+        DecisionKind.ESCALATE: "Escalated to the GCU head.",
+    }[decision]
     if decision != DecisionKind.APPROVE and not reason.strip():
         what = "what the team must change" if decision == DecisionKind.RETURN else "why the GCU head should decide"
-        return flash_redirect(request, f"/products/{product_id}/review", f"Please say {what}: nothing was recorded.", "error")
-    return await _run(request, db, product_id, lambda: actions.decide(
-        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, decision=decision,
-        reason=reason), done)
+        return flash_redirect(
+            request, f"/products/{product_id}/review", f"Please say {what}: nothing was recorded.", "error"
+        )
+    return await _run(
+        request,
+        db,
+        product_id,
+        lambda: actions.decide(
+            db_engine=request.app.state.db_engine,
+            client=client,
+            principal=me,
+            product_id=product_id,
+            decision=decision,
+            reason=reason,
+        ),
+        done,
+    )
 
 
 def parse_due(value: str) -> datetime:
@@ -248,27 +407,36 @@ def parse_due(value: str) -> datetime:
     value = value.strip()
     try:
         if len(value) == 10:
-            return datetime.combine(datetime.fromisoformat(value).date(), time(23, 59), tzinfo=timezone.utc)
+            return datetime.combine(datetime.fromisoformat(value).date(), time(23, 59), tzinfo=UTC)
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ServiceError(f"The due date “{value}” is not a date (YYYY-MM-DD).") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.post("/products/{product_id}/due-date")
 async def move_due_date(
-    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
-    due: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    client: TemporalClient,
+    product_id: str,
+    due: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ):
     require_action(me, ReviewAction.MOVE_DUE_DATE, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
 
     async def make():
         moved = parse_due(due)
-        if moved <= datetime.now(timezone.utc):
+        if moved <= datetime.now(UTC):
             raise ServiceError(f"The new due date ({moved.date().isoformat()}) must be in the future.")
         await actions.move_due_date(
-            db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id,
-            due_at=moved, reason=reason,
+            db_engine=request.app.state.db_engine,
+            client=client,
+            principal=me,
+            product_id=product_id,
+            due_at=moved,
+            reason=reason,
         )
 
     return await _run(request, db, product_id, make, f"Due date moved to {due}.")
@@ -276,13 +444,26 @@ async def move_due_date(
 
 @router.post("/products/{product_id}/comment")
 async def comment(
-    request: Request, db: DbSession, me: FormPrincipal, client: TemporalClient, product_id: str,
-    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "product", line: Annotated[str, Form()] = "",
+    request: Request,
+    db: DbSession,
+    me: FormPrincipal,
+    client: TemporalClient,
+    product_id: str,
+    text: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "product",
+    line: Annotated[str, Form()] = "",
 ):
     product = _reviewable(db, me, product_id)
     if line.isdigit() and text.strip():
         text = f"On line {int(line)}: {text.strip()}"  # web.document.COMMENT_ANCHOR: placed beside that passage
     require_action(me, ReviewAction.COMMENT, product, readmodel.review_of(db, product_id))
-    return await _run(request, db, product_id, lambda: actions.comment(
-        db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text),
-        "Comment added.", back="review" if back == "review" else "product")
+    return await _run(
+        request,
+        db,
+        product_id,
+        lambda: actions.comment(
+            db_engine=request.app.state.db_engine, client=client, principal=me, product_id=product_id, text=text
+        ),
+        "Comment added.",
+        back="review" if back == "review" else "product",
+    )

@@ -2,8 +2,8 @@
 receives it for the Deputy Prosecutors' summaries, ¶64), with its trend, breakdowns and the lists
 the SPU acts on."""
 
-from typing import Any
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
@@ -33,5 +33,13 @@ def spu_dashboard(request: Request, db: DbSession, me: PagePrincipal, period: st
         earlier = compute_spu_indicator(session=db, period=past, config=config)
         trend.insert(0, (past.label, earlier.value, earlier.numerator, earlier.denominator))
     trend.append((chosen.label, result.value, result.numerator, result.denominator))
-    return render(request, "spu.html", {"title": "SPU dashboard", "r": result, "trend": trend,
-                                        "previous": previous(chosen, config.default_period).label})
+    return render(
+        request,
+        "spu.html",
+        {
+            "title": "SPU dashboard",
+            "r": result,
+            "trend": trend,
+            "previous": previous(chosen, config.default_period).label,
+        },
+    )

@@ -36,8 +36,11 @@ def pdf_filename(summary) -> str:
 
 
 def pdf_response(summary) -> Response:
-    return Response(summary.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{pdf_filename(summary)}"'})
+    return Response(
+        summary.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{pdf_filename(summary)}"'},
+    )
 
 
 # The .pdf route comes first, and ids are integers, so "/summaries/7.pdf" never reaches the HTML route.
@@ -55,8 +58,29 @@ def summary_standalone(db: DbSession, me: PagePrincipal, summary_id: int):
 
 
 # What of a stored summary's <main> the app shows in its own layout: its structure, no styles or scripts.
-_SUMMARY_TAGS = {"h1", "h2", "h3", "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "strong", "em",
-                 "a", "section", "span", "small", "br", "caption"}
+_SUMMARY_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "strong",
+    "em",
+    "a",
+    "section",
+    "span",
+    "small",
+    "br",
+    "caption",
+}
 
 
 @router.get("/summaries/{summary_id:int}")
@@ -64,7 +88,18 @@ def summary_page(request: Request, db: DbSession, me: PagePrincipal, summary_id:
     """The summary inside the app (navigation, header): the stored page's main content, sanitised."""
     summary = summary_or_404(db, me, summary_id)
     match = re.search(r"<main>(.*)</main>", summary.html, re.S)
-    body = nh3.clean(match.group(1) if match else summary.html, tags=_SUMMARY_TAGS,
-                     attributes={"*": {"class", "id", "aria-labelledby"}, "a": {"href"}}, link_rel=None)
-    return render(request, "summary.html", {"title": f"Compliance summary {summary.period_start} to {summary.period_end}",
-                                            "summary": summary, "body": Markup(body)})
+    body = nh3.clean(
+        match.group(1) if match else summary.html,
+        tags=_SUMMARY_TAGS,
+        attributes={"*": {"class", "id", "aria-labelledby"}, "a": {"href"}},
+        link_rel=None,
+    )
+    return render(
+        request,
+        "summary.html",
+        {
+            "title": f"Compliance summary {summary.period_start} to {summary.period_end}",
+            "summary": summary,
+            "body": Markup(body),
+        },
+    )

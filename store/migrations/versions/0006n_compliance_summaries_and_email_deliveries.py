@@ -30,12 +30,16 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_compliance_summary")),
         sa.UniqueConstraint(
-            "deputy_prosecutor_id", "period_start", "period_end",
+            "deputy_prosecutor_id",
+            "period_start",
+            "period_end",
             name=op.f("uq_compliance_summary_deputy_prosecutor_id_period_start_period_end"),
         ),
     )
     with op.batch_alter_table("compliance_summary", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_compliance_summary_deputy_prosecutor_id"), ["deputy_prosecutor_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_compliance_summary_deputy_prosecutor_id"), ["deputy_prosecutor_id"], unique=False
+        )
 
     op.create_table(
         "email_delivery",
@@ -52,8 +56,12 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["notification_id"], ["notification.id"], name=op.f("fk_email_delivery_notification_id_notification")),
-        sa.ForeignKeyConstraint(["summary_id"], ["compliance_summary.id"], name=op.f("fk_email_delivery_summary_id_compliance_summary")),
+        sa.ForeignKeyConstraint(
+            ["notification_id"], ["notification.id"], name=op.f("fk_email_delivery_notification_id_notification")
+        ),
+        sa.ForeignKeyConstraint(
+            ["summary_id"], ["compliance_summary.id"], name=op.f("fk_email_delivery_summary_id_compliance_summary")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_email_delivery")),
         sa.UniqueConstraint("key", name=op.f("uq_email_delivery_key")),
     )

@@ -22,8 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_review_queue_due", "review", [sa.text("(due_at IS NULL)"), "due_at", "id"])
-    op.create_index("ix_review_queue_priority", "review",
-                    [sa.text("priority DESC"), sa.text("(due_at IS NULL)"), "due_at", "id"])
+    op.create_index(
+        "ix_review_queue_priority", "review", [sa.text("priority DESC"), sa.text("(due_at IS NULL)"), "due_at", "id"]
+    )
     op.create_index("ix_review_queue_updated", "review", ["updated_at", "id"])
 
 

@@ -42,15 +42,21 @@ def upgrade() -> None:
     if sqlite:
         for table in REGISTER_TABLES:
             for event in _SQLITE_EVENTS:
-                op.execute(f"CREATE TRIGGER register_revision_{table}_{event.lower()} AFTER {event} ON {table} "
-                           f"BEGIN {_SQLITE_BUMP}; END")
+                op.execute(
+                    f"CREATE TRIGGER register_revision_{table}_{event.lower()} AFTER {event} ON {table} "
+                    f"BEGIN {_SQLITE_BUMP}; END"
+                )
         return
-    op.execute(f"CREATE FUNCTION register_revision_bump() RETURNS trigger LANGUAGE plpgsql AS "
-               f"$$ BEGIN {_POSTGRES_BUMP}; RETURN NULL; END $$")
+    op.execute(
+        f"CREATE FUNCTION register_revision_bump() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN {_POSTGRES_BUMP}; RETURN NULL; END $$"
+    )
     for table in REGISTER_TABLES:
         # Once per statement: a roster import of hundreds of rows changes the number once per table.
-        op.execute(f"CREATE TRIGGER register_revision_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION register_revision_bump()")
+        op.execute(
+            f"CREATE TRIGGER register_revision_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION register_revision_bump()"
+        )
 
 
 def downgrade() -> None:

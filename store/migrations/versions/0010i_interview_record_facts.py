@@ -39,10 +39,18 @@ def upgrade() -> None:
         sa.Column("supported", sa.Boolean(), nullable=False),
         sa.Column("needs_all_met", sa.Boolean(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["product_id"], ["product.id"], name=op.f("fk_interview_record_facts_product_id_product"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["version_id"], ["product_version.id"],
-                                name=op.f("fk_interview_record_facts_version_id_product_version"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["product.id"],
+            name=op.f("fk_interview_record_facts_product_id_product"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["product_version.id"],
+            name=op.f("fk_interview_record_facts_version_id_product_version"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_interview_record_facts")),
         sa.UniqueConstraint("product_id", "version_no", name=op.f("uq_interview_record_facts_product_id_version_no")),
     )

@@ -23,9 +23,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _refuse_shared_staff_links() -> None:
-    shared = op.get_bind().execute(sa.text(
-        "SELECT staff_id, COUNT(*) FROM web_account WHERE staff_id IS NOT NULL GROUP BY staff_id HAVING COUNT(*) > 1"
-    )).all()
+    shared = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT staff_id, COUNT(*) FROM web_account WHERE staff_id IS NOT NULL GROUP BY staff_id HAVING COUNT(*) > 1"
+            )
+        )
+        .all()
+    )
     if shared:
         names = ", ".join(f"{staff_id} ({count} accounts)" for staff_id, count in shared)
         raise RuntimeError(
