@@ -121,15 +121,18 @@ def _pack_engine_for(settings, version: str) -> RulesEngine | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _child_engine(pack_dir: str | None, pack_version: str) -> RulesEngine:
-    """The rules engine of a pre-check process, loaded once per process, pack folder and version."""
+def _child_engine(pack_dir: str | None, active: str | None, kept: str | None) -> RulesEngine:
+    """The rules engine of a pre-check process, loaded once per process: the folder's active pack, or
+    `kept`, the earlier pack that judged the version a rerun checks again."""
     from rules.library import library
 
-    return library(Path(pack_dir) if pack_dir else None, None).engine(pack_version)
+    return library(Path(pack_dir) if pack_dir else None, active).engine(kept)
 
 
-def _check_in_child(pack_dir: str | None, pack_version: str, text: str, roster: Roster, filename: str) -> CheckResult:
-    return _child_engine(pack_dir, pack_version).check_text(text, roster, file=filename)
+def _check_in_child(
+    pack_dir: str | None, active: str | None, kept: str | None, text: str, roster: Roster, filename: str
+) -> CheckResult:
+    return _child_engine(pack_dir, active, kept).check_text(text, roster, file=filename)
 
 
 def precheck_pool(processes: int) -> ProcessPoolExecutor | None:
@@ -211,17 +214,20 @@ class ReviewActivities:
             roster = self._roster_cache.roster(session=session)
             judged_by = version.pack_version
         engine = self.rules_engine()
+        kept: str | None = None
         if judged_by and judged_by != engine.pack_version:
             # A rerun (a retry, a replay) of a version already pre-checked keeps the pack that judged
             # it, even if the active pack changed since: its findings and verdict must not move.
-            engine = _pack_engine_for(self.settings, judged_by) or engine
+            earlier = _pack_engine_for(self.settings, judged_by)
+            if earlier is not None:
+                engine, kept = earlier, judged_by
         if decode_error is not None:
             result = CheckResult(
                 file=filename, verdict=Verdict.FORMAT_ERROR, errors=[decode_error], pack_version=engine.pack_version
             )
         else:
             # The engine is pure and CPU-bound; no transaction stays open while it runs.
-            result = self._check(engine, text, roster, filename)
+            result = self._check(engine, kept, text, roster, filename)
         with session_scope(self.db_engine) as session:
             version = self._version(session, input.product_id, input.version_id, input.version_no)
             if result.verdict == Verdict.FORMAT_ERROR:
@@ -240,13 +246,14 @@ class ReviewActivities:
             format_errors=[_format_error_text(e) for e in result.errors],
         )
 
-    def _check(self, engine: RulesEngine, text: str, roster: Roster, filename: str) -> CheckResult:
+    def _check(self, engine: RulesEngine, kept: str | None, text: str, roster: Roster, filename: str) -> CheckResult:
         if self._check_pool is None:
             return engine.check_text(text, roster, file=filename)
-        # The child loads the very pack chosen here (the active one, or the one that judged a rerun).
+        # The child loads the pack chosen here: the folder's active one, or `kept` for a rerun.
         pack_dir = getattr(self.settings, "rules_pack_dir", None)
+        active = getattr(self.settings, "rules_pack_version", None)
         return self._check_pool.submit(
-            _check_in_child, str(pack_dir) if pack_dir else None, engine.pack_version, text, roster, filename
+            _check_in_child, str(pack_dir) if pack_dir else None, active, kept, text, roster, filename
         ).result()
 
     @staticmethod
