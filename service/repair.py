@@ -61,6 +61,8 @@ def _meta(product: Product, version: ProductVersion) -> dict:
         "situation": product.situation,
         "author_id": product.author_id,
         "title": product.title,
+        # The registry reads who a record names (interview records) from it: they may not review it.
+        "front_matter": version.front_matter or {},
     }
 
 

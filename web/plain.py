@@ -131,15 +131,22 @@ _REFUSALS: list[tuple[re.Pattern, object]] = [
         ),
     ),
     (
-        re.compile(r"(\S+) may not ([\w ]+): only (.+) may, while (\w+)"),
+        # The workflow's wording before the policy table ("GX-03 may not return for revision: only the
+        # assigned reviewer may, while in_review"); the table's own refusals are sentences already.
+        re.compile(r"(\S+) may not ([\w ]+): only (.+) may, while (\w+)$"),
         lambda m: (
             f"You cannot {m.group(2)}: while the review is {STATE_WORDS.get(m.group(4), m.group(4))}, "
             f"only {m.group(3)} may do this."
         ),
     ),
+    (
+        # The policy table's refusal speaks of the person by staff id; the page speaks to them.
+        re.compile(r"^\S+ may not (.+?): only (.+?) may(?:, (while .+?))?\.?$"),
+        lambda m: f"You cannot {m.group(1)}: only {m.group(2)} may" + (f", {m.group(3)}." if m.group(3) else "."),
+    ),
     (re.compile(r"^(\w[\w ]*) requires a reason$"), lambda m: f"Please give a reason to {m.group(1)}."),
     (
-        re.compile(r"cannot approve while undismissed blocking or major findings remain: (.+)"),
+        re.compile(r"cannot approve while undismissed blocking or major findings remain: (.+?)\.?$", re.IGNORECASE),
         lambda m: (
             f"You cannot approve yet: these blocking or major findings are still open: {m.group(1)}. "
             "Dismiss each with a reason, or return the product to the team."

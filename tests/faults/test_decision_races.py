@@ -80,6 +80,15 @@ async def _prepare(system: System, pid: str, setup) -> None:
         wait_seconds=60,
     )
     await reviews.claim(db_engine=system.engine, client=system.client, product_id=pid, actor_id="GX-02")
+    # Contract v2: S2's VUL-INT-02 (major) must be dismissed before anyone may approve.
+    await reviews.dismiss(
+        db_engine=system.engine,
+        client=system.client,
+        product_id=pid,
+        rule_id="VUL-INT-02",
+        reason="the witness's needs were asked by the psychologist",
+        actor_id="GX-02",
+    )
     if setup is not None:
         await setup(system, pid)
 

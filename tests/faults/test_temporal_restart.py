@@ -113,6 +113,18 @@ async def test_waiting_reviews_and_timers_survive_a_server_restart(tmp_path):
                     request_id=f"claim-{queued}",
                 )
             )
+            # Contract v2: S2's VUL-INT-02 (major) must be dismissed before approval.
+            await with_retries(
+                lambda: reviews.dismiss(
+                    db_engine=system.engine,
+                    client=client,
+                    product_id=queued,
+                    rule_id="VUL-INT-02",
+                    reason="the witness's needs were asked by the psychologist",
+                    actor_id="GX-03",
+                    request_id=f"dismiss-{queued}",
+                )
+            )
             for pid, reviewer in ((queued, "GX-03"), (in_review, "GX-02")):
                 done = await with_retries(
                     lambda pid=pid, reviewer=reviewer: reviews.decide(

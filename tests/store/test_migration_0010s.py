@@ -28,7 +28,7 @@ def _account(connection, username, staff_id):
 
 
 def test_two_logins_of_one_person_stop_the_upgrade_until_one_is_unlinked(database_kind, tmp_path):
-    with fresh_database(database_kind, tmp_path, revision="0009r") as url:
+    with fresh_database(database_kind, tmp_path, revision="0010i") as url:
         engine = make_engine(url)
         try:
             with engine.begin() as c:

@@ -2,6 +2,8 @@
 from a web one): a submission through the API, the pre-check and queueing by the system, a claim
 through the pages, against the real workflow (Temporal dev server, worker, database)."""
 
+import re
+
 import httpx
 from sqlmodel import Session, select
 
@@ -34,7 +36,8 @@ async def test_audit_events_record_api_web_and_system_channels(tmp_path, tempora
         await wait_for_state(engine, pid, "in_review")
         history = (await reviewer.get(f"/products/{pid}/audit")).text
         await reviewer.aclose()
-        assert "<td>GX-02</td><td>web</td>" in history
+        # The history page names the person (with their staff id) and the channel they acted through.
+        assert re.search(r'<td data-label="Who">[^<]*\(GX-02\)</td><td data-label="Through">web</td>', history), history
         with Session(engine) as session:
             events = session.exec(select(AuditEvent).where(AuditEvent.product_id == pid).order_by(AuditEvent.id)).all()
         assert [(e.action, e.actor_id, e.channel) for e in events] == [

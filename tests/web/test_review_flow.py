@@ -75,7 +75,7 @@ async def test_submit_claim_return_resubmit_approve_through_the_pages(tmp_path, 
         assert 'class="flash flash-error"' in page.text
         assert (
             flash(page)
-            == "You cannot return for revision: while the review is in review, only the assigned reviewer may do this."
+            == "You cannot return for revision: only the reviewer it is assigned to (GX-02) may, while the review is being reviewed."
         )
         # The page says before posting why approval is not possible, with the progress of the findings.
         page = await reviewer.get(f"/products/{pid}/review")
