@@ -119,6 +119,11 @@ def _product(db, me: Principal, product_id: str):
     return product
 
 
+def _require(db, me: Principal, product_id: str, action: ReviewAction) -> None:
+    """403 with the review policy's sentence unless this person could take `action` on the product."""
+    require_action(me, action, _product(db, me, product_id), readmodel.review_of(db, product_id))
+
+
 async def _call(db, make):
     # The request's database connection goes back to the pool while the workflow decides (which can
     # take a while): the action resolves its actor on a connection of its own, and holding both at
@@ -484,7 +489,7 @@ async def resubmit(
     meta_stage: Annotated[str, Form()] = "",
     meta_extra_yaml: Annotated[str, Form()] = "",
 ):
-    require_action(me, ReviewAction.RESUBMIT, _product(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.RESUBMIT)
     settings = request.app.state.settings
     meta = _meta(
         {
@@ -522,7 +527,7 @@ async def resubmit(
 async def withdraw(
     request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: ReasonIn
 ):
-    require_action(me, ReviewAction.WITHDRAW, _product(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.WITHDRAW)
     return await _call(
         db,
         lambda: actions.withdraw(
@@ -541,7 +546,7 @@ async def comment(
 ):
     """Comment on the review (the assignee, the GCU head or the submitting team, until it is approved
     or withdrawn); recorded in its history with the text as the reason."""
-    require_action(me, ReviewAction.COMMENT, _product(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.COMMENT)
     return await _call(
         db,
         lambda: actions.comment(
@@ -552,7 +557,7 @@ async def comment(
 
 @router.post("/products/{product_id}/claim", response_model=ReviewStatus, responses=ACTION_ERRORS)
 async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath):
-    require_action(me, ReviewAction.CLAIM, _product(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.CLAIM)
     return await _call(
         db,
         lambda: actions.claim(
@@ -565,7 +570,7 @@ async def claim(request: Request, db: DbSession, me: ApiPrincipal, client: Tempo
 async def assign(
     request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: AssignIn
 ):
-    require_action(me, ReviewAction.ASSIGN, _product(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.ASSIGN)
     return await _call(
         db,
         lambda: actions.assign(
@@ -588,7 +593,7 @@ async def dismiss(
     rule_id: TextIdPath,
     body: DismissIn,
 ):
-    require_action(me, ReviewAction.DISMISS_FINDING, _product(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.DISMISS_FINDING)
     return await _call(
         db,
         lambda: actions.dismiss(
@@ -626,7 +631,7 @@ async def decision(
 async def due_date(
     request: Request, db: DbSession, me: ApiPrincipal, client: TemporalClient, product_id: TextIdPath, body: DueDateIn
 ):
-    require_action(me, ReviewAction.MOVE_DUE_DATE, _product(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.MOVE_DUE_DATE)
 
     async def make():
         return await actions.move_due_date(

@@ -275,6 +275,11 @@ def _reviewable(db, me, product_id: str):
     return product
 
 
+def _require(db, me, product_id: str, action: ReviewAction) -> None:
+    """403 with the review policy's sentence unless this person could take `action` on the product."""
+    require_action(me, action, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
+
+
 async def _run(request: Request, db, product_id: str, make, done: str, back: str = "review"):
     if back.startswith(("/queue", "/my-reviews")):  # a worklist the action was taken from
         target = back
@@ -297,7 +302,7 @@ async def claim(
     product_id: str,
     back: Annotated[str, Form()] = "review",
 ):
-    require_action(me, ReviewAction.CLAIM, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.CLAIM)
     done = "Claimed: the review is yours." if back == "review" else f"Claimed {product_id}: it is in your reviews."
     return await _run(
         request,
@@ -320,7 +325,7 @@ async def assign(
     product_id: str,
     reviewer_id: Annotated[str, Form()] = "",
 ):
-    require_action(me, ReviewAction.ASSIGN, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.ASSIGN)
     return await _run(
         request,
         db,
@@ -375,7 +380,7 @@ async def decide(
     decision: Annotated[DecisionKind, Form()],
     reason: Annotated[str, Form()] = "",
 ):
-    require_action(me, DECISION_ACTIONS[decision], _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, DECISION_ACTIONS[decision])
     done = {
         DecisionKind.APPROVE: "Approved.",
         DecisionKind.RETURN: "Returned to the team.",
@@ -424,7 +429,7 @@ async def move_due_date(
     due: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ):
-    require_action(me, ReviewAction.MOVE_DUE_DATE, _reviewable(db, me, product_id), readmodel.review_of(db, product_id))
+    _require(db, me, product_id, ReviewAction.MOVE_DUE_DATE)
 
     async def make():
         moved = parse_due(due)
