@@ -15,13 +15,18 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models import review_policy as policy
-from models.enums import DecisionKind, ReviewAction, ReviewState, Verdict
+from models.enums import DecisionKind, ReviewAction, Verdict
 from models.limits import COMMENT_MAX_CHARS, REASON_MAX_CHARS, REQUEST_ID_MAX_CHARS
 from models.messages import (
     Actor,
@@ -47,6 +52,7 @@ from service.errors import ActionRefused, NotPermitted, ServiceError
 from settings import Settings
 from store import products as product_store
 from store.errors import StoreError
+from workflows.search_attributes import REVIEW_STATE
 
 WORKFLOW_NAME = "ProductReviewWorkflow"
 PRECHECK_SETTLED = "precheck_settled"  # the workflow's update that answers once the pre-check has run
@@ -462,12 +468,27 @@ async def _with_history(handle, answer: ReviewStatus) -> ReviewStatus:
     return full.model_copy(update={"changed": answer.changed})
 
 
-async def _closed_state(client: Client, product_id: str) -> ReviewState | None:
-    """The final state of a finished review workflow (queries still answer), or None if there is none."""
+async def _closed_state(client: Client, product_id: str) -> str | None:
+    """How a finished review workflow ended ("approved", "withdrawn", ... or "closed"), or None if
+    there is no such workflow.
+
+    Describing needs no worker, so the slower side of a race is answered at once even while the
+    worker is busy: the final state is the workflow's last ReviewState search attribute; only a
+    workflow without it (search attributes disabled) is asked by a short query."""
+    handle = client.get_workflow_handle(workflow_id_for(product_id))
     try:
-        return (await status(client=client, product_id=product_id)).state
-    except (ServiceError, RPCError):
+        description = await handle.describe(rpc_timeout=timedelta(seconds=10))
+    except RPCError:
         return None
+    if description.status in (None, WorkflowExecutionStatus.RUNNING):
+        return None
+    recorded = description.typed_search_attributes.get(REVIEW_STATE)
+    if recorded:
+        return recorded
+    try:
+        return str((await status(client=client, product_id=product_id, rpc_timeout=timedelta(seconds=5))).state)
+    except (ServiceError, RPCError):
+        return "closed"
 
 
 def _delete_draft(db_engine: Engine, version_id: int) -> None:

@@ -179,3 +179,20 @@ async def test_a_decision_after_the_review_closed_is_refused_with_the_reason(tem
             await _decide(system, pid, RETURN, "GX-02")
         assert isinstance(refused.value, ActionRefused), f"{type(refused.value).__name__}: {refused.value}"
         assert "approved" in refused.value.message
+
+
+async def test_the_late_side_is_refused_with_the_reason_even_when_no_worker_can_answer(temporal_env, tmp_path):
+    """In CI a busy worker left the late side's status query unanswered for 30 s, and the refusal
+    became "no open review". How the review ended is read from Temporal itself, without a worker."""
+    async with worker_system("sqlite", temporal_env.client, tmp_path) as (system, worker):
+        pid = f"LATE-{uuid.uuid4().hex[:8].upper()}"
+        await _prepare(system, pid, None)
+        await _decide(system, pid, APPROVE, "GX-02")
+        await system.client.get_workflow_handle(reviews.workflow_id_for(pid)).result()
+        worker.stop()
+        with pytest.raises(ServiceError) as refused:
+            await reviews.assign(
+                db_engine=system.engine, client=system.client, product_id=pid, reviewer_id="GX-03", actor_id="GX-09"
+            )
+        assert isinstance(refused.value, ActionRefused), f"{type(refused.value).__name__}: {refused.value}"
+        assert refused.value.message == "cannot assign: the review is already approved"
