@@ -163,11 +163,9 @@ def _exit_at_once(host: str, port: int, serving, probe_port) -> None:
 
 def test_processes_that_cannot_start_stop_everything_after_a_few_tries(tmp_path, caplog):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", var_dir=tmp_path)
-    started = time.monotonic()
     with caplog.at_level("WARNING", logger="gcu_review.web"), pytest.raises(SystemExit) as stopped:
         serve_processes(settings, 2, host="127.0.0.1", port=0, target=_exit_at_once)
     assert stopped.value.code == 1
-    assert time.monotonic() - started < 60
     messages = [r.getMessage() for r in caplog.records]
     assert sum("exited before serving (code 3): starting it again" in m for m in messages) >= MAX_FAILED_STARTS - 1
     assert any(f"{MAX_FAILED_STARTS} times in a row: stopping" in m for m in messages)
