@@ -24,8 +24,10 @@ HEARTBEAT_TIMEOUT = timedelta(minutes=2)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=1), maximum_attempts=3)
 
 
-def workflow_id(run_id: int) -> str:
-    return f"rule-impact-{run_id}"
+def workflow_id(run_id: int, nonce: str) -> str:
+    """Unique even when two databases (a restored copy, a test) share a Temporal namespace and so
+    reuse run numbers."""
+    return f"rule-impact-{run_id}-{nonce}"
 
 
 @workflow.defn(name="RuleImpactWorkflow")

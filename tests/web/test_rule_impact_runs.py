@@ -131,9 +131,31 @@ async def test_a_run_the_worker_cannot_carry_out_ends_failed_with_the_reason(sys
             session=session, candidate_version="9.9.9", active_version="2.0.0", requested_by="gcu.head"
         ).id
     await client.execute_workflow(
-        RULE_IMPACT_WORKFLOW, RuleImpactInput(run_id=run_id), id=workflow_id(run_id), task_queue=settings.task_queue
+        RULE_IMPACT_WORKFLOW,
+        RuleImpactInput(run_id=run_id),
+        id=workflow_id(run_id, "test"),
+        task_queue=settings.task_queue,
     )
     await wait_for_run(head, run_id, timeout=10)
     page = await head.get(f"/rules/impact/runs/{run_id}")
     assert re.search(r'data-state="failed"[^>]*>The run failed: The worker cannot load rule pack 9\.9\.9', page.text)
+    await head.aclose()
+
+
+class _Unreachable:
+    async def start_workflow(self, *args, **kwargs):
+        raise RuntimeError("connection refused: temporal:7233")
+
+
+async def test_a_run_temporal_cannot_start_is_recorded_failed_in_plain_words(system):
+    _app, engine, _client, settings = system
+    app = create_app(settings, db_engine=engine, temporal_client=_Unreachable())
+    head = await signed_in(app, "gcu.head")
+    page = await head.get("/rules/impact")
+    response = await head.post("/rules/impact", data={"csrf_token": csrf_from(page.text), "pack": "1.0"})
+    assert response.status_code == 303
+    page = await head.get(response.headers["location"])
+    assert "The run could not be started; try again later." in page.text
+    assert "The run failed: the worker could not be reached; the run was not started." in page.text
+    assert "7233" not in page.text and "hx-get" not in page.text
     await head.aclose()

@@ -5,6 +5,8 @@ Checking every stored product takes minutes at 10k products, far too long for an
 page stores a run and starts RuleImpactWorkflow, the worker runs it (activities/impact.py), and the
 run's page shows its progress until the stored report is there."""
 
+import logging
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -17,6 +19,7 @@ from web.templating import flash_redirect, render
 from workflows.impact import workflow_id
 
 router = APIRouter(include_in_schema=False, route_class=DbRoute)
+log = logging.getLogger("gcu_review.web")
 REFUSED = "The impact of a rule pack is for the GCU head."
 
 
@@ -68,12 +71,13 @@ async def start_rule_impact(
         await client.start_workflow(
             RULE_IMPACT_WORKFLOW,
             RuleImpactInput(run_id=run_id),
-            id=workflow_id(run_id),
+            id=workflow_id(run_id, uuid.uuid4().hex[:8]),
             task_queue=request.app.state.settings.task_queue,
         )
-    except Exception as exc:  # Temporal unreachable: the run is recorded as failed, in words
+    except Exception:  # Temporal unreachable: the run is recorded as failed, in words
+        log.exception("rule impact run %s could not be started", run_id)
         with session_scope(engine) as session:
-            fail_run(session=session, run_id=run_id, error=f"The run could not be started: {exc}")
+            fail_run(session=session, run_id=run_id, error="the worker could not be reached; the run was not started.")
         return flash_redirect(
             request, f"/rules/impact/runs/{run_id}", "The run could not be started; try again later.", "error"
         )
