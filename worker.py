@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 import workflows
 from activities.audit_anchor import AuditAnchorActivities
 from activities.certifications import CertificationActivities
+from activities.impact import ImpactActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities, precheck_pool
 from activities.summaries import SummaryActivities
@@ -23,6 +24,7 @@ from settings import Settings, get_settings
 from store.db import make_engine
 from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.cert_sweep import CertificationSweepWorkflow
+from workflows.impact import RuleImpactWorkflow
 from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
 from workflows.summaries import ComplianceSummaryWorkflow
@@ -52,6 +54,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     notify_activities = NotifyActivities(db_engine=db_engine, settings=settings)
     summary_activities = SummaryActivities(db_engine=db_engine, settings=settings)
     anchor_activities = AuditAnchorActivities(db_engine=db_engine)
+    impact_activities = ImpactActivities(db_engine=db_engine, settings=settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -61,6 +64,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             NotificationOutboxWorkflow,
             ComplianceSummaryWorkflow,
             AuditAnchorWorkflow,
+            RuleImpactWorkflow,
         ],
         activities=[
             review_activities.precheck,
@@ -70,6 +74,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             *notify_activities.all(),
             *summary_activities.all(),
             *anchor_activities.all(),
+            *impact_activities.all(),
         ],
     )
 

@@ -1,5 +1,7 @@
 """What a candidate rule pack would change on the stored products (`gcu-review rules impact`)."""
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
 from models.enums import Verdict
@@ -46,3 +48,33 @@ class ImpactReport(BaseModel):
     verdicts: dict[str, int] = Field(default_factory=dict)  # "before -> after": count, for the ones that moved
     rules: list[RuleImpact] = Field(default_factory=list)
     changes: list[ProductImpact] = Field(default_factory=list)  # only the products whose judgement moves
+
+
+class ImpactRunState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+RUN_RULE_IMPACT = "run_rule_impact"
+FAIL_RULE_IMPACT = "fail_rule_impact"
+RULE_IMPACT_WORKFLOW = "RuleImpactWorkflow"
+
+
+class RuleImpactInput(BaseModel):
+    """A stored run (models.impact_tables.RuleImpactRun) for the worker to carry out."""
+
+    run_id: int
+
+
+class RuleImpactFailure(BaseModel):
+    run_id: int
+    error: str
+
+
+class RuleImpactResult(BaseModel):
+    run_id: int
+    state: ImpactRunState
+    products: int = 0
+    products_changed: int = 0

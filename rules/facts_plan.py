@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from rules.certs import CERTS
+from rules.prefilter import folded, may_match
 from rules.product_types import ReviewUnit, codes_reviewed_by
 from rules.text import as_date, enum_list, staff_id
 
@@ -118,15 +119,18 @@ def factors(inp: Inputs, ctx: dict[str, Any]) -> None:
     units = inp.units()
     body = [u for u in units if u.is_body]
     front = [u for u in units if not u.is_body]
+    # Most factors are absent from most texts: rules.prefilter rules them out without the regex.
+    body_folded = folded("\n".join(u.text for u in body))
+    front_folded = folded("\n".join(u.text for u in front))
     for name, rx in inp.rx.named.items():
         if not name.startswith("F_"):
             continue
         body_key, scanned_key = f"factors.body.{name}", f"factors.scanned.{name}"
         if body_key not in inp.rx.used and scanned_key not in inp.rx.used:
             continue
-        in_body = any(rx.search(u.text) for u in body)
+        in_body = may_match(rx, body_folded) and any(rx.search(u.text) for u in body)
         ctx[body_key] = in_body
-        ctx[scanned_key] = in_body or any(rx.search(u.text) for u in front)
+        ctx[scanned_key] = in_body or (may_match(rx, front_folded) and any(rx.search(u.text) for u in front))
 
 
 def build(inp: Inputs, ctx: dict[str, Any]) -> None:

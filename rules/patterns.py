@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rules.prefilter import folded, may_match
 from rules.scan import Unit
 
 _SCREENS: dict[tuple[str, ...], re.Pattern[str]] = {}
@@ -33,10 +34,13 @@ def run_patterns(units: list[Unit], rules: list[tuple[str, list[re.Pattern[str]]
     # An alternation of a rule's patterns finds a match iff one of them does: a cheap pre-test,
     # after which every pattern still runs on its own (its occurrences' ranges matter, §1.4).
     screens = [_screen(patterns) for _, patterns in rules]
+    # A rule whose patterns cannot match anywhere (rules.prefilter) is not screened unit by unit.
+    all_text = folded("\n".join(unit.text for unit in units))
+    possible = [any(may_match(p, all_text) for p in patterns) for _, patterns in rules]
     for unit in units:
         earlier: list[tuple[int, int]] = []
-        for (rule_id, patterns), screen in zip(rules, screens, strict=True):
-            if not screen.search(unit.text):
+        for (rule_id, patterns), screen, maybe in zip(rules, screens, possible, strict=True):
+            if not maybe or not screen.search(unit.text):
                 continue
             mine = [(m.start(), m.end(), m.group(0)) for p in patterns for m in p.finditer(unit.text)]
             mine.sort()

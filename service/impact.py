@@ -4,6 +4,7 @@ version of every stored product and say what would change, per product and per r
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -15,9 +16,12 @@ from rules.impact import changed_rules, compare
 from store.impact import latest_judgements
 from store.roster_view import roster_from_db
 
+PROGRESS_EVERY = 200  # products between two progress reports
 
-def run_impact(*, db_engine: Engine, candidate, active) -> ImpactReport:
-    """`candidate` and `active` are rule engines (rules.engine.Engine)."""
+
+def run_impact(*, db_engine: Engine, candidate, active, progress: Callable[[int], None] | None = None) -> ImpactReport:
+    """`candidate` and `active` are rule engines (rules.engine.Engine). `progress` is told how many
+    products were checked so far, every PROGRESS_EVERY products."""
     statuses = changed_rules(active.pack, candidate.pack)
     report = ImpactReport(
         candidate_version=candidate.pack_version,
@@ -50,6 +54,8 @@ def run_impact(*, db_engine: Engine, candidate, active) -> ImpactReport:
                 review_state=stored.review_state,
             )
             report.products += 1
+            if progress is not None and report.products % PROGRESS_EVERY == 0:
+                progress(report.products)
             before_ids = {rid for rid, _, _ in stored.findings}
             for f in after.findings:
                 if f.rule_id in statuses:

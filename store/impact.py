@@ -73,3 +73,8 @@ def latest_judgements(*, session: Session, batch: int = 500) -> Iterator[StoredJ
                 r.id, r.type, r.team_id, r.version_no, text, r.verdict, r.pack_version, found[r.vid], r.review_state
             )
         last = rows[-1].id
+
+
+def count_products(*, session: Session) -> int:
+    """How many products `latest_judgements` goes through (every product has a current version)."""
+    return session.execute(sa.select(sa.func.count()).select_from(Product)).scalar_one()

@@ -5,9 +5,14 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from rules.vulnerability import CATEGORIES
 from store.cert_gaps import gap_report
+from store.kpi.cluster import ClusterKpi
 from store.kpi.cluster import cluster_kpis as store_cluster_kpis
-from summaries.data import GapRow, KpiFigures, TrendPoint
+from store.kpi.config import SpuConfig
+from store.kpi.result import KpiResult, ratio
+from store.kpi.spu import compute_spu_indicator
+from summaries.data import BreakdownLine, GapRow, KpiFigures, TrendPoint
 
 TREND_PERIODS = 4
 
@@ -29,9 +34,42 @@ def cluster_kpis(session: Session, team_ids: list[str], day: dt.date) -> list[Kp
             status=k.status,
             per_team=[TrendPoint(period=b.key, value=b.value) for b in k.team_rows],
             trend=[TrendPoint(period=label, value=value) for label, value in k.trend],
+            breakdowns=_spu_breakdowns(session, k, team_ids) if k.result.kpi == "SPU" else {},
         )
         for k in store_cluster_kpis(session=session, today=day, team_ids=team_ids, trend_periods=TREND_PERIODS)
     ]
+
+
+SPU_BREAKDOWNS = ("team", "situation", "vulnerability_category")
+CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}  # v2 §6.1's order; teams and situations by name
+
+
+def _spu_breakdowns(session: Session, k: ClusterKpi, team_ids: list[str] | None) -> dict[str, list[BreakdownLine]]:
+    """The SPU indicator's rows over the cluster's teams. A record belongs to one team, so the
+    teams' own rows add up to the cluster's (categories too: each team's record counts once per
+    category of its witness); the office-wide result already holds them when there is no filter."""
+    if team_ids is None:
+        results: list[KpiResult] = [k.result]
+    else:
+        config = SpuConfig(**k.result.definition)
+        results = [
+            compute_spu_indicator(session=session, period=k.result.period, config=config, team_id=team)
+            for team in team_ids
+        ]
+    lines: dict[str, list[BreakdownLine]] = {}
+    for name in SPU_BREAKDOWNS:
+        sums: dict[str, list[int]] = {}
+        for result in results:
+            for row in result.breakdowns.get(name, []):
+                tally = sums.setdefault(row.key, [0, 0])
+                tally[0] += row.numerator
+                tally[1] += row.denominator
+        keys = sorted(sums, key=lambda key: (CATEGORY_ORDER.get(key, len(CATEGORY_ORDER)), key))
+        lines[name] = [
+            BreakdownLine(key=key, numerator=sums[key][0], denominator=sums[key][1], value=ratio(*sums[key]))
+            for key in keys
+        ]
+    return lines
 
 
 def cluster_gaps(session: Session, team_ids: list[str], on: dt.date, expiring_within: int = 90) -> list[GapRow]:

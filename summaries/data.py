@@ -62,6 +62,13 @@ class TrendPoint(BaseModel):
     value: float | None
 
 
+class BreakdownLine(BaseModel):
+    key: str  # team id, situation, vulnerability category
+    numerator: int
+    denominator: int
+    value: float | None
+
+
 class KpiFigures(BaseModel):
     kpi: str
     title: str
@@ -75,6 +82,9 @@ class KpiFigures(BaseModel):
     status: str
     per_team: list[TrendPoint] = Field(default_factory=list)  # period = team id
     trend: list[TrendPoint] = Field(default_factory=list)  # oldest first, this period last
+    # The SPU indicator's rows (contract v2 §6.1) over the cluster's teams: "team", "situation",
+    # "vulnerability_category" (a record counts in every category of its witness).
+    breakdowns: dict[str, list[BreakdownLine]] = Field(default_factory=dict)
 
 
 class GapRow(BaseModel):

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from store.kpi.result import kpi_name
 from summaries.data import SummaryData
 
+BREAKDOWN_NAMES = {"team": "team", "situation": "situation", "vulnerability_category": "vulnerability category"}
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts")]
 
@@ -36,6 +37,7 @@ class SummaryRenderer:
             lstrip_blocks=True,
         )
         self.env.filters.setdefault("kpi_name", kpi_name)  # "10" -> "KPI 10", "SPU" -> "SPU indicator"
+        self.env.globals.setdefault("BREAKDOWN_NAMES", BREAKDOWN_NAMES)
         self.fonts = _find_dejavu()
 
     def _context(self, data: SummaryData, generated_at: datetime) -> dict:

@@ -21,7 +21,9 @@ Expected for DP-1:
   overdue list: PB3 (7 days), then PA2 (2 days)
   KPI 12 (2026-Q1, staff of TA and TB): LA and IA1 certified, IA2 and LB not -> 2/4 = 50%
   certification gaps: IA2 CAC_BASIC missing, LB SGBC_BASIC expired
-  SPU indicator (2026-Q1): interview records IRA1 (TA, with support), IRA2 (TA, without), IRC1 (TC, DP-2's)
+  SPU indicator (2026-Q1): interview records IRA1 (TA, with support; a child SGBC survivor), IRA2 (TA,
+  without; a child), IRC1 (TC, DP-2's; LGBTQI+), all in situation Velmora: for DP-1 by category child
+  1/2 and sgbc_survivor 1/1
     -> 1/2 = 50%
 """
 
@@ -97,7 +99,11 @@ def build(s: Session, *, dp_email: str | None = "dp1@example.org") -> None:
     f.decide(s, v, "approve", f.at(D(2026, 3, 4)))
     f.review(s, "PC1", "TC", "in_review", due_at=f.at(D(2026, 3, 5)))
 
-    for pid, team, supported in (("IRA1", "TA", True), ("IRA2", "TA", False), ("IRC1", "TC", True)):
+    for pid, team, supported, categories in (
+        ("IRA1", "TA", True, ["child", "sgbc_survivor"]),
+        ("IRA2", "TA", False, ["child"]),
+        ("IRC1", "TC", True, ["lgbtqi"]),
+    ):
         v = f.version(s, pid, team, f.at(D(2026, 2, 10)))
         s.add(
             InterviewRecordFacts(
@@ -111,7 +117,7 @@ def build(s: Session, *, dp_email: str | None = "dp1@example.org") -> None:
                 submitted_on=D(2026, 2, 10),
                 witness_key=pid,
                 vulnerable=True,
-                categories=["child"],
+                categories=categories,
                 support_during="present" if supported else "none",
                 supported=supported,
                 needs_all_met=True,

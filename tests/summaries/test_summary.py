@@ -206,3 +206,45 @@ def test_the_pdf_keeps_a_requirement_of_several_certificates_whole_in_its_cell(k
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert "SGBC_ADV or CAC_ADV" in re.sub(r"\s+", " ", text)
     assert not re.search(r"CAC_A\s+DV", text)
+
+
+def _rows(k, name):
+    return [(b.key, b.numerator, b.denominator, b.value) for b in k.breakdowns[name]]
+
+
+def test_the_spu_indicator_of_the_cluster_is_broken_down_by_team_situation_and_category(known):
+    """Contract v2 §6.1: N, D and N/D per team, situation and vulnerability category, over the
+    cluster's records only (IRC1 is DP-2's); a record counts in every category of its witness."""
+    spu = {k.kpi: k for k in data_of(known).kpis}["SPU"]
+    assert _rows(spu, "team") == [("TA", 1, 2, 0.5)]
+    assert _rows(spu, "situation") == [("Velmora", 1, 2, 0.5)]
+    assert _rows(spu, "vulnerability_category") == [("child", 1, 2, 0.5), ("sgbc_survivor", 1, 1, 1.0)]
+    other = {k.kpi: k for k in data_of(known, "DP-2").kpis}["SPU"]
+    assert _rows(other, "vulnerability_category") == [("lgbtqi", 1, 1, 1.0)]
+    assert all(not k.breakdowns for k in data_of(known).kpis if k.kpi != "SPU")
+
+
+def test_the_html_and_pdf_summaries_show_the_spu_breakdowns(known):
+    d = data_of(known)
+    renderer = SummaryRenderer()
+    html = renderer.html(d, dataset.AS_OF)
+    category = re.search(r'<table id="spu-vulnerability-category">(.*?)</table>', html, re.S).group(1)
+    assert "By vulnerability category" in category
+    assert re.search(
+        r'data-key="child"><th scope="row">child</th><td class="n">1</td><td class="n">2</td><td class="n">50%</td>',
+        category,
+    )
+    assert re.search(
+        r'data-key="sgbc_survivor"><th scope="row">sgbc survivor</th><td class="n">1</td><td class="n">1</td><td class="n">100%</td>',
+        category,
+    )
+    assert "lgbtqi" not in category
+    assert 'id="spu-team"' in html and 'id="spu-situation"' in html
+    assert "the category rows do not add up to the total" in html
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(renderer.pdf(d, dataset.AS_OF))).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "SPU indicator by vulnerability category" in text
+    assert "child 1 2 50%" in text and "sgbc survivor 1 1 100%" in text
+    assert "SPU indicator by team" in text and "TA 1 2 50%" in text
+    assert "SPU indicator by situation" in text and "Velmora 1 2 50%" in text

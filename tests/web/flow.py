@@ -35,23 +35,33 @@ def new_product_id() -> str:
 
 
 @asynccontextmanager
-async def review_system(tmp_path: Path, env):
-    """(settings, engine, client) with a worker polling a task queue of its own."""
+async def review_system(tmp_path: Path, env, database_url: str | None = None, roster: Path | None = None):
+    """(settings, engine, client) with a worker polling a task queue of its own.
+
+    `database_url`: an already migrated database (tests.dbutil.fresh_database) instead of a new
+    SQLite file; `roster`: a register to import instead of the demo's."""
     from worker import build_worker
 
     settings = Settings(
         environment="development",
-        database_url=f"sqlite:///{tmp_path / 'flow.db'}",
+        database_url=database_url or f"sqlite:///{tmp_path / 'flow.db'}",
         var_dir=tmp_path,
         secret_key="test-secret-key-for-web-flow",
         task_queue=f"web-{uuid.uuid4().hex[:8]}",
     )
-    migrate(settings.database_url)
+    if database_url is None:
+        migrate(settings.database_url)
     engine = make_engine(settings.database_url)
-    import_demo_roster(engine)
+    if roster is None:
+        import_demo_roster(engine)
+    else:
+        import_demo_roster(engine, roster)
     seed_demo_accounts(db_engine=engine)
-    async with build_worker(env.client, settings, task_queue=settings.task_queue):
-        yield settings, engine, env.client
+    try:
+        async with build_worker(env.client, settings, task_queue=settings.task_queue):
+            yield settings, engine, env.client
+    finally:
+        engine.dispose()  # a PostgreSQL test database is dropped after this
 
 
 async def wait_for_state(engine, product_id: str, *states: str, timeout: float = 20.0) -> Review:

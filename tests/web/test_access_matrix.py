@@ -51,11 +51,13 @@ def _page_cases():
             yield pytest.param(user, path, 200 if user in allowed else 403, id=f"{user}-GET{path}")
 
 
-def test_the_gcu_head_sees_what_pack_1_0_would_change(clients):
+def test_the_impact_page_offers_the_packs_and_runs_nothing_itself(clients):
+    """The run happens in the worker (tests/web/test_rule_impact_runs.py): these clients have no
+    Temporal, and the page must not need it."""
     page = clients["gcu.head"].get("/rules/impact?pack=1.0")
     assert page.status_code == 200
-    assert "Pack 1.0.0 (contract 1.0) against 2.0.0" in page.text and "products," in page.text
-    assert clients["gcu.head"].get("/rules/impact?pack=9.9").status_code == 404
+    assert '<option value="1.0.0" selected>1.0.0</option>' in page.text or 'value="1.0.0"' in page.text
+    assert 'id="start-impact"' in page.text and "Pack 1.0.0 (contract" not in page.text
 
 
 @pytest.mark.parametrize(("user", "path", "expected"), list(_page_cases()))
