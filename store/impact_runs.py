@@ -3,6 +3,8 @@ asked for by the web app, carried out by the worker (activities/impact.py), read
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -11,6 +13,9 @@ from models.impact_tables import RuleImpactRun
 from models.tables import utcnow
 
 RECENT_RUNS = 10
+# A run still queued or running after this long has lost its worker (a terminated workflow): it no
+# longer stands in the way of a new run of the same pack.
+UNDER_WAY_FOR_AT_MOST = timedelta(hours=24)
 
 
 def create_run(*, session: Session, candidate_version: str, active_version: str, requested_by: str) -> RuleImpactRun:
@@ -18,6 +23,22 @@ def create_run(*, session: Session, candidate_version: str, active_version: str,
     session.add(run)
     session.flush()
     return run
+
+
+def run_under_way(*, session: Session, candidate_version: str, active_version: str) -> RuleImpactRun | None:
+    """The unfinished run of this pack against this active pack, if one was asked for recently: a
+    second click, or a second person, joins it instead of checking every product again."""
+    return session.exec(
+        select(RuleImpactRun)
+        .where(
+            col(RuleImpactRun.candidate_version) == candidate_version,
+            col(RuleImpactRun.active_version) == active_version,
+            col(RuleImpactRun.state).in_([ImpactRunState.QUEUED.value, ImpactRunState.RUNNING.value]),
+            col(RuleImpactRun.requested_at) >= utcnow() - UNDER_WAY_FOR_AT_MOST,
+        )
+        .order_by(col(RuleImpactRun.id).desc())
+        .limit(1)
+    ).first()
 
 
 def get_run(*, session: Session, run_id: int) -> RuleImpactRun | None:

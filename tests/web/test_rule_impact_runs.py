@@ -159,3 +159,31 @@ async def test_a_run_temporal_cannot_start_is_recorded_failed_in_plain_words(sys
     assert "The run failed: the worker could not be reached; the run was not started." in page.text
     assert "7233" not in page.text and "hx-get" not in page.text
     await head.aclose()
+
+
+async def test_asking_again_while_a_run_of_the_pack_is_under_way_opens_that_run(system):
+    """A double click, or a second person, joins the run under way instead of checking every
+    product again; a run of another pack, or one that ended, does not stand in the way."""
+    app, engine, _client, _settings = system
+    head = await signed_in(app, "gcu.head")
+    with session_scope(engine) as session:
+        under_way = create_run(session=session, candidate_version="1.0.0", active_version="2.0.0", requested_by="x")
+        other_pack = create_run(session=session, candidate_version="2.0.0", active_version="2.0.0", requested_by="x")
+        under_way_id, other_id = under_way.id, other_pack.id
+    page = await head.get("/rules/impact")
+    response = await head.post("/rules/impact", data={"csrf_token": csrf_from(page.text), "pack": "1.0"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/rules/impact/runs/{under_way_id}"
+    shown = await head.get(response.headers["location"])
+    assert "A run of pack 1.0.0 is already under way (asked for by x): this is it." in shown.text
+    with Session(engine) as session:
+        assert get_run(session=session, run_id=other_id + 1) is None  # nothing new was stored
+        fail = get_run(session=session, run_id=under_way_id)
+        assert fail is not None
+        fail.state = "failed"
+        session.add(fail)
+        session.commit()
+    page = await head.get("/rules/impact")
+    response = await head.post("/rules/impact", data={"csrf_token": csrf_from(page.text), "pack": "1.0"})
+    assert response.headers["location"] not in (f"/rules/impact/runs/{under_way_id}", f"/rules/impact/runs/{other_id}")
+    await head.aclose()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 
 from models.impact import RULE_IMPACT_WORKFLOW, ImpactRunState, RuleImpactInput
 from store.db import session_scope
-from store.impact_runs import create_run, fail_run, get_run, recent_runs, report_of
+from store.impact_runs import create_run, fail_run, get_run, recent_runs, report_of, run_under_way
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, TemporalClient, require
 from web.templating import flash_redirect, render
 from workflows.impact import workflow_id
@@ -60,6 +60,13 @@ async def start_rule_impact(
         version = lib.resolve(pack)
     except PackError:
         return flash_redirect(request, "/rules/impact", f"There is no rule pack {pack!r} in the pack folder.", "error")
+    under_way = run_under_way(session=db, candidate_version=version, active_version=lib.active_version)
+    if under_way is not None:
+        return flash_redirect(
+            request,
+            f"/rules/impact/runs/{under_way.id}",
+            f"A run of pack {version} is already under way (asked for by {under_way.requested_by}): this is it.",
+        )
     db.close()  # no pooled connection is held while Temporal answers
     engine = request.app.state.db_engine
     with session_scope(engine) as session:
