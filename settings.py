@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     audit_hmac_keys: SecretStr = SecretStr("")
     audit_hmac_key_id: str = ""
     audit_anchor_minutes: int = Field(15, ge=1, le=1440)
+    # Reviews whose workflow ended abnormally (terminated, timed out, failed) are looked for every
+    # REVIEW_ENDINGS_MINUTES (workflows/review_endings.py): the ending is recorded and the GCU head told.
+    review_endings_minutes: int = Field(5, ge=1, le=1440)
 
     # Documents (stored in the database, served only through access-checked routes)
     max_upload_bytes: int = 25 * 1024 * 1024

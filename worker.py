@@ -17,6 +17,7 @@ from activities.audit_anchor import AuditAnchorActivities
 from activities.certifications import CertificationActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities, precheck_pool
+from activities.review_endings import ReviewEndingActivities
 from activities.summaries import SummaryActivities
 from service.memory import return_large_blocks_to_the_system
 from settings import Settings, get_settings
@@ -25,6 +26,7 @@ from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.cert_sweep import CertificationSweepWorkflow
 from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
+from workflows.review_endings import ReviewEndingsWorkflow
 from workflows.summaries import ComplianceSummaryWorkflow
 
 log = logging.getLogger("gcu_review.worker")
@@ -52,6 +54,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     notify_activities = NotifyActivities(db_engine=db_engine, settings=settings)
     summary_activities = SummaryActivities(db_engine=db_engine, settings=settings)
     anchor_activities = AuditAnchorActivities(db_engine=db_engine)
+    ending_activities = ReviewEndingActivities(db_engine=db_engine, client=client, settings=settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -61,6 +64,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             NotificationOutboxWorkflow,
             ComplianceSummaryWorkflow,
             AuditAnchorWorkflow,
+            ReviewEndingsWorkflow,
         ],
         activities=[
             review_activities.precheck,
@@ -70,6 +74,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             *notify_activities.all(),
             *summary_activities.all(),
             *anchor_activities.all(),
+            *ending_activities.all(),
         ],
     )
 

@@ -38,7 +38,7 @@ from models.messages import (
 )
 from models.roster import Roster
 from models.tables import Decision, Product, ProductVersion, Staff, stored_id, utcnow
-from store import audit, findings, notifications, recipients, reviews
+from store import audit, findings, notifications, recipients, review_endings, reviews
 from store.db import session_scope
 from store.errors import NotFound
 from store.kpi.facts import record_product_facts
@@ -391,6 +391,8 @@ class ReviewActivities:
             )
             for plan in plans:
                 t = plan.item.transition
+                if t.action == ReviewAction.RESTART:
+                    review_endings.clear_ending(session=session, product_id=product.id)
                 if plan.finding_id is not None:
                     try:
                         findings.dismiss(

@@ -25,6 +25,7 @@ from models.tables import Product, ProductVersion, Review, stored_id
 from service.actors import resolve_actor
 from service.reviews import start_review, workflow_id_for
 from settings import Settings
+from store.review_endings import last_recorded_seq
 
 ABNORMAL = {
     WorkflowExecutionStatus.TERMINATED: "terminated",
@@ -166,6 +167,13 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
         ).first()
         if product is None or first is None:
             raise LookupError(f"product {product_id} is not stored")
+        # The run may have ended after the database recorded a transition it never adopted, and the
+        # reconciliation records the ending itself (store/review_endings.py): the restart's transitions
+        # come after every number the database holds, or they would be taken for those and dropped.
+        carried = _carried_state(status)
+        carried.next_seq = max(
+            carried.next_seq, last_recorded_seq(session=session, workflow_id=workflow_id_for(product_id)) + 1
+        )
     actor = resolve_actor(db_engine, first.submitted_by)
     await start_review(
         client,
@@ -176,6 +184,6 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
         version_no=first.version_no,
         request_id=f"repair/{product_id}/restart/{status.history[-1].seq if status.history else 0}",
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        carried_state=_carried_state(status),
+        carried_state=carried,
         restart_reason=f"restarted by an operator (gcu-review repair): the review's workflow had {ended} while {status.state}",
     )
