@@ -155,6 +155,10 @@ class ReviewWorkflowState(BaseModel):
     # and the relation notified of a review waiting in the queue (GCU reviewers or SPU officers).
     conflicted_staff: list[str] = Field(default_factory=list)
     reviewer_pool: str = "gcu_reviewers"
+    # Added (issue 18): when the current version was (re)submitted, which the SLA counts from. A run
+    # started by continue-as-new carries no history (it stays in the database), so the due date
+    # cannot be read from the history's last submission there.
+    last_submitted_at: datetime | None = None
 
 
 class SubmitProductInput(BaseModel):

@@ -23,6 +23,7 @@ from models.enums import TERMINAL_STATES, ReviewAction
 from models.messages import ReviewStatus, ReviewWorkflowState
 from models.tables import Product, ProductVersion, Review, stored_id
 from service.actors import resolve_actor
+from service.review_history import with_full_history
 from service.reviews import start_review, workflow_id_for
 from settings import Settings
 from store.review_endings import last_recorded_seq
@@ -87,6 +88,9 @@ def _carried_state(status: ReviewStatus) -> ReviewWorkflowState:
         due_at=status.due_at,
         resubmission_due_at=status.resubmission_due_at,
         submitted_at=history[0].at if history else None,
+        last_submitted_at=next(
+            (h.at for h in reversed(history) if h.action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT)), None
+        ),
         verdict=status.verdict,
         pack_version=status.pack_version,
         findings=status.findings,
@@ -157,7 +161,9 @@ async def repair(*, db_engine: Engine, client: Client, settings: Settings, resta
 
 
 async def _restart(db_engine: Engine, client: Client, settings: Settings, product_id: str, ended: str) -> None:
-    status = await client.get_workflow_handle(workflow_id_for(product_id)).query("status", result_type=ReviewStatus)
+    query = client.get_workflow_handle(workflow_id_for(product_id)).query("status", result_type=ReviewStatus)
+    # The ended run answers its own transitions; those of the runs before it are in the audit trail.
+    status = await with_full_history(db_engine=db_engine, status=await query)
     with Session(db_engine) as session:
         product = session.get(Product, product_id)
         first = session.exec(

@@ -94,6 +94,11 @@ CLOSE_ABANDONED_PATCH = "close-abandoned-returns"
 # SLA events are chosen again when their timer fires (histories before it fired what was chosen
 # before the wait, even when that was no longer true).
 SLA_RECHECK_ON_WAKE_PATCH = "sla-recheck-on-wake"
+# The history of transitions stays in the database (the audit trail), not in the state carried across
+# continue-as-new: a review open for months carried its whole history into every new run's input
+# (histories before it carried it). The `status` query answers this run's transitions; the service
+# layer reads the earlier ones from the audit trail (service/review_history.py).
+HISTORY_IN_DATABASE_PATCH = "history-left-in-database"
 # What the recording does not read, and which grows with every transition: left out of its input.
 _NOT_RECORDED: dict[str, list[Any]] = {"history": [], "findings": [], "processed_request_ids": []}
 
@@ -196,7 +201,7 @@ class ProductReviewWorkflow:
                 continue
             if self._continue_as_new_due():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(inp.model_copy(update={"carried_state": self._st}))
+                workflow.continue_as_new(inp.model_copy(update={"carried_state": self._carried_state()}))
             await self._wait_for_change_or_sla()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ReviewOutcome(
@@ -207,9 +212,16 @@ class ProductReviewWorkflow:
             decided_at=self._st.decided_at,
         )
 
+    def _carried_state(self) -> ReviewWorkflowState:
+        if not workflow.patched(HISTORY_IN_DATABASE_PATCH):
+            return self._st
+        # What the next run needs: its state, the request ids it must not run twice, the next seq.
+        # The SLA's start, which the history gave, is carried as last_submitted_at.
+        return self._st.model_copy(update={"history": [], "last_submitted_at": self._last_submission_at(self._st)})
+
     async def _submit(self) -> None:
         new = self._draft()
-        new.submitted_at = workflow.now()
+        new.submitted_at = new.last_submitted_at = workflow.now()
         self._remember(new, self._inp.request_id)
         await self._commit(
             new,
@@ -468,6 +480,7 @@ class ProductReviewWorkflow:
         )
         new.findings, new.verdict, new.pack_version = [], None, ""
         new.resubmission_due_at = None
+        new.last_submitted_at = workflow.now()
         if req.conflicted_staff is not None:
             new.conflicted_staff = list(req.conflicted_staff)
         return {"version": req.version_label, "version_no": str(req.version_no)}
@@ -546,7 +559,8 @@ class ProductReviewWorkflow:
 
     def _last_submission_at(self, st: ReviewWorkflowState):
         submissions = (ReviewAction.SUBMIT, ReviewAction.RESUBMIT)
-        return next((r.at for r in reversed(st.history) if r.action in submissions), workflow.now())
+        in_history = next((r.at for r in reversed(st.history) if r.action in submissions), None)
+        return in_history or st.last_submitted_at or workflow.now()
 
     async def _commit_request(
         self,
