@@ -26,6 +26,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import names
+from activities.recording_bound import give_up_if_overdue
 from models.enums import AuditChannel, DecisionKind, ReviewAction, Verdict
 from models.findings import CheckResult, FormatErrorEntry
 from models.messages import (
@@ -281,6 +282,7 @@ class ReviewActivities:
 
     @activity.defn(name=names.RECORD_TRANSITIONS)
     async def record_transitions(self, input: RecordTransitionsInput) -> RecordTransitionsResult:
+        give_up_if_overdue(input)
         results = await _heartbeating(asyncio.to_thread(_refused_for_good, self._record_transitions, input.transitions))
         return RecordTransitionsResult(results=results)
 

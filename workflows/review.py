@@ -79,11 +79,11 @@ RECORD_AS_LOCAL_ACTIVITY_PATCH = "record-transition-as-local-activity"
 # A local activity's attempts run inside the workflow task: retried for hours (a database outage, an
 # error that never clears), they added about 1,400 history events an hour while the review's lock
 # blocked every other action, until the server terminated the review at its event limit. So the
-# local recording gives up after these attempts (about 30 s of back-off; a count, because the SDK
-# does not end a local activity's retries at its schedule-to-close timeout), logs an alert, and an
-# ordinary activity takes over: its retries cost the history nothing, and the review waits for the
-# database like any activity.
-LOCAL_RECORDING_ATTEMPTS = 6
+# local recording gives up after this time (a schedule-to-close timeout for an attempt that hangs,
+# and a check at the start of each attempt for quick failures, which the SDK's timeout misses:
+# activities/recording_bound.py), logs an alert, and an ordinary activity takes over: its retries
+# cost the history nothing, and the review waits for the database like any activity.
+LOCAL_RECORDING_GIVE_UP_AFTER = timedelta(seconds=30)
 BOUNDED_RECORDING_PATCH = "bounded-local-recording"
 RECORDING_FALLBACKS_METRIC = "gcu_review_recording_fallbacks"
 # A cancellation is recorded (histories before it ended with nothing recorded; a cancel during the
@@ -666,16 +666,20 @@ class ProductReviewWorkflow:
             self._adopt(step.state)
 
     async def _record_bounded(self, recording: RecordTransitionsInput) -> None:
+        give_up_after = self._inp.local_recording_give_up_after or LOCAL_RECORDING_GIVE_UP_AFTER
         try:
+            # The local activity's options and input are not part of the workflow's commands (its
+            # marker records the outcome): changing the bound replays the same.
             await workflow.execute_local_activity(
                 names.RECORD_TRANSITIONS,
-                recording,
+                recording.model_copy(update={"local_give_up_after": give_up_after}),
                 result_type=RecordTransitionsResult,
                 start_to_close_timeout=RECORD_TIMEOUT,
+                schedule_to_close_timeout=give_up_after,
                 retry_policy=RetryPolicy(
                     initial_interval=RECORD_RETRY.initial_interval,
                     maximum_interval=RECORD_RETRY.maximum_interval,
-                    maximum_attempts=self._inp.local_recording_attempts or LOCAL_RECORDING_ATTEMPTS,
+                    maximum_attempts=self._inp.local_recording_attempts or 0,
                 ),
             )
             return
@@ -683,7 +687,8 @@ class ProductReviewWorkflow:
             # A local activity's last failure arrives as its cause (an ApplicationError, a timeout),
             # not always wrapped in an ActivityError.
             failure = err.cause if isinstance(err, ActivityError) and err.cause is not None else err
-            if isinstance(failure, ApplicationError) and failure.non_retryable:
+            overdue = isinstance(failure, ApplicationError) and failure.type == names.LOCAL_RECORDING_OVERDUE
+            if isinstance(failure, ApplicationError) and failure.non_retryable and not overdue:
                 raise  # the database refuses this transition for good: no retry can record it
             cause = failure.message if isinstance(failure, FailureError) else str(failure)
         first = recording.transitions[0].transition
