@@ -1,5 +1,5 @@
-"""Setting up a Temporal namespace for gcu-review: the review search attributes and the three
-Schedules (`certification-sweep`, `compliance-summary`, `notification-outbox`).
+"""Setting up a Temporal namespace for gcu-review: the review search attributes and the Schedules
+(`certification-sweep`, `compliance-summary`, `notification-outbox`, `audit-anchor`, `review-endings`).
 
 Client-side code, so it lives here and not in workflows/ (workflow modules are re-imported by the
 sandbox and must not reach the client). The worker calls `prepare_namespace` at every start; the
