@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     audit_hmac_keys: SecretStr = SecretStr("")
     audit_hmac_key_id: str = ""
     audit_anchor_minutes: int = Field(15, ge=1, le=1440)
+    # Reviews whose workflow ended abnormally (terminated, timed out, failed) are looked for every
+    # REVIEW_ENDINGS_MINUTES (workflows/review_endings.py): the ending is recorded and the GCU head told.
+    review_endings_minutes: int = Field(5, ge=1, le=1440)
 
     # Documents (stored in the database, served only through access-checked routes)
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -110,9 +113,15 @@ class Settings(BaseSettings):
     # The pack new pre-checks use ("1.0", "2.0.0"...); default: the highest version in the folder.
     rules_pack_version: str | None = None
     # Processes of each worker that run the rules on a submitted document (0: in the worker's own
-    # process). A large document's pre-check holds a CPU for seconds: in its own process it does not
-    # hold up the quick recordings of the reviewers' actions. docs/production.md recommends 1-2.
-    precheck_processes: int = Field(default=0, ge=0, le=32)
+    # process). A large document's pre-check holds the interpreter for seconds: in a process of its
+    # own it does not hold up the quick recordings of reviewers' actions (docs/review-lifecycle.md,
+    # "Heavy pre-checks"). Default: 1 outside development and tests (a spawned process, ~100 MB),
+    # 0 in development and tests (no process to start).
+    precheck_processes: int = Field(
+        default_factory=lambda data: 0 if data.get("environment", "development") in ("development", "test") else 1,
+        ge=0,
+        le=32,
+    )
 
     # Web application (issue 5): pages and /api
     web_host: str = "127.0.0.1"

@@ -18,6 +18,7 @@ from activities.certifications import CertificationActivities
 from activities.impact import ImpactActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities, precheck_pool
+from activities.review_endings import ReviewEndingActivities
 from activities.summaries import SummaryActivities
 from service.memory import return_large_blocks_to_the_system
 from settings import Settings, get_settings
@@ -27,6 +28,7 @@ from workflows.cert_sweep import CertificationSweepWorkflow
 from workflows.impact import RuleImpactWorkflow
 from workflows.outbox import NotificationOutboxWorkflow
 from workflows.review import ProductReviewWorkflow
+from workflows.review_endings import ReviewEndingsWorkflow
 from workflows.summaries import ComplianceSummaryWorkflow
 
 log = logging.getLogger("gcu_review.worker")
@@ -55,6 +57,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     summary_activities = SummaryActivities(db_engine=db_engine, settings=settings)
     anchor_activities = AuditAnchorActivities(db_engine=db_engine)
     impact_activities = ImpactActivities(db_engine=db_engine, settings=settings)
+    ending_activities = ReviewEndingActivities(db_engine=db_engine, client=client, settings=settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -65,6 +68,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             ComplianceSummaryWorkflow,
             AuditAnchorWorkflow,
             RuleImpactWorkflow,
+            ReviewEndingsWorkflow,
         ],
         activities=[
             review_activities.precheck,
@@ -75,6 +79,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
             *summary_activities.all(),
             *anchor_activities.all(),
             *impact_activities.all(),
+            *ending_activities.all(),
         ],
     )
 

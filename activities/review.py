@@ -26,6 +26,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import names
+from activities.recording_bound import give_up_if_overdue
 from models.enums import AuditChannel, DecisionKind, ReviewAction, Verdict
 from models.findings import CheckResult, FormatErrorEntry
 from models.messages import (
@@ -38,7 +39,7 @@ from models.messages import (
 )
 from models.roster import Roster
 from models.tables import Decision, Product, ProductVersion, Staff, stored_id, utcnow
-from store import audit, findings, notifications, recipients, reviews
+from store import audit, findings, notifications, recipients, review_endings, reviews
 from store.db import session_scope
 from store.errors import NotFound
 from store.kpi.facts import record_product_facts
@@ -281,6 +282,7 @@ class ReviewActivities:
 
     @activity.defn(name=names.RECORD_TRANSITIONS)
     async def record_transitions(self, input: RecordTransitionsInput) -> RecordTransitionsResult:
+        give_up_if_overdue(input)
         results = await _heartbeating(asyncio.to_thread(_refused_for_good, self._record_transitions, input.transitions))
         return RecordTransitionsResult(results=results)
 
@@ -391,6 +393,8 @@ class ReviewActivities:
             )
             for plan in plans:
                 t = plan.item.transition
+                if t.action == ReviewAction.RESTART:
+                    review_endings.clear_ending(session=session, product_id=product.id)
                 if plan.finding_id is not None:
                     try:
                         findings.dismiss(

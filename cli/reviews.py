@@ -95,7 +95,7 @@ def status(
     """Current state, findings and due date of a product's review."""
 
     async def go():
-        st = await reviews.status(client=await client(), product_id=product_id)
+        st = await reviews.status(client=await client(), product_id=product_id, db_engine=db_engine())
         return st if actor is None else await reviews.as_seen_by(db_engine=db_engine(), status=st, actor_id=actor)
 
     st = run_async(go)
@@ -110,7 +110,7 @@ def history(product_id: str, format: OutputFormat = OutputFormat.TEXT) -> None:
     """Who did what, when and why, for one product."""
 
     async def go():
-        return await reviews.status(client=await client(), product_id=product_id)
+        return await reviews.status(client=await client(), product_id=product_id, db_engine=db_engine())
 
     st = run_async(go)
     if format == OutputFormat.JSON:

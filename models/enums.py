@@ -136,6 +136,9 @@ class ReviewAction(StrEnum):
     RESTART = "restart"
     # The workflow was cancelled through Temporal (an operator): the review ends withdrawn, with no decision.
     CANCEL = "cancel"
+    # The workflow ended abnormally (terminated, timed out, failed) while the review was open: recorded
+    # by the scheduled reconciliation (workflows/review_endings.py), not by the workflow, which is gone.
+    WORKFLOW_ENDED = "workflow_ended"
 
 
 class DecisionKind(StrEnum):

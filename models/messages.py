@@ -155,6 +155,10 @@ class ReviewWorkflowState(BaseModel):
     # and the relation notified of a review waiting in the queue (GCU reviewers or SPU officers).
     conflicted_staff: list[str] = Field(default_factory=list)
     reviewer_pool: str = "gcu_reviewers"
+    # Added (issue 18): when the current version was (re)submitted, which the SLA counts from. A run
+    # started by continue-as-new carries no history (it stays in the database), so the due date
+    # cannot be read from the history's last submission there.
+    last_submitted_at: datetime | None = None
 
 
 class SubmitProductInput(BaseModel):
@@ -179,8 +183,10 @@ class SubmitProductInput(BaseModel):
     search_attributes_enabled: bool = True
     # Continue-as-new after this many history events (None: when the server suggests it). For tests.
     continue_as_new_after_events: int | None = None
-    # Attempts of a transition's local recording before the workflow hands it to an ordinary
-    # activity (None: workflows.review.LOCAL_RECORDING_ATTEMPTS). For tests.
+    # How long a transition's local recording is retried before the workflow hands it to an ordinary
+    # activity (None: workflows.review.LOCAL_RECORDING_GIVE_UP_AFTER). For tests.
+    local_recording_give_up_after: timedelta | None = None
+    # An extra bound on the local attempts (None: only the time bound). For tests.
     local_recording_attempts: int | None = Field(default=None, ge=1)
     # Staff the product names who may not review it (contract v2 §5.3), read by the service from the
     # front matter through the product-type registry; who is notified of a new review.
@@ -346,6 +352,9 @@ class RecordTransitionsInput(BaseModel):
     and the routing that follows it; a single human action is a list of one)."""
 
     transitions: list[RecordTransitionInput] = Field(min_length=1)
+    # Set on the local recording only: an attempt that starts this long after the first one gives up
+    # (activities/recording_bound.py), so the workflow hands the recording to an ordinary activity.
+    local_give_up_after: timedelta | None = None
 
 
 class RecordTransitionsResult(BaseModel):

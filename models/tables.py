@@ -235,6 +235,10 @@ class ReviewBase(SQLModel):
     product_type: str = Field(index=True)
     situation: str = Field(index=True)
     updated_at: datetime = _ts(default_factory=utcnow)
+    # Set when the review's workflow ended abnormally (terminated, timed out, failed) while the review
+    # was open: how it ended, and which run (recorded once per run). A restart clears both.
+    workflow_ended: str | None = None
+    ended_run_id: str | None = None
 
 
 class Review(ReviewBase, table=True):

@@ -23,8 +23,10 @@ from models.enums import TERMINAL_STATES, ReviewAction
 from models.messages import ReviewStatus, ReviewWorkflowState
 from models.tables import Product, ProductVersion, Review, stored_id
 from service.actors import resolve_actor
+from service.review_history import with_full_history
 from service.reviews import start_review, workflow_id_for
 from settings import Settings
+from store.review_endings import last_recorded_seq
 
 ABNORMAL = {
     WorkflowExecutionStatus.TERMINATED: "terminated",
@@ -86,6 +88,9 @@ def _carried_state(status: ReviewStatus) -> ReviewWorkflowState:
         due_at=status.due_at,
         resubmission_due_at=status.resubmission_due_at,
         submitted_at=history[0].at if history else None,
+        last_submitted_at=next(
+            (h.at for h in reversed(history) if h.action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT)), None
+        ),
         verdict=status.verdict,
         pack_version=status.pack_version,
         findings=status.findings,
@@ -156,7 +161,9 @@ async def repair(*, db_engine: Engine, client: Client, settings: Settings, resta
 
 
 async def _restart(db_engine: Engine, client: Client, settings: Settings, product_id: str, ended: str) -> None:
-    status = await client.get_workflow_handle(workflow_id_for(product_id)).query("status", result_type=ReviewStatus)
+    query = client.get_workflow_handle(workflow_id_for(product_id)).query("status", result_type=ReviewStatus)
+    # The ended run answers its own transitions; those of the runs before it are in the audit trail.
+    status = await with_full_history(db_engine=db_engine, status=await query)
     with Session(db_engine) as session:
         product = session.get(Product, product_id)
         first = session.exec(
@@ -166,6 +173,13 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
         ).first()
         if product is None or first is None:
             raise LookupError(f"product {product_id} is not stored")
+        # The run may have ended after the database recorded a transition it never adopted, and the
+        # reconciliation records the ending itself (store/review_endings.py): the restart's transitions
+        # come after every number the database holds, or they would be taken for those and dropped.
+        carried = _carried_state(status)
+        carried.next_seq = max(
+            carried.next_seq, last_recorded_seq(session=session, workflow_id=workflow_id_for(product_id)) + 1
+        )
     actor = resolve_actor(db_engine, first.submitted_by)
     await start_review(
         client,
@@ -176,6 +190,6 @@ async def _restart(db_engine: Engine, client: Client, settings: Settings, produc
         version_no=first.version_no,
         request_id=f"repair/{product_id}/restart/{status.history[-1].seq if status.history else 0}",
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        carried_state=_carried_state(status),
+        carried_state=carried,
         restart_reason=f"restarted by an operator (gcu-review repair): the review's workflow had {ended} while {status.state}",
     )

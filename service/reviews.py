@@ -49,6 +49,7 @@ from models.tables import Review, Team, stored_id
 from rules.product import parse_product
 from service.actors import is_team_staff, resolve_actor
 from service.errors import ActionRefused, NotPermitted, ServiceError
+from service.review_history import with_full_history
 from settings import Settings
 from store import products as product_store
 from store.errors import StoreError
@@ -400,10 +401,14 @@ async def wait_for_precheck(*, client: Client, product_id: str, timeout: float, 
         return None
 
 
-async def status(*, client: Client, product_id: str, rpc_timeout: timedelta | None = None) -> ReviewStatus:
+async def status(
+    *, client: Client, product_id: str, rpc_timeout: timedelta | None = None, db_engine: Engine | None = None
+) -> ReviewStatus:
+    """The review's status; with `db_engine`, its whole history (the earlier runs' from the audit trail)."""
     handle = client.get_workflow_handle(workflow_id_for(product_id))
     try:
-        return await handle.query("status", result_type=ReviewStatus, rpc_timeout=rpc_timeout)
+        answer = await handle.query("status", result_type=ReviewStatus, rpc_timeout=rpc_timeout)
+        return answer if db_engine is None else await with_full_history(db_engine=db_engine, status=answer)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ServiceError(f"no review found for product {product_id!r}") from exc
@@ -432,7 +437,9 @@ async def as_seen_by(*, db_engine: Engine, status: ReviewStatus, actor_id: str) 
     return status.model_copy(update={"allowed_actions": [a for a in policy.HUMAN_ACTIONS if a in allowed]})
 
 
-async def _update(client: Client, product_id: str, name: str, request: ReviewRequest) -> ReviewStatus:
+async def _update(
+    client: Client, product_id: str, name: str, request: ReviewRequest, *, db_engine: Engine | None = None
+) -> ReviewStatus:
     """Send update `name`. Its id is the scoped request id, so a retry with the same key is answered
     by Temporal with the first outcome, and the workflow itself records the request once."""
     request = request.model_copy(
@@ -455,16 +462,19 @@ async def _update(client: Client, product_id: str, name: str, request: ReviewReq
                 f"no open review for product {product_id!r} (never submitted, or already closed)"
             ) from exc
         raise
-    return await _with_history(handle, answer)
+    return await _with_history(handle, answer, db_engine)
 
 
-async def _with_history(handle, answer: ReviewStatus) -> ReviewStatus:
+async def _with_history(handle, answer: ReviewStatus, db_engine: Engine | None) -> ReviewStatus:
     """The whole status after an update: its answer leaves the history out (it is written into the
-    workflow's own history), the `status` query (written nowhere) has it."""
+    workflow's own history), the `status` query (written nowhere) has this run's, the audit trail the
+    runs' before it (service/review_history.py)."""
     try:
         full = await handle.query("status", result_type=ReviewStatus)
     except RPCError:
         return answer  # the action stands; only its history is not shown
+    if db_engine is not None:
+        full = await with_full_history(db_engine=db_engine, status=full)
     return full.model_copy(update={"changed": answer.changed})
 
 
@@ -543,7 +553,11 @@ def _request(model: type[RequestT], **fields: Any) -> RequestT:
 async def claim(*, db_engine: Engine, client: Client, product_id: str, actor_id: str, request_id: str | None = None):
     actor = await _actor(db_engine, actor_id)
     return await _update(
-        client, product_id, "claim", _request(ClaimRequest, actor=actor, request_id=_request_id(request_id))
+        client,
+        product_id,
+        "claim",
+        _request(ClaimRequest, actor=actor, request_id=_request_id(request_id)),
+        db_engine=db_engine,
     )
 
 
@@ -559,7 +573,7 @@ async def assign(
     actor = await _actor(db_engine, actor_id)
     reviewer = await _actor(db_engine, reviewer_id)
     request = _request(AssignRequest, actor=actor, reviewer=reviewer, request_id=_request_id(request_id))
-    return await _update(client, product_id, "assign", request)
+    return await _update(client, product_id, "assign", request, db_engine=db_engine)
 
 
 async def dismiss(
@@ -576,7 +590,7 @@ async def dismiss(
     request = _request(
         DismissFindingRequest, actor=actor, rule_id=rule_id, reason=reason, request_id=_request_id(request_id)
     )
-    return await _update(client, product_id, "dismiss_finding", request)
+    return await _update(client, product_id, "dismiss_finding", request, db_engine=db_engine)
 
 
 async def decide(
@@ -593,7 +607,7 @@ async def decide(
     request = _request(
         DecisionRequest, actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id)
     )
-    return await _update(client, product_id, "decide", request)
+    return await _update(client, product_id, "decide", request, db_engine=db_engine)
 
 
 async def withdraw(
@@ -605,6 +619,7 @@ async def withdraw(
         product_id,
         "withdraw",
         _request(WithdrawRequest, actor=actor, reason=reason, request_id=_request_id(request_id)),
+        db_engine=db_engine,
     )
 
 
@@ -615,7 +630,7 @@ async def comment(
     the text (not empty, at most models.limits.COMMENT_MAX_CHARS characters)."""
     actor = await _actor(db_engine, actor_id)
     request = _request(CommentRequest, actor=actor, text=text, request_id=_request_id(request_id))
-    return await _update(client, product_id, "comment", request)
+    return await _update(client, product_id, "comment", request, db_engine=db_engine)
 
 
 async def move_due_date(
@@ -632,7 +647,7 @@ async def move_due_date(
     request = _request(
         MoveDueDateRequest, actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id)
     )
-    return await _update(client, product_id, "move_due_date", request)
+    return await _update(client, product_id, "move_due_date", request, db_engine=db_engine)
 
 
 async def resubmit(
@@ -684,7 +699,7 @@ async def resubmit(
         conflicted_staff=_conflicted_staff(meta),
     )
     try:
-        accepted = await _update(client, product_id, "resubmit", request)
+        accepted = await _update(client, product_id, "resubmit", request, db_engine=db_engine)
     except ServiceError:
         # The workflow refused this version: remove the draft so the stored history stays truthful.
         await asyncio.to_thread(_delete_draft, db_engine, version_id)

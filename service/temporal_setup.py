@@ -1,5 +1,5 @@
-"""Setting up a Temporal namespace for gcu-review: the review search attributes and the three
-Schedules (`certification-sweep`, `compliance-summary`, `notification-outbox`).
+"""Setting up a Temporal namespace for gcu-review: the review search attributes and the Schedules
+(`certification-sweep`, `compliance-summary`, `notification-outbox`, `audit-anchor`, `review-endings`).
 
 Client-side code, so it lives here and not in workflows/ (workflow modules are re-imported by the
 sandbox and must not reach the client). The worker calls `prepare_namespace` at every start; the
@@ -33,8 +33,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from models.audit_messages import AnchorInput
 from models.cert_messages import SweepInput
+from models.ending_messages import EndingsInput
 from models.summary_messages import OutboxInput, SummaryRunInput
-from workflows import audit_anchor, cert_sweep, outbox, summaries
+from workflows import audit_anchor, cert_sweep, outbox, review_endings, summaries
 from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
 log = logging.getLogger("gcu_review.temporal_setup")
@@ -253,12 +254,32 @@ async def ensure_anchor_schedule(client: Client, settings) -> str:
     return await ensure_schedule(client, audit_anchor.SCHEDULE_ID, anchor_schedule(settings))
 
 
+def endings_schedule(settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            review_endings.ReviewEndingsWorkflow.run,
+            EndingsInput(),
+            id=review_endings.WORKFLOW_ID,
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=settings.review_endings_minutes))]),
+        # Each run looks back 14 days: a run missed while the worker was down is covered by the next.
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_endings_schedule(client: Client, settings) -> str:
+    """Create schedule `review-endings`, or update it to the current definition; idempotent."""
+    return await ensure_schedule(client, review_endings.SCHEDULE_ID, endings_schedule(settings))
+
+
 async def ensure_schedules(client: Client, settings) -> dict[str, str]:
     """Every schedule of gcu-review; idempotent, so every worker start may call it."""
     return {
         cert_sweep.SCHEDULE_ID: await ensure_sweep_schedule(client, settings),
         **await ensure_summary_schedules(client, settings),
         audit_anchor.SCHEDULE_ID: await ensure_anchor_schedule(client, settings),
+        review_endings.SCHEDULE_ID: await ensure_endings_schedule(client, settings),
     }
 
 

@@ -79,11 +79,11 @@ RECORD_AS_LOCAL_ACTIVITY_PATCH = "record-transition-as-local-activity"
 # A local activity's attempts run inside the workflow task: retried for hours (a database outage, an
 # error that never clears), they added about 1,400 history events an hour while the review's lock
 # blocked every other action, until the server terminated the review at its event limit. So the
-# local recording gives up after these attempts (about 30 s of back-off; a count, because the SDK
-# does not end a local activity's retries at its schedule-to-close timeout), logs an alert, and an
-# ordinary activity takes over: its retries cost the history nothing, and the review waits for the
-# database like any activity.
-LOCAL_RECORDING_ATTEMPTS = 6
+# local recording gives up after this time (a schedule-to-close timeout for an attempt that hangs,
+# and a check at the start of each attempt for quick failures, which the SDK's timeout misses:
+# activities/recording_bound.py), logs an alert, and an ordinary activity takes over: its retries
+# cost the history nothing, and the review waits for the database like any activity.
+LOCAL_RECORDING_GIVE_UP_AFTER = timedelta(seconds=30)
 BOUNDED_RECORDING_PATCH = "bounded-local-recording"
 RECORDING_FALLBACKS_METRIC = "gcu_review_recording_fallbacks"
 # A cancellation is recorded (histories before it ended with nothing recorded; a cancel during the
@@ -94,6 +94,11 @@ CLOSE_ABANDONED_PATCH = "close-abandoned-returns"
 # SLA events are chosen again when their timer fires (histories before it fired what was chosen
 # before the wait, even when that was no longer true).
 SLA_RECHECK_ON_WAKE_PATCH = "sla-recheck-on-wake"
+# The history of transitions stays in the database (the audit trail), not in the state carried across
+# continue-as-new: a review open for months carried its whole history into every new run's input
+# (histories before it carried it). The `status` query answers this run's transitions; the service
+# layer reads the earlier ones from the audit trail (service/review_history.py).
+HISTORY_IN_DATABASE_PATCH = "history-left-in-database"
 # What the recording does not read, and which grows with every transition: left out of its input.
 _NOT_RECORDED: dict[str, list[Any]] = {"history": [], "findings": [], "processed_request_ids": []}
 
@@ -196,7 +201,7 @@ class ProductReviewWorkflow:
                 continue
             if self._continue_as_new_due():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(inp.model_copy(update={"carried_state": self._st}))
+                workflow.continue_as_new(inp.model_copy(update={"carried_state": self._carried_state()}))
             await self._wait_for_change_or_sla()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ReviewOutcome(
@@ -207,9 +212,16 @@ class ProductReviewWorkflow:
             decided_at=self._st.decided_at,
         )
 
+    def _carried_state(self) -> ReviewWorkflowState:
+        if not workflow.patched(HISTORY_IN_DATABASE_PATCH):
+            return self._st
+        # What the next run needs: its state, the request ids it must not run twice, the next seq.
+        # The SLA's start, which the history gave, is carried as last_submitted_at.
+        return self._st.model_copy(update={"history": [], "last_submitted_at": self._last_submission_at(self._st)})
+
     async def _submit(self) -> None:
         new = self._draft()
-        new.submitted_at = workflow.now()
+        new.submitted_at = new.last_submitted_at = workflow.now()
         self._remember(new, self._inp.request_id)
         await self._commit(
             new,
@@ -468,6 +480,7 @@ class ProductReviewWorkflow:
         )
         new.findings, new.verdict, new.pack_version = [], None, ""
         new.resubmission_due_at = None
+        new.last_submitted_at = workflow.now()
         if req.conflicted_staff is not None:
             new.conflicted_staff = list(req.conflicted_staff)
         return {"version": req.version_label, "version_no": str(req.version_no)}
@@ -546,7 +559,8 @@ class ProductReviewWorkflow:
 
     def _last_submission_at(self, st: ReviewWorkflowState):
         submissions = (ReviewAction.SUBMIT, ReviewAction.RESUBMIT)
-        return next((r.at for r in reversed(st.history) if r.action in submissions), workflow.now())
+        in_history = next((r.at for r in reversed(st.history) if r.action in submissions), None)
+        return in_history or st.last_submitted_at or workflow.now()
 
     async def _commit_request(
         self,
@@ -652,16 +666,20 @@ class ProductReviewWorkflow:
             self._adopt(step.state)
 
     async def _record_bounded(self, recording: RecordTransitionsInput) -> None:
+        give_up_after = self._inp.local_recording_give_up_after or LOCAL_RECORDING_GIVE_UP_AFTER
         try:
+            # The local activity's options and input are not part of the workflow's commands (its
+            # marker records the outcome): changing the bound replays the same.
             await workflow.execute_local_activity(
                 names.RECORD_TRANSITIONS,
-                recording,
+                recording.model_copy(update={"local_give_up_after": give_up_after}),
                 result_type=RecordTransitionsResult,
                 start_to_close_timeout=RECORD_TIMEOUT,
+                schedule_to_close_timeout=give_up_after,
                 retry_policy=RetryPolicy(
                     initial_interval=RECORD_RETRY.initial_interval,
                     maximum_interval=RECORD_RETRY.maximum_interval,
-                    maximum_attempts=self._inp.local_recording_attempts or LOCAL_RECORDING_ATTEMPTS,
+                    maximum_attempts=self._inp.local_recording_attempts or 0,
                 ),
             )
             return
@@ -669,7 +687,8 @@ class ProductReviewWorkflow:
             # A local activity's last failure arrives as its cause (an ApplicationError, a timeout),
             # not always wrapped in an ActivityError.
             failure = err.cause if isinstance(err, ActivityError) and err.cause is not None else err
-            if isinstance(failure, ApplicationError) and failure.non_retryable:
+            overdue = isinstance(failure, ApplicationError) and failure.type == names.LOCAL_RECORDING_OVERDUE
+            if isinstance(failure, ApplicationError) and failure.non_retryable and not overdue:
                 raise  # the database refuses this transition for good: no retry can record it
             cause = failure.message if isinstance(failure, FailureError) else str(failure)
         first = recording.transitions[0].transition

@@ -19,10 +19,10 @@ from models.cert_messages import ExpiryNoticesInput, ExpiryNoticesResult, Snapsh
 from service import temporal_setup
 from service.temporal_setup import NamespaceNotReady, ensure_schedules, ensure_search_attributes
 from settings import Settings
-from workflows import cert_sweep, outbox, summaries
+from workflows import cert_sweep, outbox, review_endings, summaries
 from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
-SCHEDULE_IDS = (cert_sweep.SCHEDULE_ID, summaries.SCHEDULE_ID, outbox.SCHEDULE_ID)
+SCHEDULE_IDS = (cert_sweep.SCHEDULE_ID, summaries.SCHEDULE_ID, outbox.SCHEDULE_ID, review_endings.SCHEDULE_ID)
 
 
 async def _delete_schedules(client: Client) -> None:

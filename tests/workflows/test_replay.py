@@ -241,6 +241,23 @@ async def _continued_as_new(env, tq) -> WorkflowHandle:
     return latest
 
 
+async def _continued_as_new_without_history(env, tq) -> WorkflowHandle:
+    """The run that continues as new (patch history-left-in-database: the marker, then a
+    continue-as-new whose input carries no history); the history recorded is that first run's."""
+    handle = await start_review(
+        env, tq, submit_input(product_id="HIST-CAN-NO-HISTORY", continue_as_new_after_events=30)
+    )
+    await wait_for_state(handle, ReviewState.QUEUED)
+    await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+    for n in range(6):
+        await handle.execute_update(WF.comment, CommentRequest(actor=REVIEWER, text=f"Remark {n}", request_id=rid()))
+    await handle.execute_update(WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="Superseded", request_id=rid()))
+    await handle.result()
+    first = env.client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
+    assert (await first.describe()).status.name == "CONTINUED_AS_NEW", "no continue-as-new happened"
+    return first
+
+
 async def _updates_racing_timers(env, tq) -> WorkflowHandle:
     """Updates sent while SLA timers fire (the time-skipping server jumps to each deadline)."""
     import asyncio
@@ -349,6 +366,7 @@ async def test_record_histories(temporal_env, time_skipping_env):
         ("failed_precheck_returned", temporal_env, _failed_precheck_returned),
         ("run_started_by_continue_as_new", temporal_env, _continued_as_new),
         ("updates_racing_sla_timers", time_skipping_env, _updates_racing_timers),
+        ("continued_as_new_without_history", temporal_env, _continued_as_new_without_history),
     ]
     only = os.environ.get("RECORD_ONLY")  # e.g. RECORD_ONLY=updates_racing_sla_timers
     if not only or "crossing_the_patches" in only:
