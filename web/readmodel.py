@@ -172,8 +172,8 @@ def products_for(
 def actions_for(principal: Principal, product: Product, review: Review | None, findings=None) -> set[ReviewAction]:
     """The buttons to show: what the review policy allows this person now. `findings`: the current
     version's (approving and dismissing depend on them). The workflow judges again when one is pressed."""
-    if review is None:
-        return set()
+    if review is None or review.workflow_ended:
+        return set()  # a stopped workflow takes no action until an operator restarts it
     return review_policy.allowed_actions(principal.person(), case_of(product, review, findings))
 
 

@@ -3,6 +3,7 @@ worklist ("My reviews" as the landing page, open reviews by default, names, SLA 
 and bulk assignment where allowed), the rendered document with its fields and findings linked,
 plain-language messages, and the team page's due dates."""
 
+import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from models.enums import ReviewState
-from models.tables import Product, Review
+from models.tables import Product, ProductVersion, Review
 from tests.web.conftest import PRODUCTS
 
 
@@ -250,3 +251,59 @@ def test_the_dashboard_has_a_period_picker_svg_charts_and_figures_that_link_to_t
     assert PRODUCTS["T-OSPREY"] not in clients["dp.marsh"].get("/products?team=T-OSPREY").text
     older = clients["dp.marsh"].get("/dashboard?quarter=1999-Q1")
     assert older.status_code == 422 and "Choose one of the last eight quarters" in older.text
+
+
+def test_a_review_whose_workflow_stopped_says_so_and_offers_no_action(clients, web_db):
+    """A terminated workflow takes no update: the pages say why nothing can be done and who restarts
+    it, instead of offering buttons that can only fail."""
+    _settings, engine = web_db
+    with Session(engine) as session:
+        session.add(
+            Product(
+                id="WS-STOPPED-1",
+                type="IP",
+                team_id="T-KESTREL",
+                situation="Situation in Velmora",
+                author_id="KE-03",
+                title="Plan WS-STOPPED-1",
+                current_version_no=1,
+            )
+        )
+        session.add(
+            Review(
+                product_id="WS-STOPPED-1",
+                workflow_id="product-review-WS-STOPPED-1",
+                state=ReviewState.QUEUED,
+                team_id="T-KESTREL",
+                product_type="IP",
+                situation="Situation in Velmora",
+                version_no=1,
+                workflow_ended="terminated",
+                ended_run_id="run-1",
+            )
+        )
+        text = b"# Plan WS-STOPPED-1\n"
+        session.add(
+            ProductVersion(
+                product_id="WS-STOPPED-1",
+                version_no=1,
+                version_label="v1",
+                filename="plan.md",
+                media_type="text/markdown",
+                sha256=hashlib.sha256(text).hexdigest(),
+                size_bytes=len(text),
+                submitted_by="KE-03",
+                content=text,
+            )
+        )
+        session.commit()
+    page = clients["gcu.albrecht"].get("/products/WS-STOPPED-1/review")
+    assert page.status_code == 200
+    assert 'id="workflow-ended-panel"' in page.text
+    assert "Its workflow terminated outside the review process" in page.text
+    assert "gcu-review repair --restart WS-STOPPED-1" in page.text
+    assert 'id="claim"' not in page.text
+    queue = clients["gcu.albrecht"].get("/queue")
+    assert "WS-STOPPED-1" in _row(queue.text, "WS-STOPPED-1") and "Claim" not in _row(queue.text, "WS-STOPPED-1")
+    team = clients["kestrel.inv"].get("/products/WS-STOPPED-1")
+    assert 'id="workflow-ended-panel"' in team.text
