@@ -455,9 +455,9 @@ async def _update(
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             # The slower side of a race may arrive once the review has closed: tell it why.
-            closed = await _closed_state(client, product_id)
-            if closed is not None:
-                raise ActionRefused(f"cannot {name.replace('_', ' ')}: the review is already {closed}") from exc
+            why = await _why_closed(client, product_id)
+            if why is not None:
+                raise ActionRefused(f"cannot {name.replace('_', ' ')}: {why}") from exc
             raise ServiceError(
                 f"no open review for product {product_id!r} (never submitted, or already closed)"
             ) from exc
@@ -478,9 +478,9 @@ async def _with_history(handle, answer: ReviewStatus, db_engine: Engine | None) 
     return full.model_copy(update={"changed": answer.changed})
 
 
-async def _closed_state(client: Client, product_id: str) -> str | None:
-    """How a finished review workflow ended ("approved", "withdrawn", ... or "closed"), or None if
-    there is no such workflow.
+async def _why_closed(client: Client, product_id: str) -> str | None:
+    """Why a review workflow that no longer runs takes no action ("the review is already approved",
+    or that its workflow stopped and must be restarted), or None if there is no such workflow.
 
     Describing needs no worker, so the slower side of a race is answered at once even while the
     worker is busy: the final state is the workflow's last ReviewState search attribute; only a
@@ -492,13 +492,16 @@ async def _closed_state(client: Client, product_id: str) -> str | None:
         return None
     if description.status in (None, WorkflowExecutionStatus.RUNNING):
         return None
+    if description.status != WorkflowExecutionStatus.COMPLETED:
+        ended = description.status.name.lower().replace("_", " ").replace("canceled", "cancelled")
+        return f"the review's workflow {ended}; an operator must restart it (gcu-review repair --restart)"
     recorded = description.typed_search_attributes.get(REVIEW_STATE)
-    if recorded:
-        return recorded
-    try:
-        return str((await status(client=client, product_id=product_id, rpc_timeout=timedelta(seconds=5))).state)
-    except (ServiceError, RPCError):
-        return "closed"
+    if not recorded:
+        try:
+            recorded = str((await status(client=client, product_id=product_id, rpc_timeout=timedelta(seconds=5))).state)
+        except (ServiceError, RPCError):
+            recorded = "closed"
+    return f"the review is already {recorded}"
 
 
 def _delete_draft(db_engine: Engine, version_id: int) -> None:

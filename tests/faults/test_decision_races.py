@@ -196,3 +196,15 @@ async def test_the_late_side_is_refused_with_the_reason_even_when_no_worker_can_
             )
         assert isinstance(refused.value, ActionRefused), f"{type(refused.value).__name__}: {refused.value}"
         assert refused.value.message == "cannot assign: the review is already approved"
+
+
+async def test_an_action_on_a_terminated_review_is_refused_with_who_restarts_it(temporal_env, tmp_path):
+    async with worker_system("sqlite", temporal_env.client, tmp_path) as (system, _worker):
+        pid = f"TERM-{uuid.uuid4().hex[:8].upper()}"
+        await _prepare(system, pid, None)
+        await system.client.get_workflow_handle(reviews.workflow_id_for(pid)).terminate("operator test")
+        with pytest.raises(ActionRefused) as refused:
+            await _decide(system, pid, APPROVE, "GX-02")
+        assert refused.value.message == (
+            "cannot decide: the review's workflow terminated; an operator must restart it (gcu-review repair --restart)"
+        )
