@@ -245,9 +245,10 @@ class Review(ReviewBase, table=True):
 
 
 class ReviewStateCount(SQLModel, table=True):
-    """How many reviews each (team, situation, state) holds: the GCU queue's per-state counts.
+    """How many reviews each (team, situation, product type, state) holds: the queues' per-state
+    counts, each unit's read for the types its queue lists (the GCU's, the SPU's interview records).
 
-    Written only by database triggers on `review` (migration 0008c), in the transaction that
+    Written only by database triggers on `review` (migrations 0008c, 0011q), in the transaction that
     changes the review, so it is exact and no application code can forget it. Counting the review
     table instead cost every queue page a scan of all reviews, decided ones included, which grow
     for ever. A migration that rebuilds `review` (SQLite batch mode) must create the triggers again;
@@ -257,6 +258,7 @@ class ReviewStateCount(SQLModel, table=True):
 
     team_id: str = Field(primary_key=True)
     situation: str = Field(primary_key=True)
+    product_type: str = Field(primary_key=True)
     state: str = Field(primary_key=True)
     reviews: int = 0
 

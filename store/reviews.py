@@ -117,13 +117,28 @@ def list_queue(*, session: Session, now: datetime | None = None, **filters) -> l
     return rows
 
 
+def count_queue(*, session: Session, **filters) -> int:
+    """How many reviews `list_queue` would list with these filters, all pages together."""
+    query = queue_query(now=datetime.now(UTC), **filters).order_by(None).subquery()
+    return session.connection().execute(sa.select(sa.func.count()).select_from(query)).scalar_one()
+
+
 def counts_by_state(
-    *, session: Session, team: str | Sequence[str] | None = None, situation: str | Sequence[str] | None = None
+    *,
+    session: Session,
+    team: str | Sequence[str] | None = None,
+    situation: str | Sequence[str] | None = None,
+    product_type: str | Sequence[str] | None = None,
 ) -> dict[ReviewState, int]:
-    """Every state with its number of reviews (zero included), for the queue's header. Read from
-    the counts the database keeps (ReviewStateCount): a few rows, however many reviews there are."""
+    """Every state with its number of reviews (zero included), for a queue's header: give it the
+    same team, situation and product-type filters as the list it stands over. Read from the counts
+    the database keeps (ReviewStateCount): a few rows, however many reviews there are."""
     query = select(ReviewStateCount.state, sa.func.sum(ReviewStateCount.reviews)).group_by(ReviewStateCount.state)
-    for column, wanted in ((col(ReviewStateCount.team_id), team), (col(ReviewStateCount.situation), situation)):
+    for column, wanted in (
+        (col(ReviewStateCount.team_id), team),
+        (col(ReviewStateCount.situation), situation),
+        (col(ReviewStateCount.product_type), product_type),
+    ):
         values = _values(wanted)
         if values is not None:
             query = query.where(column.in_(values))
