@@ -34,7 +34,7 @@ router = APIRouter(include_in_schema=False, route_class=DbRoute, dependencies=[D
 
 SORTS = {"due_at": "Due date (soonest first)", "updated_at": "Last change"}
 # The queue shows the reviews still to finish unless asked for all: decided ones are history.
-OPEN_STATES = [str(s) for s in ReviewState if s not in (ReviewState.APPROVED, ReviewState.WITHDRAWN)]
+OPEN_STATES = [str(s) for s in review_store.OPEN_STATES]
 
 
 QUEUE_PAGE_SIZE = 50

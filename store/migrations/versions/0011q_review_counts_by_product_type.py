@@ -1,4 +1,5 @@
-"""review_state_count per product type (issue 16: each unit's queue counts its own reviews)
+"""review_state_count per product type (issue 16: each unit's queue counts its own reviews), and
+partial indexes of the open reviews in due order (issue 13: the worklists list open reviews only)
 
 The per-state counts at the top of a queue came from review_state_count, one row per (team,
 situation, state): an SPU officer, whose queue lists interview records only, saw the GCU's counts,
@@ -8,6 +9,10 @@ now have a product-type dimension, so a queue's counts are read for the types it
 The rows are counted again from `review` in the upgrade, and the triggers of 0008c are replaced by
 ones that follow product_type too. On PostgreSQL the table is altered in place (its grants stay);
 on SQLite it is created again (SQLite cannot change a primary key).
+
+The queue's default view and each reviewer's worklist filter on the open states: the planners then
+read every open review through the state index and sorted them (16 ms a page on SQLite at 10,000).
+ix_review_open_due and ix_review_open_assignee_due hold only open reviews, in the queue's due order.
 
 Revision ID: 0011q
 Revises: 0010s
@@ -127,9 +132,21 @@ def _rebuild(columns: tuple[str, ...]) -> None:
     )
 
 
+# models/tables.py OPEN_REVIEW_SQL, as it was written here.
+_OPEN = "state NOT IN ('approved', 'withdrawn')"
+_OPEN_INDEXES = {
+    "ix_review_open_due": [sa.text("(due_at IS NULL)"), "due_at", "id"],
+    "ix_review_open_assignee_due": ["assignee_id", sa.text("(due_at IS NULL)"), "due_at", "id"],
+}
+
+
 def upgrade() -> None:
     _rebuild(("team_id", "situation", "product_type"))
+    for name, columns in _OPEN_INDEXES.items():
+        op.create_index(name, "review", columns, sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN))
 
 
 def downgrade() -> None:
+    for name in _OPEN_INDEXES:
+        op.drop_index(name, table_name="review")
     _rebuild(("team_id", "situation"))
