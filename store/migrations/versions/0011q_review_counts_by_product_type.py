@@ -134,7 +134,7 @@ def _rebuild(columns: tuple[str, ...]) -> None:
 
 # models/tables.py OPEN_REVIEW_SQL, as it was written here.
 _OPEN = "state NOT IN ('approved', 'withdrawn')"
-_OPEN_INDEXES = {
+_OPEN_INDEXES: dict[str, list[str | sa.TextClause]] = {
     "ix_review_open_due": [sa.text("(due_at IS NULL)"), "due_at", "id"],
     "ix_review_open_assignee_due": ["assignee_id", sa.text("(due_at IS NULL)"), "due_at", "id"],
 }
