@@ -25,6 +25,9 @@ from tests.web.conftest import make_settings, sign_in
 from web.app import create_app
 
 # (type, team, state, how many): the GCU's and the SPU's reviews side by side in the same teams.
+# Those in review or escalated are the signed-in GCU reviewer's (GX-02) or SPU officer's (SP-01),
+# except VELDE's: more than a worklist page for another GCU reviewer (GX-03).
+VELDE = 57
 REVIEWS = [
     ("IP", "T-HERON", ReviewState.QUEUED, 3),
     ("CH", "T-KESTREL", ReviewState.QUEUED, 1),
@@ -34,6 +37,7 @@ REVIEWS = [
     ("IR", "T-KESTREL", ReviewState.IN_REVIEW, 2),
     ("IR", "T-OSPREY", ReviewState.ESCALATED, 1),
     ("IR", "T-HERON", ReviewState.APPROVED, 1),
+    ("CH", "T-OSPREY", ReviewState.IN_REVIEW, VELDE),
 ]
 AUTHORS = {"T-HERON": "HE-01", "T-KESTREL": "KE-03", "T-OSPREY": "OS-01"}
 GCU_TYPES, SPU_TYPES = {"IP", "CH"}, {"IR"}
@@ -70,10 +74,9 @@ def units_app(request, tmp_path_factory):
                         front_matter={"product": {"id": pid, "type": kind}},
                         submitted_by=AUTHORS[team],
                     )
-                    # Reviews in review are the signed-in reviewer's own (GCU) or officer's (SPU).
                     assignee = None
                     if state in (ReviewState.IN_REVIEW, ReviewState.ESCALATED):
-                        assignee = "SP-01" if kind in SPU_TYPES else "GX-02"
+                        assignee = "SP-01" if kind in SPU_TYPES else "GX-03" if count == VELDE else "GX-02"
                     upsert_review(
                         session=session,
                         product=session.get(Product, pid),
@@ -170,8 +173,28 @@ def test_the_worklist_counts_and_lists_only_the_units_reviews(signed_in, usernam
         assert number == _expected(types, ReviewState(state)) == len(_listed(client, href)), (username, state)
     listed = re.findall(r'<td class="nowrap"><a href="/products/([^"/]+)/review">', page)
     assert listed and {pid.split("-")[1] for pid in listed} <= types
-    mine = _expected(types, ReviewState.IN_REVIEW) + _expected(types, ReviewState.ESCALATED)
-    assert f"Assigned to me ({mine})" in page
+    mine = sum(
+        c
+        for k, _t, s, c in REVIEWS
+        if k in types and c != VELDE and s in (ReviewState.IN_REVIEW, ReviewState.ESCALATED)
+    )
+    assert f"Assigned to me ({mine})" in page and 'id="mine-more"' not in page
+
+
+def test_a_long_worklist_shows_a_page_says_how_many_and_links_them_all(units_app):
+    """GX-03 holds more than a page: the worklist lists the 50 due soonest, counts them all, and
+    links the queue's "assigned to me" view, which lists exactly those."""
+    client = TestClient(units_app)
+    assert sign_in(client, "gcu.velde").status_code == 303
+    page = client.get("/my-reviews").text
+    assert f"Assigned to me ({VELDE})" in page
+    mine = page.split('id="waiting-h"')[0]
+    assert len(re.findall(r'<td class="nowrap"><a href="/products/', mine)) == 50
+    link = re.search(r'<p id="mine-more">[^<]*<a href="([^"]+)">all (\d+) assigned to you</a>', page)
+    assert link and int(link.group(2)) == VELDE
+    listed = _listed(client, html.unescape(link.group(1)))
+    assert len(listed) == len(set(listed)) == VELDE
+    assert {pid.split("-")[1] for pid in listed} == {"CH"}
 
 
 @pytest.mark.parametrize(("username", "types"), [("gcu.albrecht", GCU_TYPES), ("spu.esquerra", SPU_TYPES)])

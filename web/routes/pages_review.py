@@ -38,7 +38,8 @@ OPEN_STATES = [str(s) for s in review_store.OPEN_STATES]
 
 
 QUEUE_PAGE_SIZE = 50
-MY_REVIEWS_LIMIT = 200
+# The worklist shows a queue page's worth of the reviewer's own, due soonest first, and links the rest.
+MY_REVIEWS_LIMIT = QUEUE_PAGE_SIZE
 
 
 def queue_filters(team: str, situation: str, type: str, state: str, verdict: str, overdue: str, sort: str) -> dict:
@@ -96,10 +97,13 @@ def queue_page(
     verdict: str = "",
     overdue: str = "",
     sort: str = "due_at",
+    reviewer: str = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
     require(me.may_see_queue(), "The review queue is for the GCU and the SPU.")
     filters = queue_filters(team, situation, type, state, verdict, overdue, sort)
+    if reviewer == "me":  # the reviewer's own reviews (the worklist's "all assigned to me")
+        filters["assignee"] = me.staff_id or ""
     mine = me.queue_product_types()  # the GCU's queue or the SPU's (interview records)
     if mine is not None:
         filters["product_type"] = type if type in mine else mine
@@ -127,6 +131,7 @@ def queue_page(
             "verdict": verdict,
             "overdue": overdue,
             "sort": filters["order_by"],
+            "reviewer": "me" if reviewer == "me" else "",
         },
         "teams": teams,
         "situations": situations,
@@ -152,6 +157,7 @@ def queue_page(
                     "verdict": verdict,
                     "overdue": overdue,
                     "sort": "" if sort == "due_at" else sort,
+                    "reviewer": "me" if reviewer == "me" else "",
                 }.items()
                 if v
             }
