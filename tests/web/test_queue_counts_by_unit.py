@@ -43,56 +43,61 @@ AUTHORS = {"T-HERON": "HE-01", "T-KESTREL": "KE-03", "T-OSPREY": "OS-01"}
 GCU_TYPES, SPU_TYPES = {"IP", "CH"}, {"IR"}
 
 
+def seed_units(engine) -> None:
+    """The register, the demo accounts (the SPU officer's too) and REVIEWS, written as rows."""
+    import_demo_roster(engine)
+    seed_demo_accounts(db_engine=engine)
+    seed_spu_accounts(db_engine=engine)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        n = 0
+        for kind, team, state, count in REVIEWS:
+            for _ in range(count):
+                n += 1
+                pid = f"CNT-{kind}-{n:02d}"
+                version = create_version(
+                    session=session,
+                    product_id=pid,
+                    product_type=kind,
+                    team_id=team,
+                    situation="Situation in Velmora",
+                    author_id=AUTHORS[team],
+                    title=f"{kind} {n}",
+                    version_label="1",
+                    filename=f"{pid}.md",
+                    media_type="text/markdown",
+                    content=b"---\n---\n",
+                    front_matter={"product": {"id": pid, "type": kind}},
+                    submitted_by=AUTHORS[team],
+                )
+                assignee = None
+                if state in (ReviewState.IN_REVIEW, ReviewState.ESCALATED):
+                    assignee = "SP-01" if kind in SPU_TYPES else "GX-03" if count == VELDE else "GX-02"
+                upsert_review(
+                    session=session,
+                    product=session.get(Product, pid),
+                    workflow_id=f"product-review-{pid}",
+                    state_after=ReviewWorkflowState(
+                        state=state,
+                        version_id=version.id,
+                        version_no=1,
+                        version_label="1",
+                        title=f"{kind} {n}",
+                        assignee=assignee,
+                        due_at=now + timedelta(days=n),
+                    ),
+                    at=now,
+                )
+        session.commit()
+
+
 @pytest.fixture(scope="module", params=database_kinds())
 def units_app(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"counts-{request.param}")
     with fresh_database(request.param, tmp) as url:
         settings = make_settings(tmp, database_url=url)
         engine = make_engine(url)
-        import_demo_roster(engine)
-        seed_demo_accounts(db_engine=engine)
-        seed_spu_accounts(db_engine=engine)
-        now = datetime.now(UTC)
-        with Session(engine) as session:
-            n = 0
-            for kind, team, state, count in REVIEWS:
-                for _ in range(count):
-                    n += 1
-                    pid = f"CNT-{kind}-{n:02d}"
-                    version = create_version(
-                        session=session,
-                        product_id=pid,
-                        product_type=kind,
-                        team_id=team,
-                        situation="Situation in Velmora",
-                        author_id=AUTHORS[team],
-                        title=f"{kind} {n}",
-                        version_label="1",
-                        filename=f"{pid}.md",
-                        media_type="text/markdown",
-                        content=b"---\n---\n",
-                        front_matter={"product": {"id": pid, "type": kind}},
-                        submitted_by=AUTHORS[team],
-                    )
-                    assignee = None
-                    if state in (ReviewState.IN_REVIEW, ReviewState.ESCALATED):
-                        assignee = "SP-01" if kind in SPU_TYPES else "GX-03" if count == VELDE else "GX-02"
-                    upsert_review(
-                        session=session,
-                        product=session.get(Product, pid),
-                        workflow_id=f"product-review-{pid}",
-                        state_after=ReviewWorkflowState(
-                            state=state,
-                            version_id=version.id,
-                            version_no=1,
-                            version_label="1",
-                            title=f"{kind} {n}",
-                            assignee=assignee,
-                            due_at=now + timedelta(days=n),
-                        ),
-                        at=now,
-                    )
-            session.commit()
+        seed_units(engine)
         app = create_app(settings, db_engine=engine)
         try:
             yield app
