@@ -1,14 +1,15 @@
-"""The web app under load: the GCU review queue page with 10k open reviews, and reviewer actions
-(claim + decision) through the JSON API on real workflows (issue 6, Load and performance; target:
-queue page p95 under 150 ms at 20 concurrent clients).
+"""The web app under load: a GCU reviewer's pages with 10k open reviews (the worklist they land on,
+/my-reviews, and the queue, /queue), and reviewer actions (claim + decision) through the JSON API on
+real workflows (issues 6 and 13, Load and performance; target: each page's p95 under 150 ms at 20
+concurrent clients).
 
 - setup: a fresh migrated database (SQLite file, or a new PostgreSQL database with --postgres), the
   demo register and accounts, and N open reviews (product, version, review rows) written straight
   through the data layer, no workflows; the web app served by `gcu-review web` (a subprocess, or
   with --in-process uvicorn in this process) on a free 127.0.0.1 port, next to an in-memory
   Temporal dev server and an in-process worker.
-- queue page: GET /queue signed in as a GCU reviewer (session cookie from the real /login form),
-  over C keep-alive connections from wrk for a fixed time (or C httpx clients in this process,
+- pages: GET /my-reviews, then GET /queue, signed in as a GCU reviewer (session cookie from the
+  real /login form), over C keep-alive connections from wrk for a fixed time (or C httpx clients in this process,
   a bounded number of requests, with --load httpx). Baseline in the same run with the same load
   generator: GET /healthz.
 - decision: P products submitted through service/reviews.py (real pre-check on the worker), then per
@@ -18,7 +19,8 @@ queue page p95 under 150 ms at 20 concurrent clients).
     .venv/bin/python bench/web_bench.py                       # 10,000 reviews, 2,000 requests, 200 products
     .venv/bin/python bench/web_bench.py --small               # 1,000 reviews, 300 requests, 40 products
     --postgres postgresql://postgres@127.0.0.1:5432/postgres  # on PostgreSQL (creates and drops its own database)
-    --profile: also profile one queue page in-process (cProfile) and time its SQL alone
+    --profile: also each page in-process: one at a time, its SQL statements (a SQLAlchemy listener), cProfile
+    --pages-only: the GET phases only, no claim and decision
     --web-workers N: serve from N uvicorn processes (as WEB_WORKERS does in production)
     --web-threads N: route threads per process (WEB_THREADS)
     --load wrk|httpx: who sends the GET phases (default wrk when installed: `apt-get install wrk`,
@@ -68,8 +70,14 @@ TEAMS = [
     ("T-KESTREL", "Situation in Velmora", "KE-03"),
     ("T-OSPREY", "Situation on the Sundaran Coast", "OS-01"),
 ]
-TYPES = ["IO", "IP", "CH", "CS", "MP", "AP", "GA"]
+# The GCU's types and the SPU's interview records (IR), which a GCU reviewer's queue leaves out.
+TYPES = ["IO", "IP", "CH", "CS", "MP", "AP", "GA", "IR"]
 REVIEWER = ("gcu.albrecht", "GX-02")
+# Who holds the reviews in review: the demo register's GCU reviewers, and its SPU officers for the
+# interview records.
+ASSIGNEES = {"GCU": ["GX-02", "GX-03", "GX-09"], "SPU": ["SP-01", "SP-02"]}
+# The pages a GCU reviewer works from: the landing page after sign-in, and the whole queue.
+PAGES = [("the reviewer's worklist", "/my-reviews"), ("the queue", "/queue")]
 
 
 # ------------------------------------------------------------------ measuring
@@ -235,6 +243,7 @@ def seed_reviews(db_engine, count: int) -> None:
                 pid = f"BENCH-{i:06d}"
                 ptype = TYPES[i % len(TYPES)]
                 state = OPEN_STATES[i % len(OPEN_STATES)]
+                unit = ASSIGNEES["SPU" if ptype == "IR" else "GCU"]
                 due = now + timedelta(hours=(i * 7919) % 2000 - 200)  # some overdue, in no particular order
                 products.append(
                     dict(
@@ -273,7 +282,7 @@ def seed_reviews(db_engine, count: int) -> None:
                         product_id=pid,
                         workflow_id=f"product-review-{pid}",
                         state=state.value,
-                        assignee_id="GX-02" if state == ReviewState.IN_REVIEW else None,
+                        assignee_id=unit[i % len(unit)] if state == ReviewState.IN_REVIEW else None,
                         due_at=due,
                         resubmission_due_at=None,
                         priority=i % 3,
@@ -324,78 +333,84 @@ def api_token(db_engine, username: str) -> str:
     return token
 
 
-def profile_queue_page(settings, db_engine, cookies: httpx.Cookies) -> str:
-    """One queue page in-process: its parts timed (list_queue, counts_by_state, the template) and
-    the handler's thread under cProfile, to say where the time goes."""
+def profile_pages(settings, db_engine, cookies: httpx.Cookies, paths: list[str]) -> str:
+    """Each page once in-process, alone: its time, its SQL statements (counted by a SQLAlchemy
+    listener, with the time they took), and the route's thread under cProfile, to say where the time goes."""
     from fastapi.testclient import TestClient
+    from sqlalchemy import event
 
-    import store.reviews as review_store
-    import web.routes.pages_review as pages_review
     from web.app import create_app
-
-    timings: dict[str, float] = {}
-    profiler = cProfile.Profile()
-    originals = {
-        "list_queue": review_store.list_queue,
-        "counts_by_state": review_store.counts_by_state,
-        "render": pages_review.render,
-    }
-
-    def timed(name, fn, first=False, last=False):
-        def wrapper(*a, **kw):
-            if first:
-                profiler.enable()  # in the handler's thread (a sync route runs in one threadpool thread)
-            start = time.perf_counter()
-            try:
-                return fn(*a, **kw)
-            finally:
-                timings[name] = time.perf_counter() - start
-                if last:
-                    profiler.disable()
-
-        return wrapper
+    from web.routes import pages_review
 
     app = create_app(settings, db_engine=db_engine)
     out = io.StringIO()
+    statements: list[str] = []
+    sql_time = [0.0]
+    started: dict[int, float] = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        started[id(cursor)] = time.perf_counter()
+        statements.append(" ".join(statement.split())[:110])
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        sql_time[0] += time.perf_counter() - started.pop(id(cursor), time.perf_counter())
+
     with TestClient(app, base_url="http://127.0.0.1") as client:
         client.cookies.update(dict(cookies.items()))
-        assert client.get("/queue").status_code == 200  # warm
-        review_store.list_queue = timed("list_queue", originals["list_queue"], first=True)
-        review_store.counts_by_state = timed("counts_by_state", originals["counts_by_state"])
-        pages_review.render = timed("render", originals["render"], last=True)
-        try:
+        alone = []
+        for _ in range(40):  # the baseline, one at a time in the same way
             start = time.perf_counter()
-            response = client.get("/queue")
-            page = time.perf_counter() - start
-        finally:
-            review_store.list_queue = originals["list_queue"]
-            review_store.counts_by_state = originals["counts_by_state"]
-            pages_review.render = originals["render"]
-    rows = response.text.count("<tr") - 1
-    parts = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
-    print(
-        f"one queue page in-process, alone: {page * 1000:.0f} ms for {rows} rows and {len(response.content) / 1e6:.2f} MB "
-        f"of HTML ({parts})",
-        file=out,
-    )
-    with db_engine.connect() as conn:
-        from sqlalchemy import select as sa_select
+            client.get("/healthz")
+            alone.append(time.perf_counter() - start)
+        print(f"GET /healthz one at a time in-process: median {statistics.median(alone) * 1000:.1f} ms", file=out)
+        for path in paths:
+            assert client.get(path).status_code == 200  # warm
+            alone = []
+            for _ in range(40):  # one at a time, no profiler: what a page costs
+                start = time.perf_counter()
+                client.get(path)
+                alone.append(time.perf_counter() - start)
+            print(f"GET {path} one at a time in-process: median {statistics.median(alone) * 1000:.1f} ms", file=out)
+            profiler = cProfile.Profile()
+            # Both pages begin with `require` (the policy's word) and end with `render`, in the
+            # route's thread (a sync route runs in one threadpool thread): the profile spans them.
+            originals = (pages_review.require, pages_review.render)
 
-        from models.tables import Product, Review
+            def first(*a, _f=originals[0], _p=profiler, **kw):
+                _p.enable()
+                return _f(*a, **kw)
 
-        query = (
-            sa_select(Review, Product.title)
-            .join(Product, Product.id == Review.product_id)
-            .order_by(Review.due_at, Review.id)
-        )
-        sql = str(query.compile(db_engine))
-        explain = "EXPLAIN QUERY PLAN " if db_engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
-        plan = conn.exec_driver_sql(explain + sql).fetchall()
-    print("plan of the queue query (join, order by due date):", file=out)
-    for row in plan:
-        print("   ", " ".join(str(x) for x in row), file=out)
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("tottime").print_stats(15)
+            def last(*a, _f=originals[1], _p=profiler, **kw):
+                try:
+                    return _f(*a, **kw)
+                finally:
+                    _p.disable()
+
+            pages_review.require, pages_review.render = first, last
+            statements.clear()
+            sql_time[0] = 0.0
+            event.listen(db_engine, "before_cursor_execute", before)
+            event.listen(db_engine, "after_cursor_execute", after)
+            try:
+                start = time.perf_counter()
+                response = client.get(path)
+                took = time.perf_counter() - start
+            finally:
+                event.remove(db_engine, "before_cursor_execute", before)
+                event.remove(db_engine, "after_cursor_execute", after)
+                pages_review.require, pages_review.render = originals
+            assert response.status_code == 200, response.status_code
+            rows = response.text.count("<tr") - response.text.count("<thead")
+            print(
+                f"GET {path} profiled: {took * 1000:.0f} ms for {rows} rows, "
+                f"{len(response.content) / 1e3:.0f} kB of HTML; {len(statements)} SQL statements "
+                f"({sql_time[0] * 1000:.1f} ms in the database driver):",
+                file=out,
+            )
+            for statement in statements:
+                print("    " + statement, file=out)
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(12)
     return out.getvalue()
 
 
@@ -549,6 +564,33 @@ async def claim_and_decide(
     return claims, decisions, trips
 
 
+async def decision_phase(args, settings, db_engine, env, base, limits, tmp) -> tuple[Run, tuple[Run, Run, Run]]:
+    """Reviewers claiming and approving real reviews through the JSON API, with its baseline GET /api/me."""
+    from worker import build_worker
+
+    c = args.concurrency
+    token = api_token(db_engine, REVIEWER[0])
+    headers = {"Authorization": f"Bearer {token}"}
+    api_clients = [httpx.AsyncClient(base_url=base, timeout=120, limits=limits, headers=headers) for _ in range(c)]
+    try:
+        me = await hammer(
+            "baseline GET /api/me", api_clients, "GET", "/api/me", requests=args.requests, seconds=args.seconds
+        )
+        print(me.line(), flush=True)
+        async with build_worker(env.client, settings):
+            start = time.perf_counter()
+            products = await submit_products(db_engine, env.client, settings, tmp, args.products, c)
+            print(
+                f"submitted {len(products)} products (pre-checked, queued) in {time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
+            trio = await claim_and_decide(api_clients[: args.decision_concurrency], products, args.seconds)
+    finally:
+        for client in api_clients:
+            await client.aclose()
+    return me, trio
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -562,7 +604,6 @@ async def run(args: argparse.Namespace) -> None:
     from store.accounts import seed_demo_accounts
     from store.db import make_engine
     from tests.dbutil import fresh_database
-    from worker import build_worker
     from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS
 
     kind = "postgres" if args.postgres else "sqlite"
@@ -605,7 +646,8 @@ async def run(args: argparse.Namespace) -> None:
                 for client in page_clients:
                     await sign_in(client, REVIEWER[0])
                 # Warm-up (templates compiled, connection pool filled) outside the clock.
-                await hammer("warm", page_clients, "GET", "/queue", requests=c, seconds=120)
+                for _label, path in PAGES:
+                    await hammer("warm", page_clients, "GET", path, requests=c, seconds=120)
 
                 async def get_phase(name: str, path: str):
                     """The signed-in clients' GETs of `path`, from the chosen load generator."""
@@ -623,40 +665,18 @@ async def run(args: argparse.Namespace) -> None:
 
                 health = await get_phase("baseline GET /healthz", "/healthz")
                 print(health.line(), flush=True)
-                queue = await get_phase(f"GET /queue ({args.reviews} open reviews)", "/queue")
-                print(queue.line(), flush=True)
-                profile = profile_queue_page(settings, db_engine, page_clients[0].cookies) if args.profile else ""
+                pages = []
+                for label, path in PAGES:
+                    pages.append(await get_phase(f"GET {path} ({label}, {args.reviews} open reviews)", path))
+                    print(pages[-1].line(), flush=True)
+                profile = (
+                    profile_pages(settings, db_engine, page_clients[0].cookies, [p for _n, p in PAGES])
+                    if args.profile
+                    else ""
+                )
                 print(profile, flush=True)
-
-                token = api_token(db_engine, REVIEWER[0])
-                headers = {"Authorization": f"Bearer {token}"}
-                api_clients = [
-                    httpx.AsyncClient(base_url=base, timeout=120, limits=limits, headers=headers) for _ in range(c)
-                ]
-                try:
-                    me = await hammer(
-                        "baseline GET /api/me",
-                        api_clients,
-                        "GET",
-                        "/api/me",
-                        requests=args.requests,
-                        seconds=args.seconds,
-                    )
-                    print(me.line(), flush=True)
-                    async with build_worker(env.client, settings):
-                        start = time.perf_counter()
-                        products = await submit_products(db_engine, env.client, settings, tmp, args.products, c)
-                        print(
-                            f"submitted {len(products)} products (pre-checked, queued) in "
-                            f"{time.perf_counter() - start:.1f} s",
-                            flush=True,
-                        )
-                        claims, decisions, trips = await claim_and_decide(
-                            api_clients[: args.decision_concurrency], products, args.seconds
-                        )
-                finally:
-                    for client in api_clients:
-                        await client.aclose()
+                if not args.pages_only:
+                    me, decisions = await decision_phase(args, settings, db_engine, env, base, limits, tmp)
             finally:
                 for client in page_clients:
                     await client.aclose()
@@ -670,14 +690,16 @@ async def run(args: argparse.Namespace) -> None:
         f"in-memory Temporal dev server"
     )
     print(health.line())
-    print(queue.line())
-    ratio = queue.p95 / health.p95 if health.count and queue.count else float("nan")
-    verdict = "met" if queue.count and not queue.errors and queue.p95 < 0.150 else "NOT met"
-    print(f"queue page p95 / baseline p95: {ratio:.1f}x; target queue p95 < 150 ms: {verdict}")
-    print(me.line())
-    print(f"claim + decision with {args.decision_concurrency} clients at once:")
-    for r in (claims, decisions, trips):
-        print(r.line())
+    for (_label, path), page in zip(PAGES, pages, strict=True):
+        print(page.line())
+        ratio = page.p95 / health.p95 if health.count and page.count else float("nan")
+        met = page.count and not page.errors and page.p95 < 0.150
+        print(f"  {path} p95 / baseline p95: {ratio:.1f}x; target p95 < 150 ms: {'met' if met else 'NOT met'}")
+    if not args.pages_only:
+        print(me.line())
+        print(f"claim + decision with {args.decision_concurrency} clients at once:")
+        for r in decisions:
+            print(r.line())
 
 
 def main() -> None:
@@ -696,7 +718,10 @@ def main() -> None:
         help="clients claiming and deciding at once (default: --concurrency)",
     )
     parser.add_argument("--postgres", default=None, help="PostgreSQL server URL (a new database is created there)")
-    parser.add_argument("--profile", action="store_true", help="profile one queue page in-process")
+    parser.add_argument("--profile", action="store_true", help="profile each page once in-process (SQL, cProfile)")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="measure the pages only, not the claim and decision API"
+    )
     parser.add_argument(
         "--web-workers",
         type=int,

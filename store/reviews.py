@@ -10,9 +10,13 @@ from sqlmodel import Session, col, select
 
 from models.enums import ReviewState
 from models.messages import ReviewWorkflowState
-from models.tables import Product, Review, ReviewPublic, ReviewStateCount, table_of
+from models.tables import OPEN_REVIEW_SQL, Product, Review, ReviewPublic, ReviewStateCount, table_of
 from store.db import execute_dml
 
+# Reviews still to finish: the queue's default view and the worklists.
+OPEN_STATES = tuple(s for s in ReviewState if s not in (ReviewState.APPROVED, ReviewState.WITHDRAWN))
+# Written as the partial indexes' predicate (models.tables.OPEN_REVIEW_SQL) so the planner uses them.
+_OPEN_CLAUSE = sa.text("review." + OPEN_REVIEW_SQL)
 # States in which the GCU owes a decision: only these can be overdue in the queue.
 GCU_PENDING_STATES = (ReviewState.PRECHECKED, ReviewState.QUEUED, ReviewState.IN_REVIEW, ReviewState.ESCALATED)
 # Soonest due first, no due date last (`due_at IS NULL` sorts false before true on every database).
@@ -68,10 +72,15 @@ def queue_query(
     query = sa.select(*table_of(Review).c, col(Product.title), col(Product.author_id)).join(
         Product, col(Product.id) == col(Review.product_id)
     )
+    states = _values(state)
+    if states is not None and set(states) == set(OPEN_STATES):
+        query, state = query.where(_OPEN_CLAUSE), None
     for column, wanted in (
         (col(Review.team_id), team),
         (col(Review.situation), situation),
-        (col(Review.product_type), product_type),
+        # Matched as an expression, never through its index: a unit's types are most of its open
+        # reviews, and reading them by type would sort them all instead of walking the due order.
+        (sa.func.coalesce(col(Review.product_type), ""), product_type),
         (col(Review.state), state),
         (col(Review.verdict), verdict),
     ):
@@ -117,13 +126,28 @@ def list_queue(*, session: Session, now: datetime | None = None, **filters) -> l
     return rows
 
 
+def count_queue(*, session: Session, **filters) -> int:
+    """How many reviews `list_queue` would list with these filters, all pages together."""
+    query = queue_query(now=datetime.now(UTC), **filters).order_by(None).subquery()
+    return session.connection().execute(sa.select(sa.func.count()).select_from(query)).scalar_one()
+
+
 def counts_by_state(
-    *, session: Session, team: str | Sequence[str] | None = None, situation: str | Sequence[str] | None = None
+    *,
+    session: Session,
+    team: str | Sequence[str] | None = None,
+    situation: str | Sequence[str] | None = None,
+    product_type: str | Sequence[str] | None = None,
 ) -> dict[ReviewState, int]:
-    """Every state with its number of reviews (zero included), for the queue's header. Read from
-    the counts the database keeps (ReviewStateCount): a few rows, however many reviews there are."""
+    """Every state with its number of reviews (zero included), for a queue's header: give it the
+    same team, situation and product-type filters as the list it stands over. Read from the counts
+    the database keeps (ReviewStateCount): a few rows, however many reviews there are."""
     query = select(ReviewStateCount.state, sa.func.sum(ReviewStateCount.reviews)).group_by(ReviewStateCount.state)
-    for column, wanted in ((col(ReviewStateCount.team_id), team), (col(ReviewStateCount.situation), situation)):
+    for column, wanted in (
+        (col(ReviewStateCount.team_id), team),
+        (col(ReviewStateCount.situation), situation),
+        (col(ReviewStateCount.product_type), product_type),
+    ):
         values = _values(wanted)
         if values is not None:
             query = query.where(column.in_(values))

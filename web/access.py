@@ -256,6 +256,45 @@ def case_of(product: Product, review: Review | None = None, findings=None) -> po
     )
 
 
+def cases_of_rows(session: Session, rows) -> list[policy.Case]:
+    """The policy's view of many queue rows (store.reviews.list_queue: a review with its product's
+    author) in one query at most: the current versions' front matter, read only for the rows whose
+    type names people who may not review it (interview records). The same Case as `case_of` gives
+    for the row's product and review, no open findings read (nothing a row offers depends on them)."""
+    from models.tables import ProductVersion
+    from rules.product_types import conflicted_staff, nobody_else, spec_for
+
+    naming = {r.product_id for r in rows if spec_for(r.product_type).conflicted_staff is not nobody_else}
+    front_matter: dict[str, dict] = {}
+    if naming:
+        current = session.execute(
+            select(col(ProductVersion.product_id), col(ProductVersion.front_matter))
+            .join(
+                Product,
+                sa.and_(
+                    col(Product.id) == col(ProductVersion.product_id),
+                    col(Product.current_version_no) == col(ProductVersion.version_no),
+                ),
+            )
+            .where(col(ProductVersion.product_id).in_(naming))
+        )
+        front_matter = {product_id: fm for product_id, fm in current}
+    return [
+        policy.Case(
+            product_type=str(r.product_type),
+            team_id=r.team_id,
+            author_id=r.author_id,
+            state=ReviewState(r.state),
+            assignee=r.assignee_id,
+            format_error=r.verdict == Verdict.FORMAT_ERROR,
+            conflicted=conflicted_staff(r.product_type, front_matter.get(r.product_id) or {})
+            if r.product_id in naming
+            else frozenset(),
+        )
+        for r in rows
+    ]
+
+
 def _conflicted(product: Product) -> frozenset[str]:
     """Who the current version names that may not review it (contract v2 §5.3), as its type declares;
     read only for types that name anyone (interview records)."""

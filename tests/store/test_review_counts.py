@@ -21,33 +21,32 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 STATES = list(ReviewState)
 
 
-def _counted(engine: sa.Engine, teams: list[str]) -> dict[tuple[str, str, str], int]:
-    """What the triggers keep, zero rows left out."""
+def _counted(engine: sa.Engine, teams: list[str], *, by_type: bool = False) -> dict[tuple[str, ...], int]:
+    """What the triggers keep, zero rows left out: per (team, situation, state), summed over the
+    product types unless `by_type` (then per (team, situation, type, state))."""
     table = ReviewStateCount.__table__
+    keys = [table.c.team_id, table.c.situation, *([table.c.product_type] if by_type else []), table.c.state]
     with engine.connect() as c:
         rows = c.execute(
-            sa.select(table.c.team_id, table.c.situation, table.c.state, table.c.reviews).where(
-                table.c.team_id.in_(teams), table.c.reviews != 0
-            )
+            sa.select(*keys, sa.func.sum(table.c.reviews)).where(table.c.team_id.in_(teams)).group_by(*keys)
         )
-        return {(t, s, st): n for t, s, st, n in rows}
+        return {tuple(row[:-1]): row[-1] for row in rows if row[-1] != 0}
 
 
-def _actual(engine: sa.Engine, teams: list[str]) -> dict[tuple[str, str, str], int]:
+def _actual(engine: sa.Engine, teams: list[str], *, by_type: bool = False) -> dict[tuple[str, ...], int]:
     """Counting the review table itself."""
     review = Review.__table__
+    keys = [review.c.team_id, review.c.situation, *([review.c.product_type] if by_type else []), review.c.state]
     with engine.connect() as c:
-        rows = c.execute(
-            sa.select(review.c.team_id, review.c.situation, review.c.state, sa.func.count())
-            .where(review.c.team_id.in_(teams))
-            .group_by(review.c.team_id, review.c.situation, review.c.state)
-        )
-        return {(t, s, st): n for t, s, st, n in rows}
+        rows = c.execute(sa.select(*keys, sa.func.count()).where(review.c.team_id.in_(teams)).group_by(*keys))
+        return {tuple(row[:-1]): row[-1] for row in rows}
 
 
-def _new_review(engine: sa.Engine, team: str, state: ReviewState, situation: str = "Situation A") -> str:
+def _new_review(
+    engine: sa.Engine, team: str, state: ReviewState, situation: str = "Situation A", product_type: str = "IP"
+) -> str:
     with session_scope(engine) as session:
-        version = new_version(session, team_id=team, situation=situation)
+        version = new_version(session, team_id=team, situation=situation, product_type=product_type)
         product = get_product(session=session, product_id=version.product_id)
         upsert_review(
             session=session,
@@ -98,16 +97,42 @@ def test_counts_equal_a_count_of_the_table_after_many_random_changes(engine):
     rng = random.Random(6)
     teams = [uid("CR"), uid("CR")]
     situations = ["Situation A", "Situation B"]
-    ids = [_new_review(engine, rng.choice(teams), rng.choice(STATES), rng.choice(situations)) for _ in range(8)]
+    types = ["IP", "IR", "CH"]
+    ids = [
+        _new_review(engine, rng.choice(teams), rng.choice(STATES), rng.choice(situations), rng.choice(types))
+        for _ in range(8)
+    ]
     for _ in range(60):
-        column = rng.choice(["state", "state", "team_id", "situation"])
+        column = rng.choice(["state", "state", "team_id", "situation", "product_type"])
         value = {
             "state": lambda: rng.choice(STATES).value,
             "team_id": lambda: rng.choice(teams),
             "situation": lambda: rng.choice(situations),
+            "product_type": lambda: rng.choice(types),
         }[column]()
         _set(engine, rng.choice(ids), **{column: value})
-    assert _counted(engine, teams) == _actual(engine, teams)
+    assert _counted(engine, teams, by_type=True) == _actual(engine, teams, by_type=True)
+
+
+def test_counts_are_kept_per_product_type(engine):
+    """Each unit's queue counts its own types: the GCU's without the SPU's interview records."""
+    team = uid("CT")
+    _new_review(engine, team, ReviewState.QUEUED, product_type="IP")
+    _new_review(engine, team, ReviewState.QUEUED, product_type="IR")
+    ir = _new_review(engine, team, ReviewState.QUEUED, product_type="IR")
+    _set(engine, ir, state="in_review")
+    assert _counted(engine, [team], by_type=True) == {
+        (team, "Situation A", "IP", "queued"): 1,
+        (team, "Situation A", "IR", "queued"): 1,
+        (team, "Situation A", "IR", "in_review"): 1,
+    }
+    with session_scope(engine) as session:
+        spu = counts_by_state(session=session, team=team, product_type=["IR"])
+        gcu = counts_by_state(session=session, team=team, product_type=["IP", "CH"])
+        everyone = counts_by_state(session=session, team=team)
+    assert (spu[ReviewState.QUEUED], spu[ReviewState.IN_REVIEW]) == (1, 1)
+    assert (gcu[ReviewState.QUEUED], gcu[ReviewState.IN_REVIEW]) == (1, 0)
+    assert (everyone[ReviewState.QUEUED], everyone[ReviewState.IN_REVIEW]) == (2, 1)
 
 
 def test_the_queue_counts_read_the_kept_counts_with_their_filters(engine):
@@ -183,3 +208,65 @@ def test_the_migration_counts_the_reviews_already_there(database_kind, tmp_path)
             assert _counted(engine, [team])[(team, "Situation A", "queued")] == 3
         finally:
             engine.dispose()
+
+
+def test_the_product_type_migration_counts_the_reviews_already_there(database_kind, tmp_path):
+    """Upgrading from 0011d (the revision before 0011q): the counts, kept then per (team, situation, state), are counted again
+    per product type, exactly; the new triggers follow product_type; a downgrade sums them back."""
+    with fresh_database(database_kind, tmp_path, revision="0011d") as url:
+        engine = make_engine(url)
+        try:
+            team = uid("CU")
+            ids = [
+                _new_review(engine, team, state, product_type=kind)
+                for state, kind in (
+                    (ReviewState.QUEUED, "IP"),
+                    (ReviewState.QUEUED, "IR"),
+                    (ReviewState.QUEUED, "IR"),
+                    (ReviewState.IN_REVIEW, "IR"),
+                    (ReviewState.APPROVED, "CH"),
+                )
+            ]
+            with engine.connect() as c:  # 0011d's table: no product type yet
+                before = dict(
+                    c.exec_driver_sql(f"SELECT state, reviews FROM review_state_count WHERE team_id = '{team}'").all()
+                )
+            assert before == {"queued": 3, "in_review": 1, "approved": 1}
+            migrate(url)
+            expected = {
+                (team, "Situation A", "IP", "queued"): 1,
+                (team, "Situation A", "IR", "queued"): 2,
+                (team, "Situation A", "IR", "in_review"): 1,
+                (team, "Situation A", "CH", "approved"): 1,
+            }
+            assert _counted(engine, [team], by_type=True) == _actual(engine, [team], by_type=True) == expected
+            _set(engine, ids[0], state="in_review")  # from then on, the new triggers count
+            _set(engine, ids[1], product_type="IP")
+            _new_review(engine, team, ReviewState.QUEUED, product_type="IR")
+            assert _counted(engine, [team], by_type=True) == _actual(engine, [team], by_type=True)
+            _downgrade(url, "0011d")
+            with engine.connect() as c:
+                after = dict(
+                    c.exec_driver_sql(
+                        f"SELECT state, reviews FROM review_state_count WHERE team_id = '{team}' AND reviews != 0"
+                    ).all()
+                )
+            assert after == {"queued": 3, "in_review": 2, "approved": 1}
+        finally:
+            engine.dispose()
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    from store.db import alembic_config
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+            connection.commit()
+    finally:
+        engine.dispose()

@@ -154,3 +154,31 @@ def test_a_queue_page_is_read_off_an_index_not_sorted(engine, queue, order_by, i
         plan = _plan(session, queue_query(now=NOW, order_by=order_by, limit=51))
     assert index in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [
+        ({"product_type": ["IP", "CH"]}, "ix_review_open_due"),
+        ({"assignee": "GX-02", "product_type": ["IP"]}, "ix_review_open_assignee_due"),
+    ],
+)
+def test_the_open_queue_is_read_off_its_partial_index(engine, filters, index):
+    """The queue's default view and the worklists (open reviews, a unit's types, due order) walk a
+    partial index of open reviews instead of sorting every open review: the query must spell the
+    open filter as the index does, and must not pick the type index. (PostgreSQL is told not to
+    scan or sort, so on a small table it shows which indexes it could use.)"""
+    from store.reviews import OPEN_STATES
+
+    query = queue_query(now=NOW, state=list(OPEN_STATES), limit=51, **filters)
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as c:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(row) for row in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        else:
+            c.exec_driver_sql("SET enable_seqscan = off")
+            c.exec_driver_sql("SET enable_sort = off")
+            c.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = " ".join(str(row) for row in c.exec_driver_sql("EXPLAIN " + sql))
+    assert index in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort Key" not in plan, plan

@@ -187,9 +187,15 @@ def queue_counts(
     me: ApiPrincipal,
     team: Annotated[str | None, text_query()] = None,
     situation: Annotated[str | None, text_query()] = None,
+    type: ProductType | None = None,
 ):
-    require(me.may_see_queue(), "The review queue is for the GCU.")
-    return QueueCounts(counts=review_store.counts_by_state(session=db, team=team, situation=situation))
+    """Reviews per state in the caller's queue (as `/api/queue` lists it with the same filters)."""
+    require(me.may_see_queue(), "The review queue is for the GCU and the SPU.")
+    mine = me.queue_product_types()
+    types = type if mine is None or type in (mine or []) else mine
+    return QueueCounts(
+        counts=review_store.counts_by_state(session=db, team=team, situation=situation, product_type=types)
+    )
 
 
 @router.get("/products", response_model=list[ProductPublic])

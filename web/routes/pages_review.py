@@ -9,14 +9,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import col, select
 
+from models import review_policy
 from models.enums import DecisionKind, ProductType, ReviewAction, ReviewState, Verdict
 from models.review_policy import DECISION_ACTIONS
-from models.tables import Product, Staff, Team
-from rules.product_types import nobody_else, spec_for
+from models.tables import Staff, Team
 from service.errors import ServiceError
 from store import reviews as review_store
 from web import actions, document, plain, readmodel, sla
-from web.access import visible_product
+from web.access import cases_of_rows, visible_product
 from web.deps import (
     DbRoute,
     DbSession,
@@ -34,10 +34,12 @@ router = APIRouter(include_in_schema=False, route_class=DbRoute, dependencies=[D
 
 SORTS = {"due_at": "Due date (soonest first)", "updated_at": "Last change"}
 # The queue shows the reviews still to finish unless asked for all: decided ones are history.
-OPEN_STATES = [str(s) for s in ReviewState if s not in (ReviewState.APPROVED, ReviewState.WITHDRAWN)]
+OPEN_STATES = [str(s) for s in review_store.OPEN_STATES]
 
 
 QUEUE_PAGE_SIZE = 50
+# The worklist shows a queue page's worth of the reviewer's own, due soonest first, and links the rest.
+MY_REVIEWS_LIMIT = QUEUE_PAGE_SIZE
 
 
 def queue_filters(team: str, situation: str, type: str, state: str, verdict: str, overdue: str, sort: str) -> dict:
@@ -63,29 +65,23 @@ class WorkRow:
     actions: set
 
 
+# What a worklist row offers (the rest is on the review page): only these are asked of the policy.
+ROW_ACTIONS = (ReviewAction.CLAIM,)
+
+
 def work_rows(db, me, rows) -> list[WorkRow]:
+    """The rows with their assignee's name, SLA state and actions: two queries for any number of
+    rows (names; the front matter of interview records), and one policy decision per distinct case,
+    since the rows of a page share a few (type, team, author, state, assignee)."""
     names = readmodel.staff_names(db, [r.assignee_id for r in rows])
     now = datetime.now(UTC)
+    person = me.person()
+    asked: dict[object, set[ReviewAction]] = {}
     out: list[WorkRow] = []
-    asked: dict[tuple, set[ReviewAction]] = {}
-    products = {p.id: p for p in db.exec(select(Product).where(col(Product.id).in_([r.product_id for r in rows])))}
-    for r in rows:
-        # The policy reads a product's type, team and author, and for a type whose records name people
-        # who may not review it (interview records) the product itself: rows alike in those (most of a
-        # page) share one answer.
-        names_people = spec_for(r.product_type).conflicted_staff is not nobody_else
-        key = (
-            r.product_type,
-            r.team_id,
-            r.author_id,
-            r.state,
-            r.assignee_id,
-            r.escalation_level,
-            r.product_id if names_people else "",
-        )
-        if key not in asked:
-            asked[key] = readmodel.actions_for(me, products[r.product_id], r)
-        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), asked[key]))
+    for r, case in zip(rows, cases_of_rows(db, rows), strict=True):
+        if case not in asked:
+            asked[case] = {a for a in ROW_ACTIONS if review_policy.decide(a, person, case).allowed}
+        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), asked[case]))
     return out
 
 
@@ -101,10 +97,13 @@ def queue_page(
     verdict: str = "",
     overdue: str = "",
     sort: str = "due_at",
+    reviewer: str = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
     require(me.may_see_queue(), "The review queue is for the GCU and the SPU.")
     filters = queue_filters(team, situation, type, state, verdict, overdue, sort)
+    if reviewer == "me":  # the reviewer's own reviews (the worklist's "all assigned to me")
+        filters["assignee"] = me.staff_id or ""
     mine = me.queue_product_types()  # the GCU's queue or the SPU's (interview records)
     if mine is not None:
         filters["product_type"] = type if type in mine else mine
@@ -114,7 +113,10 @@ def queue_page(
     )
     has_next = len(rows) > QUEUE_PAGE_SIZE
     rows = rows[:QUEUE_PAGE_SIZE]
-    counts = review_store.counts_by_state(session=db, team=filters["team"], situation=filters["situation"])
+    # Counted over what this list can show whatever its state: the same team, situation and types.
+    counts = review_store.counts_by_state(
+        session=db, team=filters["team"], situation=filters["situation"], product_type=filters["product_type"]
+    )
     teams = db.exec(select(Team.id, Team.situation).order_by(col(Team.id))).all()  # what the filters show
     situations = sorted({situation for _team, situation in teams if situation})
     context = {
@@ -129,6 +131,7 @@ def queue_page(
             "verdict": verdict,
             "overdue": overdue,
             "sort": filters["order_by"],
+            "reviewer": "me" if reviewer == "me" else "",
         },
         "teams": teams,
         "situations": situations,
@@ -141,6 +144,8 @@ def queue_page(
         "has_next": has_next,
         "first_row": (page - 1) * QUEUE_PAGE_SIZE + 1,
         "back": "/queue",
+        # A count's link opens the list it counts: the same team, situation and type, in its state.
+        "count_query": urlencode({k: v for k, v in {"team": team, "situation": situation, "type": type}.items() if v}),
         "page_query": urlencode(
             {
                 k: v
@@ -152,6 +157,7 @@ def queue_page(
                     "verdict": verdict,
                     "overdue": overdue,
                     "sort": "" if sort == "due_at" else sort,
+                    "reviewer": "me" if reviewer == "me" else "",
                 }.items()
                 if v
             }
@@ -164,14 +170,27 @@ def queue_page(
 @router.get("/my-reviews")
 def my_reviews(request: Request, db: DbSession, me: PagePrincipal):
     """The reviewer's landing page: the open reviews assigned to them, due soonest first."""
-    require(me.may_see_queue(), "The worklist is for the GCU.")
+    require(me.may_see_queue(), "The worklist is for the GCU and the SPU.")
+    types = me.queue_product_types()  # the unit's queue: what it lists, the counts count
     mine = (
-        review_store.list_queue(session=db, assignee=me.staff_id or "", state=OPEN_STATES, order_by="due_at", limit=200)
+        review_store.list_queue(
+            session=db,
+            assignee=me.staff_id or "",
+            product_type=types,
+            state=OPEN_STATES,
+            order_by="due_at",
+            limit=MY_REVIEWS_LIMIT,
+        )
         if me.staff_id
         else []
     )
+    assigned = len(mine)
+    if assigned == MY_REVIEWS_LIMIT:  # more than the page lists: say how many
+        assigned = review_store.count_queue(
+            session=db, assignee=me.staff_id or "", product_type=types, state=OPEN_STATES
+        )
     waiting = review_store.list_queue(
-        session=db, state=[str(ReviewState.QUEUED)], assignee=None, order_by="due_at", limit=10
+        session=db, state=[str(ReviewState.QUEUED)], product_type=types, assignee=None, order_by="due_at", limit=10
     )
     return render(
         request,
@@ -179,8 +198,9 @@ def my_reviews(request: Request, db: DbSession, me: PagePrincipal):
         {
             "title": "My reviews",
             "rows": work_rows(db, me, mine),
+            "assigned": assigned,
             "waiting": work_rows(db, me, waiting),
-            "counts": review_store.counts_by_state(session=db),
+            "counts": review_store.counts_by_state(session=db, product_type=types),
             "back": "/my-reviews",
             "reviewers": [],
         },
