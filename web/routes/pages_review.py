@@ -81,7 +81,8 @@ def work_rows(db, me, rows) -> list[WorkRow]:
     for r, case in zip(rows, cases_of_rows(db, rows), strict=True):
         if case not in asked:
             asked[case] = {a for a in ROW_ACTIONS if review_policy.decide(a, person, case).allowed}
-        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), asked[case]))
+        actions = set() if r.workflow_ended else asked[case]  # a stopped workflow takes no action
+        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), actions))
     return out
 
 
