@@ -460,7 +460,11 @@ async def _update(client: Client, product_id: str, name: str, request: ReviewReq
 
 async def _with_history(handle, answer: ReviewStatus) -> ReviewStatus:
     """The whole status after an update: its answer leaves the history out (it is written into the
-    workflow's own history), the `status` query (written nowhere) has it."""
+    workflow's own history), the `status` query (written nowhere) has it. The answer of an action
+    that ended the review has it already (workflows/review.py `_answer`): a query would replay
+    the closed run on a worker."""
+    if answer.history:
+        return answer
     try:
         full = await handle.query("status", result_type=ReviewStatus)
     except RPCError:
