@@ -100,6 +100,7 @@ class ShapedBaselineWorkflow:
 
     def __init__(self) -> None:
         self._settled = False
+        self._asked = False  # the waiting update has come (the run must not close before it)
         self._acted = 0
         self._upserts = 0
 
@@ -122,7 +123,7 @@ class ShapedBaselineWorkflow:
             timer = _TIMER if done < shape.timers else None
             with contextlib.suppress(TimeoutError):  # a day-long timer does not fire in a bench
                 await workflow.wait_condition(lambda d=done: self._acted > d, timeout=timer)  # type: ignore[misc]
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(lambda: self._asked and workflow.all_handlers_finished())
         return "done"
 
     async def _record(self, *, upsert: bool) -> None:
@@ -136,6 +137,7 @@ class ShapedBaselineWorkflow:
 
     @workflow.update
     async def settled(self) -> str:
+        self._asked = True
         await workflow.wait_condition(lambda: self._settled)
         return "settled"
 
