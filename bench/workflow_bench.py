@@ -16,7 +16,9 @@ The reviews alternate two lifecycles: submit, claim, dismiss S2's major finding,
 same ending in a return, after which the author withdraws. Every side runs with the same
 concurrency against one in-memory dev server, each side's worker in a process of its own as
 deployed (`gcu-review worker` for the reviews); --in-process-workers runs both workers inside the
-bench process instead. CPU per lifecycle is printed per process (driver, worker, Temporal server).
+bench process instead. After a warm-up of every side, the lifecycles run in blocks (--blocks, 5)
+that the sides take in turns, so that a shared machine whose load changes during the run slows
+every side alike. CPU per lifecycle is printed per process (driver, worker, Temporal server).
 
     .venv/bin/python bench/workflow_bench.py            # 200 lifecycles a side, concurrency 10
     .venv/bin/python bench/workflow_bench.py --small    # 40 a side
@@ -33,8 +35,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -72,14 +74,19 @@ def _cpu_seconds_of_pid(pid: int | None) -> float:
 
 @dataclass
 class Phase:
-    """One side of the comparison: throughput, update latencies, and where the CPU went."""
+    """One side of the comparison, summed over its blocks: throughput, round trips, and where the
+    CPU went."""
 
-    rate: float
-    latencies: dict[str, list[float]]  # round trips by what was timed (an update, a submission)
-    count: int
-    bench_cpu: float  # this process: the driver, and the workers with --in-process-workers
-    worker_cpu: float  # the worker process
-    server_cpu: float  # the Temporal dev server
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # by what was timed
+    count: int = 0
+    wall: float = 0.0
+    bench_cpu: float = 0.0  # this process: the driver, and the workers with --in-process-workers
+    worker_cpu: float = 0.0  # the side's worker process
+    server_cpu: float = 0.0  # the Temporal dev server
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.wall
 
     def cpu_line(self, name: str) -> str:
         def per(seconds: float) -> str:
@@ -93,23 +100,47 @@ class Phase:
 
 
 class Clock:
-    """Started after a side's warm-up: wall time and CPU of this process, its worker process and
-    the Temporal server."""
+    """Around one block of a side: wall time and CPU of this process, the side's worker process
+    and the Temporal server (only one side runs at a time)."""
 
     def __init__(self, server_binary: str, worker_pid: int | None):
         self.server_binary, self.worker_pid = server_binary, worker_pid
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         self.worker, self.server = _cpu_seconds_of_pid(worker_pid), _cpu_seconds_of(server_binary)
 
-    def phase(self, count: int, latencies: dict[str, list[float]]) -> Phase:
-        return Phase(
-            rate=count / (time.perf_counter() - self.wall),
-            latencies=latencies,
-            count=count,
-            bench_cpu=time.process_time() - self.cpu,
-            worker_cpu=_cpu_seconds_of_pid(self.worker_pid) - self.worker,
-            server_cpu=_cpu_seconds_of(self.server_binary) - self.server,
-        )
+    def add_to(self, phase: Phase, count: int) -> None:
+        phase.count += count
+        phase.wall += time.perf_counter() - self.wall
+        phase.bench_cpu += time.process_time() - self.cpu
+        phase.worker_cpu += _cpu_seconds_of_pid(self.worker_pid) - self.worker
+        phase.server_cpu += _cpu_seconds_of(self.server_binary) - self.server
+
+
+@dataclass
+class Side:
+    """What one side runs: `one(i)` drives lifecycle i (i < 0: a warm-up), timing into `phase`."""
+
+    name: str
+    one: Callable[[int], Awaitable[None]]
+    worker_pid: int | None
+    phase: Phase = field(default_factory=Phase)
+    workflow_ids: dict[int, str] = field(default_factory=dict)  # the reviews': lifecycle -> workflow id
+
+    async def warm_up(self) -> None:
+        # Outside the clock (and, with a worker process, until it polls).
+        await asyncio.wait_for(self.one(-1), WARM_UP_TIMEOUT)
+        self.phase.latencies.clear()
+
+    async def block(self, indices: range, args) -> None:
+        gate = asyncio.Semaphore(args.concurrency)
+
+        async def gated(i: int) -> None:
+            async with gate:
+                await self.one(i)
+
+        clock = Clock(args.server_binary, self.worker_pid)
+        await asyncio.gather(*(gated(i) for i in indices))
+        clock.add_to(self.phase, len(indices))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -164,26 +195,10 @@ async def _baseline_worker(client: Client, args) -> AsyncIterator[tuple[str, int
 BASELINE_WORKFLOWS = [BaselineWorkflow, ShapedBaselineWorkflow]
 
 
-async def _clocked(one, count: int, latencies: dict[str, list[float]], args, worker_pid: int | None) -> Phase:
-    """Run `one(0..count-1)` with the run's concurrency, after a warm-up outside the clock (which
-    also waits for a worker process to poll)."""
-    gate = asyncio.Semaphore(args.concurrency)
-
-    async def gated(i: int) -> None:
-        async with gate:
-            await one(i)
-
-    await asyncio.wait_for(one(-1), WARM_UP_TIMEOUT)
-    latencies.clear()
-    clock = Clock(args.server_binary, worker_pid)
-    await asyncio.gather(*(gated(i) for i in range(count)))
-    return clock.phase(count, latencies)
-
-
-async def run_bare(client: Client, queue: str, pid: int | None, count: int, args) -> Phase:
+def bare_side(client: Client, queue: str, pid: int | None) -> Side:
     """The earlier baseline: one no-op activity and one update, the driver polling `describe` until
     the activity has run (as reviews were driven before `precheck_settled`)."""
-    latencies: dict[str, list[float]] = {}
+    phase = Phase()
 
     async def one(i: int) -> None:
         handle = await client.start_workflow("BenchBaselineWorkflow", id=f"{queue}-bare-{i}", task_queue=queue)
@@ -192,20 +207,17 @@ async def run_bare(client: Client, queue: str, pid: int | None, count: int, args
             if not description.raw_description.pending_activities and description.history_length > 5:
                 break
             await asyncio.sleep(0.2)
-        await _timed(latencies, "update", handle.execute_update("approve", result_type=str))
+        await _timed(phase.latencies, "update", handle.execute_update("approve", result_type=str))
         await handle.result()
 
-    return await _clocked(one, count, latencies, args, pid)
+    return Side("bare", one, pid, phase)
 
 
-async def run_shaped(
-    client: Client, queue: str, pid: int | None, count: int, shapes: list[Shape], args, name: str
-) -> tuple[Phase, list[Shape]]:
+def shaped_side(client: Client, queue: str, pid: int | None, shapes: list[Shape], name: str) -> Side:
     """`ShapedBaselineWorkflow` lifecycles, lifecycle i taking shapes[i % len(shapes)], driven as a
     review is: start and the waiting update (timed as "submit"), then each action's update (timed
-    as "update"). Also the shapes counted back from two of its own histories (the check that the
-    baseline did what the reviews did)."""
-    latencies: dict[str, list[float]] = {}
+    as "update")."""
+    phase = Phase()
 
     async def one(i: int) -> None:
         shape = shapes[i % len(shapes)]
@@ -214,14 +226,12 @@ async def run_shaped(
             "BenchShapedBaselineWorkflow", shape, id=f"{queue}-{name}-{i}", task_queue=queue
         )
         await handle.execute_update("settled", result_type=str)
-        latencies.setdefault("submit", []).append(time.perf_counter() - start)
+        phase.latencies.setdefault("submit", []).append(time.perf_counter() - start)
         for _ in range(shape.act_updates):
-            await _timed(latencies, "update", handle.execute_update("act", result_type=str))
+            await _timed(phase.latencies, "update", handle.execute_update("act", result_type=str))
         await handle.result()
 
-    phase = await _clocked(one, count, latencies, args, pid)
-    counted = [await _history_shape(client, f"{queue}-{name}-{i}") for i in range(min(count, len(shapes)))]
-    return phase, counted
+    return Side(name, one, pid, phase)
 
 
 async def _history_shape(client: Client, workflow_id: str) -> Shape:
@@ -234,12 +244,12 @@ REVIEW_KINDS = ("approve", "return")
 DISMISSED_RULE = "VUL-INT-02"  # S2's major finding: contract v2 requires its dismissal before approval
 
 
-async def run_reviews(client: Client, db_url: str, count: int, args) -> tuple[Phase, list[Shape]]:
+@contextlib.asynccontextmanager
+async def review_side(client: Client, db_url: str, count: int, args) -> AsyncIterator[Side]:
     """Review lifecycles through service/reviews.py against a `gcu-review worker` process: even
     ones submit, claim, dismiss S2's major finding and approve; odd ones do the same but return the
     product, which its author then withdraws. Timed: the submission (to the findings readable,
-    the review queued) and every action (to its recorded, audit-chained state). Also the shape of
-    one history of each kind, counted for the same-shape baseline."""
+    the review queued) and every action (to its recorded, audit-chained state)."""
     from models.enums import DecisionKind, ReviewState
     from service import reviews
     from settings import Settings
@@ -251,22 +261,23 @@ async def run_reviews(client: Client, db_url: str, count: int, args) -> tuple[Ph
     queue = f"bench-review-{uuid.uuid4().hex[:6]}"
     settings = Settings(database_url=db_url, task_queue=queue, var_dir=tmp)
     engine = make_engine(db_url)
-    latencies: dict[str, list[float]] = {}
     run_tag = uuid.uuid4().hex[:6].upper()
     paths = {
         i: product_copy(tmp, "S2-IO-child-compliant.md", product_id=f"BENCH-{run_tag}-{i + 2}")
         for i in range(-2, count)
     }
-    workflow_ids: dict[int, str] = {}
     common = {"db_engine": engine, "client": client}
+    phase, workflow_ids = Phase(), {}
 
     async def one(i: int) -> None:
+        latencies = phase.latencies
         submitted = await _timed(
             latencies,
             "submit",
             reviews.submit(**common, settings=settings, path=paths[i], actor_id="HE-01", wait_seconds=60),
         )
-        pid, workflow_ids[i] = submitted.product_id, submitted.workflow_id
+        pid = submitted.product_id
+        workflow_ids[i] = submitted.workflow_id
         assert submitted.status is not None and submitted.status.state == ReviewState.QUEUED, submitted
         assert any(f.rule_id == DISMISSED_RULE for f in submitted.status.findings), "S2 lost its major finding"
         await _timed(latencies, "claim", reviews.claim(**common, product_id=pid, actor_id="GX-02"))
@@ -297,25 +308,52 @@ async def run_reviews(client: Client, db_url: str, count: int, args) -> tuple[Ph
             assert done.state == ReviewState.APPROVED, done
         await client.get_workflow_handle(submitted.workflow_id).result()
 
-    async def measured(worker_pid: int | None) -> tuple[Phase, list[Shape]]:
-        # Warm-up outside the clock (the worker loads the rule packs on its first pre-check): one
-        # lifecycle of each kind, whose histories give the shapes.
-        await asyncio.wait_for(one(-2), WARM_UP_TIMEOUT)
-        phase = await _clocked(one, count, latencies, args, worker_pid)
-        shapes = [await _history_shape(client, workflow_ids[i]) for i in (-2, -1)]
-        return phase, shapes
-
+    side = Side("review", one, None, phase, workflow_ids)
     try:
         if args.in_process_workers:
             async with build_worker(client, settings):
-                return await measured(None)
+                yield side
+            return
         env = worker_env(
             db_url=db_url, temporal_address=client.service_client.config.target_host, task_queue=queue, var_dir=tmp
         )
         async with _worker_process([sys.executable, "-m", "cli.main", "worker"], env, tmp / "review-worker.log") as pid:
-            return await measured(pid)
+            side.worker_pid = pid
+            yield side
     finally:
         engine.dispose()
+
+
+async def review_shapes(client: Client, side: Side) -> list[Shape]:
+    """After the review side's warm-up: one lifecycle of each kind (warm-ups -2 and -1), counted."""
+    await asyncio.wait_for(side.one(-2), WARM_UP_TIMEOUT)
+    return [await _history_shape(client, side.workflow_ids[i]) for i in (-2, -1)]
+
+
+async def measure(client: Client, db_url: str, args) -> tuple[dict[str, Phase], list[Shape], list[Shape]]:
+    """Every side warmed up, then the lifecycles in blocks, the sides taking turns (in reverse
+    order every other block): a machine whose load changes during the run slows every side alike,
+    and the ratios stay same-run ratios."""
+    count = args.count
+    async with review_side(client, db_url, count, args) as review, _baseline_worker(client, args) as (queue, pid):
+        await review.warm_up()
+        shapes = await review_shapes(client, review)
+        review.phase.latencies.clear()
+        sides = [
+            review,
+            bare_side(client, queue, pid),
+            shaped_side(client, queue, pid, [Shape(activities=1)], "submit"),
+            shaped_side(client, queue, pid, shapes, "shaped"),
+        ]
+        for side in sides[1:]:
+            await side.warm_up()
+        blocks = max(1, min(args.blocks, count))
+        bounds = [count * b // blocks for b in range(blocks + 1)]
+        for b in range(blocks):
+            for side in sides if b % 2 == 0 else sides[::-1]:
+                await side.block(range(bounds[b], bounds[b + 1]), args)
+        counted = [await _history_shape(client, f"{queue}-shaped-{i}") for i in range(min(count, len(shapes)))]
+    return {side.name: side.phase for side in sides}, shapes, counted
 
 
 async def serve_baseline_worker(queue: str, address: str) -> None:
@@ -409,6 +447,7 @@ async def main() -> None:
     parser.add_argument("--small", action="store_true", help="40 lifecycles a side (quick)")
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--blocks", type=int, default=5, help="blocks the sides take turns in (default 5)")
     parser.add_argument("--postgres", default=None, help="review database on this PostgreSQL server URL")
     parser.add_argument(
         "--in-process-workers",
@@ -436,7 +475,7 @@ async def main() -> None:
         search_attributes=SEARCH_ATTRIBUTE_KEYS,
     )
     args.server_binary = os.path.realpath(temporal_binary())
-    count, client = args.count, env.client
+    client = env.client
     async with env:
         with (
             tempfile.TemporaryDirectory() as tmp,
@@ -444,12 +483,8 @@ async def main() -> None:
         ):
             args.tmp = Path(tmp)
             import_roster(url)
-            review, shapes = await run_reviews(client, url, count, args)
-            async with _baseline_worker(client, args) as (queue, pid):
-                bare = await run_bare(client, queue, pid, count, args)
-                submit_base, _ = await run_shaped(client, queue, pid, count, [Shape(activities=1)], args, "submit")
-                shaped, counted = await run_shaped(client, queue, pid, count, shapes, args, "shaped")
-    report(bare, submit_base, shaped, review, shapes, counted, args)
+            phases, shapes, counted = await measure(client, url, args)
+    report(phases["bare"], phases["submit"], phases["shaped"], phases["review"], shapes, counted, args)
 
 
 if __name__ == "__main__":
