@@ -53,16 +53,21 @@ WARM_UP_TIMEOUT = 120  # seconds for a side's first workflow (a worker process t
 
 
 def _cpu_seconds_of(binary: str) -> float:
-    """User + system CPU seconds of the processes running `binary` (Linux /proc)."""
+    """User + system CPU seconds of this process's children running `binary` (Linux /proc): our
+    dev server, not the other dev servers of a shared machine."""
     total = 0.0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if os.readlink(f"/proc/{pid}/exe") != binary:
+            if os.readlink(f"/proc/{pid}/exe") != binary or _parent_of(int(pid)) != os.getpid():
                 continue
             total += _cpu_seconds_of_pid(int(pid))
         except OSError:
             continue
     return total
+
+
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def _cpu_seconds_of_pid(pid: int | None) -> float:
