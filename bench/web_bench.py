@@ -13,8 +13,9 @@ concurrent clients).
   a bounded number of requests, with --load httpx). Baseline in the same run with the same load
   generator: GET /healthz.
 - decision: P products submitted through service/reviews.py (real pre-check on the worker), then per
-  product POST /api/products/{id}/claim and POST /api/products/{id}/decision (approve) with a Bearer
-  token, C at once: each request's latency and the claim+decision round trip. Baseline: GET /api/me.
+  product POST /api/products/{id}/claim, POST .../findings/VUL-INT-02/dismiss (contract v2: S2's
+  major finding is dismissed before approval) and POST /api/products/{id}/decision (approve) with a
+  Bearer token, C at once: each request's latency and the round trip. Baseline: GET /api/me.
 
     .venv/bin/python bench/web_bench.py                       # 10,000 reviews, 2,000 requests, 200 products
     .venv/bin/python bench/web_bench.py --small               # 1,000 reviews, 300 requests, 40 products
@@ -515,10 +516,12 @@ async def submit_products(db_engine, client, settings, tmp: Path, count: int, co
 
 async def claim_and_decide(
     clients: list[httpx.AsyncClient], product_ids: list[str], seconds: float
-) -> tuple[Run, Run, Run]:
-    """Each client claims then approves products until none is left or `seconds` have passed; a
-    phase still running 60 s after that is cut short (counted as errors: the API is wedged)."""
-    claims, decisions, trips = Run("POST claim"), Run("POST decision (approve)"), Run("claim + decision round trip")
+) -> tuple[Run, Run, Run, Run]:
+    """Each client claims, dismisses S2's major finding (contract v2 requires it before approval)
+    and approves products until none is left or `seconds` have passed; a phase still running 60 s
+    after that is cut short (counted as errors: the API is wedged)."""
+    claims, dismissals = Run("POST claim"), Run("POST dismiss (VUL-INT-02)")
+    decisions, trips = Run("POST decision (approve)"), Run("claim + dismiss + decision round trip")
     todo = list(product_ids)
     deadline = time.perf_counter() + seconds
 
@@ -535,15 +538,24 @@ async def claim_and_decide(
             start = time.perf_counter()
             claimed = await post(client, f"/api/products/{pid}/claim")
             mid = time.perf_counter()
+            dismissed = await post(
+                client, f"/api/products/{pid}/findings/VUL-INT-02/dismiss", json={"reason": "asked by the psychologist"}
+            )
+            later = time.perf_counter()
             decided = await post(client, f"/api/products/{pid}/decision", json={"decision": "approve", "reason": None})
             end = time.perf_counter()
-            for run, (status, text), took in ((claims, claimed, mid - start), (decisions, decided, end - mid)):
+            steps = (
+                (claims, claimed, mid - start),
+                (dismissals, dismissed, later - mid),
+                (decisions, decided, end - later),
+            )
+            for run, (status, text), took in steps:
                 if status == 200:
                     run.latencies.append(took)
                 else:
                     run.errors += 1
                     print(f"  {run.name} {pid}: {status} {text[:160]} after {took:.1f} s", file=sys.stderr)
-            if claimed[0] == 200 and decided[0] == 200:
+            if claimed[0] == 200 and dismissed[0] == 200 and decided[0] == 200:
                 assert '"approved"' in decided[1], decided[1]
                 trips.latencies.append(end - start)
             else:
@@ -559,13 +571,14 @@ async def claim_and_decide(
             f"hanging (wedged)",
             file=sys.stderr,
         )
-    for run in (claims, decisions, trips):
+    for run in (claims, dismissals, decisions, trips):
         run.elapsed = time.perf_counter() - start
-    return claims, decisions, trips
+    return claims, dismissals, decisions, trips
 
 
-async def decision_phase(args, settings, db_engine, env, base, limits, tmp) -> tuple[Run, tuple[Run, Run, Run]]:
-    """Reviewers claiming and approving real reviews through the JSON API, with its baseline GET /api/me."""
+async def decision_phase(args, settings, db_engine, env, base, limits, tmp) -> tuple[Run, tuple[Run, Run, Run, Run]]:
+    """Reviewers claiming, dismissing and approving real reviews through the JSON API, with its
+    baseline GET /api/me."""
     from worker import build_worker
 
     c = args.concurrency
@@ -584,11 +597,11 @@ async def decision_phase(args, settings, db_engine, env, base, limits, tmp) -> t
                 f"submitted {len(products)} products (pre-checked, queued) in {time.perf_counter() - start:.1f} s",
                 flush=True,
             )
-            trio = await claim_and_decide(api_clients[: args.decision_concurrency], products, args.seconds)
+            runs = await claim_and_decide(api_clients[: args.decision_concurrency], products, args.seconds)
     finally:
         for client in api_clients:
             await client.aclose()
-    return me, trio
+    return me, runs
 
 
 # ------------------------------------------------------------------ main
@@ -697,7 +710,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"  {path} p95 / baseline p95: {ratio:.1f}x; target p95 < 150 ms: {'met' if met else 'NOT met'}")
     if not args.pages_only:
         print(me.line())
-        print(f"claim + decision with {args.decision_concurrency} clients at once:")
+        print(f"claim + dismiss + decision with {args.decision_concurrency} clients at once:")
         for r in decisions:
             print(r.line())
 

@@ -3,8 +3,8 @@ hundred).
 
 The worker runs as its own process (`python -m cli.main worker`, as in production) on an in-memory
 dev server and an SQLite (or PostgreSQL) database; this script drives lifecycles (submit,
-pre-check, claim, approve) through service/reviews.py and reads the worker's resident set size
-(VmRSS from /proc) after each hundred.
+pre-check, claim, dismiss the major finding, approve) through service/reviews.py and reads the
+worker's resident set size (VmRSS from /proc) after each hundred.
 
     .venv/bin/python bench/worker_memory.py            # 1,000 lifecycles
     .venv/bin/python bench/worker_memory.py --small    # 300 lifecycles (quick)
@@ -53,6 +53,15 @@ async def lifecycle(system: System) -> None:
     )
     assert done.status is not None and done.status.state == ReviewState.QUEUED, done
     await reviews.claim(db_engine=system.engine, client=system.client, product_id=pid, actor_id="GX-02")
+    # Contract v2: S2's major finding VUL-INT-02 must be dismissed before approval.
+    await reviews.dismiss(
+        db_engine=system.engine,
+        client=system.client,
+        product_id=pid,
+        rule_id="VUL-INT-02",
+        reason="asked by the psychologist",
+        actor_id="GX-02",
+    )
     approved = await reviews.decide(
         db_engine=system.engine,
         client=system.client,

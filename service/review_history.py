@@ -1,22 +1,57 @@
-"""A review's whole history, for the status the API and the CLI show.
+"""A review's history read from its audit events: every entry of the workflow's history is mirrored
+by exactly one audit event, keyed on (workflow id, transition number), recorded and committed before
+the workflow adopts the state it leads to.
 
-The workflow keeps only its current run's transitions: since the patch history-left-in-database, a
-run started by continue-as-new carries none (a review open for months grew every run's input with
-them). Every transition is in the audit trail, keyed on (workflow id, transition number), so the
-transitions before the first one the workflow answers are read from there.
+Two readers:
+- the answer of a reviewer's action (`recorded_history`): the update's answer leaves the history out
+  (it is written into the workflow's own history), and asking the workflow with the `status` query
+  costs a second round trip through Temporal to a worker; one indexed read instead;
+- the status the API and the CLI show (`with_full_history`): since the patch
+  history-left-in-database a run started by continue-as-new carries none of the earlier runs'
+  transitions (a review open for months grew every run's input with them), so those are read here.
 """
 
 import asyncio
+from collections.abc import Iterable
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from models.messages import ReviewStatus, TransitionRecord
 from models.tables import AuditEvent
+from store import audit
 
 
-def _complete(status: ReviewStatus) -> bool:
-    return bool(status.history) and status.history[0].seq == 1
+def _records(events: Iterable[AuditEvent]) -> list[TransitionRecord]:
+    return [
+        TransitionRecord(
+            seq=e.transition_seq,
+            action=e.action,
+            actor_id=e.actor_id,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            reason=e.reason,
+            at=e.at,
+            details={k: str(v) for k, v in (e.details or {}).items()},
+        )
+        for e in events
+    ]
+
+
+def recorded_history(db_engine: sa.Engine, workflow_id: str, changed: TransitionRecord) -> list[TransitionRecord] | None:
+    """The history of review `workflow_id` as recorded, or None when the records do not hold
+    `changed` (the transition the answer names) exactly as the workflow has it: the caller asks
+    the workflow then."""
+    with Session(db_engine) as session:
+        events = audit.workflow_events(session=session, workflow_id=workflow_id)
+        try:
+            history = _records(events)
+        except ValidationError:  # an event the current enums do not know: the workflow's own answer is right
+            return None
+    if not any(record == changed for record in history):
+        return None
+    return history
 
 
 def earlier_transitions(*, db_engine: sa.Engine, workflow_id: str, before_seq: int | None) -> list[TransitionRecord]:
@@ -25,20 +60,11 @@ def earlier_transitions(*, db_engine: sa.Engine, workflow_id: str, before_seq: i
     if before_seq is not None:
         query = query.where(col(AuditEvent.transition_seq) < before_seq)
     with Session(db_engine) as session:
-        events = session.exec(query.order_by(col(AuditEvent.transition_seq))).all()
-        return [
-            TransitionRecord(
-                seq=e.transition_seq,
-                action=e.action,
-                actor_id=e.actor_id,
-                from_state=e.from_state,
-                to_state=e.to_state,
-                reason=e.reason,
-                at=e.at,
-                details={k: str(v) for k, v in (e.details or {}).items()},
-            )
-            for e in events
-        ]
+        return _records(session.exec(query.order_by(col(AuditEvent.transition_seq))).all())
+
+
+def _complete(status: ReviewStatus) -> bool:
+    return bool(status.history) and status.history[0].seq == 1
 
 
 async def with_full_history(*, db_engine: sa.Engine, status: ReviewStatus) -> ReviewStatus:

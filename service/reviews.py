@@ -49,7 +49,7 @@ from models.tables import Review, Team, stored_id
 from rules.product import parse_product
 from service.actors import is_team_staff, resolve_actor
 from service.errors import ActionRefused, NotPermitted, ServiceError
-from service.review_history import with_full_history
+from service.review_history import recorded_history, with_full_history
 from settings import Settings
 from store import products as product_store
 from store.errors import StoreError
@@ -438,7 +438,7 @@ async def as_seen_by(*, db_engine: Engine, status: ReviewStatus, actor_id: str) 
 
 
 async def _update(
-    client: Client, product_id: str, name: str, request: ReviewRequest, *, db_engine: Engine | None = None
+    db_engine: Engine, client: Client, product_id: str, name: str, request: ReviewRequest
 ) -> ReviewStatus:
     """Send update `name`. Its id is the scoped request id, so a retry with the same key is answered
     by Temporal with the first outcome, and the workflow itself records the request once."""
@@ -462,19 +462,27 @@ async def _update(
                 f"no open review for product {product_id!r} (never submitted, or already closed)"
             ) from exc
         raise
-    return await _with_history(handle, answer, db_engine)
+    return await _with_history(db_engine, handle, answer)
 
 
-async def _with_history(handle, answer: ReviewStatus, db_engine: Engine | None) -> ReviewStatus:
+async def _with_history(db_engine: Engine, handle, answer: ReviewStatus) -> ReviewStatus:
     """The whole status after an update: its answer leaves the history out (it is written into the
-    workflow's own history), the `status` query (written nowhere) has this run's, the audit trail the
-    runs' before it (service/review_history.py)."""
+    workflow's own history). The answer of an action that ended the review has its run's already
+    (workflows/review.py `_answer`: a query would replay the closed run on a worker); otherwise
+    the audit events hold it (service/review_history.py), and the `status` query (written
+    nowhere) when they do not hold the transition the answer names. The runs before a
+    continue-as-new are read from the audit trail either way."""
+    if answer.history:
+        return await with_full_history(db_engine=db_engine, status=answer)
+    if answer.changed is not None:
+        history = await asyncio.to_thread(recorded_history, db_engine, answer.workflow_id, answer.changed)
+        if history is not None:
+            return answer.model_copy(update={"history": history})
     try:
         full = await handle.query("status", result_type=ReviewStatus)
     except RPCError:
         return answer  # the action stands; only its history is not shown
-    if db_engine is not None:
-        full = await with_full_history(db_engine=db_engine, status=full)
+    full = await with_full_history(db_engine=db_engine, status=full)
     return full.model_copy(update={"changed": answer.changed})
 
 
@@ -556,11 +564,7 @@ def _request(model: type[RequestT], **fields: Any) -> RequestT:
 async def claim(*, db_engine: Engine, client: Client, product_id: str, actor_id: str, request_id: str | None = None):
     actor = await _actor(db_engine, actor_id)
     return await _update(
-        client,
-        product_id,
-        "claim",
-        _request(ClaimRequest, actor=actor, request_id=_request_id(request_id)),
-        db_engine=db_engine,
+        db_engine, client, product_id, "claim", _request(ClaimRequest, actor=actor, request_id=_request_id(request_id))
     )
 
 
@@ -576,7 +580,7 @@ async def assign(
     actor = await _actor(db_engine, actor_id)
     reviewer = await _actor(db_engine, reviewer_id)
     request = _request(AssignRequest, actor=actor, reviewer=reviewer, request_id=_request_id(request_id))
-    return await _update(client, product_id, "assign", request, db_engine=db_engine)
+    return await _update(db_engine, client, product_id, "assign", request)
 
 
 async def dismiss(
@@ -593,7 +597,7 @@ async def dismiss(
     request = _request(
         DismissFindingRequest, actor=actor, rule_id=rule_id, reason=reason, request_id=_request_id(request_id)
     )
-    return await _update(client, product_id, "dismiss_finding", request, db_engine=db_engine)
+    return await _update(db_engine, client, product_id, "dismiss_finding", request)
 
 
 async def decide(
@@ -610,7 +614,7 @@ async def decide(
     request = _request(
         DecisionRequest, actor=actor, decision=decision, reason=reason, request_id=_request_id(request_id)
     )
-    return await _update(client, product_id, "decide", request, db_engine=db_engine)
+    return await _update(db_engine, client, product_id, "decide", request)
 
 
 async def withdraw(
@@ -618,11 +622,11 @@ async def withdraw(
 ):
     actor = await _actor(db_engine, actor_id)
     return await _update(
+        db_engine,
         client,
         product_id,
         "withdraw",
         _request(WithdrawRequest, actor=actor, reason=reason, request_id=_request_id(request_id)),
-        db_engine=db_engine,
     )
 
 
@@ -633,7 +637,7 @@ async def comment(
     the text (not empty, at most models.limits.COMMENT_MAX_CHARS characters)."""
     actor = await _actor(db_engine, actor_id)
     request = _request(CommentRequest, actor=actor, text=text, request_id=_request_id(request_id))
-    return await _update(client, product_id, "comment", request, db_engine=db_engine)
+    return await _update(db_engine, client, product_id, "comment", request)
 
 
 async def move_due_date(
@@ -650,7 +654,7 @@ async def move_due_date(
     request = _request(
         MoveDueDateRequest, actor=actor, due_at=due_at, reason=reason, request_id=_request_id(request_id)
     )
-    return await _update(client, product_id, "move_due_date", request, db_engine=db_engine)
+    return await _update(db_engine, client, product_id, "move_due_date", request)
 
 
 async def resubmit(
@@ -702,7 +706,7 @@ async def resubmit(
         conflicted_staff=_conflicted_staff(meta),
     )
     try:
-        accepted = await _update(client, product_id, "resubmit", request, db_engine=db_engine)
+        accepted = await _update(db_engine, client, product_id, "resubmit", request)
     except ServiceError:
         # The workflow refused this version: remove the draft so the stored history stays truthful.
         await asyncio.to_thread(_delete_draft, db_engine, version_id)

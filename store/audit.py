@@ -174,6 +174,17 @@ def event_ids(*, session: Session, workflow_id: str, seqs: list[int]) -> dict[in
     return {seq: event_id for seq, event_id in rows}
 
 
+def workflow_events(*, session: Session, workflow_id: str) -> list[AuditEvent]:
+    """The events of one workflow (a review's transitions: one per entry of its history), by seq."""
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.workflow_id) == workflow_id)
+            .order_by(col(AuditEvent.transition_seq))
+        )
+    )
+
+
 def list_events(*, session: Session, product_id: str) -> list[AuditEventPublic]:
     """The audit history of one product, oldest first."""
     rows = session.exec(select(AuditEvent).where(col(AuditEvent.product_id) == product_id).order_by(col(AuditEvent.id)))

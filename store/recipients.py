@@ -5,6 +5,7 @@ from sqlmodel import Session, col, select
 
 from models.enums import StaffRole
 from models.messages import NotifyTarget
+from models.roster import Roster, RosterTeam
 from models.tables import Product, Staff, Team, TeamMember
 
 RELATIONS = (
@@ -97,4 +98,62 @@ def _relation(
         if team and team.deputy_prosecutor_id:
             return [team.deputy_prosecutor_id]
         return staff_with_role(session=session, role=StaffRole.DEPUTY_PROSECUTOR)
+    raise ValueError(f"unknown notification relation {relation!r}; known: {', '.join(RELATIONS)}")
+
+
+def resolve_targets_in(
+    *,
+    roster: Roster,
+    targets: list[NotifyTarget],
+    product: Product,
+    assignee: str | None,
+    last_reviewer: str | None = None,
+) -> list[str] | None:
+    """`resolve_targets` answered from the register as the rule engine reads it (RosterCache: built
+    once per change of the register, so a recording asks the database one number instead of the
+    team, its members, the role holders and who is active for every notification). The same
+    answer, in the same order: the Roster holds the active staff ordered by id and each active
+    team's leader, focal points and members in roster order. None when the product's team is not
+    among the active teams (resolve_targets still reads an inactive team's people)."""
+    team = next((t for t in roster.teams if t.id == product.team_id), None)
+    if team is None:
+        return None
+    active = {s.id: s for s in roster.staff}
+    wanted: list[str] = []
+    for target in targets:
+        if target.staff_id:
+            wanted.append(target.staff_id)
+        if target.relation:
+            wanted.extend(_relation_in(roster, target.relation, product, team, assignee, last_reviewer))
+    resolved: list[str] = []
+    for staff_id in wanted:
+        if staff_id in active and staff_id not in resolved:
+            resolved.append(staff_id)
+    return resolved
+
+
+def _relation_in(
+    roster: Roster, relation: str, product: Product, team: RosterTeam, assignee: str | None, last_reviewer: str | None
+) -> list[str]:
+    def with_role(role: StaffRole) -> list[str]:
+        return [s.id for s in roster.staff if str(role) in s.roles]
+
+    if relation == "assignee":
+        return [assignee] if assignee else []
+    if relation == "last_reviewer":
+        return [last_reviewer] if last_reviewer else []
+    if relation == "author":
+        return [product.author_id]
+    if relation == "team_leader":
+        return [team.leader] if team.leader else []
+    if relation == "team":
+        return team.team_staff()
+    if relation == "gcu_head":
+        return with_role(StaffRole.GCU_HEAD)
+    if relation == "gcu_reviewers":
+        return with_role(StaffRole.GCU_REVIEWER)
+    if relation == "spu_officers":
+        return with_role(StaffRole.SPU_OFFICER)
+    if relation == "team_dp":
+        return [team.deputy_prosecutor] if team.deputy_prosecutor else with_role(StaffRole.DEPUTY_PROSECUTOR)
     raise ValueError(f"unknown notification relation {relation!r}; known: {', '.join(RELATIONS)}")

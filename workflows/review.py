@@ -530,12 +530,19 @@ class ProductReviewWorkflow:
 
     def _answer(self, request_id: str | None) -> ReviewStatus:
         """An update's answer: the status without the history (the answer is written into the
-        workflow's history), with the transition that request `request_id` recorded."""
+        workflow's history), with the transition that request `request_id` recorded.
+
+        An ending answers with the whole history: the review closes with this task, and the
+        caller's `status` query for it would then replay the whole run on a worker (about twice
+        the round trip of an open review's action, and a full replay of CPU). Written once per
+        review, the history in the last answer does not make the history grow quadratically.
+        (An update's answer is not a command: replaying an earlier history is unaffected.)"""
         changed = None
         if request_id is not None:
             changed = next((r for r in reversed(self._st.history) if r.details.get("request_id") == request_id), None)
         status = self.status()
-        return status.model_copy(update={"history": [], "changed": changed})
+        history = status.history if self._st.state in TERMINAL_STATES else []
+        return status.model_copy(update={"history": history, "changed": changed})
 
     # ---------------- recording ----------------
 

@@ -24,7 +24,7 @@ from models.messages import (
     ReviewWorkflowState,
     TransitionRecord,
 )
-from models.tables import AuditEvent, Certification, Decision, Finding, Notification, ProductVersion, Staff
+from models.tables import AuditEvent, Certification, Decision, Finding, Notification, ProductVersion, Staff, Team
 from settings import Settings
 from store.audit import verify_chain
 from store.db import make_engine, session_scope
@@ -625,3 +625,43 @@ async def test_a_precheck_runs_the_rules_in_a_process_of_its_own_when_configured
         pool.shutdown()
     assert {f.rule_id for f in result.findings} - set(key["optional"] or []) == set(key["expected"])
     assert result.verdict == Verdict(key["verdict"])
+
+
+async def test_a_change_to_the_register_reaches_the_next_recording_of_the_same_worker(fresh_engine, env):
+    # Recordings read the register from the worker's cache, rebuilt when register_revision moves.
+    with session_scope(fresh_engine) as session:
+        import_roster(session=session, load=load_of(small_roster("C")))
+        version = new_version(session, team_id="C-TEAM", author_id="C-03")
+    acts = _activities(fresh_engine)
+    request = NotificationRequest(kind=NotificationKind.QUEUED, subject="s", targets=[NotifyTarget(relation="team")])
+
+    def comment(seq: int, actor: str) -> RecordTransitionInput:
+        return _transition_input(
+            version, seq, ReviewAction.COMMENT, ReviewState.QUEUED, actor=actor, notifications=[request]
+        )
+
+    first = await env.run(acts.record_transition, comment(1, "C-03"))
+    assert _recipients(fresh_engine, first.audit_event_id) == ["C-01", "C-02", "C-11"]
+    with session_scope(fresh_engine) as session:
+        session.get(Staff, "C-02").active = False
+    second = await env.run(acts.record_transition, comment(2, "C-03"))
+    assert _recipients(fresh_engine, second.audit_event_id) == ["C-01", "C-11"]
+    with pytest.raises(ApplicationError, match="C-02 is not an active person of the register"):
+        await env.run(acts.record_transition, comment(3, "C-02"))
+
+
+async def test_the_people_of_a_team_no_longer_active_are_still_told(fresh_engine, env):
+    with session_scope(fresh_engine) as session:
+        import_roster(session=session, load=load_of(small_roster("I")))
+        version = new_version(session, team_id="I-TEAM", author_id="I-03")
+        session.get(Team, "I-TEAM").active = False
+    request = NotificationRequest(
+        kind=NotificationKind.QUEUED,
+        subject="s",
+        targets=[NotifyTarget(relation="team"), NotifyTarget(relation="team_dp")],
+    )
+    result = await env.run(
+        _activities(fresh_engine).record_transition,
+        _transition_input(version, 1, ReviewAction.COMMENT, ReviewState.QUEUED, actor="I-03", notifications=[request]),
+    )
+    assert _recipients(fresh_engine, result.audit_event_id) == ["I-01", "I-02", "I-11", "I-DP"]

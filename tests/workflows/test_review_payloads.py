@@ -2,12 +2,12 @@
 each answer, history bytes grew quadratically (after 200 long comments each update wrote 844 KB)
 until the review passed Temporal's limits. The answer is the state and what changed, a constant size."""
 
-from review_fakes import REVIEWER, FakeReviewActivities, review_worker, rid, start_review, wait_for_state
+from review_fakes import AUTHOR, REVIEWER, FakeReviewActivities, review_worker, rid, start_review, wait_for_state
 from temporalio.api.enums.v1 import EventType
 
-from models.enums import ReviewState
+from models.enums import ReviewAction, ReviewState
 from models.limits import COMMENT_MAX_CHARS
-from models.messages import ClaimRequest, CommentRequest
+from models.messages import ClaimRequest, CommentRequest, WithdrawRequest
 from workflows.review import ProductReviewWorkflow as WF
 
 
@@ -34,3 +34,21 @@ async def test_update_answers_stay_small_however_long_the_history(temporal_env):
     assert len(sizes) == 31
     # One comment's text (about 4 KB) and the state, never the comments before it.
     assert max(sizes) < 2 * COMMENT_MAX_CHARS + 4000, sizes
+
+
+async def test_the_answer_that_ends_a_review_carries_its_whole_history(temporal_env):
+    # The caller's `status` query after an ending would replay the whole closed run on a worker
+    # (service/reviews.py answers with this history instead): written once, at the end.
+    async with review_worker(temporal_env, FakeReviewActivities()) as tq:
+        handle = await start_review(temporal_env, tq)
+        await wait_for_state(handle, ReviewState.QUEUED)
+        claimed = await handle.execute_update(WF.claim, ClaimRequest(actor=REVIEWER, request_id=rid()))
+        ended = await handle.execute_update(
+            WF.withdraw, WithdrawRequest(actor=AUTHOR, reason="replaced by a new product", request_id=rid())
+        )
+        status = await handle.query(WF.status)
+
+    assert claimed.history == [] and claimed.state == ReviewState.IN_REVIEW
+    assert ended.state == ReviewState.WITHDRAWN
+    assert [r.action for r in ended.history] == [r.action for r in status.history]
+    assert ended.history[-1].action == ReviewAction.WITHDRAW and ended.changed == ended.history[-1]
