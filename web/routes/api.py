@@ -30,9 +30,9 @@ from store import reviews as review_store
 from web import actions, insights, readmodel
 from web.access import Principal, visible_product
 from web.api_errors import DbIdPath, TextIdPath, db_id_query, no_unknown_query_parameters, responses, text_query
-from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require, require_action
+from web.deps import ApiPrincipal, DbSession, TemporalClient, not_found, require, require_action
 from web.heavy import run_heavy
-from web.idempotency import idempotency_header
+from web.idempotency import ApiRoute, no_idempotency_key
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
 from web.uploads import MetaForm, read_limited
@@ -40,9 +40,9 @@ from web.uploads import MetaForm, read_limited
 router = APIRouter(
     prefix="/api",
     tags=["gcu-review"],
-    route_class=DbRoute,
+    route_class=ApiRoute,
     responses=responses(401, 422, 503),
-    dependencies=[Depends(no_unknown_query_parameters), Depends(idempotency_header)],
+    dependencies=[Depends(no_unknown_query_parameters), Depends(no_idempotency_key)],
 )
 # Statuses of the review actions beyond the router's: refused content (400), role (403), unknown or
 # invisible product (404), the workflow's refusal (409).
