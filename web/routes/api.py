@@ -35,7 +35,7 @@ from web.heavy import run_heavy
 from web.idempotency import ApiRoute, no_idempotency_key
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
-from web.uploads import MetaForm, read_limited
+from web.uploads import MetaForm
 
 router = APIRouter(
     prefix="/api",
@@ -455,14 +455,12 @@ async def submit(
     )
 
     async def make():
-        data = await read_limited(file, settings.max_upload_bytes)
         return await actions.submit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
 
@@ -508,15 +506,13 @@ async def resubmit(
     )
 
     async def make():
-        data = await read_limited(file, settings.max_upload_bytes)
         return await actions.resubmit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
             product_id=product_id,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
 

@@ -25,7 +25,7 @@ from web.deps import (
 )
 from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
-from web.uploads import MetaForm, read_limited
+from web.uploads import MetaForm
 
 router = APIRouter(include_in_schema=False, route_class=DbRoute, dependencies=[Depends(idempotency_form_field)])
 
@@ -140,14 +140,12 @@ async def submit(request: Request, me: FormPrincipal, client: TemporalClient, fi
     meta = _meta_from_form(form)
     settings = request.app.state.settings
     try:
-        data = await read_limited(file, settings.max_upload_bytes)
         result = await actions.submit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
     except ServiceError as exc:
@@ -336,15 +334,13 @@ async def resubmit(
     meta = _meta_from_form(await request.form())
     settings = request.app.state.settings
     try:
-        data = await read_limited(file, settings.max_upload_bytes)
         status = await actions.resubmit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
             product_id=product_id,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
     except ServiceError as exc:
