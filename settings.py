@@ -59,9 +59,10 @@ class ConfigurationError(Exception):
 
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused setting's error must not echo the values it was given (the
-    # input of a model-level check is every setting, secrets included).
+    # input of a model-level check is every setting, secrets included). env_ignore_empty: an empty
+    # variable means the default, as docker-compose.yml passes every setting as `${NAME:-}`.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True, env_ignore_empty=True
     )
 
     environment: str = Field("development", description="development | test | production")

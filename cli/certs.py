@@ -12,7 +12,7 @@ from typing import overload
 
 import typer
 
-from cli.common import db_engine, emit_json
+from cli.common import StepProgress, db_engine, emit_json
 
 certs_app = typer.Typer(
     no_args_is_help=True, help="Certification register: add, renew, revoke, list, gaps, import, sweep."
@@ -234,14 +234,12 @@ def import_(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help=".yaml/.yml (roster lists) or .csv"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate only."),
 ) -> None:
-    """Bulk import certifications and briefings; any problem refuses the whole file (one transaction)."""
-    from rich.console import Console
-    from rich.progress import Progress
-
+    """Bulk import certifications and briefings; any problem refuses the whole file (one transaction).
+    Progress on stderr while it runs, when stderr is a terminal."""
     from store.cert_import import ImportRefused, import_records, parse_file
 
     try:
-        with _session() as session:
+        with StepProgress(f"reading {path.name}") as progress, _session() as session:
             parsed = parse_file(path, session=session)
             if dry_run:
                 if parsed.problems:
@@ -250,9 +248,9 @@ def import_(
                     f"{path}: {len(parsed.certifications)} certification(s), {len(parsed.briefings)} briefing(s): valid"
                 )
                 return
-            with Progress(console=Console(stderr=True), transient=True, disable=parsed.total < 200) as progress:
-                task = progress.add_task(f"importing {path.name}", total=parsed.total)
-                result = import_records(session=session, parsed=parsed, progress=lambda n: progress.advance(task, n))
+            progress.phase(f"importing {path.name}")
+            result = import_records(session=session, parsed=parsed, progress=progress.counter("records", parsed.total))
+            progress.phase(f"saving {path.name}")
     except ImportRefused as exc:
         for problem in exc.problems:
             typer.echo(f"{path}: {problem}", err=True)

@@ -161,7 +161,7 @@ def impact(
 ) -> None:
     """Run a candidate pack over the latest version of every stored product: what would change,
     per product (verdict before and after, findings added and removed) and per new or changed rule."""
-    from cli.common import db_engine
+    from cli.common import StepProgress, db_engine
     from rules.library import library
     from rules.pack import PackError
     from service.impact import render_text, run_impact
@@ -176,7 +176,13 @@ def impact(
         raise typer.Exit(2) from None
     engine = db_engine()
     try:
-        report = run_impact(db_engine=engine, candidate=candidate, active=active)
+        with StepProgress(f"running pack {candidate.pack_version} over the stored products") as progress:
+            report = run_impact(
+                db_engine=engine,
+                candidate=candidate,
+                active=active,
+                progress=lambda done, total: progress("products", done, total),
+            )
     finally:
         engine.dispose()
     if output == OutputFormat.JSON:

@@ -167,7 +167,19 @@ class StepProgress:
     def phase(self, description: str) -> None:
         self._progress.update(self._phase, description=description)
 
-    def __call__(self, step: str, done: int, total: int) -> None:
+    def __call__(self, step: str, done: int, total: int | None) -> None:
         if step not in self._tasks:
             self._tasks[step] = self._progress.add_task(step, total=total)
         self._progress.update(self._tasks[step], completed=done, total=total)
+
+    def counter(self, step: str, total: int | None = None) -> Callable[[int], None]:
+        """A callback for work that tells how many more items it has done (total None: unknown)."""
+        done = 0
+        self(step, done, total)
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            self(step, done, total)
+
+        return advance

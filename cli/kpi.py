@@ -203,20 +203,17 @@ def backfill_facts(
     recompute: bool = typer.Option(False, "--recompute", help="Recompute every version's facts."),
 ) -> None:
     """Record KPI 10 facts (relevance, execution and reference dates) of stored versions that have none."""
-    from rich.console import Console
-    from rich.progress import Progress
-
+    from cli.common import StepProgress
     from store.kpi.config import load_kpi_config
     from store.kpi.facts import backfill_product_facts
 
     use_triggers = load_kpi_config().kpi10.trigger_text_makes_relevant
-    with _session() as session, Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("product facts", total=None)
+    with StepProgress("recording KPI 10 facts") as progress, _session() as session:
         n = backfill_product_facts(
             session=session,
             recompute=recompute,
             use_triggers=use_triggers,
-            progress=lambda k: progress.advance(task, k),
+            progress=progress.counter("product versions"),
         )
     typer.echo(f"recorded facts of {n} version(s)")
 

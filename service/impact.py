@@ -6,22 +6,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.enums import TERMINAL_STATES, Verdict
 from models.findings import CheckResult, FormatErrorEntry
 from models.impact import ImpactReport, RuleImpact
+from models.tables import Product
 from rules.impact import changed_rules, compare
 from store.impact import latest_judgements
 from store.roster_view import roster_from_db
 
-PROGRESS_EVERY = 200  # products between two progress reports
 
-
-def run_impact(*, db_engine: Engine, candidate, active, progress: Callable[[int], None] | None = None) -> ImpactReport:
-    """`candidate` and `active` are rule engines (rules.engine.Engine). `progress` is told how many
-    products were checked so far, every PROGRESS_EVERY products."""
+def run_impact(
+    *, db_engine: Engine, candidate, active, progress: Callable[[int, int], None] | None = None
+) -> ImpactReport:
+    """`candidate` and `active` are rule engines (rules.engine.Engine); `progress` is told (products
+    checked, products stored) as the candidate runs over each."""
     statuses = changed_rules(active.pack, candidate.pack)
     report = ImpactReport(
         candidate_version=candidate.pack_version,
@@ -33,6 +35,7 @@ def run_impact(*, db_engine: Engine, candidate, active, progress: Callable[[int]
     moved: Counter[str] = Counter()
     with Session(db_engine) as session:
         roster = roster_from_db(session=session)
+        total = session.execute(sa.select(sa.func.count()).select_from(Product)).scalar_one() if progress else 0
         for stored in latest_judgements(session=session):
             if stored.text is None:
                 after = CheckResult(
@@ -54,8 +57,8 @@ def run_impact(*, db_engine: Engine, candidate, active, progress: Callable[[int]
                 review_state=stored.review_state,
             )
             report.products += 1
-            if progress is not None and report.products % PROGRESS_EVERY == 0:
-                progress(report.products)
+            if progress:
+                progress(report.products, max(total, report.products))
             before_ids = {rid for rid, _, _ in stored.findings}
             for f in after.findings:
                 if f.rule_id in statuses:

@@ -39,7 +39,9 @@ def _records(events: Iterable[AuditEvent]) -> list[TransitionRecord]:
     ]
 
 
-def recorded_history(db_engine: sa.Engine, workflow_id: str, changed: TransitionRecord) -> list[TransitionRecord] | None:
+def recorded_history(
+    db_engine: sa.Engine, workflow_id: str, changed: TransitionRecord
+) -> list[TransitionRecord] | None:
     """The history of review `workflow_id` as recorded, or None when the records do not hold
     `changed` (the transition the answer names) exactly as the workflow has it: the caller asks
     the workflow then."""

@@ -37,6 +37,14 @@ def _values(value: str | Sequence[str] | None) -> list[str] | None:
     return [str(v) for v in value]
 
 
+def escalated_clause() -> sa.ColumnElement[bool]:
+    """Escalated now, or pending with the GCU after an escalation."""
+    return sa.or_(
+        col(Review.state) == str(ReviewState.ESCALATED),
+        sa.and_(col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.escalation_level) > 0),
+    )
+
+
 def _overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.due_at) < now)
 
@@ -89,13 +97,8 @@ def queue_query(
             query = query.where(column.in_(values))
     if assignee is not None:
         query = query.where(col(Review.assignee_id) == assignee)
-    if escalated is True:  # escalated now, or pending after an escalation
-        query = query.where(
-            sa.or_(
-                col(Review.state) == str(ReviewState.ESCALATED),
-                sa.and_(col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.escalation_level) > 0),
-            )
-        )
+    if escalated is True:
+        query = query.where(escalated_clause())
     if overdue is True:
         query = query.where(_overdue_clause(now))
     elif overdue is False:

@@ -4,6 +4,7 @@ layer, whose workflow validator (the same policy) decides and whose refusal mess
 
 from datetime import datetime
 
+from fastapi import UploadFile
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
@@ -29,14 +30,13 @@ async def submit_upload(
     client: Client,
     settings: Settings,
     principal: Principal,
-    data: bytes,
-    filename: str | None,
+    file: UploadFile,
     meta: MetaForm | None,
 ) -> reviews.SubmitResult:
     actor_id = _actor(principal)
     if not principal.may_submit():
         raise NotPermitted(f"{actor_id} is not on the staff of any team: only a team submits its products.")
-    with staged(data, filename, meta) as upload:
+    async with staged(file, settings.max_upload_bytes, meta) as upload:
         try:
             return await reviews.submit(
                 db_engine=db_engine,
@@ -58,12 +58,11 @@ async def resubmit_upload(
     settings: Settings,
     principal: Principal,
     product_id: str,
-    data: bytes,
-    filename: str | None,
+    file: UploadFile,
     meta: MetaForm | None,
 ):
     actor_id = _actor(principal)
-    with staged(data, filename, meta) as upload:
+    async with staged(file, settings.max_upload_bytes, meta) as upload:
         try:
             return await reviews.resubmit(
                 db_engine=db_engine,

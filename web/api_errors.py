@@ -9,6 +9,7 @@ names the statuses an operation can answer, so the schema tells clients (and sch
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
+from fastapi.dependencies.utils import field_annotation_is_sequence
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
@@ -64,32 +65,33 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def _query_parameter_names(dependant: Any) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+def _query_parameters(dependant: Any) -> dict[str, bool]:
+    """The operation's query parameters, each with whether it takes a list (may be repeated)."""
+    found = {param.alias: field_annotation_is_sequence(param.field_info.annotation) for param in dependant.query_params}
     for sub in dependant.dependencies:
-        names |= _query_parameter_names(sub)
-    return names
+        found |= _query_parameters(sub)
+    return found
 
 
 def no_unknown_query_parameters(request: Request) -> None:
     """An unknown query parameter is refused, not ignored: `?stat=queued` for `?state=queued` would
-    otherwise answer every review as if it were the filtered list."""
+    otherwise answer every review as if it were the filtered list. So is a single-valued one given
+    twice (`?team=A&team=B`): the framework would silently answer for the last one only."""
     route = request.scope.get("route")
     if route is None or not request.query_params:
         return
-    known = _query_parameter_names(route.dependant)
-    unknown = sorted(set(request.query_params.keys()) - known)
-    if unknown:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", name),
-                    "msg": "this operation takes no such query parameter",
-                    "type": "extra_forbidden",
-                }
-                for name in unknown
-            ]
-        )
+    known = _query_parameters(route.dependant)
+    problems = [
+        {"loc": ("query", name), "msg": "this operation takes no such query parameter", "type": "extra_forbidden"}
+        for name in sorted(set(request.query_params.keys()) - set(known))
+    ]
+    problems += [
+        {"loc": ("query", name), "msg": "this parameter takes one value, not a list", "type": "too_many_values"}
+        for name, is_list in sorted(known.items())
+        if not is_list and len(request.query_params.getlist(name)) > 1
+    ]
+    if problems:
+        raise RequestValidationError(problems)
 
 
 def validation_error_body(exc: RequestValidationError) -> dict[str, list[dict[str, Any]]]:

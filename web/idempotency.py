@@ -8,16 +8,21 @@ the templates); API clients send an `Idempotency-Key` header. The routers read i
 person and the action (service/reviews.py), so one person's key never answers another's request.
 """
 
+import re
 import uuid
 from contextvars import ContextVar
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 
 from models.limits import REQUEST_ID_MAX_CHARS
+from web.deps import DbRoute
 
 FORM_FIELD = "request_id"
 HEADER = "Idempotency-Key"
+# Visible ASCII, no spaces: what an HTTP header carries unchanged (a UUID, a token). The OpenAPI
+# schema states it, and FastAPI refuses anything else with the documented 422.
+KEY_PATTERN = r"^[\x21-\x7e]+$"
 
 _current: ContextVar[str | None] = ContextVar("gcu_idempotency_key", default=None)
 
@@ -33,28 +38,44 @@ def new_request_key() -> str:
 
 def _checked(key: str | None, where: str) -> str | None:
     key = (key or "").strip() or None
-    if key is not None and (len(key) > REQUEST_ID_MAX_CHARS or not key.isprintable()):
-        raise HTTPException(400, f"{where} must be 1 to {REQUEST_ID_MAX_CHARS} printable characters")
+    if key is not None and (len(key) > REQUEST_ID_MAX_CHARS or not re.fullmatch(KEY_PATTERN, key)):
+        raise HTTPException(400, f"{where} must be 1 to {REQUEST_ID_MAX_CHARS} visible ASCII characters")
     return key
 
 
+def no_idempotency_key() -> None:
+    """Every API request starts without a key: a context reused by the next request must not carry one."""
+    _current.set(None)
+
+
 async def idempotency_header(
-    request: Request,
     key: Annotated[
         str | None,
         Header(
             alias=HEADER,
+            min_length=1,
+            max_length=REQUEST_ID_MAX_CHARS,
+            pattern=KEY_PATTERN,
             description=(
-                "Optional, on the actions (POST): a key of your choosing, the same for every retry of one action "
-                f"(at most {REQUEST_ID_MAX_CHARS} characters). A retry with the key of an action already made "
-                "changes nothing and answers like the first."
+                "Optional: a key of your choosing, the same for every retry of one action (1 to "
+                f"{REQUEST_ID_MAX_CHARS} visible ASCII characters, e.g. a UUID). A retry with the key of an "
+                "action already made changes nothing and answers like the first."
             ),
         ),
     ] = None,
 ) -> None:
-    # Set on every request, also to None: a context reused by the next request must not carry a key.
-    # Only the actions (POST) read it, so only they can refuse a malformed one.
-    _current.set(_checked(key, f"the {HEADER} header") if request.method == "POST" else None)
+    _current.set(key)
+
+
+class ApiRoute(DbRoute):
+    """An API route whose actions (POST) take the Idempotency-Key header: only they read it, so only
+    their schema names it, and the schema's rule for it is the one FastAPI checks (a malformed key:
+    422). A read never refuses a header it ignores."""
+
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any):
+        if "POST" in (kwargs.get("methods") or ()):
+            kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), Depends(idempotency_header)]
+        super().__init__(path, endpoint, **kwargs)
 
 
 async def idempotency_form_field(request: Request) -> None:

@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import review_policy
@@ -136,19 +137,16 @@ def audit_history(session: Session, product_id: str):
     return audit_store.list_events(session=session, product_id=product_id)
 
 
-def products_for(
-    session: Session,
+def _products_query(
     principal: Principal,
     *,
-    team_ids: frozenset[str] | None = None,
-    states: list[str] | None = None,
-    overdue: bool = False,
-    since=None,
-    until=None,
-    limit: int | None = None,
-) -> list[tuple[Product, Review | None]]:
-    """Products this person may see (optionally only some teams, review states, overdue ones, or
-    submitted within [since, until)), newest first."""
+    team_ids: frozenset[str] | None,
+    states: list[str] | None,
+    overdue: bool,
+    escalated: bool,
+    since,
+    until,
+):
     query = select(Product, Review).join(Review, col(Review.product_id) == col(Product.id), isouter=True)
     visible = principal.visible_team_ids()
     if visible is not None:
@@ -159,14 +157,68 @@ def products_for(
         query = query.where(col(Review.state).in_(states))
     if overdue:
         query = query.where(review_store._overdue_clause(datetime.now(UTC)))
+    if escalated:
+        query = query.where(review_store.escalated_clause())
     if since is not None:
         query = query.where(Product.created_at >= since)
     if until is not None:
         query = query.where(Product.created_at < until)
-    query = query.order_by(col(Product.created_at).desc(), col(Product.id))
+    return query
+
+
+def products_for(
+    session: Session,
+    principal: Principal,
+    *,
+    team_ids: frozenset[str] | None = None,
+    states: list[str] | None = None,
+    overdue: bool = False,
+    escalated: bool = False,
+    since=None,
+    until=None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[Product, Review | None]]:
+    """Products this person may see (optionally only some teams, review states, overdue or escalated
+    ones, or submitted within [since, until)), newest first; `limit` of them from `offset`."""
+    query = _products_query(
+        principal,
+        team_ids=team_ids,
+        states=states,
+        overdue=overdue,
+        escalated=escalated,
+        since=since,
+        until=until,
+    ).order_by(col(Product.created_at).desc(), col(Product.id))
+    if offset:
+        query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [(p, r) for p, r in session.exec(query)]
+
+
+def count_products_for(
+    session: Session,
+    principal: Principal,
+    *,
+    team_ids: frozenset[str] | None = None,
+    states: list[str] | None = None,
+    overdue: bool = False,
+    escalated: bool = False,
+    since=None,
+    until=None,
+) -> int:
+    """How many products products_for would list without a limit."""
+    query = _products_query(
+        principal,
+        team_ids=team_ids,
+        states=states,
+        overdue=overdue,
+        escalated=escalated,
+        since=since,
+        until=until,
+    )
+    return session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
 
 
 def actions_for(principal: Principal, product: Product, review: Review | None, findings=None) -> set[ReviewAction]:

@@ -1,6 +1,10 @@
 """Uploaded products: staged to a private temporary folder so the service layer reads them exactly
 as the CLI reads files (same ingestion, same messages), then removed.
 
+The upload is copied there in chunks of _CHUNK bytes, refused as soon as it passes the size limit:
+the web process never holds more than a chunk of it (the framework has already spooled it to a
+temporary file), where joining it in memory and writing it out again cost twice the file.
+
 A .docx/.pdf (or a .md without front matter) takes its front matter from the meta form: the
 structural `product` fields of product-format.md §2.1, plus any further front-matter groups
 (witnesses, interview, consent, ...) as YAML text.
@@ -9,13 +13,14 @@ structural `product` fields of product-format.md §2.1, plus any further front-m
 import json
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import UploadFile
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from service.errors import ServiceError
 
@@ -88,8 +93,7 @@ def _folder() -> Iterator[Path]:
         yield Path(folder)
 
 
-@contextmanager
-def staged(data: bytes, filename: str | None, meta: MetaForm | None) -> Iterator[StagedUpload]:
+def _checked_name(filename: str | None, meta: "MetaForm | None") -> str:
     name = _safe_name(filename)
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
@@ -97,28 +101,34 @@ def staged(data: bytes, filename: str | None, meta: MetaForm | None) -> Iterator
             f"{name}: unsupported file type {suffix or '(no extension)'!r}; a product is a .md file, "
             "or a .docx or .pdf with the structured fields filled in"
         )
+    if suffix in (".docx", ".pdf") and (meta is None or meta.is_empty()):
+        raise ServiceError(f"{name}: a {suffix} document has no front matter; fill in the structured fields")
+    return name
+
+
+async def _copy_limited(upload: UploadFile, path: Path, name: str, max_bytes: int) -> None:
+    """Copies the upload chunk by chunk, refusing it as soon as it passes the size limit (not after
+    reading it all)."""
+    await upload.seek(0)
+    total = 0
+    with path.open("wb") as out:
+        while chunk := await upload.read(_CHUNK):
+            total += len(chunk)
+            if total > max_bytes:
+                raise ServiceError(f"{name}: the file is larger than the limit of {max_bytes // (1024 * 1024)} MiB")
+            await run_in_threadpool(out.write, chunk)
+    if total == 0:
+        raise ServiceError(f"{name}: the file is empty")
+
+
+@asynccontextmanager
+async def staged(upload: UploadFile, max_bytes: int, meta: MetaForm | None) -> AsyncIterator[StagedUpload]:
+    name = _checked_name(upload.filename, meta)
     with _folder() as folder:
         path = folder / name
-        path.write_bytes(data)
+        await _copy_limited(upload, path, name, max_bytes)
         meta_path = None
         if meta is not None and not meta.is_empty():
             meta_path = folder / "meta.yaml"
             meta_path.write_text(meta.to_yaml(), encoding="utf-8")
-        elif suffix in (".docx", ".pdf"):
-            raise ServiceError(f"{name}: a {suffix} document has no front matter; fill in the structured fields")
         yield StagedUpload(path=path, meta_path=meta_path, folder=folder)
-
-
-async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
-    """The whole upload, refusing it as soon as it passes the size limit (not after reading it all)."""
-    chunks, total = [], 0
-    while chunk := await upload.read(_CHUNK):
-        total += len(chunk)
-        if total > max_bytes:
-            raise ServiceError(
-                f"{_safe_name(upload.filename)}: the file is larger than the limit of {max_bytes // (1024 * 1024)} MiB"
-            )
-        chunks.append(chunk)
-    if total == 0:
-        raise ServiceError(f"{_safe_name(upload.filename)}: the file is empty")
-    return b"".join(chunks)

@@ -212,3 +212,59 @@ def test_the_image_gets_every_package_the_project_installs():
         assert f"{module}.py" in dockerfile and f"!{module}.py" in ignore, module
     assert "USER gcu" in dockerfile and "FROM python:3.11-slim" in dockerfile
     assert "COPY . " not in dockerfile
+
+
+# Settings the app services do not take from the operator's .env: fixed by the compose file's
+# command line (web host and port) or by the image (var_dir); the per-service knobs are set below.
+NOT_FROM_ENV = {"VAR_DIR", "WEB_HOST", "WEB_PORT"}
+PER_SERVICE = {"worker": {"PRECHECK_PROCESSES"}, "web": {"WEB_WORKERS"}}
+
+
+def _setting_names() -> set[str]:
+    from settings import Settings
+
+    return {name.upper() for name in Settings.model_fields} - NOT_FROM_ENV
+
+
+@needs_compose
+def test_every_setting_reaches_the_worker_and_the_web_app(config):
+    """AUDIT_HMAC_KEYS, TEMPORAL_API_KEY, the TLS files, mail, sign-in limits...: a setting that
+    docker-compose does not pass can only have its default in production."""
+    for service in ("worker", "web"):
+        environment = config["services"][service]["environment"]
+        missing = sorted((_setting_names() - {n for s in PER_SERVICE.values() for n in s}) - set(environment))
+        assert not missing, f"{service} does not get {missing}"
+        assert PER_SERVICE[service] <= set(environment)
+
+
+@needs_compose
+def test_the_rendered_environment_starts_the_application(tmp_path, monkeypatch):
+    """Every optional setting left empty in .env means its default, and the production checks pass
+    with real secrets: the rendered environment is one the application accepts."""
+    import secrets
+
+    from settings import Settings
+
+    strong = {
+        **DUMMY,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "TEMPORAL_PAYLOAD_KEYS": "prod-test:" + "A" * 43 + "=",
+        "AUDIT_HMAC_KEYS": "a1:" + secrets.token_urlsafe(48),
+        "TRUSTED_PROXIES": '["10.0.0.0/8"]',
+    }
+    done = compose("config", env=strong, tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for service in ("worker", "web"):
+        environment = yaml.safe_load(done.stdout)["services"][service]["environment"]
+        for name in _setting_names():
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, "" if value is None else str(value))
+        settings = Settings(_env_file=None)
+        assert settings.environment == "production"
+        assert settings.audit_hmac_keys.get_secret_value() == strong["AUDIT_HMAC_KEYS"]
+        assert settings.codec_cors_origins == ["http://127.0.0.1:8233"]
+        assert settings.app_base_url == "http://127.0.0.1:8000"
+        assert settings.temporal_tls_cert is None and settings.temporal_api_key is None
+        assert settings.session_cookie_secure is None and settings.review_holidays == []
+        assert settings.trusted_proxies == ["10.0.0.0/8"] and settings.office_time_zone == "UTC"

@@ -96,3 +96,62 @@ def test_large_blocks_go_back_to_the_system_when_freed():
         assert _rss_mib() > before + 48
         del block
         assert _rss_mib() < before + 16
+
+
+def _spooled_upload(size: int, name: str = "plan.md"):
+    """An upload as the framework hands it over: already spooled to a temporary file."""
+    import tempfile
+
+    from starlette.datastructures import UploadFile
+
+    spool = tempfile.SpooledTemporaryFile(max_size=2**20)  # noqa: SIM115 (the UploadFile owns it, as the framework's does)
+    head = b"---\nproduct: {}\n---\n"[:size]
+    spool.write(head)
+    block = b"x" * 2**20
+    left = size - len(head)
+    while left > 0:
+        spool.write(block[: min(left, len(block))])
+        left -= len(block)
+    spool.seek(0)
+    return UploadFile(spool, filename=name, size=size)
+
+
+async def test_staging_an_upload_holds_a_few_chunks_not_the_file():
+    """The largest allowed upload (24 MiB): was joined in memory and written out (49 MiB at peak),
+    now copied chunk by chunk (about 3 MiB)."""
+    from web.uploads import _CHUNK, staged
+
+    upload = _spooled_upload(24 * 2**20)
+    tracemalloc.start()
+    try:
+        async with staged(upload, 25 * 2**20, None) as staged_upload:
+            _current, peak = tracemalloc.get_traced_memory()
+            assert staged_upload.path.stat().st_size == 24 * 2**20
+            folder = staged_upload.folder
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * _CHUNK, f"peak {peak / 2**20:.1f} MiB staging a 24 MiB upload"
+    assert not folder.exists()
+
+
+async def test_an_upload_over_the_limit_is_refused_while_streaming():
+    from service.errors import ServiceError
+    from web.uploads import _CHUNK, staged
+
+    upload = _spooled_upload(10 * 2**20)
+    reads = []
+    read = upload.read
+
+    async def counting_read(size: int = -1) -> bytes:
+        chunk = await read(size)
+        reads.append(len(chunk))
+        return chunk
+
+    upload.read = counting_read  # type: ignore[method-assign]
+    with pytest.raises(ServiceError, match=r"plan\.md: the file is larger than the limit of 2 MiB"):
+        async with staged(upload, 2 * 2**20, None):
+            pytest.fail("an upload over the limit was staged")
+    assert sum(reads) <= 2 * 2**20 + _CHUNK, "the whole upload was read before it was refused"
+    with pytest.raises(ServiceError, match=r"empty\.md: the file is empty"):
+        async with staged(_spooled_upload(0, "empty.md"), 2**20, None):
+            pass

@@ -139,3 +139,23 @@ def test_cli_rules_impact_json(fresh_engine, monkeypatch):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["candidate_version"], data["active_version"], data["products_changed"]) == ("2.0.0", "1.0.0", 3)
+
+
+def test_cli_rules_impact_shows_progress_on_a_terminal_only(fresh_engine, monkeypatch):
+    from cli.main import app
+    from settings import get_settings
+
+    _store_v1_judgements(fresh_engine)
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("RULES_PACK_VERSION", "1.0")
+    get_settings.cache_clear()
+    try:
+        piped = CliRunner().invoke(app, ["rules", "impact", "--pack", "2.0"])
+        monkeypatch.setenv("FORCE_COLOR", "1")  # rich: stderr counts as a terminal
+        terminal = CliRunner().invoke(app, ["rules", "impact", "--pack", "2.0"])
+    finally:
+        get_settings.cache_clear()
+    assert piped.exit_code == terminal.exit_code == 0, piped.output
+    assert "products" not in piped.stderr
+    assert "products" in terminal.stderr and "8/8" in terminal.stderr
+    assert terminal.stdout == piped.stdout  # the report itself is the same, on stdout

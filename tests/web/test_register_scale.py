@@ -103,3 +103,46 @@ def test_slow_reads_never_take_more_than_their_own_threads(app, threads):
     finally:
         app.state.heavy_reads, app.state.settings = None, original
     assert 1 <= most <= threads
+
+
+def test_the_products_behind_a_figure_are_paged_and_say_how_many(clients, monkeypatch):
+    """The list behind a dashboard figure was cut at 500 with no way to the rest: now a page at a
+    time, "showing n of N", every product once."""
+    import re
+
+    from web.routes import pages_products
+
+    monkeypatch.setattr(pages_products, "PRODUCTS_PAGE", 2)
+    client = clients["gcu.head"]
+    first = client.get("/products").text
+    shown = re.search(r"Showing 1–2 of (\d+) products", first)
+    assert shown, first
+    total = int(shown.group(1))
+    assert total > 2 and 'rel="next"' in first
+    seen = []
+    for page in range(1, -(-total // 2) + 1):
+        text = client.get(f"/products?page={page}").text
+        seen += re.findall(r'<tr data-product="([^"]+)"', text)
+    assert len(seen) == len(set(seen)) == total
+    assert client.get("/products?page=0").status_code == 422
+    # Filters stay with the pages.
+    overdue = client.get("/products?overdue=yes").text
+    assert "overdue" in overdue and "page=" not in overdue.split('id="product-list"')[0]
+
+
+def test_the_dashboard_lists_show_n_of_n_and_link_to_all_of_them(clients, monkeypatch):
+    import re
+
+    from web.routes import pages_misc
+
+    monkeypatch.setattr(pages_misc, "DASHBOARD_LIST", 1)
+    page = clients["gcu.head"].get("/dashboard").text
+    gaps = int(re.search(r"Certification gaps \((\d+) (?:person|people)\)", page).group(1))
+    assert gaps > 1
+    assert f'Showing 1 of {gaps} · <a href="/certifications">all {gaps}' in page
+    assert len(re.findall(r"<td><ul>", page.split('id="gap-h"')[1])) == 1
+    overdue = int(re.search(r"Overdue reviews \((\d+)\)", page).group(1))
+    if overdue > 1:
+        assert f'Showing 1 of {overdue}, soonest due first · <a href="/products?overdue=yes">' in page
+    listed = clients["gcu.head"].get("/products?escalated=yes")
+    assert listed.status_code == 200 and "escalated" in listed.text

@@ -30,19 +30,19 @@ from store import reviews as review_store
 from web import actions, insights, readmodel
 from web.access import Principal, visible_product
 from web.api_errors import DbIdPath, TextIdPath, db_id_query, no_unknown_query_parameters, responses, text_query
-from web.deps import ApiPrincipal, DbRoute, DbSession, TemporalClient, not_found, require, require_action
+from web.deps import ApiPrincipal, DbSession, TemporalClient, not_found, require, require_action
 from web.heavy import run_heavy
-from web.idempotency import idempotency_header
+from web.idempotency import ApiRoute, no_idempotency_key
 from web.routes.pages_review import parse_due
 from web.routes.pages_summaries import pdf_response, summary_or_404
-from web.uploads import MetaForm, read_limited
+from web.uploads import MetaForm
 
 router = APIRouter(
     prefix="/api",
     tags=["gcu-review"],
-    route_class=DbRoute,
+    route_class=ApiRoute,
     responses=responses(401, 422, 503),
-    dependencies=[Depends(no_unknown_query_parameters), Depends(idempotency_header)],
+    dependencies=[Depends(no_unknown_query_parameters), Depends(no_idempotency_key)],
 )
 # Statuses of the review actions beyond the router's: refused content (400), role (403), unknown or
 # invisible product (404), the workflow's refusal (409).
@@ -461,14 +461,12 @@ async def submit(
     )
 
     async def make():
-        data = await read_limited(file, settings.max_upload_bytes)
         return await actions.submit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
 
@@ -514,15 +512,13 @@ async def resubmit(
     )
 
     async def make():
-        data = await read_limited(file, settings.max_upload_bytes)
         return await actions.resubmit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
             product_id=product_id,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
 

@@ -20,13 +20,21 @@ DASHBOARD_LIST = 100
 def dashboard_data(db, me, today: dt.date) -> dict:
     scope = me.dashboard_team_ids()
     overdue, escalated = insights.overdue_and_escalated(db, scope, limit=DASHBOARD_LIST)
+    figures = insights.review_figures(db, scope)
+    gaps = insights.certification_gaps(db, scope, today)
     return {
         "scope": scope,
-        "figures": insights.review_figures(db, scope),
+        "figures": figures,
         "overdue": overdue,
         "escalated": escalated,
         "no_focal_points": insights.teams_without_focal_points(db, scope),
-        "gaps": insights.certification_gaps(db, scope, today)[:DASHBOARD_LIST],
+        "gaps": gaps[:DASHBOARD_LIST],
+        # Each list shows DASHBOARD_LIST at most, says how many there are, and links to all of them.
+        "totals": {
+            "overdue": sum(f.overdue for f in figures),
+            "escalated": sum(f.escalated for f in figures),
+            "gaps": len(gaps),
+        },
         "kpis": insights.kpi_panels(db, scope, today),
         "summaries": insights.compliance_summaries(db, me.summaries_owner()) if me.may_see_summaries() else [],
         "today": today,

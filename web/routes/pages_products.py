@@ -3,9 +3,10 @@ resubmitting, the diff between versions, withdrawing; plus the document and audi
 every person who may see the product may read."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from models.enums import ProductType, ReviewAction, ReviewState
@@ -25,7 +26,7 @@ from web.deps import (
 )
 from web.idempotency import idempotency_form_field
 from web.templating import flash_redirect, render
-from web.uploads import MetaForm, read_limited
+from web.uploads import MetaForm
 
 router = APIRouter(include_in_schema=False, route_class=DbRoute, dependencies=[Depends(idempotency_form_field)])
 
@@ -51,6 +52,7 @@ def team_page(request: Request, db: DbSession, me: PagePrincipal):
     return render(request, "team.html", {"title": "Your team's products", "rows": rows})
 
 
+PRODUCTS_PAGE = 100
 STATE_GROUPS = {"with_gcu": [str(x) for x in ("prechecked", "queued", "in_review", "escalated")]}
 
 
@@ -62,9 +64,12 @@ def products_list(
     team: str = "",
     state: str = "",
     overdue: str = "",
+    escalated: str = "",
     period: str = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
-    """The products behind a dashboard figure: by team, review state, overdue, submission period."""
+    """The products behind a dashboard figure: by team, review state, overdue or escalated, submission
+    period; PRODUCTS_PAGE of them a page, with how many there are in all."""
     from store.kpi.periods import parse_period
 
     states = STATE_GROUPS.get(state) or ([state] if state in {str(x) for x in ReviewState} else None)
@@ -77,22 +82,26 @@ def products_list(
                 422, f"“{period}” is not a period (a year such as 2026, or a quarter such as 2026-Q3)."
             ) from None
         since, until = chosen.start, chosen.end + dt.timedelta(days=1)
-    rows = readmodel.products_for(
-        db,
-        me,
-        team_ids=frozenset([team]) if team else None,
-        states=states,
-        overdue=overdue == "yes",
-        since=since,
-        until=until,
-        limit=500,
-    )
+    filters: dict[str, Any] = {
+        "team_ids": frozenset([team]) if team else None,
+        "states": states,
+        "overdue": overdue == "yes",
+        "escalated": escalated == "yes",
+        "since": since,
+        "until": until,
+    }
+    total = readmodel.count_products_for(db, me, **filters)
+    offset = (page - 1) * PRODUCTS_PAGE
+    rows = readmodel.products_for(db, me, limit=PRODUCTS_PAGE, offset=offset, **filters)
     what = [
         f"team {team}" if team else "",
         plain.STATE_WORDS.get(state, "with the GCU" if state == "with_gcu" else state),
         "overdue" if overdue == "yes" else "",
+        "escalated" if escalated == "yes" else "",
         f"submitted in {period}" if period else "",
     ]
+    given = {"team": team, "state": state, "overdue": overdue, "escalated": escalated, "period": period}
+    query = urlencode({k: v for k, v in given.items() if v})
     return render(
         request,
         "products.html",
@@ -101,6 +110,14 @@ def products_list(
             "rows": rows,
             "what": ", ".join(w for w in what if w),
             "names": readmodel.all_staff_names(db),
+            "pager": {
+                "page": page,
+                "pages": max(1, -(-total // PRODUCTS_PAGE)),
+                "first": offset + 1 if rows else 0,
+                "last": offset + len(rows),
+                "total": total,
+                "query": query + "&" if query else "",
+            },
         },
     )
 
@@ -140,14 +157,12 @@ async def submit(request: Request, me: FormPrincipal, client: TemporalClient, fi
     meta = _meta_from_form(form)
     settings = request.app.state.settings
     try:
-        data = await read_limited(file, settings.max_upload_bytes)
         result = await actions.submit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
     except ServiceError as exc:
@@ -336,15 +351,13 @@ async def resubmit(
     meta = _meta_from_form(await request.form())
     settings = request.app.state.settings
     try:
-        data = await read_limited(file, settings.max_upload_bytes)
         status = await actions.resubmit_upload(
             db_engine=request.app.state.db_engine,
             client=client,
             settings=settings,
             principal=me,
             product_id=product_id,
-            data=data,
-            filename=file.filename,
+            file=file,
             meta=meta,
         )
     except ServiceError as exc:
