@@ -254,6 +254,9 @@ async def ensure_anchor_schedule(client: Client, settings) -> str:
     return await ensure_schedule(client, audit_anchor.SCHEDULE_ID, anchor_schedule(settings))
 
 
+ENDINGS_RUN_TIMEOUT = timedelta(hours=1)
+
+
 def endings_schedule(settings) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
@@ -261,6 +264,9 @@ def endings_schedule(settings) -> Schedule:
             EndingsInput(),
             id=review_endings.WORKFLOW_ID,
             task_queue=settings.task_queue,
+            # A run no worker can finish (the worker down, or a task queue nobody serves any more)
+            # would otherwise stay open, and the overlap policy would skip every later run.
+            execution_timeout=ENDINGS_RUN_TIMEOUT,
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=settings.review_endings_minutes))]),
         # Each run looks back 14 days: a run missed while the worker was down is covered by the next.

@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 
 import pytest
 from sqlmodel import Session, col, select
+from temporalio.client import ScheduleOverlapPolicy
 
 from models.ending_messages import EndingsInput, EndingsReport
 from models.enums import DecisionKind, ReviewState
 from models.tables import Notification
 from service import repair, reviews
 from service.demo import import_demo_roster
-from service.temporal_setup import ensure_endings_schedule
+from service.temporal_setup import ENDINGS_RUN_TIMEOUT, ensure_endings_schedule
 from settings import Settings
 from store.accounts import seed_demo_accounts
 from store.audit import list_events
@@ -155,8 +156,12 @@ async def test_the_schedule_runs_the_reconciliation_on_the_workers_queue(tmp_pat
         await until_listed(client, settings, pid)
         assert await ensure_endings_schedule(client, settings) in ("created", "updated")
         schedule = client.get_schedule_handle(review_endings.SCHEDULE_ID)
+        # A run no worker finishes ends, instead of making the overlap policy skip every later run.
+        assert (await schedule.describe()).schedule.action.execution_timeout == ENDINGS_RUN_TIMEOUT
         try:
-            await schedule.trigger()
+            # Other tests' workers (killed since) left this shared dev server's schedule with runs on
+            # their own task queues; the overlap policy would skip this trigger behind them.
+            await schedule.trigger(overlap=ScheduleOverlapPolicy.ALLOW_ALL)
             assert (await ending_recorded(engine, pid, "terminated")).state == "in_review"
         finally:
             await schedule.delete()
