@@ -11,6 +11,7 @@ Each test uses its own task queue and workflow id (uuid4), so tests share the se
 import shutil
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,10 @@ if str(PROJECT_ROOT) not in sys.path:
 from service.data_converter import data_converter_for  # noqa: E402
 from service.temporal_setup import register_search_attributes  # noqa: E402
 from workflows.search_attributes import SEARCH_ATTRIBUTE_KEYS  # noqa: E402
+
+# The SDK waits 5 s for a server it starts; on a loaded 2-core CI machine the time-skipping test
+# server once took longer, and every test of the session that needed it errored.
+SERVER_STARTUP_TIMEOUT = timedelta(seconds=60)
 
 
 def installed_binary(name: str) -> str:
@@ -43,6 +48,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=installed_binary("temporal"),
         data_converter=data_converter_for(),
         search_attributes=SEARCH_ATTRIBUTE_KEYS,
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
     )
     async with env:
         yield env
@@ -53,6 +59,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=data_converter_for(),
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
     )
     async with env:
         # The test server accepts custom search attributes once they are added through the operator service.
