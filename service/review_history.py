@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from models.messages import ReviewStatus, TransitionRecord
 from models.tables import AuditEvent
@@ -58,11 +58,8 @@ def recorded_history(
 
 def earlier_transitions(*, db_engine: sa.Engine, workflow_id: str, before_seq: int | None) -> list[TransitionRecord]:
     """The recorded transitions of `workflow_id` numbered below `before_seq` (all: None), in order."""
-    query = select(AuditEvent).where(col(AuditEvent.workflow_id) == workflow_id)
-    if before_seq is not None:
-        query = query.where(col(AuditEvent.transition_seq) < before_seq)
     with Session(db_engine) as session:
-        return _records(session.exec(query.order_by(col(AuditEvent.transition_seq))).all())
+        return _records(audit.workflow_events(session=session, workflow_id=workflow_id, before_seq=before_seq))
 
 
 def _complete(status: ReviewStatus) -> bool:

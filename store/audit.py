@@ -174,15 +174,13 @@ def event_ids(*, session: Session, workflow_id: str, seqs: list[int]) -> dict[in
     return {seq: event_id for seq, event_id in rows}
 
 
-def workflow_events(*, session: Session, workflow_id: str) -> list[AuditEvent]:
-    """The events of one workflow (a review's transitions: one per entry of its history), by seq."""
-    return list(
-        session.exec(
-            select(AuditEvent)
-            .where(col(AuditEvent.workflow_id) == workflow_id)
-            .order_by(col(AuditEvent.transition_seq))
-        )
-    )
+def workflow_events(*, session: Session, workflow_id: str, before_seq: int | None = None) -> list[AuditEvent]:
+    """The events of one workflow (a review's transitions: one per entry of its history), by seq;
+    with `before_seq`, only those numbered below it."""
+    query = select(AuditEvent).where(col(AuditEvent.workflow_id) == workflow_id)
+    if before_seq is not None:
+        query = query.where(col(AuditEvent.transition_seq) < before_seq)
+    return list(session.exec(query.order_by(col(AuditEvent.transition_seq))))
 
 
 def list_events(*, session: Session, product_id: str) -> list[AuditEventPublic]:
