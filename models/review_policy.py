@@ -14,6 +14,7 @@ limited to some product types, its role in `who`, a word for it in `ROLE_WORDS`.
 Pure: the standard library and models.enums only, so it runs inside the workflow sandbox as well.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -421,6 +422,7 @@ def _state_words(state: ReviewState | None) -> str:
     return STATE_WORDS[state] if state is not None else "not submitted yet"
 
 
+@functools.cache  # every refused button of a queue page words its rule's states
 def _when(rule: Rule) -> str:
     if rule.when:
         return rule.when

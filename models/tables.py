@@ -291,6 +291,9 @@ QUEUE_ORDER_INDEXES = (
     sa.Index("ix_review_queue_due", _review.due_at.is_(None), _review.due_at, _review.id),
     sa.Index("ix_review_queue_priority", _review.priority.desc(), _review.due_at.is_(None), _review.due_at, _review.id),
     sa.Index("ix_review_queue_updated", _review.updated_at, _review.id),
+    # A state's reviews in due order: the worklist's queued reviews, the queue filtered by a state
+    # (migration 0012w).
+    sa.Index("ix_review_state_due_order", _review.state, _review.due_at.is_(None), _review.due_at, _review.id),
     # The queue's default view and each reviewer's worklist list open reviews only (issue 13): with
     # `state IN (...open...)` the planners read every open review by state and sorted them all (16 ms
     # a page on SQLite at 10k). These hold just the open reviews, in due order (migration 0011q);

@@ -9,6 +9,7 @@ not return; the caller commits.
 
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -352,6 +353,15 @@ def find_session(*, session: Session, session_id: str, now: datetime | None = No
     return row if _live(row, now or utcnow()) else None
 
 
+# Built once: every page request runs it (building it cost as much as running it).
+_SIGNED_IN = (
+    select(WebSession, Account, Staff)
+    .join(Account, col(Account.id) == col(WebSession.account_id))
+    .outerjoin(Staff, col(Staff.id) == col(Account.staff_id))
+    .where(col(WebSession.session_hash) == sa.bindparam("session_hash"))
+)
+
+
 def signed_in(
     *,
     session: Session,
@@ -362,12 +372,7 @@ def signed_in(
     """The live browser session with its active account and register person, in one query (every
     page request asks). A session unused for `idle` has ended; a used one records when, at most
     once a minute (the caller commits)."""
-    found = session.exec(
-        select(WebSession, Account, Staff)
-        .join(Account, col(Account.id) == col(WebSession.account_id))
-        .outerjoin(Staff, col(Staff.id) == col(Account.staff_id))
-        .where(WebSession.session_hash == security.sha256_hex(session_id))
-    ).one_or_none()
+    found = session.exec(_SIGNED_IN, params={"session_hash": security.sha256_hex(session_id)}).one_or_none()
     now = now or utcnow()
     if found is None or not _live(found[0], now, idle) or not found[1].active:
         return None

@@ -45,7 +45,7 @@ def escalated_clause() -> sa.ColumnElement[bool]:
     )
 
 
-def _overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+def _overdue_clause(now: datetime | sa.BindParameter) -> sa.ColumnElement[bool]:
     return sa.and_(col(Review.state).in_([str(s) for s in GCU_PENDING_STATES]), col(Review.due_at) < now)
 
 
@@ -55,6 +55,97 @@ def _overdue(state: str, due_at: datetime | None, now: datetime) -> bool:
 
 def is_overdue(review: Review, now: datetime) -> bool:
     return _overdue(review.state, review.due_at, now)
+
+
+# The queue's filters: each matches its column against any of the values given.
+_FILTER_COLUMNS: dict[str, Any] = {
+    "team": col(Review.team_id),
+    "situation": col(Review.situation),
+    # Matched as an expression, never through its index: a unit's types are most of its open
+    # reviews, and reading them by type would sort them all instead of walking the due order.
+    "product_type": sa.func.coalesce(col(Review.product_type), ""),
+    "state": col(Review.state),
+    "verdict": col(Review.verdict),
+}
+
+
+def _queue_shape(
+    *,
+    now: datetime,
+    order_by: str = "due_at",
+    limit: int | None = None,
+    offset: int = 0,
+    assignee: str | None = None,
+    escalated: bool | None = None,
+    overdue: bool | None = None,
+    **filters: str | Sequence[str] | None,
+) -> tuple[tuple, dict[str, Any]]:
+    """What a queue query's SQL depends on (which filters, the ordering, paging) and the values
+    bound into it: the statement is built once per shape (`_queue_statement`), the values differ."""
+    if order_by not in ORDERINGS:
+        raise ValueError(f"order_by must be one of {', '.join(ORDERINGS)}, not {order_by!r}")
+    unknown = set(filters) - set(_FILTER_COLUMNS)
+    if unknown:
+        raise TypeError(f"unknown queue filter(s): {', '.join(sorted(unknown))}")
+    params: dict[str, Any] = {}
+    states = _values(filters.get("state"))
+    open_only = states is not None and set(states) == set(OPEN_STATES)
+    if open_only:
+        filters = {**filters, "state": None}
+    for name in _FILTER_COLUMNS:
+        values = _values(filters.get(name))
+        if values is not None:
+            params[name] = values
+    if assignee is not None:
+        params["assignee"] = assignee
+    if overdue is not None:
+        params["now"] = now
+    if offset:
+        params["offset"] = offset
+    if limit is not None:
+        params["limit"] = limit
+    shape = (tuple(sorted(params)), open_only, escalated is True, overdue, order_by)
+    return shape, params
+
+
+_queue_statements: dict[tuple, sa.Select] = {}
+
+
+def _queue_statement(shape: tuple) -> sa.Select:
+    """The SELECT of one shape, with its values as bind parameters: built and compiled once, since
+    every page of every queue asks (building it cost about as much as running it)."""
+    statement = _queue_statements.get(shape)
+    if statement is not None:
+        return statement
+    bound, open_only, escalated, overdue, order_by = shape
+    # Plain rows, not ORM objects: the queue is read-only, and the identity map would cost more
+    # than the query.
+    query = sa.select(*table_of(Review).c, col(Product.title), col(Product.author_id)).join(
+        Product, col(Product.id) == col(Review.product_id)
+    )
+    if open_only:
+        query = query.where(_OPEN_CLAUSE)
+    for name, column in _FILTER_COLUMNS.items():
+        if name in bound:
+            query = query.where(column.in_(sa.bindparam(name, expanding=True)))
+    if "assignee" in bound:
+        query = query.where(col(Review.assignee_id) == sa.bindparam("assignee"))
+    if escalated:
+        query = query.where(escalated_clause())
+    now = sa.bindparam("now", type_=table_of(Review).c.due_at.type)
+    if overdue is True:
+        query = query.where(_overdue_clause(now))
+    elif overdue is False:
+        query = query.where(sa.not_(_overdue_clause(now)) | col(Review.due_at).is_(None))
+    # Each ordering is one index of models.tables (QUEUE_ORDER_INDEXES): a page is read off the
+    # index instead of sorting every open review.
+    query = query.order_by(*QUEUE_ORDERINGS[order_by])
+    if "offset" in bound:
+        query = query.offset(sa.bindparam("offset", type_=sa.Integer))
+    if "limit" in bound:
+        query = query.limit(sa.bindparam("limit", type_=sa.Integer))
+    _queue_statements[shape] = query
+    return query
 
 
 def queue_query(
@@ -72,45 +163,30 @@ def queue_query(
     limit: int | None = None,
     offset: int = 0,
 ) -> sa.Select:
-    """The SELECT behind `list_queue`: review columns with the product's title and author."""
-    if order_by not in ORDERINGS:
-        raise ValueError(f"order_by must be one of {', '.join(ORDERINGS)}, not {order_by!r}")
-    # Plain rows, not ORM objects: the queue is read-only, and the identity map would cost more
-    # than the query.
-    query = sa.select(*table_of(Review).c, col(Product.title), col(Product.author_id)).join(
-        Product, col(Product.id) == col(Review.product_id)
+    """The SELECT behind `list_queue` with its values bound: review columns with the product's
+    title and author."""
+    shape, params = _queue_shape(
+        team=team,
+        situation=situation,
+        product_type=product_type,
+        state=state,
+        verdict=verdict,
+        overdue=overdue,
+        assignee=assignee,
+        escalated=escalated,
+        now=now,
+        order_by=order_by,
+        limit=limit,
+        offset=offset,
     )
-    states = _values(state)
-    if states is not None and set(states) == set(OPEN_STATES):
-        query, state = query.where(_OPEN_CLAUSE), None
-    for column, wanted in (
-        (col(Review.team_id), team),
-        (col(Review.situation), situation),
-        # Matched as an expression, never through its index: a unit's types are most of its open
-        # reviews, and reading them by type would sort them all instead of walking the due order.
-        (sa.func.coalesce(col(Review.product_type), ""), product_type),
-        (col(Review.state), state),
-        (col(Review.verdict), verdict),
-    ):
-        values = _values(wanted)
-        if values is not None:
-            query = query.where(column.in_(values))
-    if assignee is not None:
-        query = query.where(col(Review.assignee_id) == assignee)
-    if escalated is True:
-        query = query.where(escalated_clause())
-    if overdue is True:
-        query = query.where(_overdue_clause(now))
-    elif overdue is False:
-        query = query.where(sa.not_(_overdue_clause(now)) | col(Review.due_at).is_(None))
-    # Each ordering is one index of models.tables (QUEUE_ORDER_INDEXES): a page is read off the
-    # index instead of sorting every open review.
-    query = query.order_by(*QUEUE_ORDERINGS[order_by])
-    if offset:
-        query = query.offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return query
+    return _queue_statement(shape).params(params)
+
+
+def queue_rows(*, session: Session, now: datetime | None = None, **filters) -> Sequence[sa.Row]:
+    """`list_queue`'s rows as the database returns them (review columns, the product's title and
+    author; no `overdue`): what the worklist pages read, without a model object per row."""
+    shape, params = _queue_shape(now=now or datetime.now(UTC), **filters)
+    return session.connection().execute(_queue_statement(shape), params).all()
 
 
 def list_queue(*, session: Session, now: datetime | None = None, **filters) -> list[ReviewPublic]:
@@ -121,18 +197,22 @@ def list_queue(*, session: Session, now: datetime | None = None, **filters) -> l
     date) or by last change (newest first)."""
     now = now or datetime.now(UTC)
     rows = []
-    for row in session.connection().execute(queue_query(now=now, **filters)).mappings():
-        data = dict(row)
+    for row in queue_rows(session=session, now=now, **filters):
+        data = row._asdict()
         data["overdue"] = _overdue(data["state"], data["due_at"], now)
         # Typed already by the table's columns: validating 50 rows again cost ~5% of a page under load.
         rows.append(ReviewPublic.model_construct(**data))
     return rows
 
 
-def count_queue(*, session: Session, **filters) -> int:
+def count_queue(*, session: Session, now: datetime | None = None, **filters) -> int:
     """How many reviews `list_queue` would list with these filters, all pages together."""
-    query = queue_query(now=datetime.now(UTC), **filters).order_by(None).subquery()
-    return session.connection().execute(sa.select(sa.func.count()).select_from(query)).scalar_one()
+    shape, params = _queue_shape(now=now or datetime.now(UTC), **filters)
+    query = _queue_statement(shape).order_by(None).subquery()
+    return session.connection().execute(sa.select(sa.func.count()).select_from(query), params).scalar_one()
+
+
+_counts_statements: dict[tuple[str, ...], Any] = {}
 
 
 def counts_by_state(
@@ -145,17 +225,29 @@ def counts_by_state(
     """Every state with its number of reviews (zero included), for a queue's header: give it the
     same team, situation and product-type filters as the list it stands over. Read from the counts
     the database keeps (ReviewStateCount): a few rows, however many reviews there are."""
-    query = select(ReviewStateCount.state, sa.func.sum(ReviewStateCount.reviews)).group_by(ReviewStateCount.state)
-    for column, wanted in (
-        (col(ReviewStateCount.team_id), team),
-        (col(ReviewStateCount.situation), situation),
-        (col(ReviewStateCount.product_type), product_type),
-    ):
-        values = _values(wanted)
-        if values is not None:
-            query = query.where(column.in_(values))
+    params = {
+        name: values
+        for name, values in (
+            ("team", _values(team)),
+            ("situation", _values(situation)),
+            ("type", _values(product_type)),
+        )
+        if values is not None
+    }
+    shape = tuple(params)
+    query = _counts_statements.get(shape)
+    if query is None:  # built once per combination of filters, as the queue's statements are
+        query = select(ReviewStateCount.state, sa.func.sum(ReviewStateCount.reviews)).group_by(ReviewStateCount.state)
+        for name, column in (
+            ("team", col(ReviewStateCount.team_id)),
+            ("situation", col(ReviewStateCount.situation)),
+            ("type", col(ReviewStateCount.product_type)),
+        ):
+            if name in params:
+                query = query.where(column.in_(sa.bindparam(name, expanding=True)))
+        _counts_statements[shape] = query
     counts = {state: 0 for state in ReviewState}
-    for state, count in session.exec(query):
+    for state, count in session.connection().execute(query, params):
         counts[ReviewState(state)] = count
     return counts
 

@@ -168,6 +168,25 @@ class Principal:
 _LOOK_UP = object()
 
 
+def _teams_of_person() -> sa.Select:
+    """One query (every request resolves its principal, so it is built once): the active teams a
+    person works in (leader, focal point or member) and those they oversee as Deputy Prosecutor."""
+    sid: sa.BindParameter[str] = sa.bindparam("staff_id", type_=sa.String)
+    works_in = sa.or_(
+        col(Team.leader_id) == sid,
+        col(Team.sgbc_focal_point_id) == sid,
+        col(Team.cac_focal_point_id) == sid,
+        col(Team.id).in_(select(col(TeamMember.team_id)).where(col(TeamMember.staff_id) == sid)),
+    )
+    oversees = col(Team.deputy_prosecutor_id) == sid
+    return select(Team.id, works_in.label("works_in"), oversees.label("oversees")).where(
+        Team.active, sa.or_(works_in, oversees)
+    )
+
+
+_TEAMS_OF_PERSON = _teams_of_person()
+
+
 def principal_for(
     session: Session,
     account: Account,
@@ -186,21 +205,7 @@ def principal_for(
     team_ids: frozenset[str] = frozenset()
     cluster: frozenset[str] = frozenset()
     if person is not None and person.active:
-        sid = person.id
-        # One query (every request resolves its principal): the active teams this person works in
-        # (leader, focal point or member) and those they oversee as Deputy Prosecutor.
-        works_in = sa.or_(
-            col(Team.leader_id) == sid,
-            col(Team.sgbc_focal_point_id) == sid,
-            col(Team.cac_focal_point_id) == sid,
-            col(Team.id).in_(select(col(TeamMember.team_id)).where(col(TeamMember.staff_id) == sid)),
-        )
-        oversees = col(Team.deputy_prosecutor_id) == sid
-        rows = session.exec(
-            select(Team.id, works_in.label("works_in"), oversees.label("oversees")).where(
-                Team.active, sa.or_(works_in, oversees)
-            )
-        ).all()
+        rows = session.execute(_TEAMS_OF_PERSON, {"staff_id": person.id}).all()
         team_ids = frozenset(team for team, works, _ in rows if works)
         cluster = frozenset(team for team, _, oversee in rows if oversee)
     return Principal(
@@ -257,7 +262,7 @@ def case_of(product: Product, review: Review | None = None, findings=None) -> po
 
 
 def cases_of_rows(session: Session, rows) -> list[policy.Case]:
-    """The policy's view of many queue rows (store.reviews.list_queue: a review with its product's
+    """The policy's view of many queue rows (store.reviews.queue_rows: a review with its product's
     author) in one query at most: the current versions' front matter, read only for the rows whose
     type names people who may not review it (interview records). The same Case as `case_of` gives
     for the row's product and review, no open findings read (nothing a row offers depends on them)."""

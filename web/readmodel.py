@@ -286,15 +286,16 @@ def last_decision_reason(
     )
 
 
+# Built once: every queue page names its reviewers.
+_STAFF_NAMES = select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(sa.bindparam("ids", expanding=True)))
+
+
 def staff_names(session: Session, ids) -> dict[str, str]:
     """staff id -> name, for the ids given (one query)."""
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}
-    return {
-        sid: name or sid
-        for sid, name in session.exec(select(col(Staff.id), col(Staff.name)).where(col(Staff.id).in_(wanted)))
-    }
+    return {sid: name or sid for sid, name in session.exec(_STAFF_NAMES, params={"ids": wanted})}
 
 
 def all_staff_names(session: Session) -> dict[str, str]:

@@ -1,10 +1,12 @@
 """Jinja2 rendering with the signed-in person, the CSRF token and the flash message of the last
 action; autoescaping is on for every template (document text and reasons are user input)."""
 
+import functools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -19,6 +21,8 @@ from web.idempotency import new_request_key
 from web.security import CookieSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+# Templates change only with a new release (the server restarts): not checked on disk at every render.
+TEMPLATES.env.auto_reload = False
 FLASH_COOKIE = "gcu_flash"
 FLASH_MAX_AGE = 120
 
@@ -29,7 +33,7 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _day(value) -> str:
+def day(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -42,7 +46,7 @@ def _label(value) -> str:
 
 
 TEMPLATES.env.filters["when"] = _when
-TEMPLATES.env.filters["day"] = _day
+TEMPLATES.env.filters["day"] = day
 TEMPLATES.env.filters["label"] = _label
 TEMPLATES.env.globals["A"] = ReviewAction
 TEMPLATES.env.globals["new_request_key"] = new_request_key  # the action forms' idempotency keys
@@ -85,20 +89,22 @@ def cookie_secure(request: Request) -> bool:
     return settings.environment != "development"
 
 
-def unread_notifications(request: Request, staff_id: str) -> int:
-    """The header's unread count: one indexed count (recipient_id) in a short session of its own."""
-    import sqlalchemy as sa
-    from sqlmodel import Session
-
+@functools.cache
+def _unread() -> sa.Select:
+    """Built once (every page's header asks); on first use, as models are imported after this module."""
     from models.tables import Notification
 
-    with Session(request.app.state.db_engine) as session:
-        query = (
-            sa.select(sa.func.count())
-            .select_from(Notification)
-            .where(col(Notification.recipient_id) == staff_id, col(Notification.read_at).is_(None))
-        )
-        return session.execute(query).scalar_one()
+    return (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(col(Notification.recipient_id) == sa.bindparam("staff_id"), col(Notification.read_at).is_(None))
+    )
+
+
+def unread_notifications(request: Request, staff_id: str) -> int:
+    """The header's unread count: one indexed count (recipient_id) on a connection of its own."""
+    with request.app.state.db_engine.connect() as connection:
+        return connection.execute(_unread(), {"staff_id": staff_id}).scalar_one()
 
 
 def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200, headers=None):

@@ -182,3 +182,25 @@ def test_the_open_queue_is_read_off_its_partial_index(engine, filters, index):
             plan = " ".join(str(row) for row in c.exec_driver_sql("EXPLAIN " + sql))
     assert index in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort Key" not in plan, plan
+
+
+def test_a_states_first_page_is_read_off_the_state_index(engine, queue):
+    """The worklist's "waiting" list (queued reviews of a unit's types, due soonest first) and the
+    queue filtered by one state walk ix_review_state_due_order instead of sorting the state's reviews."""
+    with session_scope(engine) as session:
+        plan = _plan(session, queue_query(now=NOW, state=["queued"], product_type=["IP", "CH"], limit=10))
+    assert "ix_review_state_due_order" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_the_same_shape_of_query_with_other_values_lists_other_reviews(engine, queue):
+    """A queue statement is built once per shape and bound to each call's values: two calls with the
+    same filters but other values must not share their values."""
+    team_a, team_b, ids = queue
+    with session_scope(engine) as session:
+        first = list_queue(session=session, team=[team_a], now=NOW, limit=50)
+        second = list_queue(session=session, team=[team_b], now=NOW, limit=50)
+        both = list_queue(session=session, team=[team_a, team_b], now=NOW, limit=50)
+    assert {r.team_id for r in first} == {team_a}
+    assert {r.team_id for r in second} == {team_b}
+    assert sorted(_ids(both)) == sorted(_ids(first) + _ids(second))

@@ -1,8 +1,8 @@
 """GCU pages: the queue (filters, sorting, counts per state), the review page (document beside its
 findings), and the reviewer's and the GCU head's actions."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import lru_cache
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,7 +15,7 @@ from models.review_policy import DECISION_ACTIONS
 from models.tables import Staff, Team
 from service.errors import ServiceError
 from store import reviews as review_store
-from web import actions, document, plain, readmodel, sla
+from web import actions, document, plain, readmodel, sla, worklist
 from web.access import cases_of_rows, visible_product
 from web.deps import (
     DbRoute,
@@ -55,35 +55,41 @@ def queue_filters(team: str, situation: str, type: str, state: str, verdict: str
     }
 
 
-@dataclass
-class WorkRow:
-    """A queue row with what the worklist shows beside it: names, SLA state, the row's own actions."""
-
-    r: object
-    assignee_name: str
-    sla: sla.SlaState
-    actions: set
-
-
 # What a worklist row offers (the rest is on the review page): only these are asked of the policy.
 ROW_ACTIONS = (ReviewAction.CLAIM,)
 
 
-def work_rows(db, me, rows) -> list[WorkRow]:
-    """The rows with their assignee's name, SLA state and actions: two queries for any number of
-    rows (names; the front matter of interview records), and one policy decision per distinct case,
-    since the rows of a page share a few (type, team, author, state, assignee)."""
+@lru_cache(maxsize=4096)
+def _row_actions(person: review_policy.Person, case: review_policy.Case) -> frozenset[ReviewAction]:
+    """What the policy allows `person` on a row: a pure function of the two, and the rows of every
+    page share a few cases (type, team, author, state, assignee), so each is decided once."""
+    return frozenset(a for a in ROW_ACTIONS if review_policy.decide(a, person, case).allowed)
+
+
+def work_rows(db, me, rows) -> list[worklist.RowView]:
+    """The rows as the worklist shows them: the assignee's name, SLA state and the row's own
+    actions. Two queries for any number of rows (names; the front matter of interview records), and
+    one policy decision per distinct case, since the rows of a page share a few (type, team,
+    author, state, assignee). `rows`: store.reviews.queue_rows."""
     names = readmodel.staff_names(db, [r.assignee_id for r in rows])
     now = datetime.now(UTC)
     person = me.person()
-    asked: dict[object, set[ReviewAction]] = {}
-    out: list[WorkRow] = []
+    out: list[worklist.RowView] = []
     for r, case in zip(rows, cases_of_rows(db, rows), strict=True):
-        if case not in asked:
-            asked[case] = {a for a in ROW_ACTIONS if review_policy.decide(a, person, case).allowed}
-        actions = set() if r.workflow_ended else asked[case]  # a stopped workflow takes no action
-        out.append(WorkRow(r, names.get(r.assignee_id or "", r.assignee_id or ""), sla.state_of(r, now), actions))
+        actions = frozenset() if r.workflow_ended else _row_actions(person, case)  # a stopped workflow takes none
+        out.append(
+            worklist.row_view(
+                r,
+                assignee_name=names.get(r.assignee_id or "", r.assignee_id or ""),
+                sla_state=sla.state_of(r, now),
+                can_claim=ReviewAction.CLAIM in actions,
+            )
+        )
     return out
+
+
+# Built once: every queue page lists the teams in its filters.
+_TEAMS = select(Team.id, Team.situation).order_by(col(Team.id))
 
 
 @router.get("/queue")
@@ -109,7 +115,7 @@ def queue_page(
     if mine is not None:
         filters["product_type"] = type if type in mine else mine
     # One page at a time: a queue of thousands must not be built and rendered whole on every visit.
-    rows = review_store.list_queue(
+    rows = review_store.queue_rows(
         session=db, **filters, limit=QUEUE_PAGE_SIZE + 1, offset=(page - 1) * QUEUE_PAGE_SIZE
     )
     has_next = len(rows) > QUEUE_PAGE_SIZE
@@ -118,9 +124,9 @@ def queue_page(
     counts = review_store.counts_by_state(
         session=db, team=filters["team"], situation=filters["situation"], product_type=filters["product_type"]
     )
-    teams = db.exec(select(Team.id, Team.situation).order_by(col(Team.id))).all()  # what the filters show
+    teams = db.exec(_TEAMS).all()  # what the filters show
     situations = sorted({situation for _team, situation in teams if situation})
-    context = {
+    context: dict[str, object] = {
         "title": "Review queue",
         "rows": work_rows(db, me, rows),
         "counts": counts,
@@ -174,7 +180,7 @@ def my_reviews(request: Request, db: DbSession, me: PagePrincipal):
     require(me.may_see_queue(), "The worklist is for the GCU and the SPU.")
     types = me.queue_product_types()  # the unit's queue: what it lists, the counts count
     mine = (
-        review_store.list_queue(
+        review_store.queue_rows(
             session=db,
             assignee=me.staff_id or "",
             product_type=types,
@@ -190,7 +196,7 @@ def my_reviews(request: Request, db: DbSession, me: PagePrincipal):
         assigned = review_store.count_queue(
             session=db, assignee=me.staff_id or "", product_type=types, state=OPEN_STATES
         )
-    waiting = review_store.list_queue(
+    waiting = review_store.queue_rows(
         session=db, state=[str(ReviewState.QUEUED)], product_type=types, assignee=None, order_by="due_at", limit=10
     )
     return render(
