@@ -114,10 +114,11 @@ def _session_principal(request: Request) -> Principal | None:
         if found is None:
             return None
         row, account, staff = found
-        principal = principal_for(db, account, csrf_token=row.csrf_token, staff=staff)
         if db.dirty:
-            db.commit()  # the session's last use, at most once a minute
-        return principal
+            # The session's last use, at most once a minute; committed before any other query (its
+            # autoflush would write the change and leave it to the rollback at close).
+            db.commit()
+        return principal_for(db, account, csrf_token=row.csrf_token, staff=staff)
 
 
 def optional_principal(request: Request) -> Principal | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import typer
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from models.web_tables import Account
@@ -116,6 +116,33 @@ def test_sign_out_ends_the_session_on_the_server(app, fresh_client):
         replay.cookies.set("gcu_session", stolen)
         response = replay.get("/team", follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_a_page_request_records_the_sessions_use_so_a_busy_session_does_not_idle_out(app, fresh_client, web_db):
+    """The idle timeout counts from the session's last use: a page request at least a minute after
+    the last recorded use must store the new one (it was flushed, then rolled back, so a session in
+    constant use ended SESSION_IDLE_MINUTES after sign-in)."""
+    from models.web_tables import WebSession
+    from store import credentials
+    from web.deps import session_signer
+
+    _settings, engine = web_db
+    sign_in(fresh_client, "gcu.albrecht")
+    session_id = session_signer(app.state.settings).loads(fresh_client.cookies.get("gcu_session"), 3600)
+    with Session(engine) as session:
+        row = session.exec(
+            select(WebSession).where(WebSession.session_hash == credentials.sha256_hex(session_id))
+        ).one()
+        long_ago = datetime.now(UTC) - timedelta(minutes=20)
+        row.last_seen_at = long_ago
+        session.add(row)
+        session.commit()
+    assert fresh_client.get("/my-reviews").status_code == 200
+    with Session(engine) as session:
+        seen = session.exec(
+            select(WebSession.last_seen_at).where(WebSession.session_hash == credentials.sha256_hex(session_id))
+        ).one()
+    assert seen is not None and seen > long_ago + timedelta(minutes=19), seen
 
 
 def test_a_tampered_session_cookie_is_ignored(app):
