@@ -297,34 +297,37 @@ class ReviewActivities:
             raise ApplicationError(
                 "transitions recorded together must belong to one review", type="BadTransition", non_retryable=True
             )
-        # Reads first, in a transaction of their own: a retry of transitions already recorded is
-        # answered here, and who is told is worked out before any lock is taken.
-        with session_scope(self.db_engine) as session:
-            reads = self._read_for_recording(session, items)
-            if reads is None:  # no such product: unless every transition is recorded already, refused
-                earlier = self._recorded_events(session, items)
+        # One transaction, reads first: a retry of transitions already recorded is answered by
+        # them, and who is told is worked out before the chain lock is taken (the append takes it
+        # last). The reads take no lock either: PostgreSQL's reads lock no rows, and SQLite's driver
+        # begins the transaction at the first write. (They had a transaction of their own: one
+        # connection checkout, pre-ping and commit more per recording, for nothing.)
+        try:
+            with session_scope(self.db_engine) as session:
+                reads = self._read_for_recording(session, items)
+                if reads is None:  # no such product: unless every transition is recorded already, refused
+                    earlier = self._recorded_events(session, items)
+                    if len(earlier) == len(items):
+                        return [_already(earlier[i.transition.seq]) for i in items]
+                    raise _not_found(f"product {first.product_id} is not stored")
+                product, earlier, version_nos, revision = reads
                 if len(earlier) == len(items):
                     return [_already(earlier[i.transition.seq]) for i in items]
-                raise _not_found(f"product {first.product_id} is not stored")
-            product, earlier, version_nos, revision = reads
-            if len(earlier) == len(items):
-                return [_already(earlier[i.transition.seq]) for i in items]
-            self._check_versions(items, version_nos)
-            # Who is active, the teams and the role holders: from the register cached per change
-            # of it (its number read with the rest), not five to seven queries per recording.
-            roster = self._roster_cache.roster_at(session=session, revision=revision)
-            self._check_actors(roster, [i for i in items if i.transition.seq not in earlier])
-            plans = [
-                _Plan(
-                    item,
-                    self._finding_to_dismiss(item, version_nos[item.version_id]),
-                    self._recipients(session, roster, item, product),
-                )
-                for item in items
-                if item.transition.seq not in earlier
-            ]
-        try:
-            written = self._write_transitions(product, plans)
+                self._check_versions(items, version_nos)
+                # Who is active, the teams and the role holders: from the register cached per change
+                # of it (its number read with the rest), not five to seven queries per recording.
+                roster = self._roster_cache.roster_at(session=session, revision=revision)
+                self._check_actors(roster, [i for i in items if i.transition.seq not in earlier])
+                plans = [
+                    _Plan(
+                        item,
+                        self._finding_to_dismiss(item, version_nos[item.version_id]),
+                        self._recipients(session, roster, item, product),
+                    )
+                    for item in items
+                    if item.transition.seq not in earlier
+                ]
+                written = self._write_transitions(session, product, plans)
         except IntegrityError:
             # Two attempts raced (a worker presumed dead was not): the unique (workflow_id,
             # transition_seq) let one through and rolled the other back whole.
@@ -410,46 +413,43 @@ class ReviewActivities:
         if missing:
             raise _not_found(f"product {items[0].product_id} has no stored version with id {missing[0]}")
 
-    def _write_transitions(self, product: Product, plans: list[_Plan]) -> dict[int, RecordTransitionResult]:
-        """One transaction. The per-product rows are written before the audit events, because
-        appending takes the global chain lock, held until commit: only the rows that name an
-        event (decisions, notifications) are written under it."""
+    def _write_transitions(self, session, product: Product, plans: list[_Plan]) -> dict[int, RecordTransitionResult]:
+        """The writes of the recording's transaction. The per-product rows are written before the
+        audit events, because appending takes the global chain lock, held until commit: only the
+        rows that name an event (decisions, notifications) are written under it."""
         last = plans[-1].item
-        with session_scope(self.db_engine) as session:
-            if product.workflow_id != last.workflow_id:
-                session.execute(
-                    sa.update(Product).where(col(Product.id) == product.id).values(workflow_id=last.workflow_id)
-                )
-            # In one transaction, only the last state is ever visible: project that one.
-            reviews.upsert_review(
-                session=session,
-                product=product,
-                workflow_id=last.workflow_id,
-                state_after=last.state_after,
-                at=last.transition.at,
+        if product.workflow_id != last.workflow_id:
+            session.execute(
+                sa.update(Product).where(col(Product.id) == product.id).values(workflow_id=last.workflow_id)
             )
-            for plan in plans:
-                t = plan.item.transition
-                if t.action == ReviewAction.RESTART:
-                    review_endings.clear_ending(session=session, product_id=product.id)
-                if plan.finding_id is not None:
-                    try:
-                        findings.dismiss(
-                            session=session,
-                            finding_id=plan.finding_id,
-                            dismissed_by=t.actor_id,
-                            reason=t.reason,
-                            at=t.at,
-                        )
-                    except NotFound as exc:
-                        raise _not_found(str(exc)) from None
-                if t.action == ReviewAction.APPROVE:
-                    session.execute(
-                        sa.update(ProductVersion)
-                        .where(col(ProductVersion.id) == plan.item.version_id)
-                        .values(locked=True)
+        # In one transaction, only the last state is ever visible: project that one.
+        reviews.upsert_review(
+            session=session,
+            product=product,
+            workflow_id=last.workflow_id,
+            state_after=last.state_after,
+            at=last.transition.at,
+        )
+        for plan in plans:
+            t = plan.item.transition
+            if t.action == ReviewAction.RESTART:
+                review_endings.clear_ending(session=session, product_id=product.id)
+            if plan.finding_id is not None:
+                try:
+                    findings.dismiss(
+                        session=session,
+                        finding_id=plan.finding_id,
+                        dismissed_by=t.actor_id,
+                        reason=t.reason,
+                        at=t.at,
                     )
-            return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
+                except NotFound as exc:
+                    raise _not_found(str(exc)) from None
+            if t.action == ReviewAction.APPROVE:
+                session.execute(
+                    sa.update(ProductVersion).where(col(ProductVersion.id) == plan.item.version_id).values(locked=True)
+                )
+        return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
 
     @staticmethod
     def _append(session, plan: _Plan) -> RecordTransitionResult:
