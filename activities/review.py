@@ -38,12 +38,12 @@ from models.messages import (
     RecordTransitionsResult,
 )
 from models.roster import Roster
-from models.tables import Decision, Product, ProductVersion, stored_id, utcnow
+from models.tables import AuditEvent, Decision, Product, ProductVersion, stored_id, table_of, utcnow
 from store import audit, findings, notifications, recipients, review_endings, reviews
 from store.db import session_scope
 from store.errors import NotFound
 from store.kpi.facts import record_product_facts
-from store.roster_view import RosterCache
+from store.roster_view import RosterCache, revision_query
 
 # transition.details keys read by record_transition for a dismiss_finding transition.
 DETAIL_RULE_ID = "rule_id"
@@ -297,31 +297,37 @@ class ReviewActivities:
             raise ApplicationError(
                 "transitions recorded together must belong to one review", type="BadTransition", non_retryable=True
             )
-        # Reads first, in a transaction of their own: a retry of transitions already recorded is
-        # answered here, and who is told is worked out before any lock is taken.
-        with session_scope(self.db_engine) as session:
-            earlier = self._recorded_events(session, items)
-            if len(earlier) == len(items):
-                return [_already(earlier[i.transition.seq]) for i in items]
-            product = session.get(Product, first.product_id)
-            if product is None:
-                raise _not_found(f"product {first.product_id} is not stored")
-            # Who is active, the teams and the role holders: from the register cached per change
-            # of it (one number read), not five to seven queries per recording.
-            roster = self._roster_cache.roster(session=session)
-            self._check_actors(roster, [i for i in items if i.transition.seq not in earlier])
-            version_nos = self._version_numbers(session, items)
-            plans = [
-                _Plan(
-                    item,
-                    self._finding_to_dismiss(item, version_nos[item.version_id]),
-                    self._recipients(session, roster, item, product),
-                )
-                for item in items
-                if item.transition.seq not in earlier
-            ]
+        # One transaction, reads first: a retry of transitions already recorded is answered by
+        # them, and who is told is worked out before the chain lock is taken (the append takes it
+        # last). The reads take no lock either: PostgreSQL's reads lock no rows, and SQLite's driver
+        # begins the transaction at the first write. (They had a transaction of their own: one
+        # connection checkout, pre-ping and commit more per recording, for nothing.)
         try:
-            written = self._write_transitions(product, plans)
+            with session_scope(self.db_engine) as session:
+                reads = self._read_for_recording(session, items)
+                if reads is None:  # no such product: unless every transition is recorded already, refused
+                    earlier = self._recorded_events(session, items)
+                    if len(earlier) == len(items):
+                        return [_already(earlier[i.transition.seq]) for i in items]
+                    raise _not_found(f"product {first.product_id} is not stored")
+                product, earlier, version_nos, revision = reads
+                if len(earlier) == len(items):
+                    return [_already(earlier[i.transition.seq]) for i in items]
+                self._check_versions(items, version_nos)
+                # Who is active, the teams and the role holders: from the register cached per change
+                # of it (its number read with the rest), not five to seven queries per recording.
+                roster = self._roster_cache.roster_at(session=session, revision=revision)
+                self._check_actors(roster, [i for i in items if i.transition.seq not in earlier])
+                plans = [
+                    _Plan(
+                        item,
+                        self._finding_to_dismiss(item, version_nos[item.version_id]),
+                        self._recipients(session, roster, item, product),
+                    )
+                    for item in items
+                    if item.transition.seq not in earlier
+                ]
+                written = self._write_transitions(session, product, plans)
         except IntegrityError:
             # Two attempts raced (a worker presumed dead was not): the unique (workflow_id,
             # transition_seq) let one through and rolled the other back whole.
@@ -359,61 +365,91 @@ class ReviewActivities:
         )
 
     @staticmethod
-    def _version_numbers(session, items: list[RecordTransitionInput]) -> dict[int, int]:
-        """version id -> version number, checking each version belongs to the product. Only these
-        columns: a version row also holds the document itself."""
-        ids = {item.version_id for item in items}
+    def _read_for_recording(
+        session, items: list[RecordTransitionInput]
+    ) -> tuple[Product, dict[int, int], dict[int, int], int | None] | None:
+        """What a recording reads before it writes, in one statement (it was four: the earlier
+        events, the product, its versions, the register's number): the product; seq -> audit
+        event id of the transitions already recorded; version id -> version number of the
+        versions named that belong to the product (only these columns: a version row also holds
+        the document); the register's revision. None when the product is not stored."""
+        first = items[0]
+        version, event = table_of(ProductVersion), table_of(AuditEvent)
+        seqs = [item.transition.seq for item in items]
+        events = [
+            sa.select(event.c.id)
+            .where(event.c.workflow_id == first.workflow_id, event.c.transition_seq == seq)
+            .scalar_subquery()
+            .label(f"event_{n}")
+            for n, seq in enumerate(seqs)
+        ]
         rows = session.execute(
-            sa.select(col(ProductVersion.id), col(ProductVersion.product_id), col(ProductVersion.version_no)).where(
-                col(ProductVersion.id).in_(ids)
+            sa.select(
+                Product,
+                version.c.id.label("version_id"),
+                version.c.version_no,
+                revision_query().scalar_subquery().label("revision"),
+                *events,
             )
+            .outerjoin(
+                version,
+                sa.and_(
+                    version.c.product_id == col(Product.id),
+                    version.c.id.in_(sorted({item.version_id for item in items})),
+                ),
+            )
+            .where(col(Product.id) == first.product_id)
         ).all()
-        found = {row.id: row for row in rows if row.product_id == items[0].product_id}
-        missing = sorted(ids - found.keys())
+        if not rows:
+            return None
+        head = rows[0]._mapping
+        earlier = {seq: head[f"event_{n}"] for n, seq in enumerate(seqs) if head[f"event_{n}"] is not None}
+        version_nos = {row.version_id: row.version_no for row in rows if row.version_id is not None}
+        return rows[0][0], earlier, version_nos, head["revision"]
+
+    @staticmethod
+    def _check_versions(items: list[RecordTransitionInput], version_nos: dict[int, int]) -> None:
+        missing = sorted({item.version_id for item in items} - version_nos.keys())
         if missing:
             raise _not_found(f"product {items[0].product_id} has no stored version with id {missing[0]}")
-        return {version_id: row.version_no for version_id, row in found.items()}
 
-    def _write_transitions(self, product: Product, plans: list[_Plan]) -> dict[int, RecordTransitionResult]:
-        """One transaction. The per-product rows are written before the audit events, because
-        appending takes the global chain lock, held until commit: only the rows that name an
-        event (decisions, notifications) are written under it."""
+    def _write_transitions(self, session, product: Product, plans: list[_Plan]) -> dict[int, RecordTransitionResult]:
+        """The writes of the recording's transaction. The per-product rows are written before the
+        audit events, because appending takes the global chain lock, held until commit: only the
+        rows that name an event (decisions, notifications) are written under it."""
         last = plans[-1].item
-        with session_scope(self.db_engine) as session:
-            if product.workflow_id != last.workflow_id:
-                session.execute(
-                    sa.update(Product).where(col(Product.id) == product.id).values(workflow_id=last.workflow_id)
-                )
-            # In one transaction, only the last state is ever visible: project that one.
-            reviews.upsert_review(
-                session=session,
-                product=product,
-                workflow_id=last.workflow_id,
-                state_after=last.state_after,
-                at=last.transition.at,
+        if product.workflow_id != last.workflow_id:
+            session.execute(
+                sa.update(Product).where(col(Product.id) == product.id).values(workflow_id=last.workflow_id)
             )
-            for plan in plans:
-                t = plan.item.transition
-                if t.action == ReviewAction.RESTART:
-                    review_endings.clear_ending(session=session, product_id=product.id)
-                if plan.finding_id is not None:
-                    try:
-                        findings.dismiss(
-                            session=session,
-                            finding_id=plan.finding_id,
-                            dismissed_by=t.actor_id,
-                            reason=t.reason,
-                            at=t.at,
-                        )
-                    except NotFound as exc:
-                        raise _not_found(str(exc)) from None
-                if t.action == ReviewAction.APPROVE:
-                    session.execute(
-                        sa.update(ProductVersion)
-                        .where(col(ProductVersion.id) == plan.item.version_id)
-                        .values(locked=True)
+        # In one transaction, only the last state is ever visible: project that one.
+        reviews.upsert_review(
+            session=session,
+            product=product,
+            workflow_id=last.workflow_id,
+            state_after=last.state_after,
+            at=last.transition.at,
+        )
+        for plan in plans:
+            t = plan.item.transition
+            if t.action == ReviewAction.RESTART:
+                review_endings.clear_ending(session=session, product_id=product.id)
+            if plan.finding_id is not None:
+                try:
+                    findings.dismiss(
+                        session=session,
+                        finding_id=plan.finding_id,
+                        dismissed_by=t.actor_id,
+                        reason=t.reason,
+                        at=t.at,
                     )
-            return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
+                except NotFound as exc:
+                    raise _not_found(str(exc)) from None
+            if t.action == ReviewAction.APPROVE:
+                session.execute(
+                    sa.update(ProductVersion).where(col(ProductVersion.id) == plan.item.version_id).values(locked=True)
+                )
+        return {plan.item.transition.seq: self._append(session, plan) for plan in plans}
 
     @staticmethod
     def _append(session, plan: _Plan) -> RecordTransitionResult:

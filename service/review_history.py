@@ -13,17 +13,18 @@ Two readers:
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from models.messages import ReviewStatus, TransitionRecord
-from models.tables import AuditEvent
 from store import audit
 
 
-def _records(events: Iterable[AuditEvent]) -> list[TransitionRecord]:
+def _records(events: Iterable[Any]) -> list[TransitionRecord]:
+    """`events`: rows of store.audit.TRANSITION_COLUMNS."""
     return [
         TransitionRecord(
             seq=e.transition_seq,

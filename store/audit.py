@@ -16,7 +16,7 @@ outside the database (workflows/audit_anchor.py) catch a rewound tail: `verify_c
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -174,13 +174,18 @@ def event_ids(*, session: Session, workflow_id: str, seqs: list[int]) -> dict[in
     return {seq: event_id for seq, event_id in rows}
 
 
-def workflow_events(*, session: Session, workflow_id: str, before_seq: int | None = None) -> list[AuditEvent]:
-    """The events of one workflow (a review's transitions: one per entry of its history), by seq;
-    with `before_seq`, only those numbered below it."""
-    query = select(AuditEvent).where(col(AuditEvent.workflow_id) == workflow_id)
+# What a review's history is read from: plain rows of these columns, not ORM objects (every
+# reviewer action's answer reads them; the identity map and the hash columns are not needed).
+TRANSITION_COLUMNS = ("transition_seq", "action", "actor_id", "from_state", "to_state", "reason", "at", "details")
+
+
+def workflow_events(*, session: Session, workflow_id: str, before_seq: int | None = None) -> Sequence[sa.Row[Any]]:
+    """The events of one workflow (a review's transitions: one per entry of its history), by seq,
+    as rows of TRANSITION_COLUMNS; with `before_seq`, only those numbered below it."""
+    query = sa.select(*(_EVENTS.c[name] for name in TRANSITION_COLUMNS)).where(_EVENTS.c.workflow_id == workflow_id)
     if before_seq is not None:
-        query = query.where(col(AuditEvent.transition_seq) < before_seq)
-    return list(session.exec(query.order_by(col(AuditEvent.transition_seq))))
+        query = query.where(_EVENTS.c.transition_seq < before_seq)
+    return session.connection().execute(query.order_by(_EVENTS.c.transition_seq)).all()
 
 
 def list_events(*, session: Session, product_id: str) -> list[AuditEventPublic]:

@@ -27,9 +27,11 @@ class RosterCache:
         self._cached: tuple[int, Roster] | None = None
 
     def roster(self, *, session: Session) -> Roster:
-        revision = session.execute(
-            sa.select(col(RegisterRevision.revision)).where(col(RegisterRevision.id) == 1)
-        ).scalar_one_or_none()
+        return self.roster_at(session=session, revision=session.execute(revision_query()).scalar_one_or_none())
+
+    def roster_at(self, *, session: Session, revision: int | None) -> Roster:
+        """The register under `revision`, read by the caller (in a statement of its own reads)
+        before anything else of the register in this transaction."""
         with self._lock:
             cached = self._cached
         if cached is not None and revision is not None and cached[0] == revision:
@@ -39,6 +41,11 @@ class RosterCache:
             with self._lock:
                 self._cached = (revision, roster)
         return roster
+
+
+def revision_query() -> sa.Select:
+    """The register's revision number (None before the migration that keeps it)."""
+    return sa.select(col(RegisterRevision.revision)).where(col(RegisterRevision.id) == 1)
 
 
 def roster_from_db(*, session: Session) -> Roster:

@@ -53,3 +53,44 @@ def test_a_deputy_prosecutor_carries_the_teams_of_their_cluster(engine, register
 def test_an_unknown_person_cannot_act(engine, register):  # noqa: F811
     with pytest.raises(ServiceError, match="not in the register"):
         resolve_actor(engine, "NOBODY")
+
+
+def test_a_change_to_the_register_is_seen_by_the_next_action(engine, register):  # noqa: F811
+    """Actors are kept per register revision: a role taken away, a team left or a person made
+    inactive counts from the next action on, not from the next restart."""
+    import sqlalchemy as sa
+
+    from models.tables import Staff, TeamMember
+
+    assert "gcu_reviewer" in resolve_actor(engine, "X-9").roles  # resolved, and now kept
+    assert resolve_actor(engine, "X-9").team_ids == ["T-A", "T-B"]
+    with Session(engine) as session:
+        session.execute(sa.update(Staff).where(Staff.id == "X-9").values(roles=["investigator"]))
+        session.execute(sa.delete(TeamMember).where(TeamMember.staff_id == "X-9"))
+        session.commit()
+    try:
+        changed = resolve_actor(engine, "X-9")
+        assert (changed.roles, changed.team_ids) == (["investigator"], ["T-B"])
+        with Session(engine) as session:
+            session.execute(sa.update(Staff).where(Staff.id == "X-9").values(active=False))
+            session.commit()
+        with pytest.raises(ServiceError, match="not in the register"):
+            resolve_actor(engine, "X-9")
+    finally:
+        load = parse_roster_text(ROSTER)
+        with Session(engine) as session:
+            import_roster(session=session, load=load)
+            session.commit()
+
+
+def test_a_kept_actor_carries_the_channel_of_each_call(engine, register):  # noqa: F811
+    from models.enums import AuditChannel
+    from service.channel import _current
+
+    resolve_actor(engine, "A-1")
+    token = _current.set(AuditChannel.API)
+    try:
+        assert resolve_actor(engine, "A-1").channel == AuditChannel.API
+    finally:
+        _current.reset(token)
+    assert resolve_actor(engine, "A-1").channel == AuditChannel.SYSTEM
