@@ -95,8 +95,8 @@ def seed_varied_register(engine, count: int, *, on: date, seed: int = 15, team_i
                     for _ in range(rng.choice((0, 0, 0, 1, 2))):
                         issued, expires = _dates(rng, on)
                         briefings.append(dict(staff_id=staff_id, area=area, date=issued, expires=expires))
-            _insert(conn, Staff.__table__, people)
-            _insert(conn, TeamMember.__table__, members)
+            bulk_insert(conn, Staff.__table__, people)
+            bulk_insert(conn, TeamMember.__table__, members)
             # The register refuses a second record of one kind issued on one day: keep the first.
             seen: set[tuple] = set()
             unique_certs = [
@@ -106,12 +106,12 @@ def seed_varied_register(engine, count: int, *, on: date, seed: int = 15, team_i
             unique_briefings = [
                 b for b in briefings if (key := (b["staff_id"], b["area"], b["date"])) not in seen and not seen.add(key)
             ]
-            _insert(conn, Certification.__table__, unique_certs)
-            _insert(conn, Briefing.__table__, unique_briefings)
+            bulk_insert(conn, Certification.__table__, unique_certs)
+            bulk_insert(conn, Briefing.__table__, unique_briefings)
     return ids
 
 
-def _insert(conn, table, rows: list[dict]) -> None:
+def bulk_insert(conn, table, rows: list[dict]) -> None:
     """Bulk insert; on PostgreSQL through COPY (psycopg), which makes 50,000 people a matter of
     seconds rather than the minutes of batched INSERTs."""
     if not rows:
