@@ -4,8 +4,8 @@ compliance summary) on a large generated register, in the same run, on the same 
 - python: the Python evaluation the database's aggregation replaced (bench/gaps_reference.py);
 - whole report: store.cert_gaps.gap_report for everyone (every person with gaps an object), which is
   what the pages built and sliced before they asked for a page;
-- page + figures: what a page asks for now: gap_figures (people with gaps, per requirement and
-  status, per team: GROUP BY in the database) and one page of 100 people (gap_report(limit=100)).
+- page + figures: what a page asks for now: gap_overview, the figures (people with gaps, per
+  requirement and status, per team: GROUP BY in the database) and one page of 100 people.
 
 - setup: a fresh migrated database (SQLite; PostgreSQL with --postgres URL), the demo register and
   PEOPLE generated people with every kind of record (bench/register_data.py).
@@ -62,7 +62,7 @@ def main() -> None:
     from bench.gaps_reference import python_gap_report
     from bench.register_data import seed_varied_register
     from service.demo import import_demo_roster
-    from store.cert_gaps import gap_figures, gap_report
+    from store.cert_gaps import gap_overview, gap_report
     from store.db import make_engine
     from tests.dbutil import POSTGRES_ENV, fresh_database
 
@@ -81,7 +81,7 @@ def main() -> None:
         with Session(engine) as session:
 
             def page_and_figures():
-                return gap_figures(session=session, on=on), gap_report(session=session, on=on, limit=100)
+                return gap_overview(session=session, on=on, limit=100)
 
             page_s, (figures, page) = _best_of(args.rounds, page_and_figures)
             sql_s, sql_report = _best_of(args.rounds, lambda: gap_report(session=session, on=on))

@@ -15,7 +15,7 @@ objects (gap_report with `limit`).
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -85,12 +85,12 @@ STATUS_OF_RANK = {5: "expiring", 4: "expired", 3: "not_yet_valid", 2: "revoked",
 SPAN = 100_000_000
 
 
-def _record_keys(on: dt.date, people: sa.Select | None) -> sa.Subquery:
-    """(staff_id, kind, key): per person and record kind, the best record's key (one GROUP BY each
-    over certificates and briefings; `people`: only theirs)."""
+def _kind_keys(on: dt.date, people: sa.Select | None) -> list[sa.Subquery]:
+    """Per person, for each record kind (a column each): the best record's key. One GROUP BY per
+    table, in the order of its staff index (no sort); `people`: only theirs."""
     c, b = table_of(Certification).c, table_of(Briefing).c
 
-    def best(staff_id, kind, issued, expires, revoked) -> sa.Select:
+    def keys(staff_id, kind, kinds, issued, expires, revoked, name) -> sa.Subquery:
         # record_status (store/certifications.py) as SQL.
         rank = sa.case(
             (revoked, RANKS["revoked"]),
@@ -100,32 +100,28 @@ def _record_keys(on: dt.date, people: sa.Select | None) -> sa.Subquery:
             else_=RANKS["expired"],
         )
         key = rank * SPAN + sa.func.coalesce(date_number(expires), 0)
-        query = sa.select(staff_id.label("staff_id"), kind.label("kind"), sa.func.max(key).label("key"))
-        query = query.group_by(staff_id, kind)
-        return query if people is None else query.where(staff_id.in_(people))
+        query = sa.select(
+            staff_id.label("staff_id"),
+            *(sa.func.max(sa.case((kind == value, key))).label(label) for label, value in kinds.items()),
+        ).group_by(staff_id)
+        return (query if people is None else query.where(staff_id.in_(people))).subquery(name)
 
     revoked = c.revoked_at.is_not(None) & (c.revoked_at < day_start(on + timedelta(days=1)))
-    briefing_kind = sa.literal("briefing:").concat(b.area)
-    return sa.union_all(
-        best(c.staff_id, c.cert, c.issued, c.expires, revoked),
-        best(b.staff_id, briefing_kind, b.date, b.expires, sa.false()),
-    ).subquery("record_keys")
+    certs = {kind: kind for kind in sorted({k for ks in REQUIREMENT_KINDS.values() for k in ks}) if ":" not in kind}
+    briefings = {f"briefing:{area}": area for area in AREAS}
+    return [
+        keys(c.staff_id, c.cert, certs, c.issued, c.expires, revoked, "cert_keys"),
+        keys(b.staff_id, b.area, briefings, b.date, b.expires, sa.false(), "briefing_keys"),
+    ]
 
 
-def _person_keys(on: dt.date, people: sa.Select | None) -> sa.Subquery:
-    """One row per person with any record: per requirement, the key of the best satisfying record."""
-    k = _record_keys(on, people).c
-    return (
-        sa.select(
-            k.staff_id,
-            *(
-                sa.func.max(sa.case((k.kind.in_(kinds), k.key))).label(requirement)
-                for requirement, kinds in REQUIREMENT_KINDS.items()
-            ),
-        )
-        .group_by(k.staff_id)
-        .subquery("person_keys")
-    )
+def _greatest(*values: sa.ColumnElement) -> sa.ColumnElement:
+    """The largest non-NULL value (NULL when all are): GREATEST on PostgreSQL, but SQLite's max()
+    of several values is NULL when any is."""
+    result = values[0]
+    for value in values[1:]:
+        result = sa.case((value.is_(None) | (result >= value), result), else_=value)
+    return result
 
 
 @dataclass(frozen=True)
@@ -134,6 +130,7 @@ class _Scope:
 
     team_ids: list[str] | None = None
     staff_id: str | None = None
+    ids: tuple[str, ...] | None = None  # and only these people (a page of a report)
 
     def membership(self) -> sa.Subquery:
         return team_staff_query(self.team_ids).subquery("membership")
@@ -144,12 +141,14 @@ class _Scope:
             conditions.append(staff.c.id.in_(sa.select(self.membership().c.staff_id)))
         if self.staff_id is not None:
             conditions.append(staff.c.id == self.staff_id)
+        if self.ids is not None:
+            conditions.append(staff.c.id.in_(self.ids))
         return sa.and_(*conditions)
 
     def people(self) -> sa.Select | None:
         """The people, for narrowing the records read; None for the whole register (reading every
         record in index order is cheaper than looking them up one person at a time)."""
-        if self.team_ids is None and self.staff_id is None:
+        if self.team_ids is None and self.staff_id is None and self.ids is None:
             return None
         staff = table_of(Staff)
         return sa.select(staff.c.id).where(self.covers(staff))
@@ -183,17 +182,27 @@ def _gap_rows(*, on: dt.date, window_end: dt.date, scope: _Scope, only_gaps: boo
     gap in (`only_gaps=False`: every requirement, status NULL when met beyond the window); `key`
     holds the end date (rank * SPAN + YYYYMMDD)."""
     staff = table_of(Staff)
-    held = _person_keys(on, scope.people())
+    cert_keys, briefing_keys = _kind_keys(on, scope.people())
+    kind_key = {
+        column.name: column for keys in (cert_keys, briefing_keys) for column in keys.c if column.name != "staff_id"
+    }
     levels = _levels(staff)
-    # One row per person: the levels and the key of each requirement.
+    # One row per person: the levels and the key of each requirement (the best of its kinds').
     person = (
         sa.select(
             staff.c.id.label("staff_id"),
             *(levels[area].label(f"level_{area}") for area in AREAS),
             levels["any_adv"].label("any_adv"),
-            *(held.c[requirement].label(f"key_{n}") for n, requirement in enumerate(REQUIREMENT_KINDS)),
+            *(
+                _greatest(*(kind_key[kind] for kind in kinds)).label(f"key_{n}")
+                for n, kinds in enumerate(REQUIREMENT_KINDS.values())
+            ),
         )
-        .select_from(staff.outerjoin(held, held.c.staff_id == staff.c.id))
+        .select_from(
+            staff.outerjoin(cert_keys, cert_keys.c.staff_id == staff.c.id).outerjoin(
+                briefing_keys, briefing_keys.c.staff_id == staff.c.id
+            )
+        )
         .where(scope.covers(staff))
         # MATERIALIZED (SQLite and PostgreSQL): once per person. Inlined, SQLite evaluated the role
         # tests again for each requirement and each reference to a level: several times slower.
@@ -258,43 +267,74 @@ def gap_figures(
     """How many people have gaps, per requirement and status, and per team (of the teams in scope:
     a person in two teams counts in both): GROUP BYs over the report's query, in one statement."""
     scope = _scope_of(team_id, team_ids, staff_id)
-    # A CTE read three times, materialised: the register is judged once, where three statements
-    # would each judge it again.
-    gaps = (
-        _gap_rows(on=on, window_end=on + timedelta(days=expiring_within), scope=scope)
-        .cte("gaps")
-        .prefix_with("MATERIALIZED")
-    )
+    return _figures(session, on=on, window_end=on + timedelta(days=expiring_within), scope=scope)[0]
+
+
+def gap_overview(
+    *,
+    session: Session,
+    on: dt.date,
+    team_ids: list[str] | None = None,
+    expiring_within: int = 90,
+    limit: int,
+    offset: int = 0,
+) -> tuple[GapFigures, list[PersonGaps]]:
+    """What a page shows: the figures, and one page of the people with gaps (as gap_report with
+    `limit`), the register judged once: the page's people are picked in the figures' statement,
+    then only their records are read again."""
+    scope = _scope_of(None, team_ids, None)
+    window_end = on + timedelta(days=expiring_within)
+    figures, page = _figures(session, on=on, window_end=window_end, scope=scope, page=(limit, offset))
+    if not page:
+        return figures, []
+    rows = _gap_rows(on=on, window_end=window_end, scope=replace(scope, ids=tuple(page)))
+    return figures, _report(session, on, scope, rows)
+
+
+def _figures(
+    session: Session, *, on: dt.date, window_end: dt.date, scope: _Scope, page: tuple[int, int] | None = None
+) -> tuple[GapFigures, list[str]]:
+    """The figures and (`page`: limit, offset) the ids of a page of the people with gaps."""
+    # A CTE read several times, materialised: the register is judged once, where one statement per
+    # figure would each judge it again.
+    gaps = _gap_rows(on=on, window_end=window_end, scope=scope).cte("gaps").prefix_with("MATERIALIZED")
     membership = scope.membership()
     pairs = sa.select(membership.c.team_id, membership.c.staff_id).distinct().subquery("pairs")
-    figures = GapFigures(people=0)
-    for part, key, status, count in session.execute(
-        sa.union_all(
-            sa.select(
-                sa.literal("people").label("part"),
-                sa.null().label("key"),
-                sa.null().label("status"),
-                sa.func.count(sa.distinct(gaps.c.staff_id)).label("n"),
-            ),
-            sa.select(sa.literal("requirement"), gaps.c.requirement, gaps.c.status, sa.func.count()).group_by(
-                gaps.c.requirement, gaps.c.status
-            ),
-            # IN, not a join of two derived tables: SQLite indexes an IN list, where it scanned one
-            # table per row of the other (seconds for a team of 5,000).
-            sa.select(sa.literal("team"), pairs.c.team_id, sa.null(), sa.func.count())
-            .where(pairs.c.staff_id.in_(sa.select(gaps.c.staff_id)))
-            .group_by(pairs.c.team_id),
+    parts = [
+        sa.select(
+            sa.literal("people").label("part"),
+            sa.null().label("key"),
+            sa.null().label("status"),
+            sa.func.count(sa.distinct(gaps.c.staff_id)).label("n"),
+        ),
+        sa.select(sa.literal("requirement"), gaps.c.requirement, gaps.c.status, sa.func.count()).group_by(
+            gaps.c.requirement, gaps.c.status
+        ),
+        # IN, not a join of two derived tables: SQLite indexes an IN list, where it scanned one
+        # table per row of the other (seconds for a team of 5,000).
+        sa.select(sa.literal("team"), pairs.c.team_id, sa.null(), sa.func.count())
+        .where(pairs.c.staff_id.in_(sa.select(gaps.c.staff_id)))
+        .group_by(pairs.c.team_id),
+    ]
+    if page is not None:
+        limit, offset = page
+        ids = (
+            sa.select(gaps.c.staff_id).distinct().order_by(gaps.c.staff_id).limit(limit).offset(offset).subquery("ids")
         )
-    ):
+        parts.append(sa.select(sa.literal("page"), ids.c.staff_id, sa.null(), sa.null()))
+    figures, ids_of_page = GapFigures(people=0), []
+    for part, key, status, count in session.execute(sa.union_all(*parts)):
         if part == "people":
             figures.people = count
         elif part == "requirement":
             figures.by_requirement.append(RequirementGaps(requirement=key, status=status, people=count))
-        else:
+        elif part == "team":
             figures.by_team.append(TeamGaps(team_id=key, people=count))
+        else:
+            ids_of_page.append(key)
     figures.by_requirement.sort(key=lambda row: (row.requirement, row.status))
     figures.by_team.sort(key=lambda row: row.team_id)
-    return figures
+    return figures, sorted(ids_of_page)
 
 
 def count_people(
@@ -339,6 +379,11 @@ def gap_report(
         listed = rows.cte("listed").prefix_with("MATERIALIZED")
         page = sa.select(listed.c.staff_id).distinct().order_by(listed.c.staff_id).limit(limit).offset(offset)
         rows = sa.select(listed).where(listed.c.staff_id.in_(page))
+    return _report(session, on, scope, rows)
+
+
+def _report(session: Session, on: dt.date, scope: _Scope, rows: sa.Select) -> list[PersonGaps]:
+    """The report entries of the people of `rows` (_gap_rows), by staff id."""
     found: dict[str, list[tuple[int, Gap | None]]] = defaultdict(list)
     for person, requirement, position, status, key in session.execute(rows):
         gap = None

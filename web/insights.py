@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from models.enums import ReviewState
 from models.tables import Review, Team
 from store import reviews as review_store
-from store.cert_gaps import GapFigures, PersonGaps, gap_figures, gap_report
+from store.cert_gaps import GapFigures, PersonGaps, gap_overview
 from store.certifications import list_certifications
 from store.kpi.cluster import cluster_kpis
 
@@ -123,13 +123,15 @@ def certification_gaps(
     """People of these teams whose certificates do not meet the role matrix (missing, lapsed,
     expiring within the window), from store.cert_gaps: `limit` of them from `offset`, and the
     figures of all of them."""
-    teams = None if team_ids is None else sorted(team_ids)
-    return GapPage(
-        people=gap_report(
-            session=session, on=on, team_ids=teams, expiring_within=expiring_within, limit=limit, offset=offset
-        ),
-        figures=gap_figures(session=session, on=on, team_ids=teams, expiring_within=expiring_within),
+    figures, people = gap_overview(
+        session=session,
+        on=on,
+        team_ids=None if team_ids is None else sorted(team_ids),
+        expiring_within=expiring_within,
+        limit=limit,
+        offset=offset,
     )
+    return GapPage(people=people, figures=figures)
 
 
 def certifications(
