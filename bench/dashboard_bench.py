@@ -148,7 +148,7 @@ async def _run(args: argparse.Namespace, tmp: Path, database_url: str) -> None:
     from service.demo import import_demo_roster
     from settings import Settings
     from store.db import make_engine
-    from web.accounts import seed_demo_accounts
+    from store.accounts import seed_demo_accounts
 
     settings = Settings(
         environment="development",
