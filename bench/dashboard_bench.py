@@ -147,8 +147,8 @@ async def run(args: argparse.Namespace) -> None:
 async def _run(args: argparse.Namespace, tmp: Path, database_url: str) -> None:
     from service.demo import import_demo_roster
     from settings import Settings
-    from store.db import make_engine
     from store.accounts import seed_demo_accounts
+    from store.db import make_engine
 
     settings = Settings(
         environment="development",
