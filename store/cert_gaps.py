@@ -10,7 +10,7 @@ The database judges everyone (SQLite and PostgreSQL alike, one statement): each 
 the day and end date packed into one integer, the best of them per person and requirement one MAX,
 the requirements from the role matrix's rows as CASE expressions. Figures (how many people, per
 requirement and status, per team) are GROUP BYs over that; only the people a page shows become
-objects (gap_report with `limit`).
+objects (gap_overview, gap_report with `limit`).
 """
 
 import datetime as dt
@@ -87,7 +87,8 @@ SPAN = 100_000_000
 
 def _kind_keys(on: dt.date, people: sa.Select | None) -> list[sa.Subquery]:
     """Per person, for each record kind (a column each): the best record's key. One GROUP BY per
-    table, in the order of its staff index (no sort); `people`: only theirs."""
+    table (a UNION of both, grouped again by person, cost a sort of every record); `people`: only
+    theirs."""
     c, b = table_of(Certification).c, table_of(Briefing).c
 
     def keys(staff_id, kind, kinds, issued, expires, revoked, name) -> sa.Subquery:
