@@ -5,8 +5,11 @@ certificates and briefings, several per kind for some people. Deterministic for 
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
 
 ROLES = (
     "investigator",
@@ -92,9 +95,8 @@ def seed_varied_register(engine, count: int, *, on: date, seed: int = 15, team_i
                     for _ in range(rng.choice((0, 0, 0, 1, 2))):
                         issued, expires = _dates(rng, on)
                         briefings.append(dict(staff_id=staff_id, area=area, date=issued, expires=expires))
-            conn.execute(Staff.__table__.insert(), people)
-            if members:
-                conn.execute(TeamMember.__table__.insert(), members)
+            bulk_insert(conn, Staff.__table__, people)
+            bulk_insert(conn, TeamMember.__table__, members)
             # The register refuses a second record of one kind issued on one day: keep the first.
             seen: set[tuple] = set()
             unique_certs = [
@@ -104,8 +106,22 @@ def seed_varied_register(engine, count: int, *, on: date, seed: int = 15, team_i
             unique_briefings = [
                 b for b in briefings if (key := (b["staff_id"], b["area"], b["date"])) not in seen and not seen.add(key)
             ]
-            if unique_certs:
-                conn.execute(Certification.__table__.insert(), unique_certs)
-            if unique_briefings:
-                conn.execute(Briefing.__table__.insert(), unique_briefings)
+            bulk_insert(conn, Certification.__table__, unique_certs)
+            bulk_insert(conn, Briefing.__table__, unique_briefings)
     return ids
+
+
+def bulk_insert(conn, table, rows: list[dict]) -> None:
+    """Bulk insert; on PostgreSQL through COPY (psycopg), which makes 50,000 people a matter of
+    seconds rather than the minutes of batched INSERTs."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    as_json = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])

@@ -1,6 +1,6 @@
 """The role matrix (requirements.md §6.3 [D]): which certifications a person must hold, from their
-roster roles AND designations. Pure data and functions; KPI 12 (store/kpi/kpi12.py) turns the same
-rows into SQL, and the gap report (store/certifications.py) evaluates them in Python.
+roster roles AND designations. Pure data and functions; KPI 12 (store/kpi/kpi12.py) and the gap
+report (store/cert_gaps.py) each turn the same rows into SQL CASE expressions.
 
 Per area (SGBC, CAC) a requirement has a level; a person with several roles needs the highest level
 any of their rows asks for (the union of requirements, §6.3 last sentence):
@@ -83,19 +83,23 @@ class Requirements:
         return self.sgbc > Level.NONE or self.cac > Level.NONE or self.any_adv
 
     def required_certs(self) -> list[str]:
-        """Readable requirement names: SGBC_BASIC, CAC_ADV, SGBC_BASIC|briefing, SGBC_ADV|CAC_ADV."""
-        out: list[str] = []
-        for area in AREAS:
-            level = self.level(area)
-            if level == Level.ADV:
-                out.append(f"{area}_ADV")
-            elif level == Level.BASIC:
-                out.append(f"{area}_BASIC")
-            elif level == Level.BASIC_OR_BRIEFING:
-                out.append(f"{area}_BASIC|briefing")
+        """Readable requirement names: SGBC_BASIC, CAC_ADV, SGBC_BASIC|briefing, SGBC_ADV|CAC_ADV
+        (the gap report's SQL, store/cert_gaps.py, names them with the same two functions)."""
+        out = [requirement_name(area, level) for area in AREAS if (level := self.level(area)) > Level.NONE]
         if self.any_adv and Level.ADV not in (self.sgbc, self.cac):
-            out.append("SGBC_ADV|CAC_ADV")
+            out.append(ANY_ADV_REQUIREMENT)
         return out
+
+
+# The focal point's "one of the two ADV" (§6.3), when neither area already asks for ADV.
+ANY_ADV_REQUIREMENT = "SGBC_ADV|CAC_ADV"
+
+
+def requirement_name(area: str, level: Level) -> str:
+    """The requirement an area's level asks for: SGBC_ADV, CAC_BASIC, SGBC_BASIC|briefing."""
+    return {Level.ADV: f"{area}_ADV", Level.BASIC: f"{area}_BASIC", Level.BASIC_OR_BRIEFING: f"{area}_BASIC|briefing"}[
+        level
+    ]
 
 
 def requirements_for(roles: Iterable[str], designations: Iterable[str] = ()) -> Requirements:

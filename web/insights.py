@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from models.enums import ReviewState
 from models.tables import Review, Team
 from store import reviews as review_store
-from store.cert_gaps import gap_report
+from store.cert_gaps import GapFigures, PersonGaps, gap_overview
 from store.certifications import list_certifications
 from store.kpi.cluster import cluster_kpis
 
@@ -105,12 +105,33 @@ def teams_without_focal_points(session: Session, team_ids: frozenset[str] | None
     return missing
 
 
-def certification_gaps(session: Session, team_ids: frozenset[str] | None, on: dt.date, expiring_within: int = 90):
+@dataclass
+class GapPage:
+    people: list[PersonGaps]  # one page of the people with gaps, by staff id
+    figures: GapFigures  # every person's, counted by the database (`figures.people`: how many in all)
+
+
+def certification_gaps(
+    session: Session,
+    team_ids: frozenset[str] | None,
+    on: dt.date,
+    expiring_within: int = 90,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> GapPage:
     """People of these teams whose certificates do not meet the role matrix (missing, lapsed,
-    expiring within the window), from store.cert_gaps."""
-    return gap_report(
-        session=session, on=on, team_ids=None if team_ids is None else sorted(team_ids), expiring_within=expiring_within
+    expiring within the window), from store.cert_gaps: `limit` of them from `offset`, and the
+    figures of all of them."""
+    figures, people = gap_overview(
+        session=session,
+        on=on,
+        team_ids=None if team_ids is None else sorted(team_ids),
+        expiring_within=expiring_within,
+        limit=limit,
+        offset=offset,
     )
+    return GapPage(people=people, figures=figures)
 
 
 def certifications(

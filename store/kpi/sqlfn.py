@@ -1,6 +1,8 @@
 """Portable SQL helpers for SQLite and PostgreSQL."""
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def json_list_has(column, value: str) -> sa.ColumnElement[bool]:
@@ -19,3 +21,21 @@ def as_int(condition) -> sa.ColumnElement:
 
 def count_if(condition) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(as_int(condition)), 0)
+
+
+class date_number(FunctionElement):
+    """A date as the integer YYYYMMDD (NULL stays NULL), so dates can be packed into integer keys and
+    compared as numbers: SQLite stores dates as ISO text, PostgreSQL formats them."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(date_number, "sqlite")
+def _date_number_sqlite(element, compiler, **kw):
+    return f"CAST(REPLACE({compiler.process(element.clauses, **kw)}, '-', '') AS INTEGER)"
+
+
+@compiles(date_number, "postgresql")
+def _date_number_postgresql(element, compiler, **kw):
+    return f"CAST(to_char({compiler.process(element.clauses, **kw)}, 'YYYYMMDD') AS INTEGER)"

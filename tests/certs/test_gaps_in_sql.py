@@ -3,15 +3,18 @@ evaluation it replaced (bench/gaps_reference.py: one object per record, classifi
 on a generated register with every kind of record, on SQLite and PostgreSQL."""
 
 import datetime as dt
+from collections import Counter
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from bench.gaps_reference import python_gap_report
 from bench.register_data import seed_varied_register
+from models.tables import TeamMember
 from service.demo import import_demo_roster
-from store.cert_gaps import PersonGaps, gap_report
+from store.cert_gaps import PersonGaps, count_people, gap_figures, gap_overview, gap_report
 
 ON = dt.date(2026, 12, 3)
 
@@ -24,6 +27,15 @@ def _dump(report: list[PersonGaps]) -> list[dict]:
 def register(fresh_engine):
     import_demo_roster(fresh_engine)
     ids = seed_varied_register(fresh_engine, 1000, on=ON, seed=7)
+    # Some of them in a second team, for the reports' teams and the per-team figures.
+    with fresh_engine.begin() as conn:
+        conn.execute(
+            sa.insert(TeamMember),
+            [
+                {"team_id": "T-KESTREL", "staff_id": staff_id, "position": 5000 + n}
+                for n, staff_id in enumerate(ids[:80])
+            ],
+        )
     with Session(fresh_engine) as session:
         yield session, ids
 
@@ -48,3 +60,79 @@ def test_the_sql_gap_report_matches_for_one_person(register):
         assert _dump(gap_report(session=session, on=ON, staff_id=staff_id, only_with_gaps=False)) == _dump(
             python_gap_report(session=session, on=ON, staff_id=staff_id, only_with_gaps=False)
         )
+
+
+def _reference_figures(report: list[PersonGaps], teams: list[str] | None) -> dict:
+    by_requirement = Counter((gap.requirement, gap.status) for person in report for gap in person.gaps)
+    by_team = Counter(team for person in report for team in person.teams if teams is None or team in teams)
+    return {
+        "people": len(report),
+        "by_requirement": [
+            {"requirement": requirement, "status": status, "people": n}
+            for (requirement, status), n in sorted(by_requirement.items())
+        ],
+        "by_team": [{"team_id": team, "people": n} for team, n in sorted(by_team.items())],
+    }
+
+
+@pytest.mark.parametrize("on,window", [(ON, 90), (ON, 0), (ON + timedelta(days=1), 365)])
+def test_the_figures_are_the_reference_report_counted(register, on, window):
+    """People with gaps, per requirement and status, per team: counted by the database, equal to
+    counting the Python report's entries (a person in two teams counts in both)."""
+    session, _ids = register
+    for team in (None, "T-HERON", "T-KESTREL"):
+        expected = python_gap_report(session=session, on=on, expiring_within=window, team_id=team)
+        figures = gap_figures(session=session, on=on, expiring_within=window, team_id=team)
+        assert figures.model_dump() == _reference_figures(expected, None if team is None else [team]), team
+        assert figures.people == count_people(session=session, on=on, expiring_within=window, team_id=team)
+    # Two teams: their people once in `people`, and in each of their teams (the demo roster has
+    # people in both).
+    teams = ["T-HERON", "T-KESTREL"]
+    whole = python_gap_report(session=session, on=on, expiring_within=window)
+    expected = [
+        person.model_copy(update={"teams": sorted(set(teams) & set(person.teams))})
+        for person in whole
+        if set(teams) & set(person.teams)
+    ]
+    assert any(len(person.teams) == 2 for person in expected)
+    figures = gap_figures(session=session, on=on, expiring_within=window, team_ids=teams)
+    assert figures.model_dump() == _reference_figures(expected, teams)
+
+
+def test_a_page_of_the_report_is_the_reference_report_cut(register):
+    """Only a page's people become objects, and they are the reference report's, in its order."""
+    session, _ids = register
+    for options in ({}, {"only_with_gaps": False}, {"team_id": "T-HERON"}, {"team_ids": ["T-HERON", "T-KESTREL"]}):
+        if "team_ids" in options:
+            # The reference takes one team: the whole register's, kept to these teams' people, each
+            # once with their teams among these.
+            teams = set(options["team_ids"])
+            expected = [
+                {**person, "teams": sorted(teams & set(person["teams"]))}
+                for person in _dump(python_gap_report(session=session, on=ON))
+                if teams & set(person["teams"])
+            ]
+            assert any(len(person["teams"]) == 2 for person in expected)
+        else:
+            expected = _dump(python_gap_report(session=session, on=ON, **options))
+        total = count_people(session=session, on=ON, **options)
+        assert total == len(expected), options
+        for limit, offset in ((100, 0), (100, 250), (7, 3), (50, total - 10), (50, total), (1, total - 1)):
+            got = _dump(gap_report(session=session, on=ON, limit=limit, offset=offset, **options))
+            assert got == expected[offset : offset + limit], (options, limit, offset)
+            if options.get("only_with_gaps", True) and "team_id" not in options:
+                # What the pages call: the same page, and the figures, judged once.
+                figures, people = gap_overview(session=session, on=ON, limit=limit, offset=offset, **options)
+                assert _dump(people) == expected[offset : offset + limit], (options, limit, offset)
+                assert figures == gap_figures(session=session, on=ON, **options)
+
+
+def test_nobody_in_scope_is_an_empty_report(register):
+    session, _ids = register
+    assert gap_report(session=session, on=ON, team_id="T-NONE") == []
+    assert gap_report(session=session, on=ON, team_id="T-NONE", limit=10) == []
+    assert gap_figures(session=session, on=ON, team_id="T-NONE").model_dump() == {
+        "people": 0,
+        "by_requirement": [],
+        "by_team": [],
+    }

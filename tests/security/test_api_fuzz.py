@@ -113,7 +113,10 @@ def _check(case, response, headers) -> None:
     case.validate_response(response, headers=headers)  # every check schemathesis has
 
 
-def _fuzz(api_schema, token: str, *, examples: int, seconds: float | None = None) -> list[str]:
+def _fuzz(
+    api_schema, token: str, *, examples: int, seconds: float | None = None, sent: dict[str, int] | None = None
+) -> list[str]:
+    """The failures, one line each; `sent` (when given) counts the requests made, per status code."""
     from hypothesis import assume, given
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -154,7 +157,10 @@ def _fuzz(api_schema, token: str, *, examples: int, seconds: float | None = None
                     # (missing, malformed) counts as valid input. Sent beside it, the token made the API
                     # "accept invalid data" that was no longer invalid.
                     case.headers = {**(case.headers or {}), **headers}
-                    _check(case, case.call(), headers)
+                    response = case.call()
+                    if sent is not None:
+                        sent[str(response.status_code)] = sent.get(str(response.status_code), 0) + 1
+                    _check(case, response, headers)
 
                 try:
                     fuzz()
@@ -187,7 +193,15 @@ def test_the_api_never_fails_and_keeps_its_schema(api_schema, fuzz_app, caller):
 def test_the_api_survives_a_long_fuzz(api_schema, fuzz_app, caller):
     """The probe's run: FUZZ_SOAK_SECONDS (200) per caller, random (not derandomized) examples."""
     _app, tokens = fuzz_app
-    failures = _fuzz(api_schema, tokens[caller], examples=100, seconds=FUZZ_SOAK_SECONDS)
+    sent: dict[str, int] = {}
+    started = time.monotonic()
+    failures = _fuzz(api_schema, tokens[caller], examples=100, seconds=FUZZ_SOAK_SECONDS, sent=sent)
+    # The run's size, for the record (pytest -s shows it): whole passes over the operations until
+    # FUZZ_SOAK_SECONDS have gone, so a run lasts a little longer.
+    print(
+        f"\n{caller}: {sum(sent.values())} requests in {time.monotonic() - started:.0f} s,"
+        f" by status {dict(sorted(sent.items()))}"
+    )
     assert not failures, "\n".join(failures)
 
 

@@ -3,6 +3,7 @@ dashboard 16 MB): every list is paged or bounded, the review figures are counted
 and the slow reads keep to their own threads (web/heavy.py)."""
 
 import datetime as dt
+from collections import Counter
 
 import anyio
 import pytest
@@ -146,3 +147,32 @@ def test_the_dashboard_lists_show_n_of_n_and_link_to_all_of_them(clients, monkey
         assert f'Showing 1 of {overdue}, soonest due first · <a href="/products?overdue=yes">' in page
     listed = clients["gcu.head"].get("/products?escalated=yes")
     assert listed.status_code == 200 and "escalated" in listed.text
+
+
+def test_the_gaps_are_paged_and_counted_by_the_database(clients, tokens):
+    """/api/certifications: every person with gaps once across the pages, in order; the figures
+    (per requirement and status, per team) count what the pages list."""
+    everything = _api(clients, tokens, "gcu.head", "/api/certifications?limit=1000")
+    people = everything["gaps"]
+    assert everything["total_gaps"] == everything["gap_figures"]["people"] == len(people) > 3
+    seen = []
+    for offset in range(0, len(people) + 3, 3):
+        page = _api(clients, tokens, "gcu.head", f"/api/certifications?limit=3&offset={offset}")
+        assert page["total_gaps"] == len(people) and len(page["gaps"]) <= 3
+        seen += page["gaps"]
+    assert seen == people
+    counted = Counter((gap["requirement"], gap["status"]) for person in people for gap in person["gaps"])
+    figures = everything["gap_figures"]
+    assert {(f["requirement"], f["status"]): f["people"] for f in figures["by_requirement"]} == counted
+    per_team = Counter(team for person in people for team in person["teams"])
+    assert {t["team_id"]: t["people"] for t in figures["by_team"]} == per_team
+    dashboard = _api(clients, tokens, "gcu.head", "/api/dashboard?limit=2")
+    assert dashboard["certification_gap_figures"] == figures
+    assert dashboard["certification_gaps"] == people[:2]
+
+
+def test_the_pages_show_the_gap_figures(clients):
+    for path in ("/dashboard", "/certifications"):
+        page = clients["gcu.head"].get(path)
+        assert page.status_code == 200
+        assert "People with gaps, by requirement and status" in page.text, path

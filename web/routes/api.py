@@ -327,7 +327,7 @@ def _dashboard_body(db, me: Principal, limit: int) -> dict:
     today = dt.date.today()
     figures = insights.review_figures(db, scope)
     overdue, escalated = insights.overdue_and_escalated(db, scope, limit=limit)
-    gaps = insights.certification_gaps(db, scope, today)
+    gaps = insights.certification_gaps(db, scope, today, limit=limit)
     kpis = insights.kpi_panels(db, scope, today)
     return {
         "teams": None if scope is None else sorted(scope),
@@ -337,11 +337,12 @@ def _dashboard_body(db, me: Principal, limit: int) -> dict:
         "teams_without_focal_points": [
             {"team_id": t.id, "missing": areas} for t, areas in insights.teams_without_focal_points(db, scope)
         ],
-        "certification_gaps": [g.model_dump(mode="json") for g in gaps[:limit]],
+        "certification_gaps": [g.model_dump(mode="json") for g in gaps.people],
+        "certification_gap_figures": gaps.figures.model_dump(mode="json"),
         "totals": {
             "overdue": sum(f.overdue for f in figures),
             "escalated": sum(f.escalated for f in figures),
-            "certification_gaps": len(gaps),
+            "certification_gaps": gaps.figures.people,
         },
         "kpis": [vars(k) for k in kpis],
         "compliance_summaries": [
@@ -402,15 +403,16 @@ def _certifications_body(db, me: Principal, expiring_within: int, limit: int, of
     scope = me.visible_team_ids()
     today = dt.date.today()
     per_team = insights.certifications(db, scope, today, limit=limit, offset=offset)
-    gaps = insights.certification_gaps(db, scope, today, expiring_within)
+    gaps = insights.certification_gaps(db, scope, today, expiring_within, limit=limit, offset=offset)
     return {
         "on": today.isoformat(),
         "total": insights.count_certifications(db, scope, today),
         "limit": limit,
         "offset": offset,
         "teams": {t.id: [r.model_dump(mode="json") for r in rows] for t, rows in per_team},
-        "gaps": [g.model_dump(mode="json") for g in gaps[offset : offset + limit]],
-        "total_gaps": len(gaps),
+        "gaps": [g.model_dump(mode="json") for g in gaps.people],
+        "total_gaps": gaps.figures.people,
+        "gap_figures": gaps.figures.model_dump(mode="json"),
     }
 
 

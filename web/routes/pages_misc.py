@@ -21,19 +21,20 @@ def dashboard_data(db, me, today: dt.date) -> dict:
     scope = me.dashboard_team_ids()
     overdue, escalated = insights.overdue_and_escalated(db, scope, limit=DASHBOARD_LIST)
     figures = insights.review_figures(db, scope)
-    gaps = insights.certification_gaps(db, scope, today)
+    gaps = insights.certification_gaps(db, scope, today, limit=DASHBOARD_LIST)
     return {
         "scope": scope,
         "figures": figures,
         "overdue": overdue,
         "escalated": escalated,
         "no_focal_points": insights.teams_without_focal_points(db, scope),
-        "gaps": gaps[:DASHBOARD_LIST],
+        "gaps": gaps.people,
+        "gap_figures": gaps.figures,
         # Each list shows DASHBOARD_LIST at most, says how many there are, and links to all of them.
         "totals": {
             "overdue": sum(f.overdue for f in figures),
             "escalated": sum(f.escalated for f in figures),
-            "gaps": len(gaps),
+            "gaps": gaps.figures.people,
         },
         "kpis": insights.kpi_panels(db, scope, today),
         "summaries": insights.compliance_summaries(db, me.summaries_owner()) if me.may_see_summaries() else [],
@@ -135,7 +136,7 @@ def _register_page_body(db, me, expiring_within: int, page: int) -> dict:
     scope = me.visible_team_ids()
     today = dt.date.today()
     offset = (page - 1) * REGISTER_PAGE
-    gaps = insights.certification_gaps(db, scope, today, expiring_within)
+    gaps = insights.certification_gaps(db, scope, today, expiring_within, limit=REGISTER_PAGE, offset=offset)
     total = insights.count_certifications(db, scope, today)
     return {
         "title": "Certification register",
@@ -143,12 +144,13 @@ def _register_page_body(db, me, expiring_within: int, page: int) -> dict:
         "window": expiring_within,
         "per_team": insights.certifications(db, scope, today, limit=REGISTER_PAGE, offset=offset),
         "expiring": insights.certifications(db, scope, today, expiring_within=expiring_within, limit=REGISTER_PAGE),
-        "gaps": gaps[offset : offset + REGISTER_PAGE],
+        "gaps": gaps.people,
+        "gap_figures": gaps.figures,
         "pager": {
             "page": page,
-            "pages": max(1, -(-max(total, len(gaps)) // REGISTER_PAGE)),
+            "pages": max(1, -(-max(total, gaps.figures.people) // REGISTER_PAGE)),
             "total": total,
-            "total_gaps": len(gaps),
+            "total_gaps": gaps.figures.people,
         },
     }
 
