@@ -1,6 +1,7 @@
 """The review projection: one row per product, rewritten by every recorded transition, read by
 the GCU queue (filters, sorting, counts per state). The workflow stays the source of truth."""
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -108,15 +109,10 @@ def _queue_shape(
     return shape, params
 
 
-_queue_statements: dict[tuple, sa.Select] = {}
-
-
+@functools.cache
 def _queue_statement(shape: tuple) -> sa.Select:
     """The SELECT of one shape, with its values as bind parameters: built and compiled once, since
     every page of every queue asks (building it cost about as much as running it)."""
-    statement = _queue_statements.get(shape)
-    if statement is not None:
-        return statement
     bound, open_only, escalated, overdue, order_by = shape
     # Plain rows, not ORM objects: the queue is read-only, and the identity map would cost more
     # than the query.
@@ -144,7 +140,6 @@ def _queue_statement(shape: tuple) -> sa.Select:
         query = query.offset(sa.bindparam("offset", type_=sa.Integer))
     if "limit" in bound:
         query = query.limit(sa.bindparam("limit", type_=sa.Integer))
-    _queue_statements[shape] = query
     return query
 
 
@@ -212,7 +207,20 @@ def count_queue(*, session: Session, now: datetime | None = None, **filters) -> 
     return session.connection().execute(sa.select(sa.func.count()).select_from(query), params).scalar_one()
 
 
-_counts_statements: dict[tuple[str, ...], Any] = {}
+@functools.cache
+def _counts_statement(filters: tuple[str, ...]) -> sa.Select:
+    """The per-state counts for one combination of filters, built once (as the queue's statements)."""
+    query = sa.select(col(ReviewStateCount.state), sa.func.sum(col(ReviewStateCount.reviews))).group_by(
+        col(ReviewStateCount.state)
+    )
+    for name, column in (
+        ("team", col(ReviewStateCount.team_id)),
+        ("situation", col(ReviewStateCount.situation)),
+        ("type", col(ReviewStateCount.product_type)),
+    ):
+        if name in filters:
+            query = query.where(column.in_(sa.bindparam(name, expanding=True)))
+    return query
 
 
 def counts_by_state(
@@ -234,20 +242,8 @@ def counts_by_state(
         )
         if values is not None
     }
-    shape = tuple(params)
-    query = _counts_statements.get(shape)
-    if query is None:  # built once per combination of filters, as the queue's statements are
-        query = select(ReviewStateCount.state, sa.func.sum(ReviewStateCount.reviews)).group_by(ReviewStateCount.state)
-        for name, column in (
-            ("team", col(ReviewStateCount.team_id)),
-            ("situation", col(ReviewStateCount.situation)),
-            ("type", col(ReviewStateCount.product_type)),
-        ):
-            if name in params:
-                query = query.where(column.in_(sa.bindparam(name, expanding=True)))
-        _counts_statements[shape] = query
     counts = {state: 0 for state in ReviewState}
-    for state, count in session.connection().execute(query, params):
+    for state, count in session.connection().execute(_counts_statement(tuple(params)), params):
         counts[ReviewState(state)] = count
     return counts
 
