@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from store.kpi.config import KpiConfig, load_kpi_config
-from store.kpi.periods import previous
-from store.kpi.report import compute_kpis
+from store.kpi.report import kpi_over_periods
 from store.kpi.result import KpiResult, ratio, status_of
 
 DEFAULT_TREND_PERIODS = 4
+KPIS = ("10", "11", "12", "SPU")  # the order of the dashboard's panels and the summary's table
 
 
 class ClusterKpi(BaseModel):
@@ -64,20 +64,15 @@ def cluster_kpis(
     (KPI_CONFIG_FILE), so every view states the same numbers."""
     config = config or load_kpi_config()
     scope = None if team_ids is None else frozenset(team_ids)
-    kinds = {
-        "10": config.kpi10.default_period,
-        "11": config.kpi11.default_period,
-        "12": config.kpi12.default_period,
-        "SPU": config.spu.default_period,
-    }
     figures = []
-    for result in compute_kpis(session=session, today=today, config=config):
+    for kpi in KPIS:
+        result, *past = kpi_over_periods(
+            session=session, today=today, kpi=kpi, count=max(1, trend_periods), config=config
+        )
         numerator, denominator, value = cluster_headline(result, scope)
-        trend, period = [(result.period.label, value)], result.period
-        for _ in range(trend_periods - 1):
-            period = previous(period, kinds[result.kpi])
-            (past,) = compute_kpis(session=session, today=today, period=period, config=config, kpis=(result.kpi,))
-            trend.insert(0, (past.period.label, cluster_headline(past, scope)[2]))
+        trend = [(p.period.label, cluster_headline(p, scope)[2]) for p in reversed(past)] + [
+            (result.period.label, value)
+        ]
         figures.append(
             ClusterKpi(
                 result=result,

@@ -6,15 +6,21 @@ roles and designations (union over roles) with records valid on d: ADV satisfies
 area, briefings count only where the matrix allows it (interpreter, intermediary), an expired or
 revoked certificate is not held.
 
-The matrix rows (store/role_matrix.py) become SQL CASE expressions over the staff's role and
-designation lists; holdings are one GROUP BY over valid certificates and briefings. Staff are first
-grouped by (roles, designations, holdings[, team or situation]): people with the same roles and
-certificates have the same result, so the role matrix is evaluated once per group (a few hundred
-groups at 20k staff), and every count is a SUM of group sizes. Reported
-separately: basic level, advanced level, SGBC and CAC areas, per certification, per role, per team
-and situation (team staff, format §9.1; a person in two teams counts in both).
-The focal point's "one of the two ADV" belongs to the advanced level and to neither area.
+One statement judges the register for one or several reporting dates (the dashboard's trend asks
+for four): the matrix rows become SQL CASE expressions evaluated once per distinct (roles,
+designations) pair; each person's holdings on every date are one GROUP BY over valid certificates
+and briefings; each person's standing on each date is computed once (a materialised CTE) and every
+figure is a SUM over it. Reported separately: basic level, advanced level, SGBC and CAC areas, per
+certification, per role, per team and situation (team staff, format §9.1; a person in two teams
+counts in both, once in a situation). The focal point's "one of the two ADV" belongs to the
+advanced level and to neither area.
 """
+
+import datetime as dt
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -26,76 +32,51 @@ from store.kpi.periods import Period
 from store.kpi.result import BreakdownRow, KpiResult, ratio, scope_of, status_of
 from store.kpi.sqlfn import json_list_has
 from store.role_matrix import AREAS, ROLE_MATRIX, Level, MatrixRow
+from store.roster_view import revision_query
 
 CERTIFIABLE = sorted({row.role.value for row in ROLE_MATRIX})
 DESIGNATIONS = sorted({row.designation.value for row in ROLE_MATRIX if row.designation is not None})
-HOLDINGS = [f"{area.lower()}_{kind}" for area in AREAS for kind in ("basic", "adv", "brief")]
+ADV, BASIC, BASIC_OR_BRIEFING = int(Level.ADV), int(Level.BASIC), int(Level.BASIC_OR_BRIEFING)
+# The kinds of rows of the one statement (see _statement).
+TOTALS, TEAM, SITUATION = 0, 1, 2
 
 
-def _holdings(on) -> sa.Subquery:
-    flags: dict[str, sa.ColumnElement[bool]] = {}
-    for area in AREAS:
-        flags[f"{area.lower()}_basic"] = col(Certification.cert).in_([f"{area}_BASIC", f"{area}_ADV"])
-        flags[f"{area.lower()}_adv"] = col(Certification.cert) == f"{area}_ADV"
+def _holding_flags(dates: Sequence[dt.date]) -> sa.Subquery:
+    """Per person with a record valid on one of `dates`: for date i, `{area}_basic_{i}` (a valid
+    BASIC or ADV certificate) and `{area}_adv_{i}` (0/1). The kind is tested before the dates, so
+    that a record's validity is worked out only for the flags its kind can raise; the WHERE keeps
+    the records that overlap the dates at all (a record valid on one of them does)."""
+    flags = []
+    for i, on in enumerate(dates):
+        for area in AREAS:
+            basic = col(Certification.cert).in_([f"{area}_BASIC", f"{area}_ADV"])
+            flags.append(
+                sa.func.max(sa.case((basic & cert_valid_on(on), 1), else_=0)).label(f"{area.lower()}_basic_{i}")
+            )
+            adv = col(Certification.cert) == f"{area}_ADV"
+            flags.append(sa.func.max(sa.case((adv & cert_valid_on(on), 1), else_=0)).label(f"{area.lower()}_adv_{i}"))
     return (
-        sa.select(
-            col(Certification.staff_id), *[sa.func.max(sa.case((c, 1), else_=0)).label(n) for n, c in flags.items()]
-        )
-        .where(cert_valid_on(on))
+        sa.select(col(Certification.staff_id), *flags)
+        .where(col(Certification.issued) <= max(dates), col(Certification.expires) >= min(dates))
         .group_by(Certification.staff_id)
         .subquery("held")
     )
 
 
-def _briefed(on) -> sa.Subquery:
-    return (
-        sa.select(
-            col(Briefing.staff_id),
-            *[
-                sa.func.max(sa.case((col(Briefing.area) == area, 1), else_=0)).label(f"{area.lower()}_brief")
-                for area in AREAS
-            ],
+def _briefing_flags(dates: Sequence[dt.date]) -> sa.Subquery:
+    """Per person, for date i, `{area}_brief_{i}`: a briefing valid on that date (0/1)."""
+    flags = [
+        sa.func.max(sa.case(((col(Briefing.area) == area) & briefing_valid_on(on), 1), else_=0)).label(
+            f"{area.lower()}_brief_{i}"
         )
-        .where(briefing_valid_on(on))
+        for i, on in enumerate(dates)
+        for area in AREAS
+    ]
+    return (
+        sa.select(col(Briefing.staff_id), *flags)
+        .where(col(Briefing.date) <= max(dates), col(Briefing.expires) >= min(dates))
         .group_by(Briefing.staff_id)
         .subquery("briefed")
-    )
-
-
-def _groups(on, dimension=None, membership=None, staff_filter=None) -> sa.Subquery:
-    """Active staff grouped by (dimension, roles, designations, holdings on `on`), with group size `n`.
-    `dimension`: None, or a column of `membership` joined with Team (team id, situation)."""
-    held, briefed = _holdings(on), _briefed(on)
-    roles, designations = sa.cast(Staff.roles, sa.Text), sa.cast(Staff.designations, sa.Text)
-    holding_columns = [sa.func.coalesce(held.c[h], 0).label(h) for h in HOLDINGS if not h.endswith("brief")]
-    holding_columns += [sa.func.coalesce(briefed.c[h], 0).label(h) for h in HOLDINGS if h.endswith("brief")]
-    keys = [roles.label("roles"), designations.label("designations"), *holding_columns]
-    if dimension is not None:
-        keys.insert(0, dimension.label("dim"))
-    query = (
-        sa.select(*keys, sa.func.count(sa.distinct(col(Staff.id))).label("n"))
-        .select_from(Staff)
-        .outerjoin(held, held.c.staff_id == Staff.id)
-        .outerjoin(briefed, briefed.c.staff_id == Staff.id)
-        .where(col(Staff.active))
-    )
-    if membership is not None:
-        query = query.join(membership, membership.c.staff_id == Staff.id).join(Team, Team.id == membership.c.team_id)
-    if staff_filter is not None:
-        query = query.where(staff_filter)
-    return query.group_by(*[k.element if hasattr(k, "element") else k for k in keys]).subquery("groups")
-
-
-def _flags(g: sa.Subquery) -> sa.Subquery:
-    """Each role and designation test once, as a column (keeps the statement small)."""
-    return (
-        sa.select(
-            g,
-            *[json_list_has(g.c.roles, role).label(f"r_{role}") for role in CERTIFIABLE],
-            *[json_list_has(g.c.designations, d).label(f"d_{d}") for d in DESIGNATIONS],
-        )
-        .where(sa.or_(*[json_list_has(g.c.roles, r) for r in CERTIFIABLE]))
-        .subquery("flags")
     )
 
 
@@ -116,107 +97,175 @@ def _level_expr(f, area: str):
     return sa.case(*whens, else_=int(Level.NONE))
 
 
-def group_status(g: sa.Subquery) -> sa.Subquery:
-    """Per group: requirement levels, what is met, and the group size `n` (certifiable groups only)."""
-    f = _flags(g)
-    lv = sa.select(
-        f,
-        *[_level_expr(f, area).label(f"{area.lower()}_level") for area in AREAS],
-        sa.or_(*[_row_applies(f, r) for r in ROLE_MATRIX if r.any_adv]).label("any_adv_req"),
-    ).subquery("levels")
+def _requirements() -> sa.CTE:
+    """Per distinct (roles, designations) of active staff with a certifiable role: a flag per role,
+    each area's level and whether one of the two ADV is required. A few thousand pairs at most, where
+    evaluating the matrix per person would test every role of 50,000 people several times."""
+    roles, designations = sa.cast(Staff.roles, sa.Text), sa.cast(Staff.designations, sa.Text)
+    pairs = (
+        sa.select(roles.label("roles"), designations.label("designations"))
+        .where(col(Staff.active))
+        .distinct()
+        .subquery("pairs")
+    )
+    f = sa.select(
+        pairs,
+        *[json_list_has(pairs.c.roles, role).label(f"r_{role}") for role in CERTIFIABLE],
+        *[json_list_has(pairs.c.designations, d).label(f"d_{d}") for d in DESIGNATIONS],
+    ).subquery("flags")
+    return (
+        sa.select(
+            f.c.roles,
+            f.c.designations,
+            *[sa.case((f.c[f"r_{role}"], 1), else_=0).label(f"r_{role}") for role in CERTIFIABLE],
+            *[_level_expr(f, area).label(f"{area.lower()}_level") for area in AREAS],
+            sa.case((sa.or_(*[_row_applies(f, r) for r in ROLE_MATRIX if r.any_adv]), 1), else_=0).label("any_adv_req"),
+        )
+        .where(sa.or_(*[f.c[f"r_{role}"] for role in CERTIFIABLE]))
+        .cte("requirements")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _people(dates: Sequence[dt.date], staff_filter) -> sa.CTE:
+    """Per certifiable active person: the role flags, the levels, and for each date i what is met
+    (0/1 columns suffixed `_i`). Materialised: each figure below is then a sum of 0/1 columns."""
+    req, held, briefed = _requirements(), _holding_flags(dates), _briefing_flags(dates)
+
+    def has(table, name: str) -> sa.ColumnElement[bool]:
+        return sa.func.coalesce(table.c[name], 0) == 1
+
+    def is_(condition) -> sa.ColumnElement[int]:
+        return sa.case((condition, 1), else_=0)
+
+    level = {area: req.c[f"{area.lower()}_level"] for area in AREAS}
+    any_adv_req = req.c.any_adv_req == 1
+    standing = []
+    for i in range(len(dates)):
+        area_met, basic_met, adv_held = {}, {}, {}
+        for area in AREAS:
+            a = area.lower()
+            basic, adv = has(held, f"{a}_basic_{i}"), has(held, f"{a}_adv_{i}")
+            brief = has(briefed, f"{a}_brief_{i}")
+            area_met[area] = sa.case(
+                (level[area] == ADV, adv),
+                (level[area] == BASIC, basic),
+                (level[area] == BASIC_OR_BRIEFING, sa.or_(basic, brief)),
+                else_=sa.true(),
+            )
+            basic_met[area] = sa.case(
+                (level[area] == BASIC_OR_BRIEFING, sa.or_(basic, brief)),
+                (level[area] > int(Level.NONE), basic),
+                else_=sa.true(),
+            )
+            adv_held[area] = adv
+        any_adv_ok = sa.or_(sa.not_(any_adv_req), *adv_held.values())
+        standing += [
+            *[is_(area_met[area]).label(f"{area.lower()}_met_{i}") for area in AREAS],
+            is_(sa.or_(*adv_held.values())).label(f"adv_held_{i}"),
+            is_(sa.and_(*area_met.values(), any_adv_ok)).label(f"all_met_{i}"),
+            is_(sa.and_(*basic_met.values())).label(f"basic_met_{i}"),
+            is_(sa.and_(*[sa.or_(level[a] != ADV, adv_held[a]) for a in AREAS], any_adv_ok)).label(f"adv_met_{i}"),
+        ]
+    query = (
+        sa.select(
+            col(Staff.id).label("staff_id"),
+            *[c for c in req.c if c.name not in ("roles", "designations")],
+            *standing,
+        )
+        .select_from(Staff)
+        .join(
+            req,
+            sa.and_(
+                sa.cast(Staff.roles, sa.Text) == req.c.roles,
+                sa.cast(Staff.designations, sa.Text) == req.c.designations,
+            ),
+        )
+        .outerjoin(held, held.c.staff_id == Staff.id)
+        .outerjoin(briefed, briefed.c.staff_id == Staff.id)
+        .where(col(Staff.active))
+    )
+    if staff_filter is not None:
+        query = query.where(staff_filter)
+    return query.cte("people").prefix_with("MATERIALIZED")
+
+
+def _count(*conditions) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0)), 0)
+
+
+def _totals(p: sa.CTE, dates: Sequence[dt.date]) -> list[sa.ColumnElement]:
+    """The figures: populations once (they do not depend on the date), what is met per date `_i`."""
+    yes = lambda name: p.c[name] == 1  # noqa: E731
+    level = {area: p.c[f"{area.lower()}_level"] for area in AREAS}
+    basic_req = {area: sa.and_(level[area] >= BASIC_OR_BRIEFING, level[area] <= BASIC) for area in AREAS}
+    adv_required = sa.or_(*[level[area] == ADV for area in AREAS], yes("any_adv_req"))
+    any_adv = sa.and_(yes("any_adv_req"), *[level[area] != ADV for area in AREAS])
     columns = [
-        lv.c.n,
-        *([lv.c.dim] if "dim" in lv.c else []),
-        *[lv.c[f"r_{role}"] for role in CERTIFIABLE],
-        lv.c.any_adv_req,
+        sa.func.count().label("population"),
+        _count(adv_required).label("adv_population"),
+        _count(any_adv).label("ANY_ADV_pop"),
     ]
     for area in AREAS:
-        a = area.lower()
-        level = lv.c[f"{a}_level"]
-        basic, adv, brief = lv.c[f"{a}_basic"] == 1, lv.c[f"{a}_adv"] == 1, lv.c[f"{a}_brief"] == 1
         columns += [
-            level,
-            sa.case(
-                (level == int(Level.ADV), adv),
-                (level == int(Level.BASIC), basic),
-                (level == int(Level.BASIC_OR_BRIEFING), sa.or_(basic, brief)),
-                else_=sa.true(),
-            ).label(f"{a}_met"),
-            sa.case(
-                (level == int(Level.BASIC_OR_BRIEFING), sa.or_(basic, brief)),
-                (level > int(Level.NONE), basic),
-                else_=sa.true(),
-            ).label(f"{a}_basic_met"),
-            adv.label(f"{a}_adv_held"),
+            _count(level[area] > 0).label(f"{area}_population"),
+            _count(basic_req[area]).label(f"{area}_BASIC_pop"),
+            _count(level[area] == ADV).label(f"{area}_ADV_pop"),
         ]
-    inner = sa.select(*columns).subquery("met")
-    adv_any = sa.or_(inner.c.sgbc_adv_held, inner.c.cac_adv_held)
-    any_adv_ok = sa.or_(sa.not_(inner.c.any_adv_req), adv_any)
-    return sa.select(
-        inner,
-        sa.and_(inner.c.sgbc_met, inner.c.cac_met, any_adv_ok).label("all_met"),
-        sa.and_(inner.c.sgbc_basic_met, inner.c.cac_basic_met).label("basic_met"),
-        sa.or_(inner.c.sgbc_level == int(Level.ADV), inner.c.cac_level == int(Level.ADV), inner.c.any_adv_req).label(
-            "adv_required"
-        ),
-        sa.and_(
-            sa.or_(inner.c.sgbc_level != int(Level.ADV), inner.c.sgbc_adv_held),
-            sa.or_(inner.c.cac_level != int(Level.ADV), inner.c.cac_adv_held),
-            any_adv_ok,
-        ).label("adv_met"),
-    ).subquery("staff_status")
-
-
-def _sum(s, *conditions) -> sa.ColumnElement:
-    condition = sa.and_(*conditions) if conditions else sa.true()
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, s.c.n), else_=0)), 0)
-
-
-def _totals(session: Session, s) -> dict[str, int]:
-    lvl = {"SGBC": s.c.sgbc_level, "CAC": s.c.cac_level}
-    met = {"SGBC": s.c.sgbc_met, "CAC": s.c.cac_met}
-    columns = [
-        _sum(s).label("population"),
-        _sum(s, s.c.all_met).label("certified"),
-        _sum(s, s.c.basic_met).label("basic_met"),
-        _sum(s, s.c.adv_required).label("adv_population"),
-        _sum(s, s.c.adv_required, s.c.adv_met).label("adv_met"),
-    ]
-    for area in AREAS:
+    columns += [_count(yes(f"r_{role}")).label(f"{role}_pop") for role in CERTIFIABLE]
+    for i in range(len(dates)):
         columns += [
-            _sum(s, lvl[area] > 0).label(f"{area}_population"),
-            _sum(s, lvl[area] > 0, met[area]).label(f"{area}_met"),
-            # per certification: a BASIC requirement (with or without briefing), an ADV requirement
-            _sum(s, lvl[area] >= 1, lvl[area] <= 2).label(f"{area}_BASIC_pop"),
-            _sum(s, lvl[area] >= 1, lvl[area] <= 2, met[area]).label(f"{area}_BASIC_met"),
-            _sum(s, lvl[area] == 3).label(f"{area}_ADV_pop"),
-            _sum(s, lvl[area] == 3, met[area]).label(f"{area}_ADV_met"),
+            sa.func.sum(p.c[f"all_met_{i}"]).label(f"certified_{i}"),
+            sa.func.sum(p.c[f"basic_met_{i}"]).label(f"basic_met_{i}"),
+            _count(adv_required, yes(f"adv_met_{i}")).label(f"adv_met_{i}"),
+            _count(any_adv, yes(f"adv_held_{i}")).label(f"ANY_ADV_met_{i}"),
         ]
-    any_adv = sa.and_(s.c.any_adv_req, lvl["SGBC"] != 3, lvl["CAC"] != 3)
-    columns += [
-        _sum(s, any_adv).label("ANY_ADV_pop"),
-        _sum(s, any_adv, sa.or_(s.c.sgbc_adv_held, s.c.cac_adv_held)).label("ANY_ADV_met"),
-    ]
-    for role in CERTIFIABLE:
-        columns += [
-            _sum(s, s.c[f"r_{role}"]).label(f"{role}_pop"),
-            _sum(s, s.c[f"r_{role}"], s.c.all_met).label(f"{role}_met"),
-        ]
-    return {k: int(v) for k, v in session.execute(sa.select(*columns)).mappings().one().items()}
+        for area in AREAS:
+            met = yes(f"{area.lower()}_met_{i}")
+            columns += [
+                _count(level[area] > 0, met).label(f"{area}_met_{i}"),
+                _count(basic_req[area], met).label(f"{area}_BASIC_met_{i}"),
+                _count(level[area] == ADV, met).label(f"{area}_ADV_met_{i}"),
+            ]
+        columns += [_count(yes(f"r_{role}"), yes(f"all_met_{i}")).label(f"{role}_met_{i}") for role in CERTIFIABLE]
+    return columns
+
+
+def _statement(dates: Sequence[dt.date], membership: sa.Subquery, staff_filter) -> sa.CompoundSelect:
+    """One statement: a row of totals (kind TOTALS), and a row per team (TEAM) and per situation
+    (SITUATION) with its population and, per date `_i`, how many are certified. The rows share
+    the totals' columns (the others NULL) so that the register is judged once."""
+    p = _people(dates, staff_filter)
+    totals = _totals(p, dates)
+    names = [c.name for c in totals]
+    kind = lambda k: sa.literal_column(str(k)).label("kind")  # noqa: E731
+
+    def per(k: int, key: sa.ColumnElement, members: sa.Subquery) -> sa.Select:
+        figures = {"population": sa.func.count()}
+        figures |= {f"certified_{i}": sa.func.sum(p.c[f"all_met_{i}"]) for i in range(len(dates))}
+        columns = [figures.get(name, sa.cast(sa.null(), sa.BigInteger)).label(name) for name in names]
+        return (
+            sa.select(kind(k), key.label("key"), *columns)
+            .select_from(p.join(members, members.c.staff_id == p.c.staff_id))
+            .group_by(key)
+        )
+
+    team_staff = sa.select(membership.c.team_id, membership.c.staff_id).distinct().subquery("team_staff")
+    situation_staff = (
+        sa.select(col(Team.situation).label("situation"), membership.c.staff_id)
+        .join(Team, col(Team.id) == membership.c.team_id)
+        .distinct()
+        .subquery("situation_staff")
+    )
+    return sa.union_all(
+        sa.select(kind(TOTALS), sa.cast(sa.null(), sa.Text).label("key"), *totals),
+        per(TEAM, team_staff.c.team_id, team_staff),
+        per(SITUATION, situation_staff.c.situation, situation_staff),
+    )
 
 
 def _row(key: str, met: int, pop: int, **extra) -> BreakdownRow:
     return BreakdownRow(key=key, numerator=met, denominator=pop, value=ratio(met, pop), extra=extra)
-
-
-def _by_dimension(session: Session, on, dimension, membership, staff_filter) -> list[tuple]:
-    s = group_status(_groups(on, dimension, membership, staff_filter))
-    return [
-        tuple(row)
-        for row in session.execute(
-            sa.select(s.c.dim, _sum(s), _sum(s, s.c.all_met)).group_by(s.c.dim).order_by(s.c.dim)
-        ).all()
-    ]
 
 
 def compute_kpi12(
@@ -229,24 +278,153 @@ def compute_kpi12(
     as_of=None,
 ) -> KpiResult:
     """Reporting date: the period's last day, or `as_of` when that is earlier (a period in progress)."""
+    (result,) = compute_kpi12_periods(
+        session=session, periods=[period], config=config, team_id=team_id, situation=situation, as_of=as_of
+    )
+    return result
+
+
+def compute_kpi12_periods(
+    *,
+    session: Session,
+    periods: Sequence[Period],
+    config: Kpi12Config | None = None,
+    team_id: str | None = None,
+    situation: str | None = None,
+    as_of=None,
+) -> list[KpiResult]:
+    """KPI 12 for each of `periods` (as compute_kpi12), the register judged in one statement.
+    Kept until the register changes (_Kpi12Cache)."""
     config = config or Kpi12Config()
-    on = min(period.end, as_of) if as_of else period.end
+    dates = tuple(min(period.end, as_of) if as_of else period.end for period in periods)
+    cache = _cache_of(session)
+    revision = session.execute(revision_query()).scalar_one_or_none()  # before the register: see _Kpi12Cache
+    key = (dates, team_id, situation, config.model_dump_json())
+    figures = cache.get(revision, key)
+    if figures is None:
+        figures = _judge(session, dates, team_id, situation)
+        cache.put(revision, key, figures)
+    totals, teams, situations_of_staff, situations = figures
+    return [
+        _result(
+            period,
+            on,
+            config,
+            scope_of(team_id, situation),
+            _on_date(totals, i),
+            [(key, *_pair(_on_date(values, i))) for key, values in teams],
+            [(key, *_pair(_on_date(values, i))) for key, values in situations_of_staff],
+            situations,
+        )
+        for i, (period, on) in enumerate(zip(periods, dates, strict=True))
+    ]
+
+
+_Figures = tuple[dict, list[tuple], list[tuple], dict]
+
+
+def _judge(session: Session, dates: Sequence[dt.date], team_id: str | None, situation: str | None) -> _Figures:
+    """The statement's rows: the totals, the team rows, the situation rows (each sorted), and each
+    team's situation."""
     membership = team_staff_query([team_id] if team_id else None, situation).subquery("membership")
     staff_filter = None
     if team_id is not None or situation is not None:
         staff_filter = col(Staff.id).in_(sa.select(membership.c.staff_id))
-    t = _totals(session, group_status(_groups(on, staff_filter=staff_filter)))
-    population, certified = t["population"], t["certified"]
-    value = ratio(certified, population)
+    totals: dict = {}
+    per: dict[int, list[tuple]] = {TEAM: [], SITUATION: []}
+    for row in session.execute(_statement(dates, membership, staff_filter)).mappings():
+        values = {name: value for name, value in row.items() if name not in ("kind", "key")}
+        if row["kind"] == TOTALS:
+            totals = values
+        else:
+            per[row["kind"]].append((row["key"], values))
     situations = {team: sit for team, sit in session.execute(sa.select(col(Team.id), col(Team.situation)))}
-    by_team = _by_dimension(session, on, membership.c.team_id, membership, None)
-    by_situation = _by_dimension(session, on, Team.situation, membership, None)
+    return (
+        totals,
+        sorted(per[TEAM], key=lambda r: r[0]),
+        sorted(per[SITUATION], key=lambda r: (r[0] is None, r[0] or "")),
+        situations,
+    )
+
+
+def _on_date(figures: dict, i: int) -> dict[str, int]:
+    """The figures of date i under their plain names: `certified_2` is date 2's `certified`; the
+    populations (no suffix) are the same on every date. NULL (a sum over nobody) is 0."""
+    out = {}
+    for name, value in figures.items():
+        head, _, tail = name.rpartition("_")
+        if not tail.isdigit():
+            out[name] = int(value or 0)
+        elif int(tail) == i:
+            out[head] = int(value or 0)
+    return out
+
+
+def _pair(figures: dict[str, int]) -> tuple[int, int]:
+    return figures["population"], figures["certified"]
+
+
+class _Kpi12Cache:
+    """KPI 12's figures kept per register revision (RegisterRevision: replaced by database triggers
+    with every change to staff, teams, team members, certificates and briefings, in the changing
+    transaction): the figures depend on nothing else but the dates, the scope and the definition,
+    and the register changes a few times a week while every dashboard asks for them.
+
+    The number is read before the register, so a change committed in between can only make kept
+    figures newer than their number says (the next call then judges again), never older."""
+
+    SIZE = 64  # dates x scopes under one revision (days, the dashboard's quarter picker, teams)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._figures: OrderedDict[tuple, _Figures] = OrderedDict()
+
+    def get(self, revision: int | None, key: tuple) -> _Figures | None:
+        with self._lock:
+            if revision is None or revision != self._revision or key not in self._figures:
+                return None
+            self._figures.move_to_end(key)
+            return self._figures[key]
+
+    def put(self, revision: int | None, key: tuple, figures: _Figures) -> None:
+        if revision is None:  # a database without the revision's table (not migrated)
+            return
+        with self._lock:
+            if revision != self._revision:
+                self._revision, self._figures = revision, OrderedDict()
+            self._figures[key] = figures
+            while len(self._figures) > self.SIZE:
+                self._figures.popitem(last=False)
+
+
+# Per engine (per database): two databases copied from one template share a revision number.
+_caches: "weakref.WeakKeyDictionary[sa.Engine, _Kpi12Cache]" = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def _cache_of(session: Session) -> _Kpi12Cache:
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    with _caches_lock:
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = _Kpi12Cache()
+        return cache
+
+
+def _result(period, on, config, scope, t, by_team, by_situation, situations) -> KpiResult:
+    def n(name: str) -> int:
+        return t.get(name, 0)  # no certifiable staff on that date: every count is 0
+
+    population, certified = n("population"), n("certified")
+    value = ratio(certified, population)
     return KpiResult(
         kpi="12",
         title=config.title,
         citation=config.citation,
         period=period,
-        scope=scope_of(team_id, situation),
+        scope=scope,
         numerator=certified,
         denominator=population,
         value=value,
@@ -259,10 +437,10 @@ def compute_kpi12(
             "role_matrix": "requirements.md §6.3; designations count with the investigator role only",
         },
         breakdowns={
-            "level": [_row("basic", t["basic_met"], population), _row("advanced", t["adv_met"], t["adv_population"])],
-            "area": [_row(area, t[f"{area}_met"], t[f"{area}_population"]) for area in AREAS],
+            "level": [_row("basic", n("basic_met"), population), _row("advanced", n("adv_met"), n("adv_population"))],
+            "area": [_row(area, n(f"{area}_met"), n(f"{area}_population")) for area in AREAS],
             "certification": [
-                _row(label, t[f"{key}_met"], t[f"{key}_pop"])
+                _row(label, n(f"{key}_met"), n(f"{key}_pop"))
                 for key, label in (
                     ("SGBC_BASIC", "SGBC_BASIC"),
                     ("SGBC_ADV", "SGBC_ADV"),
@@ -271,8 +449,8 @@ def compute_kpi12(
                     ("ANY_ADV", "SGBC_ADV|CAC_ADV"),
                 )
             ],
-            "role": [_row(role, t[f"{role}_met"], t[f"{role}_pop"]) for role in CERTIFIABLE if t[f"{role}_pop"]],
-            "team": [_row(team, int(m), int(n), situation=situations.get(team)) for team, n, m in by_team],
-            "situation": [_row(sit or "-", int(m), int(n)) for sit, n, m in by_situation],
+            "role": [_row(role, n(f"{role}_met"), n(f"{role}_pop")) for role in CERTIFIABLE if n(f"{role}_pop")],
+            "team": [_row(team, met, pop, situation=situations.get(team)) for team, pop, met in by_team],
+            "situation": [_row(sit or "-", met, pop) for sit, pop, met in by_situation],
         },
     )

@@ -8,8 +8,8 @@ from sqlmodel import Session
 from store.kpi.config import KpiConfig
 from store.kpi.kpi10 import compute_kpi10
 from store.kpi.kpi11 import compute_kpi11
-from store.kpi.kpi12 import compute_kpi12
-from store.kpi.periods import Period, containing
+from store.kpi.kpi12 import compute_kpi12, compute_kpi12_periods
+from store.kpi.periods import Period, containing, previous
 from store.kpi.result import KpiResult
 from store.kpi.spu import compute_spu_indicator
 
@@ -66,4 +66,27 @@ def compute_kpis(
                 **scope,
             )
         )
+    return results
+
+
+def kpi_over_periods(
+    *, session: Session, today: dt.date, kpi: str, count: int, config: KpiConfig | None = None
+) -> list[KpiResult]:
+    """One KPI over its default period containing `today` and the `count - 1` periods before it,
+    newest first (a trend). KPI 12 judges the register once for all of them."""
+    config = config or KpiConfig()
+    kind = {
+        "10": config.kpi10.default_period,
+        "11": config.kpi11.default_period,
+        "12": config.kpi12.default_period,
+        "SPU": config.spu.default_period,
+    }[kpi]
+    periods = [containing(kind, today)]
+    for _ in range(count - 1):
+        periods.append(previous(periods[-1], kind))
+    if kpi == "12":
+        return compute_kpi12_periods(session=session, periods=periods, config=config.kpi12, as_of=today)
+    results = compute_kpis(session=session, today=today, config=config, kpis=(kpi,))
+    for period in periods[1:]:
+        results += compute_kpis(session=session, today=today, period=period, config=config, kpis=(kpi,))
     return results
