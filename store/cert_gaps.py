@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 from models.tables import Briefing, Certification, Staff, table_of
 from store.certifications import day_start, team_staff_query
 from store.kpi.sqlfn import date_number, json_list_has
+from store.register_cache import kept_for_register
 from store.role_matrix import ANY_ADV_REQUIREMENT, AREAS, ROLE_MATRIX, Level, requirement_name, requirements_for
 
 GAP_CITATION = "requirements.md §6.3 role matrix [D], §4 (expired counts as not held), format §8"
@@ -282,14 +283,21 @@ def gap_overview(
 ) -> tuple[GapFigures, list[PersonGaps]]:
     """What a page shows: the figures, and one page of the people with gaps (as gap_report with
     `limit`), the register judged once: the page's people are picked in the figures' statement,
-    then only their records are read again."""
+    then only their records are read again. Kept until the register changes (every dashboard
+    shows it; store/register_cache.py): the caller gets its own copy."""
     scope = _scope_of(None, team_ids, None)
     window_end = on + timedelta(days=expiring_within)
-    figures, page = _figures(session, on=on, window_end=window_end, scope=scope, page=(limit, offset))
-    if not page:
-        return figures, []
-    rows = _gap_rows(on=on, window_end=window_end, scope=replace(scope, ids=tuple(page)))
-    return figures, _report(session, on, scope, rows)
+
+    def work_out() -> tuple[GapFigures, list[PersonGaps]]:
+        figures, page = _figures(session, on=on, window_end=window_end, scope=scope, page=(limit, offset))
+        if not page:
+            return figures, []
+        rows = _gap_rows(on=on, window_end=window_end, scope=replace(scope, ids=tuple(page)))
+        return figures, _report(session, on, scope, rows)
+
+    key = ("gap_overview", on, window_end, None if team_ids is None else tuple(sorted(team_ids)), limit, offset)
+    figures, people = kept_for_register(session, key, work_out)
+    return figures.model_copy(deep=True), [person.model_copy(deep=True) for person in people]
 
 
 def _figures(

@@ -17,9 +17,6 @@ advanced level and to neither area.
 """
 
 import datetime as dt
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -31,8 +28,8 @@ from store.kpi.config import Kpi12Config
 from store.kpi.periods import Period
 from store.kpi.result import BreakdownRow, KpiResult, ratio, scope_of, status_of
 from store.kpi.sqlfn import json_list_has
+from store.register_cache import kept_for_register
 from store.role_matrix import AREAS, ROLE_MATRIX, Level, MatrixRow
-from store.roster_view import revision_query
 
 CERTIFIABLE = sorted({row.role.value for row in ROLE_MATRIX})
 DESIGNATIONS = sorted({row.designation.value for row in ROLE_MATRIX if row.designation is not None})
@@ -194,7 +191,7 @@ def _count(*conditions) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0)), 0)
 
 
-def _totals(p: sa.CTE, dates: Sequence[dt.date]) -> list[sa.ColumnElement]:
+def _totals(p: sa.CTE, dates: Sequence[dt.date]) -> list[sa.Label]:
     """The figures: populations once (they do not depend on the date), what is met per date `_i`."""
     yes = lambda name: p.c[name] == 1  # noqa: E731
     level = {area: p.c[f"{area.lower()}_level"] for area in AREAS}
@@ -238,10 +235,12 @@ def _statement(dates: Sequence[dt.date], membership: sa.Subquery, staff_filter) 
     p = _people(dates, staff_filter)
     totals = _totals(p, dates)
     names = [c.name for c in totals]
-    kind = lambda k: sa.literal_column(str(k)).label("kind")  # noqa: E731
+
+    def kind(k: int) -> sa.Label:
+        return sa.literal_column(str(k)).label("kind")
 
     def per(k: int, key: sa.ColumnElement, members: sa.Subquery) -> sa.Select:
-        figures = {"population": sa.func.count()}
+        figures: dict[str, sa.ColumnElement] = {"population": sa.func.count()}
         figures |= {f"certified_{i}": sa.func.sum(p.c[f"all_met_{i}"]) for i in range(len(dates))}
         columns = [figures.get(name, sa.cast(sa.null(), sa.BigInteger)).label(name) for name in names]
         return (
@@ -293,18 +292,14 @@ def compute_kpi12_periods(
     situation: str | None = None,
     as_of=None,
 ) -> list[KpiResult]:
-    """KPI 12 for each of `periods` (as compute_kpi12), the register judged in one statement.
-    Kept until the register changes (_Kpi12Cache)."""
+    """KPI 12 for each of `periods` (as compute_kpi12), the register judged in one statement. The
+    figures depend on the register, the dates and the scope only: they are kept until the register
+    changes (store/register_cache.py)."""
     config = config or Kpi12Config()
     dates = tuple(min(period.end, as_of) if as_of else period.end for period in periods)
-    cache = _cache_of(session)
-    revision = session.execute(revision_query()).scalar_one_or_none()  # before the register: see _Kpi12Cache
-    key = (dates, team_id, situation, config.model_dump_json())
-    figures = cache.get(revision, key)
-    if figures is None:
-        figures = _judge(session, dates, team_id, situation)
-        cache.put(revision, key, figures)
-    totals, teams, situations_of_staff, situations = figures
+    totals, teams, situations_of_staff, situations = kept_for_register(
+        session, ("kpi12", dates, team_id, situation), lambda: _judge(session, dates, team_id, situation)
+    )
     return [
         _result(
             period,
@@ -362,55 +357,6 @@ def _on_date(figures: dict, i: int) -> dict[str, int]:
 
 def _pair(figures: dict[str, int]) -> tuple[int, int]:
     return figures["population"], figures["certified"]
-
-
-class _Kpi12Cache:
-    """KPI 12's figures kept per register revision (RegisterRevision: replaced by database triggers
-    with every change to staff, teams, team members, certificates and briefings, in the changing
-    transaction): the figures depend on nothing else but the dates, the scope and the definition,
-    and the register changes a few times a week while every dashboard asks for them.
-
-    The number is read before the register, so a change committed in between can only make kept
-    figures newer than their number says (the next call then judges again), never older."""
-
-    SIZE = 64  # dates x scopes under one revision (days, the dashboard's quarter picker, teams)
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._revision: int | None = None
-        self._figures: OrderedDict[tuple, _Figures] = OrderedDict()
-
-    def get(self, revision: int | None, key: tuple) -> _Figures | None:
-        with self._lock:
-            if revision is None or revision != self._revision or key not in self._figures:
-                return None
-            self._figures.move_to_end(key)
-            return self._figures[key]
-
-    def put(self, revision: int | None, key: tuple, figures: _Figures) -> None:
-        if revision is None:  # a database without the revision's table (not migrated)
-            return
-        with self._lock:
-            if revision != self._revision:
-                self._revision, self._figures = revision, OrderedDict()
-            self._figures[key] = figures
-            while len(self._figures) > self.SIZE:
-                self._figures.popitem(last=False)
-
-
-# Per engine (per database): two databases copied from one template share a revision number.
-_caches: "weakref.WeakKeyDictionary[sa.Engine, _Kpi12Cache]" = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
-
-
-def _cache_of(session: Session) -> _Kpi12Cache:
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, sa.Connection) else bind
-    with _caches_lock:
-        cache = _caches.get(engine)
-        if cache is None:
-            cache = _caches[engine] = _Kpi12Cache()
-        return cache
 
 
 def _result(period, on, config, scope, t, by_team, by_situation, situations) -> KpiResult:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bench.gaps_reference import python_gap_report
 from bench.register_data import seed_varied_register
-from models.tables import TeamMember
+from models.tables import Certification, TeamMember
 from service.demo import import_demo_roster
 from store.cert_gaps import PersonGaps, count_people, gap_figures, gap_overview, gap_report
 
@@ -136,3 +136,45 @@ def test_nobody_in_scope_is_an_empty_report(register):
         "by_requirement": [],
         "by_team": [],
     }
+
+
+def test_a_kept_overview_follows_every_change_to_the_register(register):
+    """gap_overview is kept per register revision (store/register_cache.py): asked again with the
+    register unchanged it answers the same without judging again; once a certificate is added, the
+    next call shows it. Callers get copies: changing one does not change the next answer."""
+    session, ids = register
+    figures, people = gap_overview(session=session, on=ON, limit=20)
+    people[0].gaps.clear()
+    figures.people = -1
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        again_figures, again_people = gap_overview(session=session, on=ON, limit=20)
+        assert statements and not any("certification" in s for s in statements), "judged again, register unchanged"
+        assert again_figures == gap_figures(session=session, on=ON)
+        assert again_people[0].gaps
+
+        # Someone missing CAC_BASIC gets it: their gap goes at once.
+        person = next(
+            p for p in again_people if any(g.requirement == "CAC_BASIC" and g.status == "missing" for g in p.gaps)
+        )
+        session.add(
+            Certification(
+                staff_id=person.staff_id,
+                cert="CAC_BASIC",
+                issued=ON - timedelta(days=10),
+                expires=ON + timedelta(days=900),
+            )
+        )
+        session.commit()
+        _, after = gap_overview(session=session, on=ON, limit=20)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    gaps_after = {p.staff_id: p.gaps for p in after}
+    assert not any(g.requirement == "CAC_BASIC" for g in gaps_after.get(person.staff_id, []))
+    assert _dump(after) == _dump(gap_report(session=session, on=ON, limit=20))
