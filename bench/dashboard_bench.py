@@ -3,7 +3,8 @@
 
 - setup: a fresh migrated database (SQLite; PostgreSQL with --postgres URL: a database is made and
   dropped), the demo register and accounts, PEOPLE more team members each with two certificates
-  (one lapsed, so every one of them has a gap), REVIEWS open reviews; the web app served by
+  (one lapsed, so every one of them has a gap; --varied: varied roles, designations and records),
+  REVIEWS open reviews; the web app served by
   `gcu-review web` in a subprocess on a free port (Temporal is not needed).
 - alone: the Deputy Prosecutor's GET /api/dashboard and GET /api/certifications, a few times each,
   nothing else running: time and size.
@@ -161,7 +162,12 @@ async def _run(args: argparse.Namespace, tmp: Path, database_url: str) -> None:
     import_demo_roster(engine)
     seed_demo_accounts(db_engine=engine)
     t0 = time.perf_counter()
-    seed_people(engine, args.people)
+    if args.varied:
+        from bench.register_data import seed_varied_register
+
+        seed_varied_register(engine, args.people, on=date.today())
+    else:
+        seed_people(engine, args.people)
     seed_reviews(engine, args.reviews)
     print(f"seeded {args.people} people and {args.reviews} reviews in {time.perf_counter() - t0:.1f} s")
     reviewer, deputy = api_token(engine, "gcu.albrecht"), api_token(engine, "dp.marsh")
@@ -185,7 +191,10 @@ async def _run(args: argparse.Namespace, tmp: Path, database_url: str) -> None:
         await server.stop()
         engine.dispose()
     print(f"{'postgres' if args.postgres else 'sqlite'}, {args.people:,} people, {args.reviews:,} reviews")
-    print(_line("dashboard (DP), alone", dashboard_alone) + f"  size={dashboard_size / 1024:.0f} KiB")
+    # The first dashboard judges the register; the next ones find KPI 12 and the gaps kept until it
+    # changes (store/register_cache.py).
+    print(f"{'dashboard (DP), first':<34} {dashboard_alone[0] * 1000:8.1f} ms (the register judged)")
+    print(_line("dashboard (DP), alone, then", dashboard_alone[1:]) + f"  size={dashboard_size / 1024:.0f} KiB")
     print(_line("certifications (DP), alone", register_alone) + f"  size={register_size / 1024:.0f} KiB")
     print(_line("queue, nothing else", baseline))
     print(_line("queue, two dashboards loading", loaded))
@@ -203,6 +212,9 @@ def main() -> None:
     parser.add_argument("--alone", type=int, default=5, help="dashboard and register requests, alone")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made and dropped)")
     parser.add_argument("--small", action="store_true", help="5,000 people, 500 reviews, 40 requests")
+    parser.add_argument(
+        "--varied", action="store_true", help="people with varied roles and records (bench/register_data.py)"
+    )
     args = parser.parse_args()
     if args.small:
         args.people, args.reviews, args.requests = 5_000, 500, 40
