@@ -24,9 +24,10 @@ from sqlmodel import Session, col
 
 from models.tables import Briefing, Certification, Staff, table_of
 from store.certifications import day_start, team_staff_query
-from store.kpi.sqlfn import date_number, json_list_has
+from store.kpi.sqlfn import date_number
 from store.register_cache import kept_for_register
-from store.role_matrix import ANY_ADV_REQUIREMENT, AREAS, ROLE_MATRIX, Level, requirement_name, requirements_for
+from store.role_matrix import ANY_ADV_REQUIREMENT, AREAS, Level, requirement_name, requirements_for
+from store.role_matrix_sql import requirement_levels
 
 GAP_CITATION = "requirements.md §6.3 role matrix [D], §4 (expired counts as not held), format §8"
 
@@ -156,29 +157,6 @@ class _Scope:
         return sa.select(staff.c.id).where(self.covers(staff))
 
 
-def _levels(staff) -> dict[str, sa.ColumnElement]:
-    """Per person, from the role matrix's rows (the union over roles): each area's level and whether
-    one of the two ADV is required."""
-    roles, designations = staff.c.roles, staff.c.designations
-
-    def applies(row) -> sa.ColumnElement[bool]:
-        condition = json_list_has(roles, row.role.value)
-        if row.designation is not None:
-            condition = sa.and_(condition, json_list_has(designations, row.designation.value))
-        return condition
-
-    levels: dict[str, sa.ColumnElement] = {}
-    for area in AREAS:
-        whens = [
-            (sa.or_(*(applies(r) for r in rows)), int(level))
-            for level in (Level.ADV, Level.BASIC, Level.BASIC_OR_BRIEFING)
-            if (rows := [r for r in ROLE_MATRIX if r.level(area) == level])
-        ]
-        levels[area] = sa.case(*whens, else_=int(Level.NONE))
-    levels["any_adv"] = sa.case((sa.or_(*(applies(r) for r in ROLE_MATRIX if r.any_adv)), 1), else_=0)
-    return levels
-
-
 def _gap_rows(*, on: dt.date, window_end: dt.date, scope: _Scope, only_gaps: bool = True) -> sa.Select:
     """(staff_id, requirement, position, status, key) per person in scope and requirement they have a
     gap in (`only_gaps=False`: every requirement, status NULL when met beyond the window); `key`
@@ -188,7 +166,7 @@ def _gap_rows(*, on: dt.date, window_end: dt.date, scope: _Scope, only_gaps: boo
     kind_key = {
         column.name: column for keys in (cert_keys, briefing_keys) for column in keys.c if column.name != "staff_id"
     }
-    levels = _levels(staff)
+    levels = requirement_levels(staff.c.roles, staff.c.designations)
     # One row per person: the levels and the key of each requirement (the best of its kinds').
     person = (
         sa.select(

@@ -1,6 +1,6 @@
 """The role matrix (requirements.md §6.3 [D]): which certifications a person must hold, from their
 roster roles AND designations. Pure data and functions; KPI 12 (store/kpi/kpi12.py) and the gap
-report (store/cert_gaps.py) each turn the same rows into SQL CASE expressions.
+report (store/cert_gaps.py) judge with the same rows as SQL CASE expressions (store/role_matrix_sql.py).
 
 Per area (SGBC, CAC) a requirement has a level; a person with several roles needs the highest level
 any of their rows asks for (the union of requirements, §6.3 last sentence):

@@ -7,8 +7,8 @@ area, briefings count only where the matrix allows it (interpreter, intermediary
 revoked certificate is not held.
 
 One statement judges the register for one or several reporting dates (the dashboard's trend asks
-for four): the matrix rows become SQL CASE expressions evaluated once per distinct (roles,
-designations) pair; each person's holdings on every date are one GROUP BY over valid certificates
+for four): the matrix rows become SQL CASE expressions (store/role_matrix_sql.py, as for the gap
+report) evaluated once per distinct (roles, designations) pair; each person's holdings on every date are one GROUP BY over valid certificates
 and briefings; each person's standing on each date is computed once (a materialised CTE) and every
 figure is a SUM over it. Reported separately: basic level, advanced level, SGBC and CAC areas, per
 certification, per role, per team and situation (team staff, format §9.1; a person in two teams
@@ -29,10 +29,9 @@ from store.kpi.periods import Period
 from store.kpi.result import BreakdownRow, KpiResult, ratio, scope_of, status_of
 from store.kpi.sqlfn import json_list_has
 from store.register_cache import kept_for_register
-from store.role_matrix import AREAS, ROLE_MATRIX, Level, MatrixRow
+from store.role_matrix import AREAS, Level
+from store.role_matrix_sql import CERTIFIABLE, requirement_levels
 
-CERTIFIABLE = sorted({row.role.value for row in ROLE_MATRIX})
-DESIGNATIONS = sorted({row.designation.value for row in ROLE_MATRIX if row.designation is not None})
 ADV, BASIC, BASIC_OR_BRIEFING = int(Level.ADV), int(Level.BASIC), int(Level.BASIC_OR_BRIEFING)
 # The kinds of rows of the one statement (see _statement).
 TOTALS, TEAM, SITUATION = 0, 1, 2
@@ -77,23 +76,6 @@ def _briefing_flags(dates: Sequence[dt.date]) -> sa.Subquery:
     )
 
 
-def _row_applies(f, row: MatrixRow):
-    condition = f.c[f"r_{row.role.value}"]
-    if row.designation is not None:
-        condition = sa.and_(condition, f.c[f"d_{row.designation.value}"])
-    return condition
-
-
-def _level_expr(f, area: str):
-    """Highest level any applicable row asks for in `area` (the union of requirements)."""
-    whens = []
-    for level in (Level.ADV, Level.BASIC, Level.BASIC_OR_BRIEFING):
-        rows = [r for r in ROLE_MATRIX if r.level(area) == level]
-        if rows:
-            whens.append((sa.or_(*[_row_applies(f, r) for r in rows]), int(level)))
-    return sa.case(*whens, else_=int(Level.NONE))
-
-
 def _requirements() -> sa.CTE:
     """Per distinct (roles, designations) of active staff with a certifiable role: a flag per role,
     each area's level and whether one of the two ADV is required. A few thousand pairs at most, where
@@ -105,20 +87,17 @@ def _requirements() -> sa.CTE:
         .distinct()
         .subquery("pairs")
     )
-    f = sa.select(
-        pairs,
-        *[json_list_has(pairs.c.roles, role).label(f"r_{role}") for role in CERTIFIABLE],
-        *[json_list_has(pairs.c.designations, d).label(f"d_{d}") for d in DESIGNATIONS],
-    ).subquery("flags")
+    levels = requirement_levels(pairs.c.roles, pairs.c.designations)
+    has_role = {role: json_list_has(pairs.c.roles, role) for role in CERTIFIABLE}
     return (
         sa.select(
-            f.c.roles,
-            f.c.designations,
-            *[sa.case((f.c[f"r_{role}"], 1), else_=0).label(f"r_{role}") for role in CERTIFIABLE],
-            *[_level_expr(f, area).label(f"{area.lower()}_level") for area in AREAS],
-            sa.case((sa.or_(*[_row_applies(f, r) for r in ROLE_MATRIX if r.any_adv]), 1), else_=0).label("any_adv_req"),
+            pairs.c.roles,
+            pairs.c.designations,
+            *[sa.case((has_role[role], 1), else_=0).label(f"r_{role}") for role in CERTIFIABLE],
+            *[levels[area].label(f"{area.lower()}_level") for area in AREAS],
+            levels["any_adv"].label("any_adv_req"),
         )
-        .where(sa.or_(*[f.c[f"r_{role}"] for role in CERTIFIABLE]))
+        .where(sa.or_(*has_role.values()))
         .cte("requirements")
         .prefix_with("MATERIALIZED")
     )

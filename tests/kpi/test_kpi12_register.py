@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 from bench.register_data import seed_varied_register
 from models.tables import Briefing, Certification, Staff, Team, TeamMember
 from service.demo import import_demo_roster
-from store.kpi.kpi12 import CERTIFIABLE, compute_kpi12, compute_kpi12_periods
+from store.kpi.kpi12 import compute_kpi12, compute_kpi12_periods
 from store.kpi.periods import parse_period, range_period
 from store.role_matrix import AREAS, Holdings, Level, meets_area, requirements_for, unmet
+from store.role_matrix_sql import CERTIFIABLE
 
 ON = dt.date(2026, 12, 3)
 DATES = [ON, ON - timedelta(days=1), ON + timedelta(days=1), dt.date(2026, 9, 30), dt.date(2025, 12, 31)]
