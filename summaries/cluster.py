@@ -6,15 +6,16 @@ import datetime as dt
 from sqlmodel import Session
 
 from rules.vulnerability import CATEGORIES
-from store.cert_gaps import gap_report
+from store.cert_gaps import gap_overview
 from store.kpi.cluster import ClusterKpi
 from store.kpi.cluster import cluster_kpis as store_cluster_kpis
 from store.kpi.config import SpuConfig
 from store.kpi.result import KpiResult, ratio
 from store.kpi.spu import compute_spu_indicator
-from summaries.data import BreakdownLine, GapRow, KpiFigures, TrendPoint
+from summaries.data import BreakdownLine, GapCount, GapRow, KpiFigures, TrendPoint
 
 TREND_PERIODS = 4
+GAP_LIST = 100  # people whose gaps a summary lists; it counts all of them
 
 
 def cluster_kpis(session: Session, team_ids: list[str], day: dt.date) -> list[KpiFigures]:
@@ -72,24 +73,29 @@ def _spu_breakdowns(session: Session, k: ClusterKpi, team_ids: list[str] | None)
     return lines
 
 
-def cluster_gaps(session: Session, team_ids: list[str], on: dt.date, expiring_within: int = 90) -> list[GapRow]:
-    """People of the cluster's teams with certification gaps against the role matrix, once each."""
-    seen: set[str] = set()
-    rows: list[GapRow] = []
-    for team_id in team_ids:
-        for person in gap_report(session=session, on=on, team_id=team_id, expiring_within=expiring_within):
-            if person.staff_id in seen:
-                continue
-            seen.add(person.staff_id)
-            rows.extend(
-                GapRow(
-                    staff_id=person.staff_id,
-                    name=person.name,
-                    teams=person.teams,
-                    requirement=g.requirement,
-                    status=g.status,
-                    expires=g.expires,
-                )
-                for g in person.gaps
-            )
-    return rows
+def cluster_gaps(
+    session: Session, team_ids: list[str], on: dt.date, expiring_within: int = 90
+) -> tuple[list[GapRow], int, list[GapCount]]:
+    """People of the cluster's teams with certification gaps against the role matrix: the gaps of
+    the first GAP_LIST of them (by staff id, once each), how many people have gaps, and how many per
+    requirement and status. A summary of a 50,000-person cluster lists a page, not everyone: the
+    Certifications page has the rest."""
+    if not team_ids:
+        return [], 0, []
+    figures, people = gap_overview(
+        session=session, on=on, team_ids=team_ids, expiring_within=expiring_within, limit=GAP_LIST
+    )
+    rows = [
+        GapRow(
+            staff_id=person.staff_id,
+            name=person.name,
+            teams=person.teams,
+            requirement=g.requirement,
+            status=g.status,
+            expires=g.expires,
+        )
+        for person in people
+        for g in person.gaps
+    ]
+    counts = [GapCount(requirement=r.requirement, status=r.status, people=r.people) for r in figures.by_requirement]
+    return rows, figures.people, counts

@@ -96,6 +96,12 @@ class GapRow(BaseModel):
     expires: dt.date | None
 
 
+class GapCount(BaseModel):
+    requirement: str
+    status: str
+    people: int
+
+
 class SummaryData(BaseModel):
     deputy_prosecutor_id: str
     deputy_prosecutor_name: str | None
@@ -110,7 +116,11 @@ class SummaryData(BaseModel):
     overdue_reviews: list[OverdueReview]
     top_findings: list[RuleCount]
     kpis: list[KpiFigures] | None = None  # None: KPI module unavailable
-    certification_gaps: list[GapRow] | None = None
+    certification_gaps: list[GapRow] | None = None  # the first GAP_LIST people's gaps (summaries/cluster.py)
+    # How many people of the cluster have gaps, and per requirement and status (None in summaries
+    # made before they were counted: their list was everyone).
+    gap_people: int | None = None
+    gap_counts: list[GapCount] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
 
@@ -270,7 +280,7 @@ def build_summary_data(
         )
     notes = [] if teams else [f"No active team has {deputy_prosecutor_id} as its Deputy Prosecutor."]
     kpis = cluster_kpis(session, team_ids, period.end) if with_kpis else None
-    gaps = cluster_gaps(session, team_ids, as_of.date()) if with_gaps else None
+    gaps, gap_people, gap_counts = cluster_gaps(session, team_ids, as_of.date()) if with_gaps else (None, None, [])
     return SummaryData(
         deputy_prosecutor_id=deputy_prosecutor_id,
         deputy_prosecutor_name=dp.name if dp else None,
@@ -286,5 +296,7 @@ def build_summary_data(
         top_findings=_top_findings(session, team_ids, start, end) if team_ids else [],
         kpis=kpis,
         certification_gaps=gaps,
+        gap_people=gap_people,
+        gap_counts=gap_counts,
         notes=notes,
     )

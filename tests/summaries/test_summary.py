@@ -248,3 +248,30 @@ def test_the_html_and_pdf_summaries_show_the_spu_breakdowns(known):
     assert "child 1 2 50%" in text and "sgbc survivor 1 1 100%" in text
     assert "SPU indicator by team" in text and "TA 1 2 50%" in text
     assert "SPU indicator by situation" in text and "Velmora 1 2 50%" in text
+
+
+def test_a_large_cluster_lists_the_first_people_with_gaps_and_counts_them_all(known, monkeypatch):
+    """A summary of a 50,000-person cluster lists a page of people, not everyone: it says how many
+    have gaps, counts them per requirement and status, and sends the reader to the Certifications page."""
+    import summaries.cluster
+
+    monkeypatch.setattr(summaries.cluster, "GAP_LIST", 1)
+    d = data_of(known)
+    assert [(g.staff_id, g.requirement, g.status) for g in d.certification_gaps] == [("IA2", "CAC_BASIC", "missing")]
+    assert d.gap_people == 2
+    assert [(c.requirement, c.status, c.people) for c in d.gap_counts] == [
+        ("CAC_BASIC", "missing", 1),
+        ("SGBC_BASIC", "expired", 1),
+    ]
+    renderer = SummaryRenderer("https://gcu.test")
+    html = re.sub(r"\s+", " ", renderer.html(d, generated_at=dataset.AS_OF))
+    assert "2 people have at least one gap; the first 1 by staff id are listed below" in html
+    assert 'href="https://gcu.test/certifications"' in html
+    pdf = PdfReader(io.BytesIO(renderer.pdf(d, generated_at=dataset.AS_OF)))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
+    assert "2 people have at least one gap; the first 1 by staff id are listed below" in text
+    assert "SGBC_BASIC expired 1" in text and "LB" not in text.split("by staff id are listed below")[1]
+
+    monkeypatch.setattr(summaries.cluster, "GAP_LIST", 100)
+    html = re.sub(r"\s+", " ", renderer.html(data_of(known), generated_at=dataset.AS_OF))
+    assert "2 people have at least one gap." in html and "listed below" not in html
