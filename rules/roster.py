@@ -116,7 +116,7 @@ def parse_roster_text(text: str, file: str = "<memory>") -> RosterLoad:
             RosterStaff(
                 id=e["id"],
                 name=as_str(e.get("name")),
-                gender=gender if gender in genders else None,
+                gender=gender if isinstance(gender, str) and gender in genders else None,
                 team=as_str(e.get("team")),
                 roles=_strings(e.get("roles")),
                 designations=_strings(e.get("designations")),
