@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rules.sections import key_for_heading
-from rules.text import chars, normalise, word_count
+from rules.text import chars, normalise, word_count_of_lines
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(```|~~~)")
 _DELIM_CELL = re.compile(r":?-{3,}:?")
@@ -243,6 +243,6 @@ def parse_body(body: str, first_line: int) -> Body:
         if h.key is None or h.key in result.sections:
             continue
         end = next((o.index for o in result.headings[n + 1 :] if o.level <= h.level), len(lines))
-        own = [lines[k] for k in range(h.index + 1, end) if k not in heading_rows]
-        result.sections[h.key] = Section(h.key, h, h.index + 1, end, word_count("\n".join(own)))
+        own = (lines[k] for k in range(h.index + 1, end) if k not in heading_rows)
+        result.sections[h.key] = Section(h.key, h, h.index + 1, end, word_count_of_lines(own))
     return result

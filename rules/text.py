@@ -57,6 +57,12 @@ def word_count(text: str) -> int:
     return sum(1 for token in text.split() if any(c.isalnum() for c in token))
 
 
+def word_count_of_lines(lines: Iterable[str]) -> int:
+    """word_count of the lines joined by line breaks, one line at a time: a section of a 24 MiB
+    product split whole made a list of every word (about 9 times the text)."""
+    return sum(word_count(line) for line in lines)
+
+
 def is_non_empty(value: Any) -> bool:
     """A string that, normalised, is not empty and not a placeholder (format §1.1)."""
     if not isinstance(value, str):

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from rules.engine import default_engine
 from rules.product import _front_matter_lines, parse_product, split_lines
+from rules.roster import load_roster
+from rules.text import word_count, word_count_of_lines
 from service import reviews
 from service.demo import import_demo_roster
 from service.memory import return_large_blocks_to_the_system
@@ -55,6 +58,33 @@ def test_storing_a_large_submission_costs_a_small_multiple_of_the_file(tmp_path)
     assert peak < MAX_MULTIPLE * size + FIXED_MIB * 2**20, (
         f"peak {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
     )
+
+
+def test_the_pre_check_of_a_large_product_costs_a_small_multiple_of_it(tmp_path):
+    """The worker's rule check parses the whole body (16 times the text at peak when a section's
+    words were counted by splitting the section whole; 5 times now)."""
+    path = _big_product(tmp_path, "IP-HERON-MEM-2", FILE_MIB)
+    text = path.read_text(encoding="utf-8")
+    roster = load_roster(PROJECT_ROOT / "demo" / "roster.yaml").roster
+    engine = default_engine()
+    engine.check_text(SAMPLE, roster)  # the pack's own first-use costs, apart from the product's
+    tracemalloc.start()
+    try:
+        result = engine.check_text(text, roster, file="plan.md")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.product_id == "IP-HERON-MEM-2" and result.findings
+    assert peak < MAX_MULTIPLE * len(text) + FIXED_MIB * 2**20, (
+        f"peak {peak / 2**20:.0f} MiB for a {len(text) / 2**20:.0f} MiB product"
+    )
+
+
+@pytest.mark.parametrize(
+    "lines", [["a b", "", "c"], ["  one\ttwo  ", "-- ", "three."], [], ["x" * 10, "y z", "— 1"], ["", ""]]
+)
+def test_words_counted_a_line_at_a_time_are_the_words_of_the_lines_joined(lines):
+    assert word_count_of_lines(iter(lines)) == word_count("\n".join(lines))
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(str(PROJECT_ROOT / "tests" / "fixtures" / "samples" / "*.md"))))
