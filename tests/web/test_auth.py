@@ -252,6 +252,28 @@ def test_the_deputy_prosecutor_dashboard_covers_only_the_cluster(clients):
     assert '<td><a href="/certifications">T-HERON</a></td>' in kpi12 and "T-OSPREY" not in kpi12
 
 
+def test_the_dashboard_names_the_reviewer_of_an_overdue_review(web_db, clients):
+    """The dashboard's overdue list named reviewers by staff id (GX-03); the queue names them."""
+    import sqlalchemy as sa
+
+    from models.tables import Review, Staff
+
+    _settings, engine = web_db
+    with Session(engine) as session:
+        review = session.exec(select(Review).where(Review.product_id == PRODUCTS["T-HERON"])).one()
+        reviewer = session.exec(select(Staff).where(Staff.id == "GX-03")).one()
+        before = review.assignee_id
+    with engine.begin() as conn:
+        conn.execute(sa.update(Review).where(Review.id == review.id).values(assignee_id=reviewer.id))
+    try:
+        page = clients["dp.marsh"].get("/dashboard").text
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.update(Review).where(Review.id == review.id).values(assignee_id=before))
+    overdue = page.split("Overdue reviews", 1)[1].split("</ul>", 1)[0]
+    assert PRODUCTS["T-HERON"] in overdue and reviewer.name in overdue and "GX-03" not in overdue
+
+
 def test_api_tokens_are_stored_hashed_and_can_be_revoked(web_db, clients, tokens):
     _settings, engine = web_db
     with Session(engine) as session:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from store import notifications as notification_store
-from web import charts, insights
+from web import charts, insights, readmodel
 from web.deps import DbRoute, DbSession, FormPrincipal, PagePrincipal, require
 from web.heavy import run_heavy
 from web.templating import flash_redirect, render
@@ -37,6 +37,7 @@ def dashboard_data(db, me, today: dt.date) -> dict:
             "gaps": gaps.figures.people,
         },
         "kpis": insights.kpi_panels(db, scope, today),
+        "names": readmodel.staff_names(db, [r.assignee_id for r in overdue]),
         "summaries": insights.compliance_summaries(db, me.summaries_owner()) if me.may_see_summaries() else [],
         "today": today,
     }
