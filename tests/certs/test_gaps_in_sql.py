@@ -178,3 +178,15 @@ def test_a_kept_overview_follows_every_change_to_the_register(register):
     gaps_after = {p.staff_id: p.gaps for p in after}
     assert not any(g.requirement == "CAC_BASIC" for g in gaps_after.get(person.staff_id, []))
     assert _dump(after) == _dump(gap_report(session=session, on=ON, limit=20))
+
+
+def test_teams_holding_most_of_the_register_read_every_record_and_small_teams_only_theirs(register):
+    """Both ways of reading the records are exercised above (T-HERON holds most of the generated
+    register, T-KESTREL a few); this pins which team takes which."""
+    from store.cert_gaps import _scope_of
+
+    session, _ids = register
+    heron, kestrel = _scope_of(session, "T-HERON", None, None), _scope_of(session, "T-KESTREL", None, None)
+    assert heron.most_of_register and heron.people() is None
+    assert not kestrel.most_of_register and kestrel.people() is not None
+    assert _scope_of(session, "T-HERON", None, "GEN-7-000001").people() is not None  # one person: theirs
