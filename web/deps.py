@@ -58,6 +58,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """The route's session. Made and closed on the event loop (no thread hop): a Session opens no
     connection until its first query, which the route makes in its own worker thread."""
     session = Session(request.app.state.db_engine, expire_on_commit=False)
+    request.state.db = session  # the page header's unread count reads on it (web.templating.render)
     try:
         yield session
     finally:
@@ -98,6 +99,9 @@ def session_signer(settings: Settings) -> security.CookieSigner:
     return security.CookieSigner(settings.secret_key.get_secret_value(), salt="gcu-review.session")
 
 
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
 # Who is signed in is read in a session of its own, closed before the route runs: a request never
 # holds a pooled connection while it waits for a worker thread (with WEB_THREADS below the pool
 # size, that wait would otherwise deadlock under load).
@@ -107,7 +111,13 @@ def _session_principal(request: Request) -> Principal | None:
     session_id = session_signer(settings).loads(request.cookies.get(settings.session_cookie_name), max_age)
     if session_id is None:
         return None
-    with Session(request.app.state.db_engine, expire_on_commit=False) as db:
+    engine = request.app.state.db_engine
+    with Session(engine, expire_on_commit=False) as db:
+        if engine.dialect.name == "postgresql":
+            # Two reads and at most one write (the last use, committed at once anyway): each its own
+            # transaction spares the BEGIN and the ROLLBACK, two of a page's round trips. (SQLite
+            # begins no transaction for a read, and would reset the isolation level with a PRAGMA.)
+            db.connection(execution_options=_AUTOCOMMIT)
         found = accounts.signed_in(
             session=db, session_id=session_id, idle=timedelta(minutes=settings.session_idle_minutes)
         )

@@ -295,7 +295,8 @@ def staff_names(session: Session, ids) -> dict[str, str]:
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}
-    return {sid: name or sid for sid, name in session.exec(_STAFF_NAMES, params={"ids": wanted})}
+    # On the connection: through the ORM's execution path a list of names cost four times the query.
+    return {sid: name or sid for sid, name in session.connection().execute(_STAFF_NAMES, {"ids": wanted})}
 
 
 def all_staff_names(session: Session) -> dict[str, str]:

@@ -124,7 +124,7 @@ def queue_page(
     counts = review_store.counts_by_state(
         session=db, team=filters["team"], situation=filters["situation"], product_type=filters["product_type"]
     )
-    teams = db.exec(_TEAMS).all()  # what the filters show
+    teams = db.connection().execute(_TEAMS).all()  # what the filters show (plain rows: see readmodel.staff_names)
     situations = sorted({situation for _team, situation in teams if situation})
     context: dict[str, object] = {
         "title": "Review queue",
