@@ -112,7 +112,10 @@ async def test_each_role_walks_its_main_path_with_reasons_where_the_next_person_
                 await team.get_by_role("link", name="Submit a product").click()
                 await team.get_by_label("Product file (.md, .docx or .pdf)").set_input_files(str(v1))
                 await check(team, "submit-form")
-                await team.get_by_role("button", name="Submit for pre-check").click()
+                # The post's own navigation ends before the page is reloaded (a reload while it is
+                # under way found the page detached).
+                async with team.expect_navigation():
+                    await team.get_by_role("button", name="Submit for pre-check").click()
                 await wait_for_state(engine, pid, "queued")
                 await team.reload()
                 await check(team, "product-queued")
