@@ -63,6 +63,7 @@ def main() -> None:
     from bench.register_data import seed_varied_register
     from service.demo import import_demo_roster
     from store.cert_gaps import gap_overview, gap_report
+    from store.register_cache import forget_all
     from store.db import make_engine
     from tests.dbutil import POSTGRES_ENV, fresh_database
 
@@ -81,6 +82,7 @@ def main() -> None:
         with Session(engine) as session:
 
             def page_and_figures():
+                forget_all()  # judged each time: the overview is otherwise kept until the register changes
                 return gap_overview(session=session, on=on, limit=100)
 
             page_s, (figures, page) = _best_of(args.rounds, page_and_figures)

@@ -67,3 +67,11 @@ def kept_for_register(session: Session, key: Hashable, work_out: Callable[[], T]
             while len(kept.entries) > SIZE:
                 kept.entries.popitem(last=False)
     return value
+
+
+def forget_all() -> None:
+    """Drop everything kept (benchmarks time the work itself, not the lookup)."""
+    with _kept_lock:
+        for kept in _kept.values():
+            with kept.lock:
+                kept.revision, kept.entries = None, OrderedDict()
