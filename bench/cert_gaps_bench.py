@@ -63,8 +63,8 @@ def main() -> None:
     from bench.register_data import seed_varied_register
     from service.demo import import_demo_roster
     from store.cert_gaps import gap_overview, gap_report
-    from store.register_cache import forget_all
     from store.db import make_engine
+    from store.register_cache import forget_all
     from tests.dbutil import POSTGRES_ENV, fresh_database
 
     if args.postgres:
