@@ -136,14 +136,14 @@ def kpi(
         return
     from store.kpi.config import load_kpi_config
     from store.kpi.periods import parse_period, range_period
-    from store.kpi.report import compute_kpis
+    from store.kpi.report import KPIS, compute_kpis
     from store.kpi.result import scope_of
     from store.kpi.snapshots import save_snapshots
     from store.kpi.snapshots import trend as load_trend
 
     if format not in ("table", "json", "csv"):
         raise typer.BadParameter("table, json or csv", param_hint="--format")
-    kpis: tuple[str, ...] = ("10", "11", "12", "SPU")
+    kpis: tuple[str, ...] = KPIS
     if only is not None:
         chosen_kpis = tuple(dict.fromkeys(k.strip().upper() for k in only.split(",") if k.strip()))
         unknown = [k for k in chosen_kpis if k not in kpis]

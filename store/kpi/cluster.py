@@ -15,11 +15,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from store.kpi.config import KpiConfig, load_kpi_config
-from store.kpi.report import kpi_over_periods
+from store.kpi.report import KPIS, kpi_over_periods
 from store.kpi.result import KpiResult, ratio, status_of
 
 DEFAULT_TREND_PERIODS = 4
-KPIS = ("10", "11", "12", "SPU")  # the order of the dashboard's panels and the summary's table
 
 
 class ClusterKpi(BaseModel):

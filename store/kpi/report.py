@@ -13,6 +13,8 @@ from store.kpi.periods import Period, containing, previous
 from store.kpi.result import KpiResult
 from store.kpi.spu import compute_spu_indicator
 
+KPIS = ("10", "11", "12", "SPU")  # every indicator, in the order reports and panels show them
+
 
 def compute_kpis(
     *,
@@ -22,7 +24,7 @@ def compute_kpis(
     team_id: str | None = None,
     situation: str | None = None,
     config: KpiConfig | None = None,
-    kpis: tuple[str, ...] = ("10", "11", "12", "SPU"),
+    kpis: tuple[str, ...] = KPIS,
 ) -> list[KpiResult]:
     """With no `period`, each KPI uses its default period (§7: quarter for 10 and 12, year for 11)
     containing `today`; KPI 12's reporting date is then `today` rather than a future quarter end."""
