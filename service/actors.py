@@ -1,18 +1,15 @@
 """Who is acting: an Actor built from the register, for the workflow's validators."""
 
-import threading
-import weakref
-
-import sqlalchemy as sa
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.messages import Actor
 from models.roster import Roster
-from models.tables import RegisterRevision, Staff, Team, TeamMember
+from models.tables import Staff, Team, TeamMember
 from service.channel import current_channel
 from service.errors import ServiceError
+from store.register_cache import kept_for_register
 
 
 def _unknown(staff_id: str) -> ServiceError:
@@ -53,59 +50,13 @@ def _team_ids(session: Session, staff_id: str) -> list[str]:
     return sorted(set(session.exec(leads)) | set(session.exec(member_of)))
 
 
-class _ActorCache:
-    """The actors resolved under one register revision (RegisterRevision: replaced by database
-    triggers with every change to staff, teams and team members, in the changing transaction).
-    Every reviewer action resolves its actor: one number read instead of four queries, and the
-    register is not loaded whole (only the people who act are kept, until the register changes).
-
-    The number is read before the person's rows, so a change committed in between can only make
-    a cached actor newer than its number says (the next call then reads again), never older."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._revision: int | None = None
-        self._actors: dict[str, Actor] = {}
-
-    def get(self, revision: int | None, staff_id: str) -> Actor | None:
-        with self._lock:
-            return self._actors.get(staff_id) if revision is not None and revision == self._revision else None
-
-    def put(self, revision: int | None, actor: Actor) -> None:
-        if revision is None:
-            return
-        with self._lock:
-            if revision != self._revision:
-                self._revision, self._actors = revision, {}
-            self._actors[actor.staff_id] = actor
-
-
-# Per engine (per database): two databases copied from one template share a revision number.
-_caches: "weakref.WeakKeyDictionary[Engine, _ActorCache]" = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
-
-
-def _cache_of(db_engine: Engine) -> _ActorCache:
-    with _caches_lock:
-        cache = _caches.get(db_engine)
-        if cache is None:
-            cache = _caches[db_engine] = _ActorCache()
-        return cache
-
-
 def resolve_actor(db_engine: Engine, staff_id: str) -> Actor:
     """One person's roles, teams (leader, focal point or member of active teams) and the teams they
     oversee as Deputy Prosecutor, read with small queries: every action resolves its actor, so this
-    must not load the whole register. Kept per register revision (_ActorCache)."""
-    cache = _cache_of(db_engine)
+    must not load the whole register. Kept until the register changes (store/register_cache.py):
+    one number read instead of four queries, and only the people who act are kept."""
     with Session(db_engine) as session:
-        revision = session.execute(
-            sa.select(col(RegisterRevision.revision)).where(col(RegisterRevision.id) == 1)
-        ).scalar_one_or_none()
-        actor = cache.get(revision, staff_id)
-        if actor is None:
-            actor = _read_actor(session, staff_id)
-            cache.put(revision, actor)
+        actor = kept_for_register(session, ("actor", staff_id), lambda: _read_actor(session, staff_id))
     # The channel is the caller's (web, api, cli), never the cached one's.
     return actor.model_copy(update={"channel": current_channel()}, deep=True)
 
