@@ -21,6 +21,7 @@ from activities.review import ReviewActivities, precheck_pool
 from activities.review_endings import ReviewEndingActivities
 from activities.summaries import SummaryActivities
 from service.memory import return_large_blocks_to_the_system
+from service.workflow_runner import ReviewWorkflowRunner
 from settings import Settings, get_settings
 from store.db import make_engine
 from workflows.audit_anchor import AuditAnchorWorkflow
@@ -61,6 +62,7 @@ def build_worker(client: Client, settings: Settings, *, task_queue: str | None =
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
+        workflow_runner=ReviewWorkflowRunner(client.data_converter),
         workflows=[
             ProductReviewWorkflow,
             CertificationSweepWorkflow,

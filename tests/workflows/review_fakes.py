@@ -30,6 +30,7 @@ from models.messages import (
     SlaPolicy,
     SubmitProductInput,
 )
+from service.workflow_runner import ReviewWorkflowRunner
 from workflows.review import ProductReviewWorkflow, workflow_id_for
 
 TEAM_ID = "T-OSPREY"
@@ -153,6 +154,7 @@ async def review_worker(env: WorkflowEnvironment, fakes: FakeReviewActivities) -
             task_queue=task_queue,
             workflows=[ProductReviewWorkflow],
             activities=[fakes.precheck, fakes.record_transitions, fakes.record_transition],
+            workflow_runner=ReviewWorkflowRunner(env.client.data_converter),  # as worker.py runs it
         ):
             yield task_queue
     finally:
