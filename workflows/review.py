@@ -10,7 +10,6 @@ handler's lock, and names the state each leads to.
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -55,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notices import notifications_for
     from workflows.search_attributes import review_search_attributes
     from workflows.status import build_status
+    from workflows.steps import Step
 
 MAX_REMEMBERED_REQUEST_IDS = 200
 
@@ -107,12 +107,6 @@ _PRECHECK_STATES = frozenset({ReviewState.SUBMITTED, ReviewState.RESUBMITTED, Re
 
 # What a review update changes besides the state: applied to the draft, returns its audit details.
 _Effect = Callable[[ReviewWorkflowState, Any], dict[str, str]]
-
-
-@dataclass(frozen=True)
-class _Step:
-    state: ReviewWorkflowState  # the workflow's whole state after the transition
-    recording: RecordTransitionInput
 
 
 def _judged(request_type: type) -> Callable[..., None]:
@@ -238,7 +232,7 @@ class ProductReviewWorkflow:
     async def _precheck_and_route(self) -> None:
         """Pre-check a new version, then route it: into the queue, or back to the reviewer who
         returned it. Both transitions are recorded in one transaction."""
-        steps: list[_Step] = []
+        steps: list[Step] = []
         if self._st.state in (ReviewState.SUBMITTED, ReviewState.RESUBMITTED):
             result = await self._run_precheck()
             new = self._draft()
@@ -617,7 +611,7 @@ class ProductReviewWorkflow:
         from_state: ReviewState | None | object = ...,
         reason: str | None = None,
         details: dict[str, str] | None = None,
-    ) -> _Step:
+    ) -> Step:
         """The transition from `base` to `new` (which gets its history entry and next seq)."""
         record = TransitionRecord(
             seq=new.next_seq,
@@ -639,13 +633,13 @@ class ProductReviewWorkflow:
             state_after=new.model_copy(update=_NOT_RECORDED),
             notifications=notifications_for(record, new),
         )
-        return _Step(state=new, recording=recording)
+        return Step(state=new, recording=recording)
 
     @staticmethod
     def _batched_recording() -> bool:
         return workflow.patched(RECORD_AS_LOCAL_ACTIVITY_PATCH)
 
-    async def _record(self, steps: list[_Step]) -> None:
+    async def _record(self, steps: list[Step]) -> None:
         """Record the steps durably, in order, then adopt the state after the last one."""
         if self._batched_recording():
             recording = RecordTransitionsInput(transitions=[s.recording for s in steps])
