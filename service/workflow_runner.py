@@ -43,11 +43,11 @@ def codec_ignores_context(data_converter: DataConverter) -> bool:
 
 
 class ReviewWorkflowRunner(WorkflowRunner):
-    """The default sandbox; instances that answer the codec's context question directly when
+    """The default sandbox; instances that answer the codec's context questions directly when
     `codec_ignores_context(data_converter)`."""
 
-    def __init__(self, data_converter: DataConverter, sandbox: WorkflowRunner | None = None) -> None:
-        self._sandbox = sandbox or SandboxedWorkflowRunner()
+    def __init__(self, data_converter: DataConverter) -> None:
+        self._sandbox = SandboxedWorkflowRunner()
         self._direct_context = codec_ignores_context(data_converter)
 
     def prepare_workflow(self, defn: _Definition) -> None:

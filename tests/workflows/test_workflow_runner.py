@@ -1,5 +1,5 @@
 """The workers' workflow runner (service/workflow_runner.py): the default sandbox, which answers the
-codec's serialization-context question without entering it when the codec takes no context."""
+codec's context questions without entering it when the codec takes no context."""
 
 import asyncio
 import dataclasses
