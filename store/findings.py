@@ -49,22 +49,25 @@ def record_findings(
         )
         session.add(row)
         existing[key] = row
-    fired = {f.rule_id for f in findings}
-    earlier = session.exec(
-        select(Finding)
-        .join(ProductVersion, col(ProductVersion.id) == col(Finding.version_id))
-        .where(
-            Finding.product_id == version.product_id,
-            ProductVersion.version_no < version.version_no,
-            Finding.state == FindingState.OPEN,
+    if version.version_no > 1:  # a first version has no earlier findings to resolve
+        fired = {f.rule_id for f in findings}
+        earlier = session.exec(
+            select(Finding)
+            .join(ProductVersion, col(ProductVersion.id) == col(Finding.version_id))
+            .where(
+                Finding.product_id == version.product_id,
+                ProductVersion.version_no < version.version_no,
+                Finding.state == FindingState.OPEN,
+            )
         )
-    )
-    for row in earlier:
-        if row.rule_id not in fired:
-            row.state = FindingState.RESOLVED
-            row.resolved_at = at
+        for row in earlier:
+            if row.rule_id not in fired:
+                row.state = FindingState.RESOLVED
+                row.resolved_at = at
     session.flush()
-    return list_for_version(session=session, version_id=stored_id(version))
+    # The version's rows, as list_for_version orders them: those read above and those just
+    # written (the flush gave them their ids), without reading them back.
+    return sorted(existing.values(), key=lambda row: stored_id(row))
 
 
 def dismiss(

@@ -29,6 +29,7 @@ from settings import Settings
 from store.audit import verify_chain
 from store.db import make_engine, session_scope
 from store.errors import ProductLocked
+from store.findings import list_for_version, to_view
 from store.notifications import list_for
 from store.reviews import get_review
 from store.roster_import import import_roster
@@ -203,6 +204,18 @@ async def test_findings_that_no_longer_fire_on_a_new_version_are_resolved(engine
     with session_scope(engine) as session:
         old = {f.rule_id: f.state for f in session.exec(select(Finding).where(Finding.version_id == v1.id))}
     assert old == {"GEN-IP-05": "resolved", "LANG-03": "open"}
+
+
+async def test_a_precheck_answers_the_findings_as_stored_and_a_rerun_answers_the_same(engine, env):
+    acts = _activities(engine, ScriptedEngine())
+    with session_scope(engine) as session:
+        version = new_version(session, text="FIRE: LANG-03 minor\nFIRE: GEN-IP-05 major\nFIRE: CAC-02 advisory\n")
+    first = await env.run(acts.precheck, _precheck_input(version))
+    again = await env.run(acts.precheck, _precheck_input(version))  # an activity retry
+    with session_scope(engine) as session:
+        stored = [to_view(row) for row in list_for_version(session=session, version_id=version.id)]
+    assert first.findings == stored == again.findings
+    assert [f.rule_id for f in stored] == ["LANG-03", "GEN-IP-05", "CAC-02"]  # in the order written
 
 
 async def test_a_file_that_is_not_utf8_is_a_format_error(engine, env):
