@@ -76,7 +76,16 @@ def _read_actor(session: Session, staff_id: str) -> Actor:
 
 
 def is_team_staff(db_engine: Engine, staff_id: str, team_id: str) -> bool:
-    """Whether an active person of the register is on the staff of the active team `team_id`."""
+    """Whether an active person of the register is on the staff of the active team `team_id`.
+    Asked of every submission's author: kept until the register changes, as actors are."""
     with Session(db_engine) as session:
-        person = session.get(Staff, staff_id)
-        return person is not None and person.active and team_id in _team_ids(session, staff_id)
+        teams = kept_for_register(session, ("staff of", staff_id), lambda: _staff_of(session, staff_id))
+    return team_id in teams
+
+
+def _staff_of(session: Session, staff_id: str) -> frozenset[str]:
+    """The active teams an active person is on the staff of (none for anyone else)."""
+    person = session.get(Staff, staff_id)
+    if person is None or not person.active:
+        return frozenset()
+    return frozenset(_team_ids(session, staff_id))

@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import Session
 
 from rules.roster import parse_roster_text
-from service.actors import actor_from_roster, resolve_actor
+from service.actors import actor_from_roster, is_team_staff, resolve_actor
 from service.errors import ServiceError
 from store.roster_import import import_roster
 from tests.dbutil import db_url, engine  # noqa: F401  (pytest fixtures)
@@ -94,3 +94,29 @@ def test_a_kept_actor_carries_the_channel_of_each_call(engine, register):  # noq
     finally:
         _current.reset(token)
     assert resolve_actor(engine, "A-1").channel == AuditChannel.SYSTEM
+
+
+def test_who_is_team_staff_follows_the_register(engine, register):  # noqa: F811
+    """A submission's author must be on the staff of the product's team (the review policy): kept
+    per register revision like actors, so leaving the team or the register counts at once."""
+    import sqlalchemy as sa
+
+    from models.tables import Staff, TeamMember
+
+    assert [is_team_staff(engine, "X-9", team) for team in ("T-A", "T-B")] == [True, True]
+    assert not is_team_staff(engine, "G-1", "T-A") and not is_team_staff(engine, "NOBODY", "T-A")
+    with Session(engine) as session:
+        session.execute(sa.delete(TeamMember).where(TeamMember.staff_id == "X-9"))
+        session.commit()
+    try:
+        assert [is_team_staff(engine, "X-9", team) for team in ("T-A", "T-B")] == [False, True]
+        with Session(engine) as session:
+            session.execute(sa.update(Staff).where(Staff.id == "X-9").values(active=False))
+            session.commit()
+        assert not is_team_staff(engine, "X-9", "T-B")
+    finally:
+        load = parse_roster_text(ROSTER)
+        with Session(engine) as session:
+            import_roster(session=session, load=load)
+            session.commit()
+    assert is_team_staff(engine, "X-9", "T-A")
