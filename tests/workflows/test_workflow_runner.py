@@ -50,8 +50,8 @@ def test_our_codec_takes_no_context():
     assert not codec_ignores_context(DataConverter(payload_codec=ContextRecordingCodec([])))
 
 
-async def test_a_workflow_runs_under_the_runner_with_our_sealed_payloads(temporal_env):
-    client = temporal_env.client
+async def run_echo(client: Client, text: str) -> str:
+    """EchoWorkflow, run once on a worker of its own under the runner, with the client's converter."""
     queue = f"runner-{uuid4()}"
     async with Worker(
         client,
@@ -60,23 +60,17 @@ async def test_a_workflow_runs_under_the_runner_with_our_sealed_payloads(tempora
         activities=[echo],
         workflow_runner=ReviewWorkflowRunner(client.data_converter),
     ):
-        result = await client.execute_workflow(EchoWorkflow.run, "sealed both ways", id=queue, task_queue=queue)
-    assert result == "SEALED BOTH WAYS"
+        return await client.execute_workflow(EchoWorkflow.run, text, id=queue, task_queue=queue)
+
+
+async def test_a_workflow_runs_under_the_runner_with_our_sealed_payloads(temporal_env):
+    assert await run_echo(temporal_env.client, "sealed both ways") == "SEALED BOTH WAYS"
 
 
 async def test_a_codec_that_takes_context_gets_the_sandbox_answer_per_command(temporal_env):
     seen: list[tuple[bytes, SerializationContext | None]] = []
     converter = dataclasses.replace(DataConverter.default, payload_codec=ContextRecordingCodec(seen))
-    client = client_with(temporal_env.client, converter)
-    queue = f"runner-{uuid4()}"
-    async with Worker(
-        client,
-        task_queue=queue,
-        workflows=[EchoWorkflow],
-        activities=[echo],
-        workflow_runner=ReviewWorkflowRunner(converter),
-    ):
-        assert await client.execute_workflow(EchoWorkflow.run, "in", id=queue, task_queue=queue) == "IN"
+    assert await run_echo(client_with(temporal_env.client, converter), "in") == "IN"
     # The workflow encoded the activity's input under the activity's own context: the sandbox's answer.
     contexts = [context for data, context in seen if data == b'"in"']
     assert any(isinstance(c, ActivitySerializationContext) and c.activity_type == "runner-echo" for c in contexts)
